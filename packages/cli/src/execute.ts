@@ -1,0 +1,39 @@
+/** Runs one resolved pipeline with progress, stats, signals and the exit summary; returns the exit code. */
+import { Pipeline, RepriseError, startReporter, type ResolvedPipeline } from '@reprise/core';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+
+export async function executePipeline(resolved: ResolvedPipeline): Promise<number> {
+  const pipeline = new Pipeline(resolved, resolved.settings);
+  const reporter = startReporter(pipeline, { ...resolved.report, isTty: process.stderr.isTTY === true });
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\n[reprise] ${signal}: stopping, delivering what was read (again to abort)\n`);
+      pipeline.stop('signal');
+    } else {
+      process.stderr.write(`[reprise] ${signal} again: aborting\n`);
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const result = await pipeline.run();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  reporter.stop(result);
+  if (result.error) {
+    process.stderr.write(`[reprise] error: ${result.error.message}\n`);
+    return exitCodeFor(result.error.code);
+  }
+  return EXIT.ok;
+}
+
+export function reportError(error: unknown): number {
+  if (error instanceof RepriseError) {
+    process.stderr.write(`reprise: ${error.message}\n`);
+    return exitCodeFor(error.code);
+  }
+  process.stderr.write(`reprise: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.failed;
+}

@@ -1,0 +1,34 @@
+/** The one place where error codes become exit codes (documented in the README). */
+import type { ErrorCode } from '@reprise/core';
+
+export const EXIT = {
+  /** Inputs ended, --exit-after, or a stop by signal, with everything read delivered or counted. */
+  ok: 0,
+  /** A component failed while running. */
+  failed: 1,
+  /** Invalid flags or config. */
+  usage: 2,
+  /** A plugin could not be loaded (manifest, core range, import, conflict). */
+  plugin: 3,
+  /** The environment: a missing input file, no permission to capture. */
+  environment: 4,
+} as const;
+
+export function exitCodeFor(code: ErrorCode | undefined): number {
+  switch (code) {
+    case 'RPR_CONFIG_INVALID':
+    case 'RPR_CONFIG_UNKNOWN_FLAG':
+    case 'RPR_PLUGIN_OPTIONS':
+      return EXIT.usage;
+    case 'RPR_PLUGIN_MANIFEST':
+    case 'RPR_PLUGIN_CORE_RANGE':
+    case 'RPR_PLUGIN_LOAD':
+    case 'RPR_PLUGIN_CONFLICT':
+      return EXIT.plugin;
+    case 'RPR_INPUT_NOT_FOUND':
+    case 'RPR_CAPTURE_PERMISSION':
+      return EXIT.environment;
+    default:
+      return EXIT.failed;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Entry of the `reprise` bin. GoReplay-style invocations (`reprise --input-… --output-…`) run a
+ * pipeline directly; named commands (run, middleware, plugins, help) go through oclif.
+ */
+import { readFileSync } from 'node:fs';
+import { parseFlags, resolvePipelineConfig } from '@reprise/core';
+import { userDataDir } from './data-dir.js';
+import { discoverPlugins } from './discover.js';
+import { executePipeline, reportError } from './execute.js';
+import { EXIT } from './exit-codes.js';
+import { fullHelp } from './usage.js';
+
+const HELP_WORDS = new Set(['--help', '-h', '-help', 'help']);
+
+export async function loadCatalog() {
+  const discovery = await discoverPlugins([userDataDir()]);
+  for (const problem of discovery.problems) process.stderr.write(`[reprise] warn: plugin not loaded: ${problem.message}\n`);
+  return discovery;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  if (argv.length === 0 || (argv.length === 1 && HELP_WORDS.has(argv[0]!))) {
+    const { catalog } = await loadCatalog();
+    process.stdout.write(fullHelp(catalog));
+    return;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    const version = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+    process.stdout.write(`reprise ${version}\n`);
+    return;
+  }
+  if (argv[0]!.startsWith('-')) {
+    process.exitCode = await runFlags(argv);
+    return;
+  }
+  const { run, handle, flush } = await import('@oclif/core');
+  try {
+    await run(argv, import.meta.url);
+    await flush();
+  } catch (error) {
+    await handle(error as Error);
+  }
+}
+
+async function runFlags(argv: string[]): Promise<number> {
+  try {
+    if (argv.some((a) => HELP_WORDS.has(a))) {
+      const { catalog } = await loadCatalog();
+      process.stdout.write(fullHelp(catalog));
+      return EXIT.ok;
+    }
+    const { catalog } = await loadCatalog();
+    const resolved = resolvePipelineConfig(parseFlags(argv, catalog), catalog, 'flags');
+    return await executePipeline(resolved);
+  } catch (error) {
+    return reportError(error);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The components a pipeline can use, and the flag table generated from their option schemas
+ * in GoReplay's naming: component `output-http` → `--output-http`, option `trackResponse` →
+ * `--output-http-track-response` (or the option's `x-flag`).
+ */
+import { RepriseError } from './errors.js';
+import type { AnyComponentDefinition, OptionSchema } from './plugin.js';
+import { SETTINGS_FLAGS, type SettingFlag } from './settings.js';
+
+export type FlagTarget =
+  | { type: 'component'; component: AnyComponentDefinition }
+  | { type: 'option'; component: AnyComponentDefinition; option: string; schema: OptionSchema }
+  | { type: 'setting'; setting: SettingFlag };
+
+export interface CatalogEntry {
+  definition: AnyComponentDefinition;
+  /** The npm package that provides it. */
+  packageName: string;
+}
+
+export function kebabCase(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+}
+
+export function optionFlagName(component: AnyComponentDefinition, option: string): string {
+  return component.options.properties[option]?.['x-flag'] ?? `${component.name}-${kebabCase(option)}`;
+}
+
+export class ComponentCatalog {
+  readonly entries = new Map<string, CatalogEntry>();
+  readonly flags = new Map<string, FlagTarget>();
+
+  constructor() {
+    for (const setting of SETTINGS_FLAGS) this.flags.set(setting.flag, { type: 'setting', setting });
+  }
+
+  /** Adds a package's components; a name or flag already taken is an error naming both packages. */
+  add(definition: AnyComponentDefinition, packageName: string): void {
+    const existing = this.entries.get(definition.name);
+    if (existing) {
+      throw new RepriseError(
+        'RPR_PLUGIN_CONFLICT',
+        `component "${definition.name}" is provided by both ${existing.packageName} and ${packageName}`,
+        { plugin: definition.name },
+      );
+    }
+    const newFlags = new Map<string, FlagTarget>();
+    // A component without a value (output-stdout) is switched on by its bare flag, or by any of its options.
+    newFlags.set(definition.name, { type: 'component', component: definition });
+    for (const [option, schema] of Object.entries(definition.options.properties)) {
+      newFlags.set(optionFlagName(definition, option), { type: 'option', component: definition, option, schema });
+    }
+    for (const flag of newFlags.keys()) {
+      const taken = this.flags.get(flag);
+      if (taken) {
+        const owner = taken.type === 'setting' ? 'reprise itself' : this.entries.get(taken.component.name)?.packageName;
+        throw new RepriseError('RPR_PLUGIN_CONFLICT', `flag --${flag} is claimed by both ${owner} and ${packageName}`, {
+          plugin: definition.name,
+        });
+      }
+    }
+    this.entries.set(definition.name, { definition, packageName });
+    for (const [flag, target] of newFlags) this.flags.set(flag, target);
+  }
+
+  get(name: string): AnyComponentDefinition | undefined {
+    return this.entries.get(name)?.definition;
+  }
+
+  components(): AnyComponentDefinition[] {
+    return [...this.entries.values()].map((e) => e.definition);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The pipeline config: what `reprise run --config pipeline.json` reads and what the flags are parsed
+ * into, so both produce the same validated pipeline.
+ */
+import type { ComponentCatalog } from './catalog.js';
+import { parseDurationMs } from './duration.js';
+import { RepriseError } from './errors.js';
+import type { LogLevel } from './logger.js';
+import { createAjv, describeAjvError, validateOptions } from './options.js';
+import type { ComponentUse, PipelineSettings } from './pipeline.js';
+import type { ComponentKind } from './plugin.js';
+import { parseRateSuffix } from './rate.js';
+import { SETTINGS_FLAGS } from './settings.js';
+import { suggest } from './suggest.js';
+
+export interface ComponentConfig {
+  /** Component name, e.g. `output-http`. */
+  use: string;
+  /** The main value, with GoReplay's optional rate suffix: `http://staging|50%`. */
+  value?: string;
+  options?: Record<string, unknown>;
+}
+
+export interface SettingsConfig {
+  splitOutput?: boolean;
+  exitAfter?: string;
+  stats?: boolean;
+  statsInterval?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+  queueSize?: number;
+  bufferPolicy?: 'auto' | 'block' | 'drop';
+  drainTimeout?: string;
+}
+
+export interface PipelineConfig {
+  inputs: ComponentConfig[];
+  middleware?: ComponentConfig[];
+  outputs: ComponentConfig[];
+  settings?: SettingsConfig;
+}
+
+/** What the CLI needs to run and report: the components, the engine settings, the reporting settings. */
+export interface ResolvedPipeline {
+  inputs: ComponentUse[];
+  middleware: ComponentUse[];
+  outputs: ComponentUse[];
+  settings: Partial<PipelineSettings>;
+  report: { stats: boolean; statsIntervalMs: number; quiet: boolean };
+}
+
+const componentSchema = {
+  type: 'object',
+  properties: { use: { type: 'string' }, value: { type: 'string' }, options: { type: 'object' } },
+  required: ['use'],
+  additionalProperties: false,
+};
+
+const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: Object.fromEntries(
+    SETTINGS_FLAGS.map((s) => [s.key, { type: s.type, ...(s.enum ? { enum: s.enum } : {}), ...(s.format ? { format: s.format } : {}) }]),
+  ),
+};
+
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    inputs: { type: 'array', items: componentSchema },
+    middleware: { type: 'array', items: componentSchema },
+    outputs: { type: 'array', items: componentSchema },
+    settings: settingsSchema,
+  },
+  required: ['inputs', 'outputs'],
+};
+
+const validateStructure = createAjv().compile(configSchema);
+
+/** Validates a config and resolves it against the catalog. `source` names the file in errors. */
+export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog, source = 'config'): ResolvedPipeline {
+  if (!validateStructure(config)) {
+    const error = validateStructure.errors![0]!;
+    const key = error.keyword === 'additionalProperties' ? `${error.instancePath}/${error.params.additionalProperty}` : error.instancePath;
+    throw new RepriseError('RPR_CONFIG_INVALID', `${key || '/'} ${describeAjvError(error)}`, { file: source });
+  }
+  const typed = config as unknown as PipelineConfig;
+  if (typed.inputs.length === 0) throw new RepriseError('RPR_CONFIG_INVALID', 'no input: add one, e.g. --input-file requests.gor or --input-raw :8080', { file: source });
+  if (typed.outputs.length === 0) throw new RepriseError('RPR_CONFIG_INVALID', 'no output: add one, e.g. --output-http http://staging or --output-stdout', { file: source });
+  const resolve = (kind: ComponentKind, list: ComponentConfig[] | undefined, section: string) =>
+    (list ?? []).map((item, index) => resolveComponent(item, kind, catalog, `${source}: /${section}/${index}`));
+  const s = typed.settings ?? {};
+  const duration = (text: string | undefined, key: string) => (text === undefined ? undefined : parseDurationMs(text, key));
+  const level: LogLevel = s.verbose ? 'debug' : s.quiet ? 'warn' : 'info';
+  return {
+    inputs: resolve('input', typed.inputs, 'inputs'),
+    middleware: resolve('middleware', typed.middleware, 'middleware'),
+    outputs: resolve('output', typed.outputs, 'outputs'),
+    settings: dropUndefined({
+      splitOutput: s.splitOutput,
+      exitAfterMs: duration(s.exitAfter, 'exit-after'),
+      queueCapacity: s.queueSize,
+      bufferPolicy: s.bufferPolicy,
+      drainTimeoutMs: duration(s.drainTimeout, 'drain-timeout'),
+      logLevel: level,
+    }),
+    report: {
+      stats: s.stats ?? false,
+      statsIntervalMs: duration(s.statsInterval, 'stats-interval') ?? 5000,
+      quiet: s.quiet ?? false,
+    },
+  };
+}
+
+function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: ComponentCatalog, where: string): ComponentUse {
+  const definition = catalog.get(item.use);
+  if (!definition || definition.kind !== kind) {
+    const names = catalog.components().filter((c) => c.kind === kind).map((c) => c.name);
+    const hint = suggest(item.use, names);
+    throw new RepriseError(
+      'RPR_CONFIG_INVALID',
+      `no ${kind} component named "${item.use}"${hint.length ? ` (did you mean ${hint.join(', ')}?)` : ''}; ${kind}s: ${names.join(', ')}`,
+      { file: where },
+    );
+  }
+  let value = item.value;
+  let rate;
+  if (value !== undefined && (definition.rate ?? 'core') !== 'none') ({ value, rate } = parseRateSuffix(value, definition.name));
+  if (definition.value && (value === undefined || value === '')) {
+    throw new RepriseError('RPR_CONFIG_INVALID', `needs a value: ${definition.value.description} (e.g. --${definition.name} ${definition.value.example})`, { plugin: definition.name, file: where });
+  }
+  const options = validateOptions(definition, item.options ?? {}, where) as Record<string, unknown>;
+  return { definition, value, rate, options };
+}
+
+function dropUndefined<T extends object>(object: T): T {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;
+}

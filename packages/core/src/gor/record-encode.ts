@@ -1,0 +1,43 @@
+import { payloadTypeOf, type Message } from '../message.js';
+import { GOR_SEPARATOR, GOR_SEPARATOR_LENGTH } from './separator.js';
+
+/** The header line of a record: `TYPE ID TIMESTAMP LATENCY\n` (ASCII). */
+export function formatRecordHeader(message: Message): string {
+  // latency is required by the contract; `?? 0n` keeps a sloppy producer from writing "undefined".
+  return `${payloadTypeOf(message.kind)} ${message.id} ${message.timestamp} ${message.latency ?? 0n}\n`;
+}
+
+/** Bytes a message takes as a record: header line, payload, separator. */
+export function recordByteLength(message: Message): number {
+  return formatRecordHeader(message).length + message.payload.length + GOR_SEPARATOR_LENGTH;
+}
+
+/** One message as a GoReplay record. */
+export function encodeRecord(message: Message): Uint8Array {
+  return encodeRecords([message]);
+}
+
+/**
+ * Messages `start..end` of a batch as consecutive records in one buffer: one allocation per batch,
+ * so a writer makes one write per batch rather than one per message.
+ */
+export function encodeRecords(messages: readonly Message[], start = 0, end = messages.length): Buffer {
+  const headers = new Array<string>(end - start);
+  let total = 0;
+  for (let i = start; i < end; i++) {
+    const header = formatRecordHeader(messages[i]!);
+    headers[i - start] = header;
+    total += header.length + messages[i]!.payload.length + GOR_SEPARATOR_LENGTH;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (let i = start; i < end; i++) {
+    pos += out.write(headers[i - start]!, pos, 'latin1');
+    const payload = messages[i]!.payload;
+    out.set(payload, pos);
+    pos += payload.length;
+    out.set(GOR_SEPARATOR, pos);
+    pos += GOR_SEPARATOR_LENGTH;
+  }
+  return out;
+}

@@ -1,0 +1,65 @@
+/** `reprise --help`: every flag with an example, grouped like `gor -h`, generated from the catalog. */
+import { optionFlagName, type ComponentCatalog } from './catalog.js';
+import type { AnyComponentDefinition, OptionSchema } from './plugin.js';
+import { SETTINGS_FLAGS } from './settings.js';
+
+const GROUPS: Array<[string, (c: AnyComponentDefinition) => boolean]> = [
+  ['INPUTS', (c) => c.kind === 'input'],
+  ['MODIFIERS AND MIDDLEWARE', (c) => c.kind === 'middleware'],
+  ['OUTPUTS', (c) => c.kind === 'output'],
+];
+
+export function renderFlagsHelp(catalog: ComponentCatalog): string {
+  const out: string[] = [];
+  const flag = (name: string, arg: string, description: string, example?: string) => {
+    out.push(`  --${name}${arg ? ' ' + arg : ''}`);
+    out.push(`      ${description}`);
+    if (example) out.push(`      e.g. ${example}`);
+  };
+  for (const [title, belongs] of GROUPS) {
+    const components = catalog.components().filter(belongs).sort((a, b) => a.name.localeCompare(b.name));
+    if (components.length === 0) continue;
+    out.push('', title);
+    for (const component of components) {
+      const entry = catalog.entries.get(component.name)!;
+      if (component.value) {
+        const rate = (component.rate ?? 'core') === 'none' ? '' : component.rate === 'plugin' ? '[|N%]' : '[|N or |N%]';
+        flag(component.name, `<${component.value.description}>${rate}`, `${component.summary}  (${entry.packageName})`, `--${component.name} ${component.value.example}`);
+      } else if (Object.keys(component.options.properties).length === 0) {
+        flag(component.name, '', `${component.summary}  (${entry.packageName})`, `--${component.name}`);
+      } else {
+        out.push(`  ${component.summary}  (${entry.packageName})`);
+      }
+      for (const [option, schema] of Object.entries(component.options.properties)) {
+        if (schema['x-hidden']) continue;
+        const name = optionFlagName(component, option);
+        flag(name, argumentOf(schema), describe(schema), exampleFor(name, schema));
+      }
+    }
+  }
+  out.push('', 'GENERAL');
+  for (const setting of SETTINGS_FLAGS) {
+    flag(setting.flag, setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : setting.format ?? setting.type, setting.description, setting.example);
+  }
+  return out.join('\n');
+}
+
+function argumentOf(schema: OptionSchema): string {
+  if (schema.type === 'boolean') return '';
+  if (schema.enum) return `<${schema.enum.join('|')}>`;
+  if (schema.type === 'array') return `<${schema.items?.type ?? 'string'}> (repeatable)`;
+  return `<${schema.format ?? schema.type}>`;
+}
+
+function describe(schema: OptionSchema): string {
+  const dflt = schema.default === undefined ? '' : ` (default ${JSON.stringify(schema.default)})`;
+  return schema.description + dflt;
+}
+
+function exampleFor(flag: string, schema: OptionSchema): string {
+  if (schema.type === 'boolean') return `--${flag}`;
+  const example = schema.examples?.[0];
+  if (example === undefined) return '';
+  const text = String(example);
+  return `--${flag} ${/[\s|$*]/.test(text) ? JSON.stringify(text) : text}`;
+}

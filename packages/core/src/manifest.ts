@@ -1,0 +1,62 @@
+/**
+ * A plugin package's manifest: the `"reprise"` key of its package.json, read and validated
+ * before any of its code is imported.
+ */
+import semver from 'semver';
+import { RepriseError } from './errors.js';
+import { createAjv, describeAjvError } from './options.js';
+import type { ComponentKind } from './plugin.js';
+
+/** The version of the plugin API this core implements; plugins declare a semver range of it. */
+export const CORE_API_VERSION = '0.1.0';
+
+export interface PluginManifest {
+  /** Semver range of the core API the plugin supports, e.g. `^0.1.0`. */
+  coreVersion: string;
+  /** Module (relative to the package) whose default export is the array of component definitions. */
+  entry: string;
+  components: Array<{ kind: ComponentKind; name: string }>;
+}
+
+export const manifestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['coreVersion', 'entry', 'components'],
+  properties: {
+    coreVersion: { type: 'string', minLength: 1 },
+    entry: { type: 'string', minLength: 1 },
+    components: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['kind', 'name'],
+        properties: {
+          kind: { enum: ['input', 'output', 'middleware'] },
+          name: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' },
+        },
+      },
+    },
+  },
+};
+
+const validateManifest = createAjv().compile(manifestSchema);
+
+/** Checks a package.json's manifest and core range; throws naming the package and the problem. */
+export function readManifest(packageJson: { name?: string; reprise?: unknown }): PluginManifest {
+  const name = packageJson.name ?? '(unnamed package)';
+  if (!validateManifest(packageJson.reprise)) {
+    const error = validateManifest.errors![0]!;
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `package.json "reprise"${error.instancePath} ${describeAjvError(error)}`, { plugin: name });
+  }
+  const manifest = packageJson.reprise as unknown as PluginManifest;
+  if (!semver.validRange(manifest.coreVersion) || !semver.satisfies(CORE_API_VERSION, manifest.coreVersion)) {
+    throw new RepriseError(
+      'RPR_PLUGIN_CORE_RANGE',
+      `supports core ${manifest.coreVersion}, but this reprise has core ${CORE_API_VERSION}`,
+      { plugin: name },
+    );
+  }
+  return manifest;
+}

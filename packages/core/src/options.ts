@@ -1,0 +1,75 @@
+/**
+ * Validation of component options and pipeline configs with ajv: defaults filled, unknown keys
+ * refused, the result frozen; errors name the component and the option.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parseDurationMs, parseSizeBytes } from './duration.js';
+import { RepriseError } from './errors.js';
+import type { AnyComponentDefinition } from './plugin.js';
+
+function isParsable(parse: (text: string) => unknown) {
+  return (text: string) => {
+    try {
+      parse(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** One ajv for the process, knowing reprise's formats and schema annotations. */
+export function createAjv(): Ajv {
+  const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+  ajv.addFormat('duration', { type: 'string', validate: isParsable((t) => parseDurationMs(t)) });
+  ajv.addFormat('size', { type: 'string', validate: isParsable((t) => parseSizeBytes(t)) });
+  return ajv;
+}
+
+const sharedAjv = createAjv();
+const compiled = new WeakMap<object, ValidateFunction>();
+
+/** Validates and freezes one component's options; throws RPR_PLUGIN_OPTIONS naming component and option. */
+export function validateOptions(
+  definition: AnyComponentDefinition,
+  options: Record<string, unknown>,
+  where?: string,
+): Readonly<Record<string, unknown>> {
+  let validate = compiled.get(definition.options);
+  if (!validate) {
+    validate = sharedAjv.compile({ ...definition.options, additionalProperties: false });
+    compiled.set(definition.options, validate);
+  }
+  const copy = structuredClone(options);
+  if (!validate(copy)) {
+    const first = validate.errors![0]!;
+    throw new RepriseError('RPR_PLUGIN_OPTIONS', describeAjvError(first), {
+      plugin: definition.name,
+      option: optionOfError(first),
+      file: where,
+    });
+  }
+  return Object.freeze(copy);
+}
+
+function optionOfError(error: ErrorObject): string | undefined {
+  if (error.keyword === 'additionalProperties') return String(error.params.additionalProperty);
+  const key = error.instancePath.split('/')[1];
+  return key || undefined;
+}
+
+/** A sentence from an ajv error: what is wrong, in the user's terms. */
+export function describeAjvError(error: ErrorObject): string {
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return `unknown key "${error.params.additionalProperty}"`;
+    case 'enum':
+      return `must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'format':
+      return `is not a valid ${error.params.format}`;
+    case 'required':
+      return `missing "${error.params.missingProperty}"`;
+    default:
+      return error.message ?? 'is invalid';
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The code that runs inside each script's isolate before the script: the lazy message views and the
+ * batch runner. It is plain JavaScript evaluated in the isolate (no host objects reach it).
+ *
+ * Wire format, host → isolate, one call per batch:
+ *   run(kinds, ids, timestamps, payloads, offsets, start)
+ *   kinds: one character per message ('1' request, '2' response, '3' replayed response);
+ *   ids / timestamps: joined with '\n'; payloads: all payloads as one latin1 string (one char per byte),
+ *   message i spans offsets[i]..offsets[i+1]; start: the first message to process (to resume a batch).
+ * Isolate → host, the returned (copied) object:
+ *   o: triples [source index, start, end] per output message, start -1 when the payload is unchanged,
+ *      else the new payload spans s[start..end]; s: the changed payloads joined;
+ *   ids: pairs [output position, new id]; e: failures [source index, hook, message, stack];
+ *   l: console lines; ld: console lines left out; p: messages done.
+ * The views parse nothing until asked: reading `path` parses the request line only, `headers` the head,
+ * `body` decodes the body.
+ */
+export const SANDBOX_PRELUDE = String.raw`
+(function () {
+  'use strict';
+  const MAX_LOG_LINES = 100;
+  const CORRELATION_CAPACITY = 10000;
+  let logs = [];
+  let logsLeftOut = 0;
+
+  function show(value) {
+    if (typeof value === 'string') return value;
+    if (value instanceof Error) return value.stack || String(value);
+    try { const json = JSON.stringify(value, (k, v) => typeof v === 'bigint' ? v.toString() : v); return json === undefined ? String(value) : json; }
+    catch (e) { return String(value); }
+  }
+  function logger(level) {
+    return function () {
+      if (logs.length >= MAX_LOG_LINES) { logsLeftOut++; return; }
+      let line = '';
+      for (let i = 0; i < arguments.length; i++) line += (i ? ' ' : '') + show(arguments[i]);
+      logs.push(level + ' ' + line);
+    };
+  }
+  const sandboxConsole = { log: logger('info'), info: logger('info'), debug: logger('debug'), warn: logger('warn'), error: logger('error') };
+  Object.freeze(sandboxConsole);
+  Object.defineProperty(globalThis, 'console', { value: sandboxConsole, writable: false, configurable: false });
+
+  // latin1 "byte strings" <-> text: the payload travels as one char per byte.
+  function bytesToText(b) {
+    if (!/[\x80-\xff]/.test(b)) return b;
+    try { return decodeURIComponent(escape(b)); } catch (e) { return b; }
+  }
+  function textToBytes(t) {
+    if (!/[^\x00-\x7f]/.test(t)) return t;
+    return unescape(encodeURIComponent(t));
+  }
+  function byteStringToArray(b) {
+    const a = new Uint8Array(b.length);
+    for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i);
+    return a;
+  }
+  function arrayToByteString(a) {
+    if (a instanceof ArrayBuffer) a = new Uint8Array(a);
+    if (!(a instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array or an ArrayBuffer');
+    let s = '';
+    for (let i = 0; i < a.length; i += 8192) s += String.fromCharCode.apply(null, a.subarray(i, i + 8192));
+    return s;
+  }
+
+  class Headers {
+    constructor(owner, list) { this._owner = owner; this._list = list; }
+    _find(name) {
+      const lower = String(name).toLowerCase();
+      const list = this._list;
+      for (let i = 0; i < list.length; i += 2) if (list[i].toLowerCase() === lower) return i;
+      return -1;
+    }
+    get(name) { const i = this._find(name); return i < 0 ? null : bytesToText(this._list[i + 1]); }
+    getAll(name) {
+      const lower = String(name).toLowerCase(); const out = [];
+      for (let i = 0; i < this._list.length; i += 2) if (this._list[i].toLowerCase() === lower) out.push(bytesToText(this._list[i + 1]));
+      return out;
+    }
+    has(name) { return this._find(name) >= 0; }
+    set(name, value) {
+      name = String(name); value = textToBytes(String(value));
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError('a header name or value cannot contain a line break');
+      const i = this._find(name);
+      if (i < 0) { this._list.push(name, value); }
+      else {
+        this._list[i + 1] = value;
+        const lower = name.toLowerCase();
+        for (let j = this._list.length - 2; j > i; j -= 2) if (this._list[j].toLowerCase() === lower) this._list.splice(j, 2);
+      }
+      this._owner._dirty = true;
+    }
+    append(name, value) {
+      name = String(name); value = textToBytes(String(value));
+      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError('a header name or value cannot contain a line break');
+      this._list.push(name, value); this._owner._dirty = true;
+    }
+    delete(name) {
+      const lower = String(name).toLowerCase(); let removed = false;
+      for (let j = this._list.length - 2; j >= 0; j -= 2) if (this._list[j].toLowerCase() === lower) { this._list.splice(j, 2); removed = true; }
+      if (removed) this._owner._dirty = true;
+      return removed;
+    }
+    keys() { const out = []; for (let i = 0; i < this._list.length; i += 2) out.push(this._list[i]); return out; }
+    entries() { const out = []; for (let i = 0; i < this._list.length; i += 2) out.push([this._list[i], bytesToText(this._list[i + 1])]); return out; }
+    [Symbol.iterator]() { return this.entries()[Symbol.iterator](); }
+    toJSON() { return this.entries(); }
+  }
+
+  class HttpMessage {
+    constructor(kind, id, timestamp, raw, source) {
+      this._kind = kind; this._id = id; this._ts = timestamp; this._raw = raw; this._source = source;
+      this._dirty = false; this._idChanged = false;
+      this._lineEnd = -1; this._line = null; this._headers = null; this._headEnd = -1; this._body = null;
+    }
+    get kind() { return this._kind; }
+    get id() { return this._id; }
+    set id(value) { value = String(value); if (value !== this._id) { this._id = value; this._idChanged = true; } }
+    get timestamp() { return typeof this._ts === 'bigint' ? this._ts : (this._ts = BigInt(this._ts)); }
+    _parseLine() {
+      if (this._line) return;
+      const raw = this._raw;
+      let end = raw.indexOf('\n');
+      if (end < 0) end = raw.length;
+      this._lineEnd = end < raw.length ? end + 1 : end;
+      const stop = end > 0 && raw.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      const line = raw.slice(0, stop);
+      const sp1 = line.indexOf(' ');
+      const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+      this._line = sp1 < 0 ? [line, '', ''] : sp2 < 0 ? [line.slice(0, sp1), line.slice(sp1 + 1), ''] : [line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
+    }
+    _parseHead() {
+      if (this._headers) return;
+      this._parseLine();
+      const raw = this._raw;
+      let headEnd = raw.indexOf('\r\n\r\n', this._lineEnd - 2);
+      let bodyStart;
+      if (headEnd >= 0) bodyStart = headEnd + 4;
+      else {
+        headEnd = raw.indexOf('\n\n', this._lineEnd - 1);
+        bodyStart = headEnd >= 0 ? headEnd + 2 : raw.length;
+      }
+      const list = [];
+      let pos = this._lineEnd;
+      const stop = headEnd >= 0 ? headEnd : raw.length;
+      while (pos < stop) {
+        let nl = raw.indexOf('\n', pos);
+        if (nl < 0 || nl > stop) nl = stop;
+        const colon = raw.indexOf(':', pos);
+        if (colon > pos && colon < nl) list.push(raw.slice(pos, colon), raw.slice(colon + 1, nl).trim());
+        pos = nl + 1;
+      }
+      this._headEnd = bodyStart;
+      this._headers = new Headers(this, list);
+    }
+    get headers() { this._parseHead(); return this._headers; }
+    _bodyBytes() {
+      if (this._body !== null) return this._body;
+      this._parseHead();
+      return this._raw.slice(this._headEnd);
+    }
+    get body() { return bytesToText(this._bodyBytes()); }
+    set body(text) { this._setBody(textToBytes(String(text))); }
+    get bytes() { return byteStringToArray(this._bodyBytes()); }
+    set bytes(value) { this._setBody(arrayToByteString(value)); }
+    _setBody(b) {
+      this._parseHead();
+      this._body = b;
+      const headers = this._headers;
+      // A new body is sent whole: its length is known, so it is no longer chunked.
+      if (headers.has('transfer-encoding')) headers.delete('transfer-encoding');
+      if (headers.has('content-length') || b.length > 0) headers.set('Content-Length', String(b.length));
+      this._dirty = true;
+    }
+    _startLine() { this._parseLine(); return this._line[0] + ' ' + this._line[1] + (this._line[2] === '' ? '' : ' ' + this._line[2]); }
+    /** The payload as a byte string, rebuilt only when something changed. */
+    _serialize() {
+      if (!this._dirty) return this._raw;
+      if (!this._headers) return this._startLine() + '\r\n' + this._raw.slice(this._lineEnd);
+      const list = this._headers._list;
+      let out = this._startLine() + '\r\n';
+      for (let i = 0; i < list.length; i += 2) out += list[i] + ': ' + list[i + 1] + '\r\n';
+      return out + '\r\n' + this._bodyBytes();
+    }
+    toString() { return bytesToText(this._serialize()); }
+    toJSON() { return { kind: this.kind, id: this.id, text: this.toString() }; }
+  }
+
+  class Query {
+    constructor(req) { this._req = req; }
+    _pairs() {
+      const url = this._req.url; const q = url.indexOf('?');
+      if (q < 0 || q === url.length - 1) return [];
+      return url.slice(q + 1).split('&').map((p) => { const eq = p.indexOf('='); return eq < 0 ? [p, null] : [p.slice(0, eq), p.slice(eq + 1)]; });
+    }
+    _write(pairs) {
+      const url = this._req.url; const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      this._req.url = pairs.length ? path + '?' + pairs.map((p) => p[1] === null ? p[0] : p[0] + '=' + p[1]).join('&') : path;
+    }
+    get(name) {
+      for (const [k, v] of this._pairs()) if (decode(k) === name) return v === null ? '' : decode(v);
+      return null;
+    }
+    getAll(name) { const out = []; for (const [k, v] of this._pairs()) if (decode(k) === name) out.push(v === null ? '' : decode(v)); return out; }
+    has(name) { return this._pairs().some((p) => decode(p[0]) === name); }
+    set(name, value) {
+      const pairs = this._pairs(); const encoded = [encodeURIComponent(name), encodeURIComponent(String(value))];
+      const i = pairs.findIndex((p) => decode(p[0]) === name);
+      if (i < 0) pairs.push(encoded); else { pairs[i] = encoded; for (let j = pairs.length - 1; j > i; j--) if (decode(pairs[j][0]) === name) pairs.splice(j, 1); }
+      this._write(pairs);
+    }
+    delete(name) { const pairs = this._pairs(); const kept = pairs.filter((p) => decode(p[0]) !== name); if (kept.length !== pairs.length) this._write(kept); }
+    entries() { return this._pairs().map(([k, v]) => [decode(k), v === null ? '' : decode(v)]); }
+    toString() { const url = this._req.url; const q = url.indexOf('?'); return q < 0 ? '' : url.slice(q + 1); }
+  }
+  function decode(s) { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch (e) { return s; } }
+
+  class Request extends HttpMessage {
+    get method() { this._parseLine(); return this._line[0]; }
+    set method(v) { this._parseLine(); v = String(v); if (/\s/.test(v)) throw new TypeError('a method cannot contain spaces'); if (v !== this._line[0]) { this._line[0] = v; this._dirty = true; } }
+    get url() { this._parseLine(); return this._line[1]; }
+    set url(v) { this._parseLine(); v = String(v); if (/[\s]/.test(v)) throw new TypeError('a url cannot contain spaces or line breaks'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; } }
+    get path() { const url = this.url; const q = url.indexOf('?'); return q < 0 ? url : url.slice(0, q); }
+    set path(v) { const url = this.url; const q = url.indexOf('?'); this.url = String(v) + (q < 0 ? '' : url.slice(q)); }
+    get query() { return new Query(this); }
+    get version() { this._parseLine(); return this._line[2]; }
+    clone() {
+      const copy = new Request(this._kind, this._id, this._ts, this._serialize(), this._source);
+      copy._clone = true;
+      return copy;
+    }
+  }
+
+  class Response extends HttpMessage {
+    get version() { this._parseLine(); return this._line[0]; }
+    get status() { this._parseLine(); return Number(this._line[1]); }
+    set status(v) { this._parseLine(); v = String(Math.trunc(Number(v))); if (!/^\d{3}$/.test(v)) throw new TypeError('a status is a 3-digit number'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; } }
+    get statusText() { this._parseLine(); return this._line[2]; }
+    set statusText(v) { this._parseLine(); v = String(v); if (/[\r\n]/.test(v)) throw new TypeError('a status text cannot contain line breaks'); if (v !== this._line[2]) { this._line[2] = v; this._dirty = true; } }
+    clone() {
+      const copy = new Response(this._kind, this._id, this._ts, this._serialize(), this._source);
+      copy._clone = true;
+      return copy;
+    }
+  }
+
+  function boundedSet(map, key, value) {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > CORRELATION_CAPACITY) map.delete(map.keys().next().value);
+  }
+
+  let hooks = null;
+  const requestsById = new Map();
+  const responsesById = new Map();
+  let state = null;
+
+  function install(ns) {
+    const pick = (name) => typeof ns[name] === 'function' ? ns[name] : null;
+    hooks = { request: pick('request'), response: pick('response'), replayedResponse: pick('replayedResponse') };
+    return Object.keys(hooks).filter((k) => hooks[k]);
+  }
+
+  function emit(st, view, original, source) {
+    const raw = view._serialize();
+    const o = st.o;
+    // Unchanged: the host reuses the original message and its bytes.
+    if (raw === original && view._source === source && !view._clone) o.push(source, -1, -1);
+    else { o.push(source, st.sLength, st.sLength + raw.length); st.s.push(raw); st.sLength += raw.length; }
+    if (view._idChanged) st.ids.push(o.length / 3 - 1, view._id);
+    return raw;
+  }
+
+  function run(kinds, ids, timestamps, payloads, offsets, start) {
+    const idList = ids.split('\n');
+    const tsList = timestamps.split('\n');
+    const st = state = { o: [], s: [], sLength: 0, ids: [], e: [], p: start };
+    logs = []; logsLeftOut = 0;
+    const n = kinds.length;
+    const remember = hooks.response !== null || hooks.replayedResponse !== null;
+    for (let i = start; i < n; i++) {
+      st.p = i;
+      const kind = kinds.charCodeAt(i);
+      const raw = payloads.slice(offsets[i], offsets[i + 1]);
+      const id = idList[i];
+      let view; let hook; let result;
+      try {
+        if (kind === 49) {
+          view = new Request('request', id, tsList[i], raw, i);
+          hook = 'request';
+          result = hooks.request === null ? view : hooks.request(view);
+        } else {
+          view = new Response(kind === 50 ? 'response' : 'replayed-response', id, tsList[i], raw, i);
+          if (kind === 50) {
+            hook = 'response';
+            if (hooks.response === null) result = view;
+            else {
+              const reqRaw = requestsById.get(id);
+              result = hooks.response(view, reqRaw === undefined ? null : new Request('request', id, tsList[i], reqRaw, -1));
+            }
+          } else {
+            hook = 'replayedResponse';
+            if (hooks.replayedResponse === null) result = view;
+            else {
+              const reqRaw = requestsById.get(id);
+              const origRaw = responsesById.get(id);
+              result = hooks.replayedResponse(view,
+                reqRaw === undefined ? null : new Request('request', id, tsList[i], reqRaw, -1),
+                origRaw === undefined ? null : new Response('response', id, tsList[i], origRaw, -1));
+            }
+          }
+        }
+        if (result === undefined) result = view;
+        let first;
+        if (result === null) { /* dropped */ }
+        else if (Array.isArray(result)) {
+          for (const item of result) {
+            if (!(item instanceof HttpMessage)) throw new TypeError(hook + '() returned an array holding something other than a message (use msg.clone())');
+            const out = emit(st, item, raw, i);
+            if (first === undefined) first = out;
+          }
+        } else if (result instanceof HttpMessage) first = emit(st, result, raw, i);
+        else throw new TypeError(hook + '() must return the message, null (drop) or an array of messages, not ' + typeof result);
+        if (remember) {
+          if (kind === 49) { if (first !== undefined) boundedSet(requestsById, id, first); }
+          else if (kind === 50) boundedSet(responsesById, id, first === undefined ? raw : first);
+          else { requestsById.delete(id); responsesById.delete(id); }
+        }
+      } catch (error) {
+        // Outputs already pushed for this message are withdrawn: the host applies the error policy.
+        while (st.o.length > 0 && st.o[st.o.length - 3] === i) st.o.length -= 3;
+        while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 3) st.ids.length -= 2;
+        const message = error instanceof Error ? error.name + ': ' + error.message : 'thrown: ' + show(error);
+        st.e.push(i, hook || 'request', message, error instanceof Error && typeof error.stack === 'string' ? error.stack : '');
+      }
+    }
+    st.p = n;
+    return finish(st);
+  }
+
+  function finish(st) {
+    return { o: st.o, s: st.s.join(''), ids: st.ids, e: st.e, l: logs, ld: logsLeftOut, p: st.p };
+  }
+
+  /** After a timeout: what the interrupted batch had produced, and the message in hand. */
+  function partial() {
+    if (state === null) return null;
+    const st = state;
+    // The message in hand produced nothing usable: withdraw its outputs.
+    while (st.o.length > 0 && st.o[st.o.length - 3] === st.p) st.o.length -= 3;
+    while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 3) st.ids.length -= 2;
+    return finish(st);
+  }
+
+  return { install, run, partial };
+})()
+`;

@@ -1,0 +1,294 @@
+/**
+ * One middleware script in its own isolate (isolated-vm): compiles the ES module, runs its hooks over
+ * whole batches in one synchronous call, and contains failures. A throw affects only the message in hand
+ * (caught inside the isolate); a timeout or an exhausted heap ends the call, so the batch is resumed
+ * after the message in hand, in a rebuilt isolate.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ivm from 'isolated-vm';
+import { RepriseError, type Message } from '@reprise/core';
+import { SANDBOX_PRELUDE } from './sandbox-prelude.js';
+
+export interface ScriptSandboxOptions {
+  /** Path of the script (an ES module). */
+  file: string;
+  /** Heap limit of the isolate, in MB (isolated-vm's minimum is 8). */
+  memoryLimitMb: number;
+  /** Time limit of one hook call, in ms. */
+  timeLimitMs: number;
+}
+
+export type ScriptFailureKind = 'error' | 'timeout' | 'memory';
+
+export interface ScriptFailure {
+  /** Index of the message in the batch. */
+  index: number;
+  hook: string;
+  kind: ScriptFailureKind;
+  message: string;
+  /** `file:line:column` in the script when known, else the file. */
+  location: string;
+}
+
+export interface ScriptOutput {
+  /** Index of the input message it came from. */
+  source: number;
+  message: Message;
+}
+
+export interface BatchOutcome {
+  /** In input order; a dropped message has none, an amplified one several. */
+  outputs: ScriptOutput[];
+  failures: ScriptFailure[];
+  /** console lines, each starting with its level. */
+  logs: string[];
+  logsLeftOut: number;
+  /** How many times the isolate was rebuilt during this batch. */
+  rebuilds: number;
+}
+
+interface RunResult {
+  o: number[];
+  s: string;
+  ids: Array<number | string>;
+  e: Array<number | string>;
+  l: string[];
+  ld: number;
+  p: number;
+}
+
+interface BatchArgs {
+  kinds: string;
+  ids: string;
+  timestamps: string;
+  payloads: string;
+  offsets: number[];
+  /** The payload string as bytes, to cut unchanged-output slices from without a copy. */
+  messages: readonly Message[];
+}
+
+const KIND_CODE = { request: '1', response: '2', 'replayed-response': '3' } as const;
+const TIMEOUT_TEXT = 'Script execution timed out';
+
+export class ScriptSandbox {
+  readonly file: string;
+  readonly hooks: readonly string[];
+  private readonly fileUrl: string;
+  private readonly code: string;
+  private isolate!: ivm.Isolate;
+  private context!: ivm.Context;
+  private runRef!: ivm.Reference<any>;
+  private partialRef!: ivm.Reference<any>;
+  private isDisposed = false;
+
+  constructor(private readonly options: ScriptSandboxOptions) {
+    this.file = resolve(options.file);
+    this.fileUrl = pathToFileURL(this.file).href;
+    try {
+      this.code = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      throw new RepriseError('RPR_INPUT_NOT_FOUND', `cannot read the script ${this.file}: ${(error as Error).message}`, {
+        plugin: 'middleware-script',
+        phase: 'create',
+        cause: error,
+      });
+    }
+    this.hooks = this.build();
+  }
+
+  /** Builds (or rebuilds) the isolate: prelude, then the script's module; returns the hooks it exports. */
+  private build(): string[] {
+    const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.options.memoryLimitMb) });
+    try {
+      const context = isolate.createContextSync();
+      const api = context.evalSync(SANDBOX_PRELUDE, { reference: true, filename: 'reprise:sandbox' }) as ivm.Reference<any>;
+      const install = api.getSync('install', { reference: true }) as ivm.Reference<any>;
+      this.runRef = api.getSync('run', { reference: true }) as ivm.Reference<any>;
+      this.partialRef = api.getSync('partial', { reference: true }) as ivm.Reference<any>;
+      const module = isolate.compileModuleSync(this.code, { filename: this.fileUrl });
+      module.instantiateSync(context, (specifier) => {
+        throw new Error(`imports are not available in a middleware script (import "${specifier}")`);
+      });
+      module.evaluateSync({ timeout: this.options.timeLimitMs });
+      const hooks = install.applySync(undefined, [module.namespace.derefInto()], { result: { copy: true } }) as string[];
+      this.isolate = isolate;
+      this.context = context;
+      if (hooks.length === 0) {
+        throw new Error('the script exports none of request, response, replayedResponse');
+      }
+      return hooks;
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      const e = error as Error;
+      const where = this.locate(`${e.message}\n${e.stack ?? ''}`);
+      throw new RepriseError('RPR_SCRIPT_FAILED', `${where}: ${e.message}`, {
+        plugin: 'middleware-script',
+        phase: 'create',
+        file: this.file,
+        cause: error,
+      });
+    }
+  }
+
+  private rebuild(): void {
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+    this.build();
+  }
+
+  /** Runs the script's hooks over a batch. Never throws for a script failure: those are reported. */
+  runBatch(batch: readonly Message[]): BatchOutcome {
+    if (this.isDisposed) throw new RepriseError('RPR_INTERNAL', 'the script sandbox is closed', { plugin: 'middleware-script' });
+    const outcome: BatchOutcome = { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0 };
+    if (batch.length === 0) return outcome;
+    const args = encodeBatch(batch);
+    this.runRange(args, 0, batch.length, outcome);
+    return outcome;
+  }
+
+  private call(args: BatchArgs, start: number, end: number): RunResult {
+    return this.runRef.applySync(
+      undefined,
+      [args.kinds.slice(0, end), args.ids, args.timestamps, args.payloads, args.offsets, start],
+      { arguments: { copy: true }, result: { copy: true }, timeout: this.options.timeLimitMs },
+    ) as RunResult;
+  }
+
+  private runRange(args: BatchArgs, start: number, end: number, outcome: BatchOutcome): void {
+    let from = start;
+    while (from < end) {
+      try {
+        const result = this.call(args, from, end);
+        this.collect(result, args, outcome);
+        return;
+      } catch (error) {
+        const text = (error as Error).message ?? String(error);
+        if (text.includes(TIMEOUT_TEXT) && !this.isolate.isDisposed) {
+          // The isolate survives a timeout: keep what the batch produced before the message in hand,
+          // then give that message a call of its own (the batch may simply have been long).
+          const partial = this.partialRef.applySync(undefined, [], { result: { copy: true }, timeout: 1000 }) as RunResult | null;
+          const inHand = partial ? partial.p : from;
+          if (partial) this.collect(partial, args, outcome);
+          this.runOne(args, inHand, outcome);
+          from = inHand + 1;
+          continue;
+        }
+        if (this.isolate.isDisposed) {
+          // Out of memory: the isolate and what the batch produced are gone. Replay the rest one by one
+          // in a fresh isolate, so only the message that exhausts the heap again is lost.
+          this.rebuild();
+          outcome.rebuilds++;
+          for (let i = from; i < end; i++) this.runOne(args, i, outcome);
+          return;
+        }
+        throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, { plugin: 'middleware-script', phase: 'transform', file: this.file, cause: error });
+      }
+    }
+  }
+
+  private runOne(args: BatchArgs, index: number, outcome: BatchOutcome): void {
+    try {
+      this.collect(this.call(args, index, index + 1), args, outcome);
+    } catch (error) {
+      const text = (error as Error).message ?? String(error);
+      const isMemory = this.isolate.isDisposed;
+      this.fail(outcome, index, args, isMemory ? 'memory' : 'timeout', isMemory ? `exhausted its memory limit of ${this.options.memoryLimitMb} MB` : text.includes(TIMEOUT_TEXT) ? `timed out after ${this.options.timeLimitMs} ms` : text);
+      this.rebuild();
+      outcome.rebuilds++;
+    }
+  }
+
+  private fail(outcome: BatchOutcome, index: number, args: BatchArgs, kind: ScriptFailureKind, message: string): void {
+    const hook = hookOf(args.kinds[index]!);
+    outcome.failures.push({ index, hook, kind, message: `${hook}() ${message}`, location: this.file });
+  }
+
+  private collect(result: RunResult, args: BatchArgs, outcome: BatchOutcome): void {
+    const { o, ids, e } = result;
+    const changed = result.s.length > 0 ? Buffer.from(result.s, 'latin1') : undefined;
+    const firstOutput = outcome.outputs.length;
+    for (let k = 0; k < o.length; k += 3) {
+      const source = o[k]!;
+      const original = args.messages[source]!;
+      const start = o[k + 1]!;
+      if (start < 0) {
+        outcome.outputs.push({ source, message: original });
+      } else {
+        outcome.outputs.push({
+          source,
+          message: {
+            kind: original.kind,
+            id: original.id,
+            timestamp: original.timestamp,
+            latency: original.latency,
+            payload: changed!.subarray(start, o[k + 2]!),
+            meta: original.meta,
+          },
+        });
+      }
+    }
+    for (let k = 0; k < ids.length; k += 2) {
+      const output = outcome.outputs[firstOutput + (ids[k] as number)]!;
+      output.message = { ...output.message, id: ids[k + 1] as string };
+    }
+    for (let k = 0; k < e.length; k += 4) {
+      const index = e[k] as number;
+      const stack = e[k + 3] as string;
+      outcome.failures.push({
+        index,
+        hook: e[k + 1] as string,
+        kind: 'error',
+        message: `${e[k + 1]}() threw ${e[k + 2]}`,
+        location: this.locate(stack),
+      });
+    }
+    // Failures come back per range; keep them in message order for readers.
+    if (e.length > 0) outcome.failures.sort((a, b) => a.index - b.index);
+    for (const line of result.l) outcome.logs.push(line);
+    outcome.logsLeftOut += result.ld;
+  }
+
+  /** `file:line:column` of the first stack frame in the script, else the file. */
+  private locate(stack: string): string {
+    const at = stack.indexOf(this.fileUrl + ':');
+    if (at >= 0) {
+      const m = /^:(\d+)(?::(\d+))?/.exec(stack.slice(at + this.fileUrl.length));
+      if (m) return `${this.file}:${m[1]}${m[2] ? `:${m[2]}` : ''}`;
+    }
+    return this.file;
+  }
+
+  dispose(): void {
+    if (this.isDisposed) return;
+    this.isDisposed = true;
+    this.context?.release();
+    if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+function hookOf(kindCode: string): string {
+  return kindCode === '1' ? 'request' : kindCode === '2' ? 'response' : 'replayedResponse';
+}
+
+/** Packs a batch for one call: the payloads as one latin1 string (one char per byte) and offsets. */
+function encodeBatch(batch: readonly Message[]): BatchArgs {
+  const n = batch.length;
+  const offsets = new Array<number>(n + 1);
+  let kinds = '';
+  let ids = '';
+  let timestamps = '';
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const m = batch[i]!;
+    offsets[i] = total;
+    total += m.payload.length;
+    kinds += KIND_CODE[m.kind];
+    ids += i === 0 ? m.id : `\n${m.id}`;
+    timestamps += i === 0 ? String(m.timestamp) : `\n${m.timestamp}`;
+  }
+  offsets[n] = total;
+  const all = Buffer.allocUnsafe(total);
+  for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[i]!);
+  return { kinds, ids, timestamps, payloads: all.latin1Slice(0, total), offsets, messages: batch };
+}

@@ -1,0 +1,254 @@
+/**
+ * Turns decoded TCP segments into HTTP messages: one connection per 4-tuple, each direction
+ * reassembled and framed, requests paired with responses in order, idle connections expired.
+ * Pure logic: segments and times in, core Messages out, so it runs the same on files and live.
+ */
+import type { Message } from '@reprise/core';
+import type { Counters } from './capture-counters.js';
+import { HttpFramer, type FramedMessage } from './http-framer.js';
+import { MessageIdSource } from './message-id.js';
+import { TCP_FIN, TCP_RST, TCP_SYN, TCP_ACK, formatAddress, type TcpSegment } from './packet-decoder.js';
+import { TcpReassembler } from './tcp-reassembler.js';
+
+export interface TrackerOptions {
+  /** Server ports: traffic to them is requests, from them responses. Empty: any port (the lower port is the server). */
+  ports: ReadonlySet<number>;
+  trackResponse: boolean;
+  /** When set, this header with the client's address is added to each request. */
+  realipHeader: string;
+  /** How long an unfinished message (or held out-of-order data) may wait for its next packet. */
+  expireMs: number;
+}
+
+interface RequestSlot {
+  id: string;
+  method: string;
+  endSeconds: number;
+  endNanoseconds: number;
+}
+
+class Connection {
+  readonly requestStream: TcpReassembler;
+  readonly responseStream: TcpReassembler;
+  readonly requestFramer: HttpFramer;
+  readonly responseFramer: HttpFramer;
+  /** Requests waiting for their response, oldest first (pipelining keeps them in order). */
+  readonly slots: RequestSlot[] = [];
+  /** Methods of the requests in order, for the response framer (HEAD has no body). */
+  readonly methods: string[] = [];
+  methodBase = 0;
+  lastSeenMs = 0;
+  isReset = false;
+
+  constructor(
+    readonly tracker: HttpTracker,
+    readonly clientAddress: number | string,
+  ) {
+    this.requestFramer = new HttpFramer('request', {
+      message: (m) => tracker.onRequest(this, m),
+      lost: (reason) => tracker.onLost(this, reason, 'request'),
+      notHttp: () => tracker.counters['non-http']++,
+    });
+    this.responseFramer = new HttpFramer('response', {
+      message: (m) => tracker.onResponse(this, m),
+      lost: (reason) => tracker.onLost(this, reason, 'response'),
+      notHttp: () => tracker.counters['non-http']++,
+      requestMethod: (index) => this.methods[index - this.methodBase],
+    });
+    this.requestStream = new TcpReassembler(framerSink(this.requestFramer));
+    this.responseStream = new TcpReassembler(framerSink(this.responseFramer));
+  }
+
+  get isFinished(): boolean {
+    return this.requestStream.isEnded && (this.responseStream.isEnded || !this.tracker.options.trackResponse);
+  }
+}
+
+function framerSink(framer: HttpFramer) {
+  return {
+    data: (bytes: Uint8Array, s: number, ns: number) => framer.push(bytes, s, ns),
+    gap: () => framer.gap(),
+    end: (s: number, ns: number) => framer.end(s, ns),
+  };
+}
+
+export class HttpTracker {
+  private readonly connections = new Map<string, Connection>();
+  private readonly ids = new MessageIdSource();
+  private lastSweepMs = 0;
+  private nowSeconds = 0;
+  private nowNanoseconds = 0;
+  private readonly realipPrefix: Uint8Array | undefined;
+
+  constructor(
+    readonly options: TrackerOptions,
+    readonly counters: Counters,
+    private readonly emit: (message: Message) => void,
+  ) {
+    this.realipPrefix = options.realipHeader ? Buffer.from(`${options.realipHeader}: `, 'latin1') : undefined;
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** One decoded segment captured at `seconds`/`nanoseconds`. */
+  segment(s: TcpSegment, seconds: number, nanoseconds: number): void {
+    this.nowSeconds = seconds;
+    this.nowNanoseconds = nanoseconds;
+    const nowMs = seconds * 1000 + nanoseconds / 1e6;
+    const ports = this.options.ports;
+    let isRequest: boolean;
+    if (ports.size === 0) {
+      isRequest = s.flags & TCP_SYN ? (s.flags & TCP_ACK) === 0 : s.dstPort < s.srcPort;
+    } else if (ports.has(s.dstPort)) {
+      isRequest = true;
+    } else if (ports.has(s.srcPort)) {
+      isRequest = false;
+    } else {
+      return;
+    }
+    if (!isRequest && !this.options.trackResponse) return;
+    const key = isRequest
+      ? `${s.src}:${s.srcPort}>${s.dst}:${s.dstPort}`
+      : `${s.dst}:${s.dstPort}>${s.src}:${s.srcPort}`;
+    let c = this.connections.get(key);
+    const isSyn = (s.flags & TCP_SYN) !== 0;
+    if (c && isSyn && isRequest && (s.flags & TCP_ACK) === 0 && (c.requestStream.isEnded || c.isReset || (c.requestStream.expectedSeq !== -1 && c.requestStream.expectedSeq !== ((s.seq + 1) >>> 0)))) {
+      // A new connection on the same 4-tuple (port reuse): finish the old one first.
+      this.finishConnection(key, c);
+      c = undefined;
+    }
+    if (!c) {
+      if (s.flags & TCP_RST) return;
+      c = new Connection(this, isRequest ? s.src : s.dst);
+      this.connections.set(key, c);
+    }
+    c.lastSeenMs = nowMs;
+    const stream = isRequest ? c.requestStream : c.responseStream;
+    if (isSyn) stream.syn(s.seq);
+    if (s.flags & TCP_RST) {
+      // Data before the reset still counts; everything unfinished is lost.
+      if (s.payload.length > 0) stream.segment(s.seq, s.payload, false, seconds, nanoseconds, nowMs);
+      c.isReset = true;
+      this.finishConnection(key, c);
+      return;
+    }
+    if (s.payload.length > 0 || s.flags & TCP_FIN) {
+      stream.segment(s.seq, s.payload, (s.flags & TCP_FIN) !== 0, seconds, nanoseconds, nowMs);
+      if (c.isFinished) this.finishConnection(key, c);
+    }
+    if (nowMs - this.lastSweepMs > 250) this.sweep(nowMs);
+  }
+
+  /**
+   * Expires what has waited longer than `expireMs`: held out-of-order data becomes a gap, and
+   * connections with no packet for that long are closed (their unfinished messages are counted).
+   */
+  sweep(nowMs: number): void {
+    this.lastSweepMs = nowMs;
+    const expireMs = this.options.expireMs;
+    for (const [key, c] of this.connections) {
+      if (nowMs - c.lastSeenMs > expireMs) {
+        this.finishConnection(key, c);
+        continue;
+      }
+      if (c.requestStream.hasPending) c.requestStream.expirePending(nowMs, expireMs);
+      if (c.responseStream.hasPending) c.responseStream.expirePending(nowMs, expireMs);
+    }
+  }
+
+  /** End of input: close every connection so complete messages come out and the rest is counted. */
+  finishAll(): void {
+    for (const [key, c] of this.connections) this.finishConnection(key, c);
+  }
+
+  private finishConnection(key: string, c: Connection): void {
+    this.connections.delete(key);
+    c.requestStream.close(this.nowSeconds, this.nowNanoseconds);
+    c.responseStream.close(this.nowSeconds, this.nowNanoseconds);
+    this.counters.retransmissions += c.requestStream.retransmissions + c.responseStream.retransmissions;
+    c.requestStream.retransmissions = 0;
+    c.responseStream.retransmissions = 0;
+  }
+
+  onRequest(c: Connection, m: FramedMessage): void {
+    const id = this.ids.next();
+    if (this.options.trackResponse) {
+      c.slots.push({ id, method: m.method, endSeconds: m.endSeconds, endNanoseconds: m.endNanoseconds });
+      c.methods.push(m.method);
+    }
+    this.counters.requests++;
+    const payload = this.realipPrefix ? this.withRealip(m.payload, formatAddress(c.clientAddress)) : m.payload;
+    this.emit({ kind: 'request', id, timestamp: toNanoseconds(m.startSeconds, m.startNanoseconds), latency: 0n, payload });
+  }
+
+  onResponse(c: Connection, m: FramedMessage): void {
+    // Interim responses (100 Continue) answer nothing on their own: the final response does.
+    if (m.status >= 100 && m.status < 200 && m.status !== 101) return;
+    const slot = c.slots.shift();
+    if (c.methods.length > 0) {
+      c.methods.shift();
+      c.methodBase++;
+    }
+    if (!slot) {
+      this.counters.unpaired++;
+      return;
+    }
+    const latencyNs =
+      (m.startSeconds - slot.endSeconds) * 1_000_000_000 + (m.startNanoseconds - slot.endNanoseconds);
+    this.counters.responses++;
+    this.emit({
+      kind: 'response',
+      id: slot.id,
+      timestamp: toNanoseconds(m.startSeconds, m.startNanoseconds),
+      latency: latencyNs > 0 ? BigInt(latencyNs) : 0n,
+      payload: m.payload,
+    });
+  }
+
+  onLost(c: Connection, reason: 'gap' | 'incomplete', role: 'request' | 'response'): void {
+    this.counters[reason === 'gap' ? 'gaps' : 'incomplete']++;
+    if (role === 'request') {
+      // Pairing by order is broken from here: responses already in flight cannot be matched.
+      c.slots.length = 0;
+      c.methods.length = 0;
+      c.methodBase = 0;
+    }
+  }
+
+  /** Adds (or replaces) the real-IP header right after the request line. */
+  private withRealip(payload: Uint8Array, address: string): Uint8Array {
+    const lineEnd = payload.indexOf(10) + 1;
+    const name = this.options.realipHeader.toLowerCase();
+    const headEnd = findHeadEnd(payload);
+    const head = Buffer.from(payload.buffer, payload.byteOffset, headEnd).toString('latin1');
+    const kept = head
+      .slice(lineEnd)
+      .split('\n')
+      .filter((line) => line.slice(0, line.indexOf(':')).trim().toLowerCase() !== name || line.indexOf(':') < 0)
+      .join('\n');
+    const prefix = this.realipPrefix!;
+    const rebuilt = Buffer.concat([
+      payload.subarray(0, lineEnd),
+      prefix,
+      Buffer.from(`${address}\r\n`, 'latin1'),
+      Buffer.from(kept, 'latin1'),
+      payload.subarray(headEnd),
+    ]);
+    return new Uint8Array(rebuilt.buffer, rebuilt.byteOffset, rebuilt.byteLength);
+  }
+}
+
+function findHeadEnd(bytes: Uint8Array): number {
+  for (let i = 0; i + 1 < bytes.length; i++) {
+    if (bytes[i] !== 10) continue;
+    if (bytes[i + 1] === 10) return i + 2;
+    if (bytes[i + 1] === 13 && bytes[i + 2] === 10) return i + 3;
+  }
+  return bytes.length;
+}
+
+export function toNanoseconds(seconds: number, nanoseconds: number): bigint {
+  return BigInt(seconds) * 1_000_000_000n + BigInt(nanoseconds);
+}

@@ -4,7 +4,8 @@
 //   ensureTools(['nginx', 'wrk'])  installs the Debian packages providing missing tools (nginx-light, wrk);
 //                                  runs `apt-get update` only when a first install attempt fails.
 //   startNginx(options?)           writes a minimal config into a fresh temp dir and starts nginx on a free
-//                                  127.0.0.1 port. Options: { body = 'pong', workers = 1, port = 0 (free port) }.
+//                                  127.0.0.1 port. Options: { body = 'pong', workers = 1, port = 0 (free port),
+//                                  status = false (true adds nginx's stub_status at /nginx_status: requests served) }.
 //                                  Resolves to { url, host, port, dir, pid, stop() }; `stop()` is idempotent,
 //                                  resolves once nginx has exited, and removes the temp dir.
 //   runWrk(url, options?)          runs `wrk -t<threads> -c<connections> -d<durationS>s url` and resolves to
@@ -65,7 +66,7 @@ export function freePort() {
   });
 }
 
-function nginxConfig({ dir, port, body, workers }) {
+function nginxConfig({ dir, port, body, workers, status }) {
   // Running as root, nginx would hand its workers to `nobody`, who cannot write our temp dir.
   const user = process.getuid?.() === 0 ? 'user root;' : '';
   return `${user}
@@ -86,7 +87,7 @@ http {
   server {
     listen 127.0.0.1:${port} reuseport backlog=4096;
     location / { default_type text/plain; return 200 ${JSON.stringify(body)}; }
-  }
+${status ? '    location = /nginx_status { stub_status; }\n' : ''}  }
 }
 `;
 }
@@ -100,12 +101,12 @@ function canConnect(port) {
 }
 
 /** Starts nginx; see the API at the top of this file. */
-export async function startNginx({ body = 'pong', workers = 1, port = 0 } = {}) {
+export async function startNginx({ body = 'pong', workers = 1, port = 0, status = false } = {}) {
   await ensureTools(['nginx']);
   const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-nginx-'));
   const boundPort = port || (await freePort());
   const conf = join(dir, 'nginx.conf');
-  writeFileSync(conf, nginxConfig({ dir, port: boundPort, body, workers }));
+  writeFileSync(conf, nginxConfig({ dir, port: boundPort, body, workers, status }));
   const child = spawn(toolPath('nginx'), ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });

@@ -1,89 +1,195 @@
 /**
- * Finds the plugin packages (first-party ones this CLI depends on, and those installed with
- * `reprise plugins install`), validates their manifests, and loads their components into a catalog.
- * A broken plugin is reported and skipped: it never stops the others or `reprise --help`.
+ * Finds plugin packages — the first-party ones this CLI depends on, and those installed or linked
+ * with `reprise plugins` — by their package.json manifest, without importing any code. A package's
+ * code is imported only when a pipeline uses one of its components (or for --help). A broken plugin
+ * is reported and skipped: it never stops the others or `reprise --help`.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { ComponentCatalog, RepriseError, readManifest, type AnyComponentDefinition } from '@reprise/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import {
+  ComponentCatalog,
+  RepriseError,
+  readManifest,
+  type AnyComponentDefinition,
+  type PluginManifest,
+} from '@reprise/core';
 
 export interface PluginPackage {
   name: string;
   version: string;
-  /** Where it came from: `built-in`, or the user plugin directory it was installed into. */
-  source: string;
+  /** `built-in`, `installed` (by `reprise plugins install`) or `linked`. */
+  source: 'built-in' | 'installed' | 'linked';
   root: string;
+  /** For installed plugins: what was installed (an npm name, a tarball or folder URL). */
+  origin?: string;
+  manifest: PluginManifest;
 }
 
 export interface Discovery {
-  catalog: ComponentCatalog;
-  packages: Array<PluginPackage & { components: string[] }>;
-  /** One readable line per plugin that could not be loaded. */
+  packages: PluginPackage[];
+  /** Plugins whose manifest is unusable (invalid, wrong core range). */
   problems: RepriseError[];
 }
 
-const cliRoot = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const coreRoot = resolve(dirname(createRequire(import.meta.url).resolve('@reprise/core/package.json')));
 
 function readJson(path: string): Record<string, any> {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
-/** Packages that may be plugins: the CLI's own dependencies, then the user's installed plugins. */
-export function candidatePackages(userPluginRoots: string[] = []): PluginPackage[] {
-  const found: PluginPackage[] = [];
-  const collect = (fromDir: string, names: string[], source: string) => {
-    const require = createRequire(join(fromDir, 'package.json'));
-    for (const name of names) {
-      let packageJsonPath: string;
-      try {
-        packageJsonPath = require.resolve(`${name}/package.json`);
-      } catch {
-        continue;
-      }
-      const json = readJson(packageJsonPath);
-      if (json.reprise === undefined) continue;
-      found.push({ name, version: json.version ?? '0.0.0', source, root: dirname(packageJsonPath) });
-    }
-  };
-  collect(cliRoot, Object.keys(readJson(join(cliRoot, 'package.json')).dependencies ?? {}), 'built-in');
-  for (const root of userPluginRoots) {
-    const manifestPath = join(root, 'package.json');
-    if (!existsSync(manifestPath)) continue;
-    collect(root, Object.keys(readJson(manifestPath).dependencies ?? {}), root);
-  }
-  return found;
+/** Plugins installed by oclif's plugin manager are listed in the data dir's package.json. */
+function userPluginRoots(dataDir: string): Array<{ root: string; source: 'installed' | 'linked'; origin?: string }> {
+  const path = join(dataDir, 'package.json');
+  if (!existsSync(path)) return [];
+  const plugins: unknown[] = readJson(path).oclif?.plugins ?? [];
+  return plugins.flatMap((p): Array<{ root: string; source: 'installed' | 'linked'; origin?: string }> => {
+    if (typeof p === 'string') return [{ root: join(dataDir, 'node_modules', p), source: 'installed', origin: p }];
+    const entry = p as { name: string; type?: string; root?: string; url?: string; tag?: string };
+    if (entry.type === 'link' && entry.root) return [{ root: entry.root, source: 'linked', origin: entry.root }];
+    const origin = entry.url ?? `npm ${entry.name}${entry.tag ? '@' + entry.tag : ''}`;
+    return [{ root: join(dataDir, 'node_modules', entry.name), source: 'installed', origin }];
+  });
 }
 
-export async function discoverPlugins(userPluginRoots: string[] = []): Promise<Discovery> {
-  const catalog = new ComponentCatalog();
+/**
+ * An installed plugin imports `@reprise/core` as a peer: the host provides it, by linking this CLI's
+ * core into the plugin directory (npm does not install optional peers, and core is not on the registry).
+ */
+function provideCorePeer(dataDir: string): void {
+  const target = join(dataDir, 'node_modules', '@reprise', 'core');
+  try {
+    if (existsSync(target) && readlinkSync(target) === coreRoot) return;
+  } catch {
+    return; // a real folder: someone installed core themselves; leave it
+  }
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+    if (existsSync(target) || isDanglingLink(target)) unlinkSync(target);
+    symlinkSync(coreRoot, target, 'dir');
+  } catch {
+    // Not fatal: a plugin that imports core will then fail to load with a message naming it.
+  }
+}
+
+function isDanglingLink(path: string): boolean {
+  try {
+    readlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function discoverPackages(dataDir?: string): Discovery {
+  const packages: PluginPackage[] = [];
   const problems: RepriseError[] = [];
-  const packages: Discovery['packages'] = [];
-  for (const candidate of candidatePackages(userPluginRoots)) {
+  const consider = (root: string, source: PluginPackage['source'], origin?: string) => {
+    const path = join(root, 'package.json');
+    if (!existsSync(path)) {
+      problems.push(new RepriseError('RPR_PLUGIN_LOAD', `no package.json in ${root}`, { plugin: root }));
+      return;
+    }
+    const json = readJson(path);
+    if (json.reprise === undefined) {
+      if (source !== 'built-in') problems.push(new RepriseError('RPR_PLUGIN_MANIFEST', 'package.json has no "reprise" manifest: not a reprise plugin', { plugin: json.name ?? root }));
+      return;
+    }
     try {
-      const json = readJson(join(candidate.root, 'package.json'));
       const manifest = readManifest(json);
-      let module: { default?: unknown };
-      try {
-        module = await import(pathToFileURL(join(candidate.root, manifest.entry)).href);
-      } catch (error) {
-        throw new RepriseError('RPR_PLUGIN_LOAD', `importing ${manifest.entry} failed: ${(error as Error).message}`, { plugin: candidate.name, cause: error });
-      }
-      const definitions = (Array.isArray(module.default) ? module.default : [module.default]) as AnyComponentDefinition[];
-      const declared = new Set(manifest.components.map((c) => `${c.kind}:${c.name}`));
-      const names: string[] = [];
-      for (const definition of definitions) {
-        if (!definition || typeof definition.create !== 'function' || !declared.has(`${definition.kind}:${definition.name}`)) {
-          throw new RepriseError('RPR_PLUGIN_MANIFEST', `exports a component the manifest does not declare (${definition?.kind}:${definition?.name})`, { plugin: candidate.name });
+      for (const component of manifest.components) {
+        const other = packages.find((p) => p.manifest.components.some((c) => c.name === component.name));
+        if (other) {
+          throw new RepriseError('RPR_PLUGIN_CONFLICT', `component "${component.name}" is provided by both ${other.name} (${other.source}) and ${json.name} (${source}); ${json.name} is not loaded`, { plugin: json.name });
         }
-        catalog.add(definition, candidate.name);
-        names.push(definition.name);
       }
-      packages.push({ ...candidate, components: names });
+      packages.push({ name: json.name, version: json.version ?? '0.0.0', source, root, origin, manifest });
     } catch (error) {
-      problems.push(error instanceof RepriseError ? error : new RepriseError('RPR_PLUGIN_LOAD', String(error), { plugin: candidate.name }));
+      problems.push(error as RepriseError);
+    }
+  };
+  const require = createRequire(join(cliRoot, 'package.json'));
+  for (const name of Object.keys(readJson(join(cliRoot, 'package.json')).dependencies ?? {})) {
+    try {
+      consider(dirname(require.resolve(`${name}/package.json`)), 'built-in');
+    } catch {
+      // not resolvable as a package with a package.json export: not a plugin
     }
   }
-  return { catalog, packages, problems };
+  if (dataDir) {
+    const roots = userPluginRoots(dataDir);
+    if (roots.some((r) => r.source === 'installed')) provideCorePeer(dataDir);
+    for (const { root, source, origin } of roots) consider(root, source, origin);
+  }
+  return { packages, problems };
+}
+
+/** Which packages own the given flags (by component name prefix, or a manifest's extra `flags`). */
+export function packagesForFlags(packages: PluginPackage[], flags: string[]): Set<PluginPackage> | 'all' {
+  const needed = new Set<PluginPackage>();
+  for (const flag of flags) {
+    let owner: PluginPackage | undefined;
+    let ownerLength = 0;
+    for (const pkg of packages) {
+      for (const component of pkg.manifest.components) {
+        if (component.flags?.includes(flag)) {
+          owner = pkg;
+          ownerLength = Infinity;
+        } else if ((flag === component.name || flag.startsWith(component.name + '-')) && component.name.length > ownerLength) {
+          owner = pkg;
+          ownerLength = component.name.length;
+        }
+      }
+    }
+    if (owner) needed.add(owner);
+  }
+  return needed;
+}
+
+/** Imports packages and adds their components to a catalog; a package that fails is reported and skipped. */
+export async function loadPackages(packages: Iterable<PluginPackage>): Promise<{ catalog: ComponentCatalog; problems: RepriseError[]; loaded: Map<PluginPackage, string[]> }> {
+  const catalog = new ComponentCatalog();
+  const problems: RepriseError[] = [];
+  const loaded = new Map<PluginPackage, string[]>();
+  for (const pkg of packages) {
+    try {
+      const definitions = await importDefinitions(pkg);
+      const staged = new ComponentCatalog();
+      for (const definition of definitions) staged.add(definition, pkg.name);
+      for (const definition of definitions) catalog.add(definition, pkg.name);
+      loaded.set(pkg, definitions.map((d) => d.name));
+    } catch (error) {
+      problems.push(error instanceof RepriseError ? error : new RepriseError('RPR_PLUGIN_LOAD', String(error), { plugin: pkg.name }));
+    }
+  }
+  return { catalog, problems, loaded };
+}
+
+async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefinition[]> {
+  let module: { default?: unknown };
+  try {
+    module = await import(pathToFileURL(join(pkg.root, pkg.manifest.entry)).href);
+  } catch (error) {
+    throw new RepriseError('RPR_PLUGIN_LOAD', `importing ${pkg.manifest.entry} failed: ${(error as Error).message}`, { plugin: pkg.name, cause: error });
+  }
+  const definitions = (Array.isArray(module.default) ? module.default : [module.default]) as AnyComponentDefinition[];
+  for (const declared of pkg.manifest.components) {
+    const definition = definitions.find((d) => d?.name === declared.name);
+    if (!definition || definition.kind !== declared.kind || typeof definition.create !== 'function') {
+      throw new RepriseError('RPR_PLUGIN_MANIFEST', `the manifest declares ${declared.kind} "${declared.name}" but ${pkg.manifest.entry} does not export it`, { plugin: pkg.name });
+    }
+    for (const option of Object.values(definition.options?.properties ?? {})) {
+      const flag = option['x-flag'];
+      if (flag && !flag.startsWith(declared.name + '-') && !declared.flags?.includes(flag)) {
+        throw new RepriseError('RPR_PLUGIN_MANIFEST', `option flag --${flag} of "${declared.name}" must be listed in the manifest's "flags"`, { plugin: pkg.name });
+      }
+    }
+  }
+  const undeclared = definitions.filter((d) => !pkg.manifest.components.some((c) => c.name === d?.name));
+  if (undeclared.length) {
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `exports components the manifest does not declare: ${undeclared.map((d) => d?.name).join(', ')}`, { plugin: pkg.name });
+  }
+  return definitions;
 }

@@ -4,24 +4,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseFlags, resolvePipelineConfig } from '@reprise/core';
-import { userDataDir } from './data-dir.js';
-import { discoverPlugins } from './discover.js';
+import { flagNames, loadCatalog } from './catalog-loader.js';
 import { executePipeline, reportError } from './execute.js';
 import { EXIT } from './exit-codes.js';
 import { fullHelp } from './usage.js';
 
 const HELP_WORDS = new Set(['--help', '-h', '-help', 'help']);
 
-export async function loadCatalog() {
-  const discovery = await discoverPlugins([userDataDir()]);
-  for (const problem of discovery.problems) process.stderr.write(`[reprise] warn: plugin not loaded: ${problem.message}\n`);
-  return discovery;
-}
-
 export async function main(argv: string[]): Promise<void> {
   if (argv.length === 0 || (argv.length === 1 && HELP_WORDS.has(argv[0]!))) {
-    const { catalog } = await loadCatalog();
-    process.stdout.write(fullHelp(catalog));
+    process.stdout.write(fullHelp((await loadCatalog({ all: true })).catalog));
     return;
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
@@ -45,11 +37,10 @@ export async function main(argv: string[]): Promise<void> {
 async function runFlags(argv: string[]): Promise<number> {
   try {
     if (argv.some((a) => HELP_WORDS.has(a))) {
-      const { catalog } = await loadCatalog();
-      process.stdout.write(fullHelp(catalog));
+      process.stdout.write(fullHelp((await loadCatalog({ all: true })).catalog));
       return EXIT.ok;
     }
-    const { catalog } = await loadCatalog();
+    const { catalog } = await loadCatalog({ flags: flagNames(argv) });
     const resolved = resolvePipelineConfig(parseFlags(argv, catalog), catalog, 'flags');
     return await executePipeline(resolved);
   } catch (error) {

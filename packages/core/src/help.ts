@@ -24,7 +24,12 @@ export function renderFlagsHelp(catalog: ComponentCatalog): string {
       const entry = catalog.entries.get(component.name)!;
       if (component.value) {
         const rate = (component.rate ?? 'core') === 'none' ? '' : component.rate === 'plugin' ? '[|N%]' : '[|N or |N%]';
-        flag(component.name, `<${component.value.description}>${rate}`, `${component.summary}  (${entry.packageName})`, `--${component.name} ${component.value.example}`);
+        flag(
+          component.name,
+          `<${component.value.placeholder ?? 'value'}>${rate}`,
+          `${component.summary}  (${entry.packageName})\n      ${component.value.placeholder ?? 'value'}: ${component.value.description}`,
+          `--${component.name} ${quote(component.value.example)}`,
+        );
       } else if (Object.keys(component.options.properties).length === 0) {
         flag(component.name, '', `${component.summary}  (${entry.packageName})`, `--${component.name}`);
       } else {
@@ -60,6 +65,9 @@ function exampleFor(flag: string, schema: OptionSchema): string {
   if (schema.type === 'boolean') return `--${flag}`;
   const example = schema.examples?.[0];
   if (example === undefined) return '';
-  const text = String(example);
-  return `--${flag} ${/[\s|$*]/.test(text) ? JSON.stringify(text) : text}`;
+  return `--${flag} ${quote(String(example))}`;
+}
+
+function quote(text: string): string {
+  return /[\s|$*?;&]/.test(text) ? JSON.stringify(text) : text;
 }

@@ -15,7 +15,11 @@ export interface PluginManifest {
   coreVersion: string;
   /** Module (relative to the package) whose default export is the array of component definitions. */
   entry: string;
-  components: Array<{ kind: ComponentKind; name: string }>;
+  /**
+   * `flags`: flags the component owns beyond `--<name>` and `--<name>-*` (GoReplay names such as
+   * `http-original-host`), so a flag can be routed to its package without importing any code.
+   */
+  components: Array<{ kind: ComponentKind; name: string; flags?: string[] }>;
 }
 
 export const manifestSchema = {
@@ -35,6 +39,7 @@ export const manifestSchema = {
         properties: {
           kind: { enum: ['input', 'output', 'middleware'] },
           name: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' },
+          flags: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' } },
         },
       },
     },

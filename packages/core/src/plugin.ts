@@ -122,7 +122,12 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
    * The component's main flag value (an address, a path, a command). When absent, the component
    * has no main flag and is enabled by setting any of its options (like the `http` modifiers).
    */
-  value?: { description: string; example: string };
+  value?: {
+    description: string;
+    example: string;
+    /** One word for --help's `--name <placeholder>`, e.g. `url`, `path`, `port` (default `value`). */
+    placeholder?: string;
+  };
   /**
    * Who applies the `|N` / `|N%` suffix: `core` (default: the core limits or samples the messages
    * reaching this component), `plugin` (the plugin reads ctx.rate: input-file's replay speed),

@@ -22,7 +22,7 @@ export const inputDummy = defineInput<DummyOptions>({
   kind: 'input',
   name: 'input-dummy',
   summary: 'Generate requests, to try a pipeline without traffic.',
-  value: { description: 'count (0 = endless)', example: '0' },
+  value: { placeholder: 'count', description: 'how many requests to generate (0 = endless)', example: '0' },
   options: {
     type: 'object',
     properties: {

@@ -9,6 +9,8 @@ export class DocumentQueue<T> implements AsyncIterableIterator<T> {
   private isEnded = false;
   private waitingReader: ((result: IteratorResult<T>) => void) | undefined;
   private spaceWaiters: Array<() => void> = [];
+  /** Items handed to the reader so far (to count what an aborted reader took but never finished). */
+  takenCount = 0;
 
   constructor(readonly capacity: number) {}
 
@@ -26,6 +28,7 @@ export class DocumentQueue<T> implements AsyncIterableIterator<T> {
     const reader = this.waitingReader;
     if (reader !== undefined) {
       this.waitingReader = undefined;
+      this.takenCount++;
       reader({ value: item, done: false });
       return true;
     }
@@ -37,6 +40,11 @@ export class DocumentQueue<T> implements AsyncIterableIterator<T> {
   whenSpace(): Promise<void> {
     if (!this.isFull || this.isEnded) return Promise.resolve();
     return new Promise((resolve) => this.spaceWaiters.push(resolve));
+  }
+
+  /** Lets writers waiting for space go on now (they will drop instead of wait). */
+  wakeWriters(): void {
+    this.releaseSpaceWaiters();
   }
 
   /** No more items: the reader gets what is left, then the end. */
@@ -64,6 +72,7 @@ export class DocumentQueue<T> implements AsyncIterableIterator<T> {
       const value = this.items[this.head]!;
       this.items[this.head] = undefined as T;
       this.head++;
+      this.takenCount++;
       if (this.head === this.items.length) {
         this.items = [];
         this.head = 0;

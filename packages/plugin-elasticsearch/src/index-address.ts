@@ -70,6 +70,13 @@ export function parseIndexAddress(value: string, component = 'output-elasticsear
   return { node, index: index!, username, password };
 }
 
+/** Checks an index name pattern given apart from the address (the indexPattern option). */
+export function validateIndexPattern(pattern: string, component: string): void {
+  checkIndexName(pattern, (why) => {
+    throw new RepriseError('RPR_PLUGIN_OPTIONS', why, { plugin: component, option: 'indexPattern' });
+  });
+}
+
 function checkIndexName(index: string, fail: (why: string) => never): void {
   // Date parts are checked after expansion would be too late: check the literal text around them.
   const literal = index.replace(/%[YmdHj%]/g, '0');

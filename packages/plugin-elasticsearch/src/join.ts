@@ -17,8 +17,9 @@ export interface JoinOptions {
   /** At most this many exchanges wait; beyond it the oldest is released early. */
   maxPending: number;
   /**
-   * `auto` waits for the kinds of response seen so far in the stream (original responses once one has
-   * been seen, replayed ones once one has been seen); the others name the kinds to wait for.
+   * `auto` learns from the stream: at first a request waits for both kinds; a kind that has never been
+   * seen when a request's window ends is no longer waited for, until one arrives. The others name the
+   * kinds to wait for.
    */
   responses: JoinResponses;
 }
@@ -41,9 +42,13 @@ export class ExchangeJoin {
   /** Exchanges released early because `maxPending` was reached. */
   evictedCount = 0;
 
+  private hasSeenOriginal = false;
+  private hasSeenReplayed = false;
+
   constructor(private readonly options: JoinOptions) {
-    this.isExpectingOriginal = options.responses === 'original' || options.responses === 'both';
-    this.isExpectingReplayed = options.responses === 'replayed' || options.responses === 'both';
+    const isAuto = options.responses === 'auto';
+    this.isExpectingOriginal = isAuto || options.responses === 'original' || options.responses === 'both';
+    this.isExpectingReplayed = isAuto || options.responses === 'replayed' || options.responses === 'both';
   }
 
   get size(): number {
@@ -53,8 +58,8 @@ export class ExchangeJoin {
   /** Adds one message; appends the exchange to `out` if that completed it. */
   add(message: Message, nowMs: number, out: Exchange[]): void {
     if (this.options.responses === 'auto') {
-      if (message.kind === 'response') this.isExpectingOriginal = true;
-      else if (message.kind === 'replayed-response') this.isExpectingReplayed = true;
+      if (message.kind === 'response') this.hasSeenOriginal = this.isExpectingOriginal = true;
+      else if (message.kind === 'replayed-response') this.hasSeenReplayed = this.isExpectingReplayed = true;
     }
     let entry = this.pending.get(message.id);
     if (entry === undefined) {
@@ -83,6 +88,7 @@ export class ExchangeJoin {
     for (const entry of this.pending.values()) {
       if (entry.deadlineMs > nowMs) break;
       this.pending.delete(entry.id);
+      if (this.options.responses === 'auto' && entry.request !== undefined) this.learnAbsence(entry);
       out.push(entry);
     }
   }
@@ -91,6 +97,12 @@ export class ExchangeJoin {
   drain(out: Exchange[]): void {
     for (const entry of this.pending.values()) out.push(entry);
     this.pending.clear();
+  }
+
+  /** A whole window passed without a kind that was never seen: stop waiting for it (auto only). */
+  private learnAbsence(entry: Pending): void {
+    if (entry.original === undefined && !this.hasSeenOriginal) this.isExpectingOriginal = false;
+    if (entry.replayed === undefined && !this.hasSeenReplayed) this.isExpectingReplayed = false;
   }
 
   private isComplete(entry: Pending): boolean {

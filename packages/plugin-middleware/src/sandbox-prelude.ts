@@ -63,41 +63,58 @@ export const SANDBOX_PRELUDE = String.raw`
     return s;
   }
 
+  // Header names compared case-insensitively; lowercased names are computed once, on first search.
+  function badText(t) { return t.indexOf('\n') >= 0 || t.indexOf('\r') >= 0; }
   class Headers {
-    constructor(owner, list) { this._owner = owner; this._list = list; }
-    _find(name) {
-      const lower = String(name).toLowerCase();
-      const list = this._list;
-      for (let i = 0; i < list.length; i += 2) if (list[i].toLowerCase() === lower) return i;
+    constructor(owner, list, originalCount) {
+      this._owner = owner; this._list = list; this._lower = null;
+      // Pairs below originalCount are the ones in the raw head; _isEdited once one of them changed.
+      this._originalCount = originalCount; this._isEdited = false;
+    }
+    _lowerAt(i) {
+      let lower = this._lower;
+      if (lower === null) lower = this._lower = [];
+      let v = lower[i];
+      if (v === undefined) v = lower[i] = this._list[i].toLowerCase();
+      return v;
+    }
+    _find(lower, from) {
+      const list = this._list; const len = lower.length;
+      for (let i = from; i < list.length; i += 2) if (list[i].length === len && this._lowerAt(i) === lower) return i;
       return -1;
     }
-    get(name) { const i = this._find(name); return i < 0 ? null : bytesToText(this._list[i + 1]); }
+    _removeAt(i) {
+      this._list.splice(i, 2);
+      if (this._lower !== null) this._lower.splice(i, 2);
+      if (i < this._originalCount) { this._originalCount -= 2; this._isEdited = true; }
+    }
+    get(name) { const i = this._find(String(name).toLowerCase(), 0); return i < 0 ? null : bytesToText(this._list[i + 1]); }
     getAll(name) {
       const lower = String(name).toLowerCase(); const out = [];
-      for (let i = 0; i < this._list.length; i += 2) if (this._list[i].toLowerCase() === lower) out.push(bytesToText(this._list[i + 1]));
+      for (let i = this._find(lower, 0); i >= 0; i = this._find(lower, i + 2)) out.push(bytesToText(this._list[i + 1]));
       return out;
     }
-    has(name) { return this._find(name) >= 0; }
+    has(name) { return this._find(String(name).toLowerCase(), 0) >= 0; }
     set(name, value) {
       name = String(name); value = textToBytes(String(value));
-      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError('a header name or value cannot contain a line break');
-      const i = this._find(name);
+      if (badText(name) || badText(value)) throw new TypeError('a header name or value cannot contain a line break');
+      const lower = name.toLowerCase();
+      const i = this._find(lower, 0);
       if (i < 0) { this._list.push(name, value); }
       else {
-        this._list[i + 1] = value;
-        const lower = name.toLowerCase();
-        for (let j = this._list.length - 2; j > i; j -= 2) if (this._list[j].toLowerCase() === lower) this._list.splice(j, 2);
+        if (this._list[i + 1] !== value) { this._list[i + 1] = value; if (i < this._originalCount) this._isEdited = true; }
+        for (let j = this._find(lower, i + 2); j >= 0; j = this._find(lower, j)) this._removeAt(j);
       }
       this._owner._dirty = true;
     }
     append(name, value) {
       name = String(name); value = textToBytes(String(value));
-      if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) throw new TypeError('a header name or value cannot contain a line break');
+      if (badText(name) || badText(value)) throw new TypeError('a header name or value cannot contain a line break');
       this._list.push(name, value); this._owner._dirty = true;
     }
     delete(name) {
       const lower = String(name).toLowerCase(); let removed = false;
-      for (let j = this._list.length - 2; j >= 0; j -= 2) if (this._list[j].toLowerCase() === lower) { this._list.splice(j, 2); removed = true; }
+      for (let j = this._find(lower, 0); j >= 0; j = this._find(lower, j)) { this._removeAt(j); removed = true; }
       if (removed) this._owner._dirty = true;
       return removed;
     }
@@ -110,7 +127,7 @@ export const SANDBOX_PRELUDE = String.raw`
   class HttpMessage {
     constructor(kind, id, timestamp, raw, source) {
       this._kind = kind; this._id = id; this._ts = timestamp; this._raw = raw; this._source = source;
-      this._dirty = false; this._idChanged = false;
+      this._dirty = false; this._idChanged = false; this._lineChanged = false; this._headLinesEnd = -1;
       this._lineEnd = -1; this._line = null; this._headers = null; this._headEnd = -1; this._body = null;
     }
     get kind() { return this._kind; }
@@ -147,11 +164,18 @@ export const SANDBOX_PRELUDE = String.raw`
         let nl = raw.indexOf('\n', pos);
         if (nl < 0 || nl > stop) nl = stop;
         const colon = raw.indexOf(':', pos);
-        if (colon > pos && colon < nl) list.push(raw.slice(pos, colon), raw.slice(colon + 1, nl).trim());
+        if (colon > pos && colon < nl) {
+          let v = colon + 1; let e = nl;
+          while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
+          while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
+          list.push(raw.slice(pos, colon), raw.slice(v, e));
+        }
         pos = nl + 1;
       }
+      // Where the header lines end (the blank line starts): appended headers go here.
+      this._headLinesEnd = headEnd >= 0 ? (raw.charCodeAt(headEnd) === 13 ? headEnd + 2 : headEnd + 1) : raw.length;
       this._headEnd = bodyStart;
-      this._headers = new Headers(this, list);
+      this._headers = new Headers(this, list, list.length);
     }
     get headers() { this._parseHead(); return this._headers; }
     _bodyBytes() {
@@ -176,8 +200,19 @@ export const SANDBOX_PRELUDE = String.raw`
     /** The payload as a byte string, rebuilt only when something changed. */
     _serialize() {
       if (!this._dirty) return this._raw;
-      if (!this._headers) return this._startLine() + '\r\n' + this._raw.slice(this._lineEnd);
-      const list = this._headers._list;
+      const h = this._headers;
+      const lineChanged = this._lineChanged;
+      if (h === null) return this._startLine() + '\r\n' + this._raw.slice(this._lineEnd);
+      const list = h._list;
+      if (!h._isEdited && this._body === null && this._headLinesEnd <= this._headEnd) {
+        // Only headers were added: keep the raw head and insert the new lines before the blank line.
+        let added = '';
+        for (let i = h._originalCount; i < list.length; i += 2) added += list[i] + ': ' + list[i + 1] + '\r\n';
+        const raw = this._raw;
+        const head = lineChanged ? this._startLine() + '\r\n' + raw.slice(this._lineEnd, this._headLinesEnd) : raw.slice(0, this._headLinesEnd);
+        if (this._headLinesEnd === raw.length) return head + (raw.charCodeAt(raw.length - 1) === 10 ? '' : '\r\n') + added + '\r\n';
+        return head + added + raw.slice(this._headLinesEnd);
+      }
       let out = this._startLine() + '\r\n';
       for (let i = 0; i < list.length; i += 2) out += list[i] + ': ' + list[i + 1] + '\r\n';
       return out + '\r\n' + this._bodyBytes();
@@ -218,9 +253,9 @@ export const SANDBOX_PRELUDE = String.raw`
 
   class Request extends HttpMessage {
     get method() { this._parseLine(); return this._line[0]; }
-    set method(v) { this._parseLine(); v = String(v); if (/\s/.test(v)) throw new TypeError('a method cannot contain spaces'); if (v !== this._line[0]) { this._line[0] = v; this._dirty = true; } }
+    set method(v) { this._parseLine(); v = String(v); if (/\s/.test(v)) throw new TypeError('a method cannot contain spaces'); if (v !== this._line[0]) { this._line[0] = v; this._dirty = true; this._lineChanged = true; } }
     get url() { this._parseLine(); return this._line[1]; }
-    set url(v) { this._parseLine(); v = String(v); if (/[\s]/.test(v)) throw new TypeError('a url cannot contain spaces or line breaks'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; } }
+    set url(v) { this._parseLine(); v = String(v); if (/[\s]/.test(v)) throw new TypeError('a url cannot contain spaces or line breaks'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
     get path() { const url = this.url; const q = url.indexOf('?'); return q < 0 ? url : url.slice(0, q); }
     set path(v) { const url = this.url; const q = url.indexOf('?'); this.url = String(v) + (q < 0 ? '' : url.slice(q)); }
     get query() { return new Query(this); }
@@ -235,9 +270,9 @@ export const SANDBOX_PRELUDE = String.raw`
   class Response extends HttpMessage {
     get version() { this._parseLine(); return this._line[0]; }
     get status() { this._parseLine(); return Number(this._line[1]); }
-    set status(v) { this._parseLine(); v = String(Math.trunc(Number(v))); if (!/^\d{3}$/.test(v)) throw new TypeError('a status is a 3-digit number'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; } }
+    set status(v) { this._parseLine(); v = String(Math.trunc(Number(v))); if (!/^\d{3}$/.test(v)) throw new TypeError('a status is a 3-digit number'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
     get statusText() { this._parseLine(); return this._line[2]; }
-    set statusText(v) { this._parseLine(); v = String(v); if (/[\r\n]/.test(v)) throw new TypeError('a status text cannot contain line breaks'); if (v !== this._line[2]) { this._line[2] = v; this._dirty = true; } }
+    set statusText(v) { this._parseLine(); v = String(v); if (/[\r\n]/.test(v)) throw new TypeError('a status text cannot contain line breaks'); if (v !== this._line[2]) { this._line[2] = v; this._dirty = true; this._lineChanged = true; } }
     clone() {
       const copy = new Response(this._kind, this._id, this._ts, this._serialize(), this._source);
       copy._clone = true;
@@ -340,7 +375,7 @@ export const SANDBOX_PRELUDE = String.raw`
   }
 
   function finish(st) {
-    return { o: st.o, s: st.s.join(''), ids: st.ids, e: st.e, l: logs, ld: logsLeftOut, p: st.p };
+    return { o: new Int32Array(st.o), s: st.s.join(''), ids: st.ids, e: st.e, l: logs, ld: logsLeftOut, p: st.p };
   }
 
   /** After a timeout: what the interrupted batch had produced, and the message in hand. */

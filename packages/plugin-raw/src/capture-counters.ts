@@ -15,6 +15,8 @@ export const COUNTER_NAMES = [
   'non-http',
   /** Segments whose bytes had been seen already. */
   'retransmissions',
+  /** Frames the capture cut short (snaplen): their messages are counted in `gaps`. */
+  'truncated',
   /** Frames that could not be decoded (truncated, malformed, unknown link layer). */
   'undecodable',
   /** Responses with no request to pair with (the request was lost or never seen). */

@@ -39,6 +39,8 @@ class Connection {
   methodBase = 0;
   lastSeenMs = 0;
   isReset = false;
+  /** The client's bytes are not HTTP: the server's answers (a 400…) pair with nothing and are no loss. */
+  isNotHttp = false;
 
   constructor(
     readonly tracker: HttpTracker,
@@ -47,7 +49,10 @@ class Connection {
     this.requestFramer = new HttpFramer('request', {
       message: (m) => tracker.onRequest(this, m),
       lost: (reason) => tracker.onLost(this, reason, 'request'),
-      notHttp: () => tracker.counters['non-http']++,
+      notHttp: () => {
+        this.isNotHttp = true;
+        tracker.counters['non-http']++;
+      },
     });
     this.responseFramer = new HttpFramer('response', {
       message: (m) => tracker.onResponse(this, m),
@@ -129,13 +134,14 @@ export class HttpTracker {
     if (isSyn) stream.syn(s.seq);
     if (s.flags & TCP_RST) {
       // Data before the reset still counts; everything unfinished is lost.
-      if (s.payload.length > 0) stream.segment(s.seq, s.payload, false, seconds, nanoseconds, nowMs);
+      if (s.payload.length > 0) stream.segment(s.seq, s.payload, false, seconds, nanoseconds, nowMs, s.missingBytes);
       c.isReset = true;
       this.finishConnection(key, c);
       return;
     }
     if (s.payload.length > 0 || s.flags & TCP_FIN) {
-      stream.segment(s.seq, s.payload, (s.flags & TCP_FIN) !== 0, seconds, nanoseconds, nowMs);
+      stream.segment(s.seq, s.payload, (s.flags & TCP_FIN) !== 0, seconds, nanoseconds, nowMs, s.missingBytes);
+      if (s.missingBytes > 0) this.counters.truncated++;
       if (c.isFinished) this.finishConnection(key, c);
     }
     if (nowMs - this.lastSweepMs > 250) this.sweep(nowMs);
@@ -192,7 +198,7 @@ export class HttpTracker {
       c.methodBase++;
     }
     if (!slot) {
-      this.counters.unpaired++;
+      if (!c.isNotHttp) this.counters.unpaired++;
       return;
     }
     const latencyNs =

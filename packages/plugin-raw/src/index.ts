@@ -1,1 +1,8 @@
-export {};
+import { inputRaw } from './input-raw.js';
+
+export { inputRaw };
+export type { InputRawOptions } from './input-raw.js';
+export { PcapReader } from './pcap-reader.js';
+export { PacketProcessor } from './packet-processor.js';
+
+export default [inputRaw];

@@ -2,6 +2,7 @@
  * Reassembles fragmented IP datagrams (IPv4 and IPv6 fragment headers). Fragments are kept
  * until the datagram is whole or `expireMs` passes without a new fragment.
  */
+import { copyBytes } from './copy-bytes.js';
 
 interface Datagram {
   parts: Array<{ offset: number; bytes: Uint8Array }>;
@@ -28,7 +29,7 @@ export class IpDefragmenter {
       this.datagrams.set(key, d);
     }
     d.lastSeenMs = nowMs;
-    d.parts.push({ offset, bytes: payload.slice() });
+    d.parts.push({ offset, bytes: copyBytes(payload) });
     if (isLast) d.totalLength = offset + payload.length;
     if (d.totalLength < 0) return undefined;
     d.parts.sort((a, b) => a.offset - b.offset);

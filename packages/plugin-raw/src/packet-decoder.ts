@@ -21,6 +21,8 @@ export interface TcpSegment {
   flags: number;
   /** TCP payload: a view into the frame (or into a reassembled datagram). */
   payload: Uint8Array;
+  /** Payload bytes the snaplen cut off the end of the frame (0 for a whole frame). */
+  missingBytes: number;
 }
 
 export type DecodeResult = 'tcp' | 'not-tcp' | 'fragment' | 'malformed' | 'unsupported-link';
@@ -32,7 +34,7 @@ const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_VLAN_OLD = 0x9100;
 
 export class PacketDecoder {
-  readonly segment: TcpSegment = { src: 0, dst: 0, srcPort: 0, dstPort: 0, seq: 0, flags: 0, payload: new Uint8Array(0) };
+  readonly segment: TcpSegment = { src: 0, dst: 0, srcPort: 0, dstPort: 0, seq: 0, flags: 0, payload: new Uint8Array(0), missingBytes: 0 };
   readonly defragmenter: IpDefragmenter;
 
   constructor(fragmentExpireMs = 30_000) {
@@ -102,7 +104,8 @@ export class PacketDecoder {
     if (headerLength < 20 || totalLength < headerLength) return 'malformed';
     // Ethernet pads short frames: the IP total length, not the frame, says where the datagram ends.
     // A frame cut by the snaplen is shorter than that: keep what there is.
-    const end = Math.min(frame.length, at + totalLength);
+    const declaredEnd = at + totalLength;
+    const end = Math.min(frame.length, declaredEnd);
     if (frame[at + 9] !== 6) return 'not-tcp';
     const src = view.getUint32(at + 12, false);
     const dst = view.getUint32(at + 16, false);
@@ -115,7 +118,7 @@ export class PacketDecoder {
       if (!whole) return 'fragment';
       return this.decodeTcp(whole, new DataView(whole.buffer, whole.byteOffset, whole.byteLength), 0, whole.length, src, dst);
     }
-    return this.decodeTcp(frame, view, at + headerLength, end, src, dst);
+    return this.decodeTcp(frame, view, at + headerLength, end, src, dst, declaredEnd - end);
   }
 
   private decodeIpv6(frame: Uint8Array, view: DataView, at: number, nowMs: number): DecodeResult {
@@ -125,7 +128,8 @@ export class PacketDecoder {
     let next = frame[at + 6]!;
     const src = hex(frame, at + 8);
     const dst = hex(frame, at + 24);
-    const end = Math.min(frame.length, at + 40 + payloadLength);
+    const declaredEnd = at + 40 + payloadLength;
+    const end = Math.min(frame.length, declaredEnd);
     let o = at + 40;
     let fragment: { offset: number; isLast: boolean; id: number } | undefined;
     // Walk the extension headers up to TCP.
@@ -153,7 +157,7 @@ export class PacketDecoder {
       if (!whole) return 'fragment';
       return this.decodeTcp(whole, new DataView(whole.buffer, whole.byteOffset, whole.byteLength), 0, whole.length, src, dst);
     }
-    return this.decodeTcp(frame, view, o, end, src, dst);
+    return this.decodeTcp(frame, view, o, end, src, dst, declaredEnd - end);
   }
 
   private decodeTcp(
@@ -163,6 +167,7 @@ export class PacketDecoder {
     end: number,
     src: number | string,
     dst: number | string,
+    missingBytes = 0,
   ): DecodeResult {
     if (end < at + 20) return 'malformed';
     const dataOffset = (bytes[at + 12]! >> 4) * 4;
@@ -175,6 +180,7 @@ export class PacketDecoder {
     s.seq = view.getUint32(at + 4, false);
     s.flags = bytes[at + 13]!;
     s.payload = bytes.subarray(at + dataOffset, end);
+    s.missingBytes = missingBytes > 0 ? missingBytes : 0;
     return 'tcp';
   }
 }

@@ -45,7 +45,9 @@ export class PcapReader {
   constructor(private readonly onPacket: (packet: PcapPacket) => void) {}
 
   /** Feeds the next bytes of the file. Throws PcapFormatError on bytes that are not a capture file. */
-  push(chunk: Uint8Array): void {
+  push(input: Uint8Array): void {
+    // Packets are handed out as plain Uint8Array views (Buffer#slice would not copy).
+    const chunk = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
     let buf: Uint8Array;
     if (this.offset < this.pending.length) {
       const rest = this.pending.subarray(this.offset);

@@ -3,6 +3,7 @@
  * segments back in order, ignores retransmitted and duplicated bytes, handles sequence numbers that
  * wrap past 2^32, and reports a gap instead of ever handing over bytes that are missing.
  */
+import { copyBytes } from './copy-bytes.js';
 
 export interface ByteStreamSink {
   /** In-order bytes; the array is owned by the sink (already copied out of the capture buffer). */
@@ -16,6 +17,8 @@ export interface ByteStreamSink {
 interface PendingSegment {
   seq: number;
   bytes: Uint8Array;
+  /** Bytes the capture cut off the end of this segment. */
+  missingBytes: number;
   seconds: number;
   nanoseconds: number;
   receivedMs: number;
@@ -53,10 +56,18 @@ export class TcpReassembler {
    * One segment. `payload` may be a view into a reused capture buffer: it is copied when kept.
    * `nowMs` times how long out-of-order data waits.
    */
-  segment(seq: number, payload: Uint8Array, isFin: boolean, seconds: number, nanoseconds: number, nowMs: number): void {
+  segment(
+    seq: number,
+    payload: Uint8Array,
+    isFin: boolean,
+    seconds: number,
+    nanoseconds: number,
+    nowMs: number,
+    missingBytes = 0,
+  ): void {
     if (this.isEnded) return;
     if (isFin) {
-      const fin = (seq + payload.length) >>> 0;
+      const fin = (seq + payload.length + missingBytes) >>> 0;
       if (this.finSeq === -1) this.finSeq = fin;
     }
     if (payload.length > 0) {
@@ -66,11 +77,12 @@ export class TcpReassembler {
         this.retransmissions++;
       } else if (offset <= 0) {
         // Partly new: deliver only the unseen tail.
-        this.sink.data(payload.slice(-offset), seconds, nanoseconds);
+        this.sink.data(copyBytes(payload, -offset), seconds, nanoseconds);
         this.nextSeq = (this.nextSeq + payload.length + offset) >>> 0;
+        if (missingBytes > 0) this.cutOff(missingBytes);
         this.drain();
       } else {
-        this.hold(seq, payload, seconds, nanoseconds, nowMs);
+        this.hold(seq, payload, seconds, nanoseconds, nowMs, missingBytes);
       }
     } else if (this.nextSeq === -1 && isFin) {
       this.nextSeq = seq;
@@ -78,7 +90,14 @@ export class TcpReassembler {
     this.checkFin(seconds, nanoseconds);
   }
 
-  private hold(seq: number, payload: Uint8Array, seconds: number, nanoseconds: number, nowMs: number): void {
+  /** The capture cut bytes off the segment just delivered: they are a gap, known right away. */
+  private cutOff(missingBytes: number): void {
+    this.gaps++;
+    this.sink.gap();
+    this.nextSeq = (this.nextSeq + missingBytes) >>> 0;
+  }
+
+  private hold(seq: number, payload: Uint8Array, seconds: number, nanoseconds: number, nowMs: number, missingBytes: number): void {
     // Keep pending sorted by sequence; duplicates of held segments are dropped.
     let i = this.pending.length;
     while (i > 0 && seqDiff(seq, this.pending[i - 1]!.seq) < 0) i--;
@@ -87,7 +106,7 @@ export class TcpReassembler {
       this.retransmissions++;
       return;
     }
-    this.pending.splice(i, 0, { seq, bytes: payload.slice(), seconds, nanoseconds, receivedMs: nowMs });
+    this.pending.splice(i, 0, { seq, bytes: copyBytes(payload), missingBytes, seconds, nanoseconds, receivedMs: nowMs });
     this.pendingBytes += payload.length;
     if (this.pendingBytes > this.maxPendingBytes) this.skipGap();
   }
@@ -106,6 +125,7 @@ export class TcpReassembler {
       }
       this.sink.data(offset < 0 ? first.bytes.subarray(-offset) : first.bytes, first.seconds, first.nanoseconds);
       this.nextSeq = (this.nextSeq + first.bytes.length + offset) >>> 0;
+      if (first.missingBytes > 0) this.cutOff(first.missingBytes);
     }
   }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Flags } from '@oclif/core';
 import { RepriseError, resolvePipelineConfig } from '@reprise/core';
 import { executePipeline, reportError } from '../execute.js';
-import { loadCatalog } from '../main.js';
+import { loadCatalog } from '../catalog-loader.js';
 
 export default class Run extends Command {
   static override summary = 'Run a pipeline from a JSON config file.';
@@ -21,7 +21,8 @@ export default class Run extends Command {
       } catch (error) {
         throw new RepriseError('RPR_CONFIG_INVALID', `cannot read the config: ${(error as Error).message}`, { file: flags.config });
       }
-      const { catalog } = await loadCatalog();
+      const uses = ['inputs', 'middleware', 'outputs'].flatMap((k) => ((config as any)?.[k] ?? []).map((c: any) => String(c?.use)));
+      const { catalog } = await loadCatalog({ components: uses });
       process.exitCode = await executePipeline(resolvePipelineConfig(config, catalog, flags.config));
     } catch (error) {
       process.exitCode = reportError(error);

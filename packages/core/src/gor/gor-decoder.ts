@@ -45,29 +45,35 @@ export class GorDecoder {
 
   /** Decodes every record completed by `chunk`, appending them to `out` (returned). */
   push(chunk: Uint8Array, out: GorDecoded[] = []): GorDecoded[] {
-    let bytes = asBuffer(chunk);
+    const bytes = asBuffer(chunk);
     if (bytes.length === 0) return out;
+    let pos = 0;
     if (this.pendingBytes > 0) {
-      if (!this.completesRecord(bytes)) {
+      // Only the record straddling the boundary is copied; the rest is decoded in place.
+      const end = this.straddlingRecordEnd(bytes);
+      if (end < 0) {
         this.pending.push(bytes);
         this.pendingBytes += bytes.length;
         return out;
       }
-      this.pending.push(bytes);
-      bytes = Buffer.concat(this.pending, this.pendingBytes + bytes.length);
+      this.pending.push(bytes.subarray(0, end));
+      const record = Buffer.concat(this.pending, this.pendingBytes + end);
+      out.push(this.decodeOne(record, 0, record.length - GOR_SEPARATOR_LENGTH));
+      this.offset += this.pendingBytes;
       this.pending = [];
       this.pendingBytes = 0;
+      pos = end;
     }
-    let pos = 0;
-    for (let sep = findSeparator(bytes, 0); sep >= 0; sep = findSeparator(bytes, pos)) {
+    for (let sep = findSeparator(bytes, pos); sep >= 0; sep = findSeparator(bytes, pos)) {
       out.push(this.decodeOne(bytes, pos, sep));
       pos = sep + GOR_SEPARATOR_LENGTH;
     }
-    this.offset += pos;
     if (pos < bytes.length) {
       this.pending.push(bytes.subarray(pos));
       this.pendingBytes = bytes.length - pos;
     }
+    // From here on `offset` is the stream offset of the first pending byte.
+    this.offset += pos;
     return out;
   }
 
@@ -102,13 +108,17 @@ export class GorDecoder {
     return { type: 'record', message, offset };
   }
 
-  /** Whether the separator ends inside `chunk`, possibly straddling the pending bytes. */
-  private completesRecord(chunk: Buffer): boolean {
-    if (chunk.indexOf(GOR_SEPARATOR) >= 0) return true;
-    const overlap = GOR_SEPARATOR_LENGTH - 1;
-    const tail = this.pendingTail(overlap);
-    const head = chunk.subarray(0, overlap);
-    return Buffer.concat([tail, head]).indexOf(GOR_SEPARATOR) >= 0;
+  /**
+   * Where, in `chunk`, the first separator after the pending bytes ends; -1 if none does. The
+   * pending bytes hold no separator, so one that starts in them must straddle into `chunk`.
+   */
+  private straddlingRecordEnd(chunk: Buffer): number {
+    const tail = this.pendingTail(GOR_SEPARATOR_LENGTH - 1);
+    const probe = Buffer.concat([tail, chunk.subarray(0, GOR_SEPARATOR_LENGTH - 1)]);
+    const across = findSeparator(probe, 0);
+    if (across >= 0) return across + GOR_SEPARATOR_LENGTH - tail.length;
+    const inside = findSeparator(chunk, 0);
+    return inside < 0 ? -1 : inside + GOR_SEPARATOR_LENGTH;
   }
 
   private pendingTail(n: number): Buffer {

@@ -1,0 +1,149 @@
+// Scenario "elasticsearch": documents per second that output-elasticsearch indexes into a loopback
+// server answering like Elasticsearch 8 (packages/plugin-elasticsearch/src/fake-elasticsearch-server.ts),
+// with the bulk helper's default settings (flushBytes 5 MB, concurrency 5, flushInterval 30 s).
+// The server runs in a worker thread, so it has the second core and does not share the output's event loop.
+//
+//   node bench/elasticsearch.js            prints the markdown section
+//   node bench/run.js elasticsearch        writes it into docs/BENCHMARKS.md
+//
+// Environment: BENCH_ES_DOCUMENTS (default 200000).
+import { once } from 'node:events';
+import { resolve, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { machineLines } from './lib/machine.js';
+
+const root = resolve(import.meta.dirname, '..');
+const pluginDist = join(root, 'packages/plugin-elasticsearch/dist');
+
+/** Starts the loopback Elasticsearch in a worker; resolves with its URL and a stop function. */
+async function startLoopbackElasticsearch() {
+  const serverModule = pathToFileURL(join(pluginDist, 'fake-elasticsearch-server.js')).href;
+  const worker = new Worker(
+    `
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(serverModule)}).then(async ({ FakeElasticsearch }) => {
+      const fake = await FakeElasticsearch.start({ keepDocuments: false });
+      parentPort.postMessage({ url: fake.url });
+      parentPort.on('message', async (m) => {
+        if (m === 'count') parentPort.postMessage({ indexed: fake.indexedCount, bulkRequests: fake.bulkRequestCount });
+        if (m === 'stop') { await fake.close(); parentPort.postMessage({ stopped: true }); }
+      });
+    });
+    `,
+    { eval: true },
+  );
+  const [{ url }] = await once(worker, 'message');
+  const ask = async (m) => {
+    worker.postMessage(m);
+    const [reply] = await once(worker, 'message');
+    return reply;
+  };
+  return {
+    url,
+    count: () => ask('count'),
+    stop: async () => {
+      await ask('stop');
+      await worker.terminate();
+    },
+  };
+}
+
+/** `count` exchanges: a browser-like GET and its original response, as input-raw with track-response gives them. */
+function makeExchanges(count) {
+  const baseMs = Date.now();
+  const messages = [];
+  for (let i = 0; i < count; i++) {
+    const id = i.toString(16).padStart(24, '0');
+    const timestamp = BigInt(baseMs + Math.floor(i / 100)) * 1_000_000n;
+    messages.push(
+      {
+        kind: 'request',
+        id,
+        timestamp,
+        latency: 0n,
+        payload: Buffer.from(
+          `GET /products/${i % 5000}?page=${i % 7}&sort=price HTTP/1.1\r\n` +
+            'Host: shop.example.com\r\n' +
+            'User-Agent: Mozilla/5.0 (X11; Linux x86_64) reprise-bench\r\n' +
+            'Accept: text/html,application/xhtml+xml\r\n' +
+            'Accept-Encoding: gzip, deflate\r\n' +
+            'Accept-Language: en-US,en;q=0.9\r\n' +
+            `Cookie: session=${((i * 2654435761) >>> 0).toString(16)}\r\n` +
+            'Connection: keep-alive\r\n\r\n',
+          'latin1',
+        ),
+      },
+      {
+        kind: 'response',
+        id,
+        timestamp: timestamp + 2_000_000n,
+        latency: 2_000_000n,
+        payload: Buffer.from(
+          `HTTP/1.1 ${i % 50 === 0 ? 404 : 200} OK\r\nContent-Type: text/html\r\nContent-Length: 4\r\nCache-Control: no-cache\r\n\r\npong`,
+          'latin1',
+        ),
+      },
+    );
+  }
+  return messages;
+}
+
+const scenario = {
+  name: 'elasticsearch',
+  title: 'Index requests with their responses into a loopback Elasticsearch 8 (output-elasticsearch, bulk helper defaults)',
+  async run() {
+    const count = Number(process.env.BENCH_ES_DOCUMENTS ?? 200_000);
+    const { outputElasticsearch } = await import(pathToFileURL(join(pluginDist, 'index.js')).href);
+    const es = await startLoopbackElasticsearch();
+    const counters = {};
+    const ctx = {
+      component: 'output-elasticsearch',
+      instance: 'output-elasticsearch bench',
+      logger: { debug() {}, info() {}, warn: (m) => console.error(`warn: ${m}`), error: (m) => console.error(`error: ${m}`) },
+      stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
+      signal: new AbortController().signal,
+      emit() {},
+    };
+    try {
+      const messages = makeExchanges(count);
+      // the bulk helper's own defaults; the output's other options keep their defaults
+      const options = { flushBytes: '5mb', concurrency: 5, flushInterval: '30s' };
+      const output = await outputElasticsearch.create(`${es.url}/gor`, options, ctx);
+      const batchSize = 256;
+      const started = process.hrtime.bigint();
+      const cpuBefore = process.cpuUsage();
+      for (let i = 0; i < messages.length; i += batchSize) {
+        await output.write(messages.slice(i, i + batchSize));
+      }
+      await output.flush();
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      const cpu = process.cpuUsage(cpuBefore);
+      await output.close();
+      const server = await es.count();
+      const indexed = counters['es-indexed'] ?? 0;
+      const rate = indexed / seconds;
+      return [
+        `${count.toLocaleString('en-US')} requests, each joined with its original response (a browser-like GET, about 330 bytes), written in batches of ${batchSize} straight into the output; the loopback server runs in a worker thread and answers every document indexed.`,
+        '',
+        '| measure | value |',
+        '| --- | ---: |',
+        `| documents indexed | ${indexed.toLocaleString('en-US')} (server counted ${server.indexed.toLocaleString('en-US')}, in ${server.bulkRequests} bulk requests) |`,
+        `| time, first write to flush | ${seconds.toFixed(2)} s |`,
+        `| **documents per second** | **${Math.round(rate).toLocaleString('en-US')}** |`,
+        `| main thread CPU | ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s |`,
+        '',
+        `- settings: flushBytes 5mb, concurrency 5, flushInterval 30s (the bulk helper's defaults); retries 3; queue limit 10,000 documents.`,
+        `- counters: ${JSON.stringify(counters)}`,
+        ...machineLines(),
+      ].join('\n');
+    } finally {
+      await es.stop();
+    }
+  },
+};
+export default scenario;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(`## ${scenario.title}\n\n${await scenario.run()}`);
+}

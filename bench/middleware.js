@@ -1,0 +1,138 @@
+// Scenario "middleware": replays 1,000,000 recorded requests from a file to --output-null as fast as
+// possible (--input-file-no-wait), without middleware, with a sandboxed script that sets one header, and
+// through GoReplay's external middleware protocol with a Node echo program. The bar (issue 4): the
+// header-setting script at >= 300,000 messages/s end to end (file -> script -> null).
+//
+//   node bench/middleware.js            prints the markdown section
+//   node bench/run.js middleware        writes it into docs/BENCHMARKS.md
+//
+// Environment: BENCH_MIDDLEWARE_MESSAGES (default 1000000),
+// BENCH_MIDDLEWARE_MODE = cli | direct (default: cli when the built CLI can read .gor files, else direct).
+import { spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeGetRecording } from './replay-http.js';
+import { machineLines } from './lib/machine.js';
+
+const root = resolve(import.meta.dirname, '..');
+const cliBin = join(root, 'packages/cli/bin/run.js');
+const echoProgram = join(root, 'packages/plugin-middleware/test/fixtures/echo-middleware.js');
+const HEADER_SCRIPT = `export function request(req) {\n  req.headers.set('X-Env', 'staging');\n  return req;\n}\n`;
+
+/** Runs the CLI; resolves to seconds from spawn to exit and the summary it printed. */
+async function runCli(extraArgs, file) {
+  const args = ['--no-node-snapshot', cliBin, '--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null'];
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
+  const outLine = output.split('\n').find((l) => l.trim().startsWith('output-null'));
+  const delivered = outLine ? Number((/out=([\d,]+)/.exec(outLine)?.[1] ?? 'NaN').replace(/,/g, '')) : NaN;
+  return { seconds, delivered, command: `node --no-node-snapshot packages/cli/bin/run.js ${args.slice(2).join(' ').replace(file, 'FILE')}` };
+}
+
+async function isCliReady(dir) {
+  if (!existsSync(cliBin)) return false;
+  const probe = join(dir, 'probe.gor');
+  await writeGetRecording(probe, 10);
+  try {
+    const r = await runCli([], probe);
+    return r.delivered === 10;
+  } catch (error) {
+    console.error(`middleware bench: the CLI cannot replay a file yet, driving the components directly: ${String(error.message).split('\n').slice(0, 3).join(' ')}`);
+    return false;
+  }
+}
+
+/** In-process fallback: decode the file with the core codec, run the middleware, count what comes out. */
+async function runDirect(kind, file, scriptFile) {
+  const { GorDecoder } = await import('@reprise/core');
+  const [, middlewareScript, middleware] = (await import('@reprise/plugin-middleware')).default;
+  let delivered = 0;
+  const counters = {};
+  const ctx = {
+    component: kind,
+    instance: kind,
+    logger: { debug() {}, info() {}, warn: (l) => console.error(l), error: (l) => console.error(l) },
+    stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
+    signal: new AbortController().signal,
+    emit(batch) { delivered += batch.length; },
+  };
+  const defaults = (def) => Object.fromEntries(Object.entries(def.options.properties).map(([k, v]) => [k, v.default]));
+  const instance =
+    kind === 'script' ? await middlewareScript.create(scriptFile, defaults(middlewareScript), ctx)
+    : kind === 'external' ? await middleware.create(`node ${echoProgram}`, defaults(middleware), ctx)
+    : { process: (b) => b };
+  const started = process.hrtime.bigint();
+  const decoder = new GorDecoder();
+  let batch = [];
+  const pass = async () => { delivered += (await instance.process(batch)).length; batch = []; };
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    for (const rec of decoder.push(chunk)) {
+      if (rec.type !== 'record') continue;
+      batch.push(rec.message);
+      if (batch.length === 256) await pass();
+    }
+  }
+  if (batch.length) await pass();
+  await instance.flush?.();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await instance.close?.();
+  return { seconds, delivered, counters, command: `in-process (bench/middleware.js runDirect, ${kind})` };
+}
+
+const scenario = {
+  name: 'middleware',
+  title: 'Middleware: file → (none | script | external echo) → null',
+  async run() {
+    const count = Number(process.env.BENCH_MIDDLEWARE_MESSAGES ?? 1_000_000);
+    const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-middleware-'));
+    try {
+      const file = join(dir, 'requests.gor');
+      await writeGetRecording(file, count);
+      const scriptFile = join(dir, 'set-header.js');
+      writeFileSync(scriptFile, HEADER_SCRIPT);
+      const mode = process.env.BENCH_MIDDLEWARE_MODE ?? ((await isCliReady(dir)) ? 'cli' : 'direct');
+      const cases = [
+        ['no middleware', 'none', []],
+        ['script setting one header (`--middleware-script`)', 'script', ['--middleware-script', scriptFile]],
+        ['external echo in Node (`--middleware`)', 'external', ['--middleware', `node ${echoProgram}`]],
+      ];
+      const rows = [];
+      const commands = [];
+      for (const [label, kind, args] of cases) {
+        const r = mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, scriptFile);
+        rows.push(`| ${label} | ${Math.round(count / r.seconds).toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.delivered.toLocaleString('en-US')} |`);
+        const counters = r.counters && Object.keys(r.counters).length ? ` (counters ${JSON.stringify(r.counters)})` : '';
+        commands.push(`- ${label}: \`${r.command.replace(scriptFile, 'set-header.js').replace(echoProgram, 'echo-middleware.js')}\`${counters}`);
+      }
+      return [
+        `Recording: ${count.toLocaleString('en-US')} GET records (${(statSync(file).size / 1e6).toFixed(1)} MB .gor); mode: ${mode === 'cli' ? 'the built CLI, process start to exit' : 'components driven in-process, first batch to flush'}.`,
+        `The script: \`${HEADER_SCRIPT.replace(/\n\s*/g, ' ').trim()}\`. Bar: the script row ≥ 300,000 messages/s.`,
+        '',
+        '| pipeline | messages/s | seconds | delivered |',
+        '| --- | ---: | ---: | ---: |',
+        ...rows,
+        '',
+        ...commands,
+        ...machineLines(),
+      ].join('\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default scenario;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(`## ${scenario.title}\n\n${await scenario.run()}`);
+}

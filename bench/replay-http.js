@@ -1,0 +1,169 @@
+// Scenario "replay-http": replays 200,000 recorded GETs to nginx on loopback with DEFAULT settings and
+// compares the rate with wrk's against the same nginx, in the same run.
+//
+//   node bench/replay-http.js            prints the markdown section
+//   node bench/run.js replay-http        writes it into docs/BENCHMARKS.md
+//
+// Environment: BENCH_REQUESTS (default 200000), BENCH_WRK_SECONDS (default 5),
+// BENCH_REPLAY_MODE = cli | direct (default: cli when the built CLI can read .gor files, else direct).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, createWriteStream, createReadStream, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTools, startNginx, runWrk } from './lib/nginx.js';
+import { machineLines } from './lib/machine.js';
+
+const root = resolve(import.meta.dirname, '..');
+const cliBin = join(root, 'packages/cli/bin/run.js');
+
+/** Writes `count` GET records (varied paths, realistic browser headers) as a .gor file. */
+export async function writeGetRecording(file, count) {
+  const { encodeRecords } = await import('@reprise/core');
+  const out = createWriteStream(file);
+  const baseNs = BigInt(Date.now()) * 1_000_000n;
+  const batch = [];
+  for (let i = 0; i < count; i++) {
+    const payload = Buffer.from(
+      `GET /products/${i % 5000}?page=${i % 7}&sort=price HTTP/1.1\r\n` +
+        'Host: shop.example.com\r\n' +
+        'User-Agent: Mozilla/5.0 (X11; Linux x86_64) reprise-bench\r\n' +
+        'Accept: text/html,application/xhtml+xml\r\n' +
+        'Accept-Encoding: gzip, deflate\r\n' +
+        'Accept-Language: en-US,en;q=0.9\r\n' +
+        `Cookie: session=${(i * 2654435761 >>> 0).toString(16)}\r\n` +
+        'Connection: keep-alive\r\n\r\n',
+      'latin1',
+    );
+    batch.push({ kind: 'request', id: i.toString(16).padStart(24, '0'), timestamp: baseNs + BigInt(i) * 10_000n, latency: 0n, payload });
+    if (batch.length === 1024 || i === count - 1) {
+      if (!out.write(encodeRecords(batch))) await once(out, 'drain');
+      batch.length = 0;
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/** Whether the built CLI can replay a .gor file (plugin-file or the pipeline may not be ready yet): a 10-record probe. */
+async function isCliReady(dir, url) {
+  if (!existsSync(cliBin)) return false;
+  const probe = join(dir, 'probe.gor');
+  await writeGetRecording(probe, 10);
+  try {
+    await replayWithCli(probe, url);
+    return true;
+  } catch (error) {
+    console.error(`replay-http: the CLI cannot replay yet, driving output-http directly: ${String(error.message).split('\n').slice(0, 3).join(' ')}`);
+    return false;
+  }
+}
+
+/** Runs the CLI on the file; resolves to seconds from spawn to exit. */
+async function replayWithCli(file, url) {
+  const args = ['--no-node-snapshot', cliBin, '--input-file', file, '--input-file-no-wait', '--output-http', url];
+  const started = process.hrtime.bigint();
+  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
+  return { seconds, command: `node --no-node-snapshot packages/cli/bin/run.js ${args.slice(2).join(' ').replace(file, 'FILE')}`, output };
+}
+
+/**
+ * Drives the output-http component in this process with its default options: the file is read and
+ * decoded with the core codec and written in batches of 256, as the pipeline does.
+ */
+export async function replayDirect(file, url, options = {}) {
+  const { GorDecoder } = await import('@reprise/core');
+  const { outputHttp } = await import('@reprise/plugin-http');
+  const counters = {};
+  const ctx = {
+    component: 'output-http',
+    instance: `output-http ${url}`,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
+    signal: new AbortController().signal,
+    emit() {},
+  };
+  const defaults = Object.fromEntries(Object.entries(outputHttp.options.properties).map(([k, v]) => [k, v.default]));
+  const output = await outputHttp.create(url, { ...defaults, ...options }, ctx);
+  const started = process.hrtime.bigint();
+  const decoder = new GorDecoder();
+  let batch = [];
+  let sent = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+    for (const rec of decoder.push(chunk)) {
+      if (rec.type !== 'record') continue;
+      batch.push(rec.message);
+      if (batch.length === 256) {
+        sent += batch.length;
+        await output.write(batch);
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) { sent += batch.length; await output.write(batch); }
+  await output.flush();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  await output.close();
+  return { seconds, sent, counters, command: 'output-http driven in-process (bench/replay-http.js replayDirect), default options' };
+}
+
+async function nginxRequestsServed(url) {
+  const res = await fetch(`${url}/nginx_status`);
+  const m = /\n\s*\d+\s+\d+\s+(\d+)/.exec(await res.text());
+  return m ? Number(m[1]) : NaN;
+}
+
+const scenario = {
+  name: 'replay-http',
+  title: 'Replay recorded GETs to nginx (output-http, default settings)',
+  async run() {
+    const count = Number(process.env.BENCH_REQUESTS ?? 200_000);
+    const wrkSeconds = Number(process.env.BENCH_WRK_SECONDS ?? 5);
+    await ensureTools(['nginx', 'wrk']);
+    const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-replay-'));
+    const nginx = await startNginx({ status: true });
+    try {
+      const file = join(dir, 'requests.gor');
+      await writeGetRecording(file, count);
+      const wrk = await runWrk(nginx.url, { threads: 1, connections: 32, durationS: wrkSeconds });
+      const mode = process.env.BENCH_REPLAY_MODE ?? ((await isCliReady(dir, nginx.url)) ? 'cli' : 'direct');
+      const before = await nginxRequestsServed(nginx.url);
+      const replay = mode === 'cli' ? await replayWithCli(file, nginx.url) : await replayDirect(file, nginx.url);
+      // the status request itself is counted too
+      const served = (await nginxRequestsServed(nginx.url)) - before - 1;
+      const rate = count / replay.seconds;
+      const ratio = rate / wrk.requestsPerSecond;
+      return [
+        `Recording: ${count.toLocaleString('en-US')} GET records (${(statSync(file).size / 1e6).toFixed(1)} MB .gor), target nginx \`return 200 "pong"\`, one worker, loopback.`,
+        '',
+        '| measure | requests/s |',
+        '| --- | ---: |',
+        `| wrk -t1 -c32 -d${wrkSeconds}s | ${Math.round(wrk.requestsPerSecond).toLocaleString('en-US')} |`,
+        `| reprise (${mode}) | ${Math.round(rate).toLocaleString('en-US')} |`,
+        `| **ratio reprise / wrk** | **${ratio.toFixed(2)}** |`,
+        '',
+        `- reprise: ${replay.seconds.toFixed(2)} s for ${count.toLocaleString('en-US')} requests (${mode === 'cli' ? 'process start to exit' : 'first write to flush'}); nginx served ${served.toLocaleString('en-US')} of them.`,
+        `- command: \`${replay.command}\``,
+        ...(replay.counters && Object.keys(replay.counters).length ? [`- counters: ${JSON.stringify(replay.counters)}`] : []),
+        ...machineLines(),
+      ].join('\n');
+    } finally {
+      await nginx.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+export default scenario;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(`## ${scenario.title}\n\n${await scenario.run()}`);
+}

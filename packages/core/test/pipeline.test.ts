@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { defineOutput, Pipeline, type Message } from '../src/index.js';
+import { arrayInput, collectingOutput, mapMiddleware, request } from './helpers.js';
+
+const use = (definition: any, value?: string, rate?: any) => ({ definition, value, rate, options: {} });
+const batches = (count: number, size: number) =>
+  Array.from({ length: count }, () => Array.from({ length: size }, () => request()));
+
+test('every output gets every message, in order', async () => {
+  const input = batches(10, 7);
+  const a = collectingOutput('output-a');
+  const b = collectingOutput('output-b');
+  const result = await new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(a.definition), use(b.definition)] }).run();
+  assert.equal(result.reason, 'inputs-ended');
+  assert.deepEqual(a.received.map((m) => m.id), input.flat().map((m) => m.id));
+  assert.deepEqual(b.received.map((m) => m.id), input.flat().map((m) => m.id));
+});
+
+test('split-output deals requests round-robin so each output gets a share', async () => {
+  const input = batches(3, 10);
+  const a = collectingOutput('output-a');
+  const b = collectingOutput('output-b');
+  await new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(a.definition), use(b.definition)] }, { splitOutput: true }).run();
+  assert.equal(a.received.length, 15);
+  assert.equal(b.received.length, 15);
+  const ids = new Set([...a.received, ...b.received].map((m) => m.id));
+  assert.equal(ids.size, 30);
+});
+
+test('a recorded input is paced by a slow output and nothing is dropped', async () => {
+  const input = batches(20, 50);
+  const slow = collectingOutput('output-slow', 2);
+  const fast = collectingOutput('output-fast');
+  const pipeline = new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(slow.definition), use(fast.definition)] }, { queueCapacity: 100 });
+  await pipeline.run();
+  assert.equal(slow.received.length, 1000);
+  assert.equal(fast.received.length, 1000);
+  assert.equal(pipeline.outputs[0]!.stats.get('dropped'), 0);
+});
+
+test('a live input never waits for a slow output: the overflow is dropped and counted, the fast output gets everything', async () => {
+  const input = batches(40, 50);
+  const slow = collectingOutput('output-slow', 20);
+  const fast = collectingOutput('output-fast');
+  const pipeline = new Pipeline({ inputs: [use(arrayInput(input, { isLive: true }))], middleware: [], outputs: [use(slow.definition), use(fast.definition)] }, { queueCapacity: 100 });
+  await pipeline.run();
+  assert.equal(fast.received.length, 2000);
+  const dropped = pipeline.outputs[0]!.stats.get('dropped');
+  assert.ok(dropped > 0, 'the slow output dropped some');
+  assert.equal(slow.received.length + dropped, 2000, 'every message is either delivered or counted as dropped');
+});
+
+test('a |50% rate suffix on an output samples about half the messages', async () => {
+  const input = batches(40, 100);
+  const out = collectingOutput();
+  const pipeline = new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(out.definition, 'x', { kind: 'percent', value: 50 })] });
+  await pipeline.run();
+  // 4000 trials at p=0.5: the standard deviation is ~32, so ±200 is over 6 sigma.
+  assert.ok(Math.abs(out.received.length - 2000) < 200, `got ${out.received.length}`);
+  assert.equal(pipeline.outputs[0]!.stats.get('rate-limited'), 4000 - out.received.length);
+});
+
+test('middleware can drop and amplify, and runs before the outputs', async () => {
+  const input = batches(2, 4);
+  const out = collectingOutput();
+  let n = 0;
+  const middleware = mapMiddleware((m) => (n++ % 2 === 0 ? [] : [m, { ...m, id: m.id.replace(/^0/, 'f') }]));
+  await new Pipeline({ inputs: [use(arrayInput(input))], middleware: [use(middleware)], outputs: [use(out.definition)] }).run();
+  assert.equal(out.received.length, 8);
+});
+
+test('replayed responses emitted by an output at flush reach the other outputs before they close', async () => {
+  const input = batches(3, 5);
+  const file = collectingOutput('output-file-like');
+  const emitting = defineOutput({
+    kind: 'output',
+    name: 'output-emitter',
+    summary: 'emits a response per request when flushed',
+    options: { type: 'object', properties: {} },
+    create(_v, _o, ctx) {
+      const pending: Message[] = [];
+      return {
+        emitsMessages: true,
+        write(batch) {
+          pending.push(...batch.filter((m) => m.kind === 'request'));
+        },
+        async flush() {
+          await new Promise((r) => setTimeout(r, 20));
+          ctx.emit(pending.map((m) => ({ ...m, kind: 'replayed-response' as const })));
+        },
+      };
+    },
+  });
+  await new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(emitting), use(file.definition)] }).run();
+  assert.equal(file.received.filter((m) => m.kind === 'request').length, 15);
+  assert.equal(file.received.filter((m) => m.kind === 'replayed-response').length, 15);
+});
+
+test('stop() ends an endless input and still delivers everything that was read', async () => {
+  const input = batches(5, 10);
+  const out = collectingOutput('output-slowish', 5);
+  const pipeline = new Pipeline({ inputs: [use(arrayInput(input, { untilAborted: true }))], middleware: [], outputs: [use(out.definition)] });
+  const running = pipeline.run();
+  setTimeout(() => pipeline.stop('signal'), 50);
+  const result = await running;
+  assert.equal(result.reason, 'signal');
+  assert.equal(out.received.length, 50);
+});
+
+test('an output that throws stops the pipeline with an error naming the component and phase', async () => {
+  const broken = defineOutput({
+    kind: 'output',
+    name: 'output-broken',
+    summary: 'throws',
+    options: { type: 'object', properties: {} },
+    create() {
+      return {
+        write() {
+          throw new Error('disk on fire');
+        },
+      };
+    },
+  });
+  const result = await new Pipeline({ inputs: [use(arrayInput(batches(3, 3), { untilAborted: true }))], middleware: [], outputs: [use(broken)] }).run();
+  assert.equal(result.reason, 'error');
+  assert.match(result.error!.message, /output-broken.*during write.*disk on fire/);
+});

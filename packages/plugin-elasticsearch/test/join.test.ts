@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ExchangeJoin, type Exchange, type JoinOptions } from '../src/join.js';
+import { newId, requestMessage, responseMessage } from './context.js';
+
+const join = (options: Partial<JoinOptions> = {}) =>
+  new ExchangeJoin({ windowMs: 1000, maxPending: 100, responses: 'auto', ...options });
+const req = (id: string) => requestMessage(id, 'GET / HTTP/1.1\nHost: a');
+const orig = (id: string) => responseMessage(id, 'response', 'HTTP/1.1 200 OK');
+const replay = (id: string) => responseMessage(id, 'replayed-response', 'HTTP/1.1 200 OK');
+
+test('a request is released with its response as soon as the response arrives', { timeout: 5000 }, () => {
+  const j = join();
+  const out: Exchange[] = [];
+  const id = newId();
+  j.add(req(id), 0, out);
+  assert.equal(out.length, 0, 'a request alone waits');
+  j.add(orig(id), 10, out);
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.id, id);
+  assert.ok(out[0]!.request && out[0]!.original);
+  assert.equal(j.size, 0);
+});
+
+test('a request whose response never comes is released alone when its window has passed', { timeout: 5000 }, () => {
+  const j = join({ windowMs: 1000 });
+  const out: Exchange[] = [];
+  const id = newId();
+  j.add(req(id), 0, out);
+  j.expire(999, out);
+  assert.equal(out.length, 0, 'not before the window ends');
+  j.expire(1000, out);
+  assert.equal(out.length, 1);
+  assert.ok(out[0]!.request);
+  assert.equal(out[0]!.original, undefined);
+  assert.equal(j.size, 0, 'nothing is held after release');
+});
+
+test('a response that arrives before its request waits for it', { timeout: 5000 }, () => {
+  const j = join();
+  const out: Exchange[] = [];
+  const id = newId();
+  j.add(replay(id), 0, out);
+  assert.equal(out.length, 0);
+  j.add(req(id), 5, out);
+  assert.equal(out.length, 1);
+  assert.ok(out[0]!.request && out[0]!.replayed);
+});
+
+test('a response whose request never comes is released without a request after the window', { timeout: 5000 }, () => {
+  const j = join();
+  const out: Exchange[] = [];
+  j.add(orig(newId()), 0, out);
+  j.expire(1000, out);
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.request, undefined);
+});
+
+test('once replayed responses have been seen, a request waits for both kinds', { timeout: 5000 }, () => {
+  const j = join();
+  const out: Exchange[] = [];
+  const first = newId();
+  j.add(req(first), 0, out);
+  j.add(replay(first), 1, out);
+  j.add(orig(first), 2, out);
+  out.length = 0;
+  const second = newId();
+  j.add(req(second), 3, out);
+  j.add(orig(second), 4, out);
+  assert.equal(out.length, 0, 'the replayed response is still expected');
+  j.add(replay(second), 5, out);
+  assert.equal(out.length, 1);
+  assert.ok(out[0]!.original && out[0]!.replayed);
+});
+
+test('with responses "replayed" an original response does not complete a request', { timeout: 5000 }, () => {
+  const j = join({ responses: 'replayed' });
+  const out: Exchange[] = [];
+  const id = newId();
+  j.add(req(id), 0, out);
+  j.add(orig(id), 1, out);
+  assert.equal(out.length, 0);
+  j.add(replay(id), 2, out);
+  assert.equal(out.length, 1);
+});
+
+test('with responses "both" the first request waits for both kinds from the start', { timeout: 5000 }, () => {
+  const j = join({ responses: 'both' });
+  const out: Exchange[] = [];
+  const id = newId();
+  j.add(req(id), 0, out);
+  j.add(orig(id), 1, out);
+  assert.equal(out.length, 0);
+  j.add(replay(id), 2, out);
+  assert.equal(out.length, 1);
+});
+
+test('beyond maxPending the oldest waiting request is released early and counted', { timeout: 5000 }, () => {
+  const j = join({ maxPending: 2 });
+  const out: Exchange[] = [];
+  const ids = [newId(), newId(), newId()];
+  for (const id of ids) j.add(req(id), 0, out);
+  assert.equal(j.size, 2);
+  assert.equal(out.length, 1);
+  assert.equal(out[0]!.id, ids[0]);
+  assert.equal(j.evictedCount, 1);
+});
+
+test('expiry releases in arrival order and stops at the first request still in its window', { timeout: 5000 }, () => {
+  const j = join({ windowMs: 100 });
+  const out: Exchange[] = [];
+  const ids = [newId(), newId(), newId()];
+  j.add(req(ids[0]!), 0, out);
+  j.add(req(ids[1]!), 50, out);
+  j.add(req(ids[2]!), 120, out);
+  j.expire(160, out);
+  assert.deepEqual(out.map((e) => e.id), [ids[0], ids[1]]);
+  j.drain(out);
+  assert.deepEqual(out.map((e) => e.id), ids);
+  assert.equal(j.size, 0);
+});
+
+test('a second response of the same kind releases the first exchange and starts another', { timeout: 5000 }, () => {
+  const j = join({ responses: 'both' });
+  const out: Exchange[] = [];
+  const id = newId();
+  j.add(req(id), 0, out);
+  j.add(replay(id), 1, out);
+  j.add(replay(id), 2, out);
+  assert.equal(out.length, 1);
+  assert.ok(out[0]!.request && out[0]!.replayed);
+  assert.equal(j.size, 1);
+});

@@ -1,0 +1,221 @@
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { encodeRecords, recordByteLength, type Message } from '@reprise/core';
+import { formatTimePattern, hasTimePattern, isGzipPath, rotatedPath } from './file-naming.js';
+
+const gzip = promisify(gzipCallback);
+
+export interface GorFileWriterOptions {
+  /** The output path, possibly with %Y %m %d %H %M %S. */
+  path: string;
+  /** Keep existing content (else an existing file is truncated when it is opened). */
+  isAppend: boolean;
+  /** Start the next file when the current one would exceed this many record bytes; Infinity for never. */
+  sizeLimitBytes: number;
+  /** Buffered records are written at least this often. */
+  flushIntervalMs: number;
+  /** The clock for time patterns (tests may pass their own). */
+  now?: () => Date;
+  /** Called with a background write failure; it is also thrown by the next write, flush or close. */
+  onError?: (error: unknown) => void;
+}
+
+/** Buffered bytes that make `write` wait for a disk write: bounds memory and is the backpressure. */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Appends records to a .gor file, buffering them in memory and writing whole batches with one
+ * system call, so the file only ever holds whole records. Files are switched (time pattern,
+ * size limit) between records. A `.gz` file is written as one gzip member per write: each is
+ * complete with its trailer, so the file stays readable up to the last write whatever happens later.
+ * All file operations run one after another on one queue.
+ */
+export class GorFileWriter {
+  private handle: FileHandle | undefined;
+  private currentPath = '';
+  /** The formatted time pattern the current file belongs to, and its size-rotation index. */
+  private currentBase = '';
+  private index = 0;
+  /** Record bytes in the current file, counting those still buffered. */
+  private sizeBytes = 0;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private failure: unknown;
+  private closing: Promise<void> | undefined;
+  private readonly isTimed: boolean;
+  private readonly now: () => Date;
+
+  constructor(private readonly options: GorFileWriterOptions) {
+    this.isTimed = hasTimePattern(options.path);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Paths written so far, in order (for logs and tests). */
+  readonly paths: string[] = [];
+
+  /** Opens the first file (truncating it unless appending) and starts the flush timer. */
+  async open(): Promise<void> {
+    await this.switchTo(this.baseName(), 0);
+    this.timer = setInterval(() => this.backgroundFlush(), this.options.flushIntervalMs);
+    this.timer.unref();
+  }
+
+  write(batch: readonly Message[]): void | Promise<void> {
+    this.throwIfFailed();
+    if (this.closing) throw new Error('write after close');
+    if (batch.length === 0) return;
+    if (this.options.sizeLimitBytes !== Infinity || (this.isTimed && this.baseName() !== this.currentBase)) {
+      return this.writeSlowly(batch);
+    }
+    const bytes = encodeRecords(batch);
+    this.sizeBytes += bytes.length;
+    this.buffer(bytes);
+    if (this.pendingBytes >= HIGH_WATER_BYTES) return this.enqueue(() => this.writePending());
+  }
+
+  /** Writes everything buffered and waits until it is on disk. */
+  flush(): Promise<void> {
+    this.throwIfFailed();
+    return this.enqueue(async () => {
+      await this.writePending();
+      await this.handle?.datasync();
+    });
+  }
+
+  /** Flushes, syncs and closes the file (a valid gzip ending included). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.timer);
+      await this.enqueue(async () => {
+        await this.writePending();
+        const handle = this.handle;
+        this.handle = undefined;
+        if (handle) {
+          await handle.datasync();
+          await handle.close();
+        }
+      });
+      this.throwIfFailed();
+    })();
+    return this.closing;
+  }
+
+  /** The path of the file being written. */
+  get path(): string {
+    return this.currentPath;
+  }
+
+  /** The slow path: a new time-pattern file, or a size limit checked record by record. */
+  private async writeSlowly(batch: readonly Message[]): Promise<void> {
+    if (this.isTimed) {
+      const base = this.baseName();
+      if (base !== this.currentBase) await this.switchTo(base, 0);
+    }
+    const limit = this.options.sizeLimitBytes;
+    if (limit === Infinity) {
+      const bytes = encodeRecords(batch);
+      this.sizeBytes += bytes.length;
+      this.buffer(bytes);
+    } else {
+      let segmentStart = 0;
+      for (let i = 0; i < batch.length; i++) {
+        const length = recordByteLength(batch[i]!);
+        // A record larger than the limit still goes whole into a file of its own.
+        if (this.sizeBytes > 0 && this.sizeBytes + length > limit) {
+          if (i > segmentStart) this.buffer(encodeRecords(batch, segmentStart, i));
+          segmentStart = i;
+          await this.switchTo(this.currentBase, this.index + 1);
+        }
+        this.sizeBytes += length;
+      }
+      this.buffer(encodeRecords(batch, segmentStart, batch.length));
+    }
+    if (this.pendingBytes >= HIGH_WATER_BYTES) await this.enqueue(() => this.writePending());
+  }
+
+  private buffer(bytes: Buffer): void {
+    if (bytes.length === 0) return;
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+  }
+
+  /** Ends the current file (its buffered records included) and opens `rotatedPath(base, index)`. */
+  private switchTo(base: string, index: number): Promise<void> {
+    return this.enqueue(async () => {
+      await this.writePending();
+      if (this.handle) {
+        const handle = this.handle;
+        this.handle = undefined;
+        await handle.close();
+      }
+      const path = rotatedPath(base, index);
+      await mkdir(dirname(path), { recursive: true });
+      const handle = await open(path, this.options.isAppend ? 'a' : 'w');
+      this.handle = handle;
+      this.currentPath = path;
+      this.currentBase = base;
+      this.index = index;
+      this.sizeBytes = this.options.isAppend ? (await handle.stat()).size : 0;
+      this.paths.push(path);
+    });
+  }
+
+  /** Writes the buffered records to the current file: one system call (one gzip member). */
+  private async writePending(): Promise<void> {
+    if (this.pendingBytes === 0 || !this.handle) return;
+    const buffers = this.pending;
+    const total = this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (isGzipPath(this.currentPath)) {
+      await writeAll(this.handle, [await gzip(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, total))]);
+    } else {
+      await writeAll(this.handle, buffers);
+    }
+  }
+
+  private backgroundFlush(): void {
+    if (this.pendingBytes === 0 || this.closing || this.failure !== undefined) return;
+    this.enqueue(() => this.writePending()).catch(() => {
+      // recorded by enqueue; thrown by the next write
+    });
+  }
+
+  private enqueue(operation: () => Promise<void>): Promise<void> {
+    const run = this.queue.then(() => {
+      this.throwIfFailed();
+      return operation();
+    });
+    this.queue = run.catch((error: unknown) => {
+      if (this.failure === undefined) {
+        this.failure = error;
+        this.options.onError?.(error);
+      }
+    });
+    return run;
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private baseName(): string {
+    return this.isTimed ? formatTimePattern(this.options.path, this.now()) : this.options.path;
+  }
+}
+
+async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let rest = buffers;
+  for (;;) {
+    const { bytesWritten } = await handle.writev(rest);
+    let skip = bytesWritten;
+    let i = 0;
+    while (i < rest.length && skip >= rest[i]!.length) skip -= rest[i++]!.length;
+    if (i === rest.length) return;
+    rest = [rest[i]!.subarray(skip), ...rest.slice(i + 1)];
+  }
+}

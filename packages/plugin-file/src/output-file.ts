@@ -1,0 +1,89 @@
+import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type OutputInstance } from '@reprise/core';
+import { GorFileWriter } from './gor-file-writer.js';
+
+export interface OutputFileOptions {
+  append?: boolean;
+  sizeLimit?: string;
+  flushInterval?: string;
+}
+
+export const outputFile = defineOutput<OutputFileOptions>({
+  kind: 'output',
+  name: 'output-file',
+  summary: 'Record messages to a .gor file (GoReplay format; .gz names are gzip-compressed)',
+  value: {
+    description:
+      'The file to write, exactly as named. %Y %m %d %H %M %S in the name are replaced by the local date and time, ' +
+      'and a new file starts whenever the name changes',
+    example: "'requests-%Y-%m-%d-%H.gor'",
+  },
+  rate: 'core',
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      append: {
+        type: 'boolean',
+        default: false,
+        description: 'Add to an existing file instead of truncating it when recording starts',
+        examples: [true],
+      },
+      sizeLimit: {
+        type: 'string',
+        format: 'size',
+        description:
+          'Start a new file when the current one would grow past this many bytes of records (before compression): ' +
+          'requests.gor, then requests.1.gor, requests.2.gor… (x.gor.gz → x.1.gor.gz). A record is never split',
+        examples: ['32mb', '1gb'],
+      },
+      flushInterval: {
+        type: 'string',
+        format: 'duration',
+        default: '1s',
+        description: 'Write buffered records to disk at least this often (they are also written whenever 4 MiB are buffered)',
+        examples: ['1s', '100ms'],
+      },
+    },
+  },
+  async create(value, options, ctx) {
+    if (!value) {
+      throw new RepriseError('RPR_CONFIG_INVALID', 'needs a file path, e.g. --output-file requests.gor', {
+        plugin: 'output-file',
+        phase: 'create',
+      });
+    }
+    const sizeLimitBytes = options.sizeLimit === undefined ? 0 : parseSizeBytes(options.sizeLimit, 'output-file-size-limit');
+    const flushIntervalMs = parseDurationMs(options.flushInterval ?? '1s', 'output-file-flush-interval');
+    if (!(flushIntervalMs > 0)) {
+      throw new RepriseError('RPR_PLUGIN_OPTIONS', 'must be a positive duration (examples: 1s, 100ms)', {
+        plugin: 'output-file',
+        option: 'flushInterval',
+        phase: 'create',
+      });
+    }
+    const writer = new GorFileWriter({
+      path: value,
+      isAppend: options.append ?? false,
+      sizeLimitBytes: sizeLimitBytes > 0 ? sizeLimitBytes : Infinity,
+      flushIntervalMs,
+      onError: (error) => ctx.logger.error(`output-file ${value}: ${(error as Error)?.message ?? error}`),
+    });
+    try {
+      await writer.open();
+    } catch (error) {
+      throw new RepriseError('RPR_PLUGIN_FAILED', `cannot open ${value}: ${(error as Error)?.message ?? error}`, {
+        plugin: 'output-file',
+        phase: 'create',
+        file: value,
+        cause: error,
+      });
+    }
+    const instance: OutputInstance & { readonly writer: GorFileWriter } = {
+      writer,
+      write: (batch) => writer.write(batch),
+      flush: () => writer.flush(),
+      close: () => writer.close(),
+    };
+    return instance;
+  },
+});

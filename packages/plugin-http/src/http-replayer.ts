@@ -1,0 +1,236 @@
+/**
+ * The replay engine: sends recorded requests to one target through an undici pool, keeps a bounded
+ * window of requests in flight (write() waits for room), expires requests past their deadline with a
+ * single timer, counts every failure by reason, and hands tracked responses back in batches.
+ */
+import { Agent, Pool, interceptors, type Dispatcher } from 'undici';
+import type { Message, PluginStats } from '@reprise/core';
+import type { FailureReason } from './failure-reason.js';
+import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
+import { toReplayRequest } from './replay-request.js';
+import { responseBytes } from './response-bytes.js';
+import { coalescingConnector } from './write-coalescing.js';
+
+export interface HttpReplayerOptions {
+  /** Origin of the target, e.g. `http://127.0.0.1:8082`. */
+  origin: string;
+  /** Host header to send instead of the recorded one; undefined keeps the recorded Host. */
+  hostHeader: string | undefined;
+  connections: number;
+  pipelining: number;
+  /** Requests in flight or queued in the pool before write() waits. */
+  maxInFlight: number;
+  timeoutMs: number;
+  redirects: number;
+  skipVerify: boolean;
+  /** Receives replayed responses in batches; undefined when responses are not tracked. */
+  onResponses: ((batch: Message[]) => void) | undefined;
+  stats: PluginStats;
+}
+
+/** Methods that may be pipelined and re-sent by undici when a connection drops under them (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+const EMIT_BATCH = 256;
+
+export class HttpReplayer implements ExchangeOwner {
+  readonly isTracking: boolean;
+  private readonly dispatcher: Dispatcher;
+  private readonly pool: Pool | Agent;
+  private inFlight = 0;
+  private head: ReplayExchange | null = null;
+  private tail: ReplayExchange | null = null;
+  private roomWaiters: Array<() => void> = [];
+  private idleWaiters: Array<() => void> = [];
+  private readonly sweepTimer: NodeJS.Timeout;
+  private isTimerRef = false;
+  private responses: Message[] = [];
+  private isEmitScheduled = false;
+  private isClosed = false;
+  // Epoch nanoseconds at a known hrtime, so a response's start becomes a wall-clock timestamp.
+  private readonly epochBaseNs = BigInt(Date.now()) * 1_000_000n;
+  private readonly hrBaseNs = process.hrtime.bigint();
+
+  constructor(private readonly options: HttpReplayerOptions) {
+    this.isTracking = options.onResponses !== undefined;
+    const { timeoutMs } = options;
+    const poolOptions: Pool.Options = {
+      connections: options.connections,
+      pipelining: options.pipelining,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: coalescingConnector({ timeout: timeoutMs, rejectUnauthorized: !options.skipVerify }),
+    };
+    if (options.redirects > 0) {
+      // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
+      this.pool = new Agent(poolOptions);
+      this.dispatcher = this.pool.compose(interceptors.redirect({ maxRedirections: options.redirects }));
+    } else {
+      this.pool = new Pool(options.origin, poolOptions);
+      this.dispatcher = this.pool;
+    }
+    this.sweepTimer = setInterval(() => this.expire(), Math.min(1000, Math.max(10, timeoutMs / 4)));
+    this.sweepTimer.unref();
+  }
+
+  /** Sends every request of the batch; resolves once the window has room again. */
+  write(batch: readonly Message[]): void | Promise<void> {
+    let skipped = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const message = batch[i]!;
+      if (message.kind !== 'request') skipped++;
+      else this.send(message);
+    }
+    if (skipped > 0) this.options.stats.add('skipped', skipped);
+    if (this.inFlight <= this.options.maxInFlight) return;
+    return new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves when every request handed to write() is answered or counted. */
+  flush(): Promise<void> {
+    if (this.inFlight === 0) {
+      this.emitResponses();
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Aborts whatever is still in flight (each counted as `aborted`) and destroys the pool. Idempotent. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    clearInterval(this.sweepTimer);
+    while (this.head) {
+      const exchange = this.head;
+      this.settleFailed(exchange, 'aborted', undefined);
+      exchange.abort(new Error('output closed'));
+    }
+    await this.pool.destroy();
+    this.emitResponses();
+    this.wake(this.roomWaiters);
+    this.wake(this.idleWaiters);
+  }
+
+  private send(message: Message): void {
+    const { stats } = this.options;
+    if (this.isClosed) {
+      stats.add('failed');
+      stats.add('aborted');
+      return;
+    }
+    const parsed = toReplayRequest(message.payload, this.options.hostHeader);
+    if (typeof parsed === 'string') {
+      stats.add('failed');
+      stats.add('invalid-request');
+      return;
+    }
+    const exchange = new ReplayExchange(this, message, performance.now() + this.options.timeoutMs);
+    this.track(exchange);
+    this.dispatcher.dispatch(
+      {
+        origin: this.options.origin,
+        method: parsed.method,
+        path: parsed.path,
+        headers: parsed.headers,
+        body: parsed.body,
+        // Without this, undici waits for each response head before writing the next request.
+        blocking: false,
+        idempotent: IDEMPOTENT.has(parsed.method),
+      },
+      exchange,
+    );
+  }
+
+  private track(exchange: ReplayExchange): void {
+    if (this.tail) {
+      this.tail.next = exchange;
+      exchange.prev = this.tail;
+    } else {
+      this.head = exchange;
+    }
+    this.tail = exchange;
+    if (++this.inFlight === 1 && !this.isTimerRef) {
+      // Keep the process alive while requests are out: a pending flush must not be abandoned.
+      this.sweepTimer.ref();
+      this.isTimerRef = true;
+    }
+  }
+
+  private untrack(exchange: ReplayExchange): void {
+    exchange.isSettled = true;
+    if (exchange.prev) exchange.prev.next = exchange.next;
+    else this.head = exchange.next;
+    if (exchange.next) exchange.next.prev = exchange.prev;
+    else this.tail = exchange.prev;
+    exchange.prev = exchange.next = null;
+    this.inFlight--;
+    if (this.inFlight <= this.options.maxInFlight && this.roomWaiters.length) this.wake(this.roomWaiters);
+    if (this.inFlight === 0) {
+      if (this.isTimerRef) {
+        this.sweepTimer.unref();
+        this.isTimerRef = false;
+      }
+      if (this.idleWaiters.length) {
+        this.emitResponses();
+        this.wake(this.idleWaiters);
+      }
+    }
+  }
+
+  settleAnswered(exchange: ReplayExchange): void {
+    const status = exchange.statusCode;
+    if (status >= 500) {
+      this.options.stats.add('failed');
+      this.options.stats.add('status-5xx');
+    }
+    if (this.isTracking) this.queueResponse(exchange);
+    this.untrack(exchange);
+  }
+
+  settleFailed(exchange: ReplayExchange, reason: FailureReason, _error: unknown): void {
+    this.options.stats.add('failed');
+    this.options.stats.add(reason);
+    this.untrack(exchange);
+  }
+
+  /** Counts and aborts every request past its deadline; the list is in deadline order. */
+  private expire(): void {
+    const now = performance.now();
+    while (this.head && this.head.deadlineMs <= now) {
+      const exchange = this.head;
+      this.settleFailed(exchange, 'timeout', undefined);
+      exchange.abort(new Error(`no response within ${this.options.timeoutMs}ms`));
+    }
+  }
+
+  private queueResponse(exchange: ReplayExchange): void {
+    const headAtNs = exchange.headAtNs;
+    this.responses.push({
+      kind: 'replayed-response',
+      id: exchange.request.id,
+      timestamp: this.epochBaseNs + (headAtNs - this.hrBaseNs),
+      latency: exchange.sentAtNs > 0n && headAtNs > exchange.sentAtNs ? headAtNs - exchange.sentAtNs : 0n,
+      payload: responseBytes(exchange.statusCode, exchange.statusText, exchange.rawHeaders ?? [], exchange.chunks ?? []),
+      meta: { target: this.options.origin },
+    });
+    if (this.responses.length >= EMIT_BATCH) this.emitResponses();
+    else if (!this.isEmitScheduled) {
+      this.isEmitScheduled = true;
+      setImmediate(() => {
+        this.isEmitScheduled = false;
+        this.emitResponses();
+      });
+    }
+  }
+
+  private emitResponses(): void {
+    if (this.responses.length === 0 || !this.options.onResponses) return;
+    const batch = this.responses;
+    this.responses = [];
+    this.options.onResponses(batch);
+  }
+
+  private wake(waiters: Array<() => void>): void {
+    const list = waiters.splice(0);
+    for (const resolve of list) resolve();
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * `--output-http URL`: replays recorded requests against a target with undici, GoReplay's flags.
+ */
+import { defineOutput, parseDurationMs, RepriseError, type Message } from '@reprise/core';
+import { HttpReplayer } from './http-replayer.js';
+
+export interface OutputHttpOptions {
+  workers: number;
+  pipelining: number;
+  queueLen: number;
+  timeout: string;
+  trackResponse: boolean;
+  redirects: number;
+  skipVerify: boolean;
+  originalHost: boolean;
+}
+
+const COMPONENT = 'output-http';
+
+/** Accepts `http://host:port`, `https://host` or a bare `host:port` (taken as http, like GoReplay). */
+export function parseTarget(value: string | undefined): URL {
+  const text = (value ?? '').trim();
+  if (!text) throw new RepriseError('RPR_CONFIG_INVALID', 'a target URL is required (example: http://127.0.0.1:8082)', { plugin: COMPONENT });
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+  } catch {
+    throw new RepriseError('RPR_CONFIG_INVALID', `"${text}" is not a URL (example: http://127.0.0.1:8082)`, { plugin: COMPONENT });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new RepriseError('RPR_CONFIG_INVALID', `"${text}" is neither http:// nor https://`, { plugin: COMPONENT });
+  }
+  return url;
+}
+
+export const outputHttp = defineOutput<OutputHttpOptions>({
+  kind: 'output',
+  name: COMPONENT,
+  summary: 'Replay requests against an HTTP(S) target',
+  value: { description: 'Target URL the requests are replayed to', example: 'http://staging.local:8080' },
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      workers: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 10000,
+        default: 4,
+        description: 'Connections to the target kept open in the pool',
+        examples: [4, 64],
+      },
+      pipelining: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 1000,
+        default: 16,
+        description:
+          'Requests sent on one connection before its first response arrives (HTTP/1.1 pipelining; 1 turns it off). ' +
+          'Only idempotent methods (GET, HEAD, PUT, DELETE, OPTIONS) are pipelined',
+        examples: [1, 16],
+      },
+      queueLen: {
+        type: 'integer',
+        minimum: 1,
+        default: 1000,
+        description: 'Requests in flight or waiting for a connection before reading more input waits',
+        examples: [1000],
+      },
+      timeout: {
+        type: 'string',
+        format: 'duration',
+        default: '5s',
+        description: 'Time a request may take, from being handed over to its whole response, before it counts as failed (timeout)',
+        examples: ['5s', '500ms'],
+      },
+      trackResponse: {
+        type: 'boolean',
+        default: false,
+        description: 'Pass each replayed response on as a replayed-response message (same id as its request), for middleware and outputs',
+        examples: [true],
+      },
+      redirects: {
+        type: 'integer',
+        minimum: 0,
+        maximum: 100,
+        default: 0,
+        description: 'Redirects to follow for each request (0: never follow, the 3xx response is the answer)',
+        examples: [0, 3],
+      },
+      skipVerify: {
+        type: 'boolean',
+        default: false,
+        description: 'Do not verify the target\'s TLS certificate (self-signed staging servers)',
+        examples: [true],
+      },
+      originalHost: {
+        type: 'boolean',
+        default: false,
+        'x-flag': 'http-original-host',
+        description: 'Keep the recorded Host header instead of rewriting it to the target\'s host',
+        examples: [true],
+      },
+    },
+  },
+  create(value, options, ctx) {
+    const target = parseTarget(value);
+    const timeoutMs = parseDurationMs(options.timeout ?? '5s', 'timeout');
+    if (!(timeoutMs > 0)) {
+      throw new RepriseError('RPR_CONFIG_INVALID', 'timeout must be greater than zero (example: 5s)', { plugin: COMPONENT, option: 'timeout' });
+    }
+    const trackResponse = options.trackResponse ?? false;
+    const replayer = new HttpReplayer({
+      origin: target.origin,
+      hostHeader: options.originalHost ? undefined : target.host,
+      connections: options.workers ?? 4,
+      pipelining: options.pipelining ?? 16,
+      maxInFlight: options.queueLen ?? 1000,
+      timeoutMs,
+      redirects: options.redirects ?? 0,
+      skipVerify: options.skipVerify ?? false,
+      onResponses: trackResponse ? (batch: Message[]) => ctx.emit(batch) : undefined,
+      stats: ctx.stats,
+    });
+    return {
+      emitsMessages: trackResponse,
+      write: (batch) => replayer.write(batch),
+      flush: () => replayer.flush(),
+      close: () => replayer.close(),
+    };
+  },
+});

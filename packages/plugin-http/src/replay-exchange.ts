@@ -1,0 +1,80 @@
+/**
+ * One replayed request as undici's handler: it receives the response callbacks and reports to its
+ * replayer exactly once (answered, failed or timed out). undici's legacy handler methods are used on
+ * purpose: undici 7 drives them natively, whereas the newer controller API is wrapped per request.
+ */
+import type { Message } from '@reprise/core';
+import type { FailureReason } from './failure-reason.js';
+import { failureReasonOf } from './failure-reason.js';
+
+export interface ExchangeOwner {
+  readonly isTracking: boolean;
+  settleAnswered(exchange: ReplayExchange): void;
+  settleFailed(exchange: ReplayExchange, reason: FailureReason, error: unknown): void;
+}
+
+export class ReplayExchange {
+  // An intrusive list of in-flight exchanges in deadline order, so that one timer can expire them.
+  prev: ReplayExchange | null = null;
+  next: ReplayExchange | null = null;
+  isSettled = false;
+  statusCode = 0;
+  statusText = '';
+  rawHeaders: Buffer[] | null = null;
+  chunks: Buffer[] | null = null;
+  /** process.hrtime.bigint() when the request was written and when the response head arrived (tracking only). */
+  sentAtNs = 0n;
+  headAtNs = 0n;
+  private abortRequest: ((error?: Error) => void) | null = null;
+
+  constructor(
+    private readonly owner: ExchangeOwner,
+    readonly request: Message,
+    readonly deadlineMs: number,
+  ) {}
+
+  /** Stops the request on the wire; called when it has been counted as timed out. */
+  abort(error: Error): void {
+    const abort = this.abortRequest;
+    this.abortRequest = null;
+    if (abort) abort(error);
+  }
+
+  onConnect(abort: (error?: Error) => void): void {
+    // Already counted (timed out while queued in the pool): do not send it at all.
+    if (this.isSettled) abort(new Error('request timed out before it was sent'));
+    else this.abortRequest = abort;
+    if (this.owner.isTracking) this.sentAtNs = process.hrtime.bigint();
+  }
+
+  onRequestSent(): void {
+    if (this.owner.isTracking) this.sentAtNs = process.hrtime.bigint();
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], _resume: () => void, statusText: string): boolean {
+    if (statusCode < 200) return true; // 1xx informational: the real head follows
+    this.statusCode = statusCode;
+    if (this.owner.isTracking) {
+      this.headAtNs = process.hrtime.bigint();
+      this.statusText = statusText;
+      this.rawHeaders = rawHeaders;
+      this.chunks = [];
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    if (this.chunks !== null) this.chunks.push(chunk);
+    return true;
+  }
+
+  onComplete(): void {
+    this.abortRequest = null;
+    if (!this.isSettled) this.owner.settleAnswered(this);
+  }
+
+  onError(error: Error): void {
+    this.abortRequest = null;
+    if (!this.isSettled) this.owner.settleFailed(this, failureReasonOf(error), error);
+  }
+}

@@ -1,0 +1,120 @@
+/** Test helpers: a PluginContext that records counters and emitted messages, and request builders. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import type { Message, OutputInstance, PluginContext } from '@reprise/core';
+import { outputHttp, type OutputHttpOptions } from '../src/output-http.js';
+
+export interface RecordingContext extends PluginContext {
+  counters: Record<string, number>;
+  emitted: Message[][];
+}
+
+export function makeContext(): RecordingContext {
+  const counters: Record<string, number> = {};
+  const emitted: Message[][] = [];
+  return {
+    component: 'output-http',
+    instance: 'output-http test',
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    stats: {
+      add(counter: string, n = 1) {
+        counters[counter] = (counters[counter] ?? 0) + n;
+      },
+    },
+    signal: new AbortController().signal,
+    emit(batch: Message[]) {
+      emitted.push(batch);
+    },
+    counters,
+    emitted,
+  };
+}
+
+/** The option defaults from the component's own schema, as the core would fill them. */
+export function defaultOptions(): OutputHttpOptions {
+  const out: Record<string, unknown> = {};
+  for (const [name, schema] of Object.entries(outputHttp.options.properties)) out[name] = schema.default;
+  return out as unknown as OutputHttpOptions;
+}
+
+/** Creates the component against `url` and closes it when the test ends. */
+export async function createOutput(
+  t: TestContext,
+  url: string,
+  options: Partial<OutputHttpOptions> = {},
+): Promise<{ output: OutputInstance; ctx: RecordingContext }> {
+  const ctx = makeContext();
+  const output = await outputHttp.create(url, { ...defaultOptions(), ...options }, ctx);
+  t.after(() => output.close?.());
+  return { output, ctx };
+}
+
+let nextId = 1;
+
+export function requestMessage(raw: string | Buffer): Message {
+  const id = (nextId++).toString(16).padStart(24, '0');
+  return {
+    kind: 'request',
+    id,
+    timestamp: BigInt(Date.now()) * 1_000_000n,
+    latency: 0n,
+    payload: typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw,
+  };
+}
+
+export interface SeenRequest {
+  method: string;
+  url: string;
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+/** A real HTTP server on 127.0.0.1:0 that records each request, closed when the test ends. */
+export async function startRecordingServer(
+  t: TestContext,
+  respond: (req: IncomingMessage, res: ServerResponse, seen: SeenRequest) => void = (_req, res) => res.end('ok'),
+): Promise<{ url: string; port: number; seen: SeenRequest[]; server: Server }> {
+  const seen: SeenRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const entry = { method: req.method!, url: req.url!, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
+      seen.push(entry);
+      respond(req, res, entry);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, port, seen, server };
+}
+
+/** A port nothing listens on: bound, then released. */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The header names and values the server saw, as pairs. */
+export function headerPairs(rawHeaders: string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) pairs.push([rawHeaders[i]!, rawHeaders[i + 1]!]);
+  return pairs;
+}
+
+/** Whether a promise has settled after pending I/O callbacks had a chance to run. */
+export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(() => (settled = true), () => (settled = true));
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  return settled;
+}

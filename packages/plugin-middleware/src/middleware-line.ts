@@ -1,0 +1,71 @@
+/**
+ * GoReplay's external middleware protocol, one message per line: the message's header line
+ * (`<type> <id> <timestamp-ns> <latency-ns>\n`, type 1 request, 2 response, 3 replayed response)
+ * followed by the payload, all hex-encoded, then `\n`. Pure: bytes in, bytes out.
+ */
+import { kindOfPayloadType, payloadTypeOf, type Message } from '@reprise/core';
+
+/** Encodes a batch as lines, ready to write to the middleware's stdin. */
+export function encodeMiddlewareLines(batch: readonly Message[]): string {
+  let out = '';
+  for (const m of batch) {
+    const header = `${payloadTypeOf(m.kind)} ${m.id} ${m.timestamp} ${m.latency}\n`;
+    const bytes = Buffer.allocUnsafe(header.length + m.payload.length);
+    bytes.write(header, 0, 'latin1');
+    bytes.set(m.payload, header.length);
+    out += bytes.toString('hex');
+    out += '\n';
+  }
+  return out;
+}
+
+export type DecodedLine = { message: Message; error?: undefined } | { message?: undefined; error: string };
+
+const LF = 10;
+
+/** Decodes one line (without its line break) written back by a middleware. */
+export function decodeMiddlewareLine(line: string): DecodedLine {
+  const bytes = Buffer.from(line, 'hex');
+  // Node stops decoding at the first character that is not hex: a short result means a bad line.
+  if (line.length % 2 !== 0 || bytes.length * 2 !== line.length) return { error: 'not a hex-encoded message' };
+  const nl = bytes.indexOf(LF);
+  if (nl < 0) return { error: 'no header line in the decoded message' };
+  const fields = bytes.toString('latin1', 0, nl).trim().split(' ');
+  const kind = kindOfPayloadType(fields[0] ?? '');
+  if (!kind || fields.length < 3) return { error: `bad header line "${bytes.toString('latin1', 0, Math.min(nl, 80))}"` };
+  const id = fields[1]!;
+  let timestamp: bigint;
+  let latency = 0n;
+  try {
+    timestamp = BigInt(fields[2]!);
+    // GoReplay writes 3 fields for some messages and 4 for others: the latency is optional.
+    if (fields.length > 3 && fields[3] !== '' && fields[3] !== '-1') latency = BigInt(fields[3]!);
+  } catch {
+    return { error: `bad number in header line "${bytes.toString('latin1', 0, Math.min(nl, 80))}"` };
+  }
+  return { message: { kind, id, timestamp, latency, payload: bytes.subarray(nl + 1) } };
+}
+
+/** Splits a stream of text into lines, keeping the unfinished tail for the next chunk. */
+export class LineSplitter {
+  private tail = '';
+
+  /** Returns the complete lines in this chunk, without their line breaks (and without `\r`). */
+  push(chunk: string): string[] {
+    const text = this.tail + chunk;
+    const lines = text.split('\n');
+    this.tail = lines.pop()!;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l.endsWith('\r')) lines[i] = l.slice(0, -1);
+    }
+    return lines;
+  }
+
+  /** The unfinished last line, if any (at end of stream). */
+  end(): string {
+    const rest = this.tail;
+    this.tail = '';
+    return rest;
+  }
+}

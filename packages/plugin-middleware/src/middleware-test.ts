@@ -1,0 +1,106 @@
+/**
+ * The library behind `reprise middleware test SCRIPT --input-file FILE`: runs a script over recorded
+ * messages and tells, per message, what it did. How people write and debug middleware.
+ */
+import type { Message } from '@reprise/core';
+import { ScriptSandbox } from './script-sandbox.js';
+import { diffMessages } from './message-diff.js';
+
+export type MiddlewareTestOutcome = 'unchanged' | 'changed' | 'dropped' | 'amplified' | 'failed';
+
+export interface MiddlewareTestResult {
+  input: Message;
+  outcome: MiddlewareTestOutcome;
+  /** What the script passed on for this message (several when amplified). */
+  outputs: Message[];
+  /** One readable diff per output (`- old` / `+ new` lines); empty lines list when unchanged. */
+  diffs: string[][];
+  /** For `failed`: what went wrong and where (`file:line:column`). */
+  error?: string;
+}
+
+export interface MiddlewareTestReport {
+  script: string;
+  hooks: readonly string[];
+  results: MiddlewareTestResult[];
+  /** The script's console output. */
+  logs: string[];
+}
+
+export interface MiddlewareTestOptions {
+  memoryLimitMb?: number;
+  timeLimitMs?: number;
+  /** Messages per call into the isolate, as in the pipeline. */
+  batchSize?: number;
+}
+
+/** Runs the script over the messages in order (state carries over, as in a real run). */
+export function runMiddlewareTest(scriptPath: string, messages: Iterable<Message>, options: MiddlewareTestOptions = {}): MiddlewareTestReport {
+  const sandbox = new ScriptSandbox({ file: scriptPath, memoryLimitMb: options.memoryLimitMb ?? 64, timeLimitMs: options.timeLimitMs ?? 1000 });
+  const batchSize = Math.max(1, options.batchSize ?? 256);
+  const report: MiddlewareTestReport = { script: sandbox.file, hooks: sandbox.hooks, results: [], logs: [] };
+  try {
+    let batch: Message[] = [];
+    const runBatch = () => {
+      const outcome = sandbox.runBatch(batch);
+      const byIndex = batch.map((): Message[] => []);
+      for (const o of outcome.outputs) byIndex[o.source]!.push(o.message);
+      const errors = new Map(outcome.failures.map((f) => [f.index, `${f.location}: ${f.message}`]));
+      batch.forEach((input, i) => {
+        const outputs = byIndex[i]!;
+        const error = errors.get(i);
+        const diffs = outputs.map((out) => {
+          const lines = out.payload === input.payload ? [] : diffMessages(input.payload, out.payload);
+          if (out.id !== input.id) lines.unshift(`~ id ${input.id} → ${out.id}`);
+          return lines;
+        });
+        const outcomeOf: MiddlewareTestOutcome =
+          error !== undefined ? 'failed'
+          : outputs.length === 0 ? 'dropped'
+          : outputs.length > 1 ? 'amplified'
+          : diffs[0]!.length > 0 ? 'changed'
+          : 'unchanged';
+        report.results.push({ input, outcome: outcomeOf, outputs, diffs, ...(error !== undefined ? { error } : {}) });
+      });
+      report.logs.push(...outcome.logs);
+      if (outcome.logsLeftOut > 0) report.logs.push(`(${outcome.logsLeftOut} more console lines left out)`);
+      batch = [];
+    };
+    for (const m of messages) {
+      batch.push(m);
+      if (batch.length >= batchSize) runBatch();
+    }
+    if (batch.length > 0) runBatch();
+  } finally {
+    sandbox.dispose();
+  }
+  return report;
+}
+
+/** A plain-text report: one block per message, then totals. */
+export function formatMiddlewareTestReport(report: MiddlewareTestReport): string {
+  const lines: string[] = [`script ${report.script} (hooks: ${report.hooks.join(', ')})`, ''];
+  const totals: Record<MiddlewareTestOutcome, number> = { unchanged: 0, changed: 0, dropped: 0, amplified: 0, failed: 0 };
+  for (const r of report.results) {
+    totals[r.outcome]++;
+    const title = `${r.input.kind} ${r.input.id} ${firstLine(r.input.payload)}`;
+    const extra = r.outcome === 'amplified' ? ` into ${r.outputs.length}` : '';
+    lines.push(`${r.outcome.toUpperCase()}${extra}  ${title}`);
+    if (r.error) lines.push(`    ${r.error}`);
+    r.diffs.forEach((diff, k) => {
+      if (r.outputs.length > 1) lines.push(`  copy ${k + 1}${diff.length === 0 ? ': unchanged' : ':'}`);
+      for (const d of diff) lines.push(`    ${d}`);
+    });
+  }
+  if (report.logs.length > 0) {
+    lines.push('', 'console:');
+    for (const l of report.logs) lines.push(`  ${l}`);
+  }
+  lines.push('', `${report.results.length} messages: ${Object.entries(totals).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  return lines.join('\n');
+}
+
+function firstLine(payload: Uint8Array): string {
+  const b = Buffer.from(payload.buffer, payload.byteOffset, Math.min(payload.length, 200));
+  return b.toString('latin1').split('\n')[0]!.trimEnd();
+}

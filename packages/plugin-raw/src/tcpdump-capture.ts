@@ -1,0 +1,77 @@
+/**
+ * The `tcpdump` engine: libpcap driven by tcpdump, its packets read as a pcap stream from its
+ * stdout. libpcap writes many packets per pipe read (one JavaScript call per chunk instead of per
+ * packet), keeps kernel timestamps, takes any snaplen (cap is fixed at 65535 bytes, which cuts
+ * full-size segments on loopback), and reports the kernel's drop count when it stops.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PcapReader, type PcapPacket } from './pcap-reader.js';
+import { CaptureOpenError } from './live-capture-error.js';
+
+export interface TcpdumpOptions {
+  device: string;
+  filter: string;
+  snaplenBytes: number;
+  bufferSizeBytes: number;
+  promisc: boolean;
+  onPacket(packet: PcapPacket): void;
+  /** Called once tcpdump has exited, with the kernel drop count it reported (0 if it said nothing). */
+  onExit(kernelDropped: number, error: CaptureOpenError | undefined): void;
+}
+
+export class TcpdumpCapture {
+  private readonly child: ChildProcess;
+  private stderr = '';
+  private isStopped = false;
+  readonly ready: Promise<void>;
+
+  constructor(options: TcpdumpOptions) {
+    const args = [
+      '-i', options.device,
+      '-U', '-w', '-', '-n', '--immediate-mode',
+      '-s', String(options.snaplenBytes),
+      '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
+    ];
+    if (!options.promisc) args.push('-p');
+    args.push(options.filter);
+    this.child = spawn('tcpdump', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const reader = new PcapReader(options.onPacket);
+    this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.child.stderr!.setEncoding('utf8');
+      this.child.stderr!.on('data', (text: string) => {
+        this.stderr += text;
+        if (/listening on/.test(this.stderr)) resolve();
+      });
+      this.child.on('error', (error) => {
+        const e = new CaptureOpenError(
+          (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'tcpdump is not installed (apt-get install tcpdump)' : error.message,
+          'other',
+        );
+        reject(e);
+      });
+      this.child.on('exit', (code) => {
+        const dropped = /(\d+) packets? dropped by kernel/.exec(this.stderr);
+        const failed = code !== 0 && !this.isStopped;
+        const error = failed ? classify(options.device, this.stderr.trim() || `tcpdump exited with ${code}`) : undefined;
+        if (error) reject(error);
+        options.onExit(dropped ? Number(dropped[1]) : 0, error);
+      });
+    });
+  }
+
+  /** Stops tcpdump; it writes out what it holds and reports its counts, then `onExit` runs. */
+  stop(): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    this.child.kill('SIGINT');
+  }
+}
+
+function classify(device: string, text: string): CaptureOpenError {
+  const message = `${device}: ${text.split('\n').filter((l) => !/^tcpdump: listening/.test(l)).join(' ')}`;
+  if (/permission|not permitted/i.test(text)) return new CaptureOpenError(message, 'permission');
+  if (/no such device|doesn't exist/i.test(text)) return new CaptureOpenError(message, 'device');
+  if (/syntax|parse|expression|illegal/i.test(text)) return new CaptureOpenError(message, 'filter');
+  return new CaptureOpenError(message, 'other');
+}

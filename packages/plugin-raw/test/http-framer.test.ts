@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HttpFramer, type FramerRole } from '../src/http-framer.js';
+
+function makeFramer(role: FramerRole, methods: string[] = []) {
+  const messages: string[] = [];
+  const lost: string[] = [];
+  let notHttp = 0;
+  const framer = new HttpFramer(role, {
+    message: (m) => messages.push(Buffer.from(m.payload).toString('latin1')),
+    lost: (reason) => lost.push(reason),
+    notHttp: () => notHttp++,
+    requestMethod: (i) => methods[i],
+  });
+  const push = (text: string) => framer.push(Buffer.from(text, 'latin1'), 0, 0);
+  return { framer, messages, lost, push, notHttp: () => notHttp };
+}
+
+/** Feeds `text` in every way of cutting it in two, and one byte at a time. */
+function eachSplit(text: string, check: (parts: string[]) => void): void {
+  for (let i = 0; i <= text.length; i++) check([text.slice(0, i), text.slice(i)]);
+  check([...text]);
+}
+
+test('frames requests by Content-Length however the bytes are split', { timeout: 10_000 }, () => {
+  const request = 'POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello';
+  eachSplit(request, (parts) => {
+    const { messages, push } = makeFramer('request');
+    for (const p of parts) push(p);
+    assert.deepEqual(messages, [request]);
+  });
+});
+
+test('splits pipelined requests that share segments', { timeout: 10_000 }, () => {
+  const a = 'GET /1 HTTP/1.1\r\nHost: x\r\n\r\n';
+  const b = 'POST /2 HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc';
+  const c = 'GET /3 HTTP/1.0\n\n';
+  eachSplit(a + b + c, (parts) => {
+    const { messages, push } = makeFramer('request');
+    for (const p of parts) push(p);
+    assert.deepEqual(messages, [a, b, c]);
+  });
+});
+
+test('frames chunked bodies with extensions and trailers', { timeout: 10_000 }, () => {
+  const request =
+    'POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' + '5;ext=1\r\nhello\r\n' + 'A\r\n0123456789\r\n' + '0\r\nX-Trailer: yes\r\n\r\n';
+  const next = 'GET /after HTTP/1.1\r\n\r\n';
+  eachSplit(request + next, (parts) => {
+    const { messages, push } = makeFramer('request');
+    for (const p of parts) push(p);
+    assert.deepEqual(messages, [request, next]);
+  });
+});
+
+test('a request with Expect: 100-continue ends after its body, and the interim response is its own message', { timeout: 10_000 }, () => {
+  const req = makeFramer('request');
+  req.push('PUT /u HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n');
+  assert.deepEqual(req.messages, []);
+  req.push('data');
+  assert.equal(req.messages.length, 1);
+  const res = makeFramer('response', ['PUT']);
+  res.push('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok');
+  assert.deepEqual(res.messages, ['HTTP/1.1 100 Continue\r\n\r\n', 'HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok']);
+});
+
+test('responses to HEAD, and 204 and 304 responses, have no body', { timeout: 10_000 }, () => {
+  const { messages, push } = makeFramer('response', ['HEAD', 'GET', 'GET', 'GET']);
+  const head = 'HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n';
+  const noContent = 'HTTP/1.1 204 No Content\r\n\r\n';
+  const notModified = 'HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n';
+  const ok = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi';
+  push(head + noContent + notModified + ok);
+  assert.deepEqual(messages, [head, noContent, notModified, ok]);
+});
+
+test('a response without length runs until the connection ends', { timeout: 10_000 }, () => {
+  const { messages, push, framer } = makeFramer('response', ['GET']);
+  push('HTTP/1.0 200 OK\r\n\r\nsome ');
+  push('body');
+  assert.deepEqual(messages, []);
+  framer.end(0, 0);
+  assert.deepEqual(messages, ['HTTP/1.0 200 OK\r\n\r\nsome body']);
+});
+
+test('a request without length has no body', { timeout: 10_000 }, () => {
+  const { messages, push } = makeFramer('request');
+  push('GET / HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n');
+  assert.equal(messages.length, 2);
+});
+
+test('bodies larger than 1 MB come out whole', { timeout: 10_000 }, () => {
+  const body = 'b'.repeat(1_500_000);
+  const request = `POST /big HTTP/1.1\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const { messages, push } = makeFramer('request');
+  for (let i = 0; i < request.length; i += 65000) push(request.slice(i, i + 65000));
+  assert.equal(messages.length, 1);
+  assert.equal(messages[0]!.length, request.length);
+});
+
+test('a stream that is not HTTP is counted once and skipped', { timeout: 10_000 }, () => {
+  const f = makeFramer('request');
+  f.push('\x16\x03\x01\x02\x00 binary');
+  f.push('GET / HTTP/1.1\r\n\r\n');
+  assert.deepEqual(f.messages, []);
+  assert.equal(f.notHttp(), 1);
+  const g = makeFramer('request');
+  g.push('HELLO world this is not\r\n\r\n');
+  assert.equal(g.notHttp(), 1);
+  const r = makeFramer('response');
+  r.push('SSH-2.0-OpenSSH\r\n');
+  assert.equal(r.notHttp(), 1);
+});
+
+test('after a gap the broken message is dropped and framing resumes at the next message start', { timeout: 10_000 }, () => {
+  const { framer, messages, lost, push } = makeFramer('request');
+  push('POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc');
+  framer.gap();
+  push('ghij');
+  push('GET /next HTTP/1.1\r\n\r\n');
+  assert.deepEqual(lost, ['gap']);
+  assert.deepEqual(messages, ['GET /next HTTP/1.1\r\n\r\n']);
+});
+
+test('an unfinished message at the end of the stream is counted as incomplete', { timeout: 10_000 }, () => {
+  const { framer, lost, messages, push } = makeFramer('request');
+  push('POST /x HTTP/1.1\r\nContent-Length: 10\r\n\r\nabc');
+  framer.end(0, 0);
+  assert.deepEqual(messages, []);
+  assert.deepEqual(lost, ['incomplete']);
+});
+
+test('an invalid Content-Length makes the stream non-HTTP instead of guessing', { timeout: 10_000 }, () => {
+  const { messages, push, notHttp } = makeFramer('request');
+  push('POST /x HTTP/1.1\r\nContent-Length: ten\r\n\r\nabc');
+  assert.deepEqual(messages, []);
+  assert.equal(notHttp(), 1);
+});

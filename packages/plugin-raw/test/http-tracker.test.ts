@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { makeTracker, text, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './tracker-segments.js';
+
+const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
+const OK = (body: string) => `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+
+test('pairs keep-alive requests and responses in order with one id each', { timeout: 5_000 }, () => {
+  const { feed, messages } = makeTracker();
+  feed('request', 1000, '', TCP_SYN);
+  feed('response', 5000, '', TCP_SYN | TCP_ACK);
+  let c = 1001;
+  let s = 5001;
+  for (const path of ['/a', '/b', '/c']) {
+    feed('request', c, GET(path));
+    c += GET(path).length;
+    feed('response', s, OK(path));
+    s += OK(path).length;
+  }
+  assert.deepEqual(
+    messages.map((m) => [m.kind, text(m).split('\r\n')[0]]),
+    [
+      ['request', 'GET /a HTTP/1.1'],
+      ['response', 'HTTP/1.1 200 OK'],
+      ['request', 'GET /b HTTP/1.1'],
+      ['response', 'HTTP/1.1 200 OK'],
+      ['request', 'GET /c HTTP/1.1'],
+      ['response', 'HTTP/1.1 200 OK'],
+    ],
+  );
+  for (let i = 0; i < 6; i += 2) {
+    assert.equal(messages[i]!.id, messages[i + 1]!.id);
+    assert.ok(text(messages[i + 1]!).endsWith(text(messages[i]!).split(' ')[1]!));
+    assert.equal(messages[i + 1]!.latency, 1_000_000n, 'one millisecond between request end and response start');
+  }
+  assert.equal(new Set(messages.map((m) => m.id)).size, 3);
+});
+
+test('a new connection on the same ports (after FIN) starts fresh', { timeout: 5_000 }, () => {
+  const { feed, messages, tracker } = makeTracker(false);
+  feed('request', 1000, '', TCP_SYN);
+  feed('request', 1001, GET('/first'));
+  feed('request', 1001 + GET('/first').length, '', TCP_FIN | TCP_ACK);
+  assert.equal(tracker.connectionCount, 0);
+  feed('request', 900_000, '', TCP_SYN);
+  feed('request', 900_001, GET('/second'));
+  assert.deepEqual(messages.map((m) => text(m).split(' ')[1]), ['/first', '/second']);
+});
+
+test('a reused 4-tuple with a new SYN replaces a connection that never closed', { timeout: 5_000 }, () => {
+  const { feed, messages, counters } = makeTracker(false);
+  feed('request', 1000, '', TCP_SYN);
+  feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial');
+  feed('request', 77_000, '', TCP_SYN);
+  feed('request', 77_001, GET('/new'));
+  assert.deepEqual(messages.map((m) => text(m).split(' ')[1]), ['/new']);
+  assert.equal(counters.incomplete, 1);
+});
+
+test('a reset drops the unfinished message and counts it', { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker } = makeTracker(false);
+  feed('request', 1000, '', TCP_SYN);
+  feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial');
+  feed('request', 1100, '', TCP_RST);
+  assert.equal(messages.length, 0);
+  assert.equal(counters.incomplete, 1);
+  assert.equal(tracker.connectionCount, 0);
+});
+
+test('a missing segment drops that message only; the connection recovers at the next request', { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker, now } = makeTracker(true, 1000);
+  feed('request', 1000, '', TCP_SYN);
+  const body = 'POST /lost HTTP/1.1\r\nContent-Length: 20\r\n\r\n';
+  feed('request', 1001, body + '0123456789');
+  // the next 10 bytes never arrive; the following request does
+  const next = GET('/after');
+  feed('request', 1001 + body.length + 20, next);
+  feed('response', 7001, OK('x'), TCP_ACK, 40000, 0);
+  tracker.sweep(now() + 1500);
+  feed('response', 7001 + OK('x').length, OK('after'), TCP_ACK, 40000, 0);
+  assert.equal(counters.gaps, 1);
+  assert.deepEqual(messages.filter((m) => m.kind === 'request').map((m) => text(m)), [next]);
+  assert.ok(!messages.some((m) => text(m).includes('/lost')), 'the broken message is never emitted');
+});
+
+test('idle connections expire and their unfinished messages are counted', { timeout: 5_000 }, () => {
+  const { feed, tracker, counters, now } = makeTracker(false, 2000);
+  feed('request', 1000, 'POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nab');
+  assert.equal(tracker.connectionCount, 1);
+  tracker.sweep(now() + 1000);
+  assert.equal(tracker.connectionCount, 1);
+  tracker.sweep(now() + 2500);
+  assert.equal(tracker.connectionCount, 0);
+  assert.equal(counters.incomplete, 1);
+});
+
+test('responses for a stream that is not HTTP are not paired with anything', { timeout: 5_000 }, () => {
+  const { feed, messages, counters } = makeTracker();
+  feed('request', 1000, '\x16\x03\x01 tls hello');
+  feed('response', 2000, 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
+  assert.equal(messages.length, 0);
+  assert.equal(counters['non-http'], 1);
+  assert.equal(counters.unpaired, 0);
+});

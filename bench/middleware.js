@@ -7,6 +7,7 @@
 //   node bench/run.js middleware        writes it into docs/BENCHMARKS.md
 //
 // Environment: BENCH_MIDDLEWARE_MESSAGES (default 1000000),
+// BENCH_MIDDLEWARE_CASES (e.g. none,script,external: all by default),
 // BENCH_MIDDLEWARE_MODE = cli | direct (default: cli when the built CLI can read .gor files, else direct).
 import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -75,7 +76,12 @@ async function runDirect(kind, file, scriptFile) {
   const started = process.hrtime.bigint();
   const decoder = new GorDecoder();
   let batch = [];
-  const pass = async () => { delivered += (await instance.process(batch)).length; batch = []; };
+  const pass = async () => {
+    // Read the count after the await: emits from an asynchronous middleware land meanwhile.
+    const out = await instance.process(batch);
+    delivered += out.length;
+    batch = [];
+  };
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     for (const rec of decoder.push(chunk)) {
       if (rec.type !== 'record') continue;
@@ -109,7 +115,9 @@ const scenario = {
       ];
       const rows = [];
       const commands = [];
+      const only = process.env.BENCH_MIDDLEWARE_CASES?.split(',');
       for (const [label, kind, args] of cases) {
+        if (only && !only.includes(kind)) continue;
         const r = mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, scriptFile);
         rows.push(`| ${label} | ${Math.round(count / r.seconds).toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.delivered.toLocaleString('en-US')} |`);
         const counters = r.counters && Object.keys(r.counters).length ? ` (counters ${JSON.stringify(r.counters)})` : '';

@@ -26,7 +26,13 @@ export async function loadCatalog(need: Need, warn = true): Promise<LoadedCatalo
   } else if ('components' in need) {
     chosen = discovery.packages.filter((p) => p.manifest.components.some((c) => need.components.includes(c.name)));
   }
-  const { catalog, problems, loaded } = await loadPackages(chosen);
+  // Script middleware from a package runs on the middleware-script component: load its provider too.
+  const chosenList = [...chosen];
+  if (chosenList.some((p) => p.manifest.components.some((c) => c.script))) {
+    const runner = discovery.packages.find((p) => p.manifest.components.some((c) => c.name === 'middleware-script'));
+    if (runner && !chosenList.includes(runner)) chosenList.push(runner);
+  }
+  const { catalog, problems, loaded } = await loadPackages(chosenList);
   const all = [...discovery.problems, ...problems];
   if (warn) for (const problem of all) process.stderr.write(`[reprise] warn: plugin not loaded: ${problem.message}\n`);
   return { catalog, packages: discovery.packages, loaded, problems: all };

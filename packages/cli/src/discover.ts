@@ -153,9 +153,11 @@ export async function loadPackages(packages: Iterable<PluginPackage>): Promise<{
   const catalog = new ComponentCatalog();
   const problems: RepriseError[] = [];
   const loaded = new Map<PluginPackage, string[]>();
-  for (const pkg of packages) {
+  // Packages with code first: script components are built on the `middleware-script` component.
+  const ordered = [...packages].sort((a, b) => Number(hasOnlyScripts(a)) - Number(hasOnlyScripts(b)));
+  for (const pkg of ordered) {
     try {
-      const definitions = await importDefinitions(pkg);
+      const definitions = [...(pkg.manifest.entry ? await importDefinitions(pkg) : []), ...scriptDefinitions(pkg, catalog)];
       const staged = new ComponentCatalog();
       for (const definition of definitions) staged.add(definition, pkg.name);
       for (const definition of definitions) catalog.add(definition, pkg.name);
@@ -167,15 +169,41 @@ export async function loadPackages(packages: Iterable<PluginPackage>): Promise<{
   return { catalog, problems, loaded };
 }
 
+function hasOnlyScripts(pkg: PluginPackage): boolean {
+  return pkg.manifest.components.every((c) => c.script);
+}
+
+/** A script shipped in a package runs exactly as `--middleware-script <that file>` would, in its own isolate. */
+function scriptDefinitions(pkg: PluginPackage, catalog: ComponentCatalog): AnyComponentDefinition[] {
+  const scripted = pkg.manifest.components.filter((c) => c.script);
+  if (scripted.length === 0) return [];
+  const runner = catalog.get('middleware-script');
+  if (!runner) throw new RepriseError('RPR_PLUGIN_LOAD', 'ships middleware scripts, but no plugin provides middleware-script to run them', { plugin: pkg.name });
+  return scripted.map((component) => {
+    const scriptPath = resolve(pkg.root, component.script!);
+    if (!existsSync(scriptPath)) throw new RepriseError('RPR_PLUGIN_MANIFEST', `script ${component.script} of "${component.name}" does not exist`, { plugin: pkg.name });
+    return {
+      kind: 'middleware',
+      name: component.name,
+      summary: `Sandboxed middleware script ${component.script} from ${pkg.name}.`,
+      rate: 'none',
+      order: runner.order,
+      options: runner.options,
+      create: (_value: string | undefined, options: Readonly<Record<string, unknown>>, ctx: Parameters<AnyComponentDefinition['create']>[2]) =>
+        runner.create(scriptPath, options, ctx),
+    } satisfies AnyComponentDefinition;
+  });
+}
+
 async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefinition[]> {
   let module: { default?: unknown };
   try {
-    module = await import(pathToFileURL(join(pkg.root, pkg.manifest.entry)).href);
+    module = await import(pathToFileURL(join(pkg.root, pkg.manifest.entry!)).href);
   } catch (error) {
     throw new RepriseError('RPR_PLUGIN_LOAD', `importing ${pkg.manifest.entry} failed: ${(error as Error).message}`, { plugin: pkg.name, cause: error });
   }
   const definitions = (Array.isArray(module.default) ? module.default : [module.default]) as AnyComponentDefinition[];
-  for (const declared of pkg.manifest.components) {
+  for (const declared of pkg.manifest.components.filter((c) => !c.script)) {
     const definition = definitions.find((d) => d?.name === declared.name);
     if (!definition || definition.kind !== declared.kind || typeof definition.create !== 'function') {
       throw new RepriseError('RPR_PLUGIN_MANIFEST', `the manifest declares ${declared.kind} "${declared.name}" but ${pkg.manifest.entry} does not export it`, { plugin: pkg.name });
@@ -187,7 +215,7 @@ async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefini
       }
     }
   }
-  const undeclared = definitions.filter((d) => !pkg.manifest.components.some((c) => c.name === d?.name));
+  const undeclared = definitions.filter((d) => !pkg.manifest.components.some((c) => c.name === d?.name && !c.script));
   if (undeclared.length) {
     throw new RepriseError('RPR_PLUGIN_MANIFEST', `exports components the manifest does not declare: ${undeclared.map((d) => d?.name).join(', ')}`, { plugin: pkg.name });
   }

@@ -14,18 +14,20 @@ export interface PluginManifest {
   /** Semver range of the core API the plugin supports, e.g. `^0.1.0`. */
   coreVersion: string;
   /** Module (relative to the package) whose default export is the array of component definitions. */
-  entry: string;
+  entry?: string;
   /**
    * `flags`: flags the component owns beyond `--<name>` and `--<name>-*` (GoReplay names such as
    * `http-original-host`), so a flag can be routed to its package without importing any code.
+   * `script`: a middleware that is a sandboxed script shipped in the package (run like
+   * --middleware-script, never in the main process); such components need no `entry`.
    */
-  components: Array<{ kind: ComponentKind; name: string; flags?: string[] }>;
+  components: Array<{ kind: ComponentKind; name: string; flags?: string[]; script?: string }>;
 }
 
 export const manifestSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['coreVersion', 'entry', 'components'],
+  required: ['coreVersion', 'components'],
   properties: {
     coreVersion: { type: 'string', minLength: 1 },
     entry: { type: 'string', minLength: 1 },
@@ -40,6 +42,7 @@ export const manifestSchema = {
           kind: { enum: ['input', 'output', 'middleware'] },
           name: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' },
           flags: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' } },
+          script: { type: 'string', minLength: 1 },
         },
       },
     },
@@ -56,6 +59,14 @@ export function readManifest(packageJson: { name?: string; reprise?: unknown }):
     throw new RepriseError('RPR_PLUGIN_MANIFEST', `package.json "reprise"${error.instancePath} ${describeAjvError(error)}`, { plugin: name });
   }
   const manifest = packageJson.reprise as unknown as PluginManifest;
+  const coded = manifest.components.filter((c) => !c.script);
+  if (coded.length > 0 && !manifest.entry) {
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `package.json "reprise" needs "entry" for ${coded.map((c) => c.name).join(', ')}`, { plugin: name });
+  }
+  const misplaced = manifest.components.find((c) => c.script && c.kind !== 'middleware');
+  if (misplaced) {
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `"script" is for middleware components only, not ${misplaced.kind} "${misplaced.name}"`, { plugin: name });
+  }
   if (!semver.validRange(manifest.coreVersion) || !semver.satisfies(CORE_API_VERSION, manifest.coreVersion)) {
     throw new RepriseError(
       'RPR_PLUGIN_CORE_RANGE',

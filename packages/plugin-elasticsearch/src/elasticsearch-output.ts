@@ -57,6 +57,8 @@ export class ElasticsearchOutput implements OutputInstance {
   private templateState: 'pending' | 'ready' | 'failed' | 'refused' = 'pending';
   private templateReady: Promise<void>;
   private isUnavailable = false;
+  private hasSeenReplayed = false;
+  private hasWarnedNoReplayed = false;
   private isClosed = false;
   private lastUnavailableReason = '';
   readonly indexPattern: string;
@@ -147,7 +149,8 @@ export class ElasticsearchOutput implements OutputInstance {
     const isReplayedOnly = this.accepts === 'replayed-only';
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
-      if (isReplayedOnly && message.kind === 'response') continue;
+      if (message.kind === 'replayed-response') this.hasSeenReplayed = true;
+      else if (isReplayedOnly && message.kind === 'response') continue;
       this.join.add(message, now, out);
     }
     this.join.expire(now, out);
@@ -244,6 +247,12 @@ export class ElasticsearchOutput implements OutputInstance {
       if (exchange.request === undefined) {
         this.ctx.stats.add('es-orphan-responses');
         continue;
+      }
+      if (this.accepts === 'replayed-only' && !this.hasSeenReplayed && !this.hasWarnedNoReplayed) {
+        this.hasWarnedNoReplayed = true;
+        this.ctx.logger.warn(
+          'no replayed response has arrived: requests are indexed without one (does output-http track responses? --output-http-track-response)',
+        );
       }
       const doc = exchangeToDocument(exchange, this.documentOptions) as QueuedDocument | undefined;
       if (doc === undefined) {

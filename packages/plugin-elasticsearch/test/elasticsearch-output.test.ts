@@ -275,7 +275,7 @@ test('a dated index pattern puts each request in the index of its own day', { ti
 
 test('a full queue holds write back until Elasticsearch has taken documents', { timeout: 20000 }, async (t) => {
   const fake = await startFake(t, { bulkDelayMs: 150 });
-  const { output, ctx } = startOutput(t, `${fake.url}/gor`, { queueLimit: 4, concurrency: 1, flushBytes: '200', flushInterval: '20ms' });
+  const { output, ctx } = startOutput(t, `${fake.url}/gor`, { queueLimit: 4, concurrency: 1, flushBytes: '200', flushInterval: '20ms', responses: 'original' });
   const batch: Message[] = [];
   for (let i = 0; i < 8; i++) batch.push(...exchange(`/${i}`));
   let isWritten = false;

@@ -10,7 +10,7 @@ const orig = (id: string) => responseMessage(id, 'response', 'HTTP/1.1 200 OK');
 const replay = (id: string) => responseMessage(id, 'replayed-response', 'HTTP/1.1 200 OK');
 
 test('a request is released with its response as soon as the response arrives', { timeout: 5000 }, () => {
-  const j = join();
+  const j = join({ responses: 'original' });
   const out: Exchange[] = [];
   const id = newId();
   j.add(req(id), 0, out);
@@ -37,7 +37,7 @@ test('a request whose response never comes is released alone when its window has
 });
 
 test('a response that arrives before its request waits for it', { timeout: 5000 }, () => {
-  const j = join();
+  const j = join({ responses: 'replayed' });
   const out: Exchange[] = [];
   const id = newId();
   j.add(replay(id), 0, out);
@@ -130,4 +130,59 @@ test('a second response of the same kind releases the first exchange and starts 
   assert.equal(out.length, 1);
   assert.ok(out[0]!.request && out[0]!.replayed);
   assert.equal(j.size, 1);
+});
+
+test('auto waits for both kinds at first, then stops waiting for a kind the stream does not carry', { timeout: 5000 }, () => {
+  const j = join({ windowMs: 100 });
+  const out: Exchange[] = [];
+  const first = newId();
+  j.add(req(first), 0, out);
+  j.add(orig(first), 1, out);
+  assert.equal(out.length, 0, 'the first request also waits for a replayed response');
+  j.expire(100, out);
+  assert.equal(out.length, 1, 'released by its window, with its original response');
+  assert.ok(out[0]!.original);
+  out.length = 0;
+  const second = newId();
+  j.add(req(second), 200, out);
+  j.add(orig(second), 201, out);
+  assert.equal(out.length, 1, 'replayed responses are no longer waited for');
+});
+
+test('auto waits for a kind again as soon as one of it arrives', { timeout: 5000 }, () => {
+  const j = join({ windowMs: 100 });
+  const out: Exchange[] = [];
+  const first = newId();
+  j.add(req(first), 0, out);
+  j.add(orig(first), 1, out);
+  j.expire(100, out);
+  out.length = 0;
+  const second = newId();
+  j.add(req(second), 200, out);
+  j.add(replay(second), 201, out);
+  j.add(orig(second), 202, out);
+  assert.equal(out.length, 1);
+  out.length = 0;
+  const third = newId();
+  j.add(req(third), 300, out);
+  j.add(orig(third), 301, out);
+  assert.equal(out.length, 0, 'replayed responses are expected again');
+  j.add(replay(third), 302, out);
+  assert.equal(out.length, 1);
+});
+
+test('in GoReplay file replay, originals come long before replayed responses and are still joined', { timeout: 5000 }, () => {
+  // Regression: auto used to expect only kinds already seen, so every original completed its request
+  // before the first replayed response came back, and the replayed ones were all orphans.
+  const j = join({ windowMs: 1000 });
+  const out: Exchange[] = [];
+  const ids = [newId(), newId(), newId()];
+  for (const id of ids) {
+    j.add(req(id), 0, out);
+    j.add(orig(id), 0, out);
+  }
+  assert.equal(out.length, 0);
+  for (const id of ids) j.add(replay(id), 50, out);
+  assert.equal(out.length, 3);
+  assert.ok(out.every((e) => e.request && e.original && e.replayed));
 });

@@ -2,7 +2,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { encodeRecords, recordByteLength, type Message } from '@reprise/core';
+import { encodeRecords, recordByteLength, RepriseError, type Message } from '@reprise/core';
 import { formatTimePattern, hasTimePattern, isGzipPath, rotatedPath } from './file-naming.js';
 
 const gzip = promisify(gzipCallback);
@@ -66,7 +66,9 @@ export class GorFileWriter {
 
   write(batch: readonly Message[]): void | Promise<void> {
     this.throwIfFailed();
-    if (this.closing) throw new Error('write after close');
+    if (this.closing) {
+      throw new RepriseError('RPR_PLUGIN_FAILED', 'write after close', { plugin: 'output-file', phase: 'write', file: this.currentPath });
+    }
     if (batch.length === 0) return;
     if (this.options.sizeLimitBytes !== Infinity || (this.isTimed && this.baseName() !== this.currentBase)) {
       return this.writeSlowly(batch);

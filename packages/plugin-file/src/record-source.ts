@@ -27,6 +27,7 @@ export class FileRecordSource {
   private iterator: AsyncIterator<Buffer> | undefined;
   private stream: Readable | undefined;
   private isEnded = false;
+  private isClosed = false;
 
   constructor(
     readonly path: string,
@@ -65,9 +66,11 @@ export class FileRecordSource {
     try {
       result = await this.iterator.next();
     } catch (error) {
-      this.fail(error);
+      // A read cut short by close() is not an error.
+      if (!this.isClosed) this.fail(error);
       return;
     }
+    if (this.isClosed) return;
     this.staged.length = 0;
     this.stagedAt = 0;
     if (result.done) {
@@ -80,6 +83,7 @@ export class FileRecordSource {
   }
 
   close(): void {
+    this.isClosed = true;
     this.stream?.destroy();
     this.stream = undefined;
     this.isEnded = true;

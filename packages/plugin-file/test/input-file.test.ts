@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile, copyFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeRecords, GOR_SEPARATOR, RepriseError, type InputInstance, type Message } from '@reprise/core';
@@ -261,4 +261,17 @@ test('the fixture copies used by the file tests are the shared GoReplay fixtures
     assert.deepEqual(await readFile(join(FIXTURES, name)), await readFile(join('/work/shared/fixtures', name)));
   }
 });
-void copyFile;
+
+test('close() during a file read ends the replay without an error', { timeout: 10_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'large.gor');
+  await writeFile(path, encodeRecords(Array.from({ length: 20_000 }, (_, i) => request(i, T0 + BigInt(i)))));
+  const ctx = makeContext('input-file');
+  // A read depth above the record count: nothing is due before the whole file has been read.
+  const input = await open(path, { noWait: true, readDepth: 1_000_000 }, ctx);
+  const iterator = input.read()[Symbol.asyncIterator]();
+  const first = iterator.next();
+  await input.close!();
+  assert.equal((await first).done, true);
+  assert.deepEqual(ctx.logs.filter((l) => l.level === 'error'), []);
+});

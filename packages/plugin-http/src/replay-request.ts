@@ -34,6 +34,7 @@ const HOP_BY_HOP = new Set([
   'expect',
   'content-length',
 ]);
+const PLAIN_CONNECTION = /^(keep-alive|close)$/i;
 const HOP_BY_HOP_LENGTHS = new Set([...HOP_BY_HOP].map((n) => n.length).concat(4 /* host */));
 
 function headEnd(bytes: Uint8Array): number {
@@ -118,7 +119,8 @@ export function toReplayRequest(payload: Uint8Array, hostHeader: string | undefi
                 if (Number.isInteger(n) && n >= 0 && (contentLength < 0 || n < contentLength)) contentLength = n;
               } else if (lower === 'transfer-encoding') {
                 isChunked = /(^|,)\s*chunked\s*$/i.test(value);
-              } else if (lower === 'connection') {
+              } else if (lower === 'connection' && !PLAIN_CONNECTION.test(value)) {
+                // only a Connection header naming other headers needs the second pass
                 connectionTokens = connectionTokens === undefined ? value : `${connectionTokens},${value}`;
               }
             }

@@ -7,14 +7,31 @@ import { kindOfPayloadType, payloadTypeOf, type Message } from '@reprise/core';
 
 /** Encodes a batch as lines, ready to write to the middleware's stdin. */
 export function encodeMiddlewareLines(batch: readonly Message[]): string {
-  let out = '';
-  for (const m of batch) {
+  // One buffer and one hex conversion for the whole batch, cut at message boundaries.
+  const headers = new Array<string>(batch.length);
+  let total = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const m = batch[i]!;
     const header = `${payloadTypeOf(m.kind)} ${m.id} ${m.timestamp} ${m.latency}\n`;
-    const bytes = Buffer.allocUnsafe(header.length + m.payload.length);
-    bytes.write(header, 0, 'latin1');
-    bytes.set(m.payload, header.length);
-    out += bytes.toString('hex');
+    headers[i] = header;
+    total += header.length + m.payload.length;
+  }
+  const bytes = Buffer.allocUnsafe(total);
+  const ends = new Array<number>(batch.length);
+  let at = 0;
+  for (let i = 0; i < batch.length; i++) {
+    at += bytes.write(headers[i]!, at, 'latin1');
+    bytes.set(batch[i]!.payload, at);
+    at += batch[i]!.payload.length;
+    ends[i] = at * 2;
+  }
+  const hex = bytes.toString('hex');
+  let out = '';
+  let start = 0;
+  for (const end of ends) {
+    out += hex.slice(start, end);
     out += '\n';
+    start = end;
   }
   return out;
 }

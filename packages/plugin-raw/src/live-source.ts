@@ -37,8 +37,21 @@ export class LiveSource {
   /** Starts the capture; resolves once every device is open (so no packet is missed after it). */
   start(): Promise<void> {
     const { path, execArgv } = childEntry();
-    const child = fork(path, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
     this.child = child;
+    // libpcap and cap print warnings straight to stderr: route them through the logger instead.
+    child.stderr!.setEncoding('utf8');
+    let pendingText = '';
+    child.stderr!.on('data', (text: string) => {
+      pendingText += text;
+      const lines = pendingText.split('\n');
+      pendingText = lines.pop()!;
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        if (/This may not actually work/.test(line)) this.ctx.logger.debug(line);
+        else this.ctx.logger.warn(line);
+      }
+    });
     return new Promise<void>((resolve, reject) => {
       let isReady = false;
       child.on('message', (m: FromCapture) => {

@@ -1,0 +1,157 @@
+// Scenario "capture": reprise --input-raw capturing nginx traffic on loopback to a .gor file while a
+// fixed-rate open-model load (keep-alive connections) runs at 10,000, 20,000 and 30,000 requests/s,
+// with tcpdump capturing the same load in the same run as the libpcap ceiling.
+//
+//   node bench/capture.js              prints the markdown section
+//   node bench/run.js capture          writes it into docs/BENCHMARKS.md
+//
+// Environment: BENCH_CAPTURE_RATES (default "10000,20000,30000"), BENCH_CAPTURE_SECONDS (default 5),
+// BENCH_CAPTURE_ENGINES (default "libpcap,tcpdump": reprise's engines to measure).
+// Needs root (or CAP_NET_RAW) and the built CLI (npm run build).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureTools, startNginx } from './lib/nginx.js';
+import { runFixedRate } from './lib/load-generator.js';
+import { watchProcessTree } from './lib/process-usage.js';
+import { machineLines } from './lib/machine.js';
+
+const root = resolve(import.meta.dirname, '..');
+const cliBin = join(root, 'packages/cli/bin/run.js');
+const GOR_SEPARATOR = Buffer.from('\n🐵🙈🙉\n');
+
+const rates = (process.env.BENCH_CAPTURE_RATES ?? '10000,20000,30000').split(',').map(Number);
+const seconds = Number(process.env.BENCH_CAPTURE_SECONDS ?? 5);
+const engines = (process.env.BENCH_CAPTURE_ENGINES ?? 'libpcap,tcpdump').split(',');
+
+/** Request records (type 1) in every .gor file of `dir`. */
+function countGorRequests(dir) {
+  let n = 0;
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.gor')) continue;
+    const bytes = readFileSync(join(dir, name));
+    let at = 0;
+    while (at < bytes.length) {
+      if (bytes[at] === 0x31 && bytes[at + 1] === 0x20) n++;
+      const next = bytes.indexOf(GOR_SEPARATOR, at);
+      if (next < 0) break;
+      at = next + GOR_SEPARATOR.length;
+    }
+  }
+  return n;
+}
+
+/** Requests in a pcap file, found by reprise's own decoder (so both captures are counted alike). */
+async function countPcapRequests(file, port) {
+  const { PcapReader, PacketProcessor } = await import('@reprise/plugin-raw');
+  const processor = new PacketProcessor({ ports: new Set([port]), trackResponse: false, realipHeader: '', expireMs: 60_000 });
+  const reader = new PcapReader((p) => processor.packet(p.linkType, p.data, p.originalLength, p.seconds, p.nanoseconds));
+  reader.push(readFileSync(file));
+  processor.finish();
+  return processor.counters.requests;
+}
+
+function waitForStderr(child, pattern, timeoutMs = 15_000) {
+  return new Promise((resolvePromise, reject) => {
+    let text = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${text}`)), timeoutMs);
+    child.stderr.on('data', (d) => {
+      text += d.toString();
+      if (pattern.test(text)) {
+        clearTimeout(timer);
+        resolvePromise(text);
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}: ${text}`)));
+  });
+}
+
+async function stopAndWait(child) {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGINT');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function measure(kind, nginx, rate) {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-capture-'));
+  try {
+    let child;
+    if (kind === 'tcpdump') {
+      const file = join(dir, 'capture.pcap');
+      child = spawn('tcpdump', ['-i', 'lo', '-n', '-B', '32768', '-s', '262144', '-w', file, `tcp dst port ${nginx.port}`], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      await waitForStderr(child, /listening on/);
+    } else {
+      child = spawn(
+        process.execPath,
+        ['--no-node-snapshot', cliBin, '--input-raw', `:${nginx.port}`, '--input-raw-engine', kind, '--output-file', join(dir, 'requests.gor')],
+        { stdio: ['ignore', 'ignore', 'pipe'], cwd: root },
+      );
+      await waitForStderr(child, /capturing on/);
+    }
+    const usage = watchProcessTree(child.pid);
+    const load = await runFixedRate({ port: nginx.port, rate, durationS: seconds });
+    await new Promise((r) => setTimeout(r, 1000));
+    usage.sample();
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d.toString()));
+    await stopAndWait(child);
+    const { cpuSeconds, peakRssBytes } = usage.stop();
+    const captured = kind === 'tcpdump' ? await countPcapRequests(join(dir, 'capture.pcap'), nginx.port) : countGorRequests(dir);
+    const kernelDropped = /(\d+) packets? dropped by kernel/.exec(stderr)?.[1];
+    return { kind, rate, ...load, captured, cpuSeconds, peakRssBytes, kernelDropped, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function run() {
+  await ensureTools(['nginx']);
+  const nginx = await startNginx();
+  const rows = [];
+  try {
+    for (const rate of rates) {
+      for (const kind of [...engines, 'tcpdump']) {
+        const label = kind === 'tcpdump' ? 'tcpdump (libpcap ceiling)' : `reprise --input-raw-engine ${kind}`;
+        const r = await measure(kind, nginx, rate);
+        rows.push({ label, ...r });
+        process.stderr.write(`capture ${label} @${rate}/s: sent ${r.sent}, completed ${r.completed}, captured ${r.captured}\n`);
+      }
+    }
+  } finally {
+    await nginx.stop();
+  }
+  const pct = (a, b) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)}%`);
+  const lines = [
+    `nginx on loopback (one worker, \`return 200 "pong"\`); an open-model load generator (bench/lib/load-generator.js: 32 keep-alive`,
+    `connections, one request per segment, sent on schedule) runs ${seconds} s at each rate while the capture writes to a file.`,
+    'Captured = requests in the output / requests the server completed. CPU and peak memory cover the capture process tree.',
+    '',
+    '| capture | rate (req/s) | sent | completed | captured | captured / completed | CPU s per 10k captured | peak memory |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| ${r.label} | ${r.rate.toLocaleString('en-US')} | ${r.sent} | ${r.completed} | ${r.captured} | ${pct(r.captured, r.completed)} | ` +
+        `${r.captured ? ((r.cpuSeconds * 10_000) / r.captured).toFixed(3) : '–'} | ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB |`,
+    ),
+    '',
+    ...machineLines(),
+  ];
+  return lines.join('\n');
+}
+
+const scenario = {
+  name: 'capture',
+  title: 'Live capture (--input-raw) to a file under fixed-rate load, beside tcpdump',
+  run,
+};
+export default scenario;
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  console.log(`## ${scenario.title}\n\n${await scenario.run()}`);
+}

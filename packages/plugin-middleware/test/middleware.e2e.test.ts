@@ -1,0 +1,165 @@
+// End to end through the built CLI (packages/cli/bin/run.js): a recorded .gor file is replayed to a
+// real HTTP server on 127.0.0.1, through the modifiers, a sandboxed script and an external middleware.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeRecords, type Message } from '@reprise/core';
+
+const root = resolve(fileURLToPath(import.meta.url), '../../../..');
+const cli = join(root, 'packages/cli/bin/run.js');
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/** A staging server that records what it receives; /login answers a token. */
+async function stagingServer(t: { after(fn: () => unknown): void }): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      const text = req.url === '/login' ? '{"token":"stage-token"}' : 'ok';
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+function tempDir(t: { after(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-mw-e2e-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+let seq = 0;
+const base = BigInt(Date.now()) * 1_000_000n;
+function record(kind: Message['kind'], text: string, id?: string, offsetMs = 0): Message {
+  seq++;
+  return {
+    kind,
+    id: id ?? seq.toString(16).padStart(24, '0'),
+    timestamp: base + BigInt(offsetMs) * 1_000_000n + BigInt(seq),
+    latency: 0n,
+    payload: Buffer.from(text.replace(/\n/g, '\r\n')),
+  };
+}
+
+async function reprise(args: string[], timeoutMs = 30000): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--no-node-snapshot', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  return { code: code as number | null, output };
+}
+
+test('the http modifiers filter and rewrite requests on their way to a real server', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const file = join(dir, 'requests.gor');
+  writeFileSync(file, encodeRecords([
+    record('request', 'GET /v1/users?id=1 HTTP/1.1\nHost: prod\n\n'),
+    record('request', 'GET /admin/users HTTP/1.1\nHost: prod\n\n'),
+    record('request', 'POST /v1/orders HTTP/1.1\nHost: prod\nContent-Length: 2\n\n{}'),
+  ]));
+  const { code, output } = await reprise([
+    '--input-file', file, '--input-file-no-wait', '--output-http', staging.url,
+    '--http-disallow-url', '^/admin', '--http-set-header', 'X-Env: staging', '--http-rewrite-url', '/v1/(.*):/v2/$1',
+  ]);
+  assert.equal(code, 0, output);
+  const seen = staging.seen.map((s) => [s.method, s.url, s.headers['x-env'], s.body]).sort();
+  assert.deepEqual(seen, [['GET', '/v2/users?id=1', 'staging', ''], ['POST', '/v2/orders', 'staging', '{}']]);
+});
+
+test('a sandboxed script learns staging tokens from replayed responses and rewrites later requests', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const script = join(dir, 'tokens.js');
+  writeFileSync(script, `
+    const stagingToken = new Map();
+    const token = (m) => /"token":"([^"]+)"/.exec(m.body)?.[1];
+    export function request(req) {
+      if (req.path === '/health') return null;
+      const auth = req.headers.get('authorization');
+      const mapped = auth && stagingToken.get(auth.slice(7));
+      if (mapped) req.headers.set('Authorization', 'Bearer ' + mapped);
+      return req;
+    }
+    export function replayedResponse(res, req, original) {
+      if (req?.path === '/login' && original) stagingToken.set(token(original), token(res));
+      return res;
+    }`);
+  const login = record('request', 'POST /login HTTP/1.1\nHost: prod\nContent-Length: 0\n\n', undefined, 0);
+  const file = join(dir, 'session.gor');
+  writeFileSync(file, encodeRecords([
+    login,
+    record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 1),
+    record('request', 'GET /health HTTP/1.1\nHost: prod\n\n', undefined, 2),
+    // Recorded 500 ms later: by then the replayed login response has come back.
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 500),
+  ]));
+  const { code, output } = await reprise([
+    '--input-file', file, '--output-http', staging.url, '--output-http-track-response', '--middleware-script', script,
+  ]);
+  assert.equal(code, 0, output);
+  assert.deepEqual(staging.seen.map((s) => s.url), ['/login', '/me']);
+  assert.equal(staging.seen[1]!.headers.authorization, 'Bearer stage-token');
+});
+
+test('a failing script is contained: the run goes on, the failure is reported with file and line', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const script = join(dir, 'flaky.js');
+  writeFileSync(script, `export function request(req) {\n  if (req.path === '/loop') for (;;) {}\n  if (req.path === '/throw') throw new Error('bad request');\n  return req;\n}\n`);
+  const file = join(dir, 'requests.gor');
+  writeFileSync(file, encodeRecords([
+    record('request', 'GET /a HTTP/1.1\nHost: x\n\n'),
+    record('request', 'GET /throw HTTP/1.1\nHost: x\n\n'),
+    record('request', 'GET /loop HTTP/1.1\nHost: x\n\n'),
+    record('request', 'GET /b HTTP/1.1\nHost: x\n\n'),
+  ]));
+  const { code, output } = await reprise([
+    '--input-file', file, '--input-file-no-wait', '--output-http', staging.url,
+    '--middleware-script', script, '--middleware-script-on-error', 'drop', '--middleware-script-timeout', '200ms',
+  ]);
+  assert.equal(code, 0, output);
+  assert.deepEqual(staging.seen.map((s) => s.url).sort(), ['/a', '/b']);
+  assert.match(output, new RegExp(`${script.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3:\\d+: request\\(\\) threw Error: bad request`));
+  assert.match(output, /request\(\) timed out after 200 ms/);
+});
+
+test('an existing GoReplay middleware in Python runs unchanged between the file and the server', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const file = join(dir, 'requests.gor');
+  writeFileSync(file, encodeRecords([
+    record('request', 'GET /health HTTP/1.1\nHost: x\n\n'),
+    record('request', 'GET /kept HTTP/1.1\nHost: x\n\n'),
+    record('request', 'GET /also-kept HTTP/1.1\nHost: x\n\n'),
+  ]));
+  const { code, output } = await reprise([
+    '--input-file', file, '--input-file-no-wait', '--output-http', staging.url, '--middleware', `python3 ${fixture('token-middleware.py')}`,
+  ]);
+  assert.equal(code, 0, output);
+  assert.deepEqual(staging.seen.map((s) => s.url).sort(), ['/also-kept', '/kept']);
+});

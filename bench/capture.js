@@ -80,7 +80,7 @@ async function measure(kind, nginx, rate) {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-capture-'));
   try {
     let child;
-    if (kind === 'tcpdump') {
+    if (kind === 'tcpdump-baseline') {
       const file = join(dir, 'capture.pcap');
       child = spawn('tcpdump', ['-i', 'lo', '-n', '-B', '32768', '-s', '262144', '-w', file, `tcp dst port ${nginx.port}`], {
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -89,7 +89,7 @@ async function measure(kind, nginx, rate) {
     } else {
       child = spawn(
         process.execPath,
-        ['--no-node-snapshot', cliBin, '--input-raw', `:${nginx.port}`, '--input-raw-engine', kind, '--output-file', join(dir, 'requests.gor')],
+        ['--no-node-snapshot', cliBin, '--input-raw', `:${nginx.port}`, '--input-raw-engine', kind, ...(process.env.BENCH_CAPTURE_ARGS ?? '').split(' ').filter(Boolean), '--output-file', join(dir, 'requests.gor')],
         { stdio: ['ignore', 'ignore', 'pipe'], cwd: root },
       );
       await waitForStderr(child, /capturing on/);
@@ -102,9 +102,11 @@ async function measure(kind, nginx, rate) {
     child.stderr.on('data', (d) => (stderr += d.toString()));
     await stopAndWait(child);
     const { cpuSeconds, peakRssBytes } = usage.stop();
-    const captured = kind === 'tcpdump' ? await countPcapRequests(join(dir, 'capture.pcap'), nginx.port) : countGorRequests(dir);
+    const captured = kind === 'tcpdump-baseline' ? await countPcapRequests(join(dir, 'capture.pcap'), nginx.port) : countGorRequests(dir);
     const kernelDropped = /(\d+) packets? dropped by kernel/.exec(stderr)?.[1];
-    return { kind, rate, ...load, captured, cpuSeconds, peakRssBytes, kernelDropped, stderr };
+    // reprise's exit summary line for the input: its own counts of what it saw and lost
+    const summary = /input-raw [^\n]*: (in=[^\n]*)/.exec(stderr)?.[1];
+    return { kind, rate, ...load, captured, cpuSeconds, peakRssBytes, kernelDropped, summary };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -116,8 +118,8 @@ async function run() {
   const rows = [];
   try {
     for (const rate of rates) {
-      for (const kind of [...engines, 'tcpdump']) {
-        const label = kind === 'tcpdump' ? 'tcpdump (libpcap ceiling)' : `reprise --input-raw-engine ${kind}`;
+      for (const kind of [...engines, 'tcpdump-baseline']) {
+        const label = kind === 'tcpdump-baseline' ? 'tcpdump (libpcap ceiling)' : `reprise --input-raw-engine ${kind}`;
         const r = await measure(kind, nginx, rate);
         rows.push({ label, ...r });
         process.stderr.write(`capture ${label} @${rate}/s: sent ${r.sent}, completed ${r.completed}, captured ${r.captured}\n`);
@@ -140,6 +142,7 @@ async function run() {
         `${r.captured ? ((r.cpuSeconds * 10_000) / r.captured).toFixed(3) : '–'} | ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB |`,
     ),
     '',
+    ...rows.map((r) => `- ${r.label} @ ${r.rate}/s: ${r.summary ?? (r.kernelDropped !== undefined ? `kernel dropped ${r.kernelDropped} packets` : '')}`),
     ...machineLines(),
   ];
   return lines.join('\n');

@@ -9,13 +9,17 @@ export class BatchQueue {
   private readonly batches: Message[][] = [];
   private head = 0;
   private size = 0;
-  private isClosed = false;
+  private closed = false;
   private isConsumerBusy = false;
   private takeWaiter: ((batch: Message[] | undefined) => void) | undefined;
   private roomWaiters: Array<() => void> = [];
   private idleWaiters: Array<() => void> = [];
 
   constructor(readonly capacity: number) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
 
   get length(): number {
     return this.size;
@@ -27,7 +31,7 @@ export class BatchQueue {
 
   /** Adds a batch regardless of capacity (callers check hasRoom first when they care). */
   offer(batch: Message[]): void {
-    if (this.isClosed || batch.length === 0) return;
+    if (this.closed || batch.length === 0) return;
     const waiter = this.takeWaiter;
     if (waiter) {
       this.takeWaiter = undefined;
@@ -40,7 +44,7 @@ export class BatchQueue {
   }
 
   waitForRoom(): Promise<void> {
-    if (this.hasRoom() || this.isClosed) return Promise.resolve();
+    if (this.hasRoom() || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.roomWaiters.push(resolve));
   }
 
@@ -60,7 +64,7 @@ export class BatchQueue {
       return Promise.resolve(batch);
     }
     this.wakeIdleWaiters();
-    if (this.isClosed) return Promise.resolve(undefined);
+    if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.takeWaiter = resolve;
     });
@@ -73,7 +77,7 @@ export class BatchQueue {
   }
 
   close(): void {
-    this.isClosed = true;
+    this.closed = true;
     this.wakeRoomWaiters();
     if (this.takeWaiter && this.size === 0) {
       const waiter = this.takeWaiter;
@@ -93,7 +97,7 @@ export class BatchQueue {
   }
 
   private wakeRoomWaiters(): void {
-    if (!this.hasRoom() && !this.isClosed) return;
+    if (!this.hasRoom() && !this.closed) return;
     const waiters = this.roomWaiters;
     this.roomWaiters = [];
     for (const wake of waiters) wake();

@@ -80,6 +80,8 @@ interface BusItem {
   batch: Message[];
   /** Index of the first middleware stage this batch still has to pass. */
   fromStage: number;
+  /** The output that emitted it: an output never receives its own messages back. */
+  source?: OutputStage;
 }
 
 export class Pipeline {
@@ -195,7 +197,7 @@ export class Pipeline {
       }
     };
     const toBusStart = (batch: Message[]) => this.pushBus(batch, 0);
-    for (const output of this.outputs) await create(output, toBusStart);
+    for (const output of this.outputs) await create(output, (batch) => this.pushBus(batch, 0, output));
     for (const [index, stage] of this.middleware.entries()) await create(stage, (batch) => this.pushBus(batch, index + 1));
     for (const input of this.inputs) await create(input, toBusStart);
     this.hasLiveInput = this.inputs.some((input) => input.instance?.isLive === true);
@@ -239,9 +241,9 @@ export class Pipeline {
     }
   }
 
-  private pushBus(batch: Message[], fromStage: number): void {
+  private pushBus(batch: Message[], fromStage: number, source?: OutputStage): void {
     if (batch.length === 0 || this.isBusClosed) return;
-    this.bus.push({ batch, fromStage });
+    this.bus.push({ batch, fromStage, source });
     const waiter = this.busWaiter;
     if (waiter) {
       this.busWaiter = undefined;
@@ -283,7 +285,7 @@ export class Pipeline {
         }
         stage.stats.add('out', batch.length);
       }
-      if (batch.length > 0) this.fanOut(batch);
+      if (batch.length > 0) this.fanOut(batch, item.source);
       if (this.bus.length < 64 && this.busIdleWaiters.length > 0) {
         const waiters = this.busIdleWaiters;
         this.busIdleWaiters = [];
@@ -292,8 +294,8 @@ export class Pipeline {
     }
   }
 
-  private fanOut(batch: Message[]): void {
-    const outputs = this.outputs;
+  private fanOut(batch: Message[], source?: OutputStage): void {
+    const outputs = source ? this.outputs.filter((o) => o !== source) : this.outputs;
     if (this.settings.splitOutput && outputs.length > 1) {
       // Requests are dealt round-robin; responses go everywhere (an output that ignores them skips them).
       const shares: Message[][] = outputs.map(() => []);
@@ -314,6 +316,10 @@ export class Pipeline {
   private offer(output: OutputStage, batch: Message[]): void {
     if (batch.length === 0) return;
     output.stats.add('in', batch.length);
+    if (output.queue.isClosed) {
+      output.stats.add('dropped', batch.length); // arrived after this output finished draining
+      return;
+    }
     const admitted = output.gate ? admit(output.gate, batch, output.stats) : batch;
     if (admitted.length === 0) return;
     // Live traffic is never held up by a slow output: the overflow is dropped and counted.

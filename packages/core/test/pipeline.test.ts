@@ -73,6 +73,7 @@ test('middleware can drop and amplify, and runs before the outputs', async () =>
 test('replayed responses emitted by an output at flush reach the other outputs before they close', async () => {
   const input = batches(3, 5);
   const file = collectingOutput('output-file-like');
+  const seenByEmitter: string[] = [];
   const emitting = defineOutput({
     kind: 'output',
     name: 'output-emitter',
@@ -83,6 +84,7 @@ test('replayed responses emitted by an output at flush reach the other outputs b
       return {
         emitsMessages: true,
         write(batch) {
+          seenByEmitter.push(...batch.map((m) => m.kind));
           pending.push(...batch.filter((m) => m.kind === 'request'));
         },
         async flush() {
@@ -95,6 +97,7 @@ test('replayed responses emitted by an output at flush reach the other outputs b
   await new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(emitting), use(file.definition)] }).run();
   assert.equal(file.received.filter((m) => m.kind === 'request').length, 15);
   assert.equal(file.received.filter((m) => m.kind === 'replayed-response').length, 15);
+  assert.ok(!seenByEmitter.includes('replayed-response'), 'an output never gets its own messages back');
 });
 
 test('stop() ends an endless input and still delivers everything that was read', async () => {

@@ -234,8 +234,8 @@ export class ElasticsearchOutput implements OutputInstance {
     const untaken = session.queue.takeAll().length;
     const lost = unfinished + untaken;
     if (lost > 0) {
-      const reason = failure === undefined ? 'closed before they were sent' : `bulk indexing failed: ${(failure as Error).message}`;
-      this.countFailed('es-unavailable', 'not_sent', reason, lost);
+      if (failure === undefined) this.countFailed('es-not-sent', 'closed', 'the output was closed before they were sent', lost);
+      else this.countFailed('es-unavailable', 'helper_failed', `bulk indexing failed: ${(failure as Error).message}`, lost);
     }
     if (failure !== undefined) this.ctx.logger.error(`bulk indexing stopped: ${(failure as Error).message}`);
   }

@@ -51,6 +51,7 @@ export class FakeElasticsearch {
   /** Documents answered as indexed, counted even when not kept. */
   indexedCount = 0;
   private nextId = 0;
+  private readonly delayed = new Set<NodeJS.Timeout>();
 
   private constructor(
     private readonly server: Server,
@@ -73,6 +74,8 @@ export class FakeElasticsearch {
   }
 
   async close(): Promise<void> {
+    for (const timer of this.delayed) clearTimeout(timer);
+    this.delayed.clear();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -96,7 +99,13 @@ export class FakeElasticsearch {
       }
       if (isBulk && method === 'POST') {
         const delayMs = this.options.bulkDelayMs ?? 0;
-        if (delayMs > 0) setTimeout(() => this.bulk(res, path, body), delayMs);
+        if (delayMs > 0) {
+          const timer = setTimeout(() => {
+            this.delayed.delete(timer);
+            this.bulk(res, path, body);
+          }, delayMs);
+          this.delayed.add(timer);
+        }
         else this.bulk(res, path, body);
         return;
       }

@@ -18,7 +18,8 @@ export interface JoinOptions {
   maxPending: number;
   /**
    * `auto` learns from the stream: at first a request waits for both kinds; a kind that has never been
-   * seen when a request's window ends is no longer waited for, until one arrives. The others name the
+   * seen when a request's window ends (or when it is evicted by maxPending) is no longer waited for,
+   * until one arrives. The others name the
    * kinds to wait for.
    */
   responses: JoinResponses;
@@ -99,7 +100,7 @@ export class ExchangeJoin {
     this.pending.clear();
   }
 
-  /** A whole window passed without a kind that was never seen: stop waiting for it (auto only). */
+  /** A whole window (or maxPending requests) passed without a kind never seen: stop waiting for it (auto only). */
   private learnAbsence(entry: Pending): void {
     if (entry.original === undefined && !this.hasSeenOriginal) this.isExpectingOriginal = false;
     if (entry.replayed === undefined && !this.hasSeenReplayed) this.isExpectingReplayed = false;
@@ -120,6 +121,8 @@ export class ExchangeJoin {
     const oldest = this.pending.values().next().value as Pending;
     this.pending.delete(oldest.id);
     this.evictedCount++;
+    // maxPending requests in a row without a kind that was never seen: it is not coming
+    if (this.options.responses === 'auto' && oldest.request !== undefined) this.learnAbsence(oldest);
     out.push(oldest);
   }
 }

@@ -36,6 +36,9 @@ export function retryingTransportClass(settings: RetrySettings, hooks: Transport
           const canRetry = isRetryable(failure) && attempt < settings.retries && !hooks.signal.aborted;
           if (canRetry) {
             hooks.onRetry(failure.reason);
+            // no answer or a 5xx: say so now, not after every retry has timed out, so that a full queue
+            // drops instead of holding the pipeline back meanwhile (a 429 is an answer: wait for it)
+            if (failure.statusCode === undefined || failure.statusCode >= 500) hooks.onOutcome(false, failure.reason);
             try {
               await sleep(backoffDelayMs(attempt + 1, settings), undefined, { signal: hooks.signal });
               continue;

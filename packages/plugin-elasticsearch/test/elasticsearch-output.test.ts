@@ -337,3 +337,38 @@ test('close without flush and a second close are safe', { timeout: 20000 }, asyn
   // what was not sent is counted, never silently lost
   assert.equal(count(ctx, 'es-indexed') + count(ctx, 'failed'), 1);
 });
+
+test('output-http-elasticsearch says once when no replayed response ever arrives', { timeout: 20000 }, async (t) => {
+  const fake = await startFake(t);
+  const ctx = recordingContext('output-http-elasticsearch');
+  const output = await outputHttpElasticsearch.create(`${fake.url}/gor`, { joinWindow: '100ms', flushInterval: '50ms' } as never, ctx);
+  t.after(() => output.close?.());
+  await output.write([...exchange('/1'), ...exchange('/2')]);
+  await output.flush?.();
+  assert.equal(fake.documents.length, 2);
+  const hints = ctx.logs.filter((l) => l.message.includes('--output-http-track-response'));
+  assert.equal(hints.length, 1);
+});
+
+test('a template the cluster refuses is not asked for again on every bulk request', { timeout: 20000 }, async (t) => {
+  const fake = await startFake(t, { requiredAuthorization: 'ApiKey k' });
+  const { output, ctx } = startOutput(t, `${fake.url}/gor`, {}, { env: { REPRISE_ES_API_KEY: 'wrong' } });
+  await output.write(exchange('/a'));
+  await output.flush();
+  await output.write(exchange('/b'));
+  await output.flush();
+  const templateRequests = fake.requests.filter((r) => r.path.startsWith('/_index_template'));
+  assert.equal(templateRequests.length, 1);
+  assert.equal(count(ctx, 'es-template-failed'), 1);
+  assert.equal(count(ctx, 'failed'), 2);
+});
+
+test('an Elasticsearch that never answers times out: write is not held back for good and documents are counted', { timeout: 30000 }, async (t) => {
+  const fake = await startFake(t, { bulkDelayMs: 60_000 });
+  const { output, ctx } = startOutput(t, `${fake.url}/gor`, { timeout: '200ms', retries: 1, queueLimit: 2, concurrency: 1, responses: 'original' });
+  for (let i = 0; i < 6; i++) await output.write(exchange(`/${i}`));
+  await output.flush();
+  assert.equal(count(ctx, 'failed'), 6);
+  assert.equal(count(ctx, 'es-unavailable'), 6);
+  assert.ok(ctx.logs.some((l) => /TimeoutError/.test(l.message)));
+});

@@ -186,3 +186,18 @@ test('in GoReplay file replay, originals come long before replayed responses and
   assert.equal(out.length, 3);
   assert.ok(out.every((e) => e.request && e.original && e.replayed));
 });
+
+test('auto also stops waiting for a never-seen kind when maxPending requests went by without it', { timeout: 5000 }, () => {
+  const j = join({ windowMs: 60_000, maxPending: 3 });
+  const out: Exchange[] = [];
+  const ids = [newId(), newId(), newId(), newId()];
+  for (const id of ids.slice(0, 3)) {
+    j.add(req(id), 0, out);
+    j.add(orig(id), 0, out);
+  }
+  assert.equal(out.length, 0, 'all three wait for a replayed response');
+  j.add(req(ids[3]!), 1, out);
+  assert.deepEqual(out.map((e) => e.id), [ids[0]], 'the fourth request evicted the first');
+  j.add(orig(ids[3]!), 2, out);
+  assert.deepEqual(out.map((e) => e.id), [ids[0], ids[3]], 'the fourth completes with its original response alone');
+});

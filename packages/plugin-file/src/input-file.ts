@@ -26,10 +26,11 @@ export const inputFile = defineInput<InputFileOptions>({
   name: 'input-file',
   summary: 'Replay .gor files (GoReplay format, plain or .gz) in timestamp order, at the recorded pace',
   value: {
+    placeholder: 'path',
     description:
       'A .gor file or a glob (*, ?, [a-z], **); several files are merged in timestamp order, .gz files are read compressed. ' +
       'Suffix |200% to replay twice as fast (|50% at half speed), |N for at most N messages per second',
-    example: "'requests-*.gor|200%'",
+    example: 'requests-*.gor|200%',
   },
   rate: 'plugin',
   options: {

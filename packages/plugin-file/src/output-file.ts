@@ -12,10 +12,11 @@ export const outputFile = defineOutput<OutputFileOptions>({
   name: 'output-file',
   summary: 'Record messages to a .gor file (GoReplay format; .gz names are gzip-compressed)',
   value: {
+    placeholder: 'path',
     description:
       'The file to write, exactly as named. %Y %m %d %H %M %S in the name are replaced by the local date and time, ' +
       'and a new file starts whenever the name changes',
-    example: "'requests-%Y-%m-%d-%H.gor'",
+    example: 'requests-%Y-%m-%d-%H.gor',
   },
   rate: 'core',
   options: {

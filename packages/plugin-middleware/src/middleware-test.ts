@@ -34,8 +34,16 @@ export interface MiddlewareTestOptions {
   batchSize?: number;
 }
 
-/** Runs the script over the messages in order (state carries over, as in a real run). */
-export function runMiddlewareTest(scriptPath: string, messages: Iterable<Message>, options: MiddlewareTestOptions = {}): MiddlewareTestReport {
+/**
+ * Runs the script over the messages in order (state carries over, as in a real run), in batches as the
+ * pipeline does. `messages` may be an array, any iterable, or an async iterable (a file being decoded).
+ * Throws a RepriseError (RPR_SCRIPT_FAILED, RPR_INPUT_NOT_FOUND) when the script cannot be loaded.
+ */
+export async function runMiddlewareTest(
+  scriptPath: string,
+  messages: Iterable<Message> | AsyncIterable<Message>,
+  options: MiddlewareTestOptions = {},
+): Promise<MiddlewareTestReport> {
   const sandbox = new ScriptSandbox({ file: scriptPath, memoryLimitMb: options.memoryLimitMb ?? 64, timeLimitMs: options.timeLimitMs ?? 1000 });
   const batchSize = Math.max(1, options.batchSize ?? 256);
   const report: MiddlewareTestReport = { script: sandbox.file, hooks: sandbox.hooks, results: [], logs: [] };
@@ -66,7 +74,7 @@ export function runMiddlewareTest(scriptPath: string, messages: Iterable<Message
       if (outcome.logsLeftOut > 0) report.logs.push(`(${outcome.logsLeftOut} more console lines left out)`);
       batch = [];
     };
-    for (const m of messages) {
+    for await (const m of messages) {
       batch.push(m);
       if (batch.length >= batchSize) runBatch();
     }

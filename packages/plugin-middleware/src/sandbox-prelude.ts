@@ -5,11 +5,12 @@
  * Wire format, host → isolate, one call per batch:
  *   run(kinds, ids, timestamps, payloads, offsets, start)
  *   kinds: one character per message ('1' request, '2' response, '3' replayed response);
- *   ids / timestamps: joined with '\n'; payloads: all payloads as one latin1 string (one char per byte),
+ *   ids: joined with '\n'; timestamps: a BigUint64Array; payloads: all payloads as one latin1 string (one char per byte),
  *   message i spans offsets[i]..offsets[i+1]; start: the first message to process (to resume a batch).
  * Isolate → host, the returned (copied) object:
- *   o: triples [source index, start, end] per output message, start -1 when the payload is unchanged,
- *      else the new payload spans s[start..end]; s: the changed payloads joined;
+ *   o: [source index, keep, start, end, resumeAt] per output message: the new payload is the original's
+ *      bytes 0..keep, then s[start..end], then the original's bytes from resumeAt; keep -1 when unchanged;
+ *   s: the new parts joined;
  *   ids: pairs [output position, new id]; e: failures [source index, hook, message, stack];
  *   l: console lines; ld: console lines left out; p: messages done.
  * The views parse nothing until asked: reading `path` parses the request line only, `headers` the head,
@@ -66,10 +67,32 @@ export const SANDBOX_PRELUDE = String.raw`
   // Header names compared case-insensitively; lowercased names are computed once, on first search.
   function badText(t) { return t.indexOf('\n') >= 0 || t.indexOf('\r') >= 0; }
   class Headers {
-    constructor(owner, list, originalCount) {
-      this._owner = owner; this._list = list; this._lower = null;
-      // Pairs below originalCount are the ones in the raw head; _isEdited once one of them changed.
-      this._originalCount = originalCount; this._isEdited = false;
+    constructor(owner, raw, offs) {
+      // Until a script needs the whole list, headers stay offsets into the raw head:
+      // [nameStart, nameEnd, valueStart, valueEnd] per header, plus the pairs it appended.
+      this._owner = owner; this._raw = raw; this._offs = offs; this._pairs = null; this._added = [];
+      this._lower = null;
+      // List entries below originalCount are the ones in the raw head; _isEdited once one of them changed.
+      this._originalCount = offs.length / 2; this._isEdited = false;
+    }
+    get _list() {
+      if (this._pairs === null) {
+        const raw = this._raw; const offs = this._offs; const list = [];
+        for (let k = 0; k < offs.length; k += 4) list.push(raw.slice(offs[k], offs[k + 1]), raw.slice(offs[k + 2], offs[k + 3]));
+        for (let i = 0; i < this._added.length; i++) list.push(this._added[i]);
+        this._pairs = list;
+      }
+      return this._pairs;
+    }
+    _findRaw(lower) {
+      const raw = this._raw; const offs = this._offs; const len = lower.length;
+      for (let k = 0; k < offs.length; k += 4) if (offs[k + 1] - offs[k] === len && raw.slice(offs[k], offs[k + 1]).toLowerCase() === lower) return k;
+      return -1;
+    }
+    _findAdded(lower) {
+      const added = this._added;
+      for (let i = 0; i < added.length; i += 2) if (added[i].length === lower.length && added[i].toLowerCase() === lower) return i;
+      return -1;
     }
     _lowerAt(i) {
       let lower = this._lower;
@@ -88,17 +111,34 @@ export const SANDBOX_PRELUDE = String.raw`
       if (this._lower !== null) this._lower.splice(i, 2);
       if (i < this._originalCount) { this._originalCount -= 2; this._isEdited = true; }
     }
-    get(name) { const i = this._find(String(name).toLowerCase(), 0); return i < 0 ? null : bytesToText(this._list[i + 1]); }
+    get(name) {
+      const lower = String(name).toLowerCase();
+      if (this._pairs === null) {
+        const k = this._findRaw(lower);
+        if (k >= 0) return bytesToText(this._raw.slice(this._offs[k + 2], this._offs[k + 3]));
+        const i = this._findAdded(lower);
+        return i < 0 ? null : bytesToText(this._added[i + 1]);
+      }
+      const i = this._find(lower, 0); return i < 0 ? null : bytesToText(this._list[i + 1]);
+    }
     getAll(name) {
       const lower = String(name).toLowerCase(); const out = [];
       for (let i = this._find(lower, 0); i >= 0; i = this._find(lower, i + 2)) out.push(bytesToText(this._list[i + 1]));
       return out;
     }
-    has(name) { return this._find(String(name).toLowerCase(), 0) >= 0; }
+    has(name) {
+      const lower = String(name).toLowerCase();
+      if (this._pairs === null) return this._findRaw(lower) >= 0 || this._findAdded(lower) >= 0;
+      return this._find(lower, 0) >= 0;
+    }
     set(name, value) {
       name = String(name); value = textToBytes(String(value));
       if (badText(name) || badText(value)) throw new TypeError('a header name or value cannot contain a line break');
       const lower = name.toLowerCase();
+      if (this._pairs === null && this._findRaw(lower) < 0 && this._findAdded(lower) < 0) {
+        // The common case, a new header: no need to build the list.
+        this._added.push(name, value); this._owner._dirty = true; return;
+      }
       const i = this._find(lower, 0);
       if (i < 0) { this._list.push(name, value); }
       else {
@@ -110,7 +150,8 @@ export const SANDBOX_PRELUDE = String.raw`
     append(name, value) {
       name = String(name); value = textToBytes(String(value));
       if (badText(name) || badText(value)) throw new TypeError('a header name or value cannot contain a line break');
-      this._list.push(name, value); this._owner._dirty = true;
+      if (this._pairs === null) this._added.push(name, value); else this._list.push(name, value);
+      this._owner._dirty = true;
     }
     delete(name) {
       const lower = String(name).toLowerCase(); let removed = false;
@@ -134,12 +175,17 @@ export const SANDBOX_PRELUDE = String.raw`
     get id() { return this._id; }
     set id(value) { value = String(value); if (value !== this._id) { this._id = value; this._idChanged = true; } }
     get timestamp() { return typeof this._ts === 'bigint' ? this._ts : (this._ts = BigInt(this._ts)); }
+    _findLineEnd() {
+      if (this._lineEnd >= 0) return;
+      const raw = this._raw;
+      const end = raw.indexOf('\n');
+      this._lineEnd = end < 0 ? raw.length : end + 1;
+    }
     _parseLine() {
       if (this._line) return;
+      this._findLineEnd();
       const raw = this._raw;
-      let end = raw.indexOf('\n');
-      if (end < 0) end = raw.length;
-      this._lineEnd = end < raw.length ? end + 1 : end;
+      const end = this._lineEnd < raw.length || raw.charCodeAt(raw.length - 1) === 10 ? this._lineEnd - 1 : raw.length;
       const stop = end > 0 && raw.charCodeAt(end - 1) === 13 ? end - 1 : end;
       const line = raw.slice(0, stop);
       const sp1 = line.indexOf(' ');
@@ -148,7 +194,8 @@ export const SANDBOX_PRELUDE = String.raw`
     }
     _parseHead() {
       if (this._headers) return;
-      this._parseLine();
+      // The headers need only where the start line ends, not its parts.
+      this._findLineEnd();
       const raw = this._raw;
       let headEnd = raw.indexOf('\r\n\r\n', this._lineEnd - 2);
       let bodyStart;
@@ -157,7 +204,7 @@ export const SANDBOX_PRELUDE = String.raw`
         headEnd = raw.indexOf('\n\n', this._lineEnd - 1);
         bodyStart = headEnd >= 0 ? headEnd + 2 : raw.length;
       }
-      const list = [];
+      const offs = [];
       let pos = this._lineEnd;
       const stop = headEnd >= 0 ? headEnd : raw.length;
       while (pos < stop) {
@@ -168,14 +215,14 @@ export const SANDBOX_PRELUDE = String.raw`
           let v = colon + 1; let e = nl;
           while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
           while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
-          list.push(raw.slice(pos, colon), raw.slice(v, e));
+          offs.push(pos, colon, v, e);
         }
         pos = nl + 1;
       }
       // Where the header lines end (the blank line starts): appended headers go here.
       this._headLinesEnd = headEnd >= 0 ? (raw.charCodeAt(headEnd) === 13 ? headEnd + 2 : headEnd + 1) : raw.length;
       this._headEnd = bodyStart;
-      this._headers = new Headers(this, list, list.length);
+      this._headers = new Headers(this, raw, offs);
     }
     get headers() { this._parseHead(); return this._headers; }
     _bodyBytes() {
@@ -198,24 +245,36 @@ export const SANDBOX_PRELUDE = String.raw`
     }
     _startLine() { this._parseLine(); return this._line[0] + ' ' + this._line[1] + (this._line[2] === '' ? '' : ' ' + this._line[2]); }
     /** The payload as a byte string, rebuilt only when something changed. */
-    _serialize() {
-      if (!this._dirty) return this._raw;
+    /**
+     * What changed, relative to the raw bytes: [keep, middle, resumeAt] means
+     * raw[0..keep] + middle + raw[resumeAt..]; null when nothing changed. Only the middle crosses back
+     * to the host, so adding a header to a large request does not copy the request out.
+     */
+    _parts() {
+      if (!this._dirty) return null;
       const h = this._headers;
-      const lineChanged = this._lineChanged;
-      if (h === null) return this._startLine() + '\r\n' + this._raw.slice(this._lineEnd);
-      const list = h._list;
-      if (!h._isEdited && this._body === null && this._headLinesEnd <= this._headEnd) {
-        // Only headers were added: keep the raw head and insert the new lines before the blank line.
+      const raw = this._raw;
+      if (h === null) return [0, this._startLine() + '\r\n', this._lineEnd];
+      if (!h._isEdited && this._body === null && !this._lineChanged) {
+        // Only headers were added: they go in before the blank line.
         let added = '';
-        for (let i = h._originalCount; i < list.length; i += 2) added += list[i] + ': ' + list[i + 1] + '\r\n';
-        const raw = this._raw;
-        const head = lineChanged ? this._startLine() + '\r\n' + raw.slice(this._lineEnd, this._headLinesEnd) : raw.slice(0, this._headLinesEnd);
-        if (this._headLinesEnd === raw.length) return head + (raw.charCodeAt(raw.length - 1) === 10 ? '' : '\r\n') + added + '\r\n';
-        return head + added + raw.slice(this._headLinesEnd);
+        const list = h._pairs === null ? h._added : h._pairs;
+        for (let i = h._pairs === null ? 0 : h._originalCount; i < list.length; i += 2) added += list[i] + ': ' + list[i + 1] + '\r\n';
+        const at = this._headLinesEnd;
+        if (at === raw.length) {
+          // A head without its blank line (truncated capture): finish it.
+          return [at, (raw.charCodeAt(raw.length - 1) === 10 ? '' : '\r\n') + added + '\r\n', at];
+        }
+        return added === '' ? null : [at, added, at];
       }
+      const list = h._list;
       let out = this._startLine() + '\r\n';
       for (let i = 0; i < list.length; i += 2) out += list[i] + ': ' + list[i + 1] + '\r\n';
-      return out + '\r\n' + this._bodyBytes();
+      return [0, out + '\r\n' + this._bodyBytes(), raw.length];
+    }
+    _serialize() {
+      const p = this._parts();
+      return p === null ? this._raw : this._raw.slice(0, p[0]) + p[1] + this._raw.slice(p[2]);
     }
     toString() { return bytesToText(this._serialize()); }
     toJSON() { return { kind: this.kind, id: this.id, text: this.toString() }; }
@@ -297,19 +356,28 @@ export const SANDBOX_PRELUDE = String.raw`
     return Object.keys(hooks).filter((k) => hooks[k]);
   }
 
+  // Outputs are quintuples [source, keep, middleStart, middleEnd, resumeAt] over the original payload
+  // (keep -1: unchanged, the host reuses the original message).
   function emit(st, view, original, source) {
-    const raw = view._serialize();
     const o = st.o;
-    // Unchanged: the host reuses the original message and its bytes.
-    if (raw === original && view._source === source && !view._clone) o.push(source, -1, -1);
-    else { o.push(source, st.sLength, st.sLength + raw.length); st.s.push(raw); st.sLength += raw.length; }
-    if (view._idChanged) st.ids.push(o.length / 3 - 1, view._id);
-    return raw;
+    let keep; let middle; let resumeAt;
+    if (view._raw === original && view._source === source && !view._clone) {
+      const p = view._parts();
+      if (p === null) { keep = -1; middle = ''; resumeAt = 0; }
+      else { keep = p[0]; middle = p[1]; resumeAt = p[2]; }
+    } else {
+      // A clone or a message from elsewhere: sent whole.
+      keep = 0; middle = view._serialize(); resumeAt = original.length;
+    }
+    o.push(source, keep, st.sLength, st.sLength + middle.length, resumeAt);
+    if (middle !== '') { st.s.push(middle); st.sLength += middle.length; }
+    if (view._idChanged) st.ids.push(o.length / 5 - 1, view._id);
+    return view;
   }
 
   function run(kinds, ids, timestamps, payloads, offsets, start) {
     const idList = ids.split('\n');
-    const tsList = timestamps.split('\n');
+    const tsList = timestamps;
     const st = state = { o: [], s: [], sLength: 0, ids: [], e: [], p: start };
     logs = []; logsLeftOut = 0;
     const n = kinds.length;
@@ -358,14 +426,14 @@ export const SANDBOX_PRELUDE = String.raw`
         } else if (result instanceof HttpMessage) first = emit(st, result, raw, i);
         else throw new TypeError(hook + '() must return the message, null (drop) or an array of messages, not ' + typeof result);
         if (remember) {
-          if (kind === 49) { if (first !== undefined) boundedSet(requestsById, id, first); }
-          else if (kind === 50) boundedSet(responsesById, id, first === undefined ? raw : first);
+          if (kind === 49) { if (first !== undefined) boundedSet(requestsById, id, first._serialize()); }
+          else if (kind === 50) boundedSet(responsesById, id, first === undefined ? raw : first._serialize());
           else { requestsById.delete(id); responsesById.delete(id); }
         }
       } catch (error) {
         // Outputs already pushed for this message are withdrawn: the host applies the error policy.
-        while (st.o.length > 0 && st.o[st.o.length - 3] === i) st.o.length -= 3;
-        while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 3) st.ids.length -= 2;
+        while (st.o.length > 0 && st.o[st.o.length - 5] === i) st.o.length -= 5;
+        while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 5) st.ids.length -= 2;
         const message = error instanceof Error ? error.name + ': ' + error.message : 'thrown: ' + show(error);
         st.e.push(i, hook || 'request', message, error instanceof Error && typeof error.stack === 'string' ? error.stack : '');
       }
@@ -383,8 +451,8 @@ export const SANDBOX_PRELUDE = String.raw`
     if (state === null) return null;
     const st = state;
     // The message in hand produced nothing usable: withdraw its outputs.
-    while (st.o.length > 0 && st.o[st.o.length - 3] === st.p) st.o.length -= 3;
-    while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 3) st.ids.length -= 2;
+    while (st.o.length > 0 && st.o[st.o.length - 5] === st.p) st.o.length -= 5;
+    while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 5) st.ids.length -= 2;
     return finish(st);
   }
 

@@ -62,7 +62,8 @@ interface RunResult {
 interface BatchArgs {
   kinds: string;
   ids: string;
-  timestamps: string;
+  /** Nanoseconds, one per message. */
+  timestamps: BigUint64Array;
   payloads: string;
   offsets: Uint32Array;
   /** The input messages, reused as they are when the script left them unchanged. */
@@ -151,7 +152,14 @@ export class ScriptSandbox {
     return this.runRef.applySync(
       undefined,
       // Strings cross as primitives; the offsets as one typed-array copy.
-      [args.kinds.slice(0, end), args.ids, args.timestamps, args.payloads, new ivm.ExternalCopy(args.offsets).copyInto({ release: true }), start],
+      [
+        args.kinds.slice(0, end),
+        args.ids,
+        new ivm.ExternalCopy(args.timestamps).copyInto({ release: true }),
+        args.payloads,
+        new ivm.ExternalCopy(args.offsets).copyInto({ release: true }),
+        start,
+      ],
       { result: { copy: true }, timeout: this.options.timeLimitMs },
     ) as RunResult;
   }
@@ -209,25 +217,33 @@ export class ScriptSandbox {
     const { o, ids, e } = result;
     const changed = result.s.length > 0 ? Buffer.from(result.s, 'latin1') : undefined;
     const firstOutput = outcome.outputs.length;
-    for (let k = 0; k < o.length; k += 3) {
+    // One buffer holds every changed payload of the batch; each message gets a view into it.
+    let size = 0;
+    for (let k = 0; k < o.length; k += 5) {
+      if (o[k + 1]! < 0) continue;
+      size += o[k + 1]! + (o[k + 3]! - o[k + 2]!) + Math.max(0, args.messages[o[k]!]!.payload.length - o[k + 4]!);
+    }
+    const out = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
+    let at = 0;
+    for (let k = 0; k < o.length; k += 5) {
       const source = o[k]!;
       const original = args.messages[source]!;
-      const start = o[k + 1]!;
-      if (start < 0) {
+      const keep = o[k + 1]!;
+      if (keep < 0) {
         outcome.outputs.push({ source, message: original });
-      } else {
-        outcome.outputs.push({
-          source,
-          message: {
-            kind: original.kind,
-            id: original.id,
-            timestamp: original.timestamp,
-            latency: original.latency,
-            payload: changed!.subarray(start, o[k + 2]!),
-            meta: original.meta,
-          },
-        });
+        continue;
       }
+      const start = at;
+      const payload = original.payload;
+      const resumeAt = o[k + 4]!;
+      if (keep > 0) out!.set(keep === payload.length ? payload : payload.subarray(0, keep), at);
+      at += keep;
+      if (o[k + 3]! > o[k + 2]!) at += changed!.copy(out!, at, o[k + 2]!, o[k + 3]!);
+      if (resumeAt < payload.length) {
+        out!.set(payload.subarray(resumeAt), at);
+        at += payload.length - resumeAt;
+      }
+      outcome.outputs.push({ source, message: { ...original, payload: out!.subarray(start, at) } });
     }
     for (let k = 0; k < ids.length; k += 2) {
       const output = outcome.outputs[firstOutput + (ids[k] as number)]!;
@@ -278,7 +294,7 @@ function encodeBatch(batch: readonly Message[]): BatchArgs {
   const offsets = new Uint32Array(n + 1);
   let kinds = '';
   let ids = '';
-  let timestamps = '';
+  const timestamps = new BigUint64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const m = batch[i]!;
@@ -286,7 +302,7 @@ function encodeBatch(batch: readonly Message[]): BatchArgs {
     total += m.payload.length;
     kinds += KIND_CODE[m.kind];
     ids += i === 0 ? m.id : `\n${m.id}`;
-    timestamps += i === 0 ? String(m.timestamp) : `\n${m.timestamp}`;
+    timestamps[i] = m.timestamp;
   }
   offsets[n] = total;
   const all = Buffer.allocUnsafe(total);

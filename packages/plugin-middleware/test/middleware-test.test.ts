@@ -7,7 +7,7 @@ import { runMiddlewareTest, formatMiddlewareTestReport } from '../src/middleware
 import { diffMessages } from '../src/message-diff.js';
 import { request, response } from './context.js';
 
-test('the report tells per message whether the script dropped, changed, amplified, kept or failed on it', { timeout: 10000 }, (t) => {
+test('the report tells per message whether the script dropped, changed, amplified, kept or failed on it', { timeout: 10000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-mwtest-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'rewrite.js');
@@ -30,7 +30,7 @@ test('the report tells per message whether the script dropped, changed, amplifie
     request('GET /boom HTTP/1.1\n\n'),
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n'),
   ];
-  const report = runMiddlewareTest(file, messages, { batchSize: 4 });
+  const report = await runMiddlewareTest(file, messages, { batchSize: 4 });
   assert.deepEqual(report.results.map((r) => r.outcome), ['dropped', 'changed', 'amplified', 'unchanged', 'failed', 'unchanged']);
   assert.deepEqual(report.results[1]!.diffs[0], ['- Cookie: a=1', '- Content-Length: 12', '+ Content-Length: 16', '+ X-Env: staging', '@@ body, line 1', '- user=prod', '+ user=staging']);
   assert.match(report.results[4]!.error!, /rewrite\.js:3:\d+: request\(\) threw RangeError: bad input/);
@@ -47,4 +47,16 @@ test('a diff shows a changed request line and a changed header in place', { time
   const before = Buffer.from('GET /v1/a HTTP/1.1\r\nHost: a\r\n\r\n');
   const after = Buffer.from('GET /v2/a HTTP/1.1\r\nHost: b\r\n\r\n');
   assert.deepEqual(diffMessages(before, after), ['- GET /v1/a HTTP/1.1', '+ GET /v2/a HTTP/1.1', '- Host: a', '+ Host: b']);
+});
+
+test('messages can come from an async source, such as a file being decoded', { timeout: 10000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-mwtest-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'drop-odd.js');
+  writeFileSync(file, `let n = 0; export function request(req) { return n++ % 2 ? null : req; }`);
+  async function* source() {
+    for (let i = 0; i < 5; i++) yield request(`GET /${i} HTTP/1.1\n\n`);
+  }
+  const report = await runMiddlewareTest(file, source(), { batchSize: 2 });
+  assert.deepEqual(report.results.map((r) => r.outcome), ['unchanged', 'dropped', 'unchanged', 'dropped', 'unchanged']);
 });

@@ -260,3 +260,37 @@ test('console output reaches the log, rate-limited', { timeout: 10000 }, async (
     await instance.close?.();
   }
 });
+
+test('responses expose status, headers and timestamps, and can be changed', { timeout: 10000 }, (t) => {
+  const sb = sandbox(`export function response(res) {
+    if (typeof res.timestamp !== 'bigint') throw new Error('timestamp is not a bigint');
+    res.headers.set('x-ts', String(res.timestamp));
+    if (res.status === 404) { res.status = 200; res.statusText = 'OK'; res.body = 'found'; }
+    return res;
+  }`);
+  t.after(() => sb.dispose());
+  const notFound = response('response', 'a'.repeat(24), 'HTTP/1.1 404 Not Found\nContent-Length: 0\n\n');
+  const [out] = outputs(sb, [notFound]);
+  assert.equal(out, `HTTP/1.1 200 OK\nContent-Length: 5\nx-ts: ${notFound.timestamp}\n\nfound`);
+});
+
+test('setting headers keeps existing ones in place and completes a head that lacks its blank line', { timeout: 10000 }, (t) => {
+  const sb = sandbox(`export function request(req) { req.headers.set('host', 'staging'); req.headers.set('X-New', '1'); return req; }`);
+  t.after(() => sb.dispose());
+  const truncated: Message = { ...request('GET / HTTP/1.1\n\n'), payload: Buffer.from('GET /t HTTP/1.1\r\nAccept: */*') };
+  const out = outputs(sb, [request('GET / HTTP/1.1\nHost: prod\nAccept: */*\n\n'), truncated]);
+  assert.deepEqual(out, ['GET / HTTP/1.1\nHost: staging\nAccept: */*\nX-New: 1\n\n', 'GET /t HTTP/1.1\nAccept: */*\nhost: staging\nX-New: 1\n\n']);
+  const added = sandbox(`export function request(req) { req.headers.set('X-New', '1'); return req; }`);
+  t.after(() => added.dispose());
+  assert.deepEqual(outputs(added, [truncated]), ['GET /t HTTP/1.1\nAccept: */*\nX-New: 1\n\n']);
+});
+
+test('a batch that is slow as a whole is not blamed on one message: the message in hand gets its own call', { timeout: 30000 }, (t) => {
+  // Each message takes 20 ms; 15 of them exceed the 150 ms limit of one call, yet none exceeds it alone.
+  const sb = sandbox(`export function request(req) { const end = Date.now() + 20; while (Date.now() < end) {} return req; }`, { timeLimitMs: 150 });
+  t.after(() => sb.dispose());
+  const batch = Array.from({ length: 15 }, (_, i) => request(`GET /${i} HTTP/1.1\n\n`));
+  const outcome = sb.runBatch(batch);
+  assert.deepEqual(outcome.failures, []);
+  assert.deepEqual(outcome.outputs.map((o) => o.source), batch.map((_, i) => i));
+});

@@ -7,7 +7,10 @@ export const COUNTER_NAMES = [
   'bytes',
   'requests',
   'responses',
-  /** Messages dropped because TCP segments were missing (never replayed corrupted). */
+  /**
+   * Holes in a TCP stream: segments that never arrived (kernel drops, snaplen cuts). Each loses at
+   * least one message, which is dropped, never replayed corrupted.
+   */
   'gaps',
   /** Messages still unfinished when their connection ended or went quiet for --input-raw-expire. */
   'incomplete',

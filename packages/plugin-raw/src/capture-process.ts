@@ -1,190 +1,21 @@
 /**
- * Entry point of the capture child process: opens the devices, runs decoding, reassembly and
- * framing next to libpcap, and sends whole messages to the parent in packed batches. A separate
- * process (not a worker_thread) because cap only works on a main thread (its poll handle lives on
- * libuv's default loop); it also keeps the per-packet work off the pipeline's event loop.
+ * Entry point of the capture child process (libpcap engine). cap must run on a process's main
+ * thread; a child process also keeps its per-packet callbacks off the pipeline's event loop.
  */
-import { networkInterfaces } from 'node:os';
-import { performance } from 'node:perf_hooks';
-import { encodeBatch } from './batch-codec.js';
-import { defaultBpfFilter } from './capture-address.js';
-import type { Counters } from './capture-counters.js';
-import type { FromCapture, LiveCaptureConfig, ToCapture } from './capture-protocol.js';
-import { CaptureOpenError } from './live-capture-error.js';
-import { PacketProcessor } from './packet-processor.js';
-import type { PcapPacket } from './pcap-reader.js';
+import type { FromCapture, ToCapture } from './capture-protocol.js';
+import { runCapture } from './capture-host.js';
 
-const BATCH_MESSAGES = 256;
-const FLUSH_INTERVAL_MS = 5;
-/** Batches sent but not yet taken by the parent; beyond this the parent is not keeping up. */
-const MAX_IN_FLIGHT_BATCHES = 512;
+const send = (message: FromCapture, done?: () => void) => {
+  if (process.connected) process.send!(message, undefined, undefined, () => done?.());
+};
 
-function send(message: FromCapture, done?: (error: Error | null) => void): boolean {
-  if (!process.connected) return false;
-  return process.send!(message, undefined, undefined, done);
-}
-
-function snapshot(counters: Counters): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(counters)) {
-    if (v !== 0) out[k] = v;
-    (counters as Record<string, number>)[k] = 0;
-  }
-  return out;
-}
-
-/** Interfaces that have an address (loopback included), as `:PORT` captures on all of them. */
-function devicesWithAddresses(): string[] {
-  return Object.entries(networkInterfaces())
-    .filter(([, addresses]) => (addresses?.length ?? 0) > 0)
-    .map(([name]) => name);
-}
-
-interface RunningCapture {
-  stop(): void;
-  /** Resolves when the capture has handed over every packet it had. */
-  done: Promise<void>;
-}
-
-async function openLibpcap(
-  config: LiveCaptureConfig,
-  device: string,
-  filter: string,
-  onPacket: (linkType: number, frame: Uint8Array, seconds: number, nanoseconds: number) => void,
-): Promise<RunningCapture> {
-  // Imported here so that the tcpdump engine never loads the native module.
-  const { LiveCapture } = await import('./live-capture.js');
-  const origin = performance.timeOrigin;
-  const capture = new LiveCapture({
-    device,
-    filter,
-    snaplenBytes: config.snaplenBytes,
-    bufferSizeBytes: config.bufferSizeBytes,
-    onPacket: (linkType, frame) => {
-      // cap gives no packet timestamp: the time it reaches JavaScript is the best there is.
-      const ms = origin + performance.now();
-      const seconds = Math.floor(ms / 1000);
-      onPacket(linkType, frame, seconds, Math.floor((ms - seconds * 1000) * 1e6));
-    },
+process.once('message', (m: ToCapture | { type: 'start'; config: never }) => {
+  if (m.type !== 'start') return;
+  void runCapture((m as { config: Parameters<typeof runCapture>[0] }).config, {
+    send: (message, _transfer, onSent) => send(message, onSent),
+    onMessage: (handler) => process.on('message', handler),
+    finish: () => send({ type: 'end', counters: {} }, () => process.exit(0)),
   });
-  return { stop: () => capture.close(), done: Promise.resolve() };
-}
-
-async function openTcpdump(
-  config: LiveCaptureConfig,
-  device: string,
-  filter: string,
-  onPacket: (p: PcapPacket) => void,
-  onKernelDropped: (n: number) => void,
-): Promise<RunningCapture> {
-  const { TcpdumpCapture } = await import('./tcpdump-capture.js');
-  let finished!: () => void;
-  const done = new Promise<void>((resolve) => (finished = resolve));
-  const capture = new TcpdumpCapture({
-    device,
-    filter,
-    snaplenBytes: config.snaplenBytes,
-    bufferSizeBytes: config.bufferSizeBytes,
-    promisc: config.promisc,
-    onPacket,
-    onExit: (dropped) => {
-      onKernelDropped(dropped);
-      finished();
-    },
-  });
-  await capture.ready;
-  return { stop: () => capture.stop(), done };
-}
-
-async function start(config: LiveCaptureConfig): Promise<void> {
-  const processor = new PacketProcessor({
-    ports: new Set(config.port > 0 ? [config.port] : []),
-    trackResponse: config.trackResponse,
-    realipHeader: config.realipHeader,
-    expireMs: config.expireMs,
-  });
-  const counters = processor.counters;
-  let inFlight = 0;
-
-  const flush = () => {
-    if (processor.pendingCount === 0 && counters.packets === 0 && counters['kernel-dropped'] === 0) return;
-    const messages = processor.take();
-    if (messages.length > 0 && inFlight >= MAX_IN_FLIGHT_BATCHES) {
-      // The main thread is not keeping up: drop rather than grow without bound, and say so.
-      counters['queue-dropped'] += messages.length;
-      send({ type: 'batch', bytes: encodeBatch([]), counters: snapshot(counters) });
-      return;
-    }
-    inFlight++;
-    send({ type: 'batch', bytes: encodeBatch(messages), counters: snapshot(counters) }, () => inFlight--);
-  };
-  const afterPacket = () => {
-    if (processor.pendingCount >= BATCH_MESSAGES) flush();
-  };
-
-  let devices: Array<{ name: string; filter: string }>;
-  const filterFor = (hosts: string[]) => config.bpfFilter || defaultBpfFilter(config.port, hosts, config.trackResponse);
-  if (config.device) {
-    devices = [{ name: config.device, filter: filterFor([]) }];
-  } else {
-    const filter = filterFor(config.host ? [config.host] : []);
-    devices = devicesWithAddresses().map((name) => ({ name, filter }));
-  }
-
-  const captures: RunningCapture[] = [];
-  try {
-    for (const d of devices) {
-      if (config.engine === 'tcpdump') {
-        captures.push(
-          await openTcpdump(
-            config,
-            d.name,
-            d.filter,
-            (p) => {
-              processor.packet(p.linkType, p.data, p.originalLength, p.seconds, p.nanoseconds);
-              afterPacket();
-            },
-            (n) => (counters['kernel-dropped'] += n),
-          ),
-        );
-      } else {
-        captures.push(
-          await openLibpcap(config, d.name, d.filter, (linkType, frame, seconds, nanoseconds) => {
-            processor.packet(linkType, frame, frame.length, seconds, nanoseconds);
-            afterPacket();
-          }),
-        );
-      }
-    }
-  } catch (error) {
-    for (const c of captures) c.stop();
-    const e = error instanceof CaptureOpenError ? error : new CaptureOpenError(String((error as Error)?.message ?? error), 'other');
-    send({ type: 'error', kind: e.kind, message: e.message }, () => process.exit(0));
-    return;
-  }
-  send({ type: 'ready', devices });
-
-  const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
-  const sweepTimer = setInterval(() => processor.sweep(Date.now()), 250);
-  let isStopped = false;
-  const stop = async () => {
-    if (isStopped) return;
-    isStopped = true;
-    for (const c of captures) c.stop();
-    await Promise.all(captures.map((c) => c.done));
-    clearInterval(flushTimer);
-    clearInterval(sweepTimer);
-    processor.finish();
-    send({ type: 'batch', bytes: encodeBatch(processor.take()), counters: snapshot(counters) });
-    send({ type: 'end', counters: {} }, () => process.exit(0));
-  };
-  process.on('message', (m: ToCapture) => {
-    if (m.type === 'stop') void stop();
-  });
-}
-
-process.once('message', (m: ToCapture) => {
-  if (m.type === 'start') void start(m.config);
 });
 // The parent went away: nobody can read what is captured.
 process.on('disconnect', () => process.exit(0));

@@ -18,6 +18,7 @@ export interface LiveCaptureConfig {
 
 export type ToCapture = { type: 'start'; config: LiveCaptureConfig } | { type: 'stop' };
 
+
 export type FromCapture =
   | { type: 'ready'; devices: Array<{ name: string; filter: string }> }
   | { type: 'batch'; bytes: Uint8Array; counters: Record<string, number> }

@@ -60,8 +60,8 @@ class Connection {
       notHttp: () => tracker.counters['non-http']++,
       requestMethod: (index) => this.methods[index - this.methodBase],
     });
-    this.requestStream = new TcpReassembler(framerSink(this.requestFramer));
-    this.responseStream = new TcpReassembler(framerSink(this.responseFramer));
+    this.requestStream = new TcpReassembler(framerSink(this.requestFramer, tracker.counters));
+    this.responseStream = new TcpReassembler(framerSink(this.responseFramer, tracker.counters));
   }
 
   get isFinished(): boolean {
@@ -69,10 +69,13 @@ class Connection {
   }
 }
 
-function framerSink(framer: HttpFramer) {
+function framerSink(framer: HttpFramer, counters: Counters) {
   return {
     data: (bytes: Uint8Array, s: number, ns: number) => framer.push(bytes, s, ns),
-    gap: () => framer.gap(),
+    gap: () => {
+      counters.gaps++;
+      framer.gap();
+    },
     end: (s: number, ns: number) => framer.end(s, ns),
   };
 }
@@ -214,7 +217,8 @@ export class HttpTracker {
   }
 
   onLost(c: Connection, reason: 'gap' | 'incomplete', role: 'request' | 'response'): void {
-    this.counters[reason === 'gap' ? 'gaps' : 'incomplete']++;
+    // A message broken by a hole is already counted with the hole (`gaps`).
+    if (reason === 'incomplete') this.counters.incomplete++;
     if (role === 'request') {
       // Pairing by order is broken from here: responses already in flight cannot be matched.
       c.slots.length = 0;

@@ -4,6 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { RepriseError, type Message, type PluginContext } from '@reprise/core';
 import { decodeBatch } from './batch-codec.js';
 import { LOSS_COUNTERS, type CounterName } from './capture-counters.js';
@@ -12,16 +13,30 @@ import type { FromCapture, LiveCaptureConfig, ToCapture } from './capture-protoc
 const COMPONENT = 'input-raw';
 /** Batches held for a reader that is not reading; beyond this the capture is ahead of the pipeline. */
 const MAX_QUEUED_BATCHES = 4096;
+/** How long a capture may take to hand over its last packets once asked to stop. */
+const STOP_DEADLINE_MS = 10_000;
 
-function childEntry(): { path: string; execArgv: string[] } {
+function entry(name: 'capture-process' | 'capture-worker'): { path: string; execArgv: string[] } {
   // Under tsx (tests) the sources are .ts files; built, they are .js.
   const isTypeScript = import.meta.url.endsWith('.ts');
-  const path = fileURLToPath(new URL(isTypeScript ? './capture-process.ts' : './capture-process.js', import.meta.url));
-  return { path, execArgv: isTypeScript ? ['--import', 'tsx'] : [] };
+  const path = fileURLToPath(new URL(`./${name}.${isTypeScript ? 'ts' : 'js'}`, import.meta.url));
+  // Node's own flags (memory limits, profiling) apply to the capture process too.
+  const inherited = process.execArgv.filter((a) => !a.startsWith('--test'));
+  const hasTsx = inherited.some((a) => a.includes('tsx'));
+  return { path, execArgv: isTypeScript && !hasTsx ? [...inherited, '--import', 'tsx'] : inherited };
+}
+
+/** Where the capture runs: a child process (cap needs a main thread) or a worker thread. */
+interface CaptureRunner {
+  send(message: ToCapture): void;
+  kill(): void;
+  forceKill(): void;
+  readonly hasExited: boolean;
+  exited: Promise<void>;
 }
 
 export class LiveSource {
-  private child: ChildProcess | undefined;
+  private runner: CaptureRunner | undefined;
   private readonly queue: Message[][] = [];
   private wake: (() => void) | undefined;
   private isEnded = false;
@@ -36,25 +51,9 @@ export class LiveSource {
 
   /** Starts the capture; resolves once every device is open (so no packet is missed after it). */
   start(): Promise<void> {
-    const { path, execArgv } = childEntry();
-    const child = fork(path, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-    this.child = child;
-    // libpcap and cap print warnings straight to stderr: route them through the logger instead.
-    child.stderr!.setEncoding('utf8');
-    let pendingText = '';
-    child.stderr!.on('data', (text: string) => {
-      pendingText += text;
-      const lines = pendingText.split('\n');
-      pendingText = lines.pop()!;
-      for (const line of lines) {
-        if (line.trim() === '') continue;
-        if (/This may not actually work/.test(line)) this.ctx.logger.debug(line);
-        else this.ctx.logger.warn(line);
-      }
-    });
     return new Promise<void>((resolve, reject) => {
       let isReady = false;
-      child.on('message', (m: FromCapture) => {
+      const onMessage = (m: FromCapture) => {
         switch (m.type) {
           case 'ready':
             this.devices = m.devices;
@@ -69,23 +68,100 @@ export class LiveSource {
             const error = toRepriseError(m.kind, m.message);
             if (!isReady) reject(error);
             else this.fail(error);
+            this.runner?.kill();
             break;
           }
           case 'end':
             this.addCounters(m.counters);
+            this.runner?.kill();
             break;
         }
-      });
-      child.on('exit', (code, signal) => {
+      };
+      const onExit = (how: string | number | null) => {
         if (!isReady) {
-          reject(new RepriseError('RPR_PLUGIN_FAILED', `the capture process exited (${signal ?? code}) before capturing`, { plugin: COMPONENT, phase: 'start' }));
-        } else if (!this.isStopping && code !== 0) {
-          this.fail(new RepriseError('RPR_PLUGIN_FAILED', `the capture process exited (${signal ?? code})`, { plugin: COMPONENT, phase: 'read' }));
+          reject(new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how}) before capturing`, { plugin: COMPONENT, phase: 'start' }));
+        } else if (!this.isStopping && how !== 0) {
+          this.fail(new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how})`, { plugin: COMPONENT, phase: 'read' }));
         }
         this.isEnded = true;
         this.wake?.();
-      });
-      child.send({ type: 'start', config: this.config } satisfies ToCapture);
+      };
+      this.runner = this.config.engine === 'libpcap' ? this.startProcess(onMessage, onExit) : this.startWorker(onMessage, onExit);
+    });
+  }
+
+  private startProcess(onMessage: (m: FromCapture) => void, onExit: (how: string | number | null) => void): CaptureRunner {
+    const { path, execArgv } = entry('capture-process');
+    const child: ChildProcess = fork(path, [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+    this.routeStderr(child.stderr!);
+    let hasExited = false;
+    const exited = new Promise<void>((resolve) =>
+      child.on('exit', (code, signal) => {
+        hasExited = true;
+        onExit(signal ?? code);
+        resolve();
+      }),
+    );
+    child.on('message', onMessage);
+    child.send({ type: 'start', config: this.config } satisfies ToCapture);
+    return {
+      send: (m) => {
+        if (child.connected) child.send(m);
+      },
+      kill: () => {
+        // A capture process that does not finish in time is killed: close() must not hang.
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+        timer.unref();
+        child.once('exit', () => clearTimeout(timer));
+      },
+      forceKill: () => child.kill('SIGKILL'),
+      get hasExited() {
+        return hasExited;
+      },
+      exited,
+    };
+  }
+
+  private startWorker(onMessage: (m: FromCapture) => void, onExit: (how: string | number | null) => void): CaptureRunner {
+    const { path, execArgv } = entry('capture-worker');
+    const worker = new Worker(path, { workerData: this.config, execArgv, stderr: false });
+    let hasExited = false;
+    const exited = new Promise<void>((resolve) =>
+      worker.on('exit', (code) => {
+        hasExited = true;
+        onExit(this.isStopping ? 0 : code);
+        resolve();
+      }),
+    );
+    worker.on('message', onMessage);
+    worker.on('error', (error) => this.fail(new RepriseError('RPR_PLUGIN_FAILED', error.message, { plugin: COMPONENT, phase: 'read', cause: error })));
+    return {
+      send: (m) => worker.postMessage(m),
+      kill: () => {
+        // Let the last messages already posted arrive first.
+        setImmediate(() => void worker.terminate());
+      },
+      forceKill: () => void worker.terminate(),
+      get hasExited() {
+        return hasExited;
+      },
+      exited,
+    };
+  }
+
+  /** libpcap and cap print warnings straight to stderr: route them through the logger instead. */
+  private routeStderr(stream: NodeJS.ReadableStream): void {
+    stream.setEncoding('utf8');
+    let pendingText = '';
+    stream.on('data', (text: string) => {
+      pendingText += text;
+      const lines = pendingText.split('\n');
+      pendingText = lines.pop()!;
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        if (/This may not actually work/.test(line)) this.ctx.logger.debug(line);
+        else this.ctx.logger.warn(line);
+      }
     });
   }
 
@@ -132,22 +208,20 @@ export class LiveSource {
 
   /** Stops capturing; messages completed so far (and flushed at the end) still come out of read(). */
   stop(): void {
-    if (this.isStopping || !this.child) return;
+    if (this.isStopping || !this.runner) return;
     this.isStopping = true;
-    const child = this.child;
-    if (child.connected) child.send({ type: 'stop' } satisfies ToCapture);
-    // A capture process that does not finish in time is killed: close() must not hang.
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    const runner = this.runner;
+    runner.send({ type: 'stop' });
+    // A capture that does not finish in time is ended: close() must not hang.
+    const timer = setTimeout(() => runner.forceKill(), STOP_DEADLINE_MS);
     timer.unref();
-    child.once('exit', () => clearTimeout(timer));
+    void runner.exited.then(() => clearTimeout(timer));
   }
 
   async close(): Promise<void> {
     this.stop();
-    const child = this.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    }
+    const runner = this.runner;
+    if (runner && !runner.hasExited) await runner.exited;
   }
 }
 

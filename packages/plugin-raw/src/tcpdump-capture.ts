@@ -8,6 +8,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { PcapReader, type PcapPacket } from './pcap-reader.js';
 import { CaptureOpenError } from './live-capture-error.js';
 
+/** tcpdump's packet buffer timeout (pcap_set_timeout): the longest a captured packet waits in the ring. */
+const BLOCK_TIMEOUT_MS = 1000;
+
 export interface TcpdumpOptions {
   device: string;
   filter: string;
@@ -28,7 +31,10 @@ export class TcpdumpCapture {
   constructor(options: TcpdumpOptions) {
     const args = [
       '-i', options.device,
-      '-U', '-w', '-', '-n', '--immediate-mode',
+      // No --immediate-mode: it makes libpcap use TPACKET_V2, a ring of snaplen-sized slots
+      // (a 32 MB buffer holds only ~128 frames of 256 KB) that overflows in bursts. TPACKET_V3 packs
+      // frames by their real size and hands them over in blocks, at most a block timeout late.
+      '-U', '-w', '-', '-n',
       '-s', String(options.snaplenBytes),
       '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
     ];
@@ -60,11 +66,14 @@ export class TcpdumpCapture {
     });
   }
 
-  /** Stops tcpdump; it writes out what it holds and reports its counts, then `onExit` runs. */
+  /**
+   * Stops tcpdump; it writes out what it holds and reports its counts, then `onExit` runs. It is
+   * signalled only after a block timeout, so that packets captured before the stop have been handed over.
+   */
   stop(): void {
     if (this.isStopped) return;
     this.isStopped = true;
-    this.child.kill('SIGINT');
+    setTimeout(() => this.child.kill('SIGINT'), BLOCK_TIMEOUT_MS + 100);
   }
 }
 

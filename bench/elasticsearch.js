@@ -134,6 +134,9 @@ const scenario = {
         `| main thread CPU | ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s |`,
         '',
         `- settings: flushBytes 5mb, concurrency 5, flushInterval 30s (the bulk helper's defaults); retries 3; queue limit 10,000 documents.`,
+        counters['es-join-evicted']
+          ? "- responses `auto` (default): the first 50,000 requests waited for a replayed response until the join learnt that none comes (`es-join-evicted`), then each request was indexed as soon as its original response arrived."
+          : '- responses `auto` (default): fewer requests than the join holds (50,000), so every request waited for a replayed response until the flush.',
         `- counters: ${JSON.stringify(counters)}`,
         ...machineLines(),
       ].join('\n');

@@ -94,10 +94,14 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
   const s = typed.settings ?? {};
   const duration = (text: string | undefined, key: string) => (text === undefined ? undefined : parseDurationMs(text, key));
   const level: LogLevel = s.verbose ? 'debug' : s.quiet ? 'warn' : 'info';
-  return {
+  const uses = {
     inputs: resolve('input', typed.inputs, 'inputs'),
     middleware: resolve('middleware', typed.middleware, 'middleware'),
     outputs: resolve('output', typed.outputs, 'outputs'),
+  };
+  applyImplications([...uses.inputs, ...uses.middleware, ...uses.outputs]);
+  return {
+    ...uses,
     settings: dropUndefined({
       splitOutput: s.splitOutput,
       exitAfterMs: duration(s.exitAfter, 'exit-after'),
@@ -112,6 +116,17 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
       quiet: s.quiet ?? false,
     },
   };
+}
+
+/** Sets the options a component implies on the other components it names (e.g. track-response). */
+function applyImplications(uses: ComponentUse[]): void {
+  for (const use of uses) {
+    for (const implication of use.definition.implies ?? []) {
+      for (const other of uses.filter((u) => u.definition.name === implication.component)) {
+        other.options = Object.freeze({ ...other.options, ...implication.options });
+      }
+    }
+  }
 }
 
 function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: ComponentCatalog, where: string): ComponentUse {

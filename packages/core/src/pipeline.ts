@@ -109,7 +109,7 @@ export class Pipeline {
   ) {
     this.settings = { ...DEFAULT_SETTINGS, ...settings };
     const stage = (use: ComponentUse) => {
-      const label = use.value === undefined ? use.definition.name : `${use.definition.name} ${use.value}`;
+      const label = use.value === undefined ? use.definition.name : `${use.definition.name} ${hidePassword(use.value)}`;
       const isCoreRate = use.rate && (use.definition.rate ?? 'core') === 'core';
       return { use, label, stats: new InstanceStats(label), gate: isCoreRate ? new RateGate(use.rate!) : undefined };
     };
@@ -400,6 +400,11 @@ export class Pipeline {
       await Promise.all(group.map((stage) => this.call(stage, 'close', () => stage.instance?.close?.())));
     }
   }
+}
+
+/** Labels are logged and printed: `http://user:secret@host` shows as `http://user:***@host`. */
+export function hidePassword(value: string): string {
+  return value.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@');
 }
 
 function admit(gate: RateGate, batch: Message[], stats: InstanceStats): Message[] {

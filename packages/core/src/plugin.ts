@@ -136,6 +136,11 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
   rate?: 'core' | 'plugin' | 'none';
   /** Middleware only: lower runs first (modifiers 10, external middleware 20, scripts 30). */
   order?: number;
+  /**
+   * Options this component switches on in other components of the same pipeline, by name
+   * (GoReplay's `--output-http-elasticsearch` implies `--output-http-track-response`).
+   */
+  implies?: Array<{ component: string; options: Record<string, unknown>; reason: string }>;
   options: OptionsSchema;
   create(
     value: string | undefined,

@@ -82,3 +82,20 @@ test('help lists every flag with an example', () => {
   }
   assert.match(help, /e\.g\. --output-http-workers 64/);
 });
+
+test('a component can switch on an option of another one it needs (GoReplay: output-http-elasticsearch implies track-response)', () => {
+  const c = catalog();
+  c.add(
+    defineOutput({
+      kind: 'output', name: 'output-http-elasticsearch', summary: 'es', rate: 'none',
+      value: { description: 'es', example: 'localhost:9200/gor' },
+      implies: [{ component: 'output-http', options: { originalHost: true }, reason: 'test' }],
+      options: { type: 'object', properties: {} },
+      create: () => ({ write() {} }),
+    }),
+    'es',
+  );
+  const resolved = resolvePipelineConfig(parseFlags(['--input-file', 'a', '--output-http', 'http://x', '--output-http-elasticsearch', 'localhost:9200/gor'], c), c);
+  assert.equal(resolved.outputs[0]!.options.originalHost, true);
+  assert.ok(Object.isFrozen(resolved.outputs[0]!.options));
+});

@@ -129,3 +129,12 @@ test('an output that throws stops the pipeline with an error naming the componen
   assert.equal(result.reason, 'error');
   assert.match(result.error!.message, /output-broken.*during write.*disk on fire/);
 });
+
+test('a password in a component value never reaches labels, logs or stats', async () => {
+  const { hidePassword } = await import('../src/index.js');
+  assert.equal(hidePassword('http://elastic:s3cret@127.0.0.1:9200/gor'), 'http://elastic:***@127.0.0.1:9200/gor');
+  assert.equal(hidePassword('http://127.0.0.1:8080'), 'http://127.0.0.1:8080');
+  const out = collectingOutput();
+  const pipeline = new Pipeline({ inputs: [use(arrayInput([]))], middleware: [], outputs: [use(out.definition, 'https://u:p4ss@staging/x')] });
+  assert.equal(pipeline.outputs[0]!.stats.label, 'output-collect https://u:***@staging/x');
+});

@@ -22,6 +22,7 @@ export const outputElasticsearch: ComponentDefinition<'output', ElasticsearchOpt
   name: 'output-elasticsearch',
   summary: 'Index each request with its original and replayed responses into Elasticsearch 8 (Kibana-ready)',
   value: {
+    placeholder: 'url',
     description: 'Elasticsearch address and index, [http[s]://][user:pass@]host[:port]/index (port 9200 without a scheme)',
     example: 'http://localhost:9200/gor',
   },
@@ -37,8 +38,10 @@ export const outputElasticsearch: ComponentDefinition<'output', ElasticsearchOpt
 export const outputHttpElasticsearch: ComponentDefinition<'output', ElasticsearchOptions> = defineOutput<ElasticsearchOptions>({
   kind: 'output',
   name: 'output-http-elasticsearch',
-  summary: "GoReplay's form: index each replayed request with its replayed response into Elasticsearch 8",
+  summary: "GoReplay's form: index each replayed request with its replayed response into Elasticsearch 8 (switches on --output-http-track-response)",
+  implies: [{ component: 'output-http', options: { trackResponse: true }, reason: 'replayed responses are what GoReplay indexes' }],
   value: {
+    placeholder: 'url',
     description: 'Elasticsearch address and index, as in GoReplay: localhost:9200/gor',
     example: 'localhost:9200/gor',
   },

@@ -65,14 +65,14 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
         minimum: 1,
         default: 1000,
         description: 'Requests in flight or waiting for a connection before reading more input waits',
-        examples: [1000],
+        examples: [5000],
       },
       timeout: {
         type: 'string',
         format: 'duration',
         default: '5s',
         description: 'Time a request may take, from being handed over to its whole response, before it counts as failed (timeout)',
-        examples: ['5s', '500ms'],
+        examples: ['10s', '500ms'],
       },
       trackResponse: {
         type: 'boolean',
@@ -86,7 +86,7 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
         maximum: 100,
         default: 0,
         description: 'Redirects to follow for each request (0: never follow, the 3xx response is the answer)',
-        examples: [0, 3],
+        examples: [3],
       },
       skipVerify: {
         type: 'boolean',

@@ -3,7 +3,7 @@ import { http } from './http-component.js';
 import { middlewareScript } from './script-component.js';
 import { middleware } from './middleware-component.js';
 
-export { runMiddlewareTest, formatMiddlewareTestReport } from './middleware-test.js';
+export { runMiddlewareTest, runMiddlewareTestAsync, formatMiddlewareTestReport } from './middleware-test.js';
 export type { MiddlewareTestReport, MiddlewareTestResult, MiddlewareTestOutcome, MiddlewareTestOptions } from './middleware-test.js';
 
 export default [http, middlewareScript, middleware];

@@ -34,55 +34,86 @@ export interface MiddlewareTestOptions {
   batchSize?: number;
 }
 
-/**
- * Runs the script over the messages in order (state carries over, as in a real run), in batches as the
- * pipeline does. `messages` may be an array, any iterable, or an async iterable (a file being decoded).
- * Throws a RepriseError (RPR_SCRIPT_FAILED, RPR_INPUT_NOT_FOUND) when the script cannot be loaded.
- */
-export async function runMiddlewareTest(
+/** Runs the script over the messages in order (state carries over, as in a real run), in batches as the pipeline does. */
+export function runMiddlewareTest(scriptPath: string, messages: Iterable<Message>, options: MiddlewareTestOptions = {}): MiddlewareTestReport {
+  const run = new TestRun(scriptPath, options);
+  try {
+    for (const m of messages) run.add(m);
+    return run.finish();
+  } finally {
+    run.dispose();
+  }
+}
+
+/** The same, for messages from an async source (a file being decoded as it is read). */
+export async function runMiddlewareTestAsync(
   scriptPath: string,
-  messages: Iterable<Message> | AsyncIterable<Message>,
+  messages: AsyncIterable<Message> | Iterable<Message>,
   options: MiddlewareTestOptions = {},
 ): Promise<MiddlewareTestReport> {
-  const sandbox = new ScriptSandbox({ file: scriptPath, memoryLimitMb: options.memoryLimitMb ?? 64, timeLimitMs: options.timeLimitMs ?? 1000 });
-  const batchSize = Math.max(1, options.batchSize ?? 256);
-  const report: MiddlewareTestReport = { script: sandbox.file, hooks: sandbox.hooks, results: [], logs: [] };
+  const run = new TestRun(scriptPath, options);
   try {
-    let batch: Message[] = [];
-    const runBatch = () => {
-      const outcome = sandbox.runBatch(batch);
-      const byIndex = batch.map((): Message[] => []);
-      for (const o of outcome.outputs) byIndex[o.source]!.push(o.message);
-      const errors = new Map(outcome.failures.map((f) => [f.index, `${f.location}: ${f.message}`]));
-      batch.forEach((input, i) => {
-        const outputs = byIndex[i]!;
-        const error = errors.get(i);
-        const diffs = outputs.map((out) => {
-          const lines = out.payload === input.payload ? [] : diffMessages(input.payload, out.payload);
-          if (out.id !== input.id) lines.unshift(`~ id ${input.id} → ${out.id}`);
-          return lines;
-        });
-        const outcomeOf: MiddlewareTestOutcome =
-          error !== undefined ? 'failed'
-          : outputs.length === 0 ? 'dropped'
-          : outputs.length > 1 ? 'amplified'
-          : diffs[0]!.length > 0 ? 'changed'
-          : 'unchanged';
-        report.results.push({ input, outcome: outcomeOf, outputs, diffs, ...(error !== undefined ? { error } : {}) });
-      });
-      report.logs.push(...outcome.logs);
-      if (outcome.logsLeftOut > 0) report.logs.push(`(${outcome.logsLeftOut} more console lines left out)`);
-      batch = [];
-    };
-    for await (const m of messages) {
-      batch.push(m);
-      if (batch.length >= batchSize) runBatch();
-    }
-    if (batch.length > 0) runBatch();
+    for await (const m of messages) run.add(m);
+    return run.finish();
   } finally {
-    sandbox.dispose();
+    run.dispose();
   }
-  return report;
+}
+
+/** Feeds messages to a sandbox batch by batch and records, per message, what became of it. */
+class TestRun {
+  private readonly sandbox: ScriptSandbox;
+  private readonly batchSize: number;
+  private readonly report: MiddlewareTestReport;
+  private batch: Message[] = [];
+
+  constructor(scriptPath: string, options: MiddlewareTestOptions) {
+    // Throws a RepriseError (RPR_SCRIPT_FAILED, RPR_INPUT_NOT_FOUND) when the script cannot be loaded.
+    this.sandbox = new ScriptSandbox({ file: scriptPath, memoryLimitMb: options.memoryLimitMb ?? 64, timeLimitMs: options.timeLimitMs ?? 1000 });
+    this.batchSize = Math.max(1, options.batchSize ?? 256);
+    this.report = { script: this.sandbox.file, hooks: this.sandbox.hooks, results: [], logs: [] };
+  }
+
+  add(message: Message): void {
+    this.batch.push(message);
+    if (this.batch.length >= this.batchSize) this.runBatch();
+  }
+
+  finish(): MiddlewareTestReport {
+    if (this.batch.length > 0) this.runBatch();
+    return this.report;
+  }
+
+  dispose(): void {
+    this.sandbox.dispose();
+  }
+
+  private runBatch(): void {
+    const batch = this.batch;
+    this.batch = [];
+    const outcome = this.sandbox.runBatch(batch);
+    const byIndex = batch.map((): Message[] => []);
+    for (const o of outcome.outputs) byIndex[o.source]!.push(o.message);
+    const errors = new Map(outcome.failures.map((f) => [f.index, `${f.location}: ${f.message}`]));
+    batch.forEach((input, i) => {
+      const outputs = byIndex[i]!;
+      const error = errors.get(i);
+      const diffs = outputs.map((out) => {
+        const lines = out.payload === input.payload ? [] : diffMessages(input.payload, out.payload);
+        if (out.id !== input.id) lines.unshift(`~ id ${input.id} → ${out.id}`);
+        return lines;
+      });
+      const outcomeOf: MiddlewareTestOutcome =
+        error !== undefined ? 'failed'
+        : outputs.length === 0 ? 'dropped'
+        : outputs.length > 1 ? 'amplified'
+        : diffs[0]!.length > 0 ? 'changed'
+        : 'unchanged';
+      this.report.results.push({ input, outcome: outcomeOf, outputs, diffs, ...(error !== undefined ? { error } : {}) });
+    });
+    this.report.logs.push(...outcome.logs);
+    if (outcome.logsLeftOut > 0) this.report.logs.push(`(${outcome.logsLeftOut} more console lines left out)`);
+  }
 }
 
 /** A plain-text report: one block per message, then totals. */

@@ -456,6 +456,17 @@ export const SANDBOX_PRELUDE = String.raw`
     return finish(st);
   }
 
+  // The runner relies on these built-ins: a script may not replace them (which would corrupt what the
+  // host reads back). Frozen before the script is loaded.
+  const TypedArray = Object.getPrototypeOf(Int32Array);
+  for (const c of [Object, Array, String, Number, Boolean, BigInt, Symbol, Map, Set, RegExp, Function, Error, TypeError, JSON, Math, Reflect, TypedArray, Int32Array, Uint8Array, BigUint64Array, ArrayBuffer]) {
+    Object.freeze(c);
+    if (c.prototype) Object.freeze(c.prototype);
+  }
+  Object.freeze(Object.getPrototypeOf([][Symbol.iterator]()));
+  Object.freeze(Object.getPrototypeOf(''[Symbol.iterator]()));
+  for (const c of [Headers, HttpMessage, Request, Response, Query]) { Object.freeze(c); Object.freeze(c.prototype); }
+
   return { install, run, partial };
 })()
 `;

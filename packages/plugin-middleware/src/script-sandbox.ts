@@ -197,15 +197,20 @@ export class ScriptSandbox {
   }
 
   private runOne(args: BatchArgs, index: number, outcome: BatchOutcome): void {
+    let result: RunResult;
     try {
-      this.collect(this.call(args, index, index + 1), args, outcome);
+      result = this.call(args, index, index + 1);
     } catch (error) {
       const text = (error as Error).message ?? String(error);
-      const isMemory = this.isolate.isDisposed;
-      this.fail(outcome, index, args, isMemory ? 'memory' : 'timeout', isMemory ? `exhausted its memory limit of ${this.options.memoryLimitMb} MB` : text.includes(TIMEOUT_TEXT) ? `timed out after ${this.options.timeLimitMs} ms` : text);
+      if (this.isolate.isDisposed) this.fail(outcome, index, args, 'memory', `exhausted its memory limit of ${this.options.memoryLimitMb} MB`);
+      else if (text.includes(TIMEOUT_TEXT)) this.fail(outcome, index, args, 'timeout', `timed out after ${this.options.timeLimitMs} ms`);
+      else throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, { plugin: 'middleware-script', phase: 'transform', file: this.file, cause: error });
+      // Whatever the script was doing is suspect (a loop half-way through, a heap at its limit): start afresh.
       this.rebuild();
       outcome.rebuilds++;
+      return;
     }
+    this.collect(result, args, outcome);
   }
 
   private fail(outcome: BatchOutcome, index: number, args: BatchArgs, kind: ScriptFailureKind, message: string): void {
@@ -214,6 +219,7 @@ export class ScriptSandbox {
   }
 
   private collect(result: RunResult, args: BatchArgs, outcome: BatchOutcome): void {
+    checkShape(result, args.messages.length);
     const { o, ids, e } = result;
     const changed = result.s.length > 0 ? Buffer.from(result.s, 'latin1') : undefined;
     const firstOutput = outcome.outputs.length;
@@ -281,6 +287,26 @@ export class ScriptSandbox {
     this.isDisposed = true;
     this.context?.release();
     if (!this.isolate.isDisposed) this.isolate.dispose();
+  }
+}
+
+/** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
+function checkShape(result: RunResult, count: number): void {
+  if (result === null || typeof result !== 'object') {
+    throw new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned no result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
+  }
+  const { o, ids, e } = result;
+  let ok = o instanceof Int32Array && o.length % 5 === 0 && typeof result.s === 'string';
+  ok &&= Array.isArray(ids) && ids.length % 2 === 0 && Array.isArray(e) && e.length % 4 === 0 && Array.isArray(result.l);
+  for (let k = 0; ok && k < o.length; k += 5) {
+    const source = o[k]!;
+    const keep = o[k + 1]!;
+    ok = source >= 0 && source < count && (keep < 0 || (o[k + 2]! >= 0 && o[k + 2]! <= o[k + 3]! && o[k + 3]! <= result.s.length && o[k + 4]! >= keep));
+  }
+  for (let k = 0; ok && k < ids.length; k += 2) ok = typeof ids[k] === 'number' && (ids[k] as number) >= 0 && (ids[k] as number) < o.length / 5 && typeof ids[k + 1] === 'string';
+  for (let k = 0; ok && k < e.length; k += 4) ok = typeof e[k] === 'number' && (e[k] as number) >= 0 && (e[k] as number) < count;
+  if (!ok) {
+    throw new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
   }
 }
 

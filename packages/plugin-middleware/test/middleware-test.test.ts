@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runMiddlewareTest, formatMiddlewareTestReport } from '../src/middleware-test.js';
+import { runMiddlewareTest, runMiddlewareTestAsync, formatMiddlewareTestReport } from '../src/middleware-test.js';
 import { diffMessages } from '../src/message-diff.js';
 import { request, response } from './context.js';
 
-test('the report tells per message whether the script dropped, changed, amplified, kept or failed on it', { timeout: 10000 }, async (t) => {
+test('the report tells per message whether the script dropped, changed, amplified, kept or failed on it', { timeout: 10000 }, (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-mwtest-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'rewrite.js');
@@ -30,7 +30,7 @@ test('the report tells per message whether the script dropped, changed, amplifie
     request('GET /boom HTTP/1.1\n\n'),
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n'),
   ];
-  const report = await runMiddlewareTest(file, messages, { batchSize: 4 });
+  const report = runMiddlewareTest(file, messages, { batchSize: 4 });
   assert.deepEqual(report.results.map((r) => r.outcome), ['dropped', 'changed', 'amplified', 'unchanged', 'failed', 'unchanged']);
   assert.deepEqual(report.results[1]!.diffs[0], ['- Cookie: a=1', '- Content-Length: 12', '+ Content-Length: 16', '+ X-Env: staging', '@@ body, line 1', '- user=prod', '+ user=staging']);
   assert.match(report.results[4]!.error!, /rewrite\.js:3:\d+: request\(\) threw RangeError: bad input/);
@@ -57,6 +57,6 @@ test('messages can come from an async source, such as a file being decoded', { t
   async function* source() {
     for (let i = 0; i < 5; i++) yield request(`GET /${i} HTTP/1.1\n\n`);
   }
-  const report = await runMiddlewareTest(file, source(), { batchSize: 2 });
+  const report = await runMiddlewareTestAsync(file, source(), { batchSize: 2 });
   assert.deepEqual(report.results.map((r) => r.outcome), ['unchanged', 'dropped', 'unchanged', 'dropped', 'unchanged']);
 });

@@ -294,3 +294,13 @@ test('a batch that is slow as a whole is not blamed on one message: the message 
   assert.deepEqual(outcome.failures, []);
   assert.deepEqual(outcome.outputs.map((o) => o.source), batch.map((_, i) => i));
 });
+
+test('a script cannot replace the built-ins the runtime relies on', { timeout: 10000 }, (t) => {
+  assert.throws(() => sandbox(`Array.prototype.push = function () { return 0; };\nexport function request(req) { return req; }`), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && /script-\d+\.js:1/.test(e.message));
+  const sb = sandbox(`export function request(req) { if (req.path === '/patch') Object.prototype.polluted = 1; return req; }`);
+  t.after(() => sb.dispose());
+  const outcome = sb.runBatch([request('GET /patch HTTP/1.1\n\n'), request('GET /fine HTTP/1.1\n\n')]);
+  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind]), [[0, 'error']]);
+  assert.match(outcome.failures[0]!.message, /TypeError/);
+  assert.deepEqual(outcome.outputs.map((o) => o.source), [1]);
+});

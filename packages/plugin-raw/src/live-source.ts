@@ -42,6 +42,7 @@ export class LiveSource {
   private isEnded = false;
   private failure: RepriseError | undefined;
   private isStopping = false;
+  private workerError: Error | undefined;
   devices: Array<{ name: string; filter: string }> = [];
 
   constructor(
@@ -79,7 +80,8 @@ export class LiveSource {
       };
       const onExit = (how: string | number | null) => {
         if (!isReady) {
-          reject(new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how}) before capturing`, { plugin: COMPONENT, phase: 'start' }));
+          const why = this.workerError ? `: ${this.workerError.message}` : '';
+          reject(new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how}) before capturing${why}`, { plugin: COMPONENT, phase: 'start', cause: this.workerError }));
         } else if (!this.isStopping && how !== 0) {
           this.fail(new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how})`, { plugin: COMPONENT, phase: 'read' }));
         }
@@ -123,8 +125,16 @@ export class LiveSource {
   }
 
   private startWorker(onMessage: (m: FromCapture) => void, onExit: (how: string | number | null) => void): CaptureRunner {
-    const { path, execArgv } = entry('capture-worker');
-    const worker = new Worker(path, { workerData: this.config, execArgv, stderr: false });
+    const { path } = entry('capture-worker');
+    const worker = path.endsWith('.ts')
+      ? // Tests run the TypeScript sources: the worker registers tsx itself (it does not inherit the hooks).
+        new Worker(
+          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(
+            new URL(`file://${path}`).href,
+          )}); });`,
+          { eval: true, workerData: this.config, stderr: false },
+        )
+      : new Worker(path, { workerData: this.config, stderr: false });
     let hasExited = false;
     const exited = new Promise<void>((resolve) =>
       worker.on('exit', (code) => {
@@ -134,7 +144,10 @@ export class LiveSource {
       }),
     );
     worker.on('message', onMessage);
-    worker.on('error', (error) => this.fail(new RepriseError('RPR_PLUGIN_FAILED', error.message, { plugin: COMPONENT, phase: 'read', cause: error })));
+    worker.on('error', (error) => {
+      this.workerError = error;
+      this.fail(new RepriseError('RPR_PLUGIN_FAILED', error.message, { plugin: COMPONENT, phase: 'read', cause: error }));
+    });
     return {
       send: (m) => worker.postMessage(m),
       kill: () => {

@@ -10,6 +10,8 @@ import { CaptureOpenError } from './live-capture-error.js';
 
 /** tcpdump's packet buffer timeout (pcap_set_timeout): the longest a captured packet waits in the ring. */
 const BLOCK_TIMEOUT_MS = 1000;
+/** How often tcpdump's output buffer is flushed when no bytes came (quiet traffic). */
+const FLUSH_CHECK_MS = 50;
 
 export interface TcpdumpOptions {
   device: string;
@@ -26,6 +28,7 @@ export class TcpdumpCapture {
   private readonly child: ChildProcess;
   private stderr = '';
   private isStopped = false;
+  private readonly flushTimer: NodeJS.Timeout;
   readonly ready: Promise<void>;
 
   constructor(options: TcpdumpOptions) {
@@ -34,7 +37,9 @@ export class TcpdumpCapture {
       // No --immediate-mode: it makes libpcap use TPACKET_V2, a ring of snaplen-sized slots
       // (a 32 MB buffer holds only ~128 frames of 256 KB) that overflows in bursts. TPACKET_V3 packs
       // frames by their real size and hands them over in blocks, at most a block timeout late.
-      '-U', '-w', '-', '-n',
+      // No -U either (a write per packet): tcpdump fills its stdio buffer, and when no bytes
+      // have come for a moment it is told to flush it (SIGUSR2), so quiet traffic is not held back.
+      '-w', '-', '-n',
       '-s', String(options.snaplenBytes),
       '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
     ];
@@ -42,7 +47,15 @@ export class TcpdumpCapture {
     args.push(options.filter);
     this.child = spawn('tcpdump', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const reader = new PcapReader(options.onPacket);
-    this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    let hasData = false;
+    this.child.stdout!.on('data', (chunk: Buffer) => {
+      hasData = true;
+      reader.push(chunk);
+    });
+    this.flushTimer = setInterval(() => {
+      if (!hasData && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR2');
+      hasData = false;
+    }, FLUSH_CHECK_MS);
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.stderr!.setEncoding('utf8');
       this.child.stderr!.on('data', (text: string) => {
@@ -57,6 +70,7 @@ export class TcpdumpCapture {
         reject(e);
       });
       this.child.on('exit', (code) => {
+        clearInterval(this.flushTimer);
         const dropped = /(\d+) packets? dropped by kernel/.exec(this.stderr);
         const failed = code !== 0 && !this.isStopped;
         const error = failed ? classify(options.device, this.stderr.trim() || `tcpdump exited with ${code}`) : undefined;

@@ -54,6 +54,9 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   logLevel: 'info',
 };
 
+/** Batches the bus may hold before live inputs drop (recorded inputs wait at 64). */
+const BUS_CAPACITY_BATCHES = 4096;
+
 export type StopReason = 'inputs-ended' | 'exit-after' | 'signal' | 'error';
 
 export interface PipelineResult {
@@ -208,6 +211,11 @@ export class Pipeline {
       for await (const batch of stage.instance!.read()) {
         const admitted = stage.gate ? admit(stage.gate, batch, stage.stats) : batch;
         stage.stats.add('in', batch.length);
+        if (this.bus.length >= BUS_CAPACITY_BATCHES && !this.shouldBlock()) {
+          // The middleware chain is behind and a live source cannot wait: drop, and say so.
+          stage.stats.add('dropped', admitted.length);
+          continue;
+        }
         stage.stats.add('out', admitted.length);
         this.pushBus(admitted, 0);
         if (this.abort.signal.aborted) break;

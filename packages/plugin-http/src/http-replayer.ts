@@ -4,7 +4,7 @@
  * single timer, counts every failure by reason, and hands tracked responses back in batches.
  */
 import { Agent, Pool, interceptors, type Dispatcher } from 'undici';
-import type { Message, PluginStats } from '@reprise/core';
+import type { Logger, Message, PluginStats } from '@reprise/core';
 import type { FailureReason } from './failure-reason.js';
 import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
 import { toReplayRequest } from './replay-request.js';
@@ -26,6 +26,8 @@ export interface HttpReplayerOptions {
   /** Receives replayed responses in batches; undefined when responses are not tracked. */
   onResponses: ((batch: Message[]) => void) | undefined;
   stats: PluginStats;
+  /** Told once per failure reason, with the first error's text, so a dead target is visible without flooding. */
+  logger?: Logger;
 }
 
 /** Methods that may be pipelined and re-sent by undici when a connection drops under them (RFC 9110 §9.2.2). */
@@ -46,6 +48,7 @@ export class HttpReplayer implements ExchangeOwner {
   private responses: Message[] = [];
   private isEmitScheduled = false;
   private isClosed = false;
+  private readonly reasonsLogged = new Set<FailureReason>();
   // Epoch nanoseconds at a known hrtime, so a response's start becomes a wall-clock timestamp.
   private readonly epochBaseNs = BigInt(Date.now()) * 1_000_000n;
   private readonly hrBaseNs = process.hrtime.bigint();
@@ -186,10 +189,15 @@ export class HttpReplayer implements ExchangeOwner {
     this.untrack(exchange);
   }
 
-  settleFailed(exchange: ReplayExchange, reason: FailureReason, _error: unknown): void {
+  settleFailed(exchange: ReplayExchange, reason: FailureReason, error: unknown): void {
     this.options.stats.add('failed');
     this.options.stats.add(reason);
     this.untrack(exchange);
+    if (reason !== 'aborted' && !this.reasonsLogged.has(reason) && this.options.logger) {
+      this.reasonsLogged.add(reason);
+      const text = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : `no response within ${this.options.timeoutMs}ms`;
+      this.options.logger.warn(`${this.options.origin}: request failed (${reason}): ${text}; further ${reason} failures are only counted`);
+    }
   }
 
   /** Counts and aborts every request past its deadline; the list is in deadline order. */

@@ -37,7 +37,7 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
   kind: 'output',
   name: COMPONENT,
   summary: 'Replay requests against an HTTP(S) target',
-  value: { description: 'Target URL the requests are replayed to', example: 'http://staging.local:8080' },
+  value: { placeholder: 'url', description: 'Target URL the requests are replayed to', example: 'http://staging.local:8080' },
   options: {
     type: 'object',
     additionalProperties: false,
@@ -121,7 +121,12 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
       skipVerify: options.skipVerify ?? false,
       onResponses: trackResponse ? (batch: Message[]) => ctx.emit(batch) : undefined,
       stats: ctx.stats,
+      logger: ctx.logger,
     });
+    if (target.pathname !== '/' || target.search) {
+      // like GoReplay, requests keep their recorded path: a path on the target is not a prefix
+      ctx.logger.warn(`output-http: the path of ${target.href} is ignored; requests keep their recorded paths`);
+    }
     return {
       emitsMessages: trackResponse,
       write: (batch) => replayer.write(batch),

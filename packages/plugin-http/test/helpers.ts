@@ -8,15 +8,17 @@ import { outputHttp, type OutputHttpOptions } from '../src/output-http.js';
 export interface RecordingContext extends PluginContext {
   counters: Record<string, number>;
   emitted: Message[][];
+  warnings: string[];
 }
 
 export function makeContext(): RecordingContext {
   const counters: Record<string, number> = {};
   const emitted: Message[][] = [];
+  const warnings: string[] = [];
   return {
     component: 'output-http',
     instance: 'output-http test',
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
     stats: {
       add(counter: string, n = 1) {
         counters[counter] = (counters[counter] ?? 0) + n;
@@ -28,6 +30,7 @@ export function makeContext(): RecordingContext {
     },
     counters,
     emitted,
+    warnings,
   };
 }
 

@@ -155,6 +155,8 @@ test('a target that refuses connections is counted as refused, without throwing,
   await output.write(Array.from({ length: 20 }, (_, i) => requestMessage(`GET /${i} HTTP/1.1\r\n\r\n`)));
   await output.flush!();
   assert.deepEqual(ctx.counters, { failed: 20, refused: 20 });
+  assert.equal(ctx.warnings.length, 1, 'one warning for the reason, not one per request');
+  assert.match(ctx.warnings[0]!, /refused.*ECONNREFUSED/);
 });
 
 test('a target that never answers is counted as timed out once the timeout passes', T, async (t) => {
@@ -165,6 +167,7 @@ test('a target that never answers is counted as timed out once the timeout passe
   await output.write([requestMessage('GET /1 HTTP/1.1\r\n\r\n'), requestMessage('GET /2 HTTP/1.1\r\n\r\n'), requestMessage('POST /3 HTTP/1.1\r\nContent-Length: 1\r\n\r\nx')]);
   await output.flush!();
   assert.deepEqual(ctx.counters, { failed: 3, timeout: 3 });
+  assert.equal(ctx.warnings.filter((w) => w.includes('(timeout)')).length, 1);
 });
 
 test('a target that destroys its sockets is counted as reset', T, async (t) => {
@@ -264,4 +267,14 @@ test('https with a self-signed certificate fails by default and works with skipV
   assert.deepEqual(lenient.ctx.counters, {});
   const response = lenient.ctx.emitted.flat()[0]!;
   assert.match(Buffer.from(response.payload).toString(), /\r\n\r\nsecure \/s$/);
+});
+
+test('a path on the target URL is reported as ignored, since requests keep their recorded paths', T, async (t) => {
+  const target = await startRecordingServer(t);
+  const { output, ctx } = await createOutput(t, `${target.url}/api`);
+  await output.write([requestMessage('GET /items HTTP/1.1\r\n\r\n')]);
+  await output.flush!();
+  assert.deepEqual(target.seen.map((s) => s.url), ['/items']);
+  assert.equal(ctx.warnings.length, 1);
+  assert.match(ctx.warnings[0]!, /path .* is ignored/);
 });

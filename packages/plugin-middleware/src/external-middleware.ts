@@ -3,7 +3,7 @@
  * writes hex lines back on stdout. stderr goes to the log; a crash is reported and the command restarted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Logger, Message, PluginStats } from '@reprise/core';
+import { RepriseError, type Logger, type Message, type PluginStats } from '@reprise/core';
 import { decodeMiddlewareLine, encodeMiddlewareLines, LineSplitter } from './middleware-line.js';
 import { LogLimiter } from './log-limiter.js';
 
@@ -19,7 +19,9 @@ export interface ExternalMiddlewareOptions {
 
 /** Restarts within this long of a start count as a crash loop: the next restart waits. */
 const QUICK_CRASH_MS = 1000;
-const CRASH_LOOP_DELAY_MS = 1000;
+const CRASH_LOOP_DELAY_MS = 500;
+/** A command that dies this many times in a row right after starting is given up on. */
+const MAX_QUICK_CRASHES = 5;
 
 export class ExternalMiddleware {
   private child: ChildProcess | undefined;
@@ -28,6 +30,8 @@ export class ExternalMiddleware {
   private isEnding = false;
   private isClosed = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  /** Set when the command keeps dying at start: the next write throws it, stopping the pipeline. */
+  private fatal: RepriseError | undefined;
   private exited: Promise<void> = Promise.resolve();
   private readonly stderrLog: LogLimiter;
   private readonly warnLog: LogLimiter;
@@ -76,6 +80,14 @@ export class ExternalMiddleware {
         this.options.stats.add('failed');
         this.warnLog.line(`middleware "${command}" exited (${signal ? `signal ${signal}` : `code ${code}`}); restarting it`);
         this.quickCrashes = Date.now() - this.startedAtMs < QUICK_CRASH_MS ? this.quickCrashes + 1 : 0;
+        if (this.quickCrashes >= MAX_QUICK_CRASHES) {
+          this.fatal = new RepriseError(
+            'RPR_PLUGIN_FAILED',
+            `the command "${command}" exited ${this.quickCrashes} times in a row within ${QUICK_CRASH_MS} ms of starting (last: ${signal ? `signal ${signal}` : `code ${code}`}); see its stderr above`,
+            { plugin: 'middleware', phase: 'transform' },
+          );
+          return;
+        }
         const delayMs = this.quickCrashes >= 3 ? CRASH_LOOP_DELAY_MS : 0;
         this.restartTimer = setTimeout(() => {
           this.restartTimer = undefined;
@@ -101,6 +113,7 @@ export class ExternalMiddleware {
 
   /** Writes a batch; resolves when the child's stdin can take more (backpressure). */
   write(batch: readonly Message[]): void | Promise<void> {
+    if (this.fatal) throw this.fatal;
     const child = this.child;
     if (!child || !child.stdin || child.stdin.destroyed || this.isEnding) {
       // Between a crash and the restart: these messages cannot be delivered.

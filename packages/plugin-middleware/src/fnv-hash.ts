@@ -1,12 +1,12 @@
 /**
- * FNV-1a, 32 bits, over a string's UTF-8 bytes: the hash GoReplay's header and param limiters use,
- * so the same user ids are kept by reprise and by GoReplay.
+ * FNV-1a, 32 bits: the hash GoReplay's header and param limiters use, so the same user ids are kept by
+ * reprise and by GoReplay. It runs over the raw bytes, given as a latin1 string (one char per byte),
+ * which is how the modifiers read header values and query strings.
  */
-export function fnv1a32(text: string): number {
+export function fnv1a32(bytes: string): number {
   let hash = 0x811c9dc5;
-  const bytes = Buffer.from(text, 'utf8');
   for (let i = 0; i < bytes.length; i++) {
-    hash ^= bytes[i]!;
+    hash ^= bytes.charCodeAt(i) & 0xff;
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash >>> 0;

@@ -48,9 +48,10 @@ export const http = defineMiddleware<HttpModifierOptions>({
         const out: Message[] = [];
         for (const message of batch) {
           if (message.kind !== 'request') {
-            // The responses of a dropped request are dropped with it, as GoReplay does.
+            // The responses of a dropped request are dropped with it, as GoReplay does. A dropped request
+            // is never replayed, so its original response is the last message with that id.
             if (filteredIds.has(message.id)) {
-              if (message.kind === 'replayed-response') filteredIds.delete(message.id);
+              if (message.kind === 'response') filteredIds.delete(message.id);
               continue;
             }
             out.push(message);

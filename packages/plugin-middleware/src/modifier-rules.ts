@@ -87,9 +87,14 @@ function percentOf(text: string, option: string): number {
   return n;
 }
 
+/** Payloads are handled as latin1 text (one char per byte): values typed as UTF-8 become their bytes. */
+function asBytes(text: string): string {
+  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+}
+
 /** Go's template syntax `${1}`/`${name}` becomes JavaScript's `$1`/`$<name>`. */
 function replacementOf(text: string): string {
-  return text.replace(/\$\{(\d+)\}/g, '$$$1').replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
+  return asBytes(text).replace(/\$\{(\d+)\}/g, '$$$1').replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
 }
 
 export function parseHttpRules(o: HttpModifierOptions): HttpRules {
@@ -132,12 +137,12 @@ export function parseHttpRules(o: HttpModifierOptions): HttpRules {
     }),
     setHeader: (o.setHeader ?? []).map((s) => {
       const [name, value] = splitNameValue(s, 'setHeader', '"X-Env: staging"');
-      return { name, value };
+      return { name, value: asBytes(value) };
     }),
     setParam: (o.setParam ?? []).map((s) => {
       const eq = s.indexOf('=');
       if (eq <= 0) throw invalid('setParam', `"${s}" must look like "api_key=staging-key"`);
-      return { name: s.slice(0, eq).trim(), value: s.slice(eq + 1).trim() };
+      return { name: s.slice(0, eq).trim(), value: asBytes(s.slice(eq + 1).trim()) };
     }),
   };
 }

@@ -1,24 +1,26 @@
 /**
  * Reads and edits an HTTP/1 request held as raw bytes, for the built-in modifiers.
- * Parsing is lazy and in steps: the request line first, the headers only when a rule needs them,
- * and the bytes are rebuilt only when something changed.
+ * Parsing is lazy and in steps: the head is decoded once (latin1, one char per byte), header lines are
+ * indexed only when a rule asks for a header, and the bytes are rebuilt only when something changed;
+ * adding a header copies the original bytes around the new line instead of rebuilding the head.
  */
-import { findHeadEnd } from '@reprise/core';
-
 const LF = 10;
-const CR = 13;
 
 export class RequestEditor {
+  private head: string | undefined;
+  /** Where the header lines end (the blank line starts), in bytes. */
+  private headLinesEnd = 0;
   private lineParsed = false;
   private methodText = '';
   private targetText = '';
   private versionText = '';
-  /** Index just past the request line's line break. */
   private lineEnd = 0;
-  private headerList: Array<[string, string]> | undefined;
-  /** Index of the first body byte. */
-  private bodyStart = 0;
-  private isChanged = false;
+  /** Header lines as [nameStart, nameEnd, valueStart, valueEnd] offsets into `head`. */
+  private offsets: number[] | undefined;
+  /** Values replaced in place, by header index. */
+  private replaced: Map<number, string> | undefined;
+  private added: Array<[string, string]> | undefined;
+  private isLineChanged = false;
 
   constructor(private readonly payload: Uint8Array) {}
 
@@ -43,83 +45,128 @@ export class RequestEditor {
     this.parseLine();
     if (value === this.targetText) return;
     this.targetText = value;
-    this.isChanged = true;
+    this.isLineChanged = true;
   }
 
   get changed(): boolean {
-    return this.isChanged;
+    return this.isLineChanged || this.replaced !== undefined || this.added !== undefined;
   }
 
   /** The first value of a header (case-insensitive), or undefined. */
   header(name: string): string | undefined {
+    const i = this.find(name.toLowerCase());
+    if (i >= 0) return this.replaced?.get(i) ?? this.valueAt(i);
     const lower = name.toLowerCase();
-    for (const [key, value] of this.headers()) if (key.toLowerCase() === lower) return value;
-    return undefined;
+    const added = this.added?.find(([key]) => key.toLowerCase() === lower);
+    return added?.[1];
   }
 
   /** Replaces the first header of that name (keeping its place), or appends it. */
   setHeader(name: string, value: string): void {
-    const headers = this.headers();
     const lower = name.toLowerCase();
-    for (const pair of headers) {
-      if (pair[0].toLowerCase() === lower) {
-        if (pair[1] === value) return;
-        pair[1] = value;
-        this.isChanged = true;
-        return;
-      }
+    const i = this.find(lower);
+    if (i >= 0) {
+      if ((this.replaced?.get(i) ?? this.valueAt(i)) === value) return;
+      (this.replaced ??= new Map()).set(i, value);
+      return;
     }
-    headers.push([name, value]);
-    this.isChanged = true;
+    const added = this.added?.find(([key]) => key.toLowerCase() === lower);
+    if (added) added[1] = value;
+    else (this.added ??= []).push([name, value]);
   }
 
   /** The request bytes, rebuilt when something changed, else the original array. */
   toBytes(): Uint8Array {
-    if (!this.isChanged) return this.payload;
-    const headers = this.headers();
-    let head = `${this.methodText} ${this.targetText} ${this.versionText}\r\n`;
-    for (const [key, value] of headers) head += `${key}: ${value}\r\n`;
-    head += '\r\n';
-    const body = this.payload.subarray(this.bodyStart);
-    const out = Buffer.allocUnsafe(Buffer.byteLength(head, 'latin1') + body.length);
-    const n = out.write(head, 0, 'latin1');
-    out.set(body, n);
+    if (!this.changed) return this.payload;
+    this.index();
+    const head = this.head!;
+    const offsets = this.offsets!;
+    let text = this.isLineChanged ? `${this.methodText} ${this.targetText} ${this.versionText}\r\n` : head.slice(0, this.lineEnd);
+    let copiedTo = this.lineEnd;
+    if (this.replaced) {
+      for (const i of [...this.replaced.keys()].sort((a, b) => a - b)) {
+        text += head.slice(copiedTo, offsets[i * 4 + 2]) + this.replaced.get(i)!;
+        copiedTo = offsets[i * 4 + 3]!;
+      }
+    }
+    text += head.slice(copiedTo, this.headLinesEnd);
+    // A head cut short (no blank line) gets its last line ended before new ones are added.
+    if (this.added && this.headLinesEnd > 0 && head.charCodeAt(this.headLinesEnd - 1) !== LF) text += '\r\n';
+    if (this.added) for (const [key, value] of this.added) text += `${key}: ${value}\r\n`;
+    const rest = this.payload.subarray(this.headLinesEnd);
+    const restPrefix = this.headLinesEnd === this.payload.length && this.added ? '\r\n' : '';
+    const out = Buffer.allocUnsafe(Buffer.byteLength(text, 'latin1') + restPrefix.length + rest.length);
+    let at = out.write(text, 0, 'latin1');
+    at += out.write(restPrefix, at, 'latin1');
+    out.set(rest, at);
     return out;
+  }
+
+  private decodeHead(): string {
+    if (this.head !== undefined) return this.head;
+    const bytes = Buffer.isBuffer(this.payload) ? this.payload : Buffer.from(this.payload.buffer, this.payload.byteOffset, this.payload.length);
+    let end = bytes.indexOf('\r\n\r\n');
+    if (end >= 0) this.headLinesEnd = end + 2;
+    else {
+      end = bytes.indexOf('\n\n');
+      this.headLinesEnd = end >= 0 ? end + 1 : bytes.length;
+    }
+    this.head = bytes.toString('latin1', 0, this.headLinesEnd);
+    return this.head;
   }
 
   private parseLine(): void {
     if (this.lineParsed) return;
     this.lineParsed = true;
-    const bytes = this.payload;
-    let end = bytes.indexOf(LF);
-    if (end < 0) end = bytes.length;
-    this.lineEnd = Math.min(end + 1, bytes.length);
-    const stop = end > 0 && bytes[end - 1] === CR ? end - 1 : end;
-    const line = Buffer.from(bytes.buffer, bytes.byteOffset, stop).toString('latin1');
-    const sp1 = line.indexOf(' ');
-    const sp2 = line.lastIndexOf(' ');
-    if (sp1 <= 0 || sp2 <= sp1) return;
-    this.methodText = line.slice(0, sp1);
-    this.targetText = line.slice(sp1 + 1, sp2);
-    this.versionText = line.slice(sp2 + 1);
+    const head = this.decodeHead();
+    let end = head.indexOf('\n');
+    if (end < 0) end = head.length;
+    this.lineEnd = Math.min(end + 1, head.length);
+    const stop = end > 0 && head.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const sp1 = head.indexOf(' ');
+    const sp2 = head.lastIndexOf(' ', stop - 1);
+    if (sp1 <= 0 || sp1 >= stop || sp2 <= sp1) return;
+    this.methodText = head.slice(0, sp1);
+    this.targetText = head.slice(sp1 + 1, sp2);
+    this.versionText = head.slice(sp2 + 1, stop);
   }
 
-  private headers(): Array<[string, string]> {
-    if (this.headerList) return this.headerList;
+  private index(): number[] {
+    if (this.offsets) return this.offsets;
     this.parseLine();
-    const bytes = this.payload;
-    const headEnd = findHeadEnd(bytes, Math.max(0, this.lineEnd - 1));
-    // A head without its blank line (truncated capture): everything after the request line is headers.
-    this.bodyStart = headEnd < 0 ? bytes.length : headEnd;
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset + this.lineEnd, this.bodyStart - this.lineEnd).toString('latin1');
-    const list: Array<[string, string]> = [];
-    for (const line of text.split('\n')) {
-      const colon = line.indexOf(':');
-      if (colon <= 0) continue;
-      list.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
+    const head = this.head!;
+    const offsets: number[] = [];
+    let pos = this.lineEnd;
+    while (pos < head.length) {
+      let nl = head.indexOf('\n', pos);
+      if (nl < 0) nl = head.length;
+      const colon = head.indexOf(':', pos);
+      if (colon > pos && colon < nl) {
+        let v = colon + 1;
+        let e = nl;
+        while (v < e && (head.charCodeAt(v) === 32 || head.charCodeAt(v) === 9)) v++;
+        while (e > v && (head.charCodeAt(e - 1) === 13 || head.charCodeAt(e - 1) === 32 || head.charCodeAt(e - 1) === 9)) e--;
+        offsets.push(pos, colon, v, e);
+      }
+      pos = nl + 1;
     }
-    this.headerList = list;
-    return list;
+    this.offsets = offsets;
+    return offsets;
+  }
+
+  /** Index of the first header with that (lowercased) name, or -1. */
+  private find(lower: string): number {
+    const offsets = this.index();
+    const head = this.head!;
+    for (let k = 0; k < offsets.length; k += 4) {
+      if (offsets[k + 1]! - offsets[k]! === lower.length && head.slice(offsets[k], offsets[k + 1]).toLowerCase() === lower) return k / 4;
+    }
+    return -1;
+  }
+
+  private valueAt(i: number): string {
+    const offsets = this.offsets!;
+    return this.head!.slice(offsets[i * 4 + 2], offsets[i * 4 + 3]);
   }
 }
 

@@ -399,18 +399,18 @@ export const SANDBOX_PRELUDE = String.raw`
             hook = 'response';
             if (hooks.response === null) result = view;
             else {
-              const reqRaw = requestsById.get(id);
-              result = hooks.response(view, reqRaw === undefined ? null : new Request('request', id, tsList[i], reqRaw, -1));
+              const req = requestsById.get(id);
+              result = hooks.response(view, req === undefined ? null : new Request('request', id, req[1], req[0], -1));
             }
           } else {
             hook = 'replayedResponse';
             if (hooks.replayedResponse === null) result = view;
             else {
-              const reqRaw = requestsById.get(id);
-              const origRaw = responsesById.get(id);
+              const req = requestsById.get(id);
+              const original = responsesById.get(id);
               result = hooks.replayedResponse(view,
-                reqRaw === undefined ? null : new Request('request', id, tsList[i], reqRaw, -1),
-                origRaw === undefined ? null : new Response('response', id, tsList[i], origRaw, -1));
+                req === undefined ? null : new Request('request', id, req[1], req[0], -1),
+                original === undefined ? null : new Response('response', id, original[1], original[0], -1));
             }
           }
         }
@@ -424,10 +424,12 @@ export const SANDBOX_PRELUDE = String.raw`
             if (first === undefined) first = out;
           }
         } else if (result instanceof HttpMessage) first = emit(st, result, raw, i);
+        else if (result !== null && typeof result === 'object' && typeof result.then === 'function') throw new TypeError(hook + '() must be synchronous: it returned a promise (is it an async function?)');
         else throw new TypeError(hook + '() must return the message, null (drop) or an array of messages, not ' + typeof result);
         if (remember) {
-          if (kind === 49) { if (first !== undefined) boundedSet(requestsById, id, first._serialize()); }
-          else if (kind === 50) boundedSet(responsesById, id, first === undefined ? raw : first._serialize());
+          // Kept as sent on (what staging saw), with their own timestamps.
+          if (kind === 49) { if (first !== undefined) boundedSet(requestsById, id, [first._serialize(), tsList[i]]); }
+          else if (kind === 50) boundedSet(responsesById, id, [first === undefined ? raw : first._serialize(), tsList[i]]);
           else { requestsById.delete(id); responsesById.delete(id); }
         }
       } catch (error) {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import type { Message } from '@reprise/core';
+import { RepriseError, type Message } from '@reprise/core';
 import { decodeMiddlewareLine, encodeMiddlewareLines, LineSplitter } from '../src/middleware-line.js';
 import { middleware } from '../src/middleware-component.js';
 import { recordingContext, request, response, text, type RecordingContext } from './context.js';
@@ -109,4 +109,24 @@ test('a command that never exits is stopped when the flush deadline passes', { t
   await instance.process([request('GET / HTTP/1.1\n\n')]);
   await instance.flush!();
   assert.ok(ctx.lines.some((l) => /did not exit within 300 ms/.test(l.text)));
+});
+
+test('a command that dies at every start is given up on: the next batch stops the pipeline with an error', { timeout: 30000 }, async (t) => {
+  const ctx = recordingContext('middleware');
+  const instance = await middleware.create(`echo "cannot start" >&2; exit 3`, { flushTimeout: '1s' }, ctx);
+  t.after(() => instance.close?.());
+  const deadline = Date.now() + 20000;
+  let error: unknown;
+  while (Date.now() < deadline && !error) {
+    try {
+      await instance.process([request('GET / HTTP/1.1\n\n')]);
+    } catch (e) {
+      error = e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(error instanceof RepriseError, 'the pipeline is stopped');
+  assert.equal((error as RepriseError).code, 'RPR_PLUGIN_FAILED');
+  assert.match((error as Error).message, /exited 5 times in a row/);
+  assert.ok(ctx.lines.some((l) => l.text === '[middleware] cannot start'), 'its stderr was logged');
 });

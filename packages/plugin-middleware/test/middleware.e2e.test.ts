@@ -163,3 +163,22 @@ test('an existing GoReplay middleware in Python runs unchanged between the file 
   assert.equal(code, 0, output);
   assert.deepEqual(staging.seen.map((s) => s.url).sort(), ['/also-kept', '/kept']);
 });
+
+test('a GoReplay middleware maps tokens from replayed responses, through the CLI and a real server', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const login = record('request', 'POST /login HTTP/1.1\nHost: prod\nContent-Length: 0\n\n', undefined, 0);
+  const file = join(dir, 'session.gor');
+  writeFileSync(file, encodeRecords([
+    login,
+    record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 1),
+    // Recorded 500 ms later: by then the replayed login response has been through the middleware.
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 500),
+  ]));
+  const { code, output } = await reprise([
+    '--input-file', file, '--output-http', staging.url, '--output-http-track-response', '--middleware', `python3 ${fixture('token-middleware.py')}`,
+  ]);
+  assert.equal(code, 0, output);
+  assert.deepEqual(staging.seen.map((s) => s.url), ['/login', '/me']);
+  assert.equal(staging.seen[1]!.headers.authorization, 'Bearer stage-token');
+});

@@ -304,3 +304,11 @@ test('a script cannot replace the built-ins the runtime relies on', { timeout: 1
   assert.match(outcome.failures[0]!.message, /TypeError/);
   assert.deepEqual(outcome.outputs.map((o) => o.source), [1]);
 });
+
+test('an async hook is reported as such, since hooks must answer synchronously', { timeout: 10000 }, (t) => {
+  const sb = sandbox(`export async function request(req) { return req; }`);
+  t.after(() => sb.dispose());
+  const outcome = sb.runBatch([request('GET / HTTP/1.1\n\n')]);
+  assert.equal(outcome.outputs.length, 0);
+  assert.match(outcome.failures[0]!.message, /must be synchronous: it returned a promise/);
+});

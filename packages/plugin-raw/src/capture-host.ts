@@ -14,8 +14,8 @@ import { CaptureOpenError } from './live-capture-error.js';
 import { PacketProcessor } from './packet-processor.js';
 import type { PcapPacket } from './pcap-reader.js';
 
-const BATCH_MESSAGES = 256;
-const FLUSH_INTERVAL_MS = 5;
+const BATCH_MESSAGES = 512;
+const FLUSH_INTERVAL_MS = 10;
 /** Batches sent but not yet taken by the parent; beyond this the parent is not keeping up. */
 const MAX_IN_FLIGHT_BATCHES = 512;
 
@@ -115,6 +115,8 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
     trackResponse: config.trackResponse,
     realipHeader: config.realipHeader,
     expireMs: config.expireMs,
+    // cap writes every packet into one buffer; tcpdump's pipe gives fresh chunks.
+    isBufferReused: config.engine === 'libpcap',
   });
   const counters = processor.counters;
   let inFlight = 0;

@@ -13,7 +13,8 @@ import { PcapFormatError, PcapReader } from './pcap-reader.js';
 const COMPONENT = 'input-raw';
 
 export async function* readPcapFile(path: string, options: TrackerOptions, ctx: PluginContext): AsyncIterable<Message[]> {
-  const processor = new PacketProcessor(options);
+  // Each chunk read from the file is a fresh buffer: payloads can point into it without a copy.
+  const processor = new PacketProcessor({ ...options, isBufferReused: false });
   let lastSweepMs = 0;
   const reader = new PcapReader((p) => {
     processor.packet(p.linkType, p.data, p.originalLength, p.seconds, p.nanoseconds);

@@ -18,6 +18,8 @@ export interface TrackerOptions {
   realipHeader: string;
   /** How long an unfinished message (or held out-of-order data) may wait for its next packet. */
   expireMs: number;
+  /** True when the capture reuses its packet buffer (cap): payloads are copied before they are kept. */
+  isBufferReused?: boolean;
 }
 
 interface RequestSlot {
@@ -60,8 +62,9 @@ class Connection {
       notHttp: () => tracker.counters['non-http']++,
       requestMethod: (index) => this.methods[index - this.methodBase],
     });
-    this.requestStream = new TcpReassembler(framerSink(this.requestFramer, tracker.counters));
-    this.responseStream = new TcpReassembler(framerSink(this.responseFramer, tracker.counters));
+    const isReused = tracker.options.isBufferReused ?? true;
+    this.requestStream = new TcpReassembler(framerSink(this.requestFramer, tracker.counters), undefined, isReused);
+    this.responseStream = new TcpReassembler(framerSink(this.responseFramer, tracker.counters), undefined, isReused);
   }
 
   get isFinished(): boolean {

@@ -16,7 +16,7 @@ export interface InputRawOptions {
   trackResponse: boolean;
   realipHeader?: string;
   expire: string;
-  engine: 'libpcap' | 'tcpdump' | 'pcap_file';
+  engine: 'tcpdump' | 'libpcap' | 'pcap_file';
 }
 
 const COMPONENT = 'input-raw';
@@ -59,14 +59,17 @@ export const inputRaw = defineInput<InputRawOptions>({
       bufferSize: {
         type: 'string',
         format: 'size',
-        default: '32mb',
-        description: 'Kernel buffer holding packets until they are read; larger absorbs bursts without drops.',
-        examples: ['32mb', '128mb'],
+        default: '16mb',
+        description:
+          'Kernel buffer holding packets until they are read (per device); larger absorbs longer bursts without drops, ' +
+          'and costs that much memory. Drops are shown as kernel-dropped (tcpdump engine) and gaps.',
+        examples: ['16mb', '128mb'],
       },
       promisc: {
         type: 'boolean',
         default: false,
-        description: 'Capture in promiscuous mode (traffic not addressed to this host). The libpcap binding always enables it on live devices.',
+        description:
+          'Capture in promiscuous mode (also traffic not addressed to this host). The libpcap engine (cap) always enables it.',
         examples: [true],
       },
       trackResponse: {
@@ -89,13 +92,14 @@ export const inputRaw = defineInput<InputRawOptions>({
       },
       engine: {
         type: 'string',
-        enum: ['libpcap', 'tcpdump', 'pcap_file'],
-        default: 'libpcap',
+        enum: ['tcpdump', 'libpcap', 'pcap_file'],
+        default: 'tcpdump',
         description:
-          'libpcap captures from interfaces through the cap binding (frames over 65535 bytes are cut); tcpdump runs ' +
-          'libpcap in a tcpdump process (any snaplen, kernel drop counts, fewer JavaScript calls); pcap_file reads ' +
+          'tcpdump: libpcap run by a tcpdump process, packets read from its output in blocks (kernel timestamps, ' +
+          'kernel drop counts, any snaplen; needs the tcpdump binary). libpcap: libpcap through the cap binding, one ' +
+          'JavaScript call per packet (frames over 65535 bytes are cut, kernel drops are not visible). pcap_file: read ' +
           'the value as a .pcap/.pcapng file (an existing file is read that way anyway).',
-        examples: ['tcpdump', 'pcap_file'],
+        examples: ['libpcap', 'pcap_file'],
       },
     },
   },
@@ -124,11 +128,11 @@ export const inputRaw = defineInput<InputRawOptions>({
     const source = new LiveSource(
       {
         ...address,
-        engine: options.engine === 'tcpdump' ? 'tcpdump' : 'libpcap',
+        engine: options.engine === 'libpcap' ? 'libpcap' : 'tcpdump',
         promisc: options.promisc ?? false,
         bpfFilter: options.bpfFilter ?? '',
         snaplenBytes: Math.max(256, parseSizeBytes(options.snaplen ?? '256kb', 'snaplen')),
-        bufferSizeBytes: parseSizeBytes(options.bufferSize ?? '32mb', 'bufferSize'),
+        bufferSizeBytes: parseSizeBytes(options.bufferSize ?? '16mb', 'bufferSize'),
         trackResponse: options.trackResponse ?? false,
         realipHeader: options.realipHeader ?? '',
         expireMs,

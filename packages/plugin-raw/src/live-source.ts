@@ -66,7 +66,7 @@ export class LiveSource {
             if (m.bytes.length > 4) this.push(decodeBatch(m.bytes));
             break;
           case 'error': {
-            const error = toRepriseError(m.kind, m.message);
+            const error = toRepriseError(m.kind, m.message, this.config.engine);
             if (!isReady) reject(error);
             else this.fail(error);
             this.runner?.kill();
@@ -238,11 +238,17 @@ export class LiveSource {
   }
 }
 
-function toRepriseError(kind: string, message: string): RepriseError {
+function toRepriseError(kind: string, message: string, engine: LiveCaptureConfig['engine']): RepriseError {
   if (kind === 'permission') {
+    // The tcpdump engine captures in the tcpdump process: that binary is the one that needs the capability.
+    const grants =
+      engine === 'tcpdump'
+        ? '  sudo setcap cap_net_raw,cap_net_admin=eip $(which tcpdump)   (tcpdump engine, the default)\n' +
+          '  sudo setcap cap_net_raw,cap_net_admin=eip $(which node)      (--input-raw-engine libpcap)'
+        : '  sudo setcap cap_net_raw,cap_net_admin=eip $(which node)';
     return new RepriseError(
       'RPR_CAPTURE_PERMISSION',
-      `${message}\nPacket capture needs root or the CAP_NET_RAW capability. Run as root (sudo), or grant it to node once:\n  sudo setcap cap_net_raw,cap_net_admin=eip $(which node)`,
+      `${message}\nPacket capture needs root or the CAP_NET_RAW capability. Run as root (sudo), or grant it once:\n${grants}`,
       { plugin: COMPONENT, phase: 'start' },
     );
   }

@@ -45,6 +45,8 @@ export class TcpReassembler {
     private readonly sink: ByteStreamSink,
     /** Bytes held out of order before the missing data is declared lost. */
     private readonly maxPendingBytes = 4 * 1024 * 1024,
+    /** False when payloads live in buffers nobody reuses (pcap streams): then they are kept, not copied. */
+    private readonly isReused = true,
   ) {}
 
   /** Sequence number after the SYN: data starts there. */
@@ -77,7 +79,7 @@ export class TcpReassembler {
         this.retransmissions++;
       } else if (offset <= 0) {
         // Partly new: deliver only the unseen tail.
-        this.sink.data(copyBytes(payload, -offset), seconds, nanoseconds);
+        this.sink.data(this.isReused ? copyBytes(payload, -offset) : offset < 0 ? payload.subarray(-offset) : payload, seconds, nanoseconds);
         this.nextSeq = (this.nextSeq + payload.length + offset) >>> 0;
         if (missingBytes > 0) this.cutOff(missingBytes);
         this.drain();
@@ -106,7 +108,7 @@ export class TcpReassembler {
       this.retransmissions++;
       return;
     }
-    this.pending.splice(i, 0, { seq, bytes: copyBytes(payload), missingBytes, seconds, nanoseconds, receivedMs: nowMs });
+    this.pending.splice(i, 0, { seq, bytes: this.isReused ? copyBytes(payload) : payload, missingBytes, seconds, nanoseconds, receivedMs: nowMs });
     this.pendingBytes += payload.length;
     if (this.pendingBytes > this.maxPendingBytes) this.skipGap();
   }

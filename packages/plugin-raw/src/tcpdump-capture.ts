@@ -52,19 +52,24 @@ export class TcpdumpCapture {
       hasData = true;
       reader.push(chunk);
     });
+    // Only once tcpdump is listening: before it installs its handler, SIGUSR2 would end it.
+    let isListening = false;
     this.flushTimer = setInterval(() => {
-      if (!hasData && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR2');
+      if (isListening && !hasData && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR2');
       hasData = false;
     }, FLUSH_CHECK_MS);
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.stderr!.setEncoding('utf8');
       this.child.stderr!.on('data', (text: string) => {
         this.stderr += text;
-        if (/listening on/.test(this.stderr)) resolve();
+        if (/listening on/.test(this.stderr)) {
+          isListening = true;
+          resolve();
+        }
       });
       this.child.on('error', (error) => {
         const e = new CaptureOpenError(
-          (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'tcpdump is not installed (apt-get install tcpdump)' : error.message,
+          (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'tcpdump is not installed: apt-get install tcpdump, or use --input-raw-engine libpcap' : error.message,
           'other',
         );
         reject(e);

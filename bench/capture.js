@@ -101,12 +101,16 @@ async function measure(kind, nginx, rate) {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d.toString()));
     await stopAndWait(child);
-    const { cpuSeconds, peakRssBytes } = usage.stop();
+    const { cpuSeconds, peakRssBytes, rssSamples } = usage.stop();
+    // Memory over the load: the tree's RSS 1 s in, at the middle and at the end of the load.
+    const loadEndMs = load.durationS * 1000;
+    const at = (ms) => rssSamples.find((s) => s.atMs >= ms)?.rssBytes ?? 0;
+    const memoryTrend = [at(1000), at(loadEndMs / 2), at(loadEndMs)].map((b) => (b / 2 ** 20).toFixed(0));
     const captured = kind === 'tcpdump-baseline' ? await countPcapRequests(join(dir, 'capture.pcap'), nginx.port) : countGorRequests(dir);
     const kernelDropped = /(\d+) packets? dropped by kernel/.exec(stderr)?.[1];
     // reprise's exit summary line for the input: its own counts of what it saw and lost
     const summary = /input-raw [^\n]*: (in=[^\n]*)/.exec(stderr)?.[1];
-    return { kind, rate, ...load, captured, cpuSeconds, peakRssBytes, kernelDropped, summary };
+    return { kind, rate, ...load, captured, cpuSeconds, peakRssBytes, memoryTrend, kernelDropped, summary };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -132,14 +136,15 @@ async function run() {
   const lines = [
     `nginx on loopback (one worker, \`return 200 "pong"\`); an open-model load generator (bench/lib/load-generator.js: 32 keep-alive`,
     `connections, one request per segment, sent on schedule) runs ${seconds} s at each rate while the capture writes to a file.`,
-    'Captured = requests in the output / requests the server completed. CPU and peak memory cover the capture process tree.',
+    'Captured = requests in the output / requests the server completed. CPU (process start to exit, start-up included) and',
+    'memory cover the whole capture process tree (reprise, its capture thread or process, tcpdump).',
     '',
-    '| capture | rate (req/s) | sent | completed | captured | captured / completed | CPU s per 10k captured | peak memory |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| capture | rate (req/s) | sent | completed | captured | captured / completed | CPU s per 10k captured | peak memory | memory 1 s / middle / end (MB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
         `| ${r.label} | ${r.rate.toLocaleString('en-US')} | ${r.sent} | ${r.completed} | ${r.captured} | ${pct(r.captured, r.completed)} | ` +
-        `${r.captured ? ((r.cpuSeconds * 10_000) / r.captured).toFixed(3) : '–'} | ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB |`,
+        `${r.captured ? ((r.cpuSeconds * 10_000) / r.captured).toFixed(3) : '–'} | ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB | ${r.memoryTrend.join(' / ')} |`,
     ),
     '',
     ...rows.map((r) => `- ${r.label} @ ${r.rate}/s: ${r.summary ?? (r.kernelDropped !== undefined ? `kernel dropped ${r.kernelDropped} packets` : '')}`),

@@ -73,3 +73,18 @@ test('broken plugins installed beside a good one are reported by name and stop n
   assert.equal(broken.code, 2);
   assert.match(broken.stderr, /reprise-plugin-throwing-import.*broken on purpose/);
 });
+
+test('a plugin can ship a middleware script, which runs in the sandbox and not in reprise', { timeout: 240_000 }, async (t) => {
+  const dir = tempDir(t);
+  const env = { REPRISE_DATA_DIR: join(dir, 'data') };
+  const install = await runCli(['plugins', 'install', pack('test/fixtures/plugins/script-middleware', dir)], { env, timeoutMs: 120_000 });
+  assert.equal(install.code, 0, install.stderr);
+  const help = await runCli(['--help'], { env });
+  assert.match(help.stdout, /--middleware-staging-tag\n/);
+  assert.match(help.stdout, /--middleware-staging-tag-timeout/, 'it takes the sandbox options of --middleware-script');
+  const run = await runCli(['--input-dummy', '2', '--input-dummy-interval', '0', '--middleware-staging-tag', '--output-stdout'], { env });
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.match(/^X-Env: staging\r?$/gm)?.length, 2);
+  assert.match(run.stdout, /^X-Sandbox-Process: undefined\r?$/m);
+  assert.match(run.stdout, /^X-Sandbox-Require: undefined\r?$/m);
+});

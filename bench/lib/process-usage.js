@@ -1,7 +1,8 @@
 // CPU seconds and peak memory of a process and all its descendants, sampled from /proc (Linux).
 //
 //   const usage = watchProcessTree(pid);   // samples every 100 ms
-//   ... later: const { cpuSeconds, peakRssBytes } = usage.stop();
+//   ... later: const { cpuSeconds, peakRssBytes, rssSamples } = usage.stop();
+//   rssSamples: [{ atMs, rssBytes }] of the whole tree, to see whether memory stays flat.
 import { readFileSync, readdirSync } from 'node:fs';
 
 const TICKS_PER_SECOND = 100; // sysconf(_SC_CLK_TCK) on Linux
@@ -35,6 +36,8 @@ export function watchProcessTree(rootPid, intervalMs = 100) {
   const cpuByPid = new Map();
   let peakRssBytes = 0;
   const pageBytes = 4096;
+  const startMs = Date.now();
+  const rssSamples = [];
   const sample = () => {
     let rss = 0;
     for (const pid of descendants(rootPid)) {
@@ -44,6 +47,7 @@ export function watchProcessTree(rootPid, intervalMs = 100) {
       rss += s.rssPages * pageBytes;
     }
     peakRssBytes = Math.max(peakRssBytes, rss);
+    if (rss > 0) rssSamples.push({ atMs: Date.now() - startMs, rssBytes: rss });
   };
   sample();
   const timer = setInterval(sample, intervalMs);
@@ -53,7 +57,7 @@ export function watchProcessTree(rootPid, intervalMs = 100) {
       clearInterval(timer);
       let ticks = 0;
       for (const t of cpuByPid.values()) ticks += t;
-      return { cpuSeconds: ticks / TICKS_PER_SECOND, peakRssBytes };
+      return { cpuSeconds: ticks / TICKS_PER_SECOND, peakRssBytes, rssSamples };
     },
   };
 }

@@ -46,7 +46,7 @@ export class ComponentCatalog {
     }
     const newFlags = new Map<string, FlagTarget>();
     // A component without a value (output-stdout) is switched on by its bare flag, or by any of its options.
-    newFlags.set(definition.name, { type: 'component', component: definition });
+    if (definition.value || definition.enabledBy !== 'options') newFlags.set(definition.name, { type: 'component', component: definition });
     for (const [option, schema] of Object.entries(definition.options.properties)) {
       newFlags.set(optionFlagName(definition, option), { type: 'option', component: definition, option, schema });
     }

@@ -30,10 +30,10 @@ export function renderFlagsHelp(catalog: ComponentCatalog): string {
           `${component.summary}  (${entry.packageName})\n      ${component.value.placeholder ?? 'value'}: ${component.value.description}`,
           `--${component.name} ${quote(component.value.example)}`,
         );
-      } else if (Object.keys(component.options.properties).length === 0) {
-        flag(component.name, '', `${component.summary}  (${entry.packageName})`, `--${component.name}`);
-      } else {
+      } else if (component.enabledBy === 'options') {
         out.push(`  ${component.summary}  (${entry.packageName})`);
+      } else {
+        flag(component.name, '', `${component.summary}  (${entry.packageName})`, `--${component.name}`);
       }
       for (const [option, schema] of Object.entries(component.options.properties)) {
         if (schema['x-hidden']) continue;

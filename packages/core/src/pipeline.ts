@@ -201,7 +201,13 @@ export class Pipeline {
     };
     const toBusStart = (batch: Message[]) => this.pushBus(batch, 0);
     for (const output of this.outputs) await create(output, (batch) => this.pushBus(batch, 0, output));
-    for (const [index, stage] of this.middleware.entries()) await create(stage, (batch) => this.pushBus(batch, index + 1));
+    for (const [index, stage] of this.middleware.entries()) {
+      // An asynchronous middleware (a child process) passes messages on by emitting them.
+      await create(stage, (batch) => {
+        stage.stats.add('out', batch.length);
+        this.pushBus(batch, index + 1);
+      });
+    }
     for (const input of this.inputs) await create(input, toBusStart);
     this.hasLiveInput = this.inputs.some((input) => input.instance?.isLive === true);
   }

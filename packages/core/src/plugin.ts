@@ -129,6 +129,11 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
     placeholder?: string;
   };
   /**
+   * For a component without `value`: switched on by its bare flag (`--output-stdout`, the default),
+   * or only by giving any of its options (`options`: GoReplay's `--http-*` modifiers have no `--http`).
+   */
+  enabledBy?: 'flag' | 'options';
+  /**
    * Who applies the `|N` / `|N%` suffix: `core` (default: the core limits or samples the messages
    * reaching this component), `plugin` (the plugin reads ctx.rate: input-file's replay speed),
    * `none` (a suffix is an error).

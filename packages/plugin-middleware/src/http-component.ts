@@ -17,6 +17,7 @@ const list = (description: string, example: string) => ({
 export const http = defineMiddleware<HttpModifierOptions>({
   kind: 'middleware',
   name: 'http',
+  enabledBy: 'options',
   summary: "GoReplay's request filters and rewrites: allow/deny by URL, header, method, sampling, URL/header/param rewriting",
   rate: 'none',
   order: 10,

@@ -3,7 +3,7 @@
  * (`<type> <id> <timestamp-ns> <latency-ns>\n`, type 1 request, 2 response, 3 replayed response)
  * followed by the payload, all hex-encoded, then `\n`. Pure: bytes in, bytes out.
  */
-import { kindOfPayloadType, payloadTypeOf, type Message } from '@reprise/core';
+import { emptyRecordHeader, formatRecordHeader, parseRecordHeader, type Message } from '@reprise/core';
 
 /** Encodes a batch as lines, ready to write to the middleware's stdin. */
 export function encodeMiddlewareLines(batch: readonly Message[]): string {
@@ -12,7 +12,7 @@ export function encodeMiddlewareLines(batch: readonly Message[]): string {
   let total = 0;
   for (let i = 0; i < batch.length; i++) {
     const m = batch[i]!;
-    const header = `${payloadTypeOf(m.kind)} ${m.id} ${m.timestamp} ${m.latency}\n`;
+    const header = formatRecordHeader(m);
     headers[i] = header;
     total += header.length + m.payload.length;
   }
@@ -38,29 +38,23 @@ export function encodeMiddlewareLines(batch: readonly Message[]): string {
 
 export type DecodedLine = { message: Message; error?: undefined } | { message?: undefined; error: string };
 
-const LF = 10;
-
-/** Decodes one line (without its line break) written back by a middleware. */
+/**
+ * Decodes one line (without its line break) written back by a middleware. The header line is read by
+ * the core's .gor codec: the same rules as a record in a file (3 or 4 fields, 24-hex id).
+ */
 export function decodeMiddlewareLine(line: string): DecodedLine {
   const bytes = Buffer.from(line, 'hex');
   // Node stops decoding at the first character that is not hex: a short result means a bad line.
   if (line.length % 2 !== 0 || bytes.length * 2 !== line.length) return { error: 'not a hex-encoded message' };
-  const nl = bytes.indexOf(LF);
-  if (nl < 0) return { error: 'no header line in the decoded message' };
-  const fields = bytes.toString('latin1', 0, nl).trim().split(' ');
-  const kind = kindOfPayloadType(fields[0] ?? '');
-  if (!kind || fields.length < 3) return { error: `bad header line "${bytes.toString('latin1', 0, Math.min(nl, 80))}"` };
-  const id = fields[1]!;
-  let timestamp: bigint;
-  let latency = 0n;
-  try {
-    timestamp = BigInt(fields[2]!);
-    // GoReplay writes 3 fields for some messages and 4 for others: the latency is optional.
-    if (fields.length > 3 && fields[3] !== '' && fields[3] !== '-1') latency = BigInt(fields[3]!);
-  } catch {
-    return { error: `bad number in header line "${bytes.toString('latin1', 0, Math.min(nl, 80))}"` };
+  const header = emptyRecordHeader();
+  const problem = parseRecordHeader(bytes, 0, bytes.length, header);
+  if (problem !== undefined) {
+    const nl = bytes.indexOf(10);
+    return { error: `${problem} in "${bytes.toString('latin1', 0, Math.min(nl < 0 ? bytes.length : nl, 80))}"` };
   }
-  return { message: { kind, id, timestamp, latency, payload: bytes.subarray(nl + 1) } };
+  return {
+    message: { kind: header.kind, id: header.id, timestamp: header.timestamp, latency: header.latency, payload: bytes.subarray(header.payloadStart) },
+  };
 }
 
 /** Splits a stream of text into lines, keeping the unfinished tail for the next chunk. */

@@ -249,7 +249,12 @@ export class ScriptSandbox {
         out!.set(payload.subarray(resumeAt), at);
         at += payload.length - resumeAt;
       }
-      outcome.outputs.push({ source, message: { ...original, payload: out!.subarray(start, at) } });
+      const changedPayload = out!.subarray(start, at);
+      const message: Message =
+        original.meta === undefined
+          ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload: changedPayload }
+          : { ...original, payload: changedPayload };
+      outcome.outputs.push({ source, message });
     }
     for (let k = 0; k < ids.length; k += 2) {
       const output = outcome.outputs[firstOutput + (ids[k] as number)]!;

@@ -33,8 +33,9 @@ test('lines with three header fields, bad hex or an unknown type are told apart'
   assert.equal(ok.message?.kind, 'response');
   assert.equal(ok.message?.latency, 0n);
   assert.match(decodeMiddlewareLine('zz').error!, /not a hex/);
-  assert.match(decodeMiddlewareLine(Buffer.from('9 id 1\nx').toString('hex')).error!, /bad header line/);
-  assert.match(decodeMiddlewareLine(Buffer.from('no header').toString('hex')).error!, /no header line/);
+  assert.match(decodeMiddlewareLine(Buffer.from('9 id 1\nx').toString('hex')).error!, /payload type is not 1, 2 or 3 in "9 id 1"/);
+  assert.match(decodeMiddlewareLine(Buffer.from('1 NOT-A-HEX-ID-OF-24-CHARS 1\nx').toString('hex')).error!, /id is not 24 lowercase hex/);
+  assert.match(decodeMiddlewareLine(Buffer.from(`1 ${'a'.repeat(24)} 17`).toString('hex')).error!, /no newline/);
 });
 
 test('the line splitter keeps an unfinished line for the next chunk', { timeout: 5000 }, () => {

@@ -182,3 +182,20 @@ test('a GoReplay middleware maps tokens from replayed responses, through the CLI
   assert.deepEqual(staging.seen.map((s) => s.url), ['/login', '/me']);
   assert.equal(staging.seen[1]!.headers.authorization, 'Bearer stage-token');
 });
+
+test('reprise middleware test shows what a script does to each recorded message', { timeout: 60000 }, async (t) => {
+  const dir = tempDir(t);
+  const script = join(dir, 'rewrite.js');
+  writeFileSync(script, `export function request(req) {
+  if (req.path === '/admin') return null;
+  req.headers.set('X-Env', 'staging');
+  return req;
+}`);
+  const file = join(dir, 'requests.gor');
+  writeFileSync(file, encodeRecords([record('request', 'GET /admin HTTP/1.1\nHost: x\n\n'), record('request', 'GET /ok HTTP/1.1\nHost: x\n\n')]));
+  const { code, output } = await reprise(['middleware', 'test', script, '--input-file', file]);
+  assert.equal(code, 0, output);
+  assert.match(output, /^DROPPED {2}request \w+ GET \/admin HTTP\/1\.1$/m);
+  assert.match(output, /^CHANGED {2}request \w+ GET \/ok HTTP\/1\.1\n {4}\+ X-Env: staging$/m);
+  assert.match(output, /2 messages: 0 unchanged, 1 changed, 1 dropped, 0 amplified, 0 failed/);
+});

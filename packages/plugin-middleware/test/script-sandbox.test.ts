@@ -312,3 +312,8 @@ test('an async hook is reported as such, since hooks must answer synchronously',
   assert.equal(outcome.outputs.length, 0);
   assert.match(outcome.failures[0]!.message, /must be synchronous: it returned a promise/);
 });
+
+test('a script file that does not exist is an input error naming the file', { timeout: 10000 }, () => {
+  const missing = join(dir, 'missing.js');
+  assert.throws(() => new ScriptSandbox({ file: missing, memoryLimitMb: 32, timeLimitMs: 100 }), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && e.message.includes(missing));
+});

@@ -90,10 +90,8 @@ async function openTcpdump(
     bufferSizeBytes: config.bufferSizeBytes,
     promisc: config.promisc,
     onPacket,
-    onExit: (dropped) => {
-      onKernelDropped(dropped);
-      finished();
-    },
+    onKernelDropped,
+    onExit: () => finished(),
   });
   await capture.ready;
   return { stop: () => capture.stop(), done };

@@ -235,6 +235,14 @@ export class LiveSource {
     this.stop();
     const runner = this.runner;
     if (runner && !runner.hasExited) await runner.exited;
+    // Captured but never read (the pipeline stopped pulling): lost, so counted.
+    let unread = 0;
+    for (const batch of this.queue) unread += batch.length;
+    this.queue.length = 0;
+    if (unread > 0) {
+      this.ctx.stats.add('queue-dropped', unread);
+      this.ctx.stats.add('failed', unread);
+    }
   }
 }
 

@@ -44,7 +44,7 @@ export class TcpReassembler {
   constructor(
     private readonly sink: ByteStreamSink,
     /** Bytes held out of order before the missing data is declared lost. */
-    private readonly maxPendingBytes = 4 * 1024 * 1024,
+    private readonly maxPendingBytes = 1024 * 1024,
     /** False when payloads live in buffers nobody reuses (pcap streams): then they are kept, not copied. */
     private readonly isReused = true,
   ) {}
@@ -113,13 +113,13 @@ export class TcpReassembler {
     if (this.pendingBytes > this.maxPendingBytes) this.skipGap();
   }
 
-  /** Delivers held segments that have become in order. */
+  /** Delivers held segments that have become in order (removed in one splice: shift() per segment is quadratic). */
   private drain(): void {
-    while (this.pending.length > 0) {
-      const first = this.pending[0]!;
+    let used = 0;
+    for (; used < this.pending.length; used++) {
+      const first = this.pending[used]!;
       const offset = seqDiff(first.seq, this.nextSeq);
-      if (offset > 0) return;
-      this.pending.shift();
+      if (offset > 0) break;
       this.pendingBytes -= first.bytes.length;
       if (offset + first.bytes.length <= 0) {
         this.retransmissions++;
@@ -129,6 +129,7 @@ export class TcpReassembler {
       this.nextSeq = (this.nextSeq + first.bytes.length + offset) >>> 0;
       if (first.missingBytes > 0) this.cutOff(first.missingBytes);
     }
+    if (used > 0) this.pending.splice(0, used);
   }
 
   private checkFin(seconds: number, nanoseconds: number): void {

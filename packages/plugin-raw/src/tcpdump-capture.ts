@@ -12,6 +12,8 @@ import { CaptureOpenError } from './live-capture-error.js';
 const BLOCK_TIMEOUT_MS = 1000;
 /** How often tcpdump's output buffer is flushed when no bytes came (quiet traffic). */
 const FLUSH_CHECK_MS = 50;
+/** How often tcpdump is asked for its counts (SIGUSR1), so that kernel drops show up in --stats. */
+const STATS_INTERVAL_MS = 1000;
 
 export interface TcpdumpOptions {
   device: string;
@@ -20,8 +22,10 @@ export interface TcpdumpOptions {
   bufferSizeBytes: number;
   promisc: boolean;
   onPacket(packet: PcapPacket): void;
-  /** Called once tcpdump has exited, with the kernel drop count it reported (0 if it said nothing). */
-  onExit(kernelDropped: number, error: CaptureOpenError | undefined): void;
+  /** Packets the kernel dropped since the last call (tcpdump reports them every second and at exit). */
+  onKernelDropped(count: number): void;
+  /** Called once tcpdump has exited and its last packets and counts are in. */
+  onExit(error: CaptureOpenError | undefined): void;
 }
 
 export class TcpdumpCapture {
@@ -29,6 +33,8 @@ export class TcpdumpCapture {
   private stderr = '';
   private isStopped = false;
   private readonly flushTimer: NodeJS.Timeout;
+  private readonly statsTimer: NodeJS.Timeout;
+  private kernelDroppedReported = 0;
   readonly ready: Promise<void>;
 
   constructor(options: TcpdumpOptions) {
@@ -39,7 +45,7 @@ export class TcpdumpCapture {
       // frames by their real size and hands them over in blocks, at most a block timeout late.
       // No -U either (a write per packet): tcpdump fills its stdio buffer, and when no bytes
       // have come for a moment it is told to flush it (SIGUSR2), so quiet traffic is not held back.
-      '-w', '-', '-n',
+      '-w', '-', '-n', '--time-stamp-precision', 'nano',
       '-s', String(options.snaplenBytes),
       '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
     ];
@@ -58,10 +64,25 @@ export class TcpdumpCapture {
       if (isListening && !hasData && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR2');
       hasData = false;
     }, FLUSH_CHECK_MS);
+    this.statsTimer = setInterval(() => {
+      if (isListening && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR1');
+    }, STATS_INTERVAL_MS);
+    const reportDrops = () => {
+      // Each report is cumulative: pass on what is new since the last one.
+      const all = [...this.stderr.matchAll(/(\d+) packets? dropped by kernel/g)];
+      const latest = all.length ? Number(all[all.length - 1]![1]) : 0;
+      if (latest > this.kernelDroppedReported) {
+        options.onKernelDropped(latest - this.kernelDroppedReported);
+        this.kernelDroppedReported = latest;
+      }
+      // Only the tail can hold an unfinished report line.
+      if (this.stderr.length > 4096) this.stderr = this.stderr.slice(-1024);
+    };
     this.ready = new Promise<void>((resolve, reject) => {
       this.child.stderr!.setEncoding('utf8');
       this.child.stderr!.on('data', (text: string) => {
         this.stderr += text;
+        if (isListening) reportDrops();
         if (/listening on/.test(this.stderr)) {
           isListening = true;
           resolve();
@@ -74,13 +95,15 @@ export class TcpdumpCapture {
         );
         reject(e);
       });
-      this.child.on('exit', (code) => {
+      // 'close' (not 'exit'): stdout and stderr have been read to the end by then.
+      this.child.on('close', (code) => {
         clearInterval(this.flushTimer);
-        const dropped = /(\d+) packets? dropped by kernel/.exec(this.stderr);
+        clearInterval(this.statsTimer);
+        reportDrops();
         const failed = code !== 0 && !this.isStopped;
         const error = failed ? classify(options.device, this.stderr.trim() || `tcpdump exited with ${code}`) : undefined;
         if (error) reject(error);
-        options.onExit(dropped ? Number(dropped[1]) : 0, error);
+        options.onExit(error);
       });
     });
   }

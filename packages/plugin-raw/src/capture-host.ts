@@ -173,7 +173,10 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
   transport.send({ type: 'ready', devices });
 
   const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
-  const sweepTimer = setInterval(() => processor.sweep(Date.now()), 250);
+  // tcpdump hands packets over up to a block timeout late: expire against the time packets could
+  // have been captured by, not the wall clock, or a message whose next packet is in flight would expire.
+  const deliveryDelayMs = config.engine === 'tcpdump' ? 1000 : 0;
+  const sweepTimer = setInterval(() => processor.sweep(Date.now() - deliveryDelayMs), 250);
   let isStopped = false;
   transport.onMessage(async (m) => {
     if (m.type !== 'stop' || isStopped) return;

@@ -22,5 +22,5 @@ export type ToCapture = { type: 'start'; config: LiveCaptureConfig } | { type: '
 export type FromCapture =
   | { type: 'ready'; devices: Array<{ name: string; filter: string }> }
   | { type: 'batch'; bytes: Uint8Array; counters: Record<string, number> }
-  | { type: 'error'; kind: 'permission' | 'device' | 'filter' | 'other'; message: string }
+  | { type: 'error'; kind: 'permission' | 'device' | 'filter' | 'tool' | 'other'; message: string }
   | { type: 'end'; counters: Record<string, number> };

@@ -26,11 +26,8 @@ export interface FramerEvents {
   lost(reason: 'gap' | 'incomplete'): void;
   /** The stream turned out not to be HTTP/1.x (counted once per stream). */
   notHttp(): void;
-  /**
-   * For responses: the method of the request this response answers (HEAD responses have no body).
-   * `index` counts final (non-1xx) responses on the connection from 0.
-   */
-  requestMethod?(index: number): string | undefined;
+  /** For responses: the method of the request this response answers (HEAD responses have no body). */
+  requestMethod?(): string | undefined;
 }
 
 type State = 'start' | 'head' | 'length' | 'chunked' | 'until-close' | 'skip' | 'resync';
@@ -54,17 +51,13 @@ export class HttpFramer {
   private startNanoseconds = 0;
   private method = '';
   private status = 0;
-  private finalResponses = 0;
+  /** Set after a gap until a message frames cleanly: a false start then means "keep looking", not "not HTTP". */
+  private isResyncing = false;
 
   constructor(
     readonly role: FramerRole,
     private readonly events: FramerEvents,
   ) {}
-
-  /** True while a message has started and is not finished. */
-  get isInMessage(): boolean {
-    return this.size > 0 && this.state !== 'skip' && this.state !== 'resync';
-  }
 
   push(bytes: Uint8Array, seconds: number, nanoseconds: number): void {
     let at = 0;
@@ -77,8 +70,14 @@ export class HttpFramer {
           // After lost bytes, only a segment that starts like a message can start one.
           if (at !== 0 || !this.looksLikeStart(bytes, 0)) return;
           this.state = 'start';
+          this.isResyncing = true;
           continue;
         case 'start':
+          // Stray CRLFs between messages (some clients send one after a body) are ignored, as servers do.
+          if (bytes[at] === CR || bytes[at] === LF) {
+            at++;
+            continue;
+          }
           if (!this.looksLikeStart(bytes, at)) {
             this.becomeNotHttp();
             return;
@@ -177,9 +176,14 @@ export class HttpFramer {
   }
 
   private becomeNotHttp(): void {
-    this.events.notHttp();
     this.parts = [];
     this.size = 0;
+    if (this.isResyncing) {
+      // Body bytes after a gap merely looked like a start line: keep waiting for a real one.
+      this.state = 'resync';
+      return;
+    }
+    this.events.notHttp();
     this.state = 'skip';
   }
 
@@ -255,7 +259,7 @@ export class HttpFramer {
       const s = this.status;
       const isInterim = s >= 100 && s < 200;
       if (isInterim || s === 204 || s === 304) hasNoBody = true;
-      else if (this.events.requestMethod?.(this.finalResponses) === 'HEAD') hasNoBody = true;
+      else if (this.events.requestMethod?.() === 'HEAD') hasNoBody = true;
       if (s === 101) {
         // The connection switches protocol (WebSocket…): what follows is not HTTP/1.
         this.finish(this.startSeconds, this.startNanoseconds);
@@ -370,7 +374,6 @@ export class HttpFramer {
 
   private finish(seconds: number, nanoseconds: number): void {
     const payload = this.concat();
-    if (this.role === 'response' && !(this.status >= 100 && this.status < 200)) this.finalResponses++;
     this.events.message({
       payload,
       startSeconds: this.startSeconds,
@@ -383,6 +386,7 @@ export class HttpFramer {
     this.parts = [];
     this.size = 0;
     this.state = 'start';
+    this.isResyncing = false;
   }
 }
 

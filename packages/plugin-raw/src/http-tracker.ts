@@ -36,9 +36,8 @@ class Connection {
   readonly responseFramer: HttpFramer;
   /** Requests waiting for their response, oldest first (pipelining keeps them in order). */
   readonly slots: RequestSlot[] = [];
-  /** Methods of the requests in order, for the response framer (HEAD has no body). */
+  /** Methods of the requests not yet answered, oldest first, for the response framer (HEAD has no body). */
   readonly methods: string[] = [];
-  methodBase = 0;
   lastSeenMs = 0;
   isReset = false;
   /** The client's bytes are not HTTP: the server's answers (a 400…) pair with nothing and are no loss. */
@@ -60,7 +59,7 @@ class Connection {
       message: (m) => tracker.onResponse(this, m),
       lost: (reason) => tracker.onLost(this, reason, 'response'),
       notHttp: () => tracker.counters['non-http']++,
-      requestMethod: (index) => this.methods[index - this.methodBase],
+      requestMethod: () => this.methods[0],
     });
     const isReused = tracker.options.isBufferReused ?? true;
     this.requestStream = new TcpReassembler(framerSink(this.requestFramer, tracker.counters), undefined, isReused);
@@ -199,10 +198,7 @@ export class HttpTracker {
     // Interim responses (100 Continue) answer nothing on their own: the final response does.
     if (m.status >= 100 && m.status < 200 && m.status !== 101) return;
     const slot = c.slots.shift();
-    if (c.methods.length > 0) {
-      c.methods.shift();
-      c.methodBase++;
-    }
+    c.methods.shift();
     if (!slot) {
       if (!c.isNotHttp) this.counters.unpaired++;
       return;
@@ -226,7 +222,6 @@ export class HttpTracker {
       // Pairing by order is broken from here: responses already in flight cannot be matched.
       c.slots.length = 0;
       c.methods.length = 0;
-      c.methodBase = 0;
     }
   }
 

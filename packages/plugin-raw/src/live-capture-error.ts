@@ -1,5 +1,5 @@
 /** Why a live capture could not start, classified so the component can give the right advice. */
-export type CaptureErrorKind = 'permission' | 'device' | 'filter' | 'other';
+export type CaptureErrorKind = 'permission' | 'device' | 'filter' | 'tool' | 'other';
 
 export class CaptureOpenError extends Error {
   constructor(

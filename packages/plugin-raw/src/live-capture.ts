@@ -16,27 +16,13 @@ interface CapHandle {
   close(): boolean;
 }
 interface CapModule {
-  Cap: { new (): CapHandle; deviceList(): Array<{ name: string; addresses: Array<{ addr: string }>; flags?: string }> };
+  Cap: { new (): CapHandle };
 }
-
-export interface CaptureDevice {
-  name: string;
-  addresses: string[];
-  isLoopback: boolean;
-}
-
 
 let capModule: CapModule | undefined;
 function loadCap(): CapModule {
   capModule ??= createRequire(import.meta.url)('cap') as CapModule;
   return capModule;
-}
-
-/** Devices with at least one address (the real interfaces, loopback included). */
-export function listDevices(): CaptureDevice[] {
-  return loadCap()
-    .Cap.deviceList()
-    .map((d) => ({ name: d.name, addresses: d.addresses.map((a) => a.addr), isLoopback: d.flags?.includes('LOOPBACK') ?? false }));
 }
 
 export interface OpenOptions {
@@ -88,10 +74,5 @@ export class LiveCapture {
     if (this.isClosed) return;
     this.isClosed = true;
     this.cap.close();
-  }
-
-  /** Keeps the buffer visibly alive for readers of this file; the field alone is what matters. */
-  get bufferBytes(): number {
-    return this.buffer.length;
   }
 }

@@ -260,7 +260,7 @@ function toRepriseError(kind: string, message: string, engine: LiveCaptureConfig
       { plugin: COMPONENT, phase: 'start' },
     );
   }
-  if (kind === 'device') return new RepriseError('RPR_INPUT_NOT_FOUND', message, { plugin: COMPONENT, phase: 'start' });
+  if (kind === 'device' || kind === 'tool') return new RepriseError('RPR_INPUT_NOT_FOUND', message, { plugin: COMPONENT, phase: 'start' });
   if (kind === 'filter') return new RepriseError('RPR_CONFIG_INVALID', message, { plugin: COMPONENT, option: 'bpfFilter', phase: 'start' });
   return new RepriseError('RPR_PLUGIN_FAILED', message, { plugin: COMPONENT, phase: 'start' });
 }

@@ -1,17 +1,18 @@
 /**
  * The `tcpdump` engine: libpcap driven by tcpdump, its packets read as a pcap stream from its
- * stdout. libpcap writes many packets per pipe read (one JavaScript call per chunk instead of per
- * packet), keeps kernel timestamps, takes any snaplen (cap is fixed at 65535 bytes, which cuts
- * full-size segments on loopback), and reports the kernel's drop count when it stops.
+ * stdout (a named pipe polled every few ms, so one JavaScript call handles many packets). It keeps
+ * kernel timestamps, takes any snaplen (cap is fixed at 65535 bytes, which cuts full-size segments
+ * on loopback), and reports the kernel's drop count every second and when it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { FifoReader } from './fifo-reader.js';
 import { PcapReader, type PcapPacket } from './pcap-reader.js';
 import { CaptureOpenError } from './live-capture-error.js';
 
 /** tcpdump's packet buffer timeout (pcap_set_timeout): the longest a captured packet waits in the ring. */
 const BLOCK_TIMEOUT_MS = 1000;
-/** How often tcpdump's output buffer is flushed when no bytes came (quiet traffic). */
-const FLUSH_CHECK_MS = 50;
+/** How often the named pipe tcpdump writes into is read (a few ms of packets per read under load). */
+const READ_INTERVAL_MS = 5;
 /** How often tcpdump is asked for its counts (SIGUSR1), so that kernel drops show up in --stats. */
 const STATS_INTERVAL_MS = 1000;
 
@@ -32,7 +33,6 @@ export class TcpdumpCapture {
   private readonly child: ChildProcess;
   private stderr = '';
   private isStopped = false;
-  private readonly flushTimer: NodeJS.Timeout;
   private readonly statsTimer: NodeJS.Timeout;
   private kernelDroppedReported = 0;
   readonly ready: Promise<void>;
@@ -43,27 +43,32 @@ export class TcpdumpCapture {
       // No --immediate-mode: it makes libpcap use TPACKET_V2, a ring of snaplen-sized slots
       // (a 32 MB buffer holds only ~128 frames of 256 KB) that overflows in bursts. TPACKET_V3 packs
       // frames by their real size and hands them over in blocks, at most a block timeout late.
-      // No -U either (a write per packet): tcpdump fills its stdio buffer, and when no bytes
-      // have come for a moment it is told to flush it (SIGUSR2), so quiet traffic is not held back.
-      '-w', '-', '-n', '--time-stamp-precision', 'nano',
+      // -U writes each packet out as it is saved. (Without it, output waits for a full stdio buffer;
+      // flushing that with SIGUSR2 is not safe: tcpdump flushes inside the signal handler, and a
+      // flush that interrupts a write corrupted the stream here.)
+      '-U', '-w', '-', '-n', '--time-stamp-precision', 'nano',
       '-s', String(options.snaplenBytes),
       '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
     ];
     if (!options.promisc) args.push('-p');
     args.push(options.filter);
-    this.child = spawn('tcpdump', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const reader = new PcapReader(options.onPacket);
-    let hasData = false;
-    this.child.stdout!.on('data', (chunk: Buffer) => {
-      hasData = true;
-      reader.push(chunk);
-    });
-    // Only once tcpdump is listening: before it installs its handler, SIGUSR2 would end it.
+    // A named pipe when one can be made (see fifo-reader.ts), else tcpdump's stdout as a plain pipe.
+    let fifo: FifoReader | undefined;
+    try {
+      fifo = new FifoReader();
+    } catch {
+      fifo = undefined;
+    }
+    try {
+      this.child = spawn('tcpdump', args, { stdio: ['ignore', fifo ? fifo.writeFd : 'pipe', 'pipe'] });
+    } finally {
+      fifo?.releaseWriter();
+    }
+    if (fifo) fifo.start((chunk) => reader.push(chunk), READ_INTERVAL_MS);
+    else this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    // Only once tcpdump is listening: before it installs its handler, SIGUSR1 would end it.
     let isListening = false;
-    this.flushTimer = setInterval(() => {
-      if (isListening && !hasData && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR2');
-      hasData = false;
-    }, FLUSH_CHECK_MS);
     this.statsTimer = setInterval(() => {
       if (isListening && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR1');
     }, STATS_INTERVAL_MS);
@@ -89,16 +94,24 @@ export class TcpdumpCapture {
         }
       });
       this.child.on('error', (error) => {
+        // tcpdump could not be started: nothing will ever close the pipe or stop the timers.
+        clearInterval(this.statsTimer);
+        fifo?.close();
         const e = new CaptureOpenError(
           (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'tcpdump is not installed: apt-get install tcpdump, or use --input-raw-engine libpcap' : error.message,
-          'other',
+          (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'tool' : 'other',
         );
         reject(e);
       });
       // 'close' (not 'exit'): stdout and stderr have been read to the end by then.
       this.child.on('close', (code) => {
-        clearInterval(this.flushTimer);
         clearInterval(this.statsTimer);
+        // tcpdump has exited: what is left in the pipe is its last packets.
+        try {
+          while (fifo?.drain());
+        } finally {
+          fifo?.close();
+        }
         reportDrops();
         const failed = code !== 0 && !this.isStopped;
         const error = failed ? classify(options.device, this.stderr.trim() || `tcpdump exited with ${code}`) : undefined;

@@ -19,8 +19,12 @@ interface Run {
   stderr: string;
 }
 
-/** Starts the CLI; when `readyPattern` shows on stderr runs `traffic`, then stops it with SIGINT. */
-function runCli(args: string[], traffic: () => Promise<void>, readyPattern = /capturing on/): Promise<Run> {
+/**
+ * Starts the CLI; once `isReady(stderr)` runs `traffic`, then stops it with SIGINT.
+ * The stop comes 1.5 s after the traffic: tcpdump hands packets over in blocks at most 1 s late,
+ * and the pipeline stops reading its inputs as soon as it is signalled.
+ */
+function runCli(args: string[], traffic: () => Promise<void>, isReady: (stderr: string) => boolean = (e) => /capturing on/.test(e)): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--no-node-snapshot', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -30,10 +34,10 @@ function runCli(args: string[], traffic: () => Promise<void>, readyPattern = /ca
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
       stderr += d.toString();
-      if (!isStarted && readyPattern.test(stderr)) {
+      if (!isStarted && isReady(stderr)) {
         isStarted = true;
         traffic()
-          .then(() => new Promise((r) => setTimeout(r, 500)))
+          .then(() => new Promise((r) => setTimeout(r, 1500)))
           .then(() => child.kill('SIGINT'), reject);
       }
     });
@@ -77,7 +81,7 @@ function readGor(path: string): GorRecord[] {
     });
 }
 
-const traffic = [
+const traffic: Array<{ method: string; path: string; headers: Record<string, string>; body?: string }> = [
   { method: 'GET', path: '/search?q=reprise&page=2', headers: { 'x-request-id': 'abc-123', accept: 'application/json' } },
   { method: 'POST', path: '/orders', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: 'tea', qty: 2 }) },
   { method: 'PUT', path: '/files/report.txt', headers: { 'content-type': 'text/plain' }, body: 'r'.repeat(20_000) },
@@ -131,7 +135,7 @@ test('captures to a .gor file, and replaying that file delivers the same request
   assert.deepEqual(records.map((r) => r.payload.split('\r\n')[0]), traffic.map((r) => `${r.method} ${r.path} HTTP/1.1`));
   for (const r of records) assert.match(r.id, /^[0-9a-f]{24}$/);
 
-  const replay = await runCli(['--input-file', file, '--output-http', `http://127.0.0.1:${b.port}`], async () => {}, /./);
+  const replay = await runCli(['--input-file', file, '--output-http', `http://127.0.0.1:${b.port}`], async () => {}, (e) => e.length > 0);
   // The file input ends by itself; the SIGINT after it is harmless.
   assert.ok(replay.code === 0, replay.stderr);
   assert.deepEqual(b.received.map((r) => `${r.method} ${r.url}`), traffic.map((r) => `${r.method} ${r.path}`));
@@ -164,11 +168,38 @@ test('with --input-raw-track-response each response is recorded with its request
   assert.match(run.stderr, /responses=4/);
 });
 
+test('several --input-raw flags capture several ports at once', { timeout: 60_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-raw-'));
+  const a = await startServer();
+  const b = await startServer();
+  t.after(async () => {
+    await Promise.all([closeServer(a.server), closeServer(b.server)]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const file = join(dir, 'both.gor');
+  let ready = 0;
+  const run = await runCli(
+    ['--input-raw', `:${a.port}`, '--input-raw', `127.0.0.1:${b.port}`, '--output-file', file],
+    async () => {
+      const agent = new Agent({ keepAlive: true });
+      await send(a.port, agent, 'GET', '/on-a', {});
+      await send(b.port, agent, 'GET', '/on-b', {});
+      agent.destroy();
+    },
+    // both instances must be capturing before the traffic starts
+    (text) => (ready = (text.match(/capturing on/g) ?? []).length) >= 2,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(ready, 2);
+  const paths = readGor(file).map((r) => r.payload.split('\r\n')[0]).sort();
+  assert.deepEqual(paths, ['GET /on-a HTTP/1.1', 'GET /on-b HTTP/1.1']);
+});
+
 test('reads a tcpdump file without root and writes its requests to a .gor file', { timeout: 60_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-raw-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'from-pcap.gor');
-  const run = await runCli(['--input-raw', fixture, '--output-file', file], async () => {}, /./);
+  const run = await runCli(['--input-raw', fixture, '--output-file', file], async () => {}, (e) => e.length > 0);
   assert.equal(run.code, 0, run.stderr);
   const records = readGor(file);
   assert.equal(records.length, 12);

@@ -7,10 +7,14 @@ function makeFramer(role: FramerRole, methods: string[] = []) {
   const lost: string[] = [];
   let notHttp = 0;
   const framer = new HttpFramer(role, {
-    message: (m) => messages.push(Buffer.from(m.payload).toString('latin1')),
+    message: (m) => {
+      messages.push(Buffer.from(m.payload).toString('latin1'));
+      // as the tracker does: a final response answers the oldest request
+      if (role === 'response' && (m.status < 100 || m.status >= 200)) methods.shift();
+    },
     lost: (reason) => lost.push(reason),
     notHttp: () => notHttp++,
-    requestMethod: (i) => methods[i],
+    requestMethod: () => methods[0],
   });
   const push = (text: string) => framer.push(Buffer.from(text, 'latin1'), 0, 0);
   return { framer, messages, lost, push, notHttp: () => notHttp };
@@ -83,6 +87,14 @@ test('a response without length runs until the connection ends', { timeout: 10_0
   assert.deepEqual(messages, ['HTTP/1.0 200 OK\r\n\r\nsome body']);
 });
 
+test('a stray CRLF after a body does not make the stream non-HTTP', { timeout: 10_000 }, () => {
+  const { messages, push, notHttp } = makeFramer('request');
+  push('POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nok\r\n');
+  push('GET /b HTTP/1.1\r\n\r\n');
+  assert.deepEqual(messages, ['POST /a HTTP/1.1\r\nContent-Length: 2\r\n\r\nok', 'GET /b HTTP/1.1\r\n\r\n']);
+  assert.equal(notHttp(), 0);
+});
+
 test('a request without length has no body', { timeout: 10_000 }, () => {
   const { messages, push } = makeFramer('request');
   push('GET / HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n');
@@ -119,6 +131,16 @@ test('after a gap the broken message is dropped and framing resumes at the next 
   push('ghij');
   push('GET /next HTTP/1.1\r\n\r\n');
   assert.deepEqual(lost, ['gap']);
+  assert.deepEqual(messages, ['GET /next HTTP/1.1\r\n\r\n']);
+});
+
+test('after a gap, body bytes that look like a start line do not end HTTP framing', { timeout: 10_000 }, () => {
+  const { framer, messages, notHttp, push } = makeFramer('request');
+  push('POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc');
+  framer.gap();
+  push('HELLO world, more of that body\r\n\r\n');
+  push('GET /next HTTP/1.1\r\n\r\n');
+  assert.equal(notHttp(), 0);
   assert.deepEqual(messages, ['GET /next HTTP/1.1\r\n\r\n']);
 });
 

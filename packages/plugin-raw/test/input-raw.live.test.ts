@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest, Agent } from 'node:http';
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { RepriseError, type Message } from '@reprise/core';
+import { RepriseError } from '@reprise/core';
 import { inputRaw, type InputRawOptions } from '../src/input-raw.js';
 import { closeServer, collect, makeContext, startServer, text } from './helpers.js';
 
@@ -78,6 +80,8 @@ for (const engine of ['libpcap', 'tcpdump'] as const) {
     assert.equal(ctx.counters.get('responses'), 3);
     assert.equal(ctx.counters.get('failed') ?? 0, 0);
     assert.ok(ctx.logs.some((l) => /capturing on .*(lo|any) /.test(l)), 'logs the devices it captures on');
+    const leftovers = readdirSync(tmpdir()).filter((name) => name.startsWith('reprise-capture-'));
+    assert.deepEqual(leftovers, [], 'the named pipe of the tcpdump engine is removed');
   });
 }
 
@@ -184,4 +188,3 @@ test('without permission to capture, the error says how to grant it', { timeout:
   }
 });
 
-export type { Message };

@@ -4,11 +4,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { recordingServer, runCli, sharedFixtures, startCli, tempDir, waitFor } from './support/cli.js';
+import { recordingServer, runCli, goreplayFixtures, startCli, tempDir, waitFor } from './support/cli.js';
 import { getRequests, rawRecords, summaryCounters, writeGor } from './support/gor.js';
 
-const requestsFixture = join(sharedFixtures, 'goreplay-requests.gor');
-const responsesFixture = join(sharedFixtures, 'goreplay-with-responses.gor');
+const requestsFixture = join(goreplayFixtures, 'goreplay-requests.gor');
+const responsesFixture = join(goreplayFixtures, 'goreplay-with-responses.gor');
 
 /** The fixture's records as GoReplay wrote them: header line, raw HTTP. */
 function fixtureRequests(path: string) {

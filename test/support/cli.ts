@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const cliBin = join(repoRoot, 'packages/cli/bin/run.js');
-export const sharedFixtures = join(repoRoot, '../shared/fixtures');
+/** GoReplay's own recordings (copies of the project's shared fixtures). */
+export const goreplayFixtures = join(repoRoot, 'test/fixtures/goreplay');
 
 export interface CliResult {
   code: number | null;

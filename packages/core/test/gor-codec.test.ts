@@ -14,7 +14,7 @@ import {
   type Message,
 } from '@reprise/core';
 
-const FIXTURES = '/work/shared/fixtures';
+const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/goreplay');
 const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.gor')).sort();
 
 function decodeAll(bytes: Uint8Array, chunkBytes = bytes.length || 1): GorDecoded[] {

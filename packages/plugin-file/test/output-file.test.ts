@@ -9,7 +9,7 @@ import { inputFile } from '../src/input-file.js';
 import { formatTimePattern, rotatedPath } from '../src/file-naming.js';
 import { drain, makeContext, request, tempDir } from './context.js';
 
-const FIXTURES = join(import.meta.dirname, 'fixtures');
+const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/goreplay');
 const T0 = 1795574173007755756n;
 const MS = 1_000_000n;
 

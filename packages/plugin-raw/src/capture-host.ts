@@ -45,6 +45,9 @@ function devicesWithAddresses(): string[] {
 
 interface RunningCapture {
   stop(): void;
+  /** A helper process doing the capture (tcpdump), if any, and its temporary folder. */
+  pid?: number;
+  tempDir?: string;
   /** Resolves when the capture has handed over every packet it had. */
   done: Promise<void>;
 }
@@ -94,7 +97,7 @@ async function openTcpdump(
     onExit: () => finished(),
   });
   await capture.ready;
-  return { stop: () => capture.stop(), done };
+  return { stop: () => capture.stop(), done, pid: capture.pid, tempDir: capture.tempDir };
 }
 
 /** Which devices to open, each with its filter. */
@@ -170,7 +173,9 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
     transport.finish();
     return;
   }
-  transport.send({ type: 'ready', devices });
+  const pids = captures.map((c) => c.pid).filter((pid): pid is number => pid !== undefined);
+  const tempDirs = captures.map((c) => c.tempDir).filter((dir): dir is string => dir !== undefined);
+  transport.send({ type: 'ready', devices, pids, tempDirs });
 
   const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
   // tcpdump hands packets over up to a block timeout late: expire against the time packets could

@@ -5,13 +5,13 @@
 import type { FromCapture, ToCapture } from './capture-protocol.js';
 import { runCapture } from './capture-host.js';
 
-const send = (message: FromCapture, done?: () => void) => {
+function send(message: FromCapture, done?: () => void): void {
   if (process.connected) process.send!(message, undefined, undefined, () => done?.());
-};
+}
 
-process.once('message', (m: ToCapture | { type: 'start'; config: never }) => {
+process.once('message', (m: ToCapture) => {
   if (m.type !== 'start') return;
-  void runCapture((m as { config: Parameters<typeof runCapture>[0] }).config, {
+  void runCapture(m.config, {
     send: (message, _transfer, onSent) => send(message, onSent),
     onMessage: (handler) => process.on('message', handler),
     finish: () => send({ type: 'end', counters: {} }, () => process.exit(0)),

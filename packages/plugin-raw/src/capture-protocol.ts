@@ -20,7 +20,7 @@ export type ToCapture = { type: 'start'; config: LiveCaptureConfig } | { type: '
 
 
 export type FromCapture =
-  | { type: 'ready'; devices: Array<{ name: string; filter: string }> }
+  | { type: 'ready'; devices: Array<{ name: string; filter: string }>; pids: number[]; tempDirs: string[] }
   | { type: 'batch'; bytes: Uint8Array; counters: Record<string, number> }
   | { type: 'error'; kind: 'permission' | 'device' | 'filter' | 'tool' | 'other'; message: string }
   | { type: 'end'; counters: Record<string, number> };

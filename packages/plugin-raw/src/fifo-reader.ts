@@ -11,7 +11,7 @@ import { join } from 'node:path';
 const SCRATCH_BYTES = 1024 * 1024;
 
 export class FifoReader {
-  private readonly dir: string;
+  readonly dir: string;
   private readonly readFd: number;
   /** The writing end, given to the child as its stdout; closed here once the child has it. */
   writeFd: number;

@@ -137,6 +137,8 @@ export class HttpTracker {
     c.lastSeenMs = nowMs;
     const stream = isRequest ? c.requestStream : c.responseStream;
     if (isSyn) stream.syn(s.seq);
+    // What this side acknowledges tells whether a hole in the other side's stream is for good.
+    if (s.flags & TCP_ACK) (isRequest ? c.responseStream : c.requestStream).acknowledged(s.ack, nowMs);
     if (s.flags & TCP_RST) {
       // Data before the reset still counts; everything unfinished is lost.
       if (s.payload.length > 0) stream.segment(s.seq, s.payload, false, seconds, nanoseconds, nowMs, s.missingBytes);

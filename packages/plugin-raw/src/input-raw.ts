@@ -114,7 +114,8 @@ export const inputRaw = defineInput<InputRawOptions>({
     });
 
     const file = parseFileTarget(value, isFile);
-    if (file || options.engine === 'pcap_file') {
+    const looksLikeFile = /\.pcap(ng)?(:\d+)?$/i.test(value);
+    if (file || options.engine === 'pcap_file' || looksLikeFile) {
       if (!file) throw new RepriseError('RPR_INPUT_NOT_FOUND', `no such pcap file: ${value}`, { plugin: COMPONENT, option: 'engine' });
       return { read: () => readPcapFile(file.path, trackerOptions(file.port), ctx) };
     }

@@ -1,8 +1,9 @@
 /**
- * The main-thread side of live capture: starts the capture process, turns its packed batches into
- * message batches for `read()`, and forwards its counters to ctx.stats.
+ * The main-thread side of live capture: starts the capture (a worker thread, or a child process for
+ * cap), turns its packed batches into message batches for `read()`, and forwards its counters to ctx.stats.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RepriseError, type Message, type PluginContext } from '@reprise/core';
@@ -43,6 +44,19 @@ export class LiveSource {
   private failure: RepriseError | undefined;
   private isStopping = false;
   private workerError: Error | undefined;
+  /** tcpdump processes: if reprise exits without stopping them, they would capture on, orphaned. */
+  private helperPids: number[] = [];
+  private helperDirs: string[] = [];
+  private readonly killHelpers = () => {
+    for (const pid of this.helperPids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    for (const dir of this.helperDirs) rmSync(dir, { recursive: true, force: true });
+  };
   devices: Array<{ name: string; filter: string }> = [];
 
   constructor(
@@ -58,6 +72,9 @@ export class LiveSource {
         switch (m.type) {
           case 'ready':
             this.devices = m.devices;
+            this.helperPids = m.pids;
+            this.helperDirs = m.tempDirs;
+            if (m.pids.length > 0) process.once('exit', this.killHelpers);
             isReady = true;
             resolve();
             break;
@@ -235,6 +252,7 @@ export class LiveSource {
     this.stop();
     const runner = this.runner;
     if (runner && !runner.hasExited) await runner.exited;
+    process.off('exit', this.killHelpers);
     // Captured but never read (the pipeline stopped pulling): lost, so counted.
     let unread = 0;
     for (const batch of this.queue) unread += batch.length;

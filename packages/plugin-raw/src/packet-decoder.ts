@@ -18,6 +18,8 @@ export interface TcpSegment {
   srcPort: number;
   dstPort: number;
   seq: number;
+  /** Acknowledgment number (meaningful when flags has TCP_ACK). */
+  ack: number;
   flags: number;
   /** TCP payload: a view into the frame (or into a reassembled datagram). */
   payload: Uint8Array;
@@ -34,7 +36,7 @@ const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_VLAN_OLD = 0x9100;
 
 export class PacketDecoder {
-  readonly segment: TcpSegment = { src: 0, dst: 0, srcPort: 0, dstPort: 0, seq: 0, flags: 0, payload: new Uint8Array(0), missingBytes: 0 };
+  readonly segment: TcpSegment = { src: 0, dst: 0, srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, payload: new Uint8Array(0), missingBytes: 0 };
   readonly defragmenter: IpDefragmenter;
 
   constructor(fragmentExpireMs = 30_000) {
@@ -178,6 +180,7 @@ export class PacketDecoder {
     s.srcPort = view.getUint16(at, false);
     s.dstPort = view.getUint16(at + 2, false);
     s.seq = view.getUint32(at + 4, false);
+    s.ack = view.getUint32(at + 8, false);
     s.flags = bytes[at + 13]!;
     s.payload = bytes.subarray(at + dataOffset, end);
     s.missingBytes = missingBytes > 0 ? missingBytes : 0;

@@ -37,6 +37,8 @@ export class TcpReassembler {
   /** Sequence number of the FIN once seen (it may arrive before missing data); -1 before. */
   private finSeq = -1;
   isEnded = false;
+  /** When the peer was first seen acknowledging bytes this capture never saw; -1 when not. */
+  private holeConfirmedMs = -1;
   /** Segments whose bytes had all been seen already. */
   retransmissions = 0;
   gaps = 0;
@@ -130,6 +132,8 @@ export class TcpReassembler {
       if (first.missingBytes > 0) this.cutOff(first.missingBytes);
     }
     if (used > 0) this.pending.splice(0, used);
+    // Whatever hole was confirmed is behind us now; a next one needs its own evidence.
+    if (used > 0) this.holeConfirmedMs = -1;
   }
 
   private checkFin(seconds: number, nanoseconds: number): void {
@@ -149,9 +153,28 @@ export class TcpReassembler {
     this.drain();
   }
 
-  /** Declares held data lost if it has waited longer than `maxWaitMs`. */
-  expirePending(nowMs: number, maxWaitMs: number): void {
+  /**
+   * The peer acknowledged up to `ack`. If that is past a hole, the peer has bytes the capture
+   * missed (a kernel drop, not a network loss): they will not be retransmitted, so waiting for them
+   * is pointless. The hole is only noted here; `expirePending` gives it up a little later, in case
+   * the missing segment is merely late in the capture.
+   */
+  acknowledged(ack: number, nowMs: number): void {
+    if (this.pending.length === 0 || this.holeConfirmedMs !== -1 || this.nextSeq === -1) return;
+    if (seqDiff(ack, this.nextSeq) > 0) this.holeConfirmedMs = nowMs;
+  }
+
+  /**
+   * Declares held data lost if it has waited longer than `maxWaitMs`, or `confirmedWaitMs` once
+   * the peer's acknowledgments showed the missing bytes were delivered without the capture seeing them.
+   */
+  expirePending(nowMs: number, maxWaitMs: number, confirmedWaitMs = 200): void {
+    if (this.holeConfirmedMs !== -1 && nowMs - this.holeConfirmedMs > confirmedWaitMs && this.pending.length > 0) {
+      this.holeConfirmedMs = -1;
+      this.skipGap();
+    }
     while (this.pending.length > 0 && nowMs - this.pending[0]!.receivedMs > maxWaitMs) this.skipGap();
+    if (this.pending.length === 0) this.holeConfirmedMs = -1;
   }
 
   /** Next expected sequence number, -1 before the first SYN or data. */

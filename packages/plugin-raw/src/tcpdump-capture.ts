@@ -37,6 +37,14 @@ export class TcpdumpCapture {
   private kernelDroppedReported = 0;
   readonly ready: Promise<void>;
 
+  /** tcpdump's process id, so that the main thread can end it if reprise itself dies. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** The folder of the named pipe (removed on stop; by the main thread if reprise dies first). */
+  readonly tempDir: string | undefined;
+
   constructor(options: TcpdumpOptions) {
     const args = [
       '-i', options.device,
@@ -65,6 +73,7 @@ export class TcpdumpCapture {
     } finally {
       fifo?.releaseWriter();
     }
+    this.tempDir = fifo?.dir;
     if (fifo) fifo.start((chunk) => reader.push(chunk), READ_INTERVAL_MS);
     else this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
     // Only once tcpdump is listening: before it installs its handler, SIGUSR1 would end it.

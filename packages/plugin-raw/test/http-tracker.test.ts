@@ -83,6 +83,44 @@ test('a missing segment drops that message only; the connection recovers at the 
   assert.ok(!messages.some((m) => text(m).includes('/lost')), 'the broken message is never emitted');
 });
 
+test("a hole the server has acknowledged is given up at once, not after the expiry", { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker, now } = makeTracker(true, 5000);
+  feed('request', 1000, '', TCP_SYN);
+  feed('response', 7000, '', TCP_SYN | TCP_ACK, 40000, 1, 1001);
+  const first = GET('/first');
+  const lost = GET('/lost');
+  const third = GET('/third');
+  feed('request', 1001, first);
+  // "/lost" never reaches the capture, but the server got it: its ACK covers it.
+  feed('request', 1001 + first.length + lost.length, third);
+  feed('response', 7001, OK('1'), TCP_ACK, 40000, 1, 1001 + first.length + lost.length);
+  tracker.sweep(now() + 100);
+  assert.equal(counters.gaps, 0, 'a moment of grace in case the segment is only late');
+  tracker.sweep(now() + 400);
+  assert.equal(counters.gaps, 1);
+  assert.deepEqual(
+    messages.filter((m) => m.kind === 'request').map((m) => text(m).split(' ')[1]),
+    ['/first', '/third'],
+  );
+});
+
+test('a hole the server has not acknowledged waits for a retransmission', { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker, now } = makeTracker(true, 5000);
+  feed('request', 1000, '', TCP_SYN);
+  const first = GET('/first');
+  const late = GET('/late');
+  feed('request', 1001, first);
+  feed('request', 1001 + first.length + late.length, GET('/third'));
+  feed('response', 7001, OK('1'), TCP_ACK, 40000, 1, 1001 + first.length);
+  tracker.sweep(now() + 1000);
+  assert.equal(counters.gaps, 0);
+  feed('request', 1001 + first.length, late);
+  assert.deepEqual(
+    messages.filter((m) => m.kind === 'request').map((m) => text(m).split(' ')[1]),
+    ['/first', '/late', '/third'],
+  );
+});
+
 test('idle connections expire and their unfinished messages are counted', { timeout: 5_000 }, () => {
   const { feed, tracker, counters, now } = makeTracker(false, 2000);
   feed('request', 1000, 'POST /x HTTP/1.1\r\nContent-Length: 5\r\n\r\nab');

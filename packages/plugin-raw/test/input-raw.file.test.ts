@@ -102,7 +102,11 @@ test('a file that is not a capture, and a missing file, are clear errors', { tim
   writeFileSync(file, 'these are not packets, just some words in a file');
   await assert.rejects(readAll(file), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID' && /not a pcap/.test(e.message));
   await assert.rejects(
-    readAll(join(dir, 'missing.pcap'), { engine: 'pcap_file' }),
+    readAll(join(dir, 'missing'), { engine: 'pcap_file' }),
     (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND',
+  );
+  await assert.rejects(
+    readAll(join(dir, 'missing.pcapng')),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && /missing\.pcapng/.test(e.message),
   );
 });

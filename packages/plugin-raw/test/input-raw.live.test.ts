@@ -31,6 +31,8 @@ function send(port: number, agent: Agent, method: string, path: string, body?: B
   });
 }
 
+const pipeFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('reprise-capture-'));
+
 async function captureWhile(
   value: (port: number) => string,
   options: Partial<InputRawOptions>,
@@ -54,6 +56,7 @@ async function captureWhile(
 
 for (const engine of ['libpcap', 'tcpdump'] as const) {
   test(`captures requests and pairs their responses live on lo (${engine} engine)`, { timeout: 30_000 }, async () => {
+    const pipeFoldersBefore = pipeFolders();
     const agent = new Agent({ keepAlive: true, maxSockets: 2 });
     const { messages, received, ctx } = await captureWhile(
       (port) => `:${port}`,
@@ -80,7 +83,7 @@ for (const engine of ['libpcap', 'tcpdump'] as const) {
     assert.equal(ctx.counters.get('responses'), 3);
     assert.equal(ctx.counters.get('failed') ?? 0, 0);
     assert.ok(ctx.logs.some((l) => /capturing on .*(lo|any) /.test(l)), 'logs the devices it captures on');
-    const leftovers = readdirSync(tmpdir()).filter((name) => name.startsWith('reprise-capture-'));
+    const leftovers = pipeFolders().filter((name) => !pipeFoldersBefore.includes(name));
     assert.deepEqual(leftovers, [], 'the named pipe of the tcpdump engine is removed');
   });
 }
@@ -164,6 +167,18 @@ test('an address that is not one is rejected before capturing', { timeout: 10_00
     Promise.resolve(inputRaw.create('not an address', defaults, makeContext())),
     (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID',
   );
+});
+
+test('tcpdump does not outlive a reprise that exits without closing its input', { timeout: 60_000 }, () => {
+  const port = 40000 + Math.floor(Math.random() * 20000);
+  const script = fileURLToPath(new URL('./exit-without-close.child.ts', import.meta.url));
+  const before = pipeFolders();
+  const result = spawnSync(process.execPath, ['--import', 'tsx', script, String(port)], { encoding: 'utf8', timeout: 50_000 });
+  assert.equal(result.status, 3, result.stderr);
+  assert.match(result.stdout, /capturing/);
+  const left = spawnSync('pgrep', ['-f', `tcp dst port ${port}`], { encoding: 'utf8' });
+  assert.equal(left.stdout.trim(), '', 'no tcpdump left capturing for the exited process');
+  assert.deepEqual(pipeFolders().filter((name) => !before.includes(name)), [], 'and no named pipe left behind');
 });
 
 test('without permission to capture, the error says how to grant it', { timeout: 60_000 }, (t) => {

@@ -24,6 +24,8 @@ export function makeTracker(trackResponse = true, expireMs = 2000) {
     flags = TCP_ACK,
     clientPort = 40000,
     advanceMs = 1,
+    /** The acknowledgment number; without one the segment carries no ACK (a made-up 0 would mislead). */
+    ack?: number,
   ) => {
     timeMs += advanceMs;
     const s: TcpSegment = {
@@ -32,7 +34,8 @@ export function makeTracker(trackResponse = true, expireMs = 2000) {
       srcPort: direction === 'request' ? clientPort : SERVER_PORT,
       dstPort: direction === 'request' ? SERVER_PORT : clientPort,
       seq: seq >>> 0,
-      flags,
+      ack: (ack ?? 0) >>> 0,
+      flags: ack === undefined ? flags & ~TCP_ACK : flags,
       payload: typeof payload === 'string' ? Buffer.from(payload, 'latin1') : payload,
       missingBytes: 0,
     };

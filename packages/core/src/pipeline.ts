@@ -224,7 +224,8 @@ export class Pipeline {
         }
         stage.stats.add('out', admitted.length);
         this.pushBus(admitted, 0);
-        if (this.abort.signal.aborted) break;
+        // A live source still delivers what it captured before the stop (bounded by the drain deadline).
+        if (this.abort.signal.aborted && !stage.instance!.isLive) break;
         // Recorded inputs wait while an output is full (policy block); live ones never do.
         if (this.shouldBlock()) await this.waitForOutputs();
       }

@@ -3,25 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createRecordingContext } from '@reprise/core';
 import { outputJsonl } from '../index.js';
 
-// A plugin is tested by driving its component with a context, as the pipeline does.
-function context() {
-  const counters = {};
-  const logged = [];
-  return {
-    counters,
-    logged,
-    ctx: {
-      component: 'output-jsonl',
-      instance: 'output-jsonl test',
-      logger: { debug() {}, info() {}, warn: (m) => logged.push(m), error: (m) => logged.push(m) },
-      stats: { add: (name, n = 1) => (counters[name] = (counters[name] ?? 0) + n) },
-      signal: new AbortController().signal,
-      emit() {},
-    },
-  };
-}
+// A plugin is tested by driving its component with a context, as the pipeline does: core's
+// recording context counts, logs and collects what the component emits.
+const context = () => createRecordingContext('output-jsonl');
 
 const bytes = (text) => new TextEncoder().encode(text);
 
@@ -29,7 +16,7 @@ test('writes a line per pair and the unanswered requests at flush', async (t) =>
   const dir = mkdtempSync(join(tmpdir(), 'jsonl-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'pairs.jsonl');
-  const { ctx, counters } = context();
+  const ctx = context();
   const output = await outputJsonl.create(path, { includeBodies: false, pairTimeoutMs: 10_000 }, ctx);
   const id1 = '1'.repeat(24);
   const id2 = '2'.repeat(24);
@@ -43,14 +30,14 @@ test('writes a line per pair and the unanswered requests at flush', async (t) =>
   assert.deepEqual(lines.map((l) => l.request.url), ['/a', '/b']);
   assert.equal(lines[0].response.status, 200);
   assert.equal(lines[1].response, null);
-  assert.equal(counters.lines, 2);
+  assert.equal(ctx.counters.get('lines'), 2);
 });
 
 test('a file that cannot be written is counted as failed, not thrown', async () => {
-  const { ctx, counters, logged } = context();
+  const ctx = context();
   const output = await outputJsonl.create('/nonexistent-dir/x.jsonl', { includeBodies: false, pairTimeoutMs: 0 }, ctx);
   await output.write([{ kind: 'request', id: '3'.repeat(24), timestamp: 1n, latency: 0n, payload: bytes('GET / HTTP/1.1\r\n\r\n') }]);
   await output.flush();
-  assert.equal(counters.failed, 1);
-  assert.match(logged[0], /cannot append/);
+  assert.equal(ctx.counters.get('failed'), 1);
+  assert.match(ctx.logs[0].message, /cannot append/);
 });

@@ -1,36 +1,10 @@
 // A real PluginContext for tests: counters and log lines are recorded so tests can assert on them.
-import type { Message, PluginContext } from '@reprise/core';
+import { createRecordingContext, type Message, type RecordingContext } from '@reprise/core';
 
-export interface RecordingContext extends PluginContext {
-  counters: Map<string, number>;
-  logs: Array<{ level: string; message: string }>;
-  emitted: Message[];
-}
+export type { RecordingContext };
 
 export function recordingContext(component = 'output-elasticsearch'): RecordingContext {
-  const counters = new Map<string, number>();
-  const logs: Array<{ level: string; message: string }> = [];
-  const emitted: Message[] = [];
-  const log = (level: string) => (message: string) => {
-    logs.push({ level, message });
-  };
-  return {
-    component,
-    instance: `${component} test`,
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    stats: {
-      add(counter: string, n = 1) {
-        counters.set(counter, (counters.get(counter) ?? 0) + n);
-      },
-    },
-    signal: new AbortController().signal,
-    emit(batch: Message[]) {
-      emitted.push(...batch);
-    },
-    counters,
-    logs,
-    emitted,
-  };
+  return createRecordingContext(component, { instance: `${component} test` });
 }
 
 let nextId = 1;

@@ -1,36 +1,14 @@
-/** A real PluginContext for driving components directly in tests: logs and counters are recorded. */
+/** Test helpers for driving the file components directly, with core's recording context. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { InputInstance, Message, PluginContext, Rate } from '@reprise/core';
+import { createRecordingContext, type InputInstance, type Message, type RecordingContext, type Rate } from '@reprise/core';
 
-export interface TestPluginContext extends PluginContext {
-  readonly logs: Array<{ level: string; message: string }>;
-  readonly counters: Map<string, number>;
-  readonly emitted: Message[];
-  readonly controller: AbortController;
-}
+export type TestPluginContext = RecordingContext;
 
 export function makeContext(component: string, rate?: Rate): TestPluginContext {
-  const logs: Array<{ level: string; message: string }> = [];
-  const counters = new Map<string, number>();
-  const emitted: Message[] = [];
-  const controller = new AbortController();
-  const log = (level: string) => (message: string) => logs.push({ level, message });
-  return {
-    component,
-    instance: component,
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    stats: { add: (counter, n = 1) => counters.set(counter, (counters.get(counter) ?? 0) + n) },
-    signal: controller.signal,
-    rate,
-    emit: (batch) => emitted.push(...batch),
-    logs,
-    counters,
-    emitted,
-    controller,
-  };
+  return createRecordingContext(component, { rate });
 }
 
 /** A fresh temporary directory removed after the test. */

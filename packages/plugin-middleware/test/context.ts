@@ -1,28 +1,10 @@
-// A real PluginContext for driving components in tests: counters and log lines are recorded.
-import type { Message, PluginContext } from '@reprise/core';
+// Test helpers: core's recording context, and message builders.
+import { createRecordingContext, type Message, type RecordingContext } from '@reprise/core';
 
-export interface RecordingContext extends PluginContext {
-  counters: Map<string, number>;
-  lines: Array<{ level: string; text: string }>;
-  emitted: Message[];
-}
+export type { RecordingContext };
 
 export function recordingContext(component: string): RecordingContext {
-  const counters = new Map<string, number>();
-  const lines: Array<{ level: string; text: string }> = [];
-  const emitted: Message[] = [];
-  const log = (level: string) => (text: string) => lines.push({ level, text });
-  return {
-    component,
-    instance: component,
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    stats: { add: (name: string, n = 1) => counters.set(name, (counters.get(name) ?? 0) + n) },
-    signal: new AbortController().signal,
-    emit: (batch: Message[]) => emitted.push(...batch),
-    counters,
-    lines,
-    emitted,
-  };
+  return createRecordingContext(component);
 }
 
 let counter = 0;

@@ -80,7 +80,7 @@ test('a GoReplay token-rewriting middleware in Python works unchanged: drops, le
   assert.deepEqual(ctx.emitted.map((m) => m.kind), ['request', 'response', 'replayed-response', 'request']);
   assert.equal(text(ctx.emitted[3]!), 'GET /me HTTP/1.1\nAuthorization: Bearer stage\n\n');
   assert.equal(ctx.emitted[3]!.id, me.id);
-  assert.ok(ctx.lines.some((l) => l.text === `[middleware] request ${login.id}`), 'stderr reaches the log');
+  assert.ok(ctx.logs.some((l) => l.message === `[middleware] request ${login.id}`), 'stderr reaches the log');
 });
 
 test('a middleware that crashes is reported and restarted, and later messages get through', { timeout: 20000 }, async (t) => {
@@ -100,7 +100,7 @@ test('a middleware that crashes is reported and restarted, and later messages ge
   await until(ctx, 2);
   await instance.flush!();
   assert.deepEqual(ctx.emitted.map((m) => text(m).split('\n')[0]), ['GET /before HTTP/1.1', 'GET /after HTTP/1.1']);
-  assert.ok(ctx.lines.some((l) => l.level === 'warn' && /exited \(code 3\); restarting it/.test(l.text)));
+  assert.ok(ctx.logs.some((l) => l.level === 'warn' && /exited \(code 3\); restarting it/.test(l.message)));
 });
 
 test('a command that never exits is stopped when the flush deadline passes', { timeout: 20000 }, async (t) => {
@@ -109,7 +109,7 @@ test('a command that never exits is stopped when the flush deadline passes', { t
   t.after(() => instance.close?.());
   await instance.process([request('GET / HTTP/1.1\n\n')]);
   await instance.flush!();
-  assert.ok(ctx.lines.some((l) => /did not exit within 300 ms/.test(l.text)));
+  assert.ok(ctx.logs.some((l) => /did not exit within 300 ms/.test(l.message)));
 });
 
 test('a command that dies at every start is given up on: the next batch stops the pipeline with an error', { timeout: 30000 }, async (t) => {
@@ -129,5 +129,5 @@ test('a command that dies at every start is given up on: the next batch stops th
   assert.ok(error instanceof RepriseError, 'the pipeline is stopped');
   assert.equal((error as RepriseError).code, 'RPR_PLUGIN_FAILED');
   assert.match((error as Error).message, /exited 5 times in a row/);
-  assert.ok(ctx.lines.some((l) => l.text === '[middleware] cannot start'), 'its stderr was logged');
+  assert.ok(ctx.logs.some((l) => l.message === '[middleware] cannot start'), 'its stderr was logged');
 });

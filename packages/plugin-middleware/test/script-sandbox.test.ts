@@ -241,7 +241,7 @@ test('the component applies the error policy: pass keeps the message, drop loses
       else assert.deepEqual(out.map(text), ['GET /a HTTP/1.1\nok: 1\n\n']);
       assert.equal(ctx.counters.get('failed'), 1);
       assert.equal(ctx.counters.get('script-errors'), 1);
-      assert.ok(ctx.lines.some((l) => l.level === 'warn' && l.text.includes(`${file}:1:`) && l.text.includes('TypeError: nope')));
+      assert.ok(ctx.logs.some((l) => l.level === 'warn' && l.message.includes(`${file}:1:`) && l.message.includes('TypeError: nope')));
     } finally {
       await instance.close?.();
     }
@@ -254,7 +254,7 @@ test('console output reaches the log, rate-limited', { timeout: 10000 }, async (
   const instance = await middlewareScript.create(file, { memoryLimit: 32, timeout: '200ms', onError: 'pass', logRate: 3 }, ctx);
   try {
     await instance.process(Array.from({ length: 10 }, (_, i) => request(`GET /${i} HTTP/1.1\n\n`)));
-    const lines = ctx.lines.filter((l) => l.level === 'info').map((l) => l.text);
+    const lines = ctx.logs.filter((l) => l.level === 'info').map((l) => l.message);
     assert.deepEqual(lines, [`[${file}] info saw /0 {"n":1}`, `[${file}] info saw /1 {"n":1}`, `[${file}] info saw /2 {"n":1}`]);
   } finally {
     await instance.close?.();

@@ -1,30 +1,12 @@
-// Test helpers: a real PluginContext (counters kept in a Map) and a local HTTP server.
+// Test helpers: core's recording context, and a local HTTP server.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Message, PluginContext } from '@reprise/core';
+import { createRecordingContext, type Message, type RecordingContext } from '@reprise/core';
 
-export interface TestContext extends PluginContext {
-  counters: Map<string, number>;
-  controller: AbortController;
-  logs: string[];
-}
+export type TestContext = RecordingContext;
 
 export function makeContext(component = 'input-raw'): TestContext {
-  const counters = new Map<string, number>();
-  const controller = new AbortController();
-  const logs: string[] = [];
-  const log = (level: string) => (message: string) => logs.push(`${level}: ${message}`);
-  return {
-    component,
-    instance: component,
-    counters,
-    controller,
-    logs,
-    signal: controller.signal,
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    stats: { add: (name, n = 1) => counters.set(name, (counters.get(name) ?? 0) + n) },
-    emit: () => {},
-  };
+  return createRecordingContext(component);
 }
 
 export interface ReceivedRequest {

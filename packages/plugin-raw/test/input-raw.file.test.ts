@@ -93,7 +93,7 @@ test('a truncated capture gives what it holds and says it was cut', { timeout: 1
   writeFileSync(file, bytes.subarray(0, bytes.length - 10));
   const { messages, ctx } = await readAll(file);
   assert.equal(messages.filter((m) => m.kind === 'request').length, 12);
-  assert.ok(ctx.logs.some((l) => /truncated capture/.test(l)));
+  assert.ok(ctx.logs.some((l) => /truncated capture/.test(l.message)));
 });
 
 test('a file that is not a capture, and a missing file, are clear errors', { timeout: 10_000 }, async (t) => {

@@ -82,7 +82,7 @@ for (const engine of ['libpcap', 'tcpdump'] as const) {
     assert.equal(ctx.counters.get('requests'), 3);
     assert.equal(ctx.counters.get('responses'), 3);
     assert.equal(ctx.counters.get('failed') ?? 0, 0);
-    assert.ok(ctx.logs.some((l) => /capturing on .*(lo|any) /.test(l)), 'logs the devices it captures on');
+    assert.ok(ctx.logs.some((l) => /capturing on .*(lo|any) /.test(l.message)), 'logs the devices it captures on');
     const leftovers = pipeFolders().filter((name) => !pipeFoldersBefore.includes(name));
     assert.deepEqual(leftovers, [], 'the named pipe of the tcpdump engine is removed');
   });

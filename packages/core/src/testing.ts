@@ -1,0 +1,35 @@
+/**
+ * For testing components: a real PluginContext that records what the component does (counters,
+ * log lines, emitted messages), so a test drives the component exactly as the pipeline would.
+ */
+import type { Message } from './message.js';
+import type { PluginContext, Rate } from './plugin.js';
+
+export interface RecordingContext extends PluginContext {
+  readonly counters: Map<string, number>;
+  readonly logs: Array<{ level: 'debug' | 'info' | 'warn' | 'error'; message: string }>;
+  readonly emitted: Message[];
+  /** Aborting it is what a stop (signal, --exit-after) does to the component. */
+  readonly controller: AbortController;
+}
+
+export function createRecordingContext(component: string, options: { rate?: Rate; instance?: string } = {}): RecordingContext {
+  const counters = new Map<string, number>();
+  const logs: RecordingContext['logs'] = [];
+  const emitted: Message[] = [];
+  const controller = new AbortController();
+  const log = (level: RecordingContext['logs'][number]['level']) => (message: string) => logs.push({ level, message });
+  return {
+    component,
+    instance: options.instance ?? component,
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    stats: { add: (counter, n = 1) => counters.set(counter, (counters.get(counter) ?? 0) + n) },
+    signal: controller.signal,
+    rate: options.rate,
+    emit: (batch) => emitted.push(...batch),
+    counters,
+    logs,
+    emitted,
+    controller,
+  };
+}

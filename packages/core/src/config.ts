@@ -146,7 +146,19 @@ function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: C
   if (definition.value && (value === undefined || value === '')) {
     throw new RepriseError('RPR_CONFIG_INVALID', `needs a value: ${definition.value.description} (e.g. --${definition.name} ${definition.value.example})`, { plugin: definition.name, file: where });
   }
-  const options = validateOptions(definition, item.options ?? {}, where) as Record<string, unknown>;
+  let options: Record<string, unknown>;
+  try {
+    options = validateOptions(definition, item.options ?? {}, where) as Record<string, unknown>;
+  } catch (error) {
+    // Name the package too: the user has to know which plugin's options are wrong.
+    const packageName = catalog.entries.get(definition.name)?.packageName;
+    if (!(error instanceof RepriseError) || !packageName) throw error;
+    throw new RepriseError(error.code, `${error.detail} (an option of ${definition.name}, from ${packageName})`, {
+      plugin: definition.name,
+      option: error.option,
+      file: where,
+    });
+  }
   return { definition, value, rate, options };
 }
 

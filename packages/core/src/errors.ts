@@ -42,11 +42,14 @@ export class RepriseError extends Error {
   readonly messageId?: string;
   readonly file?: string;
   readonly offset?: number;
+  /** The message without the "where" prefix. */
+  readonly detail: string;
 
   constructor(code: ErrorCode, message: string, details: RepriseErrorDetails = {}) {
     super(formatMessage(message, details), details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'RepriseError';
     this.code = code;
+    this.detail = message;
     this.plugin = details.plugin;
     this.option = details.option;
     this.phase = details.phase;

@@ -2,7 +2,7 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { encodeRecords, recordByteLength, RepriseError, type Message } from '@reprise/core';
+import { encodeRecords, recordByteLength, RepriseError, writeRecordInto, type Message } from '@reprise/core';
 import { formatTimePattern, hasTimePattern, isGzipPath, rotatedPath } from './file-naming.js';
 
 const gzip = promisify(gzipCallback);
@@ -26,6 +26,14 @@ export interface GorFileWriterOptions {
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
 /**
+ * Records are copied into reusable chunks of this size, returned to a spare list once written:
+ * a fresh buffer per batch made external memory climb by tens of MB between garbage collections
+ * during a capture (docs/BENCHMARKS.md, capture memory).
+ */
+const CHUNK_BYTES = HIGH_WATER_BYTES;
+const SPARE_CHUNKS = 2;
+
+/**
  * Appends records to a .gor file, buffering them in memory and writing whole batches with one
  * system call, so the file only ever holds whole records. Files are switched (time pattern,
  * size limit) between records. A `.gz` file is written as one gzip member per write: each is
@@ -42,6 +50,11 @@ export class GorFileWriter {
   private sizeBytes = 0;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** The chunk being filled and how much of it is used; chunks in `pending` are written, then spare. */
+  private chunk: Buffer | undefined;
+  private chunkUsed = 0;
+  private sealedChunks: Buffer[] = [];
+  private readonly spareChunks: Buffer[] = [];
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
@@ -73,9 +86,7 @@ export class GorFileWriter {
     if (this.options.sizeLimitBytes !== Infinity || (this.isTimed && this.baseName() !== this.currentBase)) {
       return this.writeSlowly(batch);
     }
-    const bytes = encodeRecords(batch);
-    this.sizeBytes += bytes.length;
-    this.buffer(bytes);
+    this.sizeBytes += this.append(batch, 0, batch.length);
     if (this.pendingBytes >= HIGH_WATER_BYTES) return this.enqueue(() => this.writePending());
   }
 
@@ -119,30 +130,61 @@ export class GorFileWriter {
     }
     const limit = this.options.sizeLimitBytes;
     if (limit === Infinity) {
-      const bytes = encodeRecords(batch);
-      this.sizeBytes += bytes.length;
-      this.buffer(bytes);
+      this.sizeBytes += this.append(batch, 0, batch.length);
     } else {
       let segmentStart = 0;
       for (let i = 0; i < batch.length; i++) {
         const length = recordByteLength(batch[i]!);
         // A record larger than the limit still goes whole into a file of its own.
         if (this.sizeBytes > 0 && this.sizeBytes + length > limit) {
-          if (i > segmentStart) this.buffer(encodeRecords(batch, segmentStart, i));
+          if (i > segmentStart) this.append(batch, segmentStart, i);
           segmentStart = i;
           await this.switchTo(this.currentBase, this.index + 1);
         }
         this.sizeBytes += length;
       }
-      this.buffer(encodeRecords(batch, segmentStart, batch.length));
+      this.append(batch, segmentStart, batch.length);
     }
     if (this.pendingBytes >= HIGH_WATER_BYTES) await this.enqueue(() => this.writePending());
   }
 
-  private buffer(bytes: Buffer): void {
-    if (bytes.length === 0) return;
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
+  /** Copies records `start..end` into the current chunk (a record bigger than a chunk gets its own buffer); returns their bytes. */
+  private append(batch: readonly Message[], start: number, end: number): number {
+    let appended = 0;
+    for (let i = start; i < end; i++) {
+      const message = batch[i]!;
+      this.chunk ??= this.spareChunks.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+      let next = writeRecordInto(this.chunk, this.chunkUsed, message);
+      if (next < 0) {
+        this.sealChunk();
+        if (recordByteLength(message) > CHUNK_BYTES) {
+          const bytes = encodeRecords(batch, i, i + 1);
+          this.pending.push(bytes);
+          this.pendingBytes += bytes.length;
+          appended += bytes.length;
+          continue;
+        }
+        this.chunk = this.spareChunks.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+        next = writeRecordInto(this.chunk, 0, message);
+      }
+      appended += next - this.chunkUsed;
+      this.pendingBytes += next - this.chunkUsed;
+      this.chunkUsed = next;
+    }
+    return appended;
+  }
+
+  /** Moves the used part of the current chunk to the pending writes. */
+  private sealChunk(): void {
+    if (!this.chunk) return;
+    if (this.chunkUsed > 0) {
+      this.pending.push(this.chunk.subarray(0, this.chunkUsed));
+      this.sealedChunks.push(this.chunk);
+    } else {
+      this.spareChunks.push(this.chunk);
+    }
+    this.chunk = undefined;
+    this.chunkUsed = 0;
   }
 
   /** Ends the current file (its buffered records included) and opens `rotatedPath(base, index)`. */
@@ -169,15 +211,20 @@ export class GorFileWriter {
   /** Writes the buffered records to the current file: one system call (one gzip member). */
   private async writePending(): Promise<void> {
     if (this.pendingBytes === 0 || !this.handle) return;
+    this.sealChunk();
     const buffers = this.pending;
     const total = this.pendingBytes;
+    const written = this.sealedChunks;
     this.pending = [];
     this.pendingBytes = 0;
+    this.sealedChunks = [];
     if (isGzipPath(this.currentPath)) {
       await writeAll(this.handle, [await gzip(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, total))]);
     } else {
       await writeAll(this.handle, buffers);
     }
+    // Only now may the chunks be filled again: their bytes are on their way to disk.
+    for (const chunk of written) if (this.spareChunks.length < SPARE_CHUNKS) this.spareChunks.push(chunk);
   }
 
   private backgroundFlush(): void {

@@ -41,3 +41,18 @@ export function encodeRecords(messages: readonly Message[], start = 0, end = mes
   }
   return out;
 }
+
+/**
+ * Writes one message as a record into `target` at `offset` and returns the offset after it, or -1
+ * (writing nothing) when it does not fit: lets a writer fill reusable buffers instead of allocating.
+ */
+export function writeRecordInto(target: Buffer, offset: number, message: Message): number {
+  const header = formatRecordHeader(message);
+  const end = offset + header.length + message.payload.length + GOR_SEPARATOR_LENGTH;
+  if (end > target.length) return -1;
+  let pos = offset + target.write(header, offset, 'latin1');
+  target.set(message.payload, pos);
+  pos += message.payload.length;
+  target.set(GOR_SEPARATOR, pos);
+  return end;
+}

@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTools, startNginx, runWrk } from './lib/nginx.js';
 import { machineLines } from './lib/machine.js';
+import { browserGet } from './lib/browser-request.js';
 
 const root = resolve(import.meta.dirname, '..');
 const cliBin = join(root, 'packages/cli/bin/run.js');
@@ -25,17 +26,7 @@ export async function writeGetRecording(file, count) {
   const baseNs = BigInt(Date.now()) * 1_000_000n;
   const batch = [];
   for (let i = 0; i < count; i++) {
-    const payload = Buffer.from(
-      `GET /products/${i % 5000}?page=${i % 7}&sort=price HTTP/1.1\r\n` +
-        'Host: shop.example.com\r\n' +
-        'User-Agent: Mozilla/5.0 (X11; Linux x86_64) reprise-bench\r\n' +
-        'Accept: text/html,application/xhtml+xml\r\n' +
-        'Accept-Encoding: gzip, deflate\r\n' +
-        'Accept-Language: en-US,en;q=0.9\r\n' +
-        `Cookie: session=${(i * 2654435761 >>> 0).toString(16)}\r\n` +
-        'Connection: keep-alive\r\n\r\n',
-      'latin1',
-    );
+    const payload = browserGet(i);
     batch.push({ kind: 'request', id: i.toString(16).padStart(24, '0'), timestamp: baseNs + BigInt(i) * 10_000n, latency: 0n, payload });
     if (batch.length === 1024 || i === count - 1) {
       if (!out.write(encodeRecords(batch))) await once(out, 'drain');

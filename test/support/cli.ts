@@ -78,8 +78,9 @@ export async function recordingServer(
       const body = Buffer.concat(chunks);
       received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body, atMs: Date.now() });
       const answer = respond(req, body);
-      res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers });
-      res.end(answer.body ?? 'ok');
+      const text = answer.body ?? 'ok';
+      res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(text)), ...answer.headers });
+      res.end(text);
     });
   });
   server.keepAliveTimeout = 60_000;
@@ -95,4 +96,25 @@ export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what
     if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/**
+ * Starts the CLI; once `isReady(stderr)` holds, runs `traffic`, then stops it with SIGINT 1.5 s later
+ * (the tcpdump engine hands packets over in blocks at most 1 s late).
+ */
+export async function runWhileSending(
+  args: string[],
+  traffic: () => Promise<void>,
+  isReady: (stderr: string) => boolean = (stderr) => /capturing on/.test(stderr),
+): Promise<CliResult> {
+  const cli = startCli(args, { timeoutMs: 40_000 });
+  let hasExited = false;
+  void cli.done.then(() => (hasExited = true));
+  await waitFor(() => hasExited || isReady(cli.stderr()), 30_000, 'the CLI to be ready');
+  if (!hasExited) {
+    await traffic();
+    await new Promise((r) => setTimeout(r, 1500));
+    cli.child.kill('SIGINT');
+  }
+  return cli.done;
 }

@@ -31,3 +31,21 @@ export function summaryCounters(stderr: string, labelPrefix: string): Record<str
   if (!line) throw new Error(`no summary line for ${labelPrefix} in:\n${stderr}`);
   return Object.fromEntries([...line.matchAll(/ ([a-z-]+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
 }
+
+export interface ParsedRecord {
+  type: string;
+  id: string;
+  timestamp: bigint;
+  latency: bigint;
+  /** The raw HTTP message, latin1. */
+  payload: string;
+}
+
+/** The records of a .gor file with their header fields apart, in file order. */
+export function readRecords(path: string): ParsedRecord[] {
+  return rawRecords(path).map((record) => {
+    const lineEnd = record.indexOf('\n');
+    const [type, id, timestamp, latency] = record.slice(0, lineEnd).split(' ');
+    return { type: type!, id: id!, timestamp: BigInt(timestamp!), latency: BigInt(latency ?? '0'), payload: record.slice(lineEnd + 1) };
+  });
+}

@@ -9,7 +9,7 @@
  * and counts. Recorded inputs (files) are paced by the outputs instead, so nothing read is lost.
  */
 import { BatchQueue } from './batch-queue.js';
-import { RepriseError, wrapPluginError } from './errors.js';
+import { wrapPluginError, type RepriseError } from './errors.js';
 import { createLogger, type LogLevel } from './logger.js';
 import type { Message } from './message.js';
 import type {
@@ -429,4 +429,3 @@ function admit(gate: RateGate, batch: Message[], stats: InstanceStats): Message[
   return admitted;
 }
 
-export { RepriseError };

@@ -2,51 +2,22 @@
 // real HTTP server on 127.0.0.1, through the modifiers, a sandboxed script and an external middleware.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { encodeRecords, type Message } from '@reprise/core';
+import { recordingServer, repoRoot, runCli, tempDir } from './support/cli.js';
 
-const root = resolve(fileURLToPath(import.meta.url), '../../../..');
-const cli = join(root, 'packages/cli/bin/run.js');
-const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => join(repoRoot, 'packages/plugin-middleware/test/fixtures', name);
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A staging server that records what it receives; /login answers a token. */
-async function stagingServer(t: { after(fn: () => unknown): void }): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      seen.push({ method: req.method!, url: req.url!, headers: req.headers, body });
-      const text = req.url === '/login' ? '{"token":"stage-token"}' : 'ok';
-      res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
-      res.end(text);
-    });
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
-}
-
-function tempDir(t: { after(fn: () => unknown): void }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'reprise-mw-e2e-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
+/** A staging server that records what it receives (bodies as text); /login answers a token. */
+async function stagingServer(t: { after(fn: () => Promise<void> | void): void }) {
+  const server = await recordingServer(t, (req) => ({ body: req.url === '/login' ? '{"token":"stage-token"}' : 'ok' }));
+  return {
+    url: server.url,
+    get seen() {
+      return server.received.map((r) => ({ method: r.method, url: r.url, headers: r.headers, body: r.body.toString('utf8') }));
+    },
+  };
 }
 
 let seq = 0;
@@ -63,14 +34,8 @@ function record(kind: Message['kind'], text: string, id?: string, offsetMs = 0):
 }
 
 async function reprise(args: string[], timeoutMs = 30000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--no-node-snapshot', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  return { code: code as number | null, output };
+  const result = await runCli(args, { timeoutMs });
+  return { code: result.code, output: result.stdout + result.stderr };
 }
 
 test('the http modifiers filter and rewrite requests on their way to a real server', { timeout: 60000 }, async (t) => {

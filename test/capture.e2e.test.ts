@@ -1,53 +1,16 @@
 // End to end through the CLI: GoReplay's quick start with live capture on lo (needs root, as CI).
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { request as httpRequest, Agent } from 'node:http';
-import { closeServer, startServer } from './helpers.js';
+import { join } from 'node:path';
+import { recordingServer, repoRoot, runWhileSending as runCli, tempDir } from './support/cli.js';
+import { readRecords as readGor } from './support/gor.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const cli = join(root, 'packages/cli/bin/run.js');
-const fixture = fileURLToPath(new URL('./fixtures/lo-ethernet.pcap', import.meta.url));
+const fixture = join(repoRoot, 'packages/plugin-raw/test/fixtures/lo-ethernet.pcap');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Starts the CLI; once `isReady(stderr)` runs `traffic`, then stops it with SIGINT.
- * The stop comes 1.5 s after the traffic: tcpdump hands packets over in blocks at most 1 s late,
- * and the pipeline stops reading its inputs as soon as it is signalled.
- */
-function runCli(args: string[], traffic: () => Promise<void>, isReady: (stderr: string) => boolean = (e) => /capturing on/.test(e)): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--no-node-snapshot', cli, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let isStarted = false;
-    const killer = setTimeout(() => child.kill('SIGKILL'), 40_000);
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      if (!isStarted && isReady(stderr)) {
-        isStarted = true;
-        traffic()
-          .then(() => new Promise((r) => setTimeout(r, 1500)))
-          .then(() => child.kill('SIGINT'), reject);
-      }
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearTimeout(killer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** A server that answers `ok:<body length>`, so responses can be matched to requests. */
+const startServer = (t: TestContext) =>
+  recordingServer(t, (_req, body) => ({ body: `ok:${body.length}` }));
 
 function send(port: number, agent: Agent, method: string, path: string, headers: Record<string, string>, body?: string) {
   return new Promise<void>((resolve, reject) => {
@@ -58,27 +21,6 @@ function send(port: number, agent: Agent, method: string, path: string, headers:
     req.on('error', reject);
     req.end(body);
   });
-}
-
-interface GorRecord {
-  type: string;
-  id: string;
-  timestamp: bigint;
-  latency: bigint;
-  payload: string;
-}
-
-function readGor(path: string): GorRecord[] {
-  const text = readFileSync(path, 'latin1');
-  const separator = Buffer.from('\n🐵🙈🙉\n').toString('latin1');
-  return text
-    .split(separator)
-    .filter((r) => r.length > 0)
-    .map((r) => {
-      const lineEnd = r.indexOf('\n');
-      const [type, id, ts, latency] = r.slice(0, lineEnd).split(' ');
-      return { type: type!, id: id!, timestamp: BigInt(ts!), latency: BigInt(latency ?? '0'), payload: r.slice(lineEnd + 1) };
-    });
 }
 
 const traffic: Array<{ method: string; path: string; headers: Record<string, string>; body?: string }> = [
@@ -95,9 +37,8 @@ async function sendTraffic(port: number): Promise<void> {
 }
 
 test('quick start: requests sent to A arrive at B with the same method, path, headers and body', { timeout: 60_000 }, async (t) => {
-  const a = await startServer();
-  const b = await startServer();
-  t.after(() => Promise.all([closeServer(a.server), closeServer(b.server)]));
+  const a = await startServer(t);
+  const b = await startServer(t);
   const run = await runCli(['--input-raw', `:${a.port}`, '--output-http', `http://127.0.0.1:${b.port}`], async () => {
     await sendTraffic(a.port);
     const deadline = Date.now() + 10_000;
@@ -120,13 +61,9 @@ test('quick start: requests sent to A arrive at B with the same method, path, he
 });
 
 test('captures to a .gor file, and replaying that file delivers the same requests', { timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reprise-raw-'));
-  const a = await startServer();
-  const b = await startServer();
-  t.after(async () => {
-    await Promise.all([closeServer(a.server), closeServer(b.server)]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempDir(t);
+  const a = await startServer(t);
+  const b = await startServer(t);
   const file = join(dir, 'requests.gor');
   const capture = await runCli(['--input-raw', `:${a.port}`, '--output-file', file], () => sendTraffic(a.port));
   assert.equal(capture.code, 0, capture.stderr);
@@ -143,12 +80,8 @@ test('captures to a .gor file, and replaying that file delivers the same request
 });
 
 test('with --input-raw-track-response each response is recorded with its request id and a latency', { timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reprise-raw-'));
-  const a = await startServer();
-  t.after(async () => {
-    await closeServer(a.server);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempDir(t);
+  const a = await startServer(t);
   const file = join(dir, 'pairs.gor');
   const run = await runCli(['--input-raw', `:${a.port}`, '--input-raw-track-response', '--output-file', file], () => sendTraffic(a.port));
   assert.equal(run.code, 0, run.stderr);
@@ -169,13 +102,9 @@ test('with --input-raw-track-response each response is recorded with its request
 });
 
 test('several --input-raw flags capture several ports at once', { timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reprise-raw-'));
-  const a = await startServer();
-  const b = await startServer();
-  t.after(async () => {
-    await Promise.all([closeServer(a.server), closeServer(b.server)]);
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempDir(t);
+  const a = await startServer(t);
+  const b = await startServer(t);
   const file = join(dir, 'both.gor');
   let ready = 0;
   const run = await runCli(
@@ -196,8 +125,7 @@ test('several --input-raw flags capture several ports at once', { timeout: 60_00
 });
 
 test('reads a tcpdump file without root and writes its requests to a .gor file', { timeout: 60_000 }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'reprise-raw-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dir = tempDir(t);
   const file = join(dir, 'from-pcap.gor');
   const run = await runCli(['--input-raw', fixture, '--output-file', file], async () => {}, (e) => e.length > 0);
   assert.equal(run.code, 0, run.stderr);

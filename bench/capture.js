@@ -17,9 +17,9 @@ import { ensureTools, startNginx } from './lib/nginx.js';
 import { runFixedRate } from './lib/load-generator.js';
 import { watchProcessTree } from './lib/process-usage.js';
 import { machineLines } from './lib/machine.js';
+import { cliCommand } from './lib/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
-const cliBin = join(root, 'packages/cli/bin/run.js');
 const GOR_SEPARATOR = Buffer.from('\n🐵🙈🙉\n');
 
 const rates = (process.env.BENCH_CAPTURE_RATES ?? '10000,20000,30000').split(',').map(Number);
@@ -87,17 +87,20 @@ async function measure(kind, nginx, rate) {
       });
       await waitForStderr(child, /listening on/);
     } else {
-      child = spawn(
-        process.execPath,
-        ['--no-node-snapshot', cliBin, '--input-raw', `:${nginx.port}`, '--input-raw-engine', kind, ...(process.env.BENCH_CAPTURE_ARGS ?? '').split(' ').filter(Boolean), '--output-file', join(dir, 'requests.gor')],
-        { stdio: ['ignore', 'ignore', 'pipe'], cwd: root },
-      );
+      const extraArgs = (process.env.BENCH_CAPTURE_ARGS ?? '').split(' ').filter(Boolean);
+      child = spawn(...cliCommand(['--input-raw', `:${nginx.port}`, '--input-raw-engine', kind, ...extraArgs, '--output-file', join(dir, 'requests.gor')]), {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        cwd: root,
+      });
       await waitForStderr(child, /capturing on/);
     }
     const usage = watchProcessTree(child.pid);
+    const startupCpuSeconds = usage.cpuSeconds();
     const load = await runFixedRate({ port: nginx.port, rate, durationS: seconds });
-    await new Promise((r) => setTimeout(r, 1000));
+    // Time for the capture's last packets to come through and be written (tcpdump buffers up to ~1 s).
+    await new Promise((r) => setTimeout(r, 2000));
     usage.sample();
+    const loadCpuSeconds = usage.cpuSeconds() - startupCpuSeconds;
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d.toString()));
     await stopAndWait(child);
@@ -110,7 +113,7 @@ async function measure(kind, nginx, rate) {
     const kernelDropped = /(\d+) packets? dropped by kernel/.exec(stderr)?.[1];
     // reprise's exit summary line for the input: its own counts of what it saw and lost
     const summary = /input-raw [^\n]*: (in=[^\n]*)/.exec(stderr)?.[1];
-    return { kind, rate, ...load, captured, cpuSeconds, peakRssBytes, memoryTrend, kernelDropped, summary };
+    return { kind, rate, ...load, captured, cpuSeconds, startupCpuSeconds, loadCpuSeconds, peakRssBytes, memoryTrend, kernelDropped, summary };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -132,19 +135,23 @@ async function run() {
   } finally {
     await nginx.stop();
   }
+  const perTenThousand = (cpu, n) => (n ? ((cpu * 10_000) / n).toFixed(3) : '–');
   const pct = (a, b) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)}%`);
   const lines = [
     `nginx on loopback (one worker, \`return 200 "pong"\`); an open-model load generator (bench/lib/load-generator.js: 32 keep-alive`,
     `connections, one request per segment, sent on schedule) runs ${seconds} s at each rate while the capture writes to a file.`,
-    'Captured = requests in the output / requests the server completed. CPU (process start to exit, start-up included) and',
-    'memory cover the whole capture process tree (reprise, its capture thread or process, tcpdump).',
+    'Captured = requests in the output / requests the server completed. CPU and memory cover the whole capture process',
+    'tree (reprise, its capture thread or process, tcpdump). CPU is split: start-up (process start until it reports',
+    '"capturing on", before any load), the load (its start until 2 s after its end, when everything is written) per',
+    '10,000 captured requests, and the whole run (start to exit, start-up and shutdown included) per 10,000.',
     '',
-    '| capture | rate (req/s) | sent | completed | captured | captured / completed | CPU s per 10k captured | peak memory | memory 1 s / middle / end (MB) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| capture | rate (req/s) | sent | completed | captured | captured / completed | start-up CPU s | load CPU s per 10k | whole-run CPU s per 10k | peak memory | memory 1 s / middle / end (MB) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
         `| ${r.label} | ${r.rate.toLocaleString('en-US')} | ${r.sent} | ${r.completed} | ${r.captured} | ${pct(r.captured, r.completed)} | ` +
-        `${r.captured ? ((r.cpuSeconds * 10_000) / r.captured).toFixed(3) : '–'} | ${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB | ${r.memoryTrend.join(' / ')} |`,
+        `${r.startupCpuSeconds.toFixed(2)} | ${perTenThousand(r.loadCpuSeconds, r.captured)} | ${perTenThousand(r.cpuSeconds, r.captured)} | ` +
+        `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB | ${r.memoryTrend.join(' / ')} |`,
     ),
     '',
     ...rows.map((r) => `- ${r.label} @ ${r.rate}/s: ${r.summary ?? (r.kernelDropped !== undefined ? `kernel dropped ${r.kernelDropped} packets` : '')}`),

@@ -17,17 +17,17 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGetRecording } from './replay-http.js';
 import { machineLines } from './lib/machine.js';
+import { cliBin, cliCommand } from './lib/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
-const cliBin = join(root, 'packages/cli/bin/run.js');
 const echoProgram = join(root, 'packages/plugin-middleware/test/fixtures/echo-middleware.js');
 const HEADER_SCRIPT = `export function request(req) {\n  req.headers.set('X-Env', 'staging');\n  return req;\n}\n`;
 
 /** Runs the CLI; resolves to seconds from spawn to exit and the summary it printed. */
 async function runCli(extraArgs, file) {
-  const args = ['--no-node-snapshot', cliBin, '--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null'];
+  const [node, args] = cliCommand(['--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null']);
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -38,7 +38,7 @@ async function runCli(extraArgs, file) {
   if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
   const outLine = output.split('\n').find((l) => l.trim().startsWith('output-null'));
   const delivered = outLine ? Number((/out=([\d,]+)/.exec(outLine)?.[1] ?? 'NaN').replace(/,/g, '')) : NaN;
-  return { seconds, delivered, command: `node --no-node-snapshot packages/cli/bin/run.js ${args.slice(2).join(' ').replace(file, 'FILE')}` };
+  return { seconds, delivered, command: `reprise ${args.slice(args.indexOf(cliBin) + 1).join(' ').replace(file, 'FILE')}` };
 }
 
 async function isCliReady(dir) {

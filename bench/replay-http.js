@@ -14,10 +14,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTools, startNginx, runWrk } from './lib/nginx.js';
 import { machineLines } from './lib/machine.js';
+import { cliBin, cliCommand } from './lib/cli.js';
 import { browserGet } from './lib/browser-request.js';
 
 const root = resolve(import.meta.dirname, '..');
-const cliBin = join(root, 'packages/cli/bin/run.js');
 
 /** Writes `count` GET records (varied paths, realistic browser headers) as a .gor file. */
 export async function writeGetRecording(file, count) {
@@ -52,10 +52,10 @@ async function isCliReady(dir, url) {
 }
 
 /** Runs the CLI on the file; resolves to seconds from spawn to exit. */
-async function replayWithCli(file, url) {
-  const args = ['--no-node-snapshot', cliBin, '--input-file', file, '--input-file-no-wait', '--output-http', url];
+async function replayWithCli(file, url, commandOptions) {
+  const [node, args] = cliCommand(['--input-file', file, '--input-file-no-wait', '--output-http', url], commandOptions);
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -64,7 +64,7 @@ async function replayWithCli(file, url) {
   clearTimeout(timer);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
-  return { seconds, command: `node --no-node-snapshot packages/cli/bin/run.js ${args.slice(2).join(' ').replace(file, 'FILE').replace(url, 'URL')}`, output };
+  return { seconds, command: `reprise ${args.slice(args.indexOf(cliBin) + 1).join(' ').replace(file, 'FILE').replace(url, 'URL')}`, output };
 }
 
 /**
@@ -137,6 +137,8 @@ const scenario = {
       const replay = mode === 'cli' ? await replayWithCli(file, nginx.url) : await replayDirect(file, nginx.url);
       // the status request itself is counted too
       const served = (await nginxRequestsServed(nginx.url)) - before - 1;
+      // The cost of the command's young-generation cap (bin/run.js), in the same run.
+      const uncapped = mode === 'cli' ? await replayWithCli(file, nginx.url, { withoutNodeFlag: '--max-semi-space-size' }) : undefined;
       // wrk again after the replay: the cores are shared, so the ceiling is the mean of both sides of it
       const wrkAfter = await runWrk(nginx.url, { threads: 1, connections: 32, durationS: wrkSeconds });
       const wrkRate = (wrkBefore.requestsPerSecond + wrkAfter.requestsPerSecond) / 2;
@@ -149,6 +151,7 @@ const scenario = {
         '| --- | ---: |',
         `| wrk -t1 -c32 -d${wrkSeconds}s, before / after the replay | ${Math.round(wrkBefore.requestsPerSecond).toLocaleString('en-US')} / ${Math.round(wrkAfter.requestsPerSecond).toLocaleString('en-US')} |`,
         `| reprise (${mode}) | ${Math.round(rate).toLocaleString('en-US')} |`,
+        ...(uncapped ? [`| reprise (${mode}) with V8's default young generation (\`--max-semi-space-size=4\` removed) | ${Math.round(count / uncapped.seconds).toLocaleString('en-US')} |`] : []),
         `| **ratio reprise / wrk (mean of before and after)** | **${ratio.toFixed(2)}** |`,
         '',
         `- reprise: ${replay.seconds.toFixed(2)} s for ${count.toLocaleString('en-US')} requests (${mode === 'cli' ? 'process start to exit' : 'first write to flush'}); nginx served ${served.toLocaleString('en-US')} of them.`,

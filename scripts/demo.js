@@ -29,7 +29,7 @@ function server(name, seen) {
 
 function reprise(args, label) {
   console.log(`\n$ reprise ${args.join(' ')}`);
-  const child = spawn(process.execPath, ['--no-node-snapshot', cli, ...args], { stdio: ['ignore', 'inherit', 'pipe'] });
+  const child = spawn(cli, args, { stdio: ['ignore', 'inherit', 'pipe'] }); // its shebang line gives Node's flags
   let stderr = '';
   child.stderr.on('data', (d) => {
     stderr += d;

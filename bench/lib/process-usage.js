@@ -1,6 +1,7 @@
 // CPU seconds and peak memory of a process and all its descendants, sampled from /proc (Linux).
 //
 //   const usage = watchProcessTree(pid);   // samples every 100 ms
+//   usage.sample(); usage.cpuSeconds()     // CPU so far, e.g. to split start-up from the work
 //   ... later: const { cpuSeconds, peakRssBytes, rssSamples } = usage.stop();
 //   rssSamples: [{ atMs, rssBytes }] of the whole tree, to see whether memory stays flat.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -51,13 +52,18 @@ export function watchProcessTree(rootPid, intervalMs = 100) {
   };
   sample();
   const timer = setInterval(sample, intervalMs);
+  const cpuSeconds = () => {
+    let ticks = 0;
+    for (const t of cpuByPid.values()) ticks += t;
+    return ticks / TICKS_PER_SECOND;
+  };
   return {
     sample,
+    /** CPU seconds of the tree so far (since each process started), as of the last sample. */
+    cpuSeconds,
     stop() {
       clearInterval(timer);
-      let ticks = 0;
-      for (const t of cpuByPid.values()) ticks += t;
-      return { cpuSeconds: ticks / TICKS_PER_SECOND, peakRssBytes, rssSamples };
+      return { cpuSeconds: cpuSeconds(), peakRssBytes, rssSamples };
     },
   };
 }

@@ -27,7 +27,8 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): RunningCli {
-  const child = spawn(process.execPath, ['--no-node-snapshot', cliBin, ...args], {
+  // Run as users run it: the executable file, so its shebang line's Node flags apply.
+  const child = spawn(cliBin, args, {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

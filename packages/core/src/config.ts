@@ -6,7 +6,7 @@ import type { ComponentCatalog } from './catalog.js';
 import { parseDurationMs } from './duration.js';
 import { RepriseError } from './errors.js';
 import type { LogLevel } from './logger.js';
-import { createAjv, describeAjvError, validateOptions } from './options.js';
+import { describeAjvError, lazyValidator, validateOptions } from './options.js';
 import type { ComponentUse, PipelineSettings } from './pipeline.js';
 import type { ComponentKind } from './plugin.js';
 import { parseRateSuffix } from './rate.js';
@@ -77,7 +77,7 @@ const configSchema = {
   required: ['inputs', 'outputs'],
 };
 
-const validateStructure = createAjv().compile(configSchema);
+const validateStructure = lazyValidator(configSchema);
 
 /** Validates a config and resolves it against the catalog. `source` names the file in errors. */
 export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog, source = 'config'): ResolvedPipeline {

@@ -4,7 +4,7 @@
  */
 import semver from 'semver';
 import { RepriseError } from './errors.js';
-import { createAjv, describeAjvError } from './options.js';
+import { describeAjvError, lazyValidator } from './options.js';
 import type { ComponentKind } from './plugin.js';
 
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
@@ -49,7 +49,7 @@ export const manifestSchema = {
   },
 };
 
-const validateManifest = createAjv().compile(manifestSchema);
+const validateManifest = lazyValidator(manifestSchema);
 
 /** Checks a package.json's manifest and core range; throws naming the package and the problem. */
 export function readManifest(packageJson: { name?: string; reprise?: unknown }): PluginManifest {

@@ -18,7 +18,7 @@ function isParsable(parse: (text: string) => unknown) {
   };
 }
 
-/** One ajv for the process, knowing reprise's formats and schema annotations. */
+/** An ajv knowing reprise's formats and schema annotations. */
 export function createAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
   ajv.addFormat('duration', { type: 'string', validate: isParsable((t) => parseDurationMs(t)) });
@@ -26,7 +26,25 @@ export function createAjv(): Ajv {
   return ajv;
 }
 
-const sharedAjv = createAjv();
+let sharedAjv: Ajv | undefined;
+
+/** The process's one ajv, made on first use: each instance costs milliseconds of start-up. */
+function getAjv(): Ajv {
+  sharedAjv ??= createAjv();
+  return sharedAjv;
+}
+
+/** A validator for a fixed schema, compiled on its first call. */
+export function lazyValidator(schema: object): ValidateFunction {
+  let validate: ValidateFunction | undefined;
+  const lazy = ((data: unknown) => {
+    validate ??= getAjv().compile(schema);
+    const isValid = validate(data);
+    lazy.errors = validate.errors;
+    return isValid;
+  }) as ValidateFunction;
+  return lazy;
+}
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates and freezes one component's options; throws RPR_PLUGIN_OPTIONS naming component and option. */
@@ -37,7 +55,7 @@ export function validateOptions(
 ): Readonly<Record<string, unknown>> {
   let validate = compiled.get(definition.options);
   if (!validate) {
-    validate = sharedAjv.compile({ ...definition.options, additionalProperties: false });
+    validate = getAjv().compile({ ...definition.options, additionalProperties: false });
     compiled.set(definition.options, validate);
   }
   const copy = structuredClone(options);

@@ -26,12 +26,13 @@ export interface GorFileWriterOptions {
 const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 
 /**
- * Records are copied into reusable chunks of this size, returned to a spare list once written:
- * a fresh buffer per batch made external memory climb by tens of MB between garbage collections
- * during a capture (docs/BENCHMARKS.md, capture memory).
+ * Records are copied into reusable chunks of this size; a full chunk is written at once (in the
+ * background) and returns to a spare list once on disk. Small chunks written early keep memory
+ * flat under load: a fresh buffer per batch, or big chunks filled for a whole flush interval, made
+ * memory climb during a capture (docs/BENCHMARKS.md, capture memory).
  */
-const CHUNK_BYTES = HIGH_WATER_BYTES;
-const SPARE_CHUNKS = 2;
+const CHUNK_BYTES = 256 * 1024;
+const SPARE_CHUNKS = HIGH_WATER_BYTES / CHUNK_BYTES;
 
 /**
  * Appends records to a .gor file, buffering them in memory and writing whole batches with one
@@ -58,6 +59,8 @@ export class GorFileWriter {
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
+  /** A background write is queued and has not started: another one would find nothing new. */
+  private isBackgroundWriteQueued = false;
   private closing: Promise<void> | undefined;
   private readonly isTimed: boolean;
   private readonly now: () => Date;
@@ -157,6 +160,7 @@ export class GorFileWriter {
       let next = writeRecordInto(this.chunk, this.chunkUsed, message);
       if (next < 0) {
         this.sealChunk();
+        this.backgroundFlush();
         if (recordByteLength(message) > CHUNK_BYTES) {
           const bytes = encodeRecords(batch, i, i + 1);
           this.pending.push(bytes);
@@ -228,8 +232,12 @@ export class GorFileWriter {
   }
 
   private backgroundFlush(): void {
-    if (this.pendingBytes === 0 || this.closing || this.failure !== undefined) return;
-    this.enqueue(() => this.writePending()).catch(() => {
+    if (this.pendingBytes === 0 || this.isBackgroundWriteQueued || this.closing || this.failure !== undefined) return;
+    this.isBackgroundWriteQueued = true;
+    this.enqueue(() => {
+      this.isBackgroundWriteQueued = false;
+      return this.writePending();
+    }).catch(() => {
       // recorded by enqueue; thrown by the next write
     });
   }

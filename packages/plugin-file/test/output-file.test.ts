@@ -108,6 +108,25 @@ test('buffered records reach the file after the flush interval without a flush c
   assert.equal(messagesOf(await readFile(path)).length, 5);
 });
 
+
+test('a filled buffer chunk is written at once, before the flush interval, as whole records', { timeout: 10_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'early.gor');
+  const output = await create(path, { flushInterval: '1h' });
+  t.after(() => output.close!());
+  await output.write(batchOf(1, 100)); // less than a 256 KiB chunk: stays buffered
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await stat(path)).size, 0);
+  const big = batchOf(101, 5000); // more than a chunk: fills one, which is written
+  assert.ok(encodeRecords(big).length > 256 * 1024);
+  await output.write(big);
+  const deadline = Date.now() + 5_000;
+  while ((await stat(path)).size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(messagesOf(await readFile(path)).length > 100, 'whole records on disk without a flush call');
+  await output.flush!();
+  assert.deepEqual(await readFile(path), encodeRecords([...batchOf(1, 100), ...big]));
+});
+
 test('a .gz name is written gzip-compressed and read back by input-file', { timeout: 10_000 }, async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'requests.gor.gz');

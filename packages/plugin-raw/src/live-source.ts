@@ -16,6 +16,11 @@ const COMPONENT = 'input-raw';
 const MAX_QUEUED_BATCHES = 4096;
 /** How long a capture may take to hand over its last packets once asked to stop. */
 const STOP_DEADLINE_MS = 10_000;
+/**
+ * The capture thread's young generation, fixed at about the size V8 starts it with: left to grow,
+ * it doubled a few seconds into a capture, a step in memory for no gain (docs/BENCHMARKS.md).
+ */
+const CAPTURE_YOUNG_GENERATION_MB = 12;
 
 function entry(name: 'capture-process' | 'capture-worker'): { path: string; execArgv: string[] } {
   // Under tsx (tests) the sources are .ts files; built, they are .js.
@@ -143,15 +148,16 @@ export class LiveSource {
 
   private startWorker(onMessage: (m: FromCapture) => void, onExit: (how: string | number | null) => void): CaptureRunner {
     const { path } = entry('capture-worker');
+    const resourceLimits = { maxYoungGenerationSizeMb: CAPTURE_YOUNG_GENERATION_MB };
     const worker = path.endsWith('.ts')
       ? // Tests run the TypeScript sources: the worker registers tsx itself (it does not inherit the hooks).
         new Worker(
           `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(
             new URL(`file://${path}`).href,
           )}); });`,
-          { eval: true, workerData: this.config, stderr: false },
+          { eval: true, workerData: this.config, stderr: false, resourceLimits },
         )
-      : new Worker(path, { workerData: this.config, stderr: false });
+      : new Worker(path, { workerData: this.config, stderr: false, resourceLimits });
     let hasExited = false;
     const exited = new Promise<void>((resolve) =>
       worker.on('exit', (code) => {

@@ -9,15 +9,13 @@
 // Environment: BENCH_MIDDLEWARE_MESSAGES (default 1000000),
 // BENCH_MIDDLEWARE_CASES (e.g. none,script,external: all by default),
 // BENCH_MIDDLEWARE_MODE = cli | direct (default: cli when the built CLI can read .gor files, else direct).
-import { spawn } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGetRecording } from './replay-http.js';
 import { machineLines } from './lib/machine.js';
-import { cliBin, cliCommand } from './lib/cli.js';
+import { cliBin, runCliTimed } from './lib/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
 const echoProgram = join(root, 'packages/plugin-middleware/test/fixtures/echo-middleware.js');
@@ -25,20 +23,10 @@ const HEADER_SCRIPT = `export function request(req) {\n  req.headers.set('X-Env'
 
 /** Runs the CLI; resolves to seconds from spawn to exit and the summary it printed. */
 async function runCli(extraArgs, file) {
-  const [node, args] = cliCommand(['--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null']);
-  const started = process.hrtime.bigint();
-  const child = spawn(node, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 600_000);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
+  const { seconds, output, command } = await runCliTimed(['--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null']);
   const outLine = output.split('\n').find((l) => l.trim().startsWith('output-null'));
   const delivered = outLine ? Number((/out=([\d,]+)/.exec(outLine)?.[1] ?? 'NaN').replace(/,/g, '')) : NaN;
-  return { seconds, delivered, command: `reprise ${args.slice(args.indexOf(cliBin) + 1).join(' ').replace(file, 'FILE')}` };
+  return { seconds, delivered, command: command.replace(file, 'FILE') };
 }
 
 async function isCliReady(dir) {

@@ -6,7 +6,6 @@
 //
 // Environment: BENCH_REQUESTS (default 200000), BENCH_WRK_SECONDS (default 5),
 // BENCH_REPLAY_MODE = cli | direct (default: cli when the built CLI can read .gor files, else direct).
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, createWriteStream, createReadStream, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
@@ -14,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureTools, startNginx, runWrk } from './lib/nginx.js';
 import { machineLines } from './lib/machine.js';
-import { cliBin, cliCommand } from './lib/cli.js';
+import { cliBin, runCliTimed } from './lib/cli.js';
 import { browserGet } from './lib/browser-request.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -53,18 +52,8 @@ async function isCliReady(dir, url) {
 
 /** Runs the CLI on the file; resolves to seconds from spawn to exit. */
 async function replayWithCli(file, url, commandOptions) {
-  const [node, args] = cliCommand(['--input-file', file, '--input-file-no-wait', '--output-http', url], commandOptions);
-  const started = process.hrtime.bigint();
-  const child = spawn(node, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout.on('data', (d) => { output += d; });
-  child.stderr.on('data', (d) => { output += d; });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-  const [code] = await once(child, 'exit');
-  clearTimeout(timer);
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
-  return { seconds, command: `reprise ${args.slice(args.indexOf(cliBin) + 1).join(' ').replace(file, 'FILE').replace(url, 'URL')}`, output };
+  const run = await runCliTimed(['--input-file', file, '--input-file-no-wait', '--output-http', url], { timeoutMs: 300_000, ...commandOptions });
+  return { ...run, command: run.command.replace(file, 'FILE').replace(url, 'URL') };
 }
 
 /**

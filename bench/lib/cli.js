@@ -3,10 +3,14 @@
 // with the settings users get.
 //
 //   spawn(...cliCommand(['--input-file', f, '--output-null']), { stdio: ... })
+//   const { seconds, output, command } = await runCliTimed([...args])
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-export const cliBin = join(resolve(import.meta.dirname, '../..'), 'packages/cli/bin/run.js');
+const root = resolve(import.meta.dirname, '../..');
+export const cliBin = join(root, 'packages/cli/bin/run.js');
 
 /** Node's flags from the shebang (`#!/usr/bin/env -S node --flag ...`). */
 function shebangNodeFlags() {
@@ -20,4 +24,23 @@ function shebangNodeFlags() {
 export function cliCommand(args, { withoutNodeFlag } = {}) {
   const flags = shebangNodeFlags().filter((f) => !withoutNodeFlag || !f.startsWith(withoutNodeFlag));
   return [process.execPath, [...flags, cliBin, ...args]];
+}
+
+/**
+ * Runs the command to its exit; resolves to seconds from spawn to exit, everything it printed, and the
+ * command line as a user would type it. A non-zero exit throws with the end of the output.
+ */
+export async function runCliTimed(args, { timeoutMs = 600_000, ...commandOptions } = {}) {
+  const [node, argv] = cliCommand(args, commandOptions);
+  const started = process.hrtime.bigint();
+  const child = spawn(node, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const [code] = await once(child, 'exit');
+  clearTimeout(timer);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
+  return { seconds, output, command: `reprise ${args.join(' ')}` };
 }

@@ -45,6 +45,7 @@ export function lazyValidator(schema: object): ValidateFunction {
   }) as ValidateFunction;
   return lazy;
 }
+
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates and freezes one component's options; throws RPR_PLUGIN_OPTIONS naming component and option. */

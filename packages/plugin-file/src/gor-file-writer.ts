@@ -35,8 +35,9 @@ const CHUNK_BYTES = 256 * 1024;
 const SPARE_CHUNKS = HIGH_WATER_BYTES / CHUNK_BYTES;
 
 /**
- * Appends records to a .gor file, buffering them in memory and writing whole batches with one
- * system call, so the file only ever holds whole records. Files are switched (time pattern,
+ * Appends records to a .gor file, buffering them in memory and writing what is buffered (when a
+ * chunk fills, at each flush interval, on flush) with one system call, so the file only ever holds
+ * whole records. Files are switched (time pattern,
  * size limit) between records. A `.gz` file is written as one gzip member per write: each is
  * complete with its trailer, so the file stays readable up to the last write whatever happens later.
  * All file operations run one after another on one queue.

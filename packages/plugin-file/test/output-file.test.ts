@@ -108,7 +108,6 @@ test('buffered records reach the file after the flush interval without a flush c
   assert.equal(messagesOf(await readFile(path)).length, 5);
 });
 
-
 test('a filled buffer chunk is written at once, before the flush interval, as whole records', { timeout: 10_000 }, async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'early.gor');

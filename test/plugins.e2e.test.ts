@@ -51,13 +51,17 @@ test('broken plugins installed beside a good one are reported by name and stop n
   const tarballs = ['examples/reprise-plugin-jsonl', 'test/fixtures/plugins/bad-manifest', 'test/fixtures/plugins/throwing-import', 'test/fixtures/plugins/wrong-core', 'test/fixtures/plugins/duplicate-name'].map((f) => pack(f, dir));
   const install = await runCli(['plugins', 'install', ...tarballs], { env, timeoutMs: 200_000 });
   assert.equal(install.code, 0, install.stderr);
+  // Installing imports a plugin once, to describe it: an import that throws is reported then.
+  const warning = install.stderr.replace(/\s*›\s*/g, ' ');
+  assert.match(warning, /cannot describe reprise-plugin-throwing-import: .*importing \.\/index\.js failed: this plugin is broken on purpose/);
 
   const help = await runCli(['--help'], { env });
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--output-jsonl <path>/, 'the good plugin still works');
   assert.match(help.stdout, /--output-http <url>/, 'built-in plugins still work');
   assert.match(help.stderr, /reprise-plugin-bad-manifest: package.json "reprise".*(entry|kind)/);
-  assert.match(help.stderr, /reprise-plugin-throwing-import.*importing \.\/index\.js failed: this plugin is broken on purpose/);
+  // --help reads manifests only: it never imports the broken code, and says what is missing.
+  assert.match(help.stderr, /reprise-plugin-throwing-import: has no reprise\.manifest\.json/);
   assert.match(help.stderr, /reprise-plugin-wrong-core: supports core \^9\.0\.0, but this reprise has core 0\.1\.0/);
   assert.match(help.stderr, /component "output-jsonl" is provided by both reprise-plugin-jsonl \(installed\) and reprise-plugin-duplicate-name \(installed\)/);
 
@@ -68,10 +72,13 @@ test('broken plugins installed beside a good one are reported by name and stop n
   assert.doesNotMatch(run.stderr, /throwing-import/);
   assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 2);
 
-  // Using a plugin that cannot load is an error that names it.
+  // Using a plugin that cannot load is an error that names it: exit 3 (a plugin could not be loaded), not "unknown flag".
   const broken = await runCli(['--input-dummy', '1', '--output-throwing', 'x'], { env });
-  assert.equal(broken.code, 2);
+  assert.equal(broken.code, 3);
   assert.match(broken.stderr, /reprise-plugin-throwing-import.*broken on purpose/);
+  const wrongCore = await runCli(['--input-dummy', '1', '--output-future', 'x'], { env });
+  assert.equal(wrongCore.code, 3, wrongCore.stderr);
+  assert.match(wrongCore.stderr, /reprise-plugin-wrong-core: supports core \^9\.0\.0/);
 });
 
 test('a plugin can ship a middleware script, which runs in the sandbox and not in reprise', { timeout: 240_000 }, async (t) => {

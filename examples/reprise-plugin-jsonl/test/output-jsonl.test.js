@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createRecordingContext } from '@reprise/core';
+import { createRecordingContext } from '@reprise/core/testing';
 import { outputJsonl } from '../index.js';
 
 // A plugin is tested by driving its component with a context, as the pipeline does: core's

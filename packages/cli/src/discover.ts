@@ -4,7 +4,7 @@
  * code is imported only when a pipeline uses one of its components (or for --help). A broken plugin
  * is reported and skipped: it never stops the others or `reprise --help`.
  */
-import { existsSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,6 +13,7 @@ import {
   RepriseError,
   readManifest,
   type AnyComponentDefinition,
+  type ComponentDescription,
   type PluginManifest,
 } from '@reprise/core';
 
@@ -31,6 +32,15 @@ export interface Discovery {
   packages: PluginPackage[];
   /** Plugins whose manifest is unusable (invalid, wrong core range). */
   problems: RepriseError[];
+  /** Component names a package that is not usable says it provides (read leniently), with why it is not. */
+  unusable: Array<{ components: string[]; problem: RepriseError }>;
+}
+
+/** The component names a package.json claims, read without trusting its manifest to be valid. */
+function claimedComponents(json: Record<string, any>): string[] {
+  const components: unknown = json.reprise?.components;
+  if (!Array.isArray(components)) return [];
+  return components.flatMap((c) => [c?.name, ...(Array.isArray(c?.flags) ? c.flags : [])]).filter((n): n is string => typeof n === 'string');
 }
 
 const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -55,15 +65,18 @@ function userPluginRoots(dataDir: string): Array<{ root: string; source: 'instal
 }
 
 /**
- * An installed plugin imports `@reprise/core` as a peer: the host provides it, by linking this CLI's
- * core into the plugin directory (npm does not install optional peers, and core is not on the registry).
+ * A plugin imports `@reprise/core` as a peer: the host provides it, by linking this CLI's core into
+ * the node_modules that the plugin resolves from (the data directory's for installed plugins, the
+ * plugin's own folder for linked ones), since npm does not install optional peers.
  */
-function provideCorePeer(dataDir: string): void {
-  const target = join(dataDir, 'node_modules', '@reprise', 'core');
+function provideCorePeer(folder: string): void {
+  const target = join(folder, 'node_modules', '@reprise', 'core');
   try {
-    if (existsSync(target) && readlinkSync(target) === coreRoot) return;
-  } catch {
-    return; // a real folder: someone installed core themselves; leave it
+    // The plugin must run against the host's core (one RepriseError class, one contract).
+    if (existsSync(target) && realpathSync(target) === realpathSync(coreRoot)) return;
+    readlinkSync(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EINVAL') return; // a real folder: someone installed core themselves; leave it
   }
   try {
     mkdirSync(dirname(target), { recursive: true });
@@ -86,6 +99,7 @@ function isDanglingLink(path: string): boolean {
 export function discoverPackages(dataDir?: string): Discovery {
   const packages: PluginPackage[] = [];
   const problems: RepriseError[] = [];
+  const unusable: Discovery['unusable'] = [];
   const consider = (root: string, source: PluginPackage['source'], origin?: string) => {
     const path = join(root, 'package.json');
     if (!existsSync(path)) {
@@ -108,6 +122,7 @@ export function discoverPackages(dataDir?: string): Discovery {
       packages.push({ name: json.name, version: json.version ?? '0.0.0', source, root, origin, manifest });
     } catch (error) {
       problems.push(error as RepriseError);
+      unusable.push({ components: claimedComponents(json), problem: error as RepriseError });
     }
   };
   const require = createRequire(join(cliRoot, 'package.json'));
@@ -121,9 +136,12 @@ export function discoverPackages(dataDir?: string): Discovery {
   if (dataDir) {
     const roots = userPluginRoots(dataDir);
     if (roots.some((r) => r.source === 'installed')) provideCorePeer(dataDir);
-    for (const { root, source, origin } of roots) consider(root, source, origin);
+    for (const { root, source, origin } of roots) {
+      if (source === 'linked' && existsSync(root)) provideCorePeer(root);
+      consider(root, source, origin);
+    }
   }
-  return { packages, problems };
+  return { packages, problems, unusable };
 }
 
 /** Which packages own the given flags (by component name prefix, or a manifest's extra `flags`). */
@@ -183,19 +201,26 @@ function scriptDefinitions(pkg: PluginPackage, catalog: ComponentCatalog): AnyCo
     const scriptPath = resolve(pkg.root, component.script!);
     if (!existsSync(scriptPath)) throw new RepriseError('RPR_PLUGIN_MANIFEST', `script ${component.script} of "${component.name}" does not exist`, { plugin: pkg.name });
     return {
-      kind: 'middleware',
-      name: component.name,
-      summary: `Sandboxed middleware script ${component.script} from ${pkg.name}.`,
-      rate: 'none',
-      order: runner.order,
-      options: runner.options,
+      ...describeScript(pkg, component, runner),
       create: (_value: string | undefined, options: Readonly<Record<string, unknown>>, ctx: Parameters<AnyComponentDefinition['create']>[2]) =>
         runner.create(scriptPath, options, ctx),
     } satisfies AnyComponentDefinition;
   });
 }
 
-async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefinition[]> {
+/** A script component is the middleware-script runner with the package's script as its value. */
+export function describeScript(pkg: PluginPackage, component: PluginManifest['components'][number], runner: ComponentDescription): ComponentDescription {
+  return {
+    kind: 'middleware',
+    name: component.name,
+    summary: `Sandboxed middleware script ${component.script} from ${pkg.name}.`,
+    rate: 'none',
+    order: runner.order,
+    options: runner.options,
+  };
+}
+
+export async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefinition[]> {
   let module: { default?: unknown };
   try {
     module = await import(pathToFileURL(join(pkg.root, pkg.manifest.entry!)).href);

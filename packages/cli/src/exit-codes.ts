@@ -19,6 +19,7 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
     case 'RPR_CONFIG_INVALID':
     case 'RPR_CONFIG_UNKNOWN_FLAG':
     case 'RPR_PLUGIN_OPTIONS':
+    case 'RPR_PLUGIN_CREATE':
       return EXIT.usage;
     case 'RPR_PLUGIN_MANIFEST':
     case 'RPR_PLUGIN_CORE_RANGE':

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseFlags, resolvePipelineConfig } from '@reprise/core';
-import { flagNames, loadCatalog } from './catalog-loader.js';
+import { describeCatalog, flagNames, loadCatalog, unusableOwnerOf } from './catalog-loader.js';
 import { executePipeline, reportError } from './execute.js';
 import { EXIT } from './exit-codes.js';
 import { fullHelp } from './usage.js';
@@ -13,7 +13,7 @@ const HELP_WORDS = new Set(['--help', '-h', '-help', 'help']);
 
 export async function main(argv: string[]): Promise<void> {
   if (argv.length === 0 || (argv.length === 1 && HELP_WORDS.has(argv[0]!))) {
-    process.stdout.write(fullHelp((await loadCatalog({ all: true })).catalog));
+    process.stdout.write(fullHelp(describeCatalog().catalog));
     return;
   }
   if (argv[0] === '--version' || argv[0] === '-v') {
@@ -37,10 +37,15 @@ export async function main(argv: string[]): Promise<void> {
 async function runFlags(argv: string[]): Promise<number> {
   try {
     if (argv.some((a) => HELP_WORDS.has(a))) {
-      process.stdout.write(fullHelp((await loadCatalog({ all: true })).catalog));
+      process.stdout.write(fullHelp(describeCatalog().catalog));
       return EXIT.ok;
     }
-    const { catalog } = await loadCatalog({ flags: flagNames(argv) });
+    const flags = flagNames(argv);
+    const { catalog, unusable } = await loadCatalog({ flags });
+    for (const flag of flags) {
+      const problem = catalog.flags.has(flag) ? undefined : unusableOwnerOf(flag, unusable);
+      if (problem) throw problem;
+    }
     const resolved = resolvePipelineConfig(parseFlags(argv, catalog), catalog, 'flags');
     return await executePipeline(resolved);
   } catch (error) {

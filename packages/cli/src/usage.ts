@@ -1,4 +1,4 @@
-import { renderFlagsHelp, type ComponentCatalog } from '@reprise/core';
+import { renderFlagsHelp, type ComponentCatalog, type ComponentDescription } from '@reprise/core';
 
 export const USAGE = `reprise: capture live HTTP traffic, record it, and replay it with rewriting,
 filtering and scaling. Takes GoReplay's flags: inputs → modifiers/middleware → outputs.
@@ -24,6 +24,6 @@ EXIT CODES  0 done (inputs ended, --exit-after, or stopped by a signal after del
             1 a component failed   2 invalid flags or config   3 a plugin could not be loaded
             4 environment (input file missing, no permission to capture)`;
 
-export function fullHelp(catalog: ComponentCatalog): string {
+export function fullHelp(catalog: ComponentCatalog<ComponentDescription>): string {
   return `${USAGE}\n\nFLAGS (each component's options apply to every instance of it)${renderFlagsHelp(catalog)}\n`;
 }

@@ -4,16 +4,16 @@
  * `--output-http-track-response` (or the option's `x-flag`).
  */
 import { RepriseError } from './errors.js';
-import type { AnyComponentDefinition, OptionSchema } from './plugin.js';
+import type { AnyComponentDefinition, ComponentDescription, OptionSchema } from './plugin.js';
 import { SETTINGS_FLAGS, type SettingFlag } from './settings.js';
 
-export type FlagTarget =
-  | { type: 'component'; component: AnyComponentDefinition }
-  | { type: 'option'; component: AnyComponentDefinition; option: string; schema: OptionSchema }
+export type FlagTarget<D extends ComponentDescription = AnyComponentDefinition> =
+  | { type: 'component'; component: D }
+  | { type: 'option'; component: D; option: string; schema: OptionSchema }
   | { type: 'setting'; setting: SettingFlag };
 
-export interface CatalogEntry {
-  definition: AnyComponentDefinition;
+export interface CatalogEntry<D extends ComponentDescription = AnyComponentDefinition> {
+  definition: D;
   /** The npm package that provides it. */
   packageName: string;
 }
@@ -22,20 +22,24 @@ export function kebabCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-export function optionFlagName(component: AnyComponentDefinition, option: string): string {
+export function optionFlagName(component: ComponentDescription, option: string): string {
   return component.options.properties[option]?.['x-flag'] ?? `${component.name}-${kebabCase(option)}`;
 }
 
-export class ComponentCatalog {
-  readonly entries = new Map<string, CatalogEntry>();
-  readonly flags = new Map<string, FlagTarget>();
+/**
+ * A catalog of loaded definitions (to run a pipeline) or of descriptions only (for --help, read
+ * from plugin manifests without importing code).
+ */
+export class ComponentCatalog<D extends ComponentDescription = AnyComponentDefinition> {
+  readonly entries = new Map<string, CatalogEntry<D>>();
+  readonly flags = new Map<string, FlagTarget<D>>();
 
   constructor() {
     for (const setting of SETTINGS_FLAGS) this.flags.set(setting.flag, { type: 'setting', setting });
   }
 
   /** Adds a package's components; a name or flag already taken is an error naming both packages. */
-  add(definition: AnyComponentDefinition, packageName: string): void {
+  add(definition: D, packageName: string): void {
     const existing = this.entries.get(definition.name);
     if (existing) {
       throw new RepriseError(
@@ -44,7 +48,7 @@ export class ComponentCatalog {
         { plugin: definition.name },
       );
     }
-    const newFlags = new Map<string, FlagTarget>();
+    const newFlags = new Map<string, FlagTarget<D>>();
     // A component without a value (output-stdout) is switched on by its bare flag, or by any of its options.
     if (definition.value || definition.enabledBy !== 'options') newFlags.set(definition.name, { type: 'component', component: definition });
     for (const [option, schema] of Object.entries(definition.options.properties)) {
@@ -63,11 +67,11 @@ export class ComponentCatalog {
     for (const [flag, target] of newFlags) this.flags.set(flag, target);
   }
 
-  get(name: string): AnyComponentDefinition | undefined {
+  get(name: string): D | undefined {
     return this.entries.get(name)?.definition;
   }
 
-  components(): AnyComponentDefinition[] {
+  components(): D[] {
     return [...this.entries.values()].map((e) => e.definition);
   }
 }

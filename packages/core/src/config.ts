@@ -143,6 +143,10 @@ function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: C
   let value = item.value;
   let rate;
   if (value !== undefined && (definition.rate ?? 'core') !== 'none') ({ value, rate } = parseRateSuffix(value, definition.name));
+  else if (value !== undefined && RATE_SUFFIX.test(value)) {
+    // Taken as part of the value, "x.json|50%" would quietly become a file name.
+    throw new RepriseError('RPR_CONFIG_INVALID', `"${value}" ends with a rate suffix, but ${definition.name} takes no rate (|N, |N%)`, { plugin: definition.name, file: where });
+  }
   if (definition.value && (value === undefined || value === '')) {
     throw new RepriseError('RPR_CONFIG_INVALID', `needs a value: ${definition.value.description} (e.g. --${definition.name} ${definition.value.example})`, { plugin: definition.name, file: where });
   }
@@ -161,6 +165,8 @@ function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: C
   }
   return { definition, value, rate, options };
 }
+
+const RATE_SUFFIX = /\|\s*\d+(\.\d+)?%?\s*$/;
 
 function dropUndefined<T extends object>(object: T): T {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as T;

@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   RPR_PLUGIN_LOAD: 'a plugin could not be imported',
   RPR_PLUGIN_CONFLICT: 'two plugins provide the same component',
   RPR_PLUGIN_OPTIONS: 'a component was given invalid options',
+  RPR_PLUGIN_CREATE: 'a component refused its value or options when it was created',
   RPR_PLUGIN_FAILED: 'a plugin failed while running',
   RPR_GOR_CORRUPT: 'a .gor record is corrupt or truncated',
   RPR_INPUT_NOT_FOUND: 'an input file or device does not exist',
@@ -69,9 +70,13 @@ function formatMessage(message: string, d: RepriseErrorDetails): string {
   return where.length ? `${where.join(', ')}: ${message}` : message;
 }
 
-/** Wraps anything a plugin threw with the plugin's name and the phase, keeping RepriseErrors as they are. */
+/**
+ * Wraps anything a plugin threw with the plugin's name and the phase, keeping RepriseErrors as they are.
+ * A plain error thrown by `create` is the component refusing its value or options (a usage error);
+ * anywhere else it is a failure while running.
+ */
 export function wrapPluginError(error: unknown, plugin: string, phase: string): RepriseError {
   if (error instanceof RepriseError) return error;
   const text = error instanceof Error ? error.message : String(error);
-  return new RepriseError('RPR_PLUGIN_FAILED', text, { plugin, phase, cause: error });
+  return new RepriseError(phase === 'create' ? 'RPR_PLUGIN_CREATE' : 'RPR_PLUGIN_FAILED', text, { plugin, phase, cause: error });
 }

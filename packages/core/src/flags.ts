@@ -1,7 +1,8 @@
 /**
  * GoReplay-style command line → PipelineConfig. Accepts `--flag value`, `--flag=value` and Go's
  * single dash (`-input-raw :80`); component flags repeat to make several instances; option flags
- * apply to every instance of their component; boolean flags take no value (`--flag=false` allowed).
+ * apply to every instance of their component; boolean flags take no value, and are switched off by
+ * `--no-flag`, `--flag=false` or `--flag false`.
  */
 import { optionFlagName, type ComponentCatalog, type FlagTarget } from './catalog.js';
 import type { ComponentConfig, PipelineConfig, SettingsConfig } from './config.js';
@@ -23,8 +24,15 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
     if (!match) {
       throw new RepriseError('RPR_CONFIG_INVALID', `unexpected argument "${token}": flags start with --, e.g. --input-file requests.gor`);
     }
-    const name = match[1]!;
-    const target = catalog.flags.get(name);
+    let name = match[1]!;
+    let target = catalog.flags.get(name);
+    // `--no-<flag>` switches a boolean off (a boolean defaulting to true needs it).
+    const negated = !target && name.startsWith('no-') ? catalog.flags.get(name.slice(3)) : undefined;
+    if (negated && isBooleanTarget(negated)) {
+      if (match[2] !== undefined) throw new RepriseError('RPR_CONFIG_INVALID', `--${name} takes no value (it is --${name.slice(3)}=false)`);
+      name = name.slice(3);
+      target = negated;
+    }
     if (!target) throw unknownFlag(name, catalog);
     const takeValue = (): string => {
       if (match[2] !== undefined) return match[2];
@@ -33,13 +41,10 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
       i++;
       return next;
     };
-    const isBoolean =
-      target.type === 'setting'
-        ? target.setting.type === 'boolean'
-        : target.type === 'option'
-          ? target.schema.type === 'boolean'
-          : !target.component.value;
-    const raw = isBoolean ? (match[2] ?? 'true') : takeValue();
+    const isBoolean = isBooleanTarget(target);
+    // A boolean takes no value, but `--flag false` (Go's flag package style) and `--flag=false` work too.
+    const spelledValue = isBoolean && match[2] === undefined && /^(true|false)$/i.test(argv[i + 1] ?? '') ? argv[++i] : undefined;
+    const raw = negated ? 'false' : isBoolean ? (match[2] ?? spelledValue ?? 'true') : takeValue();
 
     if (target.type === 'setting') {
       settings[target.setting.key] = convert(raw, target.setting.type, name);
@@ -86,6 +91,12 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
     }
   }
   return config;
+}
+
+function isBooleanTarget(target: FlagTarget): boolean {
+  if (target.type === 'setting') return target.setting.type === 'boolean';
+  if (target.type === 'option') return target.schema.type === 'boolean';
+  return !target.component.value;
 }
 
 function convert(raw: string, type: string, flag: string): unknown {

@@ -1,15 +1,15 @@
 /** `reprise --help`: every flag with an example, grouped like `gor -h`, generated from the catalog. */
 import { optionFlagName, type ComponentCatalog } from './catalog.js';
-import type { AnyComponentDefinition, OptionSchema } from './plugin.js';
+import type { ComponentDescription, OptionSchema } from './plugin.js';
 import { SETTINGS_FLAGS } from './settings.js';
 
-const GROUPS: Array<[string, (c: AnyComponentDefinition) => boolean]> = [
+const GROUPS: Array<[string, (c: ComponentDescription) => boolean]> = [
   ['INPUTS', (c) => c.kind === 'input'],
   ['MODIFIERS AND MIDDLEWARE', (c) => c.kind === 'middleware'],
   ['OUTPUTS', (c) => c.kind === 'output'],
 ];
 
-export function renderFlagsHelp(catalog: ComponentCatalog): string {
+export function renderFlagsHelp(catalog: ComponentCatalog<ComponentDescription>): string {
   const out: string[] = [];
   const flag = (name: string, arg: string, description: string, example?: string) => {
     out.push(`  --${name}${arg ? ' ' + arg : ''}`);

@@ -18,4 +18,3 @@ export * from './suggest.js';
 export * from './reporter.js';
 export * from './gor/index.js';
 export * from './manifest.js';
-export * from './testing.js';

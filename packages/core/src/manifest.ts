@@ -5,7 +5,7 @@
 import semver from 'semver';
 import { RepriseError } from './errors.js';
 import { describeAjvError, lazyValidator } from './options.js';
-import type { ComponentKind } from './plugin.js';
+import type { AnyComponentDefinition, ComponentDescription, ComponentKind } from './plugin.js';
 
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
 export const CORE_API_VERSION = '0.1.0';
@@ -75,4 +75,77 @@ export function readManifest(packageJson: { name?: string; reprise?: unknown }):
     );
   }
   return manifest;
+}
+
+/**
+ * The file, beside a plugin's package.json, that describes its components (summaries, values, option
+ * schemas) so listing, --help and flag routing never import plugin code. Generated from the code by
+ * `reprise plugins manifest` (and at build, install and link time).
+ */
+export const COMPONENT_MANIFEST_FILE = 'reprise.manifest.json';
+export const COMPONENT_MANIFEST_VERSION = 1;
+
+export interface ComponentManifest {
+  manifestVersion: typeof COMPONENT_MANIFEST_VERSION;
+  /** The package version it was generated from: a different version means it is stale. */
+  packageVersion: string;
+  components: ComponentDescription[];
+}
+
+const optionSchemaSchema = {
+  type: 'object',
+  required: ['type', 'description'],
+  properties: {
+    type: { enum: ['string', 'integer', 'number', 'boolean', 'array'] },
+    description: { type: 'string' },
+  },
+};
+
+export const componentManifestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['manifestVersion', 'packageVersion', 'components'],
+  properties: {
+    manifestVersion: { const: COMPONENT_MANIFEST_VERSION },
+    packageVersion: { type: 'string' },
+    components: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['kind', 'name', 'summary', 'options'],
+        properties: {
+          kind: { enum: ['input', 'output', 'middleware'] },
+          name: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' },
+          summary: { type: 'string' },
+          value: { type: 'object', required: ['description', 'example'] },
+          enabledBy: { enum: ['flag', 'options'] },
+          rate: { enum: ['core', 'plugin', 'none'] },
+          order: { type: 'number' },
+          implies: { type: 'array' },
+          options: {
+            type: 'object',
+            required: ['type', 'properties'],
+            properties: { type: { const: 'object' }, properties: { type: 'object', additionalProperties: optionSchemaSchema } },
+          },
+        },
+      },
+    },
+  },
+};
+
+const validateComponentManifest = lazyValidator(componentManifestSchema);
+
+/** The serialisable part of a definition: what its manifest file records. */
+export function describeComponent(definition: AnyComponentDefinition): ComponentDescription {
+  const { create: _create, ...description } = definition;
+  return JSON.parse(JSON.stringify(description)) as ComponentDescription;
+}
+
+/** Checks a parsed reprise.manifest.json; throws naming the package and the problem. */
+export function readComponentManifest(json: unknown, packageName: string): ComponentManifest {
+  if (!validateComponentManifest(json)) {
+    const error = validateComponentManifest.errors![0]!;
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `${COMPONENT_MANIFEST_FILE}${error.instancePath} ${describeAjvError(error)}`, { plugin: packageName });
+  }
+  return json as unknown as ComponentManifest;
 }

@@ -91,14 +91,14 @@ export interface OptionSchema {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'array';
   description: string;
   /** Shown in --help, e.g. `--output-http-workers 64`. */
-  examples?: unknown[];
+  examples?: readonly unknown[];
   default?: unknown;
-  enum?: unknown[];
+  enum?: readonly unknown[];
   minimum?: number;
   maximum?: number;
   format?: 'duration' | 'size' | string;
   pattern?: string;
-  items?: { type: 'string' | 'integer' | 'number'; pattern?: string };
+  items?: { type: 'string' | 'integer' | 'number'; pattern?: string; enum?: readonly unknown[] };
   /** The whole flag name when it is not `<component>-<option>` (GoReplay's `--http-original-host`). */
   'x-flag'?: string;
   /** Hidden from --help (still accepted). */
@@ -108,9 +108,42 @@ export interface OptionSchema {
 export interface OptionsSchema {
   type: 'object';
   properties: Record<string, OptionSchema>;
-  required?: string[];
+  required?: readonly string[];
   additionalProperties?: false;
 }
+
+/** The TypeScript type of one option's value, derived from its schema. */
+type OptionValueOf<P> = P extends { enum: readonly (infer E)[] }
+  ? E
+  : P extends { type: 'string' }
+    ? string
+    : P extends { type: 'integer' | 'number' }
+      ? number
+      : P extends { type: 'boolean' }
+        ? boolean
+        : P extends { type: 'array'; items: { type: 'integer' | 'number' } }
+          ? number[]
+          : P extends { type: 'array' }
+            ? string[]
+            : unknown;
+
+type RequiredNames<S extends OptionsSchema> = S['required'] extends readonly (infer R)[] ? R : never;
+/** An option always has a value after validation when it has a default or is required. */
+type IsAlwaysSet<S extends OptionsSchema, K> = S['properties'][K & string] extends { default: unknown }
+  ? true
+  : K extends RequiredNames<S>
+    ? true
+    : false;
+
+/**
+ * The validated options a component receives, derived from its JSON Schema, so an author writes the
+ * schema once: options with a default (or required) are always set, the others may be undefined.
+ */
+export type OptionsOf<S extends OptionsSchema> = {
+  readonly [K in keyof S['properties'] as IsAlwaysSet<S, K> extends true ? K : never]: OptionValueOf<S['properties'][K]>;
+} & {
+  readonly [K in keyof S['properties'] as IsAlwaysSet<S, K> extends true ? never : K]?: OptionValueOf<S['properties'][K]>;
+};
 
 export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O = Record<string, unknown>> {
   kind: K;
@@ -156,16 +189,29 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
 
 export type AnyComponentDefinition = ComponentDefinition<ComponentKind, any>;
 
-export function defineInput<O>(definition: ComponentDefinition<'input', O>): ComponentDefinition<'input', O> {
+/**
+ * What can be known of a component without importing its code: everything but `create`. Plugin
+ * packages ship these in `reprise.manifest.json`, so listing and --help never import a plugin.
+ */
+export type ComponentDescription = Omit<AnyComponentDefinition, 'create'>;
+
+/** A definition whose options type is derived from its schema (no separate interface to keep in step). */
+type DefinitionFromSchema<K extends ComponentKind, S extends OptionsSchema> = Omit<ComponentDefinition<K, OptionsOf<S>>, 'options'> & { options: S };
+
+export function defineInput<const S extends OptionsSchema>(definition: DefinitionFromSchema<'input', S>): ComponentDefinition<'input', OptionsOf<S>>;
+export function defineInput<O>(definition: ComponentDefinition<'input', O>): ComponentDefinition<'input', O>;
+export function defineInput(definition: AnyComponentDefinition): AnyComponentDefinition {
   return definition;
 }
 
-export function defineOutput<O>(definition: ComponentDefinition<'output', O>): ComponentDefinition<'output', O> {
+export function defineOutput<const S extends OptionsSchema>(definition: DefinitionFromSchema<'output', S>): ComponentDefinition<'output', OptionsOf<S>>;
+export function defineOutput<O>(definition: ComponentDefinition<'output', O>): ComponentDefinition<'output', O>;
+export function defineOutput(definition: AnyComponentDefinition): AnyComponentDefinition {
   return definition;
 }
 
-export function defineMiddleware<O>(
-  definition: ComponentDefinition<'middleware', O>,
-): ComponentDefinition<'middleware', O> {
+export function defineMiddleware<const S extends OptionsSchema>(definition: DefinitionFromSchema<'middleware', S>): ComponentDefinition<'middleware', OptionsOf<S>>;
+export function defineMiddleware<O>(definition: ComponentDefinition<'middleware', O>): ComponentDefinition<'middleware', O>;
+export function defineMiddleware(definition: AnyComponentDefinition): AnyComponentDefinition {
   return definition;
 }

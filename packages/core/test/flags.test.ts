@@ -99,3 +99,65 @@ test('a component can switch on an option of another one it needs (GoReplay: out
   assert.equal(resolved.outputs[0]!.options.originalHost, true);
   assert.ok(Object.isFrozen(resolved.outputs[0]!.options));
 });
+
+test('a boolean is switched off by --no-<flag>, --flag=false and --flag false, and on by --flag true', () => {
+  const c = catalog();
+  const base = ['--input-file', 'a.gor', '--output-stdout'];
+  const loopOf = (argv: string[]) => resolvePipelineConfig(parseFlags([...base, ...argv], c), c).inputs[0]!.options.loop;
+  assert.equal(loopOf(['--input-file-loop']), true);
+  assert.equal(loopOf(['--input-file-loop', 'true']), true);
+  assert.equal(loopOf(['--input-file-loop', '--no-input-file-loop']), false);
+  assert.equal(loopOf(['--input-file-loop=false']), false);
+  assert.equal(loopOf(['--input-file-loop', 'false']), false);
+  const setting = parseFlags([...base, '--split-output', 'false'], c);
+  assert.equal(setting.settings?.splitOutput, false);
+  // --no- only exists for booleans, and takes no value
+  assert.throws(() => parseFlags([...base, '--no-output-http-workers'], c), /unknown flag --no-output-http-workers/);
+  assert.throws(() => parseFlags([...base, '--no-input-file-loop=true'], c), /--no-input-file-loop takes no value/);
+});
+
+test('a rate suffix on a component that takes no rate is an error, not part of its value', () => {
+  const c = catalog();
+  c.add(
+    defineOutput({
+      kind: 'output', name: 'output-jsonl', summary: 'jsonl', rate: 'none',
+      value: { description: 'path', example: 'x.json' },
+      options: { type: 'object', properties: {} },
+      create: () => ({ write() {} }),
+    }),
+    'reprise-plugin-jsonl',
+  );
+  assert.throws(
+    () => resolvePipelineConfig(parseFlags(['--input-file', 'a.gor', '--output-jsonl', 'x.json|50%'], c), c),
+    (error: unknown) => error instanceof RepriseError && /output-jsonl.*"x\.json\|50%" ends with a rate suffix, but output-jsonl takes no rate/.test(error.message),
+  );
+  // a bar that is not a rate stays part of the value
+  const ok = resolvePipelineConfig(parseFlags(['--input-file', 'a.gor', '--output-jsonl', 'a|b.json'], c), c);
+  assert.equal(ok.outputs[0]!.value, 'a|b.json');
+});
+
+test('options types come from the schema: defaults and required options are always set', () => {
+  const definition = defineOutput({
+    kind: 'output', name: 'output-typed', summary: 'typed',
+    options: {
+      type: 'object', required: ['path'],
+      properties: {
+        isOn: { type: 'boolean', default: true, description: 'on' },
+        limit: { type: 'integer', description: 'limit' },
+        mode: { type: 'string', enum: ['a', 'b'], default: 'a', description: 'mode' },
+        path: { type: 'string', description: 'path' },
+      },
+    },
+    create(_value, options) {
+      const isOn: boolean = options.isOn;
+      const mode: 'a' | 'b' = options.mode;
+      const path: string = options.path;
+      const limit: number | undefined = options.limit;
+      // @ts-expect-error an option without default may be undefined
+      const strictLimit: number = options.limit;
+      void [isOn, mode, path, limit, strictLimit];
+      return { write() {} };
+    },
+  });
+  assert.equal(definition.name, 'output-typed');
+});

@@ -1,10 +1,5 @@
 import { defineInput, newMessageId, nowNanoseconds, parseDurationMs, type Message } from '@reprise/core';
 
-export interface DummyOptions {
-  interval: string;
-  batchSize: number;
-}
-
 const encoder = new TextEncoder();
 
 /** A request as a real client would send it; every fifth one a POST with a JSON body. */
@@ -18,7 +13,7 @@ export function dummyRequest(sequence: number): Uint8Array {
   return encoder.encode(`GET /dummy/${sequence} HTTP/1.1\r\nHost: localhost\r\nUser-Agent: reprise-dummy\r\nAccept: */*\r\n\r\n`);
 }
 
-export const inputDummy = defineInput<DummyOptions>({
+export const inputDummy = defineInput({
   kind: 'input',
   name: 'input-dummy',
   summary: 'Generate requests, to try a pipeline without traffic.',

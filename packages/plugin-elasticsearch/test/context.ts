@@ -1,5 +1,6 @@
 // A real PluginContext for tests: counters and log lines are recorded so tests can assert on them.
-import { createRecordingContext, type Message, type RecordingContext } from '@reprise/core';
+import { type Message } from '@reprise/core';
+import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 
 export type { RecordingContext };
 

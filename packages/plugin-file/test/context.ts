@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { createRecordingContext, type InputInstance, type Message, type RecordingContext, type Rate } from '@reprise/core';
+import { type InputInstance, type Message, type Rate } from '@reprise/core';
+import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 
 export type TestPluginContext = RecordingContext;
 

@@ -12,7 +12,8 @@ export default class PluginsAvailable extends Command {
   static override examples = ['<%= config.bin %> plugins available'];
 
   async run(): Promise<void> {
-    const catalogPath = new URL('../../../../../plugins.json', import.meta.url);
+    // The build copies the repository's plugins.json into the CLI package, which ships it.
+    const catalogPath = new URL('../../../plugins.json', import.meta.url);
     const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as { plugins: CatalogEntry[] };
     for (const entry of catalog.plugins) {
       this.log(`${entry.package}\n  ${entry.summary}`);

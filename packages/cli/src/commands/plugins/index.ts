@@ -1,13 +1,13 @@
 import { Command } from '@oclif/core';
-import { loadCatalog } from '../../catalog-loader.js';
+import { describeCatalog } from '../../catalog-loader.js';
 
 export default class Plugins extends Command {
-  static override summary = 'List the plugins reprise can use: built-in and installed, with kind, version and source.';
+  static override summary = 'List the plugins reprise can use: built-in and installed, with kind, version and source (read from their manifests; no plugin code runs).';
   static override description = 'Installed plugins run in-process with your permissions; see "reprise plugins install --help".';
   static override examples = ['<%= config.bin %> plugins'];
 
   async run(): Promise<void> {
-    const { packages, problems } = await loadCatalog({ all: true }, false);
+    const { packages, problems } = describeCatalog(false);
     for (const pkg of packages) {
       const where = pkg.source === 'built-in' ? 'built-in' : `${pkg.source} from ${pkg.origin ?? pkg.root}`;
       this.log(`${pkg.name} ${pkg.version} (${where})`);

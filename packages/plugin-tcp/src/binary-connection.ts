@@ -23,6 +23,8 @@ export class BinaryExchangeError extends Error {
 }
 
 interface Collector {
+  /** The connection the response comes on: events of an older one must not end it. */
+  socket: Socket;
   chunks: Buffer[];
   bytes: number;
   onData: () => void;
@@ -54,7 +56,7 @@ export class BinaryConnection {
     const socket = await this.open();
     const { timeoutMs, responseIdleMs } = this.target;
     let timer: NodeJS.Timeout | undefined;
-    const collector: Collector = { chunks: [], bytes: 0, onData: () => {}, done: () => {} };
+    const collector: Collector = { socket, chunks: [], bytes: 0, onData: () => {}, done: () => {} };
     const finished = new Promise<void>((resolve, reject) => {
       collector.done = (error) => {
         clearTimeout(timer);
@@ -98,25 +100,29 @@ export class BinaryConnection {
         this.connecting = undefined;
         resolve(socket);
       });
-      socket.on('data', (chunk: Buffer) => this.receive(chunk));
+      socket.on('data', (chunk: Buffer) => this.receive(socket, chunk));
       socket.on('error', (error) => {
         if (this.connecting && this.socket !== socket) {
           this.connecting = undefined;
           reject(classify(error));
         }
-        this.collector?.done(classify(error));
+        this.collectorOn(socket)?.done(classify(error));
       });
       socket.on('close', () => {
         if (this.socket === socket) this.socket = undefined;
         // The target closing the connection ends its response (one-shot protocols answer and close).
-        this.collector?.done();
+        this.collectorOn(socket)?.done();
       });
     });
     return this.connecting;
   }
 
-  private receive(chunk: Buffer): void {
-    const collector = this.collector;
+  private collectorOn(socket: Socket): Collector | undefined {
+    return this.collector?.socket === socket ? this.collector : undefined;
+  }
+
+  private receive(socket: Socket, chunk: Buffer): void {
+    const collector = this.collectorOn(socket);
     if (!collector) return;
     const room = this.target.responseBufferBytes - collector.bytes;
     if (room > 0) {

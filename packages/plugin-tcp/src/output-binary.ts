@@ -136,6 +136,7 @@ class BinaryOutput implements OutputInstance {
       }
       const idle = this.idleWorkers.pop();
       if (idle) {
+        this.busyWorkers++;
         idle(message);
         continue;
       }
@@ -168,7 +169,6 @@ class BinaryOutput implements OutputInstance {
     for (;;) {
       const message = await this.take();
       if (!message) return;
-      this.busyWorkers++;
       try {
         await this.deliver(connection, message);
       } finally {
@@ -187,6 +187,8 @@ class BinaryOutput implements OutputInstance {
         this.waiting.length = 0;
         this.waitingHead = 0;
       }
+      // Busy from the hand-over on, so flush() never sees an empty queue and no busy worker in between.
+      this.busyWorkers++;
       this.notify();
       return Promise.resolve(message);
     }

@@ -228,3 +228,15 @@ test('output-binary replays a line protocol and records what the target answers 
   for (const r of replayed) assert.equal(r.payload, `PONG ${parseInt(r.id.slice(16), 16)}\n`);
   assert.equal(records.filter((r) => r.type === '1').length, 20);
 });
+
+test('an address already taken exits 4 naming input-tcp; TLS files without --input-tcp-secure exit 2', T, async (t) => {
+  const first = await startAggregator(t, ['--output-null']);
+  const taken = await runCli(['--input-tcp', `127.0.0.1:${first.port}`, '--output-null']);
+  assert.equal(taken.code, 4, taken.stderr);
+  assert.match(taken.stderr, /input-tcp.*cannot listen on 127\.0\.0\.1:\d+: .*EADDRINUSE/);
+  const insecure = await runCli(['--input-tcp', '127.0.0.1:0', '--input-tcp-certificate', 'cert.pem', '--output-null']);
+  assert.equal(insecure.code, 2, insecure.stderr);
+  assert.match(insecure.stderr, /input-tcp \(option secure\).*add --input-tcp-secure/);
+  first.cli.child.kill('SIGINT');
+  await first.cli.done;
+});

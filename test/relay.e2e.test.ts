@@ -130,12 +130,16 @@ test('a dead aggregator is counted, not fatal: memory stays bounded, and sending
   // The forwarder: a live input (input-tcp) relaying to an aggregator that is not there yet.
   const forwarder = await startAggregator(t, [
     '--output-tcp', `127.0.0.1:${deadPort}`, '--output-tcp-workers', '1', '--output-tcp-buffer-size', '16kb', '--output-queue-size', '100',
+    '--output-tcp-stats',
   ]);
   const feed = await connectTo(forwarder.port);
   t.after(() => feed.destroy());
   feed.write(encodeRecords(requestRecords(0, 3000)));
   await waitFor(() => /cannot connect \(.*ECONNREFUSED/.test(forwarder.cli.stderr()), 20_000, 'a failed connection attempt');
-  await new Promise((r) => setTimeout(r, 1000));
+  // --output-tcp-stats reports every 5 s: the buffer stays within its 16 kb (one record may overshoot it).
+  await waitFor(() => /connections 0\/1 open, buffered \d+ bytes/.test(forwarder.cli.stderr()), 20_000, 'a stats line');
+  const buffered = Number(/connections 0\/1 open, buffered (\d+) bytes \(at most 16384 per connection\)/.exec(forwarder.cli.stderr())?.[1]);
+  assert.ok(buffered > 0 && buffered <= 16_384 + 200, `${buffered} bytes buffered`);
   assert.equal(forwarder.cli.child.exitCode, null, 'the forwarder keeps running');
 
   const out = join(dir, 'aggregated.gor');

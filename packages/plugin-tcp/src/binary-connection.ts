@@ -92,9 +92,19 @@ export class BinaryConnection {
     if (this.socket) return Promise.resolve(this.socket);
     this.connecting ??= new Promise<Socket>((resolve, reject) => {
       const socket = connect({ host: this.target.host, port: this.target.port });
+      let isConnecting = true;
+      const fail = (error: BinaryExchangeError) => {
+        if (!isConnecting) return;
+        isConnecting = false;
+        this.connecting = undefined;
+        reject(error);
+      };
       socket.setNoDelay(true);
       socket.setTimeout(this.target.timeoutMs, () => socket.destroy(new BinaryExchangeError('timeout', `no connection within ${this.target.timeoutMs} ms`)));
       socket.once('connect', () => {
+        // Closed while connecting: nothing more is sent.
+        if (this.isClosed) return socket.destroy(new BinaryExchangeError('error', 'closed'));
+        isConnecting = false;
         socket.setTimeout(0);
         this.socket = socket;
         this.connecting = undefined;
@@ -102,13 +112,11 @@ export class BinaryConnection {
       });
       socket.on('data', (chunk: Buffer) => this.receive(socket, chunk));
       socket.on('error', (error) => {
-        if (this.connecting && this.socket !== socket) {
-          this.connecting = undefined;
-          reject(classify(error));
-        }
+        fail(classify(error));
         this.collectorOn(socket)?.done(classify(error));
       });
       socket.on('close', () => {
+        fail(new BinaryExchangeError('error', 'the connection closed before it was made'));
         if (this.socket === socket) this.socket = undefined;
         // The target closing the connection ends its response (one-shot protocols answer and close).
         this.collectorOn(socket)?.done();

@@ -5,7 +5,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { createRecordingContext, type AnyComponentDefinition, type Message, type RecordingContext } from '@reprise/core';
+import { type AnyComponentDefinition, type Message } from '@reprise/core';
+import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 import { validateOptions } from '@reprise/core';
 
 export async function create<T>(t: TestContext, definition: AnyComponentDefinition, value: string, options: Record<string, unknown> = {}) {

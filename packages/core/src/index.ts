@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './plugin.js';
 export * from './duration.js';
 export * from './rate.js';
+export * from './redact.js';
 export * from './http-head.js';
 export * from './batch-queue.js';
 export * from './logger.js';

@@ -21,6 +21,7 @@ import type {
   Rate,
 } from './plugin.js';
 import { RateGate } from './rate.js';
+import { hidePassword } from './redact.js';
 import { InstanceStats } from './stats.js';
 
 /** One component in a pipeline: its definition, its main value, its rate suffix, its validated options. */
@@ -417,10 +418,6 @@ export class Pipeline {
   }
 }
 
-/** Labels are logged and printed: `http://user:secret@host` shows as `http://user:***@host`. */
-export function hidePassword(value: string): string {
-  return value.replace(/(\/\/[^/:@\s]*:)[^@/\s]*@/, '$1***@');
-}
 
 function admit(gate: RateGate, batch: Message[], stats: InstanceStats): Message[] {
   const admitted = batch.filter(() => gate.admit());

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { GorDecoder, RepriseError, type GorCorruption, type GorDecoded, type Message } from '@reprise/core';
+import { corruptionError, GorDecoder, RepriseError, type GorDecoded, type Message } from '@reprise/core';
 import { ReorderWindow } from './reorder-window.js';
 
 export interface SourceHooks {
@@ -99,7 +99,7 @@ export class FileRecordSource {
     while (at < staged.length && window.size <= depth) {
       const item = staged[at++]!;
       if (item.type === 'record') window.push(item.message, hooks.keyOf(item.message.timestamp));
-      else hooks.onCorrupt(corruptError(item, this.path));
+      else hooks.onCorrupt(corruptionError(item, { plugin: 'input-file', file: this.path }));
     }
     this.stagedAt = at;
   }
@@ -153,8 +153,4 @@ export class FileRecordSource {
       cause: error,
     });
   }
-}
-
-function corruptError(corruption: GorCorruption, file: string): RepriseError {
-  return new RepriseError('RPR_GOR_CORRUPT', corruption.reason, { plugin: 'input-file', file, offset: corruption.offset });
 }

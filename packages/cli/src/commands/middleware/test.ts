@@ -49,7 +49,7 @@ function readMessages(path: string, warn: (message: string) => void): Message[] 
   const messages: Message[] = [];
   for (const item of decoded) {
     if (item.type === 'record') messages.push(item.message);
-    else warn(corruptionError(item, path).message);
+    else warn(corruptionError(item, { file: path }).message);
   }
   return messages.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));
 }

@@ -8,14 +8,8 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlin
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  ComponentCatalog,
-  RepriseError,
-  readManifest,
-  type AnyComponentDefinition,
-  type ComponentDescription,
-  type PluginManifest,
-} from '@reprise/core';
+import { RepriseError, readManifest, type AnyComponentDefinition, type ComponentDescription, type PluginManifest } from '@reprise/core';
+import { ComponentCatalog } from '@reprise/engine';
 
 export interface PluginPackage {
   name: string;

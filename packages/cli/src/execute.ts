@@ -1,5 +1,6 @@
 /** Runs one resolved pipeline with progress, stats, signals and the exit summary; returns the exit code. */
-import { Pipeline, RepriseError, startReporter, type ResolvedPipeline } from '@reprise/core';
+import { RepriseError } from '@reprise/core';
+import { Pipeline, startReporter, type ResolvedPipeline } from '@reprise/engine';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 
 export async function executePipeline(resolved: ResolvedPipeline): Promise<number> {

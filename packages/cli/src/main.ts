@@ -3,7 +3,7 @@
  * pipeline directly; named commands (run, middleware, plugins, help) go through oclif.
  */
 import { readFileSync } from 'node:fs';
-import { parseFlags, resolvePipelineConfig } from '@reprise/core';
+import { parseFlags, resolvePipelineConfig } from '@reprise/engine';
 import { describeCatalog, flagNames, loadCatalog, unusableOwnerOf } from './catalog-loader.js';
 import { executePipeline, reportError } from './execute.js';
 import { EXIT } from './exit-codes.js';

@@ -1,4 +1,5 @@
-import { renderFlagsHelp, type ComponentCatalog, type ComponentDescription } from '@reprise/core';
+import { type ComponentDescription } from '@reprise/core';
+import { renderFlagsHelp, type ComponentCatalog } from '@reprise/engine';
 
 export const USAGE = `reprise: capture live HTTP traffic, record it, and replay it with rewriting,
 filtering and scaling. Takes GoReplay's flags: inputs → modifiers/middleware → outputs.

@@ -9,9 +9,9 @@
  * and counts. Recorded inputs (files) are paced by the outputs instead, so nothing read is lost.
  */
 import { BatchQueue } from './batch-queue.js';
-import { wrapPluginError, type RepriseError } from './errors.js';
+import { wrapPluginError, type RepriseError } from '@reprise/core';
 import { createLogger, type LogLevel } from './logger.js';
-import type { Message } from './message.js';
+import type { Message } from '@reprise/core';
 import type {
   AnyComponentDefinition,
   InputInstance,
@@ -19,9 +19,9 @@ import type {
   OutputInstance,
   PluginContext,
   Rate,
-} from './plugin.js';
-import { RateGate } from './rate.js';
-import { hidePassword } from './redact.js';
+} from '@reprise/core';
+import { RateGate } from '@reprise/core';
+import { hidePassword } from '@reprise/core';
 import { InstanceStats } from './stats.js';
 
 /** One component in a pipeline: its definition, its main value, its rate suffix, its validated options. */

@@ -4,9 +4,10 @@
  * apply to every instance of their component; boolean flags take no value, and are switched off by
  * `--no-flag`, `--flag=false` or `--flag false`.
  */
-import { optionFlagName, type ComponentCatalog, type FlagTarget } from './catalog.js';
+import { optionFlagName } from '@reprise/core';
+import type { ComponentCatalog, FlagTarget } from './catalog.js';
 import type { ComponentConfig, PipelineConfig, SettingsConfig } from './config.js';
-import { RepriseError } from './errors.js';
+import { RepriseError } from '@reprise/core';
 import { UNSUPPORTED_GOREPLAY_FLAGS } from './settings.js';
 import { suggest } from './suggest.js';
 

@@ -1,4 +1,4 @@
-import type { Message } from './message.js';
+import type { Message } from '@reprise/core';
 
 /**
  * A bounded FIFO of message batches, counted in messages, with one consumer.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineOutput, Pipeline, type Message } from '../src/index.js';
+import { defineOutput, type Message } from '@reprise/core';
+import { Pipeline } from '../src/index.js';
 import { arrayInput, collectingOutput, mapMiddleware, request } from './helpers.js';
 
 const use = (definition: any, value?: string, rate?: any) => ({ definition, value, rate, options: {} });
@@ -131,7 +132,7 @@ test('an output that throws stops the pipeline with an error naming the componen
 });
 
 test('a password in a component value never reaches labels, logs or stats', async () => {
-  const { hidePassword } = await import('../src/index.js');
+  const { hidePassword } = await import('@reprise/core');
   assert.equal(hidePassword('http://elastic:s3cret@127.0.0.1:9200/gor'), 'http://elastic:***@127.0.0.1:9200/gor');
   assert.equal(hidePassword('http://127.0.0.1:8080'), 'http://127.0.0.1:8080');
   const out = collectingOutput();

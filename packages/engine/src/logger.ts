@@ -1,4 +1,4 @@
-import type { Logger } from './plugin.js';
+import type { Logger } from '@reprise/core';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };

@@ -4,7 +4,7 @@ import {
   defineOutput,
   type Message,
   type OutputInstance,
-} from '../src/index.js';
+} from '@reprise/core';
 
 let sequence = 0;
 export function request(path = '/'): Message {

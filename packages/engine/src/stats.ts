@@ -1,4 +1,4 @@
-import type { PluginStats } from './plugin.js';
+import type { PluginStats } from '@reprise/core';
 
 /** Counters of one component instance. `in`, `out`, `dropped`, `failed` always exist. */
 export class InstanceStats implements PluginStats {

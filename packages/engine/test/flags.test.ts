@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ComponentCatalog, defineInput, defineOutput, parseFlags, renderFlagsHelp, resolvePipelineConfig, RepriseError } from '../src/index.js';
+import { defineInput, defineOutput, RepriseError } from '@reprise/core';
+import { ComponentCatalog, parseFlags, renderFlagsHelp, resolvePipelineConfig } from '../src/index.js';
 
 function catalog() {
   const c = new ComponentCatalog();

@@ -3,13 +3,13 @@
  * into, so both produce the same validated pipeline.
  */
 import type { ComponentCatalog } from './catalog.js';
-import { parseDurationMs } from './duration.js';
-import { RepriseError } from './errors.js';
+import { parseDurationMs } from '@reprise/core';
+import { RepriseError } from '@reprise/core';
 import type { LogLevel } from './logger.js';
-import { describeAjvError, lazyValidator, validateOptions } from './options.js';
+import { describeAjvError, lazyValidator, validateOptions } from '@reprise/core';
 import type { ComponentUse, PipelineSettings } from './pipeline.js';
-import type { ComponentKind } from './plugin.js';
-import { parseRateSuffix } from './rate.js';
+import type { ComponentKind } from '@reprise/core';
+import { parseRateSuffix } from '@reprise/core';
 import { SETTINGS_FLAGS } from './settings.js';
 import { suggest } from './suggest.js';
 

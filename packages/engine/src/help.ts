@@ -1,6 +1,7 @@
 /** `reprise --help`: every flag with an example, grouped like `gor -h`, generated from the catalog. */
-import { optionFlagName, type ComponentCatalog } from './catalog.js';
-import type { ComponentDescription, OptionSchema } from './plugin.js';
+import { optionFlagName } from '@reprise/core';
+import type { ComponentCatalog } from './catalog.js';
+import type { ComponentDescription, OptionSchema } from '@reprise/core';
 import { SETTINGS_FLAGS } from './settings.js';
 
 const GROUPS: Array<[string, (c: ComponentDescription) => boolean]> = [

@@ -3,8 +3,8 @@
  * in GoReplay's naming: component `output-http` → `--output-http`, option `trackResponse` →
  * `--output-http-track-response` (or the option's `x-flag`).
  */
-import { RepriseError } from './errors.js';
-import type { AnyComponentDefinition, ComponentDescription, OptionSchema } from './plugin.js';
+import { RepriseError } from '@reprise/core';
+import { optionFlagName, type AnyComponentDefinition, type ComponentDescription, type OptionSchema } from '@reprise/core';
 import { SETTINGS_FLAGS, type SettingFlag } from './settings.js';
 
 export type FlagTarget<D extends ComponentDescription = AnyComponentDefinition> =
@@ -16,14 +16,6 @@ export interface CatalogEntry<D extends ComponentDescription = AnyComponentDefin
   definition: D;
   /** The npm package that provides it. */
   packageName: string;
-}
-
-export function kebabCase(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-}
-
-export function optionFlagName(component: ComponentDescription, option: string): string {
-  return component.options.properties[option]?.['x-flag'] ?? `${component.name}-${kebabCase(option)}`;
 }
 
 /**

@@ -51,7 +51,7 @@ async function runDirect(kind, file, scriptFile) {
   const ctx = {
     component: kind,
     instance: kind,
-    logger: { debug() {}, info() {}, warn: (l) => console.error(l), error: (l) => console.error(l) },
+    logger: { debug() {}, info() {}, warn: (l) => console.error(l), error: (l) => console.error(l), print() {} },
     stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
     signal: new AbortController().signal,
     emit(batch) { delivered += batch.length; },

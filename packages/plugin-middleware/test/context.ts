@@ -3,8 +3,8 @@ import { createRecordingContext, type Message, type RecordingContext } from '@re
 
 export type { RecordingContext };
 
-export function recordingContext(component: string): RecordingContext {
-  return createRecordingContext(component);
+export function recordingContext(component: string, options: { outputsTrackResponses?: boolean } = {}): RecordingContext {
+  return createRecordingContext(component, options);
 }
 
 let counter = 0;

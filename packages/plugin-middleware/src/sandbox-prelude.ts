@@ -368,22 +368,39 @@ export const SANDBOX_PRELUDE = String.raw`
   }
 
   // The script's store lives on the host (it outlives this isolate); values cross as JSON text.
+  // Only this isolate writes this script's store, so what it read or wrote stays true: reads are
+  // mirrored here (misses too) and cost no call after the first. The mirror is bounded; it starts
+  // empty in a rebuilt isolate.
+  const MIRROR_CAPACITY = 20000;
+  const mirror = new Map();
   function storeKey(key, op) {
     if (typeof key !== 'string') throw new TypeError('store.' + op + '(): a key is a string, not ' + typeof key);
     return key;
   }
+  function remember(key, json) {
+    if (mirror.size >= MIRROR_CAPACITY && !mirror.has(key)) mirror.clear();
+    mirror.set(key, json);
+  }
   function bindStore(call) {
+    function lookup(key) {
+      if (mirror.has(key)) return mirror.get(key);
+      const json = call('get', key);
+      remember(key, json);
+      return json;
+    }
     const store = {
-      get(key) { const json = call('get', storeKey(key, 'get')); return json === undefined ? undefined : JSON.parse(json); },
-      has(key) { return call('has', storeKey(key, 'has')); },
+      get(key) { const json = lookup(storeKey(key, 'get')); return json === undefined ? undefined : JSON.parse(json); },
+      has(key) { return lookup(storeKey(key, 'has')) !== undefined; },
       set(key, value) {
         const k = storeKey(key, 'set');
         const json = JSON.stringify(value);
         if (json === undefined) throw new TypeError('store.set("' + k + '"): the value must be JSON (not undefined, a function or a symbol)');
+        mirror.delete(k);   // so a call cut short by a timeout leaves no stale copy
         const refused = call('set', k, json);
         if (refused !== undefined) throw new RangeError(refused);
+        remember(k, json);
       },
-      delete(key) { return call('delete', storeKey(key, 'delete')); },
+      delete(key) { const k = storeKey(key, 'delete'); mirror.delete(k); const removed = call('delete', k); remember(k, undefined); return removed; },
     };
     Object.freeze(store);
     Object.defineProperty(globalThis, 'store', { value: store, writable: false, configurable: false });

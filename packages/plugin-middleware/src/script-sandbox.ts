@@ -145,13 +145,11 @@ export class ScriptSandbox {
     }
   }
 
-  /** The isolate's `store` calls land here, synchronously (no thread hop): op, key, and for set the JSON. */
+  /** The isolate's `store` calls land here, synchronously (no thread hop): op, key, and for set the JSON. Reads are mirrored in the isolate. */
   private readonly storeCall = (op: string, key: string, json?: string): string | boolean | undefined => {
     switch (op) {
       case 'get':
         return this.store.get(key);
-      case 'has':
-        return this.store.has(key);
       case 'set':
         return this.store.set(key, String(json));
       case 'delete':
@@ -273,11 +271,15 @@ export class ScriptSandbox {
     }
     const out = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
     let at = 0;
-    const outputAt: number[] = [];
+    const firstOutput = outcome.outputs.length;
+    // Where each output went, needed only when some were refused (the rest keep their order).
+    const outputAt: number[] | undefined = badIds ? [] : undefined;
     for (let k = 0; k < o.length; k += 5) {
       const source = o[k]!;
-      outputAt.push(outcome.outputs.length);
-      if (badIds?.has(source)) continue;
+      if (badIds) {
+        outputAt!.push(outcome.outputs.length);
+        if (badIds.has(source)) continue;
+      }
       const original = args.messages[source]!;
       const keep = o[k + 1]!;
       if (keep < 0) {
@@ -303,7 +305,7 @@ export class ScriptSandbox {
     }
     for (let k = 0; k < ids.length; k += 2) {
       if (badIds?.has(o[(ids[k] as number) * 5]!)) continue;
-      const output = outcome.outputs[outputAt[ids[k] as number]!]!;
+      const output = outcome.outputs[outputAt ? outputAt[ids[k] as number]! : firstOutput + (ids[k] as number)]!;
       output.message = { ...output.message, id: ids[k + 1] as string };
     }
     for (const [index, id] of badIds ?? []) {

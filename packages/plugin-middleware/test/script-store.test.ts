@@ -118,6 +118,27 @@ test('store refuses what is not JSON and keys that are not strings', { timeout: 
   ]);
 });
 
+test('reads are served from a bounded mirror in the isolate and stay right after writes, deletes and many misses', { timeout: 20000 }, (t) => {
+  const sb = sandbox(`export function request(req) {
+    const key = req.path.slice(1);
+    if (req.method === 'PUT') store.set(key, key.length);
+    if (req.method === 'DELETE') store.delete(key);
+    if (req.method === 'PROBE') for (let i = 0; i < 25000; i++) if (store.has('missing-' + i)) throw new Error('a missing key is there');
+    req.headers.set('x-value', JSON.stringify(store.get(key)) ?? 'undefined');
+    return req;
+  }`);
+  t.after(() => sb.dispose());
+  const values = sb.runBatch([
+    request('GET /abc HTTP/1.1\n\n'),
+    request('PUT /abc HTTP/1.1\n\n'),
+    request('GET /abc HTTP/1.1\n\n'),
+    request('PROBE /abc HTTP/1.1\n\n'),
+    request('DELETE /abc HTTP/1.1\n\n'),
+    request('GET /abc HTTP/1.1\n\n'),
+  ]).outputs.map((o) => /x-value: (.*)/.exec(text(o.message))?.[1]);
+  assert.deepEqual(values, ['undefined', '3', '3', '3', 'undefined', 'undefined']);
+});
+
 test('the host store counts keys and characters, replacing a value frees the old one', () => {
   const store = new ScriptStore({ maxKeys: 1, maxChars: 10 });
   assert.equal(store.set('ab', '"xyz"'), undefined);

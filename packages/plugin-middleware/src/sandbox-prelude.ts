@@ -78,6 +78,8 @@ export const SANDBOX_PRELUDE = String.raw`
   }
   const TOKEN = /^[!#$%&'*+.^_\x60|~0-9A-Za-z-]+$/;
   const ID = /^[0-9a-f]{24}$/;
+  // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
+  const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
   function checkHeader(name, value) {
     if (!TOKEN.test(name)) throw new InvalidFieldError('header name', name, 'a header name is a token (letters, digits and !#$%&\'*+-.^_\x60|~)');
     if (/[\r\n\0]/.test(value)) throw new InvalidFieldError('value of header ' + name, value, 'a header value cannot contain CR, LF or NUL');
@@ -257,6 +259,7 @@ export const SANDBOX_PRELUDE = String.raw`
     get bytes() { return byteStringToArray(this._bodyBytes()); }
     set bytes(value) { this._setBody(arrayToByteString(value)); }
     _setBody(b) {
+      if (b.indexOf(GOR_SEPARATOR) >= 0) throw new InvalidFieldError(this._kind === 'request' ? 'req.body' : 'res.body', b.slice(Math.max(0, b.indexOf(GOR_SEPARATOR) - 20)), 'a body cannot hold the .gor record separator (a newline, three monkeys, a newline)');
       this._parseHead();
       this._body = b;
       const headers = this._headers;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ivm from 'isolated-vm';
-import { RepriseError, type Message } from '@reprise/core';
+import { GOR_SEPARATOR, RepriseError, type Message } from '@reprise/core';
 import { SANDBOX_PRELUDE } from './sandbox-prelude.js';
 import { ScriptStore, type ScriptStoreLimits } from './script-store.js';
 
@@ -272,6 +272,7 @@ export class ScriptSandbox {
     const out = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
     let at = 0;
     const firstOutput = outcome.outputs.length;
+    let withSeparator: Set<number> | undefined;
     // Where each output went, needed only when some were refused (the rest keep their order).
     const outputAt: number[] | undefined = badIds ? [] : undefined;
     for (let k = 0; k < o.length; k += 5) {
@@ -297,6 +298,8 @@ export class ScriptSandbox {
         at += payload.length - resumeAt;
       }
       const changedPayload = out!.subarray(start, at);
+      // A payload holding the record separator would forge records in a .gor output: refused here too.
+      if (changedPayload.indexOf(GOR_SEPARATOR, Math.max(0, keep - GOR_SEPARATOR.length + 1)) >= 0) (withSeparator ??= new Set()).add(source);
       const message: Message =
         original.meta === undefined
           ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload: changedPayload }
@@ -307,6 +310,15 @@ export class ScriptSandbox {
       if (badIds?.has(o[(ids[k] as number) * 5]!)) continue;
       const output = outcome.outputs[outputAt ? outputAt[ids[k] as number]! : firstOutput + (ids[k] as number)]!;
       output.message = { ...output.message, id: ids[k + 1] as string };
+    }
+    if (withSeparator) {
+      const kept = outcome.outputs.slice(firstOutput).filter((output) => !withSeparator!.has(output.source));
+      outcome.outputs.length = firstOutput;
+      outcome.outputs.push(...kept);
+      for (const index of withSeparator) {
+        const hook = hookOf(args.kinds[index]!);
+        outcome.failures.push({ index, hook, kind: 'invalid', message: `${hook}() produced a message holding the .gor record separator`, location: this.file });
+      }
     }
     for (const [index, id] of badIds ?? []) {
       const hook = hookOf(args.kinds[index]!);
@@ -324,7 +336,7 @@ export class ScriptSandbox {
       });
     }
     // Failures come back per range; keep them in message order for readers.
-    if (e.length > 0 || badIds) outcome.failures.sort((a, b) => a.index - b.index);
+    if (e.length > 0 || badIds || withSeparator) outcome.failures.sort((a, b) => a.index - b.index);
     for (const line of result.l) outcome.logs.push(line);
     outcome.logsLeftOut += result.ld;
   }

@@ -116,3 +116,25 @@ test('a forged id never reaches a .gor output: the message is dropped, even with
     await instance.close?.();
   }
 });
+
+test('a body holding the .gor record separator is refused, by the setter and again by the host', { timeout: 10000 }, (t) => {
+  const forgedBody = `x\n🐵🙈🙉\n1 ${'c'.repeat(24)} 1 0\nGET /injected HTTP/1.1\n\n`;
+  const sb = new ScriptSandbox({
+    file: script(`const forged = ${JSON.stringify(forgedBody)};
+    export function request(req) {
+      if (req.path === '/setter') req.body = forged;
+      if (req.path === '/bytes') req.bytes = new Uint8Array([...unescape(encodeURIComponent(forged))].map((c) => c.charCodeAt(0)));
+      if (req.path === '/internals') { req.headers.get('host'); req._body = unescape(encodeURIComponent(forged)); req._dirty = true; }
+      if (req.path === '/emoji') req.body = 'monkeys 🐵🙈🙉 without the newlines are fine';
+      return req;
+    }`),
+    memoryLimitMb: 32,
+    timeLimitMs: 200,
+  });
+  t.after(() => sb.dispose());
+  const outcome = sb.runBatch(['/setter', '/bytes', '/internals', '/emoji'].map((p) => request(`POST ${p} HTTP/1.1\nHost: x\n\n`)));
+  assert.deepEqual(outcome.outputs.map((o) => o.source), [3]);
+  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind]), [[0, 'invalid'], [1, 'invalid'], [2, 'invalid']]);
+  assert.match(outcome.failures[0]!.message, /InvalidFieldError: invalid req\.body .*: a body cannot hold the \.gor record separator/);
+  assert.equal(outcome.failures[2]!.message, 'request() produced a message holding the .gor record separator');
+});

@@ -7,7 +7,7 @@ import { ScriptSandbox, type BatchOutcome } from './script-sandbox.js';
 import { LogLimiter } from './log-limiter.js';
 import { SCRIPT_API_DOC } from './script-api-docs.js';
 
-export type OnScriptError = 'pass' | 'drop' | 'stop';
+export type OnScriptError = 'drop' | 'pass' | 'stop';
 
 export interface MiddlewareScriptOptions {
   memoryLimit: number;
@@ -44,7 +44,7 @@ export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
       },
       onError: {
         type: 'string',
-        enum: ['pass', 'drop', 'stop'],
+        enum: ['drop', 'pass', 'stop'],
         description: 'What happens to a message when the script throws, times out or runs out of memory on it: drop it (fail closed, counted in dropped-by-script-error), pass it on unchanged, or stop reprise. A field set to an invalid value always drops the message',
         default: 'drop',
         examples: ['pass'],

@@ -149,3 +149,19 @@ test('the host store counts keys and characters, replacing a value frees the old
   assert.equal(store.delete('ab'), true);
   assert.equal(store.set('cd', '"123456"'), undefined, 'deleting freed the key and its characters');
 });
+
+test('the default bounds are the documented 10,000 keys and 1,000,000 characters', { timeout: 20000 }, (t) => {
+  const file = join(dir, `store-${++n}.js`);
+  writeFileSync(file, `export function request(req) {
+    if (req.path === '/fill') for (let i = 0; i < 10000; i++) store.set('k' + i, 1);
+    if (req.path === '/one-more') store.set('one-more', 1);
+    if (req.path === '/big') { store.delete('k0'); store.set('k0', 'x'.repeat(1000000)); }
+    return req;
+  }`);
+  const sb = new ScriptSandbox({ file, memoryLimitMb: 64, timeLimitMs: 5000 });
+  t.after(() => sb.dispose());
+  const outcome = sb.runBatch([request('GET /fill HTTP/1.1\n\n'), request('GET /one-more HTTP/1.1\n\n'), request('GET /big HTTP/1.1\n\n')]);
+  assert.deepEqual(outcome.outputs.map((o) => o.source), [0]);
+  assert.match(outcome.failures[0]!.message, /the store is full \(10000 keys\)/);
+  assert.match(outcome.failures[1]!.message, /more than its 1000000/);
+});

@@ -90,6 +90,7 @@ test('a sandboxed script learns staging tokens from replayed responses and rewri
   assert.equal(code, 0, output);
   assert.deepEqual(staging.seen.map((s) => s.url), ['/login', '/me']);
   assert.equal(staging.seen[1]!.headers.authorization, 'Bearer stage-token');
+  assert.doesNotMatch(output, /no output tracks responses/, 'output-http tracks responses here');
 });
 
 test('a failing script is contained: the run goes on, the failure is reported with file and line', { timeout: 60000 }, async (t) => {

@@ -7,4 +7,3 @@ export { runMiddlewareTest, runMiddlewareTestAsync, formatMiddlewareTestReport }
 export type { MiddlewareTestReport, MiddlewareTestResult, MiddlewareTestOutcome, MiddlewareTestOptions } from './middleware-test.js';
 
 export default [http, middlewareScript, middleware];
-export { SCRIPT_API_DOC, SCRIPT_API_TYPES } from './script-api-docs.js';

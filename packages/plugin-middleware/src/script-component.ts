@@ -103,7 +103,7 @@ function report(outcome: BatchOutcome, ctx: PluginContext, scriptLog: LogLimiter
   }
   if (outcome.rebuilds > 0) {
     ctx.stats.add('script-restarts', outcome.rebuilds);
-    ctx.logger.warn(
+    errorLog.line(
       `${sandbox.file}: the isolate was rebuilt after a timeout or an exhausted heap: module state (top-level variables) was reset; ` +
         `store kept (${sandbox.storeSize} keys)`,
     );

@@ -81,8 +81,8 @@ test('a sandboxed script learns staging tokens from replayed responses and rewri
     login,
     record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 1),
     record('request', 'GET /health HTTP/1.1\nHost: prod\n\n', undefined, 2),
-    // Recorded 500 ms later: by then the replayed login response has come back.
-    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 500),
+    // Recorded 1.5 s later (room for a busy machine): by then the replayed login response has come back.
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 1500),
   ]));
   const { code, output } = await reprise([
     '--input-file', file, '--output-http', staging.url, '--output-http-track-response', '--middleware-script', script,
@@ -139,8 +139,8 @@ test('a GoReplay middleware maps tokens from replayed responses, through the CLI
   writeFileSync(file, encodeRecords([
     login,
     record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 1),
-    // Recorded 500 ms later: by then the replayed login response has been through the middleware.
-    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 500),
+    // Recorded 1.5 s later (room for a busy machine): by then the replayed login response has been through the middleware.
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 1500),
   ]));
   const { code, output } = await reprise([
     '--input-file', file, '--output-http', staging.url, '--output-http-track-response', '--middleware', `python3 ${fixture('token-middleware.py')}`,

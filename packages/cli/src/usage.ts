@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { type ComponentDescription } from '@reprise/core';
 import { renderFlagsHelp, type ComponentCatalog } from '@reprise/engine';
 
@@ -25,6 +26,15 @@ EXIT CODES  0 done (inputs ended, --exit-after, or stopped by a signal after del
             1 a component failed   2 invalid flags or config   3 a plugin could not be loaded
             4 environment (input file missing, no permission to capture)`;
 
+/** Where the sandboxed script API is documented (a path, resolved without importing plugin code). */
+function scriptApiLine(): string {
+  try {
+    return `\n\nSCRIPTS  --middleware-script API reference: ${fileURLToPath(new URL('SCRIPTS.md', import.meta.resolve('@reprise/plugin-middleware/package.json')))}`;
+  } catch {
+    return '';
+  }
+}
+
 export function fullHelp(catalog: ComponentCatalog<ComponentDescription>): string {
-  return `${USAGE}\n\nFLAGS (each component's options apply to every instance of it)${renderFlagsHelp(catalog)}\n`;
+  return `${USAGE}${scriptApiLine()}\n\nFLAGS (each component's options apply to every instance of it)${renderFlagsHelp(catalog)}\n`;
 }

@@ -11,6 +11,8 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** A line the user's own code wrote (a middleware script's console.log): shown at every log level, even with --quiet. */
+  print(message: string): void;
 }
 
 /** Counters shown by `--stats` and in the exit summary, per component instance. */
@@ -37,6 +39,11 @@ export interface PluginContext {
   readonly signal: AbortSignal;
   /** The rate suffix, for components whose definition says `rate: 'plugin'`. */
   readonly rate?: Rate;
+  /**
+   * Middleware only: whether an output of this pipeline sends replayed responses back (output-http with
+   * track-response). Outputs are created first, so it is known in `create`; undefined outside a pipeline.
+   */
+  readonly outputsTrackResponses?: boolean;
   /**
    * Puts messages back into the pipeline. From an output (replayed responses): they enter the
    * middleware chain at its start and reach every output. From a middleware: they continue after it.

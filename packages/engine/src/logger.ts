@@ -13,5 +13,11 @@ export function createLogger(
     if (RANK[level] < RANK[minLevel]) return;
     write(`[reprise] ${level === 'info' ? '' : level + ' '}${scope}: ${message}`);
   };
-  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  return {
+    debug: log('debug'),
+    info: log('info'),
+    warn: log('warn'),
+    error: log('error'),
+    print: (message: string) => write(`[reprise] ${scope}: ${message}`),
+  };
 }

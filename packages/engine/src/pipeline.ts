@@ -180,7 +180,9 @@ export class Pipeline {
 
   private context(stage: Stage<unknown>, emit: (batch: Message[]) => void): PluginContext {
     const rate = stage.use.definition.rate === 'plugin' ? stage.use.rate : undefined;
+    const isMiddleware = stage.use.definition.kind === 'middleware';
     return {
+      ...(isMiddleware ? { outputsTrackResponses: this.outputs.some((o) => o.instance?.emitsMessages === true) } : {}),
       component: stage.use.definition.name,
       instance: stage.label,
       logger: createLogger(stage.label, this.settings.logLevel),

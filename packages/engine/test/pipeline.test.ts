@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineOutput, type Message } from '@reprise/core';
+import { defineMiddleware, defineOutput, type Message } from '@reprise/core';
 import { Pipeline } from '../src/index.js';
 import { arrayInput, collectingOutput, mapMiddleware, request } from './helpers.js';
 
@@ -138,4 +138,23 @@ test('a password in a component value never reaches labels, logs or stats', asyn
   const out = collectingOutput();
   const pipeline = new Pipeline({ inputs: [use(arrayInput([]))], middleware: [], outputs: [use(out.definition, 'https://u:p4ss@staging/x')] });
   assert.equal(pipeline.outputs[0]!.stats.label, 'output-collect https://u:***@staging/x');
+});
+
+test('a middleware learns at create whether any output sends replayed responses back', async () => {
+  const seen: Array<boolean | undefined> = [];
+  const probe = defineMiddleware({
+    kind: 'middleware',
+    name: 'middleware-probe',
+    summary: 'records ctx.outputsTrackResponses',
+    options: { type: 'object', properties: {} },
+    create(_v, _o, ctx) {
+      seen.push(ctx.outputsTrackResponses);
+      return { process: (batch) => batch };
+    },
+  });
+  const run = (extra: { emitsMessages?: boolean }) =>
+    new Pipeline({ inputs: [use(arrayInput(batches(1, 1)))], middleware: [use(probe)], outputs: [use(collectingOutput('a').definition), use(collectingOutput('b', 0, extra).definition)] }).run();
+  await run({});
+  await run({ emitsMessages: true });
+  assert.deepEqual(seen, [false, true]);
 });

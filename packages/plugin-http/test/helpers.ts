@@ -18,7 +18,7 @@ export function makeContext(): RecordingContext {
   return {
     component: 'output-http',
     instance: 'output-http test',
-    logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
+    logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {}, print() {} },
     stats: {
       add(counter: string, n = 1) {
         counters[counter] = (counters[counter] ?? 0) + n;

@@ -139,7 +139,7 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
    * `none` (a suffix is an error).
    */
   rate?: 'core' | 'plugin' | 'none';
-  /** Middleware only: lower runs first (modifiers 10, external middleware 20, scripts 30). */
+  /** Middleware only: lower runs first (prettify-http 5, modifiers 10, external middleware 20, scripts 30). */
   order?: number;
   /**
    * Options this component switches on in other components of the same pipeline, by name

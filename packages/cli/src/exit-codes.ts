@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 2,
   /** A plugin could not be loaded (manifest, core range, import, conflict). */
   plugin: 3,
-  /** The environment: a missing input file, no permission to capture. */
+  /** The environment: a missing input file or S3 bucket, no permission to capture. */
   environment: 4,
 } as const;
 
@@ -27,6 +27,7 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
       return EXIT.plugin;
     case 'RPR_INPUT_NOT_FOUND':
     case 'RPR_CAPTURE_PERMISSION':
+    case 'RPR_STORAGE_UNAVAILABLE':
       return EXIT.environment;
     default:
       return EXIT.failed;

@@ -101,6 +101,12 @@ export interface OptionSchema {
   items?: { type: 'string' | 'integer' | 'number'; pattern?: string };
   /** The whole flag name when it is not `<component>-<option>` (GoReplay's `--http-original-host`). */
   'x-flag'?: string;
+  /**
+   * With `x-flag`: the flag is shared by every component that declares it `x-shared`. It sets the option
+   * on each of them the command line uses, and switches none on by itself (GoReplay's `--kafka-tls-*`,
+   * for both the Kafka input and output).
+   */
+  'x-shared'?: boolean;
   /** Hidden from --help (still accepted). */
   'x-hidden'?: boolean;
 }

@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 2,
   /** A plugin could not be loaded (manifest, core range, import, conflict). */
   plugin: 3,
-  /** The environment: a missing input file or S3 bucket, no permission to capture. */
+  /** The environment: a missing input file or S3 bucket, unreachable Kafka brokers, no permission to capture. */
   environment: 4,
 } as const;
 

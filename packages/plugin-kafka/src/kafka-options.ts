@@ -31,8 +31,8 @@ export function kafkaOptionsSchema(direction: 'read' | 'write'): OptionsSchema {
             : "Read GoReplay's JSON format (Req_URL, Req_Method, Req_Headers, Req_Body…) instead of raw GoReplay messages",
         examples: [true],
       },
-      tlsCaCert: { type: 'string', description: 'CA certificate (PEM) that signs the brokers: connects with TLS', examples: ['ca.pem'], 'x-flag': 'kafka-tls-ca-cert', ...shared },
-      tlsClientCert: { type: 'string', description: 'Client certificate (PEM) for TLS client authentication: connects with TLS', examples: ['client.pem'], 'x-flag': 'kafka-tls-client-cert', ...shared },
+      tlsCaCert: { type: 'string', description: 'CA certificate (PEM) that signs the brokers: connects with TLS (Kafka input and output)', examples: ['ca.pem'], 'x-flag': 'kafka-tls-ca-cert', ...shared },
+      tlsClientCert: { type: 'string', description: 'Client certificate (PEM) for TLS client authentication: connects with TLS (Kafka input and output)', examples: ['client.pem'], 'x-flag': 'kafka-tls-client-cert', ...shared },
       tlsClientKey: { type: 'string', description: 'Private key (PEM) of --kafka-tls-client-cert', examples: ['client.key'], 'x-flag': 'kafka-tls-client-key', ...shared },
     },
   };

@@ -63,16 +63,21 @@ export const outputFile = defineOutput<OutputFileOptions>({
         phase: 'create',
       });
     }
+    let isOpen = false;
     const writer = new GorFileWriter({
       path: value,
       storage: await storageFor(value, 'output-file'),
       isAppend: options.append ?? false,
       sizeLimitBytes: sizeLimitBytes > 0 ? sizeLimitBytes : Infinity,
       flushIntervalMs,
-      onError: (error) => ctx.logger.error(`output-file ${value}: ${(error as Error)?.message ?? error}`),
+      // A background write failure is logged at once; a failure to open is thrown from create instead.
+      onError: (error) => {
+        if (isOpen) ctx.logger.error(`output-file ${value}: ${(error as Error)?.message ?? error}`);
+      },
     });
     try {
       await writer.open();
+      isOpen = true;
     } catch (error) {
       if (error instanceof RepriseError) throw error; // from the storage, already saying what and where
       throw new RepriseError('RPR_PLUGIN_FAILED', `cannot open ${value}: ${(error as Error)?.message ?? error}`, {

@@ -40,8 +40,13 @@ export function kafkaOptionsSchema(direction: 'read' | 'write'): OptionsSchema {
 
 export interface KafkaClientSettings {
   bootstrapBrokers: string[];
+  /** Between retries; the library's 1 s, nested over its connection retries, made an unreachable broker take 17 s to report. */
+  retryDelay: number;
   tls?: ConnectionOptions;
 }
+
+/** GoReplay's client (sarama) backs off 250 ms between retries. */
+const RETRY_DELAY_MS = 250;
 
 /** Brokers and TLS settings from the options; certificate files are read here, so a bad path is reported at start. */
 export async function kafkaClientSettings(options: Readonly<KafkaOptions>, plugin: string): Promise<KafkaClientSettings> {
@@ -57,7 +62,7 @@ export async function kafkaClientSettings(options: Readonly<KafkaOptions>, plugi
   if (Boolean(options.tlsClientCert) !== Boolean(options.tlsClientKey)) {
     throw fail(options.tlsClientCert ? 'tlsClientKey' : 'tlsClientCert', 'a TLS client certificate and its key go together: give both --kafka-tls-client-cert and --kafka-tls-client-key');
   }
-  if (!options.tlsCaCert && !options.tlsClientCert) return { bootstrapBrokers };
+  if (!options.tlsCaCert && !options.tlsClientCert) return { bootstrapBrokers, retryDelay: RETRY_DELAY_MS };
   const read = async (option: 'tlsCaCert' | 'tlsClientCert' | 'tlsClientKey') => {
     const path = options[option];
     if (!path) return undefined;
@@ -75,5 +80,5 @@ export async function kafkaClientSettings(options: Readonly<KafkaOptions>, plugi
     tls.cert = cert;
     tls.key = await read('tlsClientKey');
   }
-  return { bootstrapBrokers, tls };
+  return { bootstrapBrokers, retryDelay: RETRY_DELAY_MS, tls };
 }

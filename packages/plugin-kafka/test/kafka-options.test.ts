@@ -10,7 +10,7 @@ const isOptionError = (option: string, text: RegExp) => (e: unknown) =>
   e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS' && e.option === option && e.plugin === 'output-kafka' && text.test(e.message);
 
 test('brokers are a comma-separated host:port list; TLS is off without certificates', { timeout: 5000 }, async () => {
-  assert.deepEqual(await kafkaClientSettings({ host: 'a:9092, b:9093', topic: 't' }, 'output-kafka'), { bootstrapBrokers: ['a:9092', 'b:9093'] });
+  assert.deepEqual(await kafkaClientSettings({ host: 'a:9092, b:9093', topic: 't' }, 'output-kafka'), { bootstrapBrokers: ['a:9092', 'b:9093'], retryDelay: 250 });
   await assert.rejects(kafkaClientSettings({ host: 'a', topic: 't' }, 'output-kafka'), isOptionError('host', /"a" is not host:port/));
   await assert.rejects(kafkaClientSettings({ host: ' , ', topic: 't' }, 'output-kafka'), isOptionError('host', /at least one broker/));
 });

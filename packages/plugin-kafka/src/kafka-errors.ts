@@ -2,9 +2,9 @@
 import { RepriseError } from '@reprise/core';
 import type { KafkaOptions } from './kafka-options.js';
 
-/** The brokers could not be reached at start: an environment problem (exit code 4), naming the brokers and topic. */
+/** The brokers or the topic could not be reached at start: an environment problem (exit code 4), naming the brokers and topic. */
 export function unreachable(error: unknown, options: Readonly<KafkaOptions>, plugin: string): RepriseError {
-  return new RepriseError('RPR_STORAGE_UNAVAILABLE', `cannot reach the Kafka brokers ${options.host} (topic ${options.topic}): ${describeKafkaError(error)}`, {
+  return new RepriseError('RPR_STORAGE_UNAVAILABLE', `cannot use topic ${options.topic} on the Kafka brokers ${options.host}: ${describeKafkaError(error)}`, {
     plugin,
     option: 'host',
     phase: 'create',

@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 2,
   /** A plugin could not be loaded (manifest, core range, import, conflict). */
   plugin: 3,
-  /** The environment: a missing input file, no permission to capture, an address in use. */
+  /** The environment: a missing input file or S3 bucket, unreachable Kafka brokers, no permission to capture, an address in use. */
   environment: 4,
 } as const;
 
@@ -29,6 +29,7 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
     case 'RPR_INPUT_NOT_FOUND':
     case 'RPR_CAPTURE_PERMISSION':
     case 'RPR_INPUT_LISTEN':
+    case 'RPR_STORAGE_UNAVAILABLE':
       return EXIT.environment;
     default:
       return EXIT.failed;

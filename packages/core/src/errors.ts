@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   RPR_INPUT_NOT_FOUND: 'an input file or device does not exist',
   RPR_CAPTURE_PERMISSION: 'packet capture needs root or CAP_NET_RAW',
   RPR_INPUT_LISTEN: 'an input cannot listen on its address (in use, not local, no permission)',
+  RPR_STORAGE_UNAVAILABLE: 'a storage or broker (an S3 bucket, Kafka brokers) is missing, unreachable or refuses access',
   RPR_SCRIPT_FAILED: 'a middleware script failed',
   RPR_INTERNAL: 'a bug in reprise',
 } as const;

@@ -8,6 +8,7 @@ export * from './duration.js';
 export * from './rate.js';
 export * from './redact.js';
 export * from './http-head.js';
+export * from './dechunk.js';
 export * from './options.js';
 export * from './gor/index.js';
 export * from './manifest.js';

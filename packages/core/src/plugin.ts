@@ -108,6 +108,12 @@ export interface OptionSchema {
   items?: { type: 'string' | 'integer' | 'number'; pattern?: string; enum?: readonly unknown[] };
   /** The whole flag name when it is not `<component>-<option>` (GoReplay's `--http-original-host`). */
   'x-flag'?: string;
+  /**
+   * With `x-flag`: the flag is shared by every component that declares it `x-shared`. It sets the option
+   * on each of them the command line uses, and switches none on by itself (GoReplay's `--kafka-tls-*`,
+   * for both the Kafka input and output).
+   */
+  'x-shared'?: boolean;
   /** Hidden from --help (still accepted). */
   'x-hidden'?: boolean;
 }
@@ -179,7 +185,7 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
    * `none` (a suffix is an error).
    */
   rate?: 'core' | 'plugin' | 'none';
-  /** Middleware only: lower runs first (modifiers 10, external middleware 20, scripts 30). */
+  /** Middleware only: lower runs first (prettify-http 5, modifiers 10, external middleware 20, scripts 30). */
   order?: number;
   /**
    * Options this component switches on in other components of the same pipeline, by name

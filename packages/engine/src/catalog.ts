@@ -10,7 +10,9 @@ import { SETTINGS_FLAGS, type SettingFlag } from './settings.js';
 export type FlagTarget<D extends ComponentDescription = AnyComponentDefinition> =
   | { type: 'component'; component: D }
   | { type: 'option'; component: D; option: string; schema: OptionSchema }
-  | { type: 'setting'; setting: SettingFlag };
+  | { type: 'setting'; setting: SettingFlag }
+  /** An `x-shared` option flag: the same option of several components. */
+  | { type: 'shared'; targets: Array<{ component: D; option: string; schema: OptionSchema }> };
 
 export interface CatalogEntry<D extends ComponentDescription = AnyComponentDefinition> {
   definition: D;
@@ -44,19 +46,26 @@ export class ComponentCatalog<D extends ComponentDescription = AnyComponentDefin
     // A component without a value (output-stdout) is switched on by its bare flag, or by any of its options.
     if (definition.value || definition.enabledBy !== 'options') newFlags.set(definition.name, { type: 'component', component: definition });
     for (const [option, schema] of Object.entries(definition.options.properties)) {
-      newFlags.set(optionFlagName(definition, option), { type: 'option', component: definition, option, schema });
+      const target = { component: definition, option, schema };
+      newFlags.set(optionFlagName(definition, option), schema['x-shared'] ? { type: 'shared', targets: [target] } : { type: 'option', ...target });
     }
-    for (const flag of newFlags.keys()) {
+    for (const [flag, target] of newFlags) {
       const taken = this.flags.get(flag);
+      if (taken?.type === 'shared' && target.type === 'shared') continue;
       if (taken) {
-        const owner = taken.type === 'setting' ? 'reprise itself' : this.entries.get(taken.component.name)?.packageName;
+        const component = taken.type === 'setting' ? undefined : taken.type === 'shared' ? taken.targets[0]!.component : taken.component;
+        const owner = component ? this.entries.get(component.name)?.packageName : 'reprise itself';
         throw new RepriseError('RPR_PLUGIN_CONFLICT', `flag --${flag} is claimed by both ${owner} and ${packageName}`, {
           plugin: definition.name,
         });
       }
     }
     this.entries.set(definition.name, { definition, packageName });
-    for (const [flag, target] of newFlags) this.flags.set(flag, target);
+    for (const [flag, target] of newFlags) {
+      const taken = this.flags.get(flag);
+      if (taken?.type === 'shared' && target.type === 'shared') taken.targets.push(...target.targets);
+      else this.flags.set(flag, target);
+    }
   }
 
   get(name: string): D | undefined {

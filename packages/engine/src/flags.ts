@@ -18,6 +18,7 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
   const options = new Map<string, Record<string, unknown>>(); // component → options
   const settings: Record<string, unknown> = {};
   const order: string[] = []; // components in the order first seen
+  const shared = new Map<string, { targets: Extract<FlagTarget, { type: 'shared' }>['targets']; raw: string }>(); // flag → value
 
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
@@ -51,6 +52,10 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
       settings[target.setting.key] = convert(raw, target.setting.type, name);
       continue;
     }
+    if (target.type === 'shared') {
+      shared.set(name, { targets: target.targets, raw }); // applied once every component is known
+      continue;
+    }
     const component = target.component.name;
     if (target.type === 'component' && isBoolean) {
       if (convert(raw, 'boolean', name) && !order.includes(component)) order.push(component);
@@ -68,6 +73,18 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
       bag[target.option] = [...((bag[target.option] as unknown[]) ?? []), convert(raw, itemType, name)];
     } else {
       bag[target.option] = convert(raw, target.schema.type, name);
+    }
+  }
+
+  for (const [name, { targets, raw }] of shared) {
+    const used = targets.filter((t) => order.includes(t.component.name));
+    if (used.length === 0) {
+      throw new RepriseError('RPR_CONFIG_INVALID', `--${name} applies to ${targets.map((t) => t.component.name).join(' or ')}, and neither is used`);
+    }
+    for (const t of used) {
+      const bag = options.get(t.component.name) ?? {};
+      options.set(t.component.name, bag);
+      bag[t.option] = convert(raw, t.schema.type, name);
     }
   }
 
@@ -97,6 +114,7 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
 function isBooleanTarget(target: FlagTarget): boolean {
   if (target.type === 'setting') return target.setting.type === 'boolean';
   if (target.type === 'option') return target.schema.type === 'boolean';
+  if (target.type === 'shared') return target.targets[0]!.schema.type === 'boolean';
   return !target.component.value;
 }
 
@@ -121,6 +139,7 @@ function convert(raw: string, type: string, flag: string): unknown {
 
 function exampleOf(target: FlagTarget): string {
   if (target.type === 'setting') return target.setting.example;
+  if (target.type === 'shared') return exampleOf({ type: 'option', ...target.targets[0]! });
   if (target.type === 'component') return `--${target.component.name} ${target.component.value?.example ?? ''}`;
   const example = target.schema.examples?.[0];
   return `--${optionFlagName(target.component, target.option)} ${example ?? ''}`.trim();

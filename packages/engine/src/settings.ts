@@ -29,6 +29,6 @@ export const UNSUPPORTED_GOREPLAY_FLAGS: Record<string, string> = {
   'http-pprof': 'not needed: use --stats',
   'copy-buffer-size': 'messages have no size limit in reprise',
   'recognize-tcp-sessions': 'a GoReplay Pro feature',
-  'prettify-http': 'not supported yet',
+  'output-file-buffer': 'not needed: an s3:// --output-file is streamed to S3 as a multipart upload, nothing waits in a local folder',
   'output-file-queue-limit': 'reprise writes exactly the path given; rotate with --output-file-size-limit',
 };

@@ -162,3 +162,23 @@ test('options types come from the schema: defaults and required options are alwa
   });
   assert.equal(definition.name, 'output-typed');
 });
+
+test('an x-shared flag sets the option on each component using it, switches none on, and needs one of them', () => {
+  const c = new ComponentCatalog();
+  const tls = { type: 'string' as const, description: 'CA file', examples: ['ca.pem'], 'x-flag': 'kafka-tls-ca-cert', 'x-shared': true };
+  for (const kind of ['input', 'output'] as const) {
+    const definition = {
+      kind, name: `${kind}-kafka`, summary: 'kafka', enabledBy: 'options' as const,
+      options: { type: 'object' as const, properties: { host: { type: 'string' as const, description: 'brokers' }, caCert: tls } },
+      create: () => (kind === 'input' ? { async *read() {} } : { write() {} }),
+    };
+    c.add((kind === 'input' ? defineInput(definition as never) : defineOutput(definition as never)) as never, '@reprise/plugin-kafka');
+  }
+  const outputOnly = parseFlags(['--kafka-tls-ca-cert', 'ca.pem', '--output-kafka-host', 'b:9092'], c);
+  assert.deepEqual(outputOnly.inputs, []);
+  assert.deepEqual(outputOnly.outputs, [{ use: 'output-kafka', options: { host: 'b:9092', caCert: 'ca.pem' } }]);
+  const both = parseFlags(['--input-kafka-host', 'a:9092', '--output-kafka-host', 'b:9092', '--kafka-tls-ca-cert', 'ca.pem'], c);
+  assert.equal(both.inputs[0]!.options!.caCert, 'ca.pem');
+  assert.equal(both.outputs[0]!.options!.caCert, 'ca.pem');
+  assert.throws(() => parseFlags(['--kafka-tls-ca-cert', 'ca.pem'], c), /--kafka-tls-ca-cert applies to input-kafka or output-kafka, and neither is used/);
+});

@@ -1,5 +1,6 @@
 import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type OutputInstance } from '@reprise/core';
 import { GorFileWriter } from './gor-file-writer.js';
+import { storageFor } from './storage.js';
 
 export interface OutputFileOptions {
   append?: boolean;
@@ -14,8 +15,8 @@ export const outputFile = defineOutput<OutputFileOptions>({
   value: {
     placeholder: 'path',
     description:
-      'The file to write, exactly as named. %Y %m %d %H %M %S in the name are replaced by the local date and time, ' +
-      'and a new file starts whenever the name changes',
+      'The file to write, exactly as named, or s3://bucket/key (uploaded as it is written). %Y %m %d %H %M %S in the name ' +
+      'are replaced by the local date and time, and a new file starts whenever the name changes',
     example: 'requests-%Y-%m-%d-%H.gor',
   },
   rate: 'core',
@@ -62,16 +63,23 @@ export const outputFile = defineOutput<OutputFileOptions>({
         phase: 'create',
       });
     }
+    let isOpen = false;
     const writer = new GorFileWriter({
       path: value,
+      storage: await storageFor(value, 'output-file'),
       isAppend: options.append ?? false,
       sizeLimitBytes: sizeLimitBytes > 0 ? sizeLimitBytes : Infinity,
       flushIntervalMs,
-      onError: (error) => ctx.logger.error(`output-file ${value}: ${(error as Error)?.message ?? error}`),
+      // A background write failure is logged at once; a failure to open is thrown from create instead.
+      onError: (error) => {
+        if (isOpen) ctx.logger.error(`output-file ${value}: ${(error as Error)?.message ?? error}`);
+      },
     });
     try {
       await writer.open();
+      isOpen = true;
     } catch (error) {
+      if (error instanceof RepriseError) throw error; // from the storage, already saying what and where
       throw new RepriseError('RPR_PLUGIN_FAILED', `cannot open ${value}: ${(error as Error)?.message ?? error}`, {
         plugin: 'output-file',
         phase: 'create',

@@ -23,6 +23,8 @@ export interface ComponentConfig {
 
 export interface SettingsConfig {
   splitOutput?: boolean;
+  recognizeTcpSessions?: boolean;
+  sessionResponseTimeout?: string;
   exitAfter?: string;
   stats?: boolean;
   statsInterval?: string;
@@ -104,6 +106,8 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
     ...uses,
     settings: dropUndefined({
       splitOutput: s.splitOutput,
+      recognizeTcpSessions: s.recognizeTcpSessions,
+      sessionResponseTimeoutMs: duration(s.sessionResponseTimeout, 'session-response-timeout'),
       exitAfterMs: duration(s.exitAfter, 'exit-after'),
       queueCapacity: s.queueSize,
       bufferPolicy: s.bufferPolicy,

@@ -8,6 +8,8 @@ export * from './batch-queue.js';
 export * from './logger.js';
 export * from './stats.js';
 export * from './pipeline.js';
+export * from './session-key.js';
+export * from './session-gate.js';
 export * from './options.js';
 export * from './settings.js';
 export * from './catalog.js';

@@ -138,3 +138,101 @@ test('a password in a component value never reaches labels, logs or stats', asyn
   const pipeline = new Pipeline({ inputs: [use(arrayInput([]))], middleware: [], outputs: [use(out.definition, 'https://u:p4ss@staging/x')] });
   assert.equal(pipeline.outputs[0]!.stats.label, 'output-collect https://u:***@staging/x');
 });
+
+/** Requests of `sessions` sessions, `perSession` each, interleaved, with GoReplay-layout ids. */
+function sessionRequests(sessions: number, perSession: number): Message[] {
+  const list: Message[] = [];
+  for (let n = 1; n <= perSession; n++) {
+    for (let s = 0; s < sessions; s++) {
+      const req = request(`/s${s}/${n}`);
+      list.push({ ...req, id: s.toString(16).padStart(16, '0') + n.toString(16).padStart(8, '0') });
+    }
+  }
+  return list;
+}
+
+/** An output that answers each request with a replayed response after `delayMs` (or never, for `silentPaths`). */
+function answeringOutput(delayMs: number, silentPaths: string[] = []) {
+  return defineOutput({
+    kind: 'output',
+    name: 'output-answer',
+    summary: 'test output',
+    options: { type: 'object', properties: {} },
+    create(_v, _o, ctx) {
+      const pending = new Set<Promise<void>>();
+      return {
+        emitsMessages: true,
+        write(batch) {
+          for (const message of batch) {
+            if (message.kind !== 'request') continue;
+            if (silentPaths.some((p) => new TextDecoder().decode(message.payload).includes(` ${p} `))) continue;
+            const p = new Promise<void>((resolve) =>
+              setTimeout(() => {
+                ctx.emit([{ ...message, kind: 'replayed-response', payload: new TextEncoder().encode('HTTP/1.1 200 OK\r\n\r\n') }]);
+                resolve();
+              }, delayMs),
+            );
+            pending.add(p);
+            p.then(() => pending.delete(p));
+          }
+        },
+        async flush() {
+          while (pending.size) await Promise.all([...pending]);
+        },
+      };
+    },
+  });
+}
+
+test('with sessions, the chain sees each session\'s next request only after the previous replayed response; sessions interleave', async () => {
+  const input = sessionRequests(5, 4);
+  const seen: string[] = [];
+  const watch = mapMiddleware((m) => {
+    seen.push(`${m.kind === 'request' ? 'req' : 'res'} ${m.id}`);
+    return [m];
+  });
+  const pipeline = new Pipeline(
+    { inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(5))] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 5000 },
+  );
+  const result = await pipeline.run();
+  assert.equal(result.reason, 'inputs-ended');
+  assert.equal(seen.filter((s) => s.startsWith('req')).length, 20);
+  for (const message of input) {
+    const n = parseInt(message.id.slice(16), 16);
+    if (n === 1) continue;
+    const previous = message.id.slice(0, 16) + (n - 1).toString(16).padStart(8, '0');
+    assert.ok(seen.indexOf(`res ${previous}`) < seen.indexOf(`req ${message.id}`), `${message.id} came after ${previous}'s response`);
+  }
+  // Without the hold, every request reaches the chain before any response: the order differs.
+  assert.equal(seen.slice(0, 5).every((s) => s.startsWith('req')), true, 'the first request of every session goes at once');
+  assert.ok(seen.slice(0, 6).some((s) => s.startsWith('res')), 'the second requests waited for responses');
+  assert.equal(pipeline.stats.find((s) => s.label === 'sessions')!.get('timed-out'), 0);
+});
+
+test('with sessions, a request whose response never comes releases its session after the timeout, and the run still ends', async () => {
+  const input = sessionRequests(2, 3);
+  const out = answeringOutput(1, ['/s0/1']);
+  const seen: string[] = [];
+  const pipeline = new Pipeline(
+    { inputs: [use(arrayInput([input]))], middleware: [use(mapMiddleware((m) => (m.kind === 'request' && seen.push(m.id), [m])))], outputs: [use(out)] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 50 },
+  );
+  await pipeline.run();
+  assert.equal(seen.length, 6, 'every request went through');
+  assert.equal(pipeline.stats.find((s) => s.label === 'sessions')!.get('timed-out'), 1);
+});
+
+test('split-output with sessions deals whole sessions: every request of a session goes to one output', async () => {
+  const input = sessionRequests(40, 3);
+  const a = collectingOutput('output-a');
+  const b = collectingOutput('output-b');
+  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [], outputs: [use(a.definition), use(b.definition)] }, { splitOutput: true, recognizeTcpSessions: true }).run();
+  const sessionsOf = (list: Message[]) => new Set(list.map((m) => m.id.slice(0, 16)));
+  const inA = sessionsOf(a.received);
+  const inB = sessionsOf(b.received);
+  assert.equal(a.received.length + b.received.length, 120);
+  assert.ok(inA.size > 5 && inB.size > 5, `both outputs get sessions (${inA.size}, ${inB.size})`);
+  for (const key of inA) assert.ok(!inB.has(key), `session ${key} only in one output`);
+  assert.equal(a.received.length, inA.size * 3);
+});

@@ -1,8 +1,10 @@
 /** Runs one resolved pipeline with progress, stats, signals and the exit summary; returns the exit code. */
 import { Pipeline, RepriseError, startReporter, type ResolvedPipeline } from '@reprise/core';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { startProfiler } from './profiler.js';
 
 export async function executePipeline(resolved: ResolvedPipeline): Promise<number> {
+  const profiler = await startProfiler(resolved.profile);
   const pipeline = new Pipeline(resolved, resolved.settings);
   const reporter = startReporter(pipeline, { ...resolved.report, isTty: process.stderr.isTTY === true });
   let signals = 0;
@@ -22,6 +24,7 @@ export async function executePipeline(resolved: ResolvedPipeline): Promise<numbe
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   reporter.stop(result);
+  await profiler.finish();
   if (result.error) {
     process.stderr.write(`[reprise] error: ${result.error.message}\n`);
     return exitCodeFor(result.error.code);

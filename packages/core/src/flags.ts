@@ -6,7 +6,7 @@
 import { optionFlagName, type ComponentCatalog, type FlagTarget } from './catalog.js';
 import type { ComponentConfig, PipelineConfig, SettingsConfig } from './config.js';
 import { RepriseError } from './errors.js';
-import { UNSUPPORTED_GOREPLAY_FLAGS } from './settings.js';
+import { REFUSED_GOREPLAY_FLAGS, REFUSED_GOREPLAY_VALUES, refusalMessage } from './goreplay-flags.js';
 import { suggest } from './suggest.js';
 
 const KIND_SECTION = { input: 'inputs', middleware: 'middleware', output: 'outputs' } as const;
@@ -39,7 +39,13 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
         : target.type === 'option'
           ? target.schema.type === 'boolean'
           : !target.component.value;
-    const raw = isBoolean ? (match[2] ?? 'true') : takeValue();
+    let raw = isBoolean ? (match[2] ?? 'true') : takeValue();
+    if (target.type === 'setting' && target.setting.takesLevel) {
+      const level = match[2] ?? (/^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : undefined);
+      if (level !== undefined && /^\d+$/.test(level)) raw = Number(level) > 0 ? 'true' : 'false';
+    }
+    const refusedValue = REFUSED_GOREPLAY_VALUES[name]?.[raw];
+    if (refusedValue) throw new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refusedValue, raw), { option: name });
 
     if (target.type === 'setting') {
       settings[target.setting.key] = convert(raw, target.setting.type, name);
@@ -115,8 +121,8 @@ function exampleOf(target: FlagTarget): string {
 }
 
 function unknownFlag(name: string, catalog: ComponentCatalog): RepriseError {
-  const unsupported = UNSUPPORTED_GOREPLAY_FLAGS[name];
-  if (unsupported) return new RepriseError('RPR_CONFIG_UNKNOWN_FLAG', `--${name} is a GoReplay flag reprise does not have: ${unsupported}`);
+  const refused = REFUSED_GOREPLAY_FLAGS[name];
+  if (refused) return new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refused), { option: name });
   const hint = suggest(name, catalog.flags.keys());
   const rest = hint.length ? `; did you mean ${hint.map((h) => '--' + h).join(', ')}?` : '; see reprise --help';
   const plugin = /^(input|output)-([a-z0-9]+)/.exec(name);

@@ -12,6 +12,7 @@ export * from './session-key.js';
 export * from './session-gate.js';
 export * from './options.js';
 export * from './settings.js';
+export * from './goreplay-flags.js';
 export * from './catalog.js';
 export * from './config.js';
 export * from './flags.js';

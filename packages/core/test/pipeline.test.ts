@@ -236,3 +236,13 @@ test('split-output with sessions deals whole sessions: every request of a sessio
   for (const key of inA) assert.ok(!inB.has(key), `session ${key} only in one output`);
   assert.equal(a.received.length, inA.size * 3);
 });
+
+test('by default a session waits 2 s for a replayed response that never comes', { timeout: 10_000 }, async () => {
+  const input = sessionRequests(1, 2);
+  const arrivals: number[] = [];
+  const started = Date.now();
+  const watch = mapMiddleware((m) => (m.kind === 'request' && arrivals.push(Date.now() - started), [m]));
+  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(1, ['/s0/1']))] }, { recognizeTcpSessions: true }).run();
+  assert.equal(arrivals.length, 2);
+  assert.ok(arrivals[1]! - arrivals[0]! >= 1900, `the second request waited ${arrivals[1]! - arrivals[0]!} ms`);
+});

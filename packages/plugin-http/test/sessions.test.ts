@@ -68,3 +68,12 @@ test('at most sessionConnections sessions keep a connection: the least recently 
   assert.equal(target.ports.get('/s0/1'), target.ports.get('/s0/3'), 'session 0, used recently, kept its connection');
   assert.equal(target.seen.length, 5);
 });
+
+test('by default 256 sessions keep their connections open at once', T, async (t) => {
+  const target = await portRecordingServer(t);
+  const { output, ctx } = await createOutput(t, target.url, {}, { sessions: true });
+  await output.write(Array.from({ length: 257 }, (_, s) => sessionRequest(s, 1)));
+  await output.flush!();
+  assert.equal(target.seen.length, 257);
+  assert.equal(ctx.counters['sessions-closed'], 1, 'the 257th session closed the least recently used one');
+});

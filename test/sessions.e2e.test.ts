@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { encodeRecords, type Message } from '@reprise/core';
-import { runCli, tempDir } from './support/cli.js';
+import { recordingServer, runCli, tempDir } from './support/cli.js';
 import { summaryCounters } from './support/gor.js';
 
 const SESSIONS = 40;
@@ -126,4 +126,27 @@ test('without it the same replay races: requests overtake their session\'s login
   assert.equal(result.code, 0, result.stderr);
   assert.equal(staging.counts.logins, SESSIONS);
   assert.ok(staging.counts.rejected > 0, `rejected ${staging.counts.rejected} of ${SESSIONS * REQUESTS_PER_SESSION}`);
+});
+
+test('--split-output with --recognize-tcp-sessions deals whole sessions to the targets, in order', { timeout: 90_000 }, async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'sessions.gor'), encodeRecords(recording()));
+  const a = await recordingServer(t);
+  const b = await recordingServer(t);
+  const result = await runCli([
+    '--input-file', join(dir, 'sessions.gor'), '--input-file-no-wait', '--split-output', '--recognize-tcp-sessions',
+    '--output-http', a.url, '--output-http', b.url,
+  ], { timeoutMs: 60_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const usersOf = (server: typeof a) => new Set(server.received.map((r) => /^\/(?:login|api)\/(\d+)/.exec(r.url)![1]));
+  const [inA, inB] = [usersOf(a), usersOf(b)];
+  assert.equal(a.received.length + b.received.length, SESSIONS * (1 + REQUESTS_PER_SESSION));
+  assert.ok(inA.size > 0 && inB.size > 0, `both targets get sessions (${inA.size}, ${inB.size})`);
+  for (const user of inA) assert.ok(!inB.has(user), `session ${user} went to one target only`);
+  for (const server of [a, b]) {
+    for (const user of usersOf(server)) {
+      const paths = server.received.map((r) => r.url).filter((u) => u === `/login/${user}` || u.startsWith(`/api/${user}/`));
+      assert.deepEqual(paths, [`/login/${user}`, ...Array.from({ length: REQUESTS_PER_SESSION }, (_, k) => `/api/${user}/${k + 1}`)]);
+    }
+  }
 });

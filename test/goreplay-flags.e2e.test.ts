@@ -35,7 +35,7 @@ function documentedRows(): Map<string, string> {
 async function helpFlags(): Promise<Set<string>> {
   const result = await runCli(['--help'], { timeoutMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
-  return new Set([...result.stdout.matchAll(/^ {2}--([a-z0-9-]+)/gm)].map((m) => m[1]!));
+  return new Set([...result.stdout.matchAll(/^ {2}--([a-z0-9-]+)(?= |$)/gm)].map((m) => m[1]!));
 }
 
 test('docs/GOREPLAY.md has exactly one row per gor 1.3.2 flag', () => {

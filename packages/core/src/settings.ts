@@ -13,7 +13,7 @@ export interface SettingFlag {
 }
 
 export const SETTINGS_FLAGS: SettingFlag[] = [
-  { flag: 'split-output', key: 'splitOutput', type: 'boolean', description: 'Deal requests round-robin across outputs instead of sending every request to every output.', example: '--split-output' },
+  { flag: 'split-output', key: 'splitOutput', type: 'boolean', description: 'Deal requests round-robin across outputs instead of sending every request to every output (whole TCP sessions with --recognize-tcp-sessions).', example: '--split-output' },
   { flag: 'recognize-tcp-sessions', key: 'recognizeTcpSessions', type: 'boolean', description: 'Keep TCP sessions (ids sharing their first 16 hex digits) together: --split-output deals whole sessions, output-http sends a session\'s requests in order on one connection, and a session\'s next request waits before the middleware until the previous one\'s replayed response has been through it (with --output-http-track-response).', example: '--recognize-tcp-sessions' },
   { flag: 'session-response-timeout', key: 'sessionResponseTimeout', type: 'string', format: 'duration', description: 'With --recognize-tcp-sessions: how long a session\'s next request waits for the previous one\'s replayed response (default 2s).', example: '--session-response-timeout 5s' },
   { flag: 'exit-after', key: 'exitAfter', type: 'string', format: 'duration', description: 'Stop after this long, draining what was read.', example: '--exit-after 30s' },

@@ -250,6 +250,7 @@ export class Pipeline {
     const gate = this.sessionGate!;
     this.sessionStats.counters.set('held', gate.held);
     this.sessionStats.counters.set('timed-out', gate.timedOut);
+    this.refSessionTimer();
     if (gate.held <= this.sessionHoldLimit() && this.sessionWaiters.length > 0) {
       const waiters = this.sessionWaiters;
       this.sessionWaiters = [];
@@ -264,13 +265,13 @@ export class Pipeline {
 
   private async sessionsReleased(limit: number): Promise<void> {
     const gate = this.sessionGate;
-    if (!gate) return;
-    while (gate.held > limit) {
-      // The expiry timer must keep the process alive while messages are held.
-      this.sessionTimer!.ref();
-      await new Promise<void>((resolve) => this.sessionWaiters.push(resolve));
-    }
-    this.sessionTimer!.unref();
+    while (gate && gate.held > limit) await new Promise<void>((resolve) => this.sessionWaiters.push(resolve));
+  }
+
+  /** While messages are held only the expiry timer may be left to release them: it keeps the process alive. */
+  private refSessionTimer(): void {
+    if (this.sessionGate!.held > 0) this.sessionTimer!.ref();
+    else this.sessionTimer!.unref();
   }
 
   private async runInput(stage: Stage<InputInstance>): Promise<void> {
@@ -359,7 +360,10 @@ export class Pipeline {
       const gate = this.sessionGate;
       if (gate && item.fromStage === 0 && !item.source && !item.isAdmitted) {
         const admitted = gate.admit(batch, Date.now());
-        if (admitted.length !== batch.length) this.sessionStats.add('in', batch.length - admitted.length);
+        if (admitted.length !== batch.length) {
+          this.sessionStats.add('in', batch.length - admitted.length);
+          this.refSessionTimer();
+        }
         batch = admitted;
       }
       for (let i = item.fromStage; i < this.middleware.length && batch.length > 0; i++) {

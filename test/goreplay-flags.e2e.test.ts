@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFUSED_GOREPLAY_FLAGS, REFUSED_GOREPLAY_VALUES } from '@reprise/core';
-import { repoRoot, runCli, tempDir } from './support/cli.js';
+import { recordingServer, repoRoot, runCli, tempDir } from './support/cli.js';
 
 const T = { timeout: 60_000 };
 
@@ -101,4 +101,15 @@ test('--cpuprofile and --memprofile write V8 profiles of the run', T, async (t) 
 test('GoReplay\'s --verbose level works on the command line', T, async () => {
   const result = await runCli(['--verbose', '1', '--input-dummy', '1', '--output-null'], { timeoutMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
+});
+
+test('--output-http-stats prints GoReplay\'s queue columns and the latency every --output-http-stats-ms', T, async (t) => {
+  const target = await recordingServer(t);
+  const result = await runCli([
+    '--input-dummy', '40', '--input-dummy-interval', '10ms', '--output-http', target.url, '--output-http-stats', '--output-http-stats-ms', '100',
+  ], { timeoutMs: 30_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stderr.split('\n').filter((l) => /output-http .*queue latest,mean,max,count,count\/second: \d+,\d+,\d+,\d+,\d+; latency ms mean,max: /.test(l));
+  assert.ok(lines.length >= 2, result.stderr);
+  assert.equal(target.received.length, 40);
 });

@@ -13,7 +13,7 @@ export interface RecordingContext extends PluginContext {
   readonly controller: AbortController;
 }
 
-export function createRecordingContext(component: string, options: { rate?: Rate; instance?: string } = {}): RecordingContext {
+export function createRecordingContext(component: string, options: { rate?: Rate; instance?: string; sessions?: boolean } = {}): RecordingContext {
   const counters = new Map<string, number>();
   const logs: RecordingContext['logs'] = [];
   const emitted: Message[] = [];
@@ -26,6 +26,7 @@ export function createRecordingContext(component: string, options: { rate?: Rate
     stats: { add: (counter, n = 1) => counters.set(counter, (counters.get(counter) ?? 0) + n) },
     signal: controller.signal,
     rate: options.rate,
+    sessions: options.sessions,
     emit: (batch) => emitted.push(...batch),
     counters,
     logs,

@@ -7,9 +7,10 @@
 import type { Message } from './message.js';
 import { sessionKeyOf } from './session-key.js';
 
+/** A session waiting for a replayed response (a session that waits for nothing has no entry). */
 interface Session {
   /** The request whose replayed response this session waits for. */
-  awaitedId: string | undefined;
+  awaitedId: string;
   deadlineMs: number;
   /** Messages behind the awaited request, in arrival order. */
   queue: Message[];
@@ -19,7 +20,7 @@ export class SessionGate {
   /** Sessions in deadline order (an entry is re-inserted whenever its deadline moves). */
   private readonly sessions = new Map<string, Session>();
   private heldCount = 0;
-  timedOut = 0;
+  private timedOutCount = 0;
 
   constructor(private readonly timeoutMs: number) {}
 
@@ -28,13 +29,18 @@ export class SessionGate {
     return this.heldCount;
   }
 
+  /** Awaited responses that did not come back in time. */
+  get timedOut(): number {
+    return this.timedOutCount;
+  }
+
   /** What of a batch from the inputs may go on now, in order; the rest is held. */
   admit(batch: readonly Message[], nowMs: number): Message[] {
     const passed: Message[] = [];
     for (const message of batch) {
       const key = sessionKeyOf(message.id);
       const session = this.sessions.get(key);
-      if (session && (session.queue.length > 0 || (session.awaitedId !== undefined && message.kind === 'request'))) {
+      if (session && (session.queue.length > 0 || message.kind === 'request')) {
         // Behind a request still waiting for its response: keep the session's order.
         session.queue.push(message);
         this.heldCount++;
@@ -61,7 +67,7 @@ export class SessionGate {
     const released: Message[] = [];
     for (const [key, session] of this.sessions) {
       if (session.deadlineMs > nowMs) break;
-      this.timedOut++;
+      this.timedOutCount++;
       released.push(...this.release(key, session, nowMs));
     }
     return released;

@@ -151,7 +151,7 @@ function sessionRequests(sessions: number, perSession: number): Message[] {
   return list;
 }
 
-/** An output that answers each request with a replayed response after `delayMs` (or never, for `silentPaths`). */
+/** An output that answers each request with a replayed response after `delayMs` (never for paths starting with a `silentPaths` entry). */
 function answeringOutput(delayMs: number, silentPaths: string[] = []) {
   return defineOutput({
     kind: 'output',
@@ -165,7 +165,7 @@ function answeringOutput(delayMs: number, silentPaths: string[] = []) {
         write(batch) {
           for (const message of batch) {
             if (message.kind !== 'request') continue;
-            if (silentPaths.some((p) => new TextDecoder().decode(message.payload).includes(` ${p} `))) continue;
+            if (silentPaths.some((p) => new TextDecoder().decode(message.payload).startsWith(`GET ${p}`))) continue;
             const p = new Promise<void>((resolve) =>
               setTimeout(() => {
                 ctx.emit([{ ...message, kind: 'replayed-response', payload: new TextEncoder().encode('HTTP/1.1 200 OK\r\n\r\n') }]);
@@ -212,7 +212,7 @@ test('with sessions, the chain sees each session\'s next request only after the 
 
 test('with sessions, a request whose response never comes releases its session after the timeout, and the run still ends', async () => {
   const input = sessionRequests(2, 3);
-  const out = answeringOutput(1, ['/s0/1']);
+  const out = answeringOutput(1, ['/s0/1 ']);
   const seen: string[] = [];
   const pipeline = new Pipeline(
     { inputs: [use(arrayInput([input]))], middleware: [use(mapMiddleware((m) => (m.kind === 'request' && seen.push(m.id), [m])))], outputs: [use(out)] },
@@ -242,7 +242,28 @@ test('by default a session waits 2 s for a replayed response that never comes', 
   const arrivals: number[] = [];
   const started = Date.now();
   const watch = mapMiddleware((m) => (m.kind === 'request' && arrivals.push(Date.now() - started), [m]));
-  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(1, ['/s0/1']))] }, { recognizeTcpSessions: true }).run();
+  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(1, ['/s0/1 ']))] }, { recognizeTcpSessions: true }).run();
   assert.equal(arrivals.length, 2);
   assert.ok(arrivals[1]! - arrivals[0]! >= 1900, `the second request waited ${arrivals[1]! - arrivals[0]!} ms`);
+});
+
+test('the session hold is bounded: a live input drops (and counts) what the gate cannot hold, a recorded one waits', { timeout: 20_000 }, async () => {
+  // One session, nothing ever answered: every request after the first is held until the timeout.
+  const oneSession = (count: number) => sessionRequests(1, count).map((m) => [m]);
+  const live = new Pipeline(
+    { inputs: [use(arrayInput(oneSession(100), { isLive: true }))], middleware: [], outputs: [use(answeringOutput(1, ['/s0/']))] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 10, queueCapacity: 20 },
+  );
+  await live.run();
+  const liveInput = live.inputs[0]!.stats;
+  assert.ok(liveInput.get('dropped') > 0, 'the live input dropped beyond the limit');
+  assert.equal(liveInput.get('out') + liveInput.get('dropped'), 100, 'every message is delivered or counted');
+
+  const recorded = new Pipeline(
+    { inputs: [use(arrayInput(oneSession(60)))], middleware: [], outputs: [use(answeringOutput(1, ['/s0/']))] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 5, queueCapacity: 20 },
+  );
+  await recorded.run();
+  assert.equal(recorded.inputs[0]!.stats.get('dropped'), 0);
+  assert.equal(recorded.outputs[0]!.stats.get('in'), 60, 'the recorded input waited; everything went out');
 });

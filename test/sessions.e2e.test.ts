@@ -9,7 +9,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { encodeRecords, type Message } from '@reprise/core';
-import { recordingServer, runCli, tempDir } from './support/cli.js';
+import { recordingServer, repoRoot, runCli, tempDir } from './support/cli.js';
 import { summaryCounters } from './support/gor.js';
 
 const SESSIONS = 40;
@@ -88,11 +88,10 @@ export function replayedResponse(res, req, original) {
 }
 `;
 
-async function replay(t: { after(fn: () => Promise<void>): void }, dir: string, extra: string[]) {
+async function replay(t: { after(fn: () => Promise<void>): void }, dir: string, extra: string[], middleware = ['--middleware-script', join(dir, 'tokens.js')]) {
   const staging = await stagingServer(t);
   const result = await runCli([
-    '--input-file', join(dir, 'sessions.gor'), '--input-file-no-wait',
-    '--middleware-script', join(dir, 'tokens.js'),
+    '--input-file', join(dir, 'sessions.gor'), '--input-file-no-wait', ...middleware,
     '--output-http', staging.url, '--output-http-track-response', '--output-http-workers', '16',
     ...extra,
   ], { timeoutMs: 60_000 });
@@ -115,6 +114,17 @@ test('with --recognize-tcp-sessions every request carries the token learnt from 
   const sessions = summaryCounters(result.stderr, 'sessions');
   assert.equal(sessions['timed-out'] ?? 0, 0, 'every held request was released by its response, not the timeout');
   assert.ok(sessions.in! > 0, 'requests were held');
+});
+
+test('the hold serves GoReplay\'s external middleware too: a Python token mapper gets every session right at full speed', { timeout: 90_000 }, async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'sessions.gor'), encodeRecords(recording()));
+  const python = join(repoRoot, 'packages/plugin-middleware/test/fixtures/token-middleware.py');
+  const { staging, result } = await replay(t, dir, ['--recognize-tcp-sessions', '--session-response-timeout', '5s'], ['--middleware', `python3 ${python}`]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(staging.counts.logins, SESSIONS);
+  assert.equal(staging.counts.rejected, 0, 'no request went out with a stale token');
+  assert.equal(staging.counts.accepted, SESSIONS * REQUESTS_PER_SESSION);
 });
 
 test('without it the same replay races: requests overtake their session\'s login and carry the stale token', { timeout: 90_000 }, async (t) => {

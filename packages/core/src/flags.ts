@@ -45,7 +45,7 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
       if (level !== undefined && /^\d+$/.test(level)) raw = Number(level) > 0 ? 'true' : 'false';
     }
     const refusedValue = REFUSED_GOREPLAY_VALUES[name]?.[raw];
-    if (refusedValue) throw new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refusedValue, raw), { option: name });
+    if (refusedValue) throw new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refusedValue, raw));
 
     if (target.type === 'setting') {
       settings[target.setting.key] = convert(raw, target.setting.type, name);
@@ -122,7 +122,7 @@ function exampleOf(target: FlagTarget): string {
 
 function unknownFlag(name: string, catalog: ComponentCatalog): RepriseError {
   const refused = REFUSED_GOREPLAY_FLAGS[name];
-  if (refused) return new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refused), { option: name });
+  if (refused) return new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refused));
   const hint = suggest(name, catalog.flags.keys());
   const rest = hint.length ? `; did you mean ${hint.map((h) => '--' + h).join(', ')}?` : '; see reprise --help';
   const plugin = /^(input|output)-([a-z0-9]+)/.exec(name);

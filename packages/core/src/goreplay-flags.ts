@@ -42,6 +42,6 @@ export const REFUSED_GOREPLAY_VALUES: Readonly<Record<string, Readonly<Record<st
 };
 
 export function refusalMessage(flag: string, refusal: RefusedFlag, value?: string): string {
-  const what = value === undefined ? `--${flag}` : `--${flag} ${value}`;
-  return `${what} is a GoReplay flag reprise does not take: ${refusal.reason}. Instead: ${refusal.instead}`;
+  const what = value === undefined ? `--${flag} is a GoReplay flag` : `--${flag} ${value} is a GoReplay setting`;
+  return `${what} reprise does not take: ${refusal.reason}. Instead: ${refusal.instead}`;
 }

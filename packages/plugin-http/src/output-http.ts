@@ -130,7 +130,7 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
         minimum: 1,
         maximum: 100000,
         default: 256,
-        description: 'With --recognize-tcp-sessions: each session gets its own connection; at most this many stay open (the least recently used closes)',
+        description: 'With --recognize-tcp-sessions: each session gets its own connection instead of the --output-http-workers pool; at most this many stay open (the least recently used closes)',
         examples: [1000],
       },
       originalHost: {

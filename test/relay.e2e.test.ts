@@ -214,7 +214,7 @@ test('output-binary replays a line protocol and records what the target answers 
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections?.(); server.close(() => resolve()); }));
+  t.after(() => new Promise<void>((resolve) => { server.close(() => resolve()); }));
   const input = join(dir, 'pings.gor');
   const pings = requestRecords(0, 20).map((m, i) => ({ ...m, payload: Buffer.from(`PING ${i}\n`) }));
   writeGor(input, pings);

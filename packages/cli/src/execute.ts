@@ -2,8 +2,10 @@
 import { RepriseError } from '@reprise/core';
 import { Pipeline, startReporter, type ResolvedPipeline } from '@reprise/engine';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { startProfiler } from './profiler.js';
 
 export async function executePipeline(resolved: ResolvedPipeline): Promise<number> {
+  const profiler = await startProfiler(resolved.profile);
   const pipeline = new Pipeline(resolved, resolved.settings);
   const reporter = startReporter(pipeline, { ...resolved.report, isTty: process.stderr.isTTY === true });
   let signals = 0;
@@ -23,6 +25,7 @@ export async function executePipeline(resolved: ResolvedPipeline): Promise<numbe
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   reporter.stop(result);
+  await profiler.finish();
   if (result.error) {
     process.stderr.write(`[reprise] error: ${result.error.message}\n`);
     return exitCodeFor(result.error.code);

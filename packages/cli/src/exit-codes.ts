@@ -18,6 +18,7 @@ export function exitCodeFor(code: ErrorCode | undefined): number {
   switch (code) {
     case 'RPR_CONFIG_INVALID':
     case 'RPR_CONFIG_UNKNOWN_FLAG':
+    case 'RPR_CONFIG_REFUSED_FLAG':
     case 'RPR_PLUGIN_OPTIONS':
     case 'RPR_PLUGIN_CREATE':
       return EXIT.usage;

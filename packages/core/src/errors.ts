@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   RPR_CONFIG_INVALID: 'the pipeline configuration or a flag is invalid',
   RPR_CONFIG_UNKNOWN_FLAG: 'a flag that no component provides',
+  RPR_CONFIG_REFUSED_FLAG: 'a GoReplay flag reprise refuses (the message says why and what to use instead)',
   RPR_PLUGIN_MANIFEST: 'a plugin manifest is invalid',
   RPR_PLUGIN_CORE_RANGE: 'a plugin does not support this core version',
   RPR_PLUGIN_LOAD: 'a plugin could not be imported',

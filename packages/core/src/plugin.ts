@@ -45,6 +45,11 @@ export interface PluginContext {
    */
   readonly outputsTrackResponses?: boolean;
   /**
+   * True with --recognize-tcp-sessions: messages whose ids share `sessionKeyOf(id)` are one TCP session,
+   * whose requests an output should send in order on one connection.
+   */
+  readonly sessions?: boolean;
+  /**
    * Puts messages back into the pipeline. From an output (replayed responses): they enter the
    * middleware chain at its start and reach every output. From a middleware: they continue after it.
    */

@@ -16,7 +16,7 @@ export interface RecordingContext extends PluginContext {
 
 export function createRecordingContext(
   component: string,
-  options: { rate?: Rate; instance?: string; outputsTrackResponses?: boolean } = {},
+  options: { rate?: Rate; instance?: string; outputsTrackResponses?: boolean; sessions?: boolean } = {},
 ): RecordingContext {
   const counters = new Map<string, number>();
   const logs: RecordingContext['logs'] = [];
@@ -31,6 +31,7 @@ export function createRecordingContext(
     signal: controller.signal,
     rate: options.rate,
     outputsTrackResponses: options.outputsTrackResponses,
+    sessions: options.sessions,
     emit: (batch) => emitted.push(...batch),
     counters,
     logs,

@@ -23,6 +23,8 @@ export interface ComponentConfig {
 
 export interface SettingsConfig {
   splitOutput?: boolean;
+  recognizeTcpSessions?: boolean;
+  sessionResponseTimeout?: string;
   exitAfter?: string;
   stats?: boolean;
   statsInterval?: string;
@@ -31,6 +33,8 @@ export interface SettingsConfig {
   queueSize?: number;
   bufferPolicy?: 'auto' | 'block' | 'drop';
   drainTimeout?: string;
+  cpuProfile?: string;
+  memProfile?: string;
 }
 
 export interface PipelineConfig {
@@ -47,6 +51,8 @@ export interface ResolvedPipeline {
   outputs: ComponentUse[];
   settings: Partial<PipelineSettings>;
   report: { stats: boolean; statsIntervalMs: number; quiet: boolean };
+  /** Files the CLI writes a CPU profile and a heap snapshot to (GoReplay's --cpuprofile, --memprofile). */
+  profile: { cpu?: string; heap?: string };
 }
 
 const componentSchema = {
@@ -104,6 +110,8 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
     ...uses,
     settings: dropUndefined({
       splitOutput: s.splitOutput,
+      recognizeTcpSessions: s.recognizeTcpSessions,
+      sessionResponseTimeoutMs: duration(s.sessionResponseTimeout, 'session-response-timeout'),
       exitAfterMs: duration(s.exitAfter, 'exit-after'),
       queueCapacity: s.queueSize,
       bufferPolicy: s.bufferPolicy,
@@ -115,6 +123,7 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
       statsIntervalMs: duration(s.statsInterval, 'stats-interval') ?? 5000,
       quiet: s.quiet ?? false,
     },
+    profile: dropUndefined({ cpu: s.cpuProfile, heap: s.memProfile }),
   };
 }
 

@@ -8,7 +8,7 @@ import { optionFlagName } from '@reprise/core';
 import type { ComponentCatalog, FlagTarget } from './catalog.js';
 import type { ComponentConfig, PipelineConfig, SettingsConfig } from './config.js';
 import { RepriseError } from '@reprise/core';
-import { UNSUPPORTED_GOREPLAY_FLAGS } from './settings.js';
+import { REFUSED_GOREPLAY_FLAGS, REFUSED_GOREPLAY_VALUES, refusalMessage } from './goreplay-flags.js';
 import { suggest } from './suggest.js';
 
 const KIND_SECTION = { input: 'inputs', middleware: 'middleware', output: 'outputs' } as const;
@@ -46,7 +46,13 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
     const isBoolean = isBooleanTarget(target);
     // A boolean takes no value, but `--flag false` (Go's flag package style) and `--flag=false` work too.
     const spelledValue = isBoolean && match[2] === undefined && /^(true|false)$/i.test(argv[i + 1] ?? '') ? argv[++i] : undefined;
-    const raw = negated ? 'false' : isBoolean ? (match[2] ?? spelledValue ?? 'true') : takeValue();
+    let raw = negated ? 'false' : isBoolean ? (match[2] ?? spelledValue ?? 'true') : takeValue();
+    if (target.type === 'setting' && target.setting.takesLevel) {
+      const level = match[2] ?? (/^\d+$/.test(argv[i + 1] ?? '') ? argv[++i] : undefined);
+      if (level !== undefined && /^\d+$/.test(level)) raw = Number(level) > 0 ? 'true' : 'false';
+    }
+    const refusedValue = REFUSED_GOREPLAY_VALUES[name]?.[raw];
+    if (refusedValue) throw new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refusedValue, raw));
 
     if (target.type === 'setting') {
       settings[target.setting.key] = convert(raw, target.setting.type, name);
@@ -146,8 +152,8 @@ function exampleOf(target: FlagTarget): string {
 }
 
 function unknownFlag(name: string, catalog: ComponentCatalog): RepriseError {
-  const unsupported = UNSUPPORTED_GOREPLAY_FLAGS[name];
-  if (unsupported) return new RepriseError('RPR_CONFIG_UNKNOWN_FLAG', `--${name} is a GoReplay flag reprise does not have: ${unsupported}`);
+  const refused = REFUSED_GOREPLAY_FLAGS[name];
+  if (refused) return new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refused));
   const hint = suggest(name, catalog.flags.keys());
   const rest = hint.length ? `; did you mean ${hint.map((h) => '--' + h).join(', ')}?` : '; see reprise --help';
   const plugin = /^(input|output)-([a-z0-9]+)/.exec(name);

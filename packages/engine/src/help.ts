@@ -1,7 +1,7 @@
 /** `reprise --help`: every flag with an example, grouped like `gor -h`, generated from the catalog. */
-import { optionFlagName } from '@reprise/core';
+import { optionFlagName, type ComponentDescription, type OptionSchema } from '@reprise/core';
 import type { ComponentCatalog } from './catalog.js';
-import type { ComponentDescription, OptionSchema } from '@reprise/core';
+import { REFUSED_GOREPLAY_FLAGS } from './goreplay-flags.js';
 import { SETTINGS_FLAGS } from './settings.js';
 
 const GROUPS: Array<[string, (c: ComponentDescription) => boolean]> = [
@@ -47,6 +47,8 @@ export function renderFlagsHelp(catalog: ComponentCatalog<ComponentDescription>)
   for (const setting of SETTINGS_FLAGS) {
     flag(setting.flag, setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : setting.format ?? setting.type, setting.description, setting.example);
   }
+  out.push('', 'GOREPLAY FLAGS REPRISE REFUSES (each says why and what to use instead; see docs/GOREPLAY.md)');
+  out.push(`  ${Object.keys(REFUSED_GOREPLAY_FLAGS).map((f) => '--' + f).join(', ')}`);
   return out.join('\n');
 }
 

@@ -11,3 +11,5 @@ export * from './flags.js';
 export * from './help.js';
 export * from './suggest.js';
 export * from './reporter.js';
+export * from './session-gate.js';
+export * from './goreplay-flags.js';

@@ -20,8 +20,8 @@ import type {
   PluginContext,
   Rate,
 } from '@reprise/core';
-import { RateGate } from '@reprise/core';
-import { hidePassword } from '@reprise/core';
+import { RateGate, hidePassword, sessionShareOf } from '@reprise/core';
+import { SessionGate } from './session-gate.js';
 import { InstanceStats } from './stats.js';
 
 /** One component in a pipeline: its definition, its main value, its rate suffix, its validated options. */
@@ -36,6 +36,13 @@ export type BufferPolicy = 'auto' | 'block' | 'drop';
 
 export interface PipelineSettings {
   splitOutput: boolean;
+  /**
+   * GoReplay's --recognize-tcp-sessions: split-output deals whole sessions, outputs keep a session on one
+   * connection, and a session's next request waits for the previous one's replayed response.
+   */
+  recognizeTcpSessions: boolean;
+  /** How long a session's next request waits for the previous one's replayed response. */
+  sessionResponseTimeoutMs: number;
   /** Stop after this long (GoReplay's --exit-after). */
   exitAfterMs?: number;
   /** Messages each output may have queued. */
@@ -49,6 +56,8 @@ export interface PipelineSettings {
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
   splitOutput: false,
+  recognizeTcpSessions: false,
+  sessionResponseTimeoutMs: 2000,
   queueCapacity: 16_384,
   bufferPolicy: 'auto',
   drainTimeoutMs: 10_000,
@@ -86,6 +95,8 @@ interface BusItem {
   fromStage: number;
   /** The output that emitted it: an output never receives its own messages back. */
   source?: OutputStage;
+  /** Already let through by the session gate (released after a wait). */
+  isAdmitted?: boolean;
 }
 
 export class Pipeline {
@@ -103,6 +114,11 @@ export class Pipeline {
   private stopReason: StopReason | undefined;
   private failure: RepriseError | undefined;
   private hasLiveInput = false;
+  /** Holds a session's next request until its previous one's replayed response went through the chain. */
+  private sessionGate: SessionGate | undefined;
+  private sessionTimer: NodeJS.Timeout | undefined;
+  private sessionWaiters: Array<() => void> = [];
+  private readonly sessionStats = new InstanceStats('sessions');
   private readonly startedAtMs = Date.now();
   readonly done: Promise<PipelineResult>;
   private resolveDone!: (result: PipelineResult) => void;
@@ -127,7 +143,8 @@ export class Pipeline {
 
   /** Every instance's counters, inputs first. */
   get stats(): InstanceStats[] {
-    return [...this.inputs, ...this.middleware, ...this.outputs].map((s) => s.stats);
+    const all = [...this.inputs, ...this.middleware, ...this.outputs].map((s) => s.stats);
+    return this.sessionGate ? [...all, this.sessionStats] : all;
   }
 
   get signal(): AbortSignal {
@@ -189,6 +206,7 @@ export class Pipeline {
       stats: stage.stats,
       signal: this.abort.signal,
       rate,
+      sessions: this.settings.recognizeTcpSessions,
       emit,
     };
   }
@@ -213,6 +231,48 @@ export class Pipeline {
     }
     for (const input of this.inputs) await create(input, toBusStart);
     this.hasLiveInput = this.inputs.some((input) => input.instance?.isLive === true);
+    // Holding is only worth it when replayed responses come back through the chain.
+    if (this.settings.recognizeTcpSessions && this.outputs.some((o) => o.instance?.emitsMessages)) {
+      const gate = new SessionGate(this.settings.sessionResponseTimeoutMs);
+      this.sessionGate = gate;
+      const tick = Math.max(5, Math.min(100, this.settings.sessionResponseTimeoutMs / 4));
+      this.sessionTimer = setInterval(() => this.releaseSessions(gate.expire(Date.now())), tick);
+      this.sessionTimer.unref();
+    }
+  }
+
+  /** Messages the session gate let go re-enter the bus at the chain's start, without being held again. */
+  private releaseSessions(released: Message[]): void {
+    if (released.length > 0) {
+      this.sessionStats.add('out', released.length);
+      this.bus.push({ batch: released, fromStage: 0, isAdmitted: true });
+      this.wakeBus();
+    }
+    const gate = this.sessionGate!;
+    this.sessionStats.counters.set('held', gate.held);
+    this.sessionStats.counters.set('timed-out', gate.timedOut);
+    this.refSessionTimer();
+    if (gate.held <= this.sessionHoldLimit() && this.sessionWaiters.length > 0) {
+      const waiters = this.sessionWaiters;
+      this.sessionWaiters = [];
+      for (const wake of waiters) wake();
+    }
+  }
+
+  /** Messages the gate may hold before recorded inputs wait (live ones drop). */
+  private sessionHoldLimit(): number {
+    return this.settings.queueCapacity;
+  }
+
+  private async sessionsReleased(limit: number): Promise<void> {
+    const gate = this.sessionGate;
+    while (gate && gate.held > limit) await new Promise<void>((resolve) => this.sessionWaiters.push(resolve));
+  }
+
+  /** While messages are held only the expiry timer may be left to release them: it keeps the process alive. */
+  private refSessionTimer(): void {
+    if (this.sessionGate!.held > 0) this.sessionTimer!.ref();
+    else this.sessionTimer!.unref();
   }
 
   private async runInput(stage: Stage<InputInstance>): Promise<void> {
@@ -220,7 +280,8 @@ export class Pipeline {
       for await (const batch of stage.instance!.read()) {
         const admitted = stage.gate ? admit(stage.gate, batch, stage.stats) : batch;
         stage.stats.add('in', batch.length);
-        if (this.bus.length >= BUS_CAPACITY_BATCHES && !this.shouldBlock()) {
+        const isGateFull = this.sessionGate !== undefined && this.sessionGate.held > this.sessionHoldLimit();
+        if ((this.bus.length >= BUS_CAPACITY_BATCHES || isGateFull) && !this.shouldBlock()) {
           // The middleware chain is behind and a live source cannot wait: drop, and say so.
           stage.stats.add('dropped', admitted.length);
           continue;
@@ -254,6 +315,7 @@ export class Pipeline {
   private async waitForOutputs(): Promise<void> {
     // Bound the bus as well, so a slow middleware also paces the inputs.
     while (this.bus.length > 64 && !this.abort.signal.aborted) await this.busIdleOrDrained();
+    await this.sessionsReleased(this.sessionHoldLimit());
     for (const output of this.outputs) {
       if (!output.queue.hasRoom()) await output.queue.waitForRoom();
     }
@@ -262,6 +324,10 @@ export class Pipeline {
   private pushBus(batch: Message[], fromStage: number, source?: OutputStage): void {
     if (batch.length === 0 || this.isBusClosed) return;
     this.bus.push({ batch, fromStage, source });
+    this.wakeBus();
+  }
+
+  private wakeBus(): void {
     const waiter = this.busWaiter;
     if (waiter) {
       this.busWaiter = undefined;
@@ -292,6 +358,15 @@ export class Pipeline {
       }
       this.isBusBusy = true;
       let batch: Message[] = item.batch;
+      const gate = this.sessionGate;
+      if (gate && item.fromStage === 0 && !item.source && !item.isAdmitted) {
+        const admitted = gate.admit(batch, Date.now());
+        if (admitted.length !== batch.length) {
+          this.sessionStats.add('in', batch.length - admitted.length);
+          this.refSessionTimer();
+        }
+        batch = admitted;
+      }
       for (let i = item.fromStage; i < this.middleware.length && batch.length > 0; i++) {
         const stage = this.middleware[i]!;
         stage.stats.add('in', batch.length);
@@ -304,6 +379,13 @@ export class Pipeline {
         stage.stats.add('out', batch.length);
       }
       if (batch.length > 0) this.fanOut(batch, item.source);
+      // A replayed response has been through the whole chain: its session's next request may go.
+      if (gate && item.source) {
+        const now = Date.now();
+        for (const message of item.batch) {
+          if (message.kind === 'replayed-response') this.releaseSessions(gate.settle(message.id, now));
+        }
+      }
       if (this.bus.length < 64 && this.busIdleWaiters.length > 0) {
         const waiters = this.busIdleWaiters;
         this.busIdleWaiters = [];
@@ -317,8 +399,12 @@ export class Pipeline {
     if (this.settings.splitOutput && outputs.length > 1) {
       // Requests are dealt round-robin; responses go everywhere (an output that ignores them skips them).
       const shares: Message[][] = outputs.map(() => []);
+      const bySession = this.settings.recognizeTcpSessions;
       for (const message of batch) {
-        if (message.kind === 'request') {
+        if (message.kind === 'request' && bySession) {
+          // Whole sessions are dealt: every request of one connection goes to the same output.
+          shares[sessionShareOf(message.id, outputs.length)]!.push(message);
+        } else if (message.kind === 'request') {
           shares[this.nextSplit]!.push(message);
           this.nextSplit = (this.nextSplit + 1) % outputs.length;
         } else {
@@ -370,6 +456,11 @@ export class Pipeline {
   private async drain(consumer: Promise<void>): Promise<void> {
     const steps = async () => {
       await this.busIdle();
+      // Held requests still go out: their sessions' responses (or the timeout) release them.
+      while (this.sessionGate && this.sessionGate.held > 0) {
+        await this.sessionsReleased(0);
+        await this.busIdle();
+      }
       for (const stage of this.middleware) {
         await this.call(stage, 'flush', () => stage.instance?.flush?.());
         await this.busIdle();
@@ -414,6 +505,7 @@ export class Pipeline {
   /** Inputs, then middleware, then outputs; each close is awaited, a failure is recorded and the rest go on. */
   private async closeAll(): Promise<void> {
     this.abort.abort();
+    clearInterval(this.sessionTimer);
     for (const group of [this.inputs, this.middleware, this.outputs] as Stage<{ close?(): Promise<void> }>[][]) {
       await Promise.all(group.map((stage) => this.call(stage, 'close', () => stage.instance?.close?.())));
     }

@@ -49,8 +49,20 @@ test('an unknown flag suggests the closest ones', () => {
   assert.throws(() => parseFlags(['--output-htp', 'http://x'], catalog()), (e: RepriseError) => e.code === 'RPR_CONFIG_UNKNOWN_FLAG' && /did you mean --output-http/.test(e.message));
 });
 
-test('a GoReplay flag reprise does not have says so and what to use instead', () => {
-  assert.throws(() => parseFlags(['--cpuprofile', 'x'], catalog()), /GoReplay flag reprise does not have: use node --cpu-prof/);
+test('a GoReplay flag reprise refuses says why and what to use instead, with its own code', () => {
+  assert.throws(
+    () => parseFlags(['--input-file', 'a', '--output-http-workers-min', '4'], catalog()),
+    (e: RepriseError) => e.code === 'RPR_CONFIG_REFUSED_FLAG' && /--output-http-workers-min is a GoReplay flag reprise does not take: .*opens connections on demand.*Instead: use --output-http-workers/.test(e.message),
+  );
+});
+
+test('GoReplay\'s --verbose level is taken: above 0 is on, 0 is off, and the next flag is not swallowed', () => {
+  const c = catalog();
+  assert.equal(parseFlags(['--verbose', '2', '--output-stdout'], c).settings!.verbose, true);
+  assert.equal(parseFlags(['--verbose=0', '--output-stdout'], c).settings!.verbose, false);
+  const config = parseFlags(['--verbose', '--output-stdout'], c);
+  assert.equal(config.settings!.verbose, true);
+  assert.equal(config.outputs.length, 1);
 });
 
 test('an option of a component that is not used is an error naming the missing flag', () => {

@@ -158,3 +158,132 @@ test('a middleware learns at create whether any output sends replayed responses 
   await run({ emitsMessages: true });
   assert.deepEqual(seen, [false, true]);
 });
+
+/** Requests of `sessions` sessions, `perSession` each, interleaved, with GoReplay-layout ids. */
+function sessionRequests(sessions: number, perSession: number): Message[] {
+  const list: Message[] = [];
+  for (let n = 1; n <= perSession; n++) {
+    for (let s = 0; s < sessions; s++) {
+      const req = request(`/s${s}/${n}`);
+      list.push({ ...req, id: s.toString(16).padStart(16, '0') + n.toString(16).padStart(8, '0') });
+    }
+  }
+  return list;
+}
+
+/** An output that answers each request with a replayed response after `delayMs` (never for paths starting with a `silentPaths` entry). */
+function answeringOutput(delayMs: number, silentPaths: string[] = []) {
+  return defineOutput({
+    kind: 'output',
+    name: 'output-answer',
+    summary: 'test output',
+    options: { type: 'object', properties: {} },
+    create(_v, _o, ctx) {
+      const pending = new Set<Promise<void>>();
+      return {
+        emitsMessages: true,
+        write(batch) {
+          for (const message of batch) {
+            if (message.kind !== 'request') continue;
+            if (silentPaths.some((p) => new TextDecoder().decode(message.payload).startsWith(`GET ${p}`))) continue;
+            const p = new Promise<void>((resolve) =>
+              setTimeout(() => {
+                ctx.emit([{ ...message, kind: 'replayed-response', payload: new TextEncoder().encode('HTTP/1.1 200 OK\r\n\r\n') }]);
+                resolve();
+              }, delayMs),
+            );
+            pending.add(p);
+            p.then(() => pending.delete(p));
+          }
+        },
+        async flush() {
+          while (pending.size) await Promise.all([...pending]);
+        },
+      };
+    },
+  });
+}
+
+test('with sessions, the chain sees each session\'s next request only after the previous replayed response; sessions interleave', async () => {
+  const input = sessionRequests(5, 4);
+  const seen: string[] = [];
+  const watch = mapMiddleware((m) => {
+    seen.push(`${m.kind === 'request' ? 'req' : 'res'} ${m.id}`);
+    return [m];
+  });
+  const pipeline = new Pipeline(
+    { inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(5))] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 5000 },
+  );
+  const result = await pipeline.run();
+  assert.equal(result.reason, 'inputs-ended');
+  assert.equal(seen.filter((s) => s.startsWith('req')).length, 20);
+  for (const message of input) {
+    const n = parseInt(message.id.slice(16), 16);
+    if (n === 1) continue;
+    const previous = message.id.slice(0, 16) + (n - 1).toString(16).padStart(8, '0');
+    assert.ok(seen.indexOf(`res ${previous}`) < seen.indexOf(`req ${message.id}`), `${message.id} came after ${previous}'s response`);
+  }
+  // Without the hold, every request reaches the chain before any response: the order differs.
+  assert.equal(seen.slice(0, 5).every((s) => s.startsWith('req')), true, 'the first request of every session goes at once');
+  assert.ok(seen.slice(0, 6).some((s) => s.startsWith('res')), 'the second requests waited for responses');
+  assert.equal(pipeline.stats.find((s) => s.label === 'sessions')!.get('timed-out'), 0);
+});
+
+test('with sessions, a request whose response never comes releases its session after the timeout, and the run still ends', async () => {
+  const input = sessionRequests(2, 3);
+  const out = answeringOutput(1, ['/s0/1 ']);
+  const seen: string[] = [];
+  const pipeline = new Pipeline(
+    { inputs: [use(arrayInput([input]))], middleware: [use(mapMiddleware((m) => (m.kind === 'request' && seen.push(m.id), [m])))], outputs: [use(out)] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 50 },
+  );
+  await pipeline.run();
+  assert.equal(seen.length, 6, 'every request went through');
+  assert.equal(pipeline.stats.find((s) => s.label === 'sessions')!.get('timed-out'), 1);
+});
+
+test('split-output with sessions deals whole sessions: every request of a session goes to one output', async () => {
+  const input = sessionRequests(40, 3);
+  const a = collectingOutput('output-a');
+  const b = collectingOutput('output-b');
+  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [], outputs: [use(a.definition), use(b.definition)] }, { splitOutput: true, recognizeTcpSessions: true }).run();
+  const sessionsOf = (list: Message[]) => new Set(list.map((m) => m.id.slice(0, 16)));
+  const inA = sessionsOf(a.received);
+  const inB = sessionsOf(b.received);
+  assert.equal(a.received.length + b.received.length, 120);
+  assert.ok(inA.size > 5 && inB.size > 5, `both outputs get sessions (${inA.size}, ${inB.size})`);
+  for (const key of inA) assert.ok(!inB.has(key), `session ${key} only in one output`);
+  assert.equal(a.received.length, inA.size * 3);
+});
+
+test('by default a session waits 2 s for a replayed response that never comes', { timeout: 10_000 }, async () => {
+  const input = sessionRequests(1, 2);
+  const arrivals: number[] = [];
+  const started = Date.now();
+  const watch = mapMiddleware((m) => (m.kind === 'request' && arrivals.push(Date.now() - started), [m]));
+  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(1, ['/s0/1 ']))] }, { recognizeTcpSessions: true }).run();
+  assert.equal(arrivals.length, 2);
+  assert.ok(arrivals[1]! - arrivals[0]! >= 1900, `the second request waited ${arrivals[1]! - arrivals[0]!} ms`);
+});
+
+test('the session hold is bounded: a live input drops (and counts) what the gate cannot hold, a recorded one waits', { timeout: 20_000 }, async () => {
+  // One session, nothing ever answered: every request after the first is held until the timeout.
+  const oneSession = (count: number) => sessionRequests(1, count).map((m) => [m]);
+  const live = new Pipeline(
+    { inputs: [use(arrayInput(oneSession(100), { isLive: true }))], middleware: [], outputs: [use(answeringOutput(1, ['/s0/']))] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 10, queueCapacity: 20 },
+  );
+  await live.run();
+  const liveInput = live.inputs[0]!.stats;
+  assert.ok(liveInput.get('dropped') > 0, 'the live input dropped beyond the limit');
+  assert.equal(liveInput.get('out') + liveInput.get('dropped'), 100, 'every message is delivered or counted');
+
+  const recorded = new Pipeline(
+    { inputs: [use(arrayInput(oneSession(60)))], middleware: [], outputs: [use(answeringOutput(1, ['/s0/']))] },
+    { recognizeTcpSessions: true, sessionResponseTimeoutMs: 5, queueCapacity: 20 },
+  );
+  await recorded.run();
+  assert.equal(recorded.inputs[0]!.stats.get('dropped'), 0);
+  assert.equal(recorded.outputs[0]!.stats.get('in'), 60, 'the recorded input waited; everything went out');
+});

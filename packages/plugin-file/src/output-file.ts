@@ -1,10 +1,12 @@
-import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type OutputInstance } from '@reprise/core';
+import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type Message, type OutputInstance } from '@reprise/core';
 import { GorFileWriter } from './gor-file-writer.js';
 import { storageFor } from './storage.js';
+import { TotalSizeLimit } from './total-size-limit.js';
 
 export interface OutputFileOptions {
   append?: boolean;
   sizeLimit?: string;
+  maxSizeLimit?: string;
   flushInterval?: string;
 }
 
@@ -37,6 +39,14 @@ export const outputFile = defineOutput<OutputFileOptions>({
           'Start a new file when the current one would grow past this many bytes of records (before compression): ' +
           'requests.gor, then requests.1.gor, requests.2.gor… (x.gor.gz → x.1.gor.gz). A record is never split',
         examples: ['32mb', '1gb'],
+      },
+      maxSizeLimit: {
+        type: 'string',
+        format: 'size',
+        description:
+          'Stop recording once the records written (all files together, before compression) would pass this many bytes; ' +
+          'what comes after is counted as skipped-size-limit. Default: no limit (GoReplay: 1tb)',
+        examples: ['10gb'],
       },
       flushInterval: {
         type: 'string',
@@ -87,9 +97,20 @@ export const outputFile = defineOutput<OutputFileOptions>({
         cause: error,
       });
     }
+    const total = options.maxSizeLimit === undefined ? undefined : new TotalSizeLimit(parseSizeBytes(options.maxSizeLimit, 'output-file-max-size-limit'));
+    let isWarned = false;
+    const writeWithin = (batch: readonly Message[]) => {
+      const taken = total!.take(batch);
+      if (taken.length < batch.length) {
+        ctx.stats.add('skipped-size-limit', batch.length - taken.length);
+        if (!isWarned) ctx.logger.warn(`${value}: --output-file-max-size-limit ${options.maxSizeLimit} reached; nothing more is recorded`);
+        isWarned = true;
+      }
+      return taken.length > 0 ? writer.write(taken) : undefined;
+    };
     const instance: OutputInstance & { readonly writer: GorFileWriter } = {
       writer,
-      write: (batch) => writer.write(batch),
+      write: total ? writeWithin : (batch) => writer.write(batch),
       flush: () => writer.flush(),
       close: () => writer.close(),
     };

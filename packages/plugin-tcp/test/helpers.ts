@@ -12,7 +12,7 @@ import { validateOptions } from '@reprise/core';
 export async function create<T>(t: TestContext, definition: AnyComponentDefinition, value: string, options: Record<string, unknown> = {}) {
   const ctx = createRecordingContext(definition.name);
   const validated = validateOptions(definition, options);
-  const instance = (await definition.create(value, validated, ctx)) as T & { close?(): Promise<void> };
+  const instance = (await definition.create(value, validated, ctx)) as unknown as T & { close?(): Promise<void> };
   t.after(() => instance.close?.());
   return { instance, ctx };
 }

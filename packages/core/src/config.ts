@@ -31,6 +31,7 @@ export interface SettingsConfig {
   queueSize?: number;
   bufferPolicy?: 'auto' | 'block' | 'drop';
   drainTimeout?: string;
+  failOn?: string[];
 }
 
 export interface PipelineConfig {
@@ -46,7 +47,7 @@ export interface ResolvedPipeline {
   middleware: ComponentUse[];
   outputs: ComponentUse[];
   settings: Partial<PipelineSettings>;
-  report: { stats: boolean; statsIntervalMs: number; quiet: boolean };
+  report: { stats: boolean; statsIntervalMs: number; quiet: boolean; failOn: string[] };
 }
 
 const componentSchema = {
@@ -60,7 +61,10 @@ const settingsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: Object.fromEntries(
-    SETTINGS_FLAGS.map((s) => [s.key, { type: s.type, ...(s.enum ? { enum: s.enum } : {}), ...(s.format ? { format: s.format } : {}) }]),
+    SETTINGS_FLAGS.map((s) => {
+      const schema = { type: s.type, ...(s.enum ? { enum: s.enum } : {}), ...(s.format ? { format: s.format } : {}) };
+      return [s.key, s.isRepeatable ? { type: 'array', items: schema } : schema];
+    }),
   ),
 };
 
@@ -114,6 +118,7 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
       stats: s.stats ?? false,
       statsIntervalMs: duration(s.statsInterval, 'stats-interval') ?? 5000,
       quiet: s.quiet ?? false,
+      failOn: s.failOn ?? [],
     },
   };
 }

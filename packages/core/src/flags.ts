@@ -42,7 +42,8 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
     const raw = isBoolean ? (match[2] ?? 'true') : takeValue();
 
     if (target.type === 'setting') {
-      settings[target.setting.key] = convert(raw, target.setting.type, name);
+      const value = convert(raw, target.setting.type, name);
+      settings[target.setting.key] = target.setting.isRepeatable ? [...((settings[target.setting.key] as unknown[]) ?? []), value] : value;
       continue;
     }
     const component = target.component.name;

@@ -44,7 +44,8 @@ export function renderFlagsHelp(catalog: ComponentCatalog): string {
   }
   out.push('', 'GENERAL');
   for (const setting of SETTINGS_FLAGS) {
-    flag(setting.flag, setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : setting.format ?? setting.type, setting.description, setting.example);
+    const arg = setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : setting.format ?? setting.type;
+    flag(setting.flag, setting.isRepeatable ? `${arg} (repeatable)` : arg, setting.description, setting.example);
   }
   return out.join('\n');
 }

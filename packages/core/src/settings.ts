@@ -8,6 +8,8 @@ export interface SettingFlag {
   example: string;
   enum?: string[];
   format?: 'duration';
+  /** Given several times, the values collect into a list. */
+  isRepeatable?: boolean;
 }
 
 export const SETTINGS_FLAGS: SettingFlag[] = [
@@ -19,6 +21,7 @@ export const SETTINGS_FLAGS: SettingFlag[] = [
   { flag: 'quiet', key: 'quiet', type: 'boolean', description: 'No progress line and no summary; errors only.', example: '--quiet' },
   { flag: 'output-queue-size', key: 'queueSize', type: 'integer', description: 'Messages each output may hold queued (default 16384).', example: '--output-queue-size 50000' },
   { flag: 'buffer-policy', key: 'bufferPolicy', type: 'string', enum: ['auto', 'block', 'drop'], description: 'When an output queue is full: drop and count (drop), or pause the inputs (block). auto: drop for live capture, block for recorded files.', example: '--buffer-policy drop' },
+  { flag: 'fail-on', key: 'failOn', type: 'string', isRepeatable: true, description: 'Exit with code 5 when the expression holds at the end (repeatable). A replay knows error_rate (failed requests / requests sent); reprise compare knows more (see reprise compare --help).', example: '--fail-on "error_rate>1%"' },
   { flag: 'drain-timeout', key: 'drainTimeout', type: 'string', format: 'duration', description: 'After a stop (signal, --exit-after), how long outputs may take to deliver what was read (default 10s).', example: '--drain-timeout 30s' },
 ];
 

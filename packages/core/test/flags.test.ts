@@ -44,6 +44,14 @@ test('GoReplay flags in both forms become one validated pipeline, rate suffixes 
   assert.equal(resolved.settings.splitOutput, true);
 });
 
+test('a repeatable setting collects every value given, in order', () => {
+  const c = catalog();
+  const config = parseFlags(['--input-file', 'a.gor', '--output-stdout', '--fail-on', 'error_rate>1%', '--fail-on=error_rate>5%'], c);
+  assert.deepEqual(config.settings?.failOn, ['error_rate>1%', 'error_rate>5%']);
+  assert.deepEqual(resolvePipelineConfig(config, c).report.failOn, ['error_rate>1%', 'error_rate>5%']);
+  assert.deepEqual(resolvePipelineConfig(parseFlags(['--input-file', 'a.gor', '--output-stdout'], c), c).report.failOn, []);
+});
+
 test('an unknown flag suggests the closest ones', () => {
   assert.throws(() => parseFlags(['--output-htp', 'http://x'], catalog()), (e: RepriseError) => e.code === 'RPR_CONFIG_UNKNOWN_FLAG' && /did you mean --output-http/.test(e.message));
 });

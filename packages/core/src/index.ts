@@ -4,6 +4,7 @@ export * from './plugin.js';
 export * from './duration.js';
 export * from './rate.js';
 export * from './http-head.js';
+export * from './dechunk.js';
 export * from './batch-queue.js';
 export * from './logger.js';
 export * from './stats.js';

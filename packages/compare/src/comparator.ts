@@ -1,0 +1,28 @@
+/** A difference kind: `missing` = in the baseline, not in the candidate; `extra` = the opposite. */
+export type DifferenceKind = 'changed' | 'missing' | 'extra' | 'type';
+
+/**
+ * Reports one difference. `path` is relative to the body: `''` for the body as a whole,
+ * `user.email`, `items[].price`, `[]` for a top-level array's elements. The values (any JSON-able
+ * value or string) are only turned into examples while a field has fewer than 5.
+ */
+export type EmitDifference = (path: string, kind: DifferenceKind, baseline?: unknown, candidate?: unknown) => void;
+
+/**
+ * Compares two decoded bodies of one content type. Comparators are a plugin kind: an npm plugin
+ * lists `{ "kind": "comparator", "name": "…" }` in its manifest and its entry's default export
+ * includes the definition made with `defineComparator`. The first comparator whose `matches` is
+ * true for the baseline body is used; the built-ins (json, text, binary) come last.
+ */
+export interface Comparator {
+  kind: 'comparator';
+  name: string;
+  summary?: string;
+  /** `contentType` is the lower-cased media type without parameters (`application/json`), or ''. */
+  matches(contentType: string, body: Uint8Array): boolean;
+  compare(baseline: Uint8Array, candidate: Uint8Array, emit: EmitDifference): void;
+}
+
+export function defineComparator(definition: Omit<Comparator, 'kind'> & { kind?: 'comparator' }): Comparator {
+  return { ...definition, kind: 'comparator' };
+}

@@ -3,5 +3,8 @@ export * from './comparator.js';
 export * from './report.js';
 export * from './options.js';
 export * from './noise-profile.js';
+export * from './analyzer.js';
+export * from './run-file.js';
+export * from './fail-on.js';
 export * from './ignore-list.js';
 export * from './endpoint-template.js';

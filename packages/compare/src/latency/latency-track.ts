@@ -1,0 +1,41 @@
+/** One side's latencies on one endpoint: an HDR histogram for percentiles, a reservoir for the rank test. */
+import hdr from 'hdr-histogram-js';
+import type { LatencySummary } from '../report.js';
+import { Reservoir } from './reservoir.js';
+
+export class LatencyTrack {
+  /** Microseconds, 3 significant digits; packed so an idle endpoint costs little. */
+  private readonly histogram = hdr.build({ bitBucketSize: 'packed', numberOfSignificantValueDigits: 3 });
+  /** Milliseconds. */
+  readonly reservoir: Reservoir;
+  errors = 0;
+
+  constructor(reservoirSize: number) {
+    this.reservoir = new Reservoir(reservoirSize);
+  }
+
+  /** A response's latency in nanoseconds; 0 (unknown) is recorded as 0. */
+  record(latencyNs: bigint): void {
+    const micros = Number(latencyNs / 1000n);
+    this.histogram.recordValue(micros);
+    this.reservoir.add(micros / 1000);
+  }
+
+  get count(): number {
+    return this.histogram.totalCount;
+  }
+
+  summary(): LatencySummary {
+    const ms = (percentile: number) => (this.count === 0 ? 0 : this.histogram.getValueAtPercentile(percentile) / 1000);
+    return {
+      count: this.count,
+      errors: this.errors,
+      p50: ms(50),
+      p90: ms(90),
+      p95: ms(95),
+      p99: ms(99),
+      p999: ms(99.9),
+      max: this.count === 0 ? 0 : this.histogram.maxValue / 1000,
+    };
+  }
+}

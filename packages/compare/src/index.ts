@@ -8,3 +8,4 @@ export * from './run-file.js';
 export * from './fail-on.js';
 export * from './ignore-list.js';
 export * from './endpoint-template.js';
+export * from './render/index.js';

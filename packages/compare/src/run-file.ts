@@ -86,6 +86,8 @@ export class RunDecoder {
   /** File offset of pending[0]. */
   private offset = 0;
   private sawHeader = false;
+  /** After a bad descriptor: looking for the next line that starts a block. */
+  private syncing = false;
   private descriptor: { value: BlockDescriptor; bodyStart: number } | undefined;
 
   constructor(private readonly file?: string) {}
@@ -100,14 +102,15 @@ export class RunDecoder {
         this.sawHeader = true;
         continue;
       }
+      if (this.syncing && !this.resync()) return out;
       if (!this.descriptor) {
         const start = this.offset;
         const line = this.takeLine();
         if (line === undefined) return out;
         const value = parseDescriptor(line);
         if (typeof value === 'string') {
-          out.push({ type: 'problem', problem: { offset: start, reason: value } });
-          this.resync();
+          out.push({ type: 'problem', problem: { offset: start, reason: `${value}; skipped to the next exchange` } });
+          this.syncing = !this.pending.subarray(0, BLOCK.length + 1).equals(Buffer.from(`${BLOCK}{`));
           continue;
         }
         this.descriptor = { value, bodyStart: this.offset };
@@ -127,6 +130,7 @@ export class RunDecoder {
   /** The input ended: an incomplete block is reported as truncated. */
   end(out: RunDecoded[] = []): RunDecoded[] {
     if (!this.sawHeader) throw this.notARunFile();
+    if (this.syncing) this.pending = Buffer.alloc(0); // the rest of a block already reported
     if (this.descriptor || this.pending.length > 0) {
       const offset = this.descriptor ? this.descriptor.bodyStart : this.offset;
       const id = this.descriptor ? ` (exchange ${this.descriptor.value.id})` : '';
@@ -149,12 +153,14 @@ export class RunDecoder {
     return line;
   }
 
-  /** After a bad descriptor: skip to the next line that starts a block. */
-  private resync(): void {
+  /** Skips to the next line that starts a block; false when more input is needed. */
+  private resync(): boolean {
     const at = this.pending.indexOf(`\n${BLOCK}{`);
     const skip = at < 0 ? Math.max(0, this.pending.length - BLOCK.length - 1) : at + 1;
     this.pending = this.pending.subarray(skip);
     this.offset += skip;
+    if (at >= 0) this.syncing = false;
+    return at >= 0;
   }
 
   private parseHeader(line: string): RunHeader {

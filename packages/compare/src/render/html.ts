@@ -13,7 +13,7 @@ import { sideBySide } from './side-by-side.js';
 const STYLE = `
 :root { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1a202c; background: #f7fafc; }
 body { margin: 0 auto; max-width: 1160px; padding: 24px; }
-h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 0 0 12px; } h3 { font-size: 15px; margin: 18px 0 8px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 0 0 12px; } h2 code { font-size: 17px; } h3 { font-size: 15px; margin: 18px 0 8px; }
 .badge { display: inline-block; padding: 2px 10px; border-radius: 4px; color: #fff; font-weight: 600; }
 .pass { background: #2f855a; } .fail { background: #c53030; }
 .cards { display: flex; gap: 12px; flex-wrap: wrap; margin: 16px 0; }
@@ -30,7 +30,7 @@ code { font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; }
 .latency table { width: auto; }
 svg .grid { stroke: #e2e8f0; } svg .tick { font-size: 11px; fill: #4a5568; }
 .bar { display: inline-block; height: 8px; vertical-align: middle; margin-right: 2px; }
-.raw { background: #c53030; } .noise { background: #a0aec0; }
+.bar-raw { background: #c53030; } .bar-noise { background: #a0aec0; }
 details { margin: 6px 0; } summary { cursor: pointer; }
 table.diff { table-layout: fixed; margin: 6px 0 10px; }
 table.diff td { font: 12px/1.35 ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; word-break: break-all; border: 0; padding: 0 6px; }
@@ -173,14 +173,14 @@ ${summaryRow('p50', 'p50')}${summaryRow('p90', 'p90')}${summaryRow('p95', 'p95')
 </table>
 </div>
 <h3>Differences</h3>
-${e.differences.length ? differencesTable(e.differences) + e.differences.map(differenceExamples).join('\n') : '<p class="muted">None above the noise.</p>'}
+${e.differences.length ? differencesTable(e.differences) + e.differences.map((d, i) => differenceExamples(d, i === 0)).join('\n') : '<p class="muted">None above the noise.</p>'}
 ${e.noise.length ? noiseTable(e.noise) : ''}
 </section>`;
 }
 
 function rateBars(d: Pick<Difference, 'rate' | 'noiseRate'>): string {
   const width = (rate: number) => Math.max(rate > 0 ? 1 : 0, Math.round(rate * 120));
-  return `<span class="bar raw" style="width:${width(d.rate)}px" title="raw"></span><span class="bar noise" style="width:${width(d.noiseRate)}px" title="noise"></span>`;
+  return `<span class="bar bar-raw" style="width:${width(d.rate)}px" title="raw"></span><span class="bar bar-noise" style="width:${width(d.noiseRate)}px" title="noise"></span>`;
 }
 
 function differencesTable(differences: Difference[]): string {
@@ -195,7 +195,8 @@ ${rows.join('\n')}
 </table>`;
 }
 
-function differenceExamples(d: Difference): string {
+/** The first difference of an endpoint shows its examples open. */
+function differenceExamples(d: Difference, isOpen: boolean): string {
   if (d.examples.length === 0) return '';
   const diffs = d.examples.map((example) => {
     const rows = sideBySide(example.baseline, example.candidate).map((row) => {
@@ -206,7 +207,7 @@ function differenceExamples(d: Difference): string {
     const absent = (value: string | null) => (value === null ? ' (absent)' : '');
     return `<table class="diff"><thead><tr><th>baseline${absent(example.baseline)}</th><th>candidate${absent(example.candidate)}</th></tr></thead><tbody>${rows.join('')}</tbody></table><div class="muted">exchange ${h(example.id)}</div>`;
   });
-  return `<details><summary><code>${h(d.field)}</code> ${d.kind}: ${d.examples.length} example${d.examples.length === 1 ? '' : 's'}</summary>
+  return `<details${isOpen ? ' open' : ''}><summary><code>${h(d.field)}</code> ${d.kind}: ${d.examples.length} example${d.examples.length === 1 ? '' : 's'}</summary>
 ${diffs.join('\n')}
 </details>`;
 }

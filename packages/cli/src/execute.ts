@@ -1,8 +1,10 @@
 /** Runs one resolved pipeline with progress, stats, signals and the exit summary; returns the exit code. */
 import { Pipeline, RepriseError, startReporter, type ResolvedPipeline } from '@reprise/core';
 import { EXIT, exitCodeFor } from './exit-codes.js';
+import { failedReplayGates, parseReplayGate } from './replay-gate.js';
 
 export async function executePipeline(resolved: ResolvedPipeline): Promise<number> {
+  const gates = parseReplayGate(resolved.report.failOn);
   const pipeline = new Pipeline(resolved, resolved.settings);
   const reporter = startReporter(pipeline, { ...resolved.report, isTty: process.stderr.isTTY === true });
   let signals = 0;
@@ -26,7 +28,9 @@ export async function executePipeline(resolved: ResolvedPipeline): Promise<numbe
     process.stderr.write(`[reprise] error: ${result.error.message}\n`);
     return exitCodeFor(result.error.code);
   }
-  return EXIT.ok;
+  const failed = failedReplayGates(gates, pipeline.outputs.map((o) => o.stats));
+  for (const gate of failed) process.stderr.write(`[reprise] failed: --fail-on ${gate}\n`);
+  return failed.length > 0 ? EXIT.verdictFailed : EXIT.ok;
 }
 
 export function reportError(error: unknown): number {

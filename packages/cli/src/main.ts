@@ -25,6 +25,17 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await runFlags(argv);
     return;
   }
+  // Like a plain replay, compare takes every pipeline flag: routed here, not through oclif.
+  if (argv[0] === 'compare') {
+    const { runCompare } = await import('./compare/compare-command.js');
+    process.exitCode = await runCompare(argv.slice(1));
+    return;
+  }
+  if (argv[0] === 'report') {
+    const { runReport } = await import('./compare/report-command.js');
+    process.exitCode = await runReport(argv.slice(1));
+    return;
+  }
   const { run, handle, flush } = await import('@oclif/core');
   try {
     await run(argv, import.meta.url);

@@ -1,0 +1,51 @@
+/**
+ * `reprise report RUN.rpr`: rebuilds the comparison from a saved run, without replaying. The run's
+ * own settings (targets, endpoint patterns) are kept unless flags override them, so the same flags
+ * give the same report as the live run.
+ */
+import { Analyzer, openRunFile, type AnalyzerOptions } from '@reprise/compare';
+import { ComponentCatalog, defineOutput, parseFlags, RepriseError, validateOptions } from '@reprise/core';
+import { reportError } from '../execute.js';
+import { EXIT } from '../exit-codes.js';
+import { REPORT_OPTIONS, type ReportFlags } from './compare-flags.js';
+import { commandHelp, isHelpRequest, REPORT_USAGE } from './compare-help.js';
+import { checkReportFlags, deliverReport } from './deliver-report.js';
+
+const reportComponent = defineOutput<ReportFlags>({
+  kind: 'output',
+  name: 'report',
+  summary: 'Re-analyse a saved run',
+  enabledBy: 'options',
+  options: REPORT_OPTIONS,
+  create() {
+    throw new RepriseError('RPR_INTERNAL', 'the report component only parses flags', { plugin: 'report' });
+  },
+});
+
+export async function runReport(argv: string[]): Promise<number> {
+  try {
+    if (isHelpRequest(argv)) {
+      process.stdout.write(commandHelp(REPORT_USAGE, [reportComponent], '@reprise/cli'));
+      return EXIT.ok;
+    }
+    const [path, ...rest] = argv;
+    if (path === undefined || path.startsWith('-')) {
+      throw new RepriseError('RPR_CONFIG_INVALID', 'the run file comes first: reprise report run.rpr [flags]', { plugin: 'report' });
+    }
+    const catalog = new ComponentCatalog();
+    catalog.add(reportComponent, '@reprise/cli');
+    const config = parseFlags(rest, catalog);
+    const flags = validateOptions(reportComponent, config.outputs[0]?.options ?? {}, 'flags') as ReportFlags;
+    const failOn = config.settings?.failOn ?? [];
+    const noise = checkReportFlags(flags, failOn);
+    const run = await openRunFile(path);
+    const saved = run.header.settings as { run?: Record<string, unknown>; analyzer?: AnalyzerOptions };
+    const analyzer = new Analyzer({ ...saved.analyzer, ...(flags.endpoint ? { endpoints: flags.endpoint } : {}) });
+    for await (const exchange of run.exchanges) analyzer.add(exchange);
+    for (const problem of run.problems) process.stderr.write(`[reprise] warn: ${path} at byte ${problem.offset}: ${problem.reason}\n`);
+    const report = analyzer.result({ failOn, noise, noiseLabel: flags.noise, run: saved.run });
+    return deliverReport(report, analyzer, flags, config.settings?.quiet ?? false);
+  } catch (error) {
+    return reportError(error);
+  }
+}

@@ -56,8 +56,9 @@ export class Analyzer {
     for (const error of exchange.errors ?? []) {
       state.latency[error.target].errors++;
       this.overall[error.target].errors++;
-      if (error.target === 'candidate') state.candidateErrors++;
     }
+    // An exchange counts once in the error rate, however many of its candidate replays failed.
+    if (exchange.errors?.some((e) => e.target === 'candidate')) state.candidateErrors++;
     // A recorded original's latency was measured in production, not against the baseline: not compared.
     for (const m of exchange.baseline) if (m.kind === 'replayed-response') this.recordLatency(state, 'baseline', m);
     for (const m of exchange.candidate) this.recordLatency(state, 'candidate', m);

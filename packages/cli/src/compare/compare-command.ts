@@ -16,6 +16,7 @@ import { ExchangeJoiner } from './exchange-joiner.js';
 import { exchangeSinkUse } from './exchange-sink.js';
 import { createTargetDriver } from './target-driver.js';
 
+/** The live comparison summary of --stats, unless --stats-interval says otherwise. */
 const STATS_EVERY_MS = 10_000;
 
 /** Only parses the compare flags: the driver is made per run, with the joiner it reports to. */
@@ -74,7 +75,8 @@ export async function runCompare(argv: string[]): Promise<number> {
     resolved.outputs.push(exchangeSinkUse(joiner));
 
     const resultOptions: ResultOptions = { failOn, noise, noiseLabel: flags.noise, run };
-    const timer = resolved.report.stats ? setInterval(() => process.stderr.write(renderLive(analyzer, resultOptions)), STATS_EVERY_MS) : undefined;
+    const everyMs = config.settings?.statsInterval === undefined ? STATS_EVERY_MS : resolved.report.statsIntervalMs;
+    const timer = resolved.report.stats ? setInterval(() => process.stderr.write(renderLive(analyzer, resultOptions)), everyMs) : undefined;
     // The thresholds are the comparison's; the plain replay gate must not read them.
     const code = await executePipeline({ ...resolved, report: { ...resolved.report, failOn: [] } });
     clearInterval(timer);

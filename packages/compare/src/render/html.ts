@@ -37,11 +37,12 @@ table.diff td { font: 12px/1.35 ui-monospace, Menlo, Consolas, monospace; white-
 table.diff th { cursor: default; }
 td.removed, td.changed-left { background: #fed7d7; } td.added, td.changed-right { background: #c6f6d5; }
 .muted { color: #718096; }
-.filter { margin: 8px 0; }
+.filter { margin: 8px 0; display: none; } .js .filter { display: inline-block; }
 `;
 
 /** Sorting by a column (numbers by value) and hiding passing endpoints; nothing is fetched. */
 const SCRIPT = `
+document.documentElement.classList.add('js');
 document.querySelectorAll('table.sortable th').forEach(function (th, column) {
   th.addEventListener('click', function () {
     var body = th.closest('table').tBodies[0];

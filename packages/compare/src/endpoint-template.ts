@@ -76,12 +76,25 @@ export function parseEndpointPattern(text: string): EndpointPattern {
 /** Assigns `METHOD /template` to requests; patterns first, then the learnt template. */
 export class EndpointNamer {
   private readonly patterns: EndpointPattern[];
+  /** `METHOD target` → name, for repeated targets (bounded). */
+  private readonly cache = new Map<string, string>();
 
   constructor(patterns: readonly string[] = []) {
     this.patterns = patterns.map(parseEndpointPattern);
   }
 
   name(method: string, target: string): string {
+    const key = `${method} ${target}`;
+    let name = this.cache.get(key);
+    if (name === undefined) {
+      name = this.resolve(method, target);
+      if (this.cache.size >= 10_000) this.cache.clear();
+      this.cache.set(key, name);
+    }
+    return name;
+  }
+
+  private resolve(method: string, target: string): string {
     if (this.patterns.length > 0) {
       const cut = target.search(/[?#]/);
       const path = cut >= 0 ? target.slice(0, cut) : target;

@@ -3,7 +3,7 @@
  * type and the body with its transfer and content codings removed.
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { dechunk, parseHttpHead, type Message } from '@reprise/core';
+import { dechunk, findHeadEnd, type Message } from '@reprise/core';
 
 export interface ResponseView {
   status: string;
@@ -14,21 +14,41 @@ export interface ResponseView {
   body: Buffer;
 }
 
+const EMPTY = Buffer.alloc(0);
+
 export function viewResponse(message: Message): ResponseView {
-  const payload = message.payload;
-  const head = parseHttpHead(payload);
-  if (!head) return { status: '', headers: new Map(), contentType: '', body: Buffer.alloc(0) };
+  const p = message.payload;
+  const payload = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  // One string for the whole head, then plain string scans: this runs 2-3 times per exchange.
+  const headEnd = findHeadEnd(payload);
+  if (headEnd < 0) return { status: '', headers: new Map(), contentType: '', body: EMPTY };
+  const head = payload.toString('latin1', 0, headEnd);
+  let lineEnd = head.indexOf('\n');
+  const statusLine = head.slice(0, lineEnd);
+  const sp = statusLine.indexOf(' ');
+  const status = sp < 0 ? '' : statusLine.slice(sp + 1, sp + 4);
   const headers = new Map<string, string>();
-  for (const [name, value] of head.headers) {
-    const key = name.toLowerCase();
+  for (let start = lineEnd + 1; start < head.length; start = lineEnd + 1) {
+    lineEnd = head.indexOf('\n', start);
+    if (lineEnd < 0) lineEnd = head.length;
+    const colon = head.indexOf(':', start);
+    if (colon <= start || colon > lineEnd) continue;
+    const key = head.slice(start, colon).trim().toLowerCase();
+    const value = head.slice(colon + 1, lineEnd).trim();
     const previous = headers.get(key);
     headers.set(key, previous === undefined ? value : `${previous}${key === 'set-cookie' ? '\n' : ', '}${value}`);
   }
-  const raw = Buffer.from(payload.buffer, payload.byteOffset + head.bodyOffset, payload.byteLength - head.bodyOffset);
+  const raw = payload.subarray(headEnd);
   const chunked = /chunked\s*$/i.test(headers.get('transfer-encoding') ?? '');
   const unframed = chunked ? (dechunk(raw)?.body ?? raw) : raw;
-  const contentType = (headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  return { status: head.startLine[1], headers, contentType, body: decodeContent(unframed, headers.get('content-encoding')) };
+  const type = headers.get('content-type');
+  const contentType = type === undefined ? '' : mediaType(type);
+  return { status, headers, contentType, body: decodeContent(unframed, headers.get('content-encoding')) };
+}
+
+function mediaType(contentType: string): string {
+  const semicolon = contentType.indexOf(';');
+  return (semicolon < 0 ? contentType : contentType.slice(0, semicolon)).trim().toLowerCase();
 }
 
 /** Removes gzip/deflate/br codings (listed in the order applied); a body that fails to decode stays as sent. */

@@ -42,10 +42,11 @@ function typeOf(value: unknown): JsonType {
   return typeof value as JsonType;
 }
 
+const SAFE_KEY = /^[^.[\]"]+$/;
+
 function childPath(path: string, key: string): string {
-  const safe = /^[^.[\]"]+$/.test(key) ? key : `[${JSON.stringify(key)}]`;
-  if (safe.startsWith('[')) return path + safe;
-  return path === '' ? safe : `${path}.${safe}`;
+  if (!SAFE_KEY.test(key)) return `${path}[${JSON.stringify(key)}]`;
+  return path === '' ? key : `${path}.${key}`;
 }
 
 export function compareValues(a: unknown, b: unknown, path: string, emit: EmitDifference): void {
@@ -58,15 +59,26 @@ export function compareValues(a: unknown, b: unknown, path: string, emit: EmitDi
   emit(path, 'changed', a, b); // two different scalars of one type
 }
 
+// Paths are built only where a value differs: most values of two similar bodies are equal scalars.
 function compareObjects(a: Record<string, unknown>, b: Record<string, unknown>, path: string, emit: EmitDifference): void {
+  let shared = 0;
   for (const key in a) {
-    if (!Object.hasOwn(a, key)) continue;
-    if (!Object.hasOwn(b, key)) emit(childPath(path, key), 'missing', a[key], undefined);
-    else compareValues(a[key], b[key], childPath(path, key), emit);
+    const va = a[key];
+    const vb = b[key];
+    if (va === vb && (va !== undefined || Object.hasOwn(b, key))) {
+      shared++;
+      continue;
+    }
+    if (vb === undefined && !Object.hasOwn(b, key)) emit(childPath(path, key), 'missing', va, undefined);
+    else {
+      shared++;
+      compareValues(va, vb, childPath(path, key), emit);
+    }
   }
-  for (const key in b) {
-    if (Object.hasOwn(b, key) && !Object.hasOwn(a, key)) emit(childPath(path, key), 'extra', undefined, b[key]);
-  }
+  let keysOfB = 0;
+  for (const _ in b) keysOfB++;
+  if (keysOfB === shared) return;
+  for (const key in b) if (!Object.hasOwn(a, key)) emit(childPath(path, key), 'extra', undefined, b[key]);
 }
 
 function compareArrays(a: unknown[], b: unknown[], path: string, emit: EmitDifference): void {
@@ -76,27 +88,44 @@ function compareArrays(a: unknown[], b: unknown[], path: string, emit: EmitDiffe
     return;
   }
   const common = Math.min(a.length, b.length);
-  for (let i = 0; i < common; i++) compareValues(a[i], b[i], elements, emit);
+  for (let i = 0; i < common; i++) if (a[i] !== b[i]) compareValues(a[i], b[i], elements, emit);
   if (a.length > common) emit(elements, 'missing', a[common], undefined);
   else if (b.length > common) emit(elements, 'extra', undefined, b[common]);
 }
 
 function isScalarArray(values: unknown[]): boolean {
-  for (const v of values) if (v !== null && typeof v === 'object') return false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== null && typeof v === 'object') return false;
+  }
   return true;
 }
 
 function sameMultiset(a: unknown[], b: unknown[]): boolean {
   if (a.length !== b.length) return false;
-  let inOrder = true;
-  for (let i = 0; i < a.length && inOrder; i++) inOrder = a[i] === b[i];
-  if (inOrder) return true;
+  let start = 0;
+  while (start < a.length && a[start] === b[start]) start++;
+  if (start === a.length) return true;
+  if (a.length - start <= 16) {
+    // Small arrays: match each remaining element of b to an unused equal one of a.
+    const used = new Uint8Array(a.length);
+    outer: for (let j = start; j < b.length; j++) {
+      for (let i = start; i < a.length; i++) {
+        if (!used[i] && a[i] === b[j]) {
+          used[i] = 1;
+          continue outer;
+        }
+      }
+      return false;
+    }
+    return true;
+  }
   const counts = new Map<unknown, number>();
-  for (const v of a) counts.set(v, (counts.get(v) ?? 0) + 1);
-  for (const v of b) {
-    const n = counts.get(v);
+  for (let i = start; i < a.length; i++) counts.set(a[i], (counts.get(a[i]) ?? 0) + 1);
+  for (let j = start; j < b.length; j++) {
+    const n = counts.get(b[j]);
     if (!n) return false;
-    counts.set(v, n - 1);
+    counts.set(b[j], n - 1);
   }
   return true;
 }

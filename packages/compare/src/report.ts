@@ -117,6 +117,7 @@ const differenceProperties = {
   rate,
   noiseRate: rate,
 };
+const deltas = { p50Delta: { type: 'number' }, p99Delta: { type: 'number' }, p50DeltaMs: { type: 'number' }, p99DeltaMs: { type: 'number' } };
 const example = {
   type: 'object',
   required: ['id', 'baseline', 'candidate'],
@@ -136,15 +137,7 @@ export const compareReportSchema = {
     totals: {
       type: 'object',
       required: ['diffRate', 'statusMismatchRate', 'errorRate', 'p50Delta', 'p99Delta', 'p50DeltaMs', 'p99DeltaMs'],
-      properties: {
-        diffRate: rate,
-        statusMismatchRate: rate,
-        errorRate: rate,
-        p50Delta: { type: 'number' },
-        p99Delta: { type: 'number' },
-        p50DeltaMs: { type: 'number' },
-        p99DeltaMs: { type: 'number' },
-      },
+      properties: { diffRate: rate, statusMismatchRate: rate, errorRate: rate, ...deltas },
     },
     endpoints: {
       type: 'array',
@@ -177,10 +170,7 @@ export const compareReportSchema = {
             properties: {
               baseline: latencySummary,
               candidate: latencySummary,
-              p50Delta: { type: 'number' },
-              p99Delta: { type: 'number' },
-              p50DeltaMs: { type: 'number' },
-              p99DeltaMs: { type: 'number' },
+              ...deltas,
               pValue: { type: 'number', minimum: 0, maximum: 1 },
               regression: { type: 'boolean' },
             },

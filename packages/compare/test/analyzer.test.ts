@@ -2,19 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
 import { Analyzer } from '../src/analyzer.js';
+import { mulberry32 } from '../src/latency/reservoir.js';
 import { compareReportSchema, type CompareReport, type EndpointReport } from '../src/report.js';
 import { exchange, type ResponseSpec } from './helpers.js';
 
-/** mulberry32: the tests' randomness is seeded, so every run sees the same traffic. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) >>> 0;
-    let t = seed;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' randomness is seeded, so every run sees the same traffic. */
+const seeded = mulberry32;
 
 const validateReport = new Ajv({ strict: false }).compile(compareReportSchema);
 

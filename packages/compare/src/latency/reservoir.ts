@@ -5,11 +5,11 @@
 export class Reservoir {
   private readonly samples: Float64Array;
   private seen = 0;
-  private state: number;
+  private readonly random: () => number;
 
   constructor(readonly capacity: number, seed = 0x9e3779b9) {
     this.samples = new Float64Array(capacity);
-    this.state = seed >>> 0;
+    this.random = mulberry32(seed);
   }
 
   add(value: number): void {
@@ -25,13 +25,16 @@ export class Reservoir {
   values(): Float64Array {
     return this.samples.subarray(0, Math.min(this.seen, this.capacity));
   }
+}
 
-  /** mulberry32: small, fast, good enough for sampling. */
-  private random(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
+/** mulberry32: a small, fast, seeded generator of numbers in [0, 1); good enough for sampling. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+  };
 }

@@ -32,7 +32,8 @@ svg .grid { stroke: #e2e8f0; } svg .tick { font-size: 11px; fill: #4a5568; }
 .bar { display: inline-block; height: 8px; vertical-align: middle; margin-right: 2px; }
 .bar-raw { background: #c53030; } .bar-noise { background: #a0aec0; }
 details { margin: 6px 0; } summary { cursor: pointer; }
-table.diff { table-layout: fixed; margin: 6px 0 10px; }
+table.diff { table-layout: fixed; margin: 4px 0 6px; }
+table.diff th { padding: 2px 6px; font-weight: 600; font-size: 12px; }
 table.diff td { font: 12px/1.35 ui-monospace, Menlo, Consolas, monospace; white-space: pre-wrap; word-break: break-all; border: 0; padding: 0 6px; }
 table.diff th { cursor: default; }
 td.removed, td.changed-left { background: #fed7d7; } td.added, td.changed-right { background: #c6f6d5; }
@@ -206,7 +207,7 @@ function differenceExamples(d: Difference, isOpen: boolean): string {
       return `<tr><td class="${left}">${row.left === null ? '' : h(row.left)}</td><td class="${right}">${row.right === null ? '' : h(row.right)}</td></tr>`;
     });
     const absent = (value: string | null) => (value === null ? ' (absent)' : '');
-    return `<table class="diff"><thead><tr><th>baseline${absent(example.baseline)}</th><th>candidate${absent(example.candidate)}</th></tr></thead><tbody>${rows.join('')}</tbody></table><div class="muted">exchange ${h(example.id)}</div>`;
+    return `<table class="diff"><thead><tr><th>baseline${absent(example.baseline)} <span class="muted">exchange ${h(example.id)}</span></th><th>candidate${absent(example.candidate)}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
   });
   return `<details${isOpen ? ' open' : ''}><summary><code>${h(d.field)}</code> ${d.kind}: ${d.examples.length} example${d.examples.length === 1 ? '' : 's'}</summary>
 ${diffs.join('\n')}

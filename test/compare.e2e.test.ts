@@ -113,6 +113,15 @@ test('a candidate with regressions injected: exactly those are reported, at thei
     assert.equal(strictReport.settings.noiseProfile, noise);
     assert.deepEqual(reportedDifferences(strictReport), injectedDifferences, 'the saved profile cancels the same noise');
 
+    // Without the default list, random headers still come out as noise; a clock header is kept
+    // ignored: it changes so rarely within one exchange that a few seconds' rollovers look like a signal.
+    const ignoring = await runCli(['report', run, '--report-json', out, '--ignore-defaults=false', '--ignore', 'body.email', '--ignore', 'header.date']);
+    assert.equal(ignoring.code, 5, ignoring.stderr);
+    const ignoringReport = readReport(out);
+    assert.deepEqual(reportedDifferences(ignoringReport).filter((d) => d.startsWith('GET /users/:id')), [], '--ignore body.email');
+    const usersNoise = ignoringReport.endpoints.find((e) => e.endpoint === 'GET /users/:id')!.noise.map((n) => n.field);
+    assert.ok(usersNoise.includes('header.x-request-id'), `volatile headers, compared, come out as noise: ${usersNoise}`);
+
     const bad = await runCli(['report', run, '--fail-on', 'latency>1%']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /fail-on.*unknown metric "latency"/);

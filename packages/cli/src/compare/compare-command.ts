@@ -9,7 +9,7 @@ import { defineOutput, optionFlagName, parseDurationMs, parseFlags, RepriseError
 import { flagNames, loadCatalog } from '../catalog-loader.js';
 import { executePipeline, reportError } from '../execute.js';
 import { EXIT } from '../exit-codes.js';
-import { COMPARE_OPTIONS, type CompareFlags } from './compare-flags.js';
+import { analyzerOptionsOf, COMPARE_OPTIONS, type CompareFlags } from './compare-flags.js';
 import { compareHelp, isHelpRequest } from './compare-help.js';
 import { checkReportFlags, deliverReport } from './deliver-report.js';
 import { ExchangeJoiner } from './exchange-joiner.js';
@@ -58,7 +58,7 @@ export async function runCompare(argv: string[]): Promise<number> {
     const noise = checkReportFlags(flags, failOn);
     const plan = { baseline: flags.baseline, candidate: flags.candidate, allowSideEffects: flags.allowSideEffects };
     const run = { mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline', baseline: flags.baseline ?? 'recorded responses', candidate: flags.candidate };
-    const analyzerOptions = { endpoints: flags.endpoint ?? [] };
+    const analyzerOptions = analyzerOptionsOf(flags);
     const analyzer = new Analyzer(analyzerOptions);
     const runWriter = flags.saveRun === undefined ? undefined : await RunFileWriter.create(flags.saveRun, { run, analyzer: analyzerOptions });
     // Writes are chained, so a full stream buffer is waited for once, not by every exchange; a write

@@ -3,10 +3,13 @@
  * their parsing, validation, defaults and --help (the GoReplay-style flags of the pipeline come from
  * the plugins as usual; `--fail-on` and `--stats` are general flags).
  */
+import { DEFAULT_IGNORED_FIELDS, type AnalyzerOptions } from '@reprise/compare';
 import type { OptionSchema, OptionsSchema } from '@reprise/core';
 
 export interface ReportFlags {
   endpoint?: string[];
+  ignore?: string[];
+  ignoreDefaults?: boolean;
   noise?: string;
   saveNoise?: string;
   reportHtml?: string;
@@ -33,6 +36,18 @@ export const REPORT_PROPERTIES: Record<string, OptionSchema> = {
     'x-flag': 'endpoint',
     description: 'An endpoint pattern "METHOD /path/:param" tried before the learnt templates (repeatable)',
     examples: ['GET /v1/items/:sku'],
+  },
+  ignore: {
+    type: 'array',
+    items: { type: 'string', pattern: '^(status|header\\.|body)' },
+    'x-flag': 'ignore',
+    description: 'A field not to compare, added to the default list of volatile headers; * matches any characters (repeatable)',
+    examples: ['body.meta.*'],
+  },
+  ignoreDefaults: {
+    type: 'boolean',
+    'x-flag': 'ignore-defaults',
+    description: 'Ignore the default volatile headers (Date, X-Request-Id, ETag, traceparent, …; see docs/REGRESSION.md); --ignore-defaults=false compares them too',
   },
   noise: file('noise', 'A saved noise profile (from --save-noise): a field\'s noise rate is the higher of the learnt and the saved one', 'noise.json'),
   saveNoise: file('save-noise', 'Write the noise learnt in this run as a profile, for --noise', 'noise.json'),
@@ -81,3 +96,16 @@ export const COMPARE_OPTIONS: OptionsSchema = {
 };
 
 export const REPORT_OPTIONS: OptionsSchema = { type: 'object', additionalProperties: false, properties: REPORT_PROPERTIES };
+
+/**
+ * What shapes the analysis (saved in the run file, so reprise report repeats it): endpoint patterns
+ * and ignored fields. `saved` is the run's own, used for whatever the flags leave out.
+ */
+export function analyzerOptionsOf(flags: ReportFlags, saved: AnalyzerOptions = {}): AnalyzerOptions {
+  const isDefaultsKept = flags.ignoreDefaults ?? true;
+  const ignore =
+    flags.ignore === undefined && flags.ignoreDefaults === undefined && saved.ignore
+      ? saved.ignore
+      : [...(isDefaultsKept ? DEFAULT_IGNORED_FIELDS : []), ...(flags.ignore ?? [])];
+  return { endpoints: flags.endpoint ?? saved.endpoints ?? [], ignore };
+}

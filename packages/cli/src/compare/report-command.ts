@@ -7,7 +7,7 @@ import { Analyzer, openRunFile, type AnalyzerOptions } from '@reprise/compare';
 import { ComponentCatalog, defineOutput, parseFlags, RepriseError, validateOptions } from '@reprise/core';
 import { reportError } from '../execute.js';
 import { EXIT } from '../exit-codes.js';
-import { REPORT_OPTIONS, type ReportFlags } from './compare-flags.js';
+import { analyzerOptionsOf, REPORT_OPTIONS, type ReportFlags } from './compare-flags.js';
 import { commandHelp, isHelpRequest, REPORT_USAGE } from './compare-help.js';
 import { checkReportFlags, deliverReport } from './deliver-report.js';
 
@@ -40,7 +40,7 @@ export async function runReport(argv: string[]): Promise<number> {
     const noise = checkReportFlags(flags, failOn);
     const run = await openRunFile(path);
     const saved = run.header.settings as { run?: Record<string, unknown>; analyzer?: AnalyzerOptions };
-    const analyzer = new Analyzer({ ...saved.analyzer, ...(flags.endpoint ? { endpoints: flags.endpoint } : {}) });
+    const analyzer = new Analyzer(analyzerOptionsOf(flags, saved.analyzer));
     for await (const exchange of run.exchanges) analyzer.add(exchange);
     for (const problem of run.problems) process.stderr.write(`[reprise] warn: ${path} at byte ${problem.offset}: ${problem.reason}\n`);
     const report = analyzer.result({ failOn, noise, noiseLabel: flags.noise, run: saved.run });

@@ -8,6 +8,8 @@ import { LatencyTrack } from './latency/latency-track.js';
 import type { PairDifferences } from './response-diff.js';
 
 export interface FieldState {
+  /** `field\0kind`, as in the analyzer's maps. */
+  key: string;
   field: string;
   kind: DifferenceKind;
   /** Exchanges where baseline and candidate differed this way. */
@@ -21,6 +23,7 @@ export interface FieldState {
 const MAX_SIGNATURES = 1000;
 /** Distinct fields kept per endpoint; beyond, differences are counted under `body.(other)`. */
 const MAX_FIELDS = 2000;
+const OTHER_FIELD = 'body.(other)';
 const EXAMPLE_TEXT_LIMIT = 2000;
 
 export class EndpointState {
@@ -42,13 +45,16 @@ export class EndpointState {
   addRaw(id: string, differences: PairDifferences): void {
     this.compared++;
     if (differences.size === 0) return;
+    const keys: string[] = [];
     for (const [key, d] of differences) {
       if (d.field === 'status') this.statusMismatches++;
       const state = this.field(key, d.field, d.kind);
+      if (state.field === OTHER_FIELD && keys.includes(state.key)) continue; // once per exchange, like any field
+      keys.push(state.key);
       state.raw++;
       if (state.examples.length < this.maxExamples) state.examples.push({ id, baseline: exampleText(d.baseline), candidate: exampleText(d.candidate) });
     }
-    const keys = [...differences.keys()].sort();
+    keys.sort();
     const signature = keys.join('\u0001');
     const known = this.signatures.get(signature);
     if (known) known.count++;
@@ -61,7 +67,15 @@ export class EndpointState {
 
   addNoise(differences: PairDifferences): void {
     this.noiseSamples++;
-    for (const [key, d] of differences) this.field(key, d.field, d.kind).noise++;
+    const pooled: FieldState[] = [];
+    for (const [key, d] of differences) {
+      const state = this.field(key, d.field, d.kind);
+      if (state.field === OTHER_FIELD) {
+        if (pooled.includes(state)) continue;
+        pooled.push(state);
+      }
+      state.noise++;
+    }
   }
 
   /** Exchanges with at least one difference among `reported` (field keys). */
@@ -78,9 +92,9 @@ export class EndpointState {
   private field(key: string, field: string, kind: DifferenceKind): FieldState {
     let state = this.fields.get(key);
     if (state) return state;
-    const other = `body.(other)\u0000${kind}`;
-    if (this.fields.size >= MAX_FIELDS && key !== other) return this.field(other, 'body.(other)', kind);
-    state = { field, kind, raw: 0, noise: 0, examples: [] };
+    const other = `${OTHER_FIELD}\u0000${kind}`;
+    if (this.fields.size >= MAX_FIELDS && key !== other) return this.field(other, OTHER_FIELD, kind);
+    state = { key, field, kind, raw: 0, noise: 0, examples: [] };
     this.fields.set(key, state);
     return state;
   }

@@ -50,6 +50,9 @@ test('a repeatable setting collects every value given, in order', () => {
   assert.deepEqual(config.settings?.failOn, ['error_rate>1%', 'error_rate>5%']);
   assert.deepEqual(resolvePipelineConfig(config, c).report.failOn, ['error_rate>1%', 'error_rate>5%']);
   assert.deepEqual(resolvePipelineConfig(parseFlags(['--input-file', 'a.gor', '--output-stdout'], c), c).report.failOn, []);
+  const fromFile = { inputs: [{ use: 'input-file', value: 'a.gor' }], outputs: [{ use: 'output-stdout' }], settings: { failOn: ['error_rate>2%'] } };
+  assert.deepEqual(resolvePipelineConfig(fromFile, c).report.failOn, ['error_rate>2%'], 'a config file gives a list');
+  assert.throws(() => resolvePipelineConfig({ ...fromFile, settings: { failOn: 'error_rate>2%' } }, c), /failOn must be array/);
 });
 
 test('an unknown flag suggests the closest ones', () => {

@@ -73,7 +73,7 @@ export const COMPARE_OPTIONS: OptionsSchema = {
       type: 'boolean',
       default: false,
       'x-flag': 'allow-side-effects',
-      description: 'Send every method twice to the noise side, not only GET, HEAD and OPTIONS',
+      description: 'Send every method twice, not only GET, HEAD and OPTIONS (only for idempotent or disposable targets)',
     },
     saveRun: file('save-run', 'Stream every exchange to a run file, for reprise report', 'run.rpr'),
     timeout: {

@@ -25,9 +25,10 @@ USAGE
 
   Every input, filter, rewrite and middleware flag of a normal replay applies before the comparison.
   With --baseline, each request goes to both targets at the same moment (random order per request),
-  and GET/HEAD/OPTIONS go to the baseline twice: the noise is what differs between those two.
+  GET/HEAD/OPTIONS twice to each: the noise is what differs between the baseline's two responses.
   Without --baseline, the recorded responses (type 2) are the baseline and the candidate gets safe
-  requests twice. --allow-side-effects sends every method twice.
+  requests twice. --allow-side-effects sends every method twice. --stats prints the comparison so
+  far every 10 s (or --stats-interval). The method is explained in docs/REGRESSION.md.
 
 EXAMPLES
   reprise compare --input-file prod.gor --baseline http://old:8080 --candidate http://new:8080 \\

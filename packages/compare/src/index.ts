@@ -9,3 +9,4 @@ export * from './fail-on.js';
 export * from './ignore-list.js';
 export * from './endpoint-template.js';
 export * from './render/index.js';
+export * from './plugin-comparators.js';

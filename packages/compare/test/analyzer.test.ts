@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ajv } from 'ajv';
+import { RepriseError } from '@reprise/core';
 import { Analyzer } from '../src/analyzer.js';
 import { mulberry32 } from '../src/latency/reservoir.js';
 import { compareReportSchema, type CompareReport, type EndpointReport } from '../src/report.js';
@@ -244,4 +245,14 @@ test('plugin comparators come before the built-ins', async () => {
   const analyzer = new Analyzer({ comparators: [csv] });
   analyzer.add(exchange('GET', '/r', [{ body: 'a,b,c', headers: { 'Content-Type': 'text/csv' } }], [{ body: 'a,x,c', headers: { 'Content-Type': 'text/csv' } }]));
   assert.deepEqual(analyzer.result().endpoints[0]!.differences.map((d) => `${d.field} ${d.examples[0]!.baseline}→${d.examples[0]!.candidate}`), ['body.col1 b→x']);
+});
+
+test('comparators from a plugin entry are checked and named when broken', async () => {
+  const { comparatorsFromExports } = await import('../src/plugin-comparators.js');
+  const { defineComparator } = await import('../src/comparator.js');
+  const good = defineComparator({ name: 'xml', matches: () => false, compare: () => {} });
+  assert.deepEqual(comparatorsFromExports([good, { kind: 'input', name: 'x' }], ['xml'], 'reprise-plugin-xml'), [good]);
+  assert.deepEqual(comparatorsFromExports(good, ['xml'], 'p'), [good], 'a single default export');
+  assert.throws(() => comparatorsFromExports([], ['xml'], 'reprise-plugin-xml'), /reprise-plugin-xml: the manifest declares comparator "xml" but the entry does not export it/);
+  assert.throws(() => comparatorsFromExports([{ ...good, compare: 1 }], ['xml'], 'p'), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_MANIFEST' && /no compare\(\) function/.test(e.message));
 });

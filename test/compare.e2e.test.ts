@@ -193,6 +193,9 @@ test('usage: --candidate is required, bad flags exit 2, a missing run file exits
   const typo = await runCli(['compare', '--input-file', 'x.gor', '--candidate', 'http://127.0.0.1:1', '--report-htm', 'r.html']);
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /did you mean --report-html/);
+  const badTarget = await runCli(['compare', '--input-file', 'x.gor', '--candidate', 'ftp://new']);
+  assert.equal(badTarget.code, 2);
+  assert.match(badTarget.stderr, /--candidate: "ftp:\/\/new" is neither http:\/\/ nor https:\/\//);
   const noRun = await runCli(['report', '/nonexistent/run.rpr']);
   assert.equal(noRun.code, 4, noRun.stderr);
   const help = await runCli(['compare', '--help']);

@@ -6,6 +6,7 @@
  */
 import { Analyzer, RunFileWriter, renderTerminal, type ResultOptions } from '@reprise/compare';
 import { defineOutput, optionFlagName, parseDurationMs, parseFlags, RepriseError, resolvePipelineConfig, type ComponentCatalog } from '@reprise/core';
+import { parseTarget } from '@reprise/plugin-http';
 import { flagNames, loadCatalog } from '../catalog-loader.js';
 import { executePipeline, reportError } from '../execute.js';
 import { EXIT } from '../exit-codes.js';
@@ -56,6 +57,8 @@ export async function runCompare(argv: string[]): Promise<number> {
     const flags = compareUse.options as unknown as CompareFlags;
     const failOn = resolved.report.failOn;
     const noise = checkReportFlags(flags, failOn);
+    checkTarget(flags.candidate, 'candidate');
+    if (flags.baseline !== undefined) checkTarget(flags.baseline, 'baseline');
     const plan = { baseline: flags.baseline, candidate: flags.candidate, allowSideEffects: flags.allowSideEffects };
     const run = { mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline', baseline: flags.baseline ?? 'recorded responses', candidate: flags.candidate };
     const analyzerOptions = analyzerOptionsOf(flags);
@@ -87,6 +90,15 @@ export async function runCompare(argv: string[]): Promise<number> {
     return deliverReport(analyzer.result(resultOptions), analyzer, flags, resolved.report.quiet);
   } catch (error) {
     return reportError(error);
+  }
+}
+
+/** A target is checked before anything starts, and named by its flag. */
+function checkTarget(url: string, option: 'baseline' | 'candidate'): void {
+  try {
+    parseTarget(url);
+  } catch (error) {
+    throw new RepriseError('RPR_CONFIG_INVALID', `--${option}: ${(error as RepriseError).detail ?? String(error)}`, { plugin: 'compare', option });
   }
 }
 

@@ -9,8 +9,8 @@ const NUMBER = /^-?\d+$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Hex ids (object ids, hashes): 8+ hex digits with at least one digit and one letter or 12+ of any. */
 const HEX = /^[0-9a-f]{8,}$/i;
-/** Tokens, base64/base64url: 16+ characters mixing letters and digits. */
-const TOKEN = /^[A-Za-z0-9_\-+=~.]{16,}$/;
+/** Tokens, base64/base64url: 16+ characters with digits, upper- and lower-case letters (slugs are lower case). */
+const TOKEN = /^[A-Za-z0-9_\-+=]{16,}$/;
 
 /** The parameter a path segment stands for, or undefined when it is a literal. */
 export function segmentParameter(segment: string): string | undefined {
@@ -18,7 +18,7 @@ export function segmentParameter(segment: string): string | undefined {
   if (NUMBER.test(segment)) return ':id';
   if (UUID.test(segment)) return ':uuid';
   if (HEX.test(segment) && (segment.length >= 12 || (/\d/.test(segment) && /[a-f]/i.test(segment)))) return ':hex';
-  if (TOKEN.test(segment) && /\d/.test(segment) && /[A-Za-z]/.test(segment)) return ':token';
+  if (TOKEN.test(segment) && /\d/.test(segment) && /[a-z]/.test(segment) && /[A-Z]/.test(segment)) return ':token';
   return undefined;
 }
 

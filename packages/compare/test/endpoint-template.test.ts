@@ -13,6 +13,8 @@ test('identifier-like segments become parameters, words stay, the query string i
   assert.equal(pathTemplate('/v1/items/featured'), '/v1/items/featured');
   assert.equal(pathTemplate('/api/v2/health-check'), '/api/v2/health-check');
   assert.equal(pathTemplate('/decade'), '/decade', 'a short word of hex letters is a word');
+  assert.equal(pathTemplate('/js/jquery-3.6.0.min.js'), '/js/jquery-3.6.0.min.js', 'file names stay');
+  assert.equal(pathTemplate('/blog/release-notes-2024-final'), '/blog/release-notes-2024-final', 'lower-case slugs stay');
   assert.equal(pathTemplate('/'), '/');
   assert.equal(pathTemplate('http://host:8080/users/9?x=1'), '/users/:id', 'absolute-form targets keep their path');
 });

@@ -17,9 +17,9 @@ export class LatencyTrack {
     this.reservoir = new Reservoir(reservoirSize);
   }
 
-  /** A response's latency in nanoseconds; 0 (unknown) is recorded as 0. */
+  /** A response's latency in nanoseconds; 0 (unknown) is recorded as 0, a negative one (clock skew) as 0. */
   record(latencyNs: bigint): void {
-    const micros = Number(latencyNs / 1000n);
+    const micros = latencyNs > 0n ? Number(latencyNs / 1000n) : 0;
     this.histogram.recordValue(micros);
     this.reservoir.add(micros / 1000);
   }

@@ -37,3 +37,11 @@ test('a replay only knows error_rate: other metrics are a usage error before any
   assert.match(result.stderr, /fail-on.*only knows error_rate/);
   assert.equal(target.received.length, 0);
 });
+
+test('reprise --help documents --fail-on and exit code 5', T, async () => {
+  const help = await runCli(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /5 the verdict failed/);
+  assert.match(help.stdout, /--fail-on string \(repeatable\)\n\s+Exit with code 5/);
+  assert.match(help.stdout, /reprise compare/);
+});

@@ -188,7 +188,11 @@ export const compareReportSchema = {
         ignore: { type: 'array', items: { type: 'string' } },
         endpoints: { type: 'array', items: { type: 'string' } },
         failOn: { type: 'array', items: { type: 'string' } },
-        latency: { type: 'object', required: ['alpha', 'minRelativeDelta', 'minAbsoluteDeltaMs'] },
+        latency: {
+          type: 'object',
+          required: ['alpha', 'minRelativeDelta', 'minAbsoluteDeltaMs'],
+          properties: { alpha: { type: 'number' }, minRelativeDelta: { type: 'number' }, minAbsoluteDeltaMs: { type: 'number' } },
+        },
         noiseProfile: { type: 'string' },
       },
     },

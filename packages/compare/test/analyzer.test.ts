@@ -10,7 +10,7 @@ import { exchange, type ResponseSpec } from './helpers.js';
 /** The tests' randomness is seeded, so every run sees the same traffic. */
 const seeded = mulberry32;
 
-const validateReport = new Ajv({ strict: false }).compile(compareReportSchema);
+const validateReport = new Ajv({ strict: true }).compile(compareReportSchema);
 
 function endpoint(report: CompareReport, name: string): EndpointReport {
   const e = report.endpoints.find((x) => x.endpoint === name);

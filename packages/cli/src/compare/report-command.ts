@@ -11,6 +11,8 @@ import { analyzerOptionsOf, REPORT_OPTIONS, type ReportFlags } from './compare-f
 import { commandHelp, isHelpRequest, REPORT_USAGE } from './compare-help.js';
 import { checkReportFlags, deliverReport } from './deliver-report.js';
 
+const PROGRESS_EVERY_MS = 5000;
+
 const reportComponent = defineOutput<ReportFlags>({
   kind: 'output',
   name: 'report',
@@ -41,10 +43,17 @@ export async function runReport(argv: string[]): Promise<number> {
     const run = await openRunFile(path);
     const saved = run.header.settings as { run?: Record<string, unknown>; analyzer?: AnalyzerOptions };
     const analyzer = new Analyzer(analyzerOptionsOf(flags, saved.analyzer));
-    for await (const exchange of run.exchanges) analyzer.add(exchange);
+    const isQuiet = config.settings?.quiet ?? false;
+    // A long run file takes a while: say how far the reading is.
+    const progress = isQuiet ? undefined : setInterval(() => process.stderr.write(`[report] ${analyzer.requests} exchanges read\n`), PROGRESS_EVERY_MS);
+    try {
+      for await (const exchange of run.exchanges) analyzer.add(exchange);
+    } finally {
+      clearInterval(progress);
+    }
     for (const problem of run.problems) process.stderr.write(`[reprise] warn: ${path} at byte ${problem.offset}: ${problem.reason}\n`);
     const report = analyzer.result({ failOn, noise, noiseLabel: flags.noise, run: saved.run });
-    return deliverReport(report, analyzer, flags, config.settings?.quiet ?? false);
+    return deliverReport(report, analyzer, flags, isQuiet);
   } catch (error) {
     return reportError(error);
   }

@@ -60,6 +60,6 @@ export function reportFlags(files: ReturnType<typeof reportFiles>): string[] {
   return ['--report-json', files.json, '--report-html', files.html, '--report-junit', files.junit, '--report-markdown', files.markdown];
 }
 
-export function compare(args: string[]): Promise<CliResult> {
-  return runCli(['compare', ...args], { timeoutMs: 50_000 });
+export function compare(args: string[], env?: NodeJS.ProcessEnv): Promise<CliResult> {
+  return runCli(['compare', ...args], { timeoutMs: 50_000, env });
 }

@@ -15,6 +15,7 @@ import { compareHelp, isHelpRequest } from './compare-help.js';
 import { checkReportFlags, deliverReport } from './deliver-report.js';
 import { ExchangeJoiner } from './exchange-joiner.js';
 import { exchangeSinkUse } from './exchange-sink.js';
+import { loadComparators } from './load-comparators.js';
 import { createTargetDriver } from './target-driver.js';
 
 /** The live comparison summary of --stats, unless --stats-interval says otherwise. */
@@ -62,7 +63,7 @@ export async function runCompare(argv: string[]): Promise<number> {
     const plan = { baseline: flags.baseline, candidate: flags.candidate, allowSideEffects: flags.allowSideEffects };
     const run = { mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline', baseline: flags.baseline ?? 'recorded responses', candidate: flags.candidate };
     const analyzerOptions = analyzerOptionsOf(flags);
-    const analyzer = new Analyzer(analyzerOptions);
+    const analyzer = new Analyzer({ ...analyzerOptions, comparators: await loadComparators() });
     const runWriter = flags.saveRun === undefined ? undefined : await RunFileWriter.create(flags.saveRun, { run, analyzer: analyzerOptions });
     // Writes are chained, so a full stream buffer is waited for once, not by every exchange; a write
     // failure is raised when the run ends.

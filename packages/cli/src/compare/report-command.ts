@@ -10,6 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import { analyzerOptionsOf, REPORT_OPTIONS, type ReportFlags } from './compare-flags.js';
 import { commandHelp, isHelpRequest, REPORT_USAGE } from './compare-help.js';
 import { checkReportFlags, deliverReport } from './deliver-report.js';
+import { loadComparators } from './load-comparators.js';
 
 const PROGRESS_EVERY_MS = 5000;
 
@@ -42,7 +43,7 @@ export async function runReport(argv: string[]): Promise<number> {
     const noise = checkReportFlags(flags, failOn);
     const run = await openRunFile(path);
     const saved = run.header.settings as { run?: Record<string, unknown>; analyzer?: AnalyzerOptions };
-    const analyzer = new Analyzer(analyzerOptionsOf(flags, saved.analyzer));
+    const analyzer = new Analyzer({ ...analyzerOptionsOf(flags, saved.analyzer), comparators: await loadComparators() });
     const isQuiet = config.settings?.quiet ?? false;
     // A long run file takes a while: say how far the reading is.
     const progress = isQuiet ? undefined : setInterval(() => process.stderr.write(`[report] ${analyzer.requests} exchanges read\n`), PROGRESS_EVERY_MS);

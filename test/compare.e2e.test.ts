@@ -204,7 +204,7 @@ test('usage: --candidate is required, bad flags exit 2, a missing run file exits
   for (const flag of ['--baseline', '--candidate', '--report-html', '--save-run', '--fail-on', '--allow-side-effects', '--input-file', '--http-disallow-url']) {
     assert.ok(help.stdout.includes(flag), `compare --help lists ${flag}`);
   }
-  const reportHelp = await runCli(['report', '--help']);
+  const reportHelp = await runCli(['help', 'report']);
   assert.match(reportHelp.stdout, /--noise[\s\S]*5 the verdict failed/);
 });
 

@@ -26,14 +26,15 @@ export async function main(argv: string[]): Promise<void> {
     return;
   }
   // Like a plain replay, compare takes every pipeline flag: routed here, not through oclif.
-  if (argv[0] === 'compare') {
+  const ownCommand = argv[0] === 'help' && (argv[1] === 'compare' || argv[1] === 'report') ? [argv[1], '--help'] : argv;
+  if (ownCommand[0] === 'compare') {
     const { runCompare } = await import('./compare/compare-command.js');
-    process.exitCode = await runCompare(argv.slice(1));
+    process.exitCode = await runCompare(ownCommand.slice(1));
     return;
   }
-  if (argv[0] === 'report') {
+  if (ownCommand[0] === 'report') {
     const { runReport } = await import('./compare/report-command.js');
-    process.exitCode = await runReport(argv.slice(1));
+    process.exitCode = await runReport(ownCommand.slice(1));
     return;
   }
   const { run, handle, flush } = await import('@oclif/core');

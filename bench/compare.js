@@ -81,20 +81,28 @@ function heapMiB() {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
-/** Runs `each` over EXCHANGES exchanges of the pool; seconds and heap at the checkpoints. */
+/**
+ * Runs `each` over EXCHANGES exchanges of the pool: wall seconds, CPU seconds of this process (the
+ * machine's cores are shared, so wall time also measures the neighbours) and heap at the checkpoints.
+ */
 function timed(pool, each) {
   const heap = [];
   let seconds = 0;
+  let cpuSeconds = 0;
   let started = process.hrtime.bigint();
+  let cpu = process.cpuUsage();
   for (let n = 1; n <= EXCHANGES; n++) {
     each(pool[n % POOL]);
     if (CHECKPOINTS.includes(n)) {
       seconds += Number(process.hrtime.bigint() - started) / 1e9;
+      const used = process.cpuUsage(cpu);
+      cpuSeconds += (used.user + used.system) / 1e6;
       heap.push(heapMiB());
       started = process.hrtime.bigint();
+      cpu = process.cpuUsage();
     }
   }
-  return { seconds, heap };
+  return { seconds, cpuSeconds, heap };
 }
 
 export async function run() {
@@ -102,6 +110,7 @@ export async function run() {
   const bodyBytes = pool.reduce((s, e) => s + e.candidate[0].payload.length - e.candidate[0].payload.indexOf('\r\n\r\n') - 4, 0) / POOL;
   const text = (m) => m.payload.toString('utf8', m.payload.indexOf('\r\n\r\n') + 4);
   const rate = (r) => Math.round(EXCHANGES / r.seconds).toLocaleString('en-US');
+  const cpuRate = (r) => Math.round(EXCHANGES / r.cpuSeconds).toLocaleString('en-US');
   const mib = (v) => `${v.toFixed(1)} MiB`;
   const rows = [];
   const reported = [];
@@ -118,16 +127,16 @@ export async function run() {
     const report = analyzer.result({ noise: profile });
     if (withNoise) profile = analyzer.noiseProfile();
     const label = withNoise ? 'baseline ×2 + candidate (noise learnt)' : 'baseline + candidate, noise from the saved profile';
-    rows.push(`| ${label} | ${rate(parseOnly)} | ${rate(compare)} | ${(parseOnly.seconds / compare.seconds).toFixed(2)} | ${compare.heap.map(mib).join(' / ')} |`);
+    rows.push(
+      `| ${label} | ${rate(parseOnly)} (${cpuRate(parseOnly)}) | ${rate(compare)} (${cpuRate(compare)}) | ${(parseOnly.cpuSeconds / compare.cpuSeconds).toFixed(2)} | ${compare.heap.map(mib).join(' / ')} |`,
+    );
     const found = report.endpoints.flatMap((e) => e.differences.map((d) => `${e.endpoint} ${d.field} ${(d.rate * 100).toFixed(1)}%`));
     reported.push(`${label}: ${found.join('; ') || 'nothing'} (verdict ${report.verdict})`);
   }
   return [
-    `## Comparison stage (\`bench/compare.js\`)`,
+    `${EXCHANGES.toLocaleString('en-US')} exchanges fed to \`Analyzer.add\` in one process (no network): ${POOL.toLocaleString('en-US')} distinct exchanges over 4 endpoints, cycled, each response with a ~${Math.round(bodyBytes)}-byte JSON body holding real noise (a random id, a clock, a shuffled array, volatile headers) and a changed price on 1% of each endpoint's candidate responses. Bar (issue 11): ≥ 50,000 exchanges/s and memory flat in the number of exchanges. The floor is a bare \`JSON.parse\` of the same bodies in the same run. Rates are per wall-clock second and, in brackets, per CPU second of the process (user + system, all its threads): the 2 cores are shared, so the CPU rate is the one to read when the load average is high. Heap after a full GC at ${CHECKPOINTS.map((n) => n.toLocaleString('en-US')).join(' / ')} exchanges.`,
     '',
-    `${EXCHANGES.toLocaleString('en-US')} exchanges fed to \`Analyzer.add\` in one process (no network): ${POOL.toLocaleString('en-US')} distinct exchanges over 4 endpoints, cycled, each response with a ~${Math.round(bodyBytes)}-byte JSON body holding real noise (a random id, a clock, a shuffled array, volatile headers) and a changed price on 1% of each endpoint's candidate responses. Bar (issue 11): ≥ 50,000 exchanges/s and memory flat in the number of exchanges. The floor is a bare \`JSON.parse\` of the same bodies in the same run; heap after a full GC at ${CHECKPOINTS.map((n) => n.toLocaleString('en-US')).join(' / ')} exchanges.`,
-    '',
-    '| responses per exchange | bare JSON.parse, exchanges/s | Analyzer.add, exchanges/s | share of the floor | heap at checkpoints |',
+    '| responses per exchange | bare JSON.parse, exchanges/s (per CPU s) | Analyzer.add, exchanges/s (per CPU s) | share of the floor (CPU) | heap at checkpoints |',
     '| --- | ---: | ---: | ---: | --- |',
     ...rows,
     '',
@@ -137,6 +146,6 @@ export async function run() {
   ].join('\n');
 }
 
-export default { name: 'compare', title: 'Comparison stage', run };
+export default { name: 'compare', title: 'Comparison stage (`bench/compare.js`)', run };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await run());

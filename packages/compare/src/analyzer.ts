@@ -63,8 +63,8 @@ export class Analyzer {
     for (const m of exchange.baseline) if (m.kind === 'replayed-response') this.recordLatency(state, 'baseline', m);
     for (const m of exchange.candidate) this.recordLatency(state, 'candidate', m);
 
-    const baseline = exchange.baseline.map((m) => new ComparedResponse(viewResponse(m)));
-    const candidate = exchange.candidate.map((m) => new ComparedResponse(viewResponse(m)));
+    const baseline = compared(exchange.baseline);
+    const candidate = compared(exchange.candidate);
     const reference = baseline[0] ?? candidate[0];
     if (!reference) return;
     const comparator = this.comparatorFor(reference);
@@ -121,6 +121,12 @@ export class Analyzer {
     this.endpointStates.set(name, state);
     return state;
   }
+}
+
+function compared(messages: readonly Message[]): ComparedResponse[] {
+  const out = new Array<ComparedResponse>(messages.length);
+  for (let i = 0; i < messages.length; i++) out[i] = new ComparedResponse(viewResponse(messages[i]!));
+  return out;
 }
 
 /** Method and target of a request's first line (`GET /x HTTP/1.1`). */

@@ -19,7 +19,8 @@ export const jsonComparator = defineComparator<unknown>({
     return first === OPEN_BRACE || first === OPEN_BRACKET;
   },
   parse(body) {
-    return JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+    const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    return JSON.parse(bytes.toString('utf8'));
   },
   compare(baseline, candidate, emit) {
     compareValues(baseline, candidate, '', emit);

@@ -19,7 +19,7 @@ export class LatencyTrack {
 
   /** A response's latency in nanoseconds; 0 (unknown) is recorded as 0, a negative one (clock skew) as 0. */
   record(latencyNs: bigint): void {
-    const micros = latencyNs > 0n ? Number(latencyNs / 1000n) : 0;
+    const micros = latencyNs > 0n ? Math.floor(Number(latencyNs) / 1000) : 0;
     this.histogram.recordValue(micros);
     this.reservoir.add(micros / 1000);
   }

@@ -83,6 +83,9 @@ export type RunDecoded =
 /** Streaming decoder of a run file's bytes (pure: fed chunks, returns what they complete). */
 export class RunDecoder {
   private pending: Buffer = Buffer.alloc(0);
+  /** Chunks not yet joined to `pending` (see push). */
+  private waiting: Buffer[] = [];
+  private waitingBytes = 0;
   /** File offset of pending[0]. */
   private offset = 0;
   private sawHeader = false;
@@ -93,7 +96,13 @@ export class RunDecoder {
   constructor(private readonly file?: string) {}
 
   push(chunk: Uint8Array, out: RunDecoded[] = []): RunDecoded[] {
-    this.pending = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
+    this.waiting.push(Buffer.from(chunk));
+    this.waitingBytes += chunk.length;
+    // A large exchange arriving in many chunks is joined once, when all of it is there.
+    if (this.descriptor && this.pending.length + this.waitingBytes < this.descriptor.value.bytes) return out;
+    this.pending = Buffer.concat([this.pending, ...this.waiting]);
+    this.waiting = [];
+    this.waitingBytes = 0;
     for (;;) {
       if (!this.sawHeader) {
         const line = this.takeLine();
@@ -130,6 +139,9 @@ export class RunDecoder {
   /** The input ended: an incomplete block is reported as truncated. */
   end(out: RunDecoded[] = []): RunDecoded[] {
     if (!this.sawHeader) throw this.notARunFile();
+    this.pending = Buffer.concat([this.pending, ...this.waiting]);
+    this.waiting = [];
+    this.waitingBytes = 0;
     if (this.syncing) this.pending = Buffer.alloc(0); // the rest of a block already reported
     if (this.descriptor || this.pending.length > 0) {
       const offset = this.descriptor ? this.descriptor.bodyStart : this.offset;

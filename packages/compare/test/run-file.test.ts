@@ -125,3 +125,17 @@ test('the writer reports a path it cannot write, naming the option and the file'
   const path = join(tempDir(t), 'missing-dir', 'run.rpr');
   await assert.rejects(RunFileWriter.create(path, {}), (e: unknown) => e instanceof RepriseError && e.option === 'save-run' && e.message.includes(path));
 });
+
+test('an exchange larger than the read chunks is read whole', async (t) => {
+  const path = join(tempDir(t), 'big.rpr');
+  const big = 'x'.repeat(3 * 1024 * 1024);
+  const e = exchange('GET', '/big', [{ body: big }], [{ body: `${big}y`, chunked: true }]);
+  const writer = await RunFileWriter.create(path, {});
+  await writer.write(e);
+  await writer.write(sampleExchanges()[1]!);
+  await writer.close();
+  const read = await readAll(path);
+  assert.deepEqual(read.problems, []);
+  assert.deepEqual(read.exchanges.map(plain)[0], plain(e));
+  assert.equal(read.exchanges.length, 2);
+});

@@ -2,6 +2,7 @@
  * The differences between two responses of one exchange, as `field kind` keys with the first
  * values seen: status, headers (minus the ignore list) and the body through a comparator.
  */
+import { wrapPluginError } from '@reprise/core';
 import type { Comparator, DifferenceKind } from './comparator.js';
 import type { ResponseView } from './response-view.js';
 
@@ -63,7 +64,11 @@ export function diffResponses(
     add('body', 'type', bodyText(va), bodyText(vb));
     return out;
   }
-  comparator.compare(pa.value, pb.value, (path, kind, baseline, candidate) => add(bodyField(path), kind, baseline, candidate));
+  try {
+    comparator.compare(pa.value, pb.value, (path, kind, baseline, candidate) => add(bodyField(path), kind, baseline, candidate));
+  } catch (error) {
+    throw wrapPluginError(error, `comparator ${comparator.name}`, 'compare');
+  }
   return out;
 }
 

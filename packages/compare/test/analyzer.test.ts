@@ -245,6 +245,12 @@ test('plugin comparators come before the built-ins', async () => {
   const analyzer = new Analyzer({ comparators: [csv] });
   analyzer.add(exchange('GET', '/r', [{ body: 'a,b,c', headers: { 'Content-Type': 'text/csv' } }], [{ body: 'a,x,c', headers: { 'Content-Type': 'text/csv' } }]));
   assert.deepEqual(analyzer.result().endpoints[0]!.differences.map((d) => `${d.field} ${d.examples[0]!.baseline}→${d.examples[0]!.candidate}`), ['body.col1 b→x']);
+
+  const broken = defineComparator<string>({ name: 'broken', matches: () => true, compare: () => { throw new Error('boom'); } });
+  assert.throws(
+    () => new Analyzer({ comparators: [broken] }).add(exchange('GET', '/r', [{ body: 'a' }], [{ body: 'b' }])),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_FAILED' && e.message === 'comparator broken, during compare: boom',
+  );
 });
 
 test('comparators from a plugin entry are checked and named when broken', async () => {

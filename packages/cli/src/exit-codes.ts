@@ -12,6 +12,8 @@ export const EXIT = {
   plugin: 3,
   /** The environment: a missing input file or S3 bucket, unreachable Kafka brokers, no permission to capture, an address in use. */
   environment: 4,
+  /** The run completed but its verdict failed: a --fail-on threshold, or reprise compare found a regression. */
+  verdictFailed: 5,
 } as const;
 
 export function exitCodeFor(code: ErrorCode | undefined): number {

@@ -9,6 +9,8 @@ USAGE
   reprise [flags]                                  run a pipeline given by flags
   reprise run --config pipeline.json               run a pipeline from a JSON file
   reprise middleware test SCRIPT --input-file FILE show what a script does to recorded traffic
+  reprise compare [flags] --candidate URL [--baseline URL]   regression mode (reprise compare --help)
+  reprise report RUN.rpr [flags]                   re-analyse a run saved by compare --save-run
   reprise plugins [install|uninstall|link|update|available]
   reprise help [COMMAND]
 
@@ -24,7 +26,8 @@ RATES  A value may end with |N (at most N messages per second) or |N% (a sample 
 
 EXIT CODES  0 done (inputs ended, --exit-after, or stopped by a signal after delivering what was read)
             1 a component failed   2 invalid flags or config   3 a plugin could not be loaded
-            4 environment (input file missing, no permission to capture)`;
+            4 environment (input file missing, no permission to capture)
+            5 the verdict failed (a --fail-on threshold held; compare: a regression was found)`;
 
 /** Where the sandboxed script API is documented (a path, resolved without importing plugin code). */
 function scriptApiLine(): string {

@@ -1,6 +1,6 @@
 /**
  * Decodes an HTTP/1.1 chunked body (RFC 9112 §7.1) into its bytes. Pure: tested on bytes.
- * Chunk extensions and trailers are dropped: a replayed request carries the body with a Content-Length.
+ * Chunk extensions and trailers are dropped. Used to replay chunked requests and to compare chunked responses.
  */
 export interface DechunkResult {
   body: Buffer;

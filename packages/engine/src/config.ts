@@ -35,6 +35,7 @@ export interface SettingsConfig {
   drainTimeout?: string;
   cpuProfile?: string;
   memProfile?: string;
+  failOn?: string[];
 }
 
 export interface PipelineConfig {
@@ -50,7 +51,7 @@ export interface ResolvedPipeline {
   middleware: ComponentUse[];
   outputs: ComponentUse[];
   settings: Partial<PipelineSettings>;
-  report: { stats: boolean; statsIntervalMs: number; quiet: boolean };
+  report: { stats: boolean; statsIntervalMs: number; quiet: boolean; failOn: string[] };
   /** Files the CLI writes a CPU profile and a heap snapshot to (GoReplay's --cpuprofile, --memprofile). */
   profile: { cpu?: string; heap?: string };
 }
@@ -66,7 +67,10 @@ const settingsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: Object.fromEntries(
-    SETTINGS_FLAGS.map((s) => [s.key, { type: s.type, ...(s.enum ? { enum: s.enum } : {}), ...(s.format ? { format: s.format } : {}) }]),
+    SETTINGS_FLAGS.map((s) => {
+      const schema = { type: s.type, ...(s.enum ? { enum: s.enum } : {}), ...(s.format ? { format: s.format } : {}) };
+      return [s.key, s.isRepeatable ? { type: 'array', items: schema } : schema];
+    }),
   ),
 };
 
@@ -122,6 +126,7 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
       stats: s.stats ?? false,
       statsIntervalMs: duration(s.statsInterval, 'stats-interval') ?? 5000,
       quiet: s.quiet ?? false,
+      failOn: s.failOn ?? [],
     },
     profile: dropUndefined({ cpu: s.cpuProfile, heap: s.memProfile }),
   };

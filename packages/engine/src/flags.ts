@@ -55,7 +55,8 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
     if (refusedValue) throw new RepriseError('RPR_CONFIG_REFUSED_FLAG', refusalMessage(name, refusedValue, raw));
 
     if (target.type === 'setting') {
-      settings[target.setting.key] = convert(raw, target.setting.type, name);
+      const value = convert(raw, target.setting.type, name);
+      settings[target.setting.key] = target.setting.isRepeatable ? [...((settings[target.setting.key] as unknown[]) ?? []), value] : value;
       continue;
     }
     if (target.type === 'shared') {

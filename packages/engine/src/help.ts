@@ -45,7 +45,8 @@ export function renderFlagsHelp(catalog: ComponentCatalog<ComponentDescription>)
   }
   out.push('', 'GENERAL');
   for (const setting of SETTINGS_FLAGS) {
-    flag(setting.flag, setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : setting.format ?? setting.type, setting.description, setting.example);
+    const arg = setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : setting.format ?? setting.type;
+    flag(setting.flag, setting.isRepeatable ? `${arg} (repeatable)` : arg, setting.description, setting.example);
   }
   out.push('', 'GOREPLAY FLAGS REPRISE REFUSES (each says why and what to use instead; see docs/GOREPLAY.md)');
   out.push(`  ${Object.keys(REFUSED_GOREPLAY_FLAGS).map((f) => '--' + f).join(', ')}`);

@@ -10,6 +10,8 @@ export interface SettingFlag {
   format?: 'duration';
   /** A boolean that GoReplay gave a level: `--verbose 2` is taken as on, `--verbose 0` as off. */
   takesLevel?: boolean;
+  /** Given several times, the values collect into a list. */
+  isRepeatable?: boolean;
 }
 
 export const SETTINGS_FLAGS: SettingFlag[] = [
@@ -25,5 +27,6 @@ export const SETTINGS_FLAGS: SettingFlag[] = [
   { flag: 'buffer-policy', key: 'bufferPolicy', type: 'string', enum: ['auto', 'block', 'drop'], description: 'When an output queue is full: drop and count (drop), or pause the inputs (block). auto: drop for live capture, block for recorded files.', example: '--buffer-policy drop' },
   { flag: 'cpuprofile', key: 'cpuProfile', type: 'string', description: 'Write a CPU profile of the whole run to this file when it ends (V8\'s .cpuprofile format: open it in Chrome DevTools).', example: '--cpuprofile run.cpuprofile' },
   { flag: 'memprofile', key: 'memProfile', type: 'string', description: 'Write a heap snapshot to this file when the run ends (V8\'s .heapsnapshot format: open it in Chrome DevTools).', example: '--memprofile run.heapsnapshot' },
+  { flag: 'fail-on', key: 'failOn', type: 'string', isRepeatable: true, description: 'Exit with code 5 when the expression holds at the end (repeatable). A replay knows error_rate (failed requests / requests sent); reprise compare knows more (see reprise compare --help).', example: '--fail-on "error_rate>1%"' },
   { flag: 'drain-timeout', key: 'drainTimeout', type: 'string', format: 'duration', description: 'After a stop (signal, --exit-after), how long outputs may take to deliver what was read (default 10s).', example: '--drain-timeout 30s' },
 ];

@@ -194,3 +194,14 @@ test('an x-shared flag sets the option on each component using it, switches none
   assert.equal(both.outputs[0]!.options!.caCert, 'ca.pem');
   assert.throws(() => parseFlags(['--kafka-tls-ca-cert', 'ca.pem'], c), /--kafka-tls-ca-cert applies to input-kafka or output-kafka, and neither is used/);
 });
+
+test('a repeatable setting collects every value given, in order', () => {
+  const c = catalog();
+  const config = parseFlags(['--input-file', 'a.gor', '--output-stdout', '--fail-on', 'error_rate>1%', '--fail-on=error_rate>5%'], c);
+  assert.deepEqual(config.settings?.failOn, ['error_rate>1%', 'error_rate>5%']);
+  assert.deepEqual(resolvePipelineConfig(config, c).report.failOn, ['error_rate>1%', 'error_rate>5%']);
+  assert.deepEqual(resolvePipelineConfig(parseFlags(['--input-file', 'a.gor', '--output-stdout'], c), c).report.failOn, []);
+  const fromFile = { inputs: [{ use: 'input-file', value: 'a.gor' }], outputs: [{ use: 'output-stdout' }], settings: { failOn: ['error_rate>2%'] } };
+  assert.deepEqual(resolvePipelineConfig(fromFile, c).report.failOn, ['error_rate>2%'], 'a config file gives a list');
+  assert.throws(() => resolvePipelineConfig({ ...fromFile, settings: { failOn: 'error_rate>2%' } }, c), /failOn must be array/);
+});

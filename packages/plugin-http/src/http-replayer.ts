@@ -34,6 +34,8 @@ export interface HttpReplayerOptions {
   replayStats?: ReplayStats;
   /** Receives replayed responses in batches; undefined when responses are not tracked. */
   onResponses: ((batch: Message[]) => void) | undefined;
+  /** Told of each request that got no response (timeout, reset, refused, …), so a caller joining responses by id is not left waiting. */
+  onFailure?: (request: Message, reason: FailureReason) => void;
   stats: PluginStats;
   /** Told once per failure reason, with the first error's text, so a dead target is visible without flooding. */
   logger?: Logger;
@@ -148,6 +150,7 @@ export class HttpReplayer implements ExchangeOwner {
     if (typeof parsed === 'string') {
       stats.add('failed');
       stats.add('invalid-request');
+      this.options.onFailure?.(message, 'invalid-request');
       return;
     }
     const exchange = new ReplayExchange(this, message, performance.now() + this.options.timeoutMs);
@@ -246,6 +249,7 @@ export class HttpReplayer implements ExchangeOwner {
     this.options.stats.add('failed');
     this.options.stats.add(reason);
     this.untrack(exchange);
+    this.options.onFailure?.(exchange.request, reason);
     if (reason !== 'aborted' && !this.reasonsLogged.has(reason) && this.options.logger) {
       this.reasonsLogged.add(reason);
       const text = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : `no response within ${this.options.timeoutMs}ms`;

@@ -10,6 +10,7 @@ command -v tcpdump >/dev/null || missing+=(tcpdump)   # pcap fixtures and captur
 command -v openssl >/dev/null || missing+=(openssl)   # self-signed certificates in the https tests
 command -v python3 >/dev/null || missing+=(python3)   # GoReplay middleware examples in the tests
 command -v chromium >/dev/null || missing+=(chromium) # the compare HTML report is opened headless in a test
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)  # so that headless screenshots have text
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -261,14 +261,16 @@ export class HttpTracker {
   /**
    * binary: data from one side ends the other side's burst; a client segment acknowledging new
    * server bytes ends the client's own burst too (GoReplay's cut, which works without responses).
+   * Called before the segment's bytes reach the reassembler.
    */
   private cutBursts(c: Connection, isRequest: boolean, ack: number): void {
     const request = c.requestFramer as BinaryFramer;
     const response = c.responseFramer as BinaryFramer;
+    // A burst with a hole still open waits: the hole either fills or drops the burst.
     if (isRequest) {
-      response.flush();
-      if (request.hasData && ack !== c.requestAck) request.flush();
-    } else {
+      if (!c.responseStream.hasPending) response.flush();
+      if (request.hasData && ack !== c.requestAck && !c.requestStream.hasPending) request.flush();
+    } else if (!c.requestStream.hasPending) {
       request.flush();
     }
   }

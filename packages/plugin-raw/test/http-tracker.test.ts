@@ -140,3 +140,26 @@ test('responses for a stream that is not HTTP are not paired with anything', { t
   assert.equal(counters['non-http'], 1);
   assert.equal(counters.unpaired, 0);
 });
+
+test('with allowIncomplete, a message cut short at connection end is handed over as it is, and counted', { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker, now } = makeTracker(true, 1000, { allowIncomplete: true });
+  feed('request', 1000, '', TCP_SYN);
+  feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial', TCP_ACK, 40000, 1, 7001);
+  feed('response', 7001, 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nhalf', TCP_ACK, 40000, 1, 1001);
+  tracker.sweep(now() + 1500);
+  assert.deepEqual(messages.map((m) => [m.kind, text(m).split('\r\n\r\n')[1]]), [
+    ['request', 'partial'],
+    ['response', 'half'],
+  ]);
+  assert.equal(messages[0]!.id, messages[1]!.id, 'the incomplete request still pairs with its response');
+  assert.equal(counters.incomplete, 2);
+});
+
+test('without allowIncomplete the same messages are only counted', { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker, now } = makeTracker(true, 1000);
+  feed('request', 1000, '', TCP_SYN);
+  feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial', TCP_ACK, 40000, 1, 7001);
+  tracker.sweep(now() + 1500);
+  assert.equal(messages.length, 0);
+  assert.equal(counters.incomplete, 1);
+});

@@ -242,7 +242,7 @@ export class HttpTracker {
     if (s.payload.length > 0) {
       if (isRequest) c.clientAck = hasAck ? s.ack : 0;
       else c.serverSeq = s.seq;
-      if (!this.isHttp) this.cutBursts(c, isRequest, hasAck ? s.ack : c.clientAck);
+      if (!this.isHttp) this.cutBursts(c, isRequest, c.clientAck);
     }
     if (s.flags & TCP_RST) {
       // Data before the reset still counts; everything unfinished is lost.

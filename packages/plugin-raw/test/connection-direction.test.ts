@@ -105,3 +105,25 @@ test('pipelined requests with the same ack get distinct ids (ack, ack + 1), each
     [['ffffffff', '1'], ['00000000', '2'], ['00000001', '3']],
   );
 });
+
+test('an IPv6 client gets the hash of its address in the connection part of the id', { timeout: 5_000 }, () => {
+  const { tracker, messages } = makeTracker(true, 2000, ANY_PORT);
+  const client = '20010db8000000000000000000000001';
+  const server = '20010db8000000000000000000000002';
+  const segment = (fromClient: boolean, seq: number, ack: number, payload: string) => ({
+    src: fromClient ? client : server,
+    dst: fromClient ? server : client,
+    srcPort: fromClient ? 1500 : 8443,
+    dstPort: fromClient ? 8443 : 1500,
+    seq,
+    ack,
+    flags: TCP_ACK,
+    payload: Buffer.from(payload, 'latin1'),
+    missingBytes: 0,
+  });
+  tracker.segment(segment(true, 1, 77, GET('/v6')), 1_700_000_000, 0);
+  tracker.segment(segment(false, 77, 1 + GET('/v6').length, OK('v6')), 1_700_000_000, 1000);
+  assert.deepEqual(messages.map((m) => m.kind), ['request', 'response']);
+  assert.equal(messages[0]!.id, connectionIdOf(1500, 8443, '2001:db8::1') + '0000004d');
+  assert.equal(messages[1]!.id, messages[0]!.id);
+});

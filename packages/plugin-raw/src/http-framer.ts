@@ -155,6 +155,14 @@ export class HttpFramer {
     // Parts may point into `bytes`; the reassembler hands over arrays it does not reuse.
   }
 
+  /**
+   * The capture joined the connection after it began (no SYN seen): the first bytes may be the middle
+   * of a message, so wait for a segment that starts one instead of calling the stream non-HTTP.
+   */
+  joinMidStream(): void {
+    if (this.state === 'start' && this.size === 0) this.state = 'resync';
+  }
+
   /** Bytes were lost: drop the message in progress and wait for one that starts a segment. */
   gap(): void {
     if (this.state === 'skip') return;

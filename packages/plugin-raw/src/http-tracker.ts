@@ -193,6 +193,10 @@ export class HttpTracker {
       if (waiting) this.undecided.delete(key);
       if (s.flags & TCP_RST) return;
       c = this.open(key, s, side);
+      if (!isSyn && this.isHttp) {
+        (c.requestFramer as HttpFramer).joinMidStream();
+        (c.responseFramer as HttpFramer).joinMidStream();
+      }
     }
     this.track(key, c, s, seconds, nanoseconds, nowMs);
     if (nowMs - this.lastSweepMs > 250) this.sweep(nowMs);

@@ -134,6 +134,7 @@ test('idle connections expire and their unfinished messages are counted', { time
 
 test('responses for a stream that is not HTTP are not paired with anything', { timeout: 5_000 }, () => {
   const { feed, messages, counters } = makeTracker();
+  feed('request', 999, '', TCP_SYN);
   feed('request', 1000, '\x16\x03\x01 tls hello');
   feed('response', 2000, 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
   assert.equal(messages.length, 0);
@@ -162,4 +163,20 @@ test('without allowIncomplete the same messages are only counted', { timeout: 5_
   tracker.sweep(now() + 1500);
   assert.equal(messages.length, 0);
   assert.equal(counters.incomplete, 1);
+});
+
+test('a capture that joins a keep-alive connection mid-message waits for the next message, on both sides', { timeout: 5_000 }, () => {
+  const { feed, messages, counters } = makeTracker();
+  // No SYN: the first bytes seen are the ends of a request and a response sent before the capture.
+  feed('request', 5000, 'tail of a request body', TCP_ACK, 40000, 1, 9000);
+  feed('response', 9000, 'tail of a response body', TCP_ACK, 40000, 1, 5022);
+  feed('request', 5022, GET('/next'), TCP_ACK, 40000, 1, 9023);
+  feed('response', 9023, OK('next'), TCP_ACK, 40000, 1, 5022 + GET('/next').length);
+  assert.deepEqual(messages.map((m) => [m.kind, text(m).split('\r\n')[0]]), [
+    ['request', 'GET /next HTTP/1.1'],
+    ['response', 'HTTP/1.1 200 OK'],
+  ]);
+  assert.equal(messages[0]!.id, messages[1]!.id);
+  assert.equal(counters['non-http'], 0);
+  assert.equal(counters.unpaired, 0);
 });

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connectionIdOf } from '@reprise/core';
-import { recordingServer, runCli, tempDir, waitFor } from './support/cli.js';
+import { recordingServer, runCli, runWhileSending, tempDir, waitFor } from './support/cli.js';
 import { readRecords } from './support/gor.js';
 
 const LOW_PORTS = { from: 1025, to: 2000 };
@@ -143,3 +143,30 @@ for (const clientIsLow of [true, false]) {
     }
   });
 }
+
+test('a keep-alive connection opened before the capture, caught mid-request, is captured from its next request', { timeout: 60_000 }, async (t) => {
+  const server = await recordingServer(t, (_req, body) => ({ body: `ok:${body.length}` }));
+  const socket = connect({ host: '127.0.0.1', port: server.port });
+  t.after(() => socket.destroy());
+  await new Promise((r) => socket.once('connect', r));
+  // Half of a request body goes out before the capture starts; the rest after.
+  socket.write('POST /before HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n0123456789');
+  const file = join(tempDir(t), 'joined.gor');
+  const run = await runWhileSending(['--input-raw', `:${server.port}`, '--input-raw-track-response', '--output-file', file], async () => {
+    let received = '';
+    socket.setEncoding('latin1').on('data', (d: string) => (received += d));
+    socket.write('abcdefghij');
+    await waitFor(() => received.includes('ok:20'), 10_000, 'the first response');
+    socket.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => received.includes('ok:0'), 10_000, 'the second response');
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const records = readRecords(file);
+  assert.deepEqual(records.map((r) => [r.type, r.payload.split('\r\n')[0]]), [
+    ['1', 'GET /after HTTP/1.1'],
+    ['2', 'HTTP/1.1 200 OK'],
+  ]);
+  assert.equal(records[0]!.id, records[1]!.id);
+  assert.equal(records[0]!.id.slice(0, 16), connectionIdOf(socket.localPort!, server.port, '127.0.0.1'));
+  assert.doesNotMatch(run.stderr, /non-http=/);
+});

@@ -26,6 +26,14 @@ test('--input-raw-monitor is refused with the reason on a device without monitor
   assert.match(run.stderr, /input-raw \(option monitor\).*lo.*doesn't support monitor mode/);
 });
 
+test('the libpcap engine refuses --input-raw-monitor and --input-raw-timestamp-type instead of ignoring them (exit 2)', { timeout: 30_000 }, async () => {
+  for (const flags of [['--input-raw-monitor'], ['--input-raw-timestamp-type', 'host']]) {
+    const run = await runCli(['--input-raw', 'lo:18081', '--input-raw-engine', 'libpcap', ...flags, '--output-null'], { timeoutMs: 20_000 });
+    assert.equal(run.code, 2, run.stderr);
+    assert.match(run.stderr, /input-raw \(option (monitor|timestampType)\): the libpcap engine \(cap\) cannot set this: use --input-raw-engine tcpdump/);
+  }
+});
+
 test('--input-raw-timestamp-type: a type the device lacks is refused with the ones it has; a supported one captures', { timeout: 60_000 }, async (t) => {
   const refused = await runCli(['--input-raw', 'lo:18081', '--input-raw-timestamp-type', 'PCAP_TSTAMP_ADAPTER', '--output-null'], { timeoutMs: 20_000 });
   assert.equal(refused.code, 2, refused.stderr);

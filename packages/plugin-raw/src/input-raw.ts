@@ -183,14 +183,14 @@ export const inputRaw = defineInput<InputRawOptions>({
     const expireMs = parseDurationMs(options.expire ?? '2s', 'expire');
     const stats = options.stats ? new CaptureStats(ctx.stats) : undefined;
     const statsCtx = stats ? { ...ctx, stats } : ctx;
-    const trackerOptions = (port: number) => ({
-      ports: new Set(port > 0 ? [port] : []),
+    const tracking = {
       trackResponse: options.trackResponse ?? false,
       realipHeader: options.realipHeader ?? '',
       expireMs,
       protocol: options.protocol ?? 'http',
       allowIncomplete: options.allowIncomplete ?? false,
-    });
+    };
+    const trackerOptions = (port: number) => ({ ports: new Set(port > 0 ? [port] : []), ...tracking });
     const observed = (read: () => AsyncIterable<Message[]>) => (stats ? () => observe(read(), stats, options.statsInterval, ctx) : read);
 
     const file = parseFileTarget(value, isFile);
@@ -228,11 +228,7 @@ export const inputRaw = defineInput<InputRawOptions>({
         bpfFilter: options.bpfFilter ?? '',
         snaplenBytes: snaplenOf(Math.max(256, parseSizeBytes(options.snaplen ?? '256kb', 'snaplen')), options.overrideSnaplen ?? false),
         bufferSizeBytes: parseSizeBytes(options.bufferSize ?? '16mb', 'bufferSize'),
-        trackResponse: options.trackResponse ?? false,
-        realipHeader: options.realipHeader ?? '',
-        expireMs,
-        protocol: options.protocol ?? 'http',
-        allowIncomplete: options.allowIncomplete ?? false,
+        ...tracking,
         immediateMode: isImmediateMode(options.bufferTimeout === undefined ? undefined : parseDurationMs(options.bufferTimeout, 'bufferTimeout')),
         timestampType,
         monitor: options.monitor ?? false,

@@ -9,14 +9,6 @@ import { recordingServer, repoRoot, runCli, tempDir } from './support/cli.js';
 
 const T = { timeout: 60_000 };
 
-/**
- * Flags other branches add (TCP relays and binary output, Kafka, S3, prettify, capture). Until they are
- * merged they may be missing from --help; once everything is merged this list can go.
- */
-const FROM_OTHER_BRANCHES = new Set([
-  'input-raw-allow-incomplete', 'input-raw-buffer-timeout', 'input-raw-monitor', 'input-raw-override-snaplen', 'input-raw-protocol', 'input-raw-stats', 'input-raw-timestamp-type',
-]);
-
 const gorFlags = readFileSync(join(repoRoot, 'test/fixtures/gor-1.3.2-flags.txt'), 'utf8')
   .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
 
@@ -39,22 +31,19 @@ test('docs/GOREPLAY.md has exactly one row per gor 1.3.2 flag', () => {
   for (const [flag, status] of rows) assert.match(status, /^(supported( \([^)]+\))?|refused)$/, `--${flag}: ${status}`);
 });
 
-test('every gor flag is a reprise flag or refused, as the doc says', T, async (t) => {
+test('every gor flag is a reprise flag or refused, as the doc says', T, async () => {
   const help = await helpFlags();
   const rows = documentedRows();
-  const missing: string[] = [];
   for (const flag of gorFlags) {
     const status = rows.get(flag)!;
     const isRefused = flag in REFUSED_GOREPLAY_FLAGS;
     assert.equal(isRefused, status === 'refused', `--${flag}: doc says ${status}, the code ${isRefused ? 'refuses it' : 'does not refuse it'}`);
     if (isRefused) {
       assert.ok(!help.has(flag), `--${flag} is refused but also a flag`);
-    } else if (!help.has(flag)) {
-      assert.ok(FROM_OTHER_BRANCHES.has(flag), `--${flag} is documented as ${status} but reprise --help does not list it`);
-      missing.push(flag);
+    } else {
+      assert.ok(help.has(flag), `--${flag} is documented as ${status} but reprise --help does not list it`);
     }
   }
-  if (missing.length > 0) t.diagnostic(`not merged yet (provided by other branches): ${missing.join(' ')}`);
 });
 
 test('the flags the doc lists as reprise\'s own are in --help', T, async () => {

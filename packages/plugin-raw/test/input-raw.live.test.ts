@@ -6,18 +6,18 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { RepriseError } from '@reprise/core';
+import { RepriseError, validateOptions } from '@reprise/core';
 import { inputRaw, type InputRawOptions } from '../src/input-raw.js';
 import { closeServer, collect, makeContext, startServer, text } from './helpers.js';
 
-const defaults: InputRawOptions = {
+const defaults = validateOptions(inputRaw, {
   snaplen: '256kb',
   bufferSize: '8mb',
   promisc: false,
   trackResponse: false,
   expire: '2s',
   engine: 'tcpdump',
-};
+});
 
 function send(port: number, agent: Agent, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) {
   return new Promise<string>((resolve, reject) => {

@@ -31,7 +31,8 @@ function send(port: number, agent: Agent, method: string, path: string, body?: B
   });
 }
 
-const pipeFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('reprise-capture-'));
+// Only this process's pipes: other captures on the machine (parallel test runs) have their own.
+const pipeFolders = (pid = process.pid) => readdirSync(tmpdir()).filter((name) => name.startsWith(`reprise-capture-${pid}-`));
 
 async function captureWhile(
   value: (port: number) => string,
@@ -172,13 +173,12 @@ test('an address that is not one is rejected before capturing', { timeout: 10_00
 test('tcpdump does not outlive a reprise that exits without closing its input', { timeout: 60_000 }, () => {
   const port = 40000 + Math.floor(Math.random() * 20000);
   const script = fileURLToPath(new URL('./exit-without-close.child.ts', import.meta.url));
-  const before = pipeFolders();
   const result = spawnSync(process.execPath, ['--import', 'tsx', script, String(port)], { encoding: 'utf8', timeout: 50_000 });
   assert.equal(result.status, 3, result.stderr);
   assert.match(result.stdout, /capturing/);
   const left = spawnSync('pgrep', ['-f', `tcp dst port ${port}`], { encoding: 'utf8' });
   assert.equal(left.stdout.trim(), '', 'no tcpdump left capturing for the exited process');
-  assert.deepEqual(pipeFolders().filter((name) => !before.includes(name)), [], 'and no named pipe left behind');
+  assert.deepEqual(pipeFolders(result.pid), [], 'and no named pipe left behind');
 });
 
 test('without permission to capture, the error says how to grant it', { timeout: 60_000 }, (t) => {

@@ -112,9 +112,11 @@ test('"|1000%" on a file replays ten times faster than recorded, keeping the gap
   const result = await runCli(['--input-file', `${file}|1000%`, '--output-http', target.url]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(target.received.length, 21);
-  const span = target.received.at(-1)!.atMs - target.received[0]!.atMs;
-  assert.ok(span >= 240 && span < 1200, `expected about 300 ms, got ${span} ms`);
+  // The median gap, not the whole span: one late request on a busy machine must not decide the speed.
+  // 150 ms recorded gaps at 10x are 15 ms; at 1x they would be 150, collapsed they would be ~0.
   const gaps = target.received.slice(1).map((r, i) => r.atMs - target.received[i]!.atMs);
+  const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
+  assert.ok(median >= 10 && median <= 60, `expected gaps of about 15 ms, median ${median} ms: ${gaps.join(',')}`);
   assert.ok(gaps.filter((g) => g >= 5).length >= 15, `gaps are kept, not collapsed: ${gaps.join(',')}`);
 });
 

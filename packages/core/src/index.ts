@@ -1,4 +1,5 @@
 export * from './message.js';
+export * from './session-key.js';
 export * from './errors.js';
 export * from './plugin.js';
 export * from './duration.js';

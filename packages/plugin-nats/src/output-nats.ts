@@ -10,7 +10,8 @@ import { connectService, ensureStreams, natsServers, sharedPartitions, type Serv
 import { PublishWindow } from './publish-window.js';
 import { partitionOf } from './service-names.js';
 import { SpillFile } from './spill-file.js';
-import { HEADER, HEADER_ALLOWANCE_BYTES, dedupIdOf, metaHeaders } from './wire-format.js';
+import { isOverMaxPayload, publishableBody } from './publish-body.js';
+import { dedupIdOf, metaHeaders } from './wire-format.js';
 
 export interface OutputNatsOptions {
   service: string;
@@ -138,7 +139,6 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     const counts = { published: 0, acked: 0, duplicates: 0, dropped: 0, spilled: 0, failed: 0 };
     let conn: ServiceConnection | undefined;
     let partitions = options.partitions;
-    let maxPayload = Infinity;
     let lastFailureLogMs = 0;
     // While a large body uploads, later publishes wait until it is published, so the stream keeps the capture's order.
     let ordering: Promise<void> | undefined;
@@ -148,7 +148,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         const c = conn!;
         const subject = c.names.trafficSubject(partitionOf(sessionKeyOf(message.id), partitions));
         counts.published++;
-        const isLarge = message.payload.length + HEADER_ALLOWANCE_BYTES > maxPayload;
+        const isLarge = isOverMaxPayload(c, message);
         const previous = ordering;
         let issued: (() => void) | undefined;
         if (isLarge) {
@@ -161,15 +161,8 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         let acked: Promise<{ duplicate: boolean }>;
         try {
           if (previous) await previous;
-          let body = message.payload;
-          const extra: Record<string, string> = {};
-          if (isLarge) {
-            const name = dedupIdOf(message);
-            await (await c.bodies()).putBlob({ name }, message.payload);
-            extra[HEADER.object] = name;
-            body = new Uint8Array(0);
-            ctx.stats.add('object-stored');
-          }
+          const { body, extra, isStored } = await publishableBody(c, message);
+          if (isStored) ctx.stats.add('object-stored');
           acked = c.js.publish(subject, body, { headers: metaHeaders(message, extra), msgID: dedupIdOf(message), timeout: ackTimeoutMs });
         } finally {
           issued?.();
@@ -223,7 +216,6 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         maxBytes: parseSizeBytes(options.maxBytes, 'maxBytes'),
       });
       partitions = await sharedPartitions(c.state, options.partitions);
-      maxPayload = c.nc.info?.max_payload ?? Infinity;
       window.isConnected = true;
       ctx.logger.info(`publishing to ${c.names.trafficStream} (${partitions} partitions) on ${url}`);
       void (async () => {

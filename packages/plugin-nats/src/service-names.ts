@@ -25,6 +25,9 @@ export interface ServiceNames {
   sharedConsumer: string;
 }
 
+/** Partitions of a service when its first agent or worker does not say. */
+export const DEFAULT_PARTITIONS = 16;
+
 const SERVICE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function serviceNames(service: string, where: { plugin: string; option: string }): ServiceNames {

@@ -166,7 +166,11 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
 async function entries(kv: KV, filter: string): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
   const keys: string[] = [];
-  for await (const key of await kv.keys(filter)) keys.push(key);
+  try {
+    for await (const key of await kv.keys(filter)) keys.push(key);
+  } catch {
+    return out; // the bucket does not exist yet (no worker has run)
+  }
   for (const key of keys) {
     const entry = await kv.get(key);
     if (entry && entry.operation === 'PUT') out.push([key, entry.string()]);

@@ -31,11 +31,12 @@ export interface ClusterStatus {
   /** Requests and responses not yet delivered to any worker, over every consumer of the service. */
   backlog: number;
   inFlight: number;
+  /** Deliveries that were redeliveries (a worker died or a replay got no response), counted by the workers. */
   redelivered: number;
   /** Messages deleted by the stream's limits before every consumer acknowledged them. */
   retentionLost: number;
   consumers: ConsumerStatus[];
-  workers: Array<{ worker: string; partitions: number[]; replayed: number; redelivered: number; noResponse: number; inFlight: number; ratePerSec: number; ageMs: number }>;
+  workers: Array<{ worker: string; isAlive: boolean; partitions: number[]; replayed: number; redelivered: number; noResponse: number; inFlight: number; ratePerSec: number; ageMs: number }>;
   agents: Array<{ agent: string; published: number; acked: number; duplicates: number; dropped: number; spilled: number; failed: number; pending: number; ageMs: number }>;
   rate: { targetPerSec?: number; speedPercent?: number; achievedPerSec: number };
   warnings: string[];
@@ -62,22 +63,26 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   const now = Date.now();
   const live = await new Kvm(conn.js).open(names.liveBucket).catch(() => undefined);
   const owners = new Map<number, string>();
-  const workers: ClusterStatus['workers'] = [];
+  const alive = new Set<string>();
   if (live) {
     for (const [key, value] of await entries(live, 'lease.*')) owners.set(Number(key.slice('lease.'.length)), value);
-    for (const [, value] of await entries(live, 'worker.*')) {
-      const w = JSON.parse(value);
-      workers.push({
-        worker: w.worker,
-        partitions: w.partitions ?? [],
-        replayed: w.replayed ?? 0,
-        redelivered: w.redelivered ?? 0,
-        noResponse: w.noResponse ?? 0,
-        inFlight: w.inFlight ?? 0,
-        ratePerSec: w.ratePerSec ?? 0,
-        ageMs: now - (w.atMs ?? now),
-      });
-    }
+    for (const [key] of await entries(live, 'worker.*')) alive.add(key.slice('worker.'.length));
+  }
+  const workers: ClusterStatus['workers'] = [];
+  for (const [key, value] of await entries(conn.state, 'worker.*')) {
+    const w = JSON.parse(value);
+    const name = key.slice('worker.'.length);
+    workers.push({
+      worker: name,
+      isAlive: alive.has(name),
+      partitions: alive.has(name) ? (w.partitions ?? []) : [],
+      replayed: w.replayed ?? 0,
+      redelivered: w.redelivered ?? 0,
+      noResponse: w.noResponse ?? 0,
+      inFlight: alive.has(name) ? (w.inFlight ?? 0) : 0,
+      ratePerSec: alive.has(name) ? (w.ratePerSec ?? 0) : 0,
+      ageMs: now - (w.atMs ?? now),
+    });
   }
   const agents: ClusterStatus['agents'] = [];
   for (const [key, value] of await entries(conn.state, 'agent.*')) {
@@ -98,8 +103,8 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   const partitions = (await readPartitions(conn.state)) ?? 0;
   const existing = new Set<string>();
   for await (const c of jsm.consumers.list(names.trafficStream)) existing.add(c.name);
-  const affinity = workConsumers(names, partitions, true, 1).filter((c) => existing.has(c.name));
-  const shared = workConsumers(names, partitions, false, 1).filter((c) => existing.has(c.name));
+  const affinity = workConsumers(names, partitions, true).filter((c) => existing.has(c.name));
+  const shared = workConsumers(names, partitions, false).filter((c) => existing.has(c.name));
   const chosen = affinity.length > 0 ? affinity : shared;
   const mode: ClusterStatus['mode'] = affinity.length > 0 ? 'session-affinity' : shared.length > 0 ? 'shared' : 'no workers yet';
   const warnings: string[] = [];
@@ -133,15 +138,13 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   }
   const stalled = consumers.filter((c) => c.isStalled && c.partition === undefined);
   for (const c of stalled) warnings.push(`${c.name}: ${c.inFlight} in flight, at its limit of ${c.limit}: delivery waits until workers acknowledge`);
-  if (mode === 'session-affinity' && consumers.length > 0 && consumers.every((c) => c.backlog === 0 || c.isStalled) && consumers.some((c) => c.backlog > 0) && workers.length === 0) {
-    warnings.push('every partition with a backlog is stalled and no worker is alive');
-  }
+  if (consumers.some((c) => c.backlog > 0) && alive.size === 0) warnings.push('messages are waiting and no worker is alive');
   for (const a of agents) if (a.dropped > 0) warnings.push(`agent ${a.agent} dropped ${a.dropped} messages NATS could not take`);
   const firstSeq = streamInfo.state.first_seq;
   // For partitions the smallest ack floor is a lower bound of their positions: an upper bound of losses.
   const retentionLost = chosen.length > 0 && streamInfo.state.messages > 0 ? Math.max(0, firstSeq - 1 - minAckFloor) : 0;
   const clock = await readRunClock(conn.state);
-  const freshWorkers = workers.filter((w) => w.ageMs < 10_000);
+  const freshWorkers = workers.filter((w) => w.isAlive);
   return {
     service: names.service,
     stream: { name: names.trafficStream, messages: streamInfo.state.messages, bytes: streamInfo.state.bytes, firstSeq, lastSeq: streamInfo.state.last_seq },
@@ -149,7 +152,7 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
     mode,
     backlog: consumers.length > 0 ? consumers.reduce((n, c) => n + c.backlog, 0) : streamInfo.state.messages,
     inFlight: consumers.reduce((n, c) => n + c.inFlight, 0),
-    redelivered: consumers.reduce((n, c) => n + c.redelivered, 0),
+    redelivered: workers.reduce((n, w) => n + w.redelivered, 0),
     retentionLost,
     consumers,
     workers,
@@ -195,7 +198,7 @@ export function formatClusterStatus(s: ClusterStatus): string {
   if (s.workers.length > 0) {
     lines.push('  workers:');
     for (const w of s.workers) {
-      lines.push(`    ${w.worker}: ${w.ratePerSec.toFixed(1)}/s, replayed ${w.replayed}, redelivered ${w.redelivered}, no response ${w.noResponse}, in flight ${w.inFlight}${w.partitions.length ? `, partitions ${w.partitions.join(',')}` : ''}`);
+      lines.push(`    ${w.worker}${w.isAlive ? '' : ' (gone)'}: ${w.ratePerSec.toFixed(1)}/s, replayed ${w.replayed}, redelivered ${w.redelivered}, no response ${w.noResponse}, in flight ${w.inFlight}${w.partitions.length ? `, partitions ${w.partitions.join(',')}` : ''}`);
     }
   }
   if (s.agents.length > 0) {

@@ -34,6 +34,7 @@ export interface InputNatsWorkOptions {
 }
 
 const COMPONENT = 'input-nats-work';
+const PULL_BATCH = 64;
 /** Defaults of the streams when a worker is the first of its service (the agents' defaults). */
 const STREAM_DEFAULTS = { dedupWindowMs: 120_000, maxAgeMs: 86_400_000, maxBytes: 1024 ** 3 };
 
@@ -57,7 +58,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
       atMostOnce: { type: 'boolean', default: false, description: 'Acknowledge before replaying: a crash loses requests instead of repeating them', examples: [true] },
       speed: { type: 'number', minimum: 0.001, description: 'Replay at this percentage of the recorded timing, across all workers (100: as recorded)', examples: [100, 1000] },
       rate: { type: 'number', minimum: 0.001, description: 'Aggregate requests per second across all workers (each live worker sends its share)', examples: [200] },
-      maxInFlight: { type: 'integer', minimum: 1, maximum: 100_000, default: 256, description: 'Requests one consumer lets be unacknowledged (without session affinity)', examples: [1024] },
+      maxInFlight: { type: 'integer', minimum: 1, maximum: 100_000, default: 256, description: 'Requests this worker holds unacknowledged at once (without session affinity)', examples: [1024] },
       ackWait: { type: 'string', format: 'duration', default: '30s', description: 'Time after which a request not acknowledged (its worker died) is delivered again', examples: ['30s'] },
       responseTimeout: { type: 'string', format: 'duration', default: '10s', description: 'Time a request may wait for its replayed response before it is handed back for redelivery', examples: ['10s'] },
       maxDeliver: { type: 'integer', minimum: 1, default: 5, description: 'Deliveries of a request that never gets a response before it is given up (counted)', examples: [3] },
@@ -88,6 +89,18 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
     let conn: ServiceConnection | undefined;
     let leases: PartitionLeases | undefined;
     const counts = { redelivered: 0, skipped: 0 };
+    let ratePerSec = 0;
+    const report = () =>
+      JSON.stringify({
+        worker,
+        partitions: leases?.ownedPartitions ?? [],
+        replayed: ledger.replayed,
+        redelivered: counts.redelivered,
+        noResponse: ledger.noResponse,
+        inFlight: ledger.inFlight,
+        ratePerSec,
+        atMs: Date.now(),
+      });
 
     return {
       async *read(): AsyncIterable<Message[]> {
@@ -95,7 +108,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
         conn = c;
         await ensureStreams(c, STREAM_DEFAULTS);
         const partitions = await sharedPartitions(c.state, DEFAULT_PARTITIONS);
-        const consumers = workConsumers(names, partitions, options.sessionAffinity, options.maxInFlight);
+        const consumers = workConsumers(names, partitions, options.sessionAffinity);
         await ensureWorkConsumers(c.jsm, names, consumers, ackWaitMs);
         const { clock, isOwn } = await sharedRunClock(c.state, await proposedClock(c, names.trafficStream, options));
         if (!isOwn && (clock.speedPercent !== options.speed || clock.ratePerSecond !== options.rate)) {
@@ -138,7 +151,8 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
           const pull: Consumer = await c.js.consumers.get(names.trafficStream, consumer.name);
           const isSerial = consumer.maxAckPending === 1;
           while (!laneSignal.aborted) {
-            const room = isSerial ? 1 : consumer.maxAckPending - ledger.inFlight - queue.length;
+            // Small pulls: what a worker holds is paced work the others cannot take.
+            const room = isSerial ? 1 : Math.min(PULL_BATCH, options.maxInFlight - ledger.inFlight - queue.length);
             if (room <= 0) {
               await sleepUntil(Date.now() + 5, laneSignal);
               continue;
@@ -178,28 +192,26 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
         let replayedBefore = 0;
         let lastTickMs = Date.now();
         let isDrained = false;
+        let surplusBefore = new Set<number>();
         const tick = async () => {
           const now = Date.now();
-          const ratePerSec = ((ledger.replayed - replayedBefore) * 1000) / Math.max(1, now - lastTickMs);
+          ratePerSec = ((ledger.replayed - replayedBefore) * 1000) / Math.max(1, now - lastTickMs);
           replayedBefore = ledger.replayed;
           lastTickMs = now;
-          liveWorkers = await leases!.heartbeat({
-            worker,
-            partitions: leases!.ownedPartitions,
-            replayed: ledger.replayed,
-            redelivered: counts.redelivered,
-            noResponse: ledger.noResponse,
-            inFlight: ledger.inFlight,
-            ratePerSec,
-            atMs: now,
-          });
+          const counters = report();
+          liveWorkers = await leases!.heartbeat(counters);
+          // counters outlive the worker (status after a run); the live bucket only says who is alive
+          await c.state.put(`worker.${worker}`, counters);
           if (options.sessionAffinity) {
             const { claimed, lost, surplus } = await leases!.rebalance(liveWorkers);
             for (const k of lost) void stopLane(names.partitionConsumer(k));
-            for (const k of surplus) void stopLane(names.partitionConsumer(k)).then(() => leases!.release(k));
+            // a partition moves only when it was surplus twice in a row: a late heartbeat does not reshuffle sessions
+            const confirmed = surplus.filter((k) => surplusBefore.has(k));
+            surplusBefore = new Set(surplus);
+            for (const k of confirmed) void stopLane(names.partitionConsumer(k)).then(() => leases!.release(k));
             for (const k of claimed) startLane(consumers[k]!);
-            if (claimed.length + lost.length + surplus.length > 0) {
-              ctx.logger.info(`worker ${worker} of ${liveWorkers}: partitions ${leases!.ownedPartitions.filter((k) => !surplus.includes(k)).join(',') || 'none'}`);
+            if (claimed.length + lost.length + confirmed.length > 0) {
+              ctx.logger.info(`worker ${worker} of ${liveWorkers}: partitions ${leases!.ownedPartitions.filter((k) => !confirmed.includes(k)).join(',') || 'none'}`);
             }
           }
           if (options.exitWhenDrained && ledger.inFlight === 0 && queue.length === 0) {
@@ -233,6 +245,8 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
       async close() {
         stop.abort();
         ledger.releaseAll();
+        ratePerSec = 0;
+        await conn?.state.put(`worker.${worker}`, report()).catch(() => undefined);
         unregister();
         await leases?.releaseAll().catch(() => undefined);
         await conn?.close();

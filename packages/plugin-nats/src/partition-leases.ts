@@ -23,8 +23,8 @@ export class PartitionLeases {
   }
 
   /** Announces this worker (with what it wants others to see) and returns how many workers are alive. */
-  async heartbeat(report: object): Promise<number> {
-    await this.live.put(`worker.${this.worker}`, JSON.stringify(report));
+  async heartbeat(report: string): Promise<number> {
+    await this.live.put(`worker.${this.worker}`, report);
     let count = 0;
     for await (const _ of await this.live.keys('worker.*')) count++;
     return Math.max(1, count);

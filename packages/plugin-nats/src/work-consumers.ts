@@ -13,8 +13,11 @@ export interface WorkConsumer {
   maxAckPending: number;
 }
 
-export function workConsumers(names: ServiceNames, partitions: number, isSessionAffinity: boolean, maxInFlight: number): WorkConsumer[] {
-  if (!isSessionAffinity) return [{ name: names.sharedConsumer, maxAckPending: maxInFlight }];
+/** Unacknowledged messages the shared consumer allows over all workers (each worker also keeps its own cap). */
+export const SHARED_MAX_ACK_PENDING = 8192;
+
+export function workConsumers(names: ServiceNames, partitions: number, isSessionAffinity: boolean): WorkConsumer[] {
+  if (!isSessionAffinity) return [{ name: names.sharedConsumer, maxAckPending: SHARED_MAX_ACK_PENDING }];
   return Array.from({ length: partitions }, (_, k) => ({ name: names.partitionConsumer(k), partition: k, maxAckPending: 1 }));
 }
 

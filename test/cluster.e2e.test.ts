@@ -1,0 +1,170 @@
+/** `reprise cluster run|status` against a real nats-server: sharing, session affinity, a killed worker, the rate. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import type { Message } from '@reprise/core';
+import { recordingServer, runCli, startCli, tempDir, waitFor, type RunningCli } from './support/cli.js';
+import { getRequests, summaryCounters, writeGor } from './support/gor.js';
+import { startNatsServer } from './support/nats-server.js';
+
+/** `sessions` keep-alive connections of `perSession` requests each, interleaved in time; path /s<k>/<i>. */
+function sessionTraffic(sessions: number, perSession: number): Message[] {
+  const start = 1_795_574_173_000_000_000n;
+  const out: Message[] = [];
+  for (let i = 0; i < perSession; i++) {
+    for (let k = 0; k < sessions; k++) {
+      // client ports both below and above the server's (8080 = 1f90)
+      const clientPort = (k % 2 === 0 ? 0x0400 + k : 0xe000 + k).toString(16).padStart(4, '0');
+      const session = `${clientPort}1f900100007f`.padEnd(16, '0');
+      out.push({
+        kind: 'request',
+        id: session + (i + 1).toString(16).padStart(8, '0'),
+        timestamp: start + BigInt(out.length) * 1_000_000n,
+        latency: 0n,
+        payload: new TextEncoder().encode(`GET /s${k}/${i} HTTP/1.1\r\nHost: shop\r\n\r\n`),
+      });
+    }
+  }
+  return out;
+}
+
+async function publish(natsUrl: string, service: string, messages: Message[], dir: string): Promise<void> {
+  const file = join(dir, `${service}-${messages.length}.gor`);
+  writeGor(file, messages);
+  const result = await runCli(['--input-file', file, '--input-file-no-wait', '--output-nats', natsUrl, '--output-nats-service', service, '--output-nats-on-full', 'wait']);
+  assert.equal(result.code, 0, result.stderr);
+}
+
+function worker(t: { after(fn: () => void): void }, natsUrl: string, target: string, service: string, name: string, extra: string[] = []): RunningCli {
+  const cli = startCli(['cluster', 'run', '--nats', natsUrl, '--service', service, '--target', target, '--worker', name, ...extra], { timeoutMs: 90_000 });
+  t.after(() => cli.child.kill('SIGKILL'));
+  return cli;
+}
+
+async function status(natsUrl: string, service: string) {
+  const r = await runCli(['cluster', 'status', '--nats', natsUrl, '--service', service, '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** Replayed responses in the results stream: id → worker. */
+async function resultWorkers(natsUrl: string, service: string): Promise<Map<string, string>> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const consumer = await jetstream(nc).consumers.get(`REPRISE_${service}_RESULTS`);
+    const byId = new Map<string, string>();
+    const info = await consumer.info();
+    let left = info.num_pending;
+    while (left > 0) {
+      const m = await consumer.next({ expires: 2000 });
+      if (!m) break;
+      assert.equal(m.headers?.get('Reprise-Type'), '3');
+      byId.set(m.headers!.get('Reprise-Id'), m.headers!.get('Reprise-Worker'));
+      left = m.info.pending;
+    }
+    return byId;
+  } finally {
+    await nc.close();
+  }
+}
+
+test('with session affinity, three workers share the sessions: each session on one worker, its requests in order', async (t) => {
+  const nats = await startNatsServer(t);
+  const target = await recordingServer(t);
+  const dir = tempDir(t);
+  const workers = ['w1', 'w2', 'w3'].map((name) => worker(t, nats.url, target.url, 'shop', name, ['--session-affinity', '--lease-ttl', '3s']));
+  // wait until the partitions are spread over the three before traffic arrives
+  await waitFor(() => workers.every((w) => /of 3: partitions/.test(w.stderr())), 30_000, 'three workers sharing the partitions');
+  await new Promise((r) => setTimeout(r, 1000));
+  const traffic = sessionTraffic(12, 8);
+  await publish(nats.url, 'shop', traffic, dir);
+  await waitFor(() => target.received.length >= traffic.length, 30_000, 'every request replayed');
+  await waitFor(() => true, 10);
+
+  const bySession = new Map<string, number[]>();
+  for (const r of target.received) {
+    const [, k, i] = /^\/s(\d+)\/(\d+)$/.exec(r.url)!;
+    bySession.set(k!, [...(bySession.get(k!) ?? []), Number(i)]);
+  }
+  for (const [k, order] of bySession) assert.deepEqual(order, [...order].sort((a, b) => a - b), `session ${k} replayed in order`);
+
+  let results = new Map<string, string>();
+  await waitFor(() => true, 10);
+  for (let tries = 0; results.size < traffic.length && tries < 40; tries++) {
+    results = await resultWorkers(nats.url, 'shop');
+    if (results.size < traffic.length) await new Promise((r) => setTimeout(r, 250));
+  }
+  assert.equal(results.size, traffic.length, 'a replayed response per request in the results stream');
+  const workersOfSession = new Map<string, Set<string>>();
+  for (const m of traffic) {
+    const session = m.id.slice(0, 16);
+    workersOfSession.set(session, (workersOfSession.get(session) ?? new Set()).add(results.get(m.id)!));
+  }
+  for (const [session, names] of workersOfSession) assert.equal(names.size, 1, `session ${session} stayed on one worker`);
+  assert.ok(new Set([...results.values()]).size >= 2, 'the work was shared');
+  const s = await status(nats.url, 'shop');
+  assert.equal(s.mode, 'session-affinity');
+  assert.equal(s.backlog, 0);
+  assert.equal(s.workers.length, 3);
+});
+
+test('a worker killed with SIGKILL loses nothing: its requests are redelivered to the other, and --exit-when-drained exits 0', async (t) => {
+  const nats = await startNatsServer(t);
+  // a slow target, so the killed worker has requests in flight
+  const target = await recordingServer(t);
+  target.server.removeAllListeners('request');
+  target.server.on('request', (req, res) => {
+    req.resume();
+    req.on('end', () => {
+      target.received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0), atMs: Date.now() });
+      setTimeout(() => res.end('ok'), 40);
+    });
+  });
+  const dir = tempDir(t);
+  const traffic = getRequests(120);
+  await publish(nats.url, 'api', traffic, dir);
+  const flags = ['--session-affinity', '--lease-ttl', '1s', '--ack-wait', '2s', '--exit-when-drained'];
+  const doomed = worker(t, nats.url, target.url, 'api', 'doomed', flags);
+  const survivor = worker(t, nats.url, target.url, 'api', 'survivor', flags);
+  await waitFor(() => target.received.length >= 30 && /of 2: partitions/.test(doomed.stderr()), 30_000, 'both workers replaying');
+  doomed.child.kill('SIGKILL');
+  const result = await survivor.done;
+  assert.equal(result.code, 0, result.stderr);
+  const paths = new Set(target.received.map((r) => r.url));
+  for (const m of traffic) assert.ok(paths.has(new TextDecoder().decode(m.payload).split(' ')[1]!), 'every request reached the target');
+  const duplicates = target.received.length - traffic.length;
+  const s = await status(nats.url, 'api');
+  assert.equal(s.backlog, 0);
+  assert.equal(s.inFlight, 0);
+  assert.ok(duplicates >= 0);
+  const survivorRedelivered = summaryCounters(result.stderr, 'input-nats-work').redelivered ?? 0;
+  assert.ok(survivorRedelivered >= 1, 'the survivor counted the redeliveries it got');
+  assert.ok(s.redelivered >= survivorRedelivered, 'status sums the workers\' redeliveries');
+  assert.equal((await resultWorkers(nats.url, 'api')).size, traffic.length, 'every request has its replayed response');
+});
+
+test('two workers together hold the aggregate rate within 5% of the target', async (t) => {
+  const nats = await startNatsServer(t);
+  const target = await recordingServer(t);
+  const dir = tempDir(t);
+  await publish(nats.url, 'rate', getRequests(3000), dir);
+  const a = worker(t, nats.url, target.url, 'rate', 'a', ['--rate', '200', '--lease-ttl', '600ms']);
+  const b = worker(t, nats.url, target.url, 'rate', 'b', ['--rate', '200', '--lease-ttl', '600ms']);
+  await waitFor(() => target.received.length > 0, 30_000, 'replay to start');
+  // measure over 5 s, from 1.5 s after the start (both workers have seen each other by then)
+  const from = target.received[0]!.atMs + 1500;
+  const to = from + 5000;
+  await waitFor(() => Date.now() > to + 200, 20_000, 'the measurement window');
+  const count = target.received.filter((r) => r.atMs >= from && r.atMs < to).length;
+  const achieved = count / 5;
+  assert.ok(Math.abs(achieved - 200) <= 10, `achieved ${achieved}/s against 200/s`);
+  const s = await status(nats.url, 'rate');
+  assert.equal(s.rate.targetPerSec, 200);
+  assert.ok(s.backlog > 0);
+  a.child.kill('SIGINT');
+  b.child.kill('SIGINT');
+  assert.equal((await a.done).code, 0);
+  assert.equal((await b.done).code, 0);
+});

@@ -9,6 +9,7 @@ missing=()
 command -v tcpdump >/dev/null || missing+=(tcpdump)   # pcap fixtures and capture checks
 command -v openssl >/dev/null || missing+=(openssl)   # self-signed certificates in the https tests
 command -v python3 >/dev/null || missing+=(python3)   # GoReplay middleware examples in the tests
+command -v nats-server >/dev/null || missing+=(nats-server)   # NATS JetStream tests (plugin-nats, cluster)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

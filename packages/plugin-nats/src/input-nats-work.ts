@@ -41,6 +41,7 @@ const STREAM_DEFAULTS = { dedupWindowMs: 120_000, maxAgeMs: 86_400_000, maxBytes
 export const inputNatsWork = defineInput<InputNatsWorkOptions>({
   kind: 'input',
   name: COMPONENT,
+  rate: 'none',
   summary: 'Take a replay worker\'s share of a NATS service\'s requests (used by `reprise cluster run`)',
   value: { placeholder: 'url', description: 'NATS server URL(s), comma-separated', example: 'nats://127.0.0.1:4222' },
   options: {

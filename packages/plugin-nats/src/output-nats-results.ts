@@ -22,6 +22,7 @@ const STREAM_DEFAULTS = { dedupWindowMs: 120_000, maxAgeMs: 86_400_000, maxBytes
 export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
   kind: 'output',
   name: COMPONENT,
+  rate: 'none',
   summary: 'Publish replayed responses to a NATS service\'s results stream (used by `reprise cluster run`)',
   value: { placeholder: 'url', description: 'NATS server URL(s), comma-separated', example: 'nats://127.0.0.1:4222' },
   options: {

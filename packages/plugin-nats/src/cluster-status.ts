@@ -65,11 +65,11 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   const owners = new Map<number, string>();
   const alive = new Set<string>();
   if (live) {
-    for (const [key, value] of await entries(live, 'lease.*')) owners.set(Number(key.slice('lease.'.length)), value);
-    for (const [key] of await entries(live, 'worker.*')) alive.add(key.slice('worker.'.length));
+    for (const [key, value] of await entries(live, 'lease.>')) owners.set(Number(key.slice('lease.'.length)), value);
+    for (const [key] of await entries(live, 'worker.>')) alive.add(key.slice('worker.'.length));
   }
   const workers: ClusterStatus['workers'] = [];
-  for (const [key, value] of await entries(conn.state, 'worker.*')) {
+  for (const [key, value] of await entries(conn.state, 'worker.>')) {
     const w = JSON.parse(value);
     const name = key.slice('worker.'.length);
     workers.push({
@@ -85,7 +85,7 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
     });
   }
   const agents: ClusterStatus['agents'] = [];
-  for (const [key, value] of await entries(conn.state, 'agent.*')) {
+  for (const [key, value] of await entries(conn.state, 'agent.>')) {
     const a = JSON.parse(value);
     agents.push({
       agent: key.slice('agent.'.length),

@@ -49,7 +49,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
     additionalProperties: false,
     properties: {
       service: { type: 'string', default: 'default', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Service name, as given to --output-nats-service', examples: ['shop'] },
-      worker: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,100}$', description: 'This worker\'s name (default: <host>-<pid>)', examples: ['load-1'] },
+      worker: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'This worker\'s name (default: <host>-<pid>)', examples: ['load-1'] },
       sessionAffinity: {
         type: 'boolean',
         default: false,

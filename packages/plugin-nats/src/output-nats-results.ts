@@ -30,7 +30,7 @@ export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
     additionalProperties: false,
     properties: {
       service: { type: 'string', default: 'default', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Service name, as given to --output-nats-service', examples: ['shop'] },
-      worker: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,100}$', description: 'The worker named in each result (and whose requests are acknowledged)', examples: ['load-1'] },
+      worker: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'The worker named in each result (and whose requests are acknowledged)', examples: ['load-1'] },
     },
   },
   async create(value, options, ctx) {

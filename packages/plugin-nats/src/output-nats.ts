@@ -120,7 +120,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
       },
       agent: {
         type: 'string',
-        pattern: '^[A-Za-z0-9_-]{1,100}$',
+        pattern: '^[A-Za-z0-9_.-]{1,100}$',
         description: 'This agent\'s name in `reprise cluster status` (default: <host>-<pid>)',
         examples: ['node-a'],
       },

@@ -26,7 +26,7 @@ export class PartitionLeases {
   async heartbeat(report: string): Promise<number> {
     await this.live.put(`worker.${this.worker}`, report);
     let count = 0;
-    for await (const _ of await this.live.keys('worker.*')) count++;
+    for await (const _ of await this.live.keys('worker.>')) count++;
     return Math.max(1, count);
   }
 

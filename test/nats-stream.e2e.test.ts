@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import type { Message } from '@reprise/core';
 import { runCli, startCli, tempDir, waitFor } from './support/cli.js';
-import { summaryCounters, writeGor } from './support/gor.js';
+import { readRecords, summaryCounters, writeGor } from './support/gor.js';
 import { startNatsServer } from './support/nats-server.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -101,4 +101,35 @@ test('an agent keeps capturing while NATS is down: it drops and counts, then pub
   assert.ok(counters['nats-dropped']! > 0, 'the outage dropped messages and counted them');
   assert.ok(counters.acked! > before, 'messages were acked after the restart');
   assert.equal(summaryCounters(result.stderr, 'input-dummy').dropped, 0, 'capture itself never dropped');
+});
+
+test('with NATS unreachable and --output-nats-on-full spill, every message lands in the spill file as .gor records', async (t) => {
+  const dir = tempDir(t);
+  const spill = join(dir, 'spill.gor');
+  // port 1 on loopback: nothing listens, the connection is refused
+  const result = await runCli([
+    '--input-dummy', '25', '--input-dummy-interval', '0',
+    '--output-nats', 'nats://127.0.0.1:1', '--output-nats-on-full', 'spill', '--output-nats-spill', spill, '--output-nats-connect-wait', '200ms',
+  ], { timeoutMs: 20_000 });
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(summaryCounters(result.stderr, 'output-nats').spilled, 25);
+  const records = readRecords(spill);
+  assert.equal(records.length, 25);
+  for (const r of records) assert.match(`${r.type} ${r.payload}`, /^1 (GET|POST) \/dummy\//);
+});
+
+test('bad NATS settings are refused before anything runs, naming the component and option', async (t) => {
+  const badUrl = await runCli(['--input-dummy', '1', '--output-nats', 'nats:/nowhere']);
+  assert.equal(badUrl.code, 2, badUrl.stderr);
+  assert.match(badUrl.stderr, /output-nats: "nats:\/nowhere" is not a NATS URL/);
+  const noSpill = await runCli(['--input-dummy', '1', '--output-nats', 'nats://127.0.0.1:1', '--output-nats-on-full', 'spill']);
+  assert.equal(noSpill.code, 2, noSpill.stderr);
+  assert.match(noSpill.stderr, /output-nats \(option spill\): .*--output-nats-spill/);
+  const badService = await runCli(['--input-nats', 'nats://127.0.0.1:1', '--input-nats-service', 'a.b', '--output-null']);
+  assert.equal(badService.code, 2, badService.stderr);
+  assert.match(badService.stderr, /input-nats \(option service\)/);
+  const nats = await startNatsServer(t);
+  const missing = await runCli(['--input-nats', nats.url, '--input-nats-service', 'nothing', '--output-null']);
+  assert.equal(missing.code, 4, missing.stderr);
+  assert.match(missing.stderr, /no stream REPRISE_nothing/);
 });

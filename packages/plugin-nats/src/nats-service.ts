@@ -34,27 +34,27 @@ export interface ConnectOptions {
   plugin: string;
   /** Name shown by the server (`nats server report connections`). */
   clientName: string;
-  /** Keep retrying the first connection (agents) instead of failing (commands). */
-  waitOnFirstConnect?: boolean;
+  /** Keep retrying the first connection (agents) until it works or this signal aborts, instead of failing (commands). */
+  retryUntil?: AbortSignal;
 }
 
 export async function connectService(options: ConnectOptions): Promise<ServiceConnection> {
   const names = serviceNames(options.service, { plugin: options.plugin, option: 'service' });
-  let nc: NatsConnection;
-  try {
-    nc = await connect({
-      servers: natsServers(options.url, options.plugin),
-      name: options.clientName,
-      reconnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      waitOnFirstConnect: options.waitOnFirstConnect ?? false,
-    });
-  } catch (error) {
-    throw new RepriseError('RPR_PLUGIN_FAILED', `cannot connect to NATS at ${options.url}: ${(error as Error).message}`, {
-      plugin: options.plugin,
-      cause: error,
-    });
+  const servers = natsServers(options.url, options.plugin);
+  let nc: NatsConnection | undefined;
+  while (!nc) {
+    try {
+      nc = await connect({ servers, name: options.clientName, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    } catch (error) {
+      // our own retry loop rather than waitOnFirstConnect, so a stopping agent is not kept alive by it
+      if (!options.retryUntil || options.retryUntil.aborted) {
+        throw new RepriseError('RPR_PLUGIN_FAILED', `cannot connect to NATS at ${options.url}: ${(error as Error).message}`, {
+          plugin: options.plugin,
+          cause: error,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);

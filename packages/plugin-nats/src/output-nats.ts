@@ -207,8 +207,10 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     const timer = setInterval(() => void writeCounters(), countersMs);
     timer.unref();
 
+    const closing = new AbortController();
     const ready = (async () => {
-      const c = await connectService({ url, service: options.service, plugin: COMPONENT, clientName: `reprise agent ${agent}`, waitOnFirstConnect: true });
+      const c = await connectService({ url, service: options.service, plugin: COMPONENT, clientName: `reprise agent ${agent}`, retryUntil: closing.signal });
+      if (closing.signal.aborted) return void (await c.close());
       conn = c;
       await ensureStreams(c, {
         dedupWindowMs: parseDurationMs(options.dedupWindow, 'dedupWindow'),
@@ -230,6 +232,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         }
       })();
     })().catch((error) => {
+      if (closing.signal.aborted) return;
       ctx.logger.error(`cannot set up the NATS service ${options.service} on ${url}: ${(error as Error).message}`);
     });
 
@@ -247,12 +250,12 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         await writeCounters();
       },
       async close() {
+        closing.abort();
         clearInterval(timer);
         await window.idle();
         await writeCounters();
         await spill?.close();
         await conn?.close();
-        void ready;
       },
     };
   },

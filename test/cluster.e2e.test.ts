@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import type { Message } from '@reprise/core';
 import { recordingServer, runCli, startCli, tempDir, waitFor, type RunningCli } from './support/cli.js';
 import { getRequests, summaryCounters, writeGor } from './support/gor.js';
@@ -167,4 +168,50 @@ test('two workers together hold the aggregate rate within 5% of the target', asy
   b.child.kill('SIGINT');
   assert.equal((await a.done).code, 0);
   assert.equal((await b.done).code, 0);
+});
+
+test('--speed follows the recorded timestamps across workers: no request goes before its time on the shared clock', async (t) => {
+  const nats = await startNatsServer(t);
+  const target = await recordingServer(t);
+  const dir = tempDir(t);
+  const traffic = getRequests(40, { gapMs: 100 });
+  await publish(nats.url, 'timed', traffic, dir);
+  const workers = ['t1', 't2'].map((name) => worker(t, nats.url, target.url, 'timed', name, ['--speed', '200%', '--exit-when-drained', '--lease-ttl', '1s']));
+  const results = await Promise.all(workers.map((w) => w.done));
+  for (const r of results) assert.equal(r.code, 0, r.stderr);
+  assert.equal(target.received.length, traffic.length);
+  const nc = await connect({ servers: nats.url });
+  const run = JSON.parse((await (await new Kvm(nc).open('REPRISE_timed')).get('run'))!.string());
+  await nc.close();
+  assert.equal(run.speedPercent, 200);
+  for (const r of target.received) {
+    const i = Number(/\/item\/(\d+)/.exec(r.url)![1]);
+    // recorded 100 ms apart, replayed at 200%: request i is due 50·i ms after the run's start
+    assert.ok(r.atMs >= run.startMs + i * 50 - 5, `request ${i} arrived ${r.atMs - run.startMs} ms after the start, due at ${i * 50}`);
+  }
+  const senders = new Set((await resultWorkers(nats.url, 'timed')).values());
+  assert.equal(senders.size, 2, 'both workers took part');
+});
+
+test('--at-most-once acknowledges before sending: a killed worker\'s requests are never sent again', async (t) => {
+  const nats = await startNatsServer(t);
+  const target = await recordingServer(t);
+  // the target never answers: the requests stay in flight at the worker
+  target.server.removeAllListeners('request');
+  target.server.on('request', (req) => {
+    target.received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0), atMs: Date.now() });
+  });
+  const dir = tempDir(t);
+  await publish(nats.url, 'once', getRequests(5), dir);
+  const first = worker(t, nats.url, target.url, 'once', 'first', ['--at-most-once', '--ack-wait', '1s', '--timeout', '30s']);
+  await waitFor(() => target.received.length === 5, 20_000, 'the five requests sent');
+  const s = await status(nats.url, 'once');
+  assert.equal(s.backlog, 0);
+  assert.equal(s.inFlight, 0, 'acknowledged before any response');
+  first.child.kill('SIGKILL');
+  await first.done;
+  await new Promise((r) => setTimeout(r, 1500)); // past the ack wait
+  const second = await worker(t, nats.url, target.url, 'once', 'second', ['--at-most-once', '--exit-when-drained']).done;
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(target.received.length, 5, 'nothing was sent twice');
 });

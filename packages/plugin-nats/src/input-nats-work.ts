@@ -35,6 +35,8 @@ export interface InputNatsWorkOptions {
 
 const COMPONENT = 'input-nats-work';
 const PULL_BATCH = 64;
+/** Paced work is pulled a few at a time, so what waits for its time is not held away from the other workers. */
+const PACED_PULL_BATCH = 8;
 /** Defaults of the streams when a worker is the first of its service (the agents' defaults). */
 const STREAM_DEFAULTS = { dedupWindowMs: 120_000, maxAgeMs: 86_400_000, maxBytes: 1024 ** 3 };
 
@@ -153,7 +155,8 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
           const isSerial = consumer.maxAckPending === 1;
           while (!laneSignal.aborted) {
             // Small pulls: what a worker holds is paced work the others cannot take.
-            const room = isSerial ? 1 : Math.min(PULL_BATCH, options.maxInFlight - ledger.inFlight - queue.length);
+            const pullBatch = clock.speedPercent || clock.ratePerSecond ? PACED_PULL_BATCH : PULL_BATCH;
+            const room = isSerial ? 1 : Math.min(pullBatch, options.maxInFlight - ledger.inFlight - queue.length);
             if (room <= 0) {
               await sleepUntil(Date.now() + 5, laneSignal);
               continue;

@@ -91,7 +91,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
     stop.signal.addEventListener('abort', () => notify(), { once: true });
     let conn: ServiceConnection | undefined;
     let leases: PartitionLeases | undefined;
-    const counts = { redelivered: 0, skipped: 0 };
+    const counts = { redelivered: 0, skipped: 0, corrupt: 0 };
     let ratePerSec = 0;
     const report = () =>
       JSON.stringify({
@@ -128,7 +128,16 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
             counts.redelivered++;
             ctx.stats.add('redelivered');
           }
-          const message = await storedMessage(c, m, COMPONENT);
+          let message: Message;
+          try {
+            message = await storedMessage(c, m, COMPONENT);
+          } catch (error) {
+            // not a reprise message (or its body is gone): redelivering it would never help
+            m.term('not a reprise message');
+            ctx.stats.add('corrupt');
+            if (counts.corrupt++ === 0) ctx.logger.warn(`${(error as Error).message} (further ones are only counted)`);
+            return;
+          }
           if (message.kind !== 'request') {
             m.ack();
             counts.skipped++;

@@ -53,14 +53,19 @@ export async function readRunClock(state: KV): Promise<RunClock | undefined> {
   }
 }
 
+/** How far behind its schedule a worker may fall and still catch up (a stall of the process, a slow pull). */
+const CATCH_UP_MS = 1000;
+
 /** Paces one worker's share of a rate: each call returns when the next request may go. */
 export class SharePacer {
   private nextAtMs = 0;
 
   async next(intervalMs: number | undefined, signal: AbortSignal): Promise<void> {
     if (intervalMs === undefined) return;
-    // A worker that fell behind (a slow target) catches up by one interval at most, not in a burst.
-    const atMs = Math.max(this.nextAtMs, Date.now() - intervalMs);
+    if (this.nextAtMs === 0) this.nextAtMs = Date.now(); // no credit at the start
+    // Behind schedule by less than CATCH_UP_MS, requests go at once until the rate is made good; an idle
+    // worker (nothing to send) does not bank more than that for a burst.
+    const atMs = Math.max(this.nextAtMs, Date.now() - Math.max(intervalMs, CATCH_UP_MS));
     this.nextAtMs = atMs + intervalMs;
     await sleepUntil(atMs, signal);
   }

@@ -21,6 +21,11 @@ export default class ClusterRun extends Command {
     'at-most-once': Flags.boolean({ summary: 'Acknowledge before sending: a crashed worker loses its requests instead of repeating them.' }),
     worker: Flags.string({ summary: 'This worker\'s name (default: <host>-<pid>).' }),
     'http-workers': Flags.integer({ summary: 'Connections to the target (output-http workers).', default: 32, min: 1 }),
+    'http-pipelining': Flags.integer({
+      summary: 'Requests sent on one connection before its first response (1: none; requests of different sessions then never wait behind each other).',
+      default: 1,
+      min: 1,
+    }),
     timeout: Flags.string({ summary: 'Time a replayed request may take (output-http timeout).', default: '5s' }),
     'ack-wait': Flags.string({ summary: 'Time after which an unacknowledged request (a dead worker\'s) is delivered again.', default: '30s' }),
     'lease-ttl': Flags.string({ summary: 'Life of partition leases and heartbeats: how soon a dead worker\'s partitions move.', default: '5s' }),
@@ -56,7 +61,7 @@ export default class ClusterRun extends Command {
           },
         ],
         outputs: [
-          { use: 'output-http', value: flags.target, options: { trackResponse: true, workers: flags['http-workers'], timeout: flags.timeout } },
+          { use: 'output-http', value: flags.target, options: { trackResponse: true, workers: flags['http-workers'], pipelining: flags['http-pipelining'], timeout: flags.timeout } },
           { use: 'output-nats-results', value: flags.nats, options: { service: flags.service, ...(worker ? { worker } : {}) } },
         ],
         settings: { stats: flags.stats },

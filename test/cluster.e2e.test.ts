@@ -216,3 +216,32 @@ test('--at-most-once acknowledges before sending: a killed worker\'s requests ar
   assert.equal(second.code, 0, second.stderr);
   assert.equal(target.received.length, 5, 'nothing was sent twice');
 });
+
+test('cluster status shows the backlog, what a dead worker left in flight, its lag, and warns that nobody is working', async (t) => {
+  const nats = await startNatsServer(t);
+  const target = await recordingServer(t);
+  target.server.removeAllListeners('request');
+  target.server.on('request', (req) => {
+    target.received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0), atMs: Date.now() });
+  });
+  const dir = tempDir(t);
+  await publish(nats.url, 'shop', getRequests(6), dir);
+  const lonely = worker(t, nats.url, target.url, 'shop', 'lonely', ['--max-in-flight', '2', '--lease-ttl', '1s', '--ack-wait', '60s', '--timeout', '60s']);
+  await waitFor(() => target.received.length === 2, 20_000, 'two requests in flight');
+  lonely.child.kill('SIGKILL');
+  await lonely.done;
+  await new Promise((r) => setTimeout(r, 1500)); // its heartbeat expires
+  const s = await status(nats.url, 'shop');
+  assert.equal(s.mode, 'shared');
+  assert.equal(s.backlog, 4);
+  assert.equal(s.inFlight, 2);
+  assert.equal(s.consumers[0].limit, 8192);
+  assert.ok(s.consumers[0].lagMs >= 1000, `lag ${s.consumers[0].lagMs} ms`);
+  assert.deepEqual(s.workers.map((w: { worker: string; isAlive: boolean }) => [w.worker, w.isAlive]), [['lonely', false]]);
+  assert.ok(s.warnings.some((w: string) => /no worker is alive/.test(w)), JSON.stringify(s.warnings));
+  const text = await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /backlog 4, in flight 2/);
+  assert.match(text.stdout, /lonely \(gone\)/);
+  assert.match(text.stdout, /warning: messages are waiting and no worker is alive/);
+});

@@ -179,6 +179,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
               } else {
                 for await (const m of await pull.fetch({ max_messages: room, expires: 1000 })) pulled.push(m);
               }
+              if (pulled.length === 0 && !isSerial) pacer.reset();
               for (const m of pulled) await handle(m, isSerial, laneSignal);
             } catch (error) {
               if (laneSignal.aborted) break;

@@ -53,8 +53,8 @@ export async function readRunClock(state: KV): Promise<RunClock | undefined> {
   }
 }
 
-/** How far behind its schedule a worker may fall and still catch up (a stall of the process, a slow pull). */
-const CATCH_UP_MS = 1000;
+/** How far behind its schedule a busy worker may fall and still catch up (a stalled process on a busy host). */
+const CATCH_UP_MS = 5000;
 
 /** Paces one worker's share of a rate: each call returns when the next request may go. */
 export class SharePacer {
@@ -63,11 +63,16 @@ export class SharePacer {
   async next(intervalMs: number | undefined, signal: AbortSignal): Promise<void> {
     if (intervalMs === undefined) return;
     if (this.nextAtMs === 0) this.nextAtMs = Date.now(); // no credit at the start
-    // Behind schedule by less than CATCH_UP_MS, requests go at once until the rate is made good; an idle
-    // worker (nothing to send) does not bank more than that for a burst.
+    // Behind schedule by less than CATCH_UP_MS, requests go at once until the rate is made good; a worker
+    // that had nothing to send calls reset() instead of banking the time for a burst.
     const atMs = Math.max(this.nextAtMs, Date.now() - Math.max(intervalMs, CATCH_UP_MS));
     this.nextAtMs = atMs + intervalMs;
     await sleepUntil(atMs, signal);
+  }
+
+  /** Nothing was there to send: the schedule starts again from now. */
+  reset(): void {
+    this.nextAtMs = 0;
   }
 }
 

@@ -124,13 +124,19 @@ test('a worker killed with SIGKILL loses nothing: its requests are redelivered t
     });
   });
   const dir = tempDir(t);
-  const traffic = sessionTraffic(32, 2);
+  const traffic = sessionTraffic(32, 4);
   await publish(nats.url, 'api', traffic, dir);
   const flags = ['--session-affinity', '--lease-ttl', '1s', '--ack-wait', '2s', '--exit-when-drained'];
   const doomed = worker(t, nats.url, target.url, 'api', 'doomed', flags);
   const survivor = worker(t, nats.url, target.url, 'api', 'survivor', flags);
-  // each partition holds a request for 300 ms at the target: the doomed worker has some in flight
-  await waitFor(() => target.received.length >= 10 && /of 2: partitions/.test(doomed.stderr()), 30_000, 'both workers replaying');
+  // each partition holds a request for 300 ms at the target: kill the doomed worker once it reports some in flight
+  await waitFor(() => /of 2: partitions/.test(doomed.stderr()), 30_000, 'both workers sharing the partitions');
+  for (let tries = 0; ; tries++) {
+    const doomedNow = (await status(nats.url, 'api')).workers.find((w: { worker: string }) => w.worker === 'doomed');
+    if (doomedNow?.inFlight > 0) break;
+    assert.ok(tries < 40, 'the doomed worker had requests in flight');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   doomed.child.kill('SIGKILL');
   const result = await survivor.done;
   assert.equal(result.code, 0, result.stderr);
@@ -206,7 +212,7 @@ test('--at-most-once acknowledges before sending: a killed worker\'s requests ar
   const dir = tempDir(t);
   await publish(nats.url, 'once', getRequests(5), dir);
   const first = worker(t, nats.url, target.url, 'once', 'first', ['--at-most-once', '--ack-wait', '1s', '--timeout', '30s']);
-  await waitFor(() => target.received.length === 5, 20_000, 'the five requests sent');
+  await waitFor(() => target.received.length === 5, 40_000, 'the five requests sent');
   const s = await status(nats.url, 'once');
   assert.equal(s.backlog, 0);
   assert.equal(s.inFlight, 0, 'acknowledged before any response');

@@ -17,6 +17,7 @@ export interface OutputNatsResultsOptions {
 }
 
 const COMPONENT = 'output-nats-results';
+const RESULTS_WINDOW = 1024;
 const STREAM_DEFAULTS = { dedupWindowMs: 120_000, maxAgeMs: 86_400_000, maxBytes: 1024 ** 3 };
 
 export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
@@ -58,12 +59,14 @@ export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
 
     return {
       async write(batch) {
-        const publishes = batch.filter((m) => m.kind === 'replayed-response').map(publishOne);
-        for (const p of publishes) {
+        for (const message of batch) {
+          if (message.kind !== 'replayed-response') continue;
+          // a bounded window of publishes awaiting their acks, rather than one batch at a time
+          while (inFlight.size >= RESULTS_WINDOW) await Promise.race(inFlight);
+          const p = publishOne(message);
           inFlight.add(p);
           void p.finally(() => inFlight.delete(p));
         }
-        await Promise.all(publishes);
       },
       async flush() {
         await Promise.all(inFlight);

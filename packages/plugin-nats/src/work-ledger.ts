@@ -10,12 +10,14 @@ import type { PluginStats } from '@reprise/core';
 
 interface Entry {
   messages: JsMsg[];
-  timer: NodeJS.Timeout;
+  deadlineMs: number;
   settled: () => void;
 }
 
 export class WorkLedger {
+  /** In tracking order, which is deadline order (one timeout for all): the sweep stops at the first one not due. */
   private readonly entries = new Map<string, Entry>();
+  private readonly sweeper: NodeJS.Timeout;
   replayed = 0;
   noResponse = 0;
 
@@ -23,7 +25,19 @@ export class WorkLedger {
     private readonly responseTimeoutMs: number,
     private readonly maxDeliver: number,
     private readonly stats: PluginStats,
-  ) {}
+  ) {
+    // one timer for the ledger rather than one per request
+    this.sweeper = setInterval(() => this.sweep(), Math.min(1000, Math.max(50, responseTimeoutMs / 4)));
+    this.sweeper.unref();
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, entry] of this.entries) {
+      if (entry.deadlineMs > now) break;
+      this.expire(id);
+    }
+  }
 
   get inFlight(): number {
     return this.entries.size;
@@ -44,8 +58,7 @@ export class WorkLedger {
       });
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.expire(id), this.responseTimeoutMs);
-      this.entries.set(id, { messages: [m], timer, settled: resolve });
+      this.entries.set(id, { messages: [m], deadlineMs: Date.now() + this.responseTimeoutMs, settled: resolve });
     });
   }
 
@@ -60,6 +73,7 @@ export class WorkLedger {
 
   /** Everything still in flight goes back to the stream for another worker (shutdown without a drain). */
   releaseAll(): void {
+    clearInterval(this.sweeper);
     for (const id of [...this.entries.keys()]) {
       const entry = this.take(id)!;
       for (const m of entry.messages) m.nak();
@@ -86,7 +100,6 @@ export class WorkLedger {
   private take(id: string): Entry | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    clearTimeout(entry.timer);
     this.entries.delete(id);
     return entry;
   }

@@ -221,7 +221,7 @@ test('--at-most-once acknowledges before sending: a killed worker\'s requests ar
   await new Promise((r) => setTimeout(r, 1500)); // past the ack wait
   const second = await worker(t, nats.url, target.url, 'once', 'second', ['--at-most-once', '--exit-when-drained']).done;
   assert.equal(second.code, 0, second.stderr);
-  assert.equal(target.received.length, 5, 'nothing was sent twice');
+  assert.equal(target.received.length, 5, `nothing was sent twice: ${target.received.map((r) => `${r.url} ${r.headers['user-agent']} at ${r.atMs}`).join(', ')}; first worker: ${first.stderr()}; second: ${second.stderr}`);
 });
 
 test('cluster status shows the backlog, what a dead worker left in flight, its lag, and warns that nobody is working', async (t) => {

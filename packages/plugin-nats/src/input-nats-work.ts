@@ -147,8 +147,20 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
           await pacer.next(shareIntervalMs(clock, liveWorkers), laneSignal);
           if (laneSignal.aborted) return m.nak();
           message.meta = { ...message.meta, [HEADER.worker]: worker };
+          if (options.atMostOnce && m.info.redelivered) {
+            // an earlier delivery may have been sent already: at most once means never sending it again
+            m.term('at-most-once: not sent again');
+            ctx.stats.add('not-resent');
+            return;
+          }
           if (options.atMostOnce) {
-            m.ack();
+            // sent only once the server confirms the ack: an ack that came too late (the message went to
+            // another delivery meanwhile) must not be followed by a send
+            const isAcked = await m.ackAck().catch(() => false);
+            if (!isAcked) {
+              ctx.stats.add('ack-failed');
+              return;
+            }
             queue.push(message);
             notify();
             return;

@@ -185,13 +185,15 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
             try {
               // Take the whole pull first, then work: a pull request left open while we wait would miss its heartbeats.
               const pulled: JsMsg[] = [];
+              const pulledAtMs = Date.now();
               if (isSerial) {
                 const m = await pull.next({ expires: 1000 });
                 if (m) pulled.push(m);
               } else {
                 for await (const m of await pull.fetch({ max_messages: room, expires: 1000 })) pulled.push(m);
               }
-              if (pulled.length === 0 && !isSerial) pacer.reset();
+              // idle only when a whole pull found nothing (not when it ended early on a busy host)
+              if (pulled.length === 0 && !isSerial && Date.now() - pulledAtMs >= 900) pacer.reset();
               for (const m of pulled) await handle(m, isSerial, laneSignal);
             } catch (error) {
               if (laneSignal.aborted) break;

@@ -199,6 +199,20 @@ test('--speed follows the recorded timestamps across workers: no request goes be
   }
   const senders = new Set((await resultWorkers(nats.url, 'timed')).values());
   assert.equal(senders.size, 2, 'both workers took part');
+
+  // traffic recorded an hour later, replayed by a new run: its clock starts at that traffic, not the old one
+  const later = getRequests(5, { startNs: traffic[0]!.timestamp + 3_600_000_000_000n, gapMs: 100, path: (i) => `/later/${i}` })
+    // new ids: the same ones would be deduplicated by the stream
+    .map((m) => ({ ...m, id: `b${m.id.slice(1)}` }));
+  await publish(nats.url, 'timed', later, dir);
+  const again = await worker(t, nats.url, target.url, 'timed', 't3', ['--speed', '100%', '--exit-when-drained']).done;
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(target.received.filter((r) => r.url.startsWith('/later/')).length, 5);
+  const nc2 = await connect({ servers: nats.url });
+  const rerun = JSON.parse((await (await new Kvm(nc2).open('REPRISE_timed')).get('run'))!.string());
+  await nc2.close();
+  assert.equal(rerun.firstTimestampNs, String(later[0]!.timestamp));
+  assert.ok(rerun.startMs > run.startMs);
 });
 
 test('--at-most-once acknowledges before sending: a killed worker\'s requests are never sent again', async (t) => {

@@ -113,12 +113,14 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
         const partitions = await sharedPartitions(c.state, DEFAULT_PARTITIONS);
         const consumers = workConsumers(names, partitions, options.sessionAffinity);
         await ensureWorkConsumers(c.jsm, names, consumers, ackWaitMs);
-        const { clock, isOwn } = await sharedRunClock(c.state, await proposedClock(c, names.trafficStream, options));
+        const live = await new Kvm(c.js).create(names.liveBucket, { history: 1, ttl: leaseTtlMs });
+        leases = new PartitionLeases(live, worker, partitions);
+        // no other worker alive: the previous run (if any) is over and this worker starts a new one
+        const isFirst = (await leases.liveWorkers()) === 0;
+        const { clock, isOwn } = await sharedRunClock(c.state, await proposedClock(c, names.trafficStream, consumers, options), isFirst);
         if (!isOwn && (clock.speedPercent !== options.speed || clock.ratePerSecond !== options.rate)) {
           ctx.logger.warn(`the service's run already has speed ${clock.speedPercent ?? 'none'}% and rate ${clock.ratePerSecond ?? 'none'}/s (set by the first worker): following it`);
         }
-        const live = await new Kvm(c.js).create(names.liveBucket, { history: 1, ttl: leaseTtlMs });
-        leases = new PartitionLeases(live, worker, partitions);
         let liveWorkers = 1;
         const pacer = new SharePacer();
         const lanes = new Map<string, { stop: AbortController; done: Promise<void> }>();
@@ -283,12 +285,16 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
   },
 });
 
-/** A proposal for the run's clock: start shortly, from the first message in the stream (or now, for a live stream). */
-async function proposedClock(c: ServiceConnection, stream: string, options: InputNatsWorkOptions): Promise<RunClock> {
-  const info = await c.jsm.streams.info(stream);
+/** A proposal for the run's clock: start shortly, from the next message to deliver (or now, when there is none). */
+async function proposedClock(c: ServiceConnection, stream: string, consumers: WorkConsumer[], options: InputNatsWorkOptions): Promise<RunClock> {
   let firstTimestampNs = String(BigInt(Date.now()) * 1_000_000n);
-  if (info.state.messages > 0) {
-    const first = await c.jsm.streams.getMessage(stream, { seq: info.state.first_seq }).catch(() => null);
+  let nextSeq = Infinity;
+  for (const consumer of consumers) {
+    const info = await c.jsm.consumers.info(stream, consumer.name);
+    if (info.num_pending + info.num_ack_pending > 0) nextSeq = Math.min(nextSeq, info.ack_floor.stream_seq + 1);
+  }
+  if (Number.isFinite(nextSeq)) {
+    const first = await c.jsm.streams.getMessage(stream, { seq: nextSeq }).catch(() => null);
     const recorded = first?.header?.get(HEADER.timestamp);
     if (recorded && /^\d+$/.test(recorded)) firstTimestampNs = recorded;
   }

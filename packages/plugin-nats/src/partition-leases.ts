@@ -22,12 +22,17 @@ export class PartitionLeases {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
+  /** Workers alive now (their heartbeats have not expired), this one included once it has announced itself. */
+  async liveWorkers(): Promise<number> {
+    let count = 0;
+    for await (const _ of await this.live.keys('worker.>')) count++;
+    return count;
+  }
+
   /** Announces this worker (with what it wants others to see) and returns how many workers are alive. */
   async heartbeat(report: string): Promise<number> {
     await this.live.put(`worker.${this.worker}`, report);
-    let count = 0;
-    for await (const _ of await this.live.keys('worker.>')) count++;
-    return Math.max(1, count);
+    return Math.max(1, await this.liveWorkers());
   }
 
   /** Renews owned leases (dropping the ones lost), then claims or picks out to reach a fair share. */

@@ -32,16 +32,24 @@ export function shareIntervalMs(clock: RunClock, liveWorkers: number): number | 
   return (1000 * Math.max(1, liveWorkers)) / clock.ratePerSecond;
 }
 
-/** The service's clock: this worker's proposal if it is the first, else the one already there. */
-export async function sharedRunClock(state: KV, proposal: RunClock): Promise<{ clock: RunClock; isOwn: boolean }> {
-  try {
-    await state.create(RUN_KEY, JSON.stringify(proposal));
-    return { clock: proposal, isOwn: true };
-  } catch {
-    const existing = await readRunClock(state);
-    return existing ? { clock: existing, isOwn: false } : { clock: proposal, isOwn: true };
+/**
+ * The service's clock: this worker's proposal when it starts a new run (`isNewRun`: no other worker is
+ * alive) or when there is none yet, else the one already there. Workers that start a run together
+ * each write theirs; all then read back the last one written.
+ */
+export async function sharedRunClock(state: KV, proposal: RunClock, isNewRun: boolean): Promise<{ clock: RunClock; isOwn: boolean }> {
+  if (isNewRun) {
+    await state.put(RUN_KEY, JSON.stringify(proposal));
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  } else {
+    await state.create(RUN_KEY, JSON.stringify(proposal)).catch(() => undefined);
   }
+  const clock = (await readRunClock(state)) ?? proposal;
+  return { clock, isOwn: JSON.stringify(clock) === JSON.stringify(proposal) };
 }
+
+/** Time for workers starting together to write their proposals before they read the winner. */
+const SETTLE_MS = 200;
 
 export async function readRunClock(state: KV): Promise<RunClock | undefined> {
   const entry = await state.get(RUN_KEY);

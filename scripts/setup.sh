@@ -11,6 +11,7 @@ command -v openssl >/dev/null || missing+=(openssl)   # self-signed certificates
 command -v python3 >/dev/null || missing+=(python3)   # GoReplay middleware examples in the tests
 command -v chromium >/dev/null || missing+=(chromium) # the compare HTML report is opened headless in a test
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)  # so that headless screenshots have text
+command -v nats-server >/dev/null || missing+=(nats-server)   # NATS JetStream tests (plugin-nats, cluster)
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -26,6 +26,7 @@ import { join } from 'node:path';
 const TOOLS = {
   nginx: { paths: ['/usr/sbin/nginx', '/usr/bin/nginx'], apt: 'nginx-light' },
   wrk: { paths: ['/usr/bin/wrk', '/usr/local/bin/wrk'], apt: 'wrk' },
+  'nats-server': { paths: ['/usr/sbin/nats-server', '/usr/bin/nats-server'], apt: 'nats-server' },
 };
 
 /** The path of an installed tool, or undefined. Synchronous. */

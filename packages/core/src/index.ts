@@ -1,6 +1,7 @@
 // @reprise/core: the plugin contract only. The engine that runs pipelines (bus, queues, config,
 // flags, help, reporter) is @reprise/engine; the test kit is @reprise/core/testing.
 export * from './message.js';
+export * from './session-key.js';
 export * from './errors.js';
 export * from './plugin.js';
 export * from './flag-names.js';

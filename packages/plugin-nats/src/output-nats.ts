@@ -1,0 +1,262 @@
+/**
+ * `--output-nats URL`: a capture agent's way into JetStream. Each message is published to its
+ * service's traffic stream (subject chosen by the session's partition) with its dedup id; acks are
+ * awaited in a bounded window, and what cannot be published is dropped and counted, or spilled to a
+ * local .gor file: the pipeline is never blocked and memory never grows with an outage.
+ */
+import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, sessionKeyOf, type Message } from '@reprise/core';
+import { defaultAgentName } from './agent-name.js';
+import { connectService, ensureStreams, natsServers, sharedPartitions, type ServiceConnection } from './nats-service.js';
+import { PublishWindow } from './publish-window.js';
+import { partitionOf } from './service-names.js';
+import { SpillFile } from './spill-file.js';
+import { isOverMaxPayload, publishableBody } from './publish-body.js';
+import { dedupIdOf, metaHeaders } from './wire-format.js';
+
+export interface OutputNatsOptions {
+  service: string;
+  partitions: number;
+  window: number;
+  onFull: 'drop' | 'spill' | 'wait';
+  spill?: string;
+  ackTimeout: string;
+  dedupWindow: string;
+  maxAge: string;
+  maxBytes: string;
+  countersInterval: string;
+  connectWait: string;
+  agent?: string;
+}
+
+const COMPONENT = 'output-nats';
+
+export const outputNats = defineOutput<OutputNatsOptions>({
+  kind: 'output',
+  name: COMPONENT,
+  summary: 'Publish messages to a NATS JetStream service stream (capture agents)',
+  value: { placeholder: 'url', description: 'NATS server URL(s), comma-separated', example: 'nats://127.0.0.1:4222' },
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      service: {
+        type: 'string',
+        default: 'default',
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description: 'Service name: the stream is REPRISE_<service>, subjects reprise.<service>.t.<partition> (docs/CLUSTER.md)',
+        examples: ['shop'],
+      },
+      partitions: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 1024,
+        default: 16,
+        description: 'Partitions a service\'s sessions are hashed into (the first agent of a service decides; later ones follow)',
+        examples: [16, 64],
+      },
+      window: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 1_000_000,
+        default: 4096,
+        description: 'Publishes awaiting their ack at once; when full, new messages are dropped or spilled (--output-nats-on-full)',
+        examples: [4096],
+      },
+      onFull: {
+        type: 'string',
+        enum: ['drop', 'spill', 'wait'],
+        default: 'drop',
+        description:
+          'What happens to a message NATS cannot take now (window full, disconnected, publish failed): drop and count, append to --output-nats-spill, ' +
+          'or wait for room (only for recorded inputs: a failed publish is still dropped)',
+        examples: ['spill'],
+      },
+      spill: {
+        type: 'string',
+        description: 'The .gor file messages are spilled to with --output-nats-on-full spill',
+        examples: ['/var/lib/reprise/spill.gor'],
+      },
+      ackTimeout: {
+        type: 'string',
+        format: 'duration',
+        default: '2s',
+        description: 'Time a publish may wait for its ack before it counts as failed',
+        examples: ['2s'],
+      },
+      dedupWindow: {
+        type: 'string',
+        format: 'duration',
+        default: '2m',
+        description: 'Duplicate window of a stream this agent creates: a message re-published within it is stored once',
+        examples: ['2m'],
+      },
+      maxAge: {
+        type: 'string',
+        format: 'duration',
+        default: '24h',
+        description: 'Retention of a stream this agent creates: older messages are deleted',
+        examples: ['24h'],
+      },
+      maxBytes: {
+        type: 'string',
+        format: 'size',
+        default: '1gb',
+        description: 'Size limit of a stream this agent creates: the oldest messages are deleted beyond it',
+        examples: ['10gb'],
+      },
+      countersInterval: {
+        type: 'string',
+        format: 'duration',
+        default: '2s',
+        description: 'How often this agent\'s counters are written to the service\'s KV bucket (shown by `reprise cluster status`)',
+        examples: ['5s'],
+      },
+      connectWait: {
+        type: 'string',
+        format: 'duration',
+        default: '5s',
+        description: 'How long the start waits for NATS; after it the pipeline runs and drops (or spills) until NATS is reachable',
+        examples: ['0s', '30s'],
+      },
+      agent: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_.-]{1,100}$',
+        description: 'This agent\'s name in `reprise cluster status` (default: <host>-<pid>)',
+        examples: ['node-a'],
+      },
+    },
+  },
+  async create(value, options, ctx) {
+    const url = value ?? '';
+    natsServers(url, COMPONENT);
+    const ackTimeoutMs = parseDurationMs(options.ackTimeout, 'ackTimeout');
+    const countersMs = parseDurationMs(options.countersInterval, 'countersInterval');
+    if (options.onFull === 'spill' && !options.spill) {
+      throw new RepriseError('RPR_CONFIG_INVALID', '--output-nats-on-full spill needs --output-nats-spill FILE.gor', { plugin: COMPONENT, option: 'spill' });
+    }
+    const spill = options.onFull === 'spill' ? new SpillFile(options.spill!, (e) => ctx.logger.error(`cannot write the spill file ${options.spill}: ${e.message}`)) : undefined;
+    const agent = options.agent ?? defaultAgentName();
+    const counts = { published: 0, acked: 0, duplicates: 0, dropped: 0, spilled: 0, failed: 0 };
+    let conn: ServiceConnection | undefined;
+    let partitions = options.partitions;
+    let lastFailureLogMs = 0;
+    // While a large body uploads, later publishes wait until it is published, so the stream keeps the capture's order.
+    let ordering: Promise<void> | undefined;
+
+    const window = new PublishWindow<Message>(options.window, {
+      publish: async (message) => {
+        const c = conn!;
+        const subject = c.names.trafficSubject(partitionOf(sessionKeyOf(message.id), partitions));
+        counts.published++;
+        const isLarge = isOverMaxPayload(c, message);
+        const previous = ordering;
+        let issued: (() => void) | undefined;
+        if (isLarge) {
+          const mine = new Promise<void>((resolve) => (issued = resolve));
+          ordering = mine;
+          void mine.then(() => {
+            if (ordering === mine) ordering = undefined;
+          });
+        }
+        let acked: Promise<{ duplicate: boolean }>;
+        try {
+          if (previous) await previous;
+          const { body, extra, isStored } = await publishableBody(c, message);
+          if (isStored) ctx.stats.add('object-stored');
+          acked = c.js.publish(subject, body, { headers: metaHeaders(message, extra), msgID: dedupIdOf(message), timeout: ackTimeoutMs });
+        } finally {
+          issued?.();
+        }
+        const ack = await acked;
+        return { duplicate: ack.duplicate };
+      },
+      overflow: (message, reason) => {
+        if (spill) {
+          spill.write(message);
+          counts.spilled++;
+          ctx.stats.add('spilled');
+        } else {
+          counts.dropped++;
+          ctx.stats.add('nats-dropped');
+        }
+        if (reason === 'failed') counts.failed++;
+      },
+      onAck: (duplicate) => {
+        counts.acked++;
+        ctx.stats.add('acked');
+        if (duplicate) {
+          counts.duplicates++;
+          ctx.stats.add('duplicates');
+        }
+      },
+      onFailure: (error) => {
+        ctx.stats.add('failed');
+        const now = Date.now();
+        if (now - lastFailureLogMs > 5000) {
+          lastFailureLogMs = now;
+          ctx.logger.warn(`publish failed (${(error as Error).message}); ${options.onFull === 'spill' ? 'spilling' : 'dropping'} until NATS acks again`);
+        }
+      },
+    });
+
+    const writeCounters = () => {
+      if (!conn || !window.isConnected) return Promise.resolve();
+      const entry = JSON.stringify({ ...counts, pending: window.pending, atMs: Date.now() });
+      return conn.state.put(`agent.${agent}`, entry).then(() => undefined, () => undefined);
+    };
+    const timer = setInterval(() => void writeCounters(), countersMs);
+    timer.unref();
+
+    const closing = new AbortController();
+    const ready = (async () => {
+      const c = await connectService({ url, service: options.service, plugin: COMPONENT, clientName: `reprise agent ${agent}`, retryUntil: closing.signal });
+      if (closing.signal.aborted) return void (await c.close());
+      conn = c;
+      await ensureStreams(c, {
+        dedupWindowMs: parseDurationMs(options.dedupWindow, 'dedupWindow'),
+        maxAgeMs: parseDurationMs(options.maxAge, 'maxAge'),
+        maxBytes: parseSizeBytes(options.maxBytes, 'maxBytes'),
+      });
+      partitions = await sharedPartitions(c.state, options.partitions);
+      window.isConnected = true;
+      ctx.logger.info(`publishing to ${c.names.trafficStream} (${partitions} partitions) on ${url}`);
+      void (async () => {
+        for await (const status of c.nc.status()) {
+          if (status.type === 'disconnect') {
+            window.isConnected = false;
+            ctx.logger.warn(`NATS disconnected: ${options.onFull === 'spill' ? 'spilling' : 'dropping'} until it is back`);
+          } else if (status.type === 'reconnect') {
+            window.isConnected = true;
+            ctx.logger.info('NATS reconnected: publishing again');
+          }
+        }
+      })();
+    })().catch((error) => {
+      if (closing.signal.aborted) return;
+      ctx.logger.error(`cannot set up the NATS service ${options.service} on ${url}: ${(error as Error).message}`);
+    });
+
+    await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, parseDurationMs(options.connectWait, 'connectWait')).unref())]);
+    if (!window.isConnected) ctx.logger.warn(`NATS ${url} not reachable yet: ${options.onFull === 'spill' ? 'spilling' : 'dropping'} until it is`);
+    return {
+      async write(batch) {
+        for (const message of batch) {
+          if (options.onFull === 'wait') await window.room();
+          window.offer(message);
+        }
+      },
+      async flush() {
+        await window.idle();
+        await writeCounters();
+      },
+      async close() {
+        closing.abort();
+        clearInterval(timer);
+        await window.idle();
+        await writeCounters();
+        await spill?.close();
+        await conn?.close();
+      },
+    };
+  },
+});

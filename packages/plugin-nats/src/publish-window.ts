@@ -1,0 +1,63 @@
+/**
+ * At most `window` publishes awaiting their acks; a message that finds the window full, or NATS not
+ * connected, is handed to `overflow` at once. The caller never waits: a capture agent must not be held
+ * up by a slow or absent NATS, and memory stays bounded by the window.
+ */
+export interface PublishWindowHooks<T> {
+  publish(item: T): Promise<{ duplicate: boolean }>;
+  /** The item could not be published (window full, not connected, or its publish failed). */
+  overflow(item: T, reason: 'full' | 'disconnected' | 'failed'): void;
+  onAck(duplicate: boolean): void;
+  onFailure(error: unknown): void;
+}
+
+export class PublishWindow<T> {
+  private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
+  private roomWaiters: Array<() => void> = [];
+  isConnected = false;
+
+  constructor(
+    private readonly window: number,
+    private readonly hooks: PublishWindowHooks<T>,
+  ) {}
+
+  get pending(): number {
+    return this.inFlight;
+  }
+
+  offer(item: T): void {
+    if (!this.isConnected) return this.hooks.overflow(item, 'disconnected');
+    if (this.inFlight >= this.window) return this.hooks.overflow(item, 'full');
+    this.inFlight++;
+    let published: Promise<{ duplicate: boolean }>;
+    try {
+      published = this.hooks.publish(item);
+    } catch (error) {
+      published = Promise.reject(error);
+    }
+    published.then(
+      (ack) => this.hooks.onAck(ack.duplicate),
+      (error) => {
+        this.hooks.onFailure(error);
+        this.hooks.overflow(item, 'failed');
+      },
+    ).finally(() => {
+      this.inFlight--;
+      this.roomWaiters.shift()?.();
+      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+  }
+
+  /** Resolves when a publish can start without overflowing (for recorded inputs, which may wait). */
+  room(): Promise<void> {
+    if (this.inFlight < this.window) return Promise.resolve();
+    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** Resolves once every publish offered so far is acked or failed. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}

@@ -297,6 +297,33 @@ test('plugin comparators come before the built-ins', async () => {
   );
 });
 
+test('identical bodies are never parsed; a differing body is parsed once however many comparisons it is in', async () => {
+  const { defineComparator } = await import('../src/comparator.js');
+  const parsed: string[] = [];
+  const lines = defineComparator<string[]>({
+    name: 'lines',
+    matches: (type) => type === 'text/x-lines',
+    parse: (body) => {
+      const text = Buffer.from(body).toString();
+      parsed.push(text);
+      return text.split('\n');
+    },
+    compare: (a, b, emit) => a.forEach((v, i) => v !== b[i] && emit(`line${i}`, 'changed', v, b[i])),
+  });
+  const analyzer = new Analyzer({ comparators: [lines] });
+  const spec = (body: string) => ({ body, headers: { 'Content-Type': 'text/x-lines' } });
+  // Baseline twice (noise pair) and the candidate, all the same bytes (one gzipped, one chunked).
+  analyzer.add(exchange('GET', '/same', [spec('a\nb'), { ...spec('a\nb'), gzip: true }], [{ ...spec('a\nb'), chunked: true }]));
+  assert.deepEqual(parsed, [], 'no parse when every body is the same');
+  // The baseline's first body is in both comparisons (noise and raw): parsed once.
+  analyzer.add(exchange('GET', '/differs', [spec('a\nb'), spec('a\nc')], [spec('x\nb')]));
+  assert.deepEqual(parsed.sort(), ['a\nb', 'a\nc', 'x\nb']);
+  const e = analyzer.result().endpoints.find((x) => x.endpoint === 'GET /differs')!;
+  assert.deepEqual(e.differences.map((d) => d.field), ['body.line0']);
+  const learnt = analyzer.noiseProfile().endpoints.find((x) => x.endpoint === 'GET /differs')!;
+  assert.deepEqual(learnt.fields.map((f) => `${f.field} ${f.rate}`), ['body.line1 1']);
+});
+
 test('comparators from a plugin entry are checked and named when broken', async () => {
   const { comparatorsFromExports } = await import('../src/plugin-comparators.js');
   const { defineComparator } = await import('../src/comparator.js');

@@ -155,7 +155,7 @@ export async function run() {
   return [
     `${EXCHANGES.toLocaleString('en-US')} exchanges fed to \`Analyzer.add\` in one process (no network): ${POOL.toLocaleString('en-US')} distinct exchanges over 4 endpoints, cycled, each response with a ~${Math.round(bodyBytes)}-byte JSON body and volatile headers (a clock, a request id), and a changed price on 1% of each endpoint's candidate responses. Two kinds of traffic: every body holding real noise (a random id, a clock, a shuffled array), and the common case where 3 of the 4 endpoints answer the same bytes twice (the fourth noisy). Bar (issue 11): ≥ 50,000 exchanges/s and memory flat in the number of exchanges. The floor is a bare \`JSON.parse\` of the same bodies in the same run. Rates are per wall-clock second and, in brackets, per CPU second of the process (user + system, all its threads): the 2 cores are shared, so the CPU rate is the one to read when the load average is high. Heap after a full GC at ${CHECKPOINTS.map((n) => n.toLocaleString('en-US')).join(' / ')} exchanges.`,
     '',
-    '| traffic | responses per exchange | bare JSON.parse, exchanges/s (per CPU s) | Analyzer.add, exchanges/s (per CPU s) | floor ÷ analyzer (CPU) | heap at checkpoints |',
+    '| traffic | responses per exchange | bare JSON.parse, exchanges/s (per CPU s) | Analyzer.add, exchanges/s (per CPU s) | analyzer ÷ floor (CPU rates) | heap at checkpoints |',
     '| --- | --- | ---: | ---: | ---: | --- |',
     ...rows,
     '',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { RepriseError } from '@reprise/core';
 import { Analyzer } from '../src/analyzer.js';
 import type { Exchange } from '../src/exchange.js';
-import { RunDecoder, RunFileWriter, encodeExchange, encodeRunHeader, openRunFile } from '../src/run-file.js';
+import { RunDecoder, RunFileWriter, encodeExchange, encodeRunHeader, openRunFile, type RunDecoded } from '../src/run-file.js';
 import { exchange, response } from './helpers.js';
 
 function tempDir(t: { after(fn: () => void): void }): string {
@@ -96,7 +96,7 @@ test('a corrupt exchange in the middle is skipped and reported; the ones around 
   broken.write('Y', 0); // the block's descriptor line no longer starts with "X "
   const bytes = Buffer.concat([encodeRunHeader({ version: 1, createdAt: 'now', settings: {} }), blocks[0]!, broken, blocks[2]!]);
   const decoder = new RunDecoder('mem.rpr');
-  const out = [];
+  const out: RunDecoded[] = [];
   // Fed in 7-byte chunks: every boundary case of the line and block framing.
   for (let i = 0; i < bytes.length; i += 7) decoder.push(bytes.subarray(i, i + 7), out);
   decoder.end(out);

@@ -16,8 +16,9 @@ export type EmitDifference = (path: string, kind: DifferenceKind, baseline?: unk
  * binary) come last.
  *
  * `parse` (optional; default: the bytes as they are) runs at most once per response, so a body
- * compared with two others is parsed once; two byte-identical bodies are not parsed at all. When it throws for the baseline, the text comparator is used
- * instead; when it throws for another response only, the analyzer reports `body` with kind `type`.
+ * compared with two others is parsed once; byte-identical bodies are not parsed at all. When it
+ * throws for the baseline, the text comparator is used instead; when it throws for another
+ * response only, the analyzer reports `body` with kind `type`.
  */
 export interface Comparator<Parsed = unknown> {
   kind: 'comparator';

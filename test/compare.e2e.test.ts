@@ -186,6 +186,33 @@ test('filters apply before the comparison, and a candidate that is down is count
   assert.equal(baseline.requests(), 3 * 10 * 2);
 });
 
+test('without --fail-on, a candidate that is down fails the verdict through its error rate, and every report says why', T, async (t) => {
+  const dir = tempDir(t);
+  const baseline = await startService(t, 'baseline');
+  const traffic = join(dir, 'traffic.gor');
+  writeGor(traffic, recordedTraffic(10, false));
+  const files = reportFiles(dir, 'down-default');
+  const down = `http://127.0.0.1:${await closedPortOf(t)}`;
+
+  const result = await compare(['--input-file', traffic, '--input-file-no-wait', '--baseline', baseline.url, '--candidate', down, ...reportFlags(files)]);
+
+  assert.equal(result.code, 5, `a down candidate fails the default verdict\n${result.stderr}`);
+  const report = readReport(files.json);
+  assert.equal(report.verdict, 'fail');
+  assert.deepEqual(report.failedThresholds, []);
+  assert.deepEqual(report.endpoints.map((e) => e.endpoint).sort(), ENDPOINTS);
+  for (const e of report.endpoints) {
+    assert.equal(e.errorRate, 1, e.endpoint);
+    assert.equal(e.baselineErrorRate, 0, e.endpoint);
+    assert.equal(e.errorRegression, true, e.endpoint);
+    assert.deepEqual(e.differences, [], `${e.endpoint}: nothing was compared`);
+  }
+  assert.match(result.stderr, /FAIL GET \/users\/:id[^\n]*\n\s+candidate errors on 100\.0% of requests \(baseline 0%\)/);
+  const junit = readJunit(files.junit);
+  assert.equal(junit.failures, ENDPOINTS.length);
+  assert.match(readFileSync(files.markdown, 'utf8'), /^## reprise compare: ❌ fail/);
+});
+
 test('usage: --candidate is required, bad flags exit 2, a missing run file exits 4, --help documents exit code 5', T, async () => {
   const missing = await runCli(['compare', '--input-file', 'x.gor']);
   assert.equal(missing.code, 2);

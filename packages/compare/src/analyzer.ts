@@ -59,6 +59,7 @@ export class Analyzer {
     }
     // An exchange counts once in the error rate, however many of its candidate replays failed.
     if (exchange.errors?.some((e) => e.target === 'candidate')) state.candidateErrors++;
+    if (exchange.errors?.some((e) => e.target === 'baseline')) state.baselineErrors++;
     // A recorded original's latency was measured in production, not against the baseline: not compared.
     for (const m of exchange.baseline) if (m.kind === 'replayed-response') this.recordLatency(state, 'baseline', m);
     for (const m of exchange.candidate) this.recordLatency(state, 'candidate', m);
@@ -67,10 +68,12 @@ export class Analyzer {
     const candidate = compared(exchange.candidate);
     const reference = baseline[0] ?? candidate[0];
     if (!reference) return;
-    const comparator = this.comparatorFor(reference);
-    if (baseline[0] && candidate[0]) state.addRaw(exchange.id, diffResponses(baseline[0], candidate[0], comparator, this.isIgnored));
+    // Chosen only when two bodies differ: identical bodies (most of real traffic) are never parsed.
+    let comparator: Comparator | undefined;
+    const comparatorOf = () => (comparator ??= this.comparatorFor(reference));
+    if (baseline[0] && candidate[0]) state.addRaw(exchange.id, diffResponses(baseline[0], candidate[0], comparatorOf, this.isIgnored));
     const noisePair = baseline.length >= 2 ? baseline : candidate.length >= 2 ? candidate : undefined;
-    if (noisePair) state.addNoise(diffResponses(noisePair[0]!, noisePair[1]!, comparator, this.isIgnored));
+    if (noisePair) state.addNoise(diffResponses(noisePair[0]!, noisePair[1]!, comparatorOf, this.isIgnored));
   }
 
   /** The report for everything added so far; may be called repeatedly with other options. */

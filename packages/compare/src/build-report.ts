@@ -5,6 +5,10 @@
  * noise = differing same-side pairs / pairs (the higher of that and a loaded profile's rate; an
  * endpoint without any pair borrows the highest rate the same field and kind had on an endpoint
  * with pairs). Reported when raw > noise × (1 + relativeMargin) and raw − noise > absoluteMargin.
+ *
+ * Errors follow the same rule, per endpoint, with the baseline's error rate as the noise: a
+ * candidate that fails more requests than the baseline (a down candidate fails them all) fails the
+ * default verdict, however little was left to compare.
  */
 import type { Analyzer } from './analyzer.js';
 import type { EndpointState, FieldState } from './endpoint-state.js';
@@ -24,6 +28,7 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
   const latencySettings = { ...DEFAULT_LATENCY, ...definedOnly(options.latency ?? {}) };
   const profileRates = noiseProfileRates(options.noise);
   const borrowed = borrowableNoise(analyzer.endpoints.values());
+  const aboveNoise = (rate: number, noiseRate: number) => rate > noiseRate * (1 + relativeMargin) && rate - noiseRate > absoluteMargin;
 
   const states = [...analyzer.endpoints.values()].sort((a, b) => b.requests - a.requests || a.endpoint.localeCompare(b.endpoint));
   let differing = 0;
@@ -39,7 +44,7 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       const rate = state.compared === 0 ? 0 : field.raw / state.compared;
       const noiseRate = noiseRateOf(state, field, profileRates, borrowed);
       const entry = { field: field.field, kind: field.kind, count: field.raw, rate, noiseRate };
-      if (rate > noiseRate * (1 + relativeMargin) && rate - noiseRate > absoluteMargin) {
+      if (aboveNoise(rate, noiseRate)) {
         differences.push({ ...entry, examples: field.examples });
         reported.add(key);
       } else noise.push(entry);
@@ -51,6 +56,8 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
     compared += state.compared;
     statusMismatches += state.statusMismatches;
     candidateErrors += state.candidateErrors;
+    const errorRate = ratio(state.candidateErrors, state.requests);
+    const baselineErrorRate = ratio(state.baselineErrors, state.requests);
     return {
       endpoint: state.endpoint,
       requests: state.requests,
@@ -58,7 +65,9 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       noiseSamples: state.noiseSamples,
       diffRate: ratio(endpointDiffering, state.requests),
       statusMismatchRate: ratio(state.statusMismatches, state.compared),
-      errorRate: ratio(state.candidateErrors, state.requests),
+      errorRate,
+      baselineErrorRate,
+      errorRegression: aboveNoise(errorRate, baselineErrorRate),
       differences,
       noise,
       latency: compareLatency(state.latency.baseline, state.latency.candidate, latencySettings),
@@ -83,7 +92,7 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       return e !== undefined && thresholdFails(t, endpointMetrics(e));
     })
     .map((t) => t.text);
-  const failed = thresholds.length > 0 ? failedThresholds.length > 0 : endpoints.some((e) => e.differences.length > 0 || e.latency.regression);
+  const failed = thresholds.length > 0 ? failedThresholds.length > 0 : endpoints.some((e) => e.differences.length > 0 || e.errorRegression || e.latency.regression);
 
   return {
     version: REPORT_VERSION,

@@ -15,9 +15,10 @@ export type EmitDifference = (path: string, kind: DifferenceKind, baseline?: unk
  * true for the baseline's body is used for all responses of the exchange; the built-ins (json, text,
  * binary) come last.
  *
- * `parse` (optional; default: the bytes as they are) runs once per response, so a body compared
- * with two others is parsed once. When it throws for the baseline, the text comparator is used
- * instead; when it throws for another response only, the analyzer reports `body` with kind `type`.
+ * `parse` (optional; default: the bytes as they are) runs at most once per response, so a body
+ * compared with two others is parsed once; byte-identical bodies are not parsed at all. When it
+ * throws for the baseline, the text comparator is used instead; when it throws for another
+ * response only, the analyzer reports `body` with kind `type`.
  */
 export interface Comparator<Parsed = unknown> {
   kind: 'comparator';

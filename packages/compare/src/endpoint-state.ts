@@ -32,6 +32,7 @@ export class EndpointState {
   noiseSamples = 0;
   statusMismatches = 0;
   candidateErrors = 0;
+  baselineErrors = 0;
   readonly fields = new Map<string, FieldState>();
   /** Sorted field keys of an exchange's raw differences → exchanges with exactly that set. */
   readonly signatures = new Map<string, { count: number; keys: string[] }>();

@@ -71,6 +71,10 @@ export interface EndpointReport {
   statusMismatchRate: number;
   /** Share of the requests the candidate did not answer. */
   errorRate: number;
+  /** Share of the requests the baseline did not answer (0 when the baseline is the recording). */
+  baselineErrorRate: number;
+  /** The candidate's error rate exceeds the baseline's by both margins (fails the default verdict). */
+  errorRegression: boolean;
   /** Reported differences: raw rate above the noise by both margins. Sorted by rate, descending. */
   differences: Difference[];
   /** Fields that differed but were cancelled as noise (no examples), for transparency. */
@@ -143,7 +147,7 @@ export const compareReportSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['endpoint', 'requests', 'compared', 'noiseSamples', 'diffRate', 'statusMismatchRate', 'errorRate', 'differences', 'noise', 'latency'],
+        required: ['endpoint', 'requests', 'compared', 'noiseSamples', 'diffRate', 'statusMismatchRate', 'errorRate', 'baselineErrorRate', 'errorRegression', 'differences', 'noise', 'latency'],
         properties: {
           endpoint: { type: 'string', pattern: '^[A-Z*]+ /' },
           requests: { type: 'integer', minimum: 0 },
@@ -152,6 +156,8 @@ export const compareReportSchema = {
           diffRate: rate,
           statusMismatchRate: rate,
           errorRate: rate,
+          baselineErrorRate: rate,
+          errorRegression: { type: 'boolean' },
           differences: {
             type: 'array',
             items: {

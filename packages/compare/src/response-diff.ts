@@ -43,7 +43,8 @@ export function diffKey(field: string, kind: DifferenceKind): string {
 export function diffResponses(
   a: ComparedResponse,
   b: ComparedResponse,
-  comparator: Comparator,
+  /** The comparator, or a function giving it (called only when the bodies differ). */
+  comparatorOrLazy: Comparator | (() => Comparator),
   isIgnored: (field: string) => boolean,
 ): PairDifferences {
   const out: PairDifferences = new Map();
@@ -58,6 +59,7 @@ export function diffResponses(
   const sameBody = va.body.equals(vb.body);
   diffHeaders(va, vb, !sameBody, add);
   if (sameBody) return out;
+  const comparator = typeof comparatorOrLazy === 'function' ? comparatorOrLazy() : comparatorOrLazy;
   const pa = a.parse(comparator);
   const pb = b.parse(comparator);
   if (!pa.ok || !pb.ok) {

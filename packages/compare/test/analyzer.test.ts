@@ -200,10 +200,54 @@ test('candidate failures count in error_rate and the failing side’s latency er
   assert.equal(e.errorRate, 0.2);
   assert.equal(e.latency.candidate.errors, 2);
   assert.equal(report.totals.errorRate, 0.2);
-  assert.equal(report.verdict, 'pass', 'errors alone fail only through --fail-on');
+  assert.equal(e.baselineErrorRate, 0);
+  assert.equal(e.errorRegression, true);
+  assert.equal(report.verdict, 'fail', 'more candidate errors than the baseline fail the default verdict');
   const gated = analyzer.result({ failOn: ['error_rate>10%'] });
   assert.equal(gated.verdict, 'fail');
   assert.deepEqual(gated.failedThresholds, ['error_rate>10%']);
+  assert.equal(analyzer.result({ failOn: ['error_rate>30%'] }).verdict, 'pass', '--fail-on replaces the error rule too');
+});
+
+/** 1,000 identical exchanges of GET /users/:id with the first `baselineErrors` / `candidateErrors` unanswered. */
+function withErrors(baselineErrors: number, candidateErrors: number): Analyzer {
+  const analyzer = new Analyzer();
+  for (let i = 0; i < 1000; i++) {
+    const baselineFailed = i < baselineErrors;
+    // Candidate failures on other exchanges than the baseline's, so both rates are what they say.
+    const candidateFailed = i >= 1000 - candidateErrors;
+    const e = exchange('GET', `/users/${i}`, baselineFailed ? [] : [{ body: { ok: true } }], candidateFailed ? [] : [{ body: { ok: true } }]);
+    e.errors = [
+      ...(baselineFailed ? [{ target: 'baseline' as const, reason: 'timeout' }] : []),
+      ...(candidateFailed ? [{ target: 'candidate' as const, reason: 'ECONNRESET' }] : []),
+    ];
+    analyzer.add(e);
+  }
+  return analyzer;
+}
+
+test('the default verdict fails when the candidate errs more than the baseline by both margins (the worked example of docs/REGRESSION.md)', () => {
+  const worse = withErrors(2, 3).result();
+  const e = worse.endpoints[0]!;
+  assert.equal(e.endpoint, 'GET /users/:id');
+  assert.equal(e.baselineErrorRate, 0.002);
+  assert.equal(e.errorRate, 0.003);
+  assert.equal(e.errorRegression, true);
+  assert.equal(worse.verdict, 'fail');
+  assert.deepEqual(e.differences, [], 'the failure comes from the errors alone');
+  assert.ok(validateReport(worse), JSON.stringify(validateReport.errors));
+
+  const same = withErrors(2, 2).result();
+  assert.equal(same.endpoints[0]!.errorRegression, false);
+  assert.equal(same.verdict, 'pass');
+  const fewer = withErrors(5, 1).result();
+  assert.equal(fewer.endpoints[0]!.errorRegression, false, 'a candidate that errs less passes');
+  assert.equal(fewer.verdict, 'pass');
+  // Within the relative margin: 1.1% against 1% is below 1% × 1.2.
+  const close = withErrors(10, 11).result();
+  assert.equal(close.endpoints[0]!.errorRegression, false, '1.1% vs 1% is within 20%');
+  assert.equal(close.verdict, 'pass');
+  assert.equal(withErrors(0, 1000).result().verdict, 'fail', 'a candidate that answers nothing fails');
 });
 
 test('--fail-on replaces the default verdict; endpoint-scoped expressions read that endpoint', () => {
@@ -251,6 +295,33 @@ test('plugin comparators come before the built-ins', async () => {
     () => new Analyzer({ comparators: [broken] }).add(exchange('GET', '/r', [{ body: 'a' }], [{ body: 'b' }])),
     (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_FAILED' && e.message === 'comparator broken, during compare: boom',
   );
+});
+
+test('identical bodies are never parsed; a differing body is parsed once however many comparisons it is in', async () => {
+  const { defineComparator } = await import('../src/comparator.js');
+  const parsed: string[] = [];
+  const lines = defineComparator<string[]>({
+    name: 'lines',
+    matches: (type) => type === 'text/x-lines',
+    parse: (body) => {
+      const text = Buffer.from(body).toString();
+      parsed.push(text);
+      return text.split('\n');
+    },
+    compare: (a, b, emit) => a.forEach((v, i) => v !== b[i] && emit(`line${i}`, 'changed', v, b[i])),
+  });
+  const analyzer = new Analyzer({ comparators: [lines] });
+  const spec = (body: string) => ({ body, headers: { 'Content-Type': 'text/x-lines' } });
+  // Baseline twice (noise pair) and the candidate, all the same bytes (one gzipped, one chunked).
+  analyzer.add(exchange('GET', '/same', [spec('a\nb'), { ...spec('a\nb'), gzip: true }], [{ ...spec('a\nb'), chunked: true }]));
+  assert.deepEqual(parsed, [], 'no parse when every body is the same');
+  // The baseline's first body is in both comparisons (noise and raw): parsed once.
+  analyzer.add(exchange('GET', '/differs', [spec('a\nb'), spec('a\nc')], [spec('x\nb')]));
+  assert.deepEqual(parsed.sort(), ['a\nb', 'a\nc', 'x\nb']);
+  const e = analyzer.result().endpoints.find((x) => x.endpoint === 'GET /differs')!;
+  assert.deepEqual(e.differences.map((d) => d.field), ['body.line0']);
+  const learnt = analyzer.noiseProfile().endpoints.find((x) => x.endpoint === 'GET /differs')!;
+  assert.deepEqual(learnt.fields.map((f) => `${f.field} ${f.rate}`), ['body.line1 1']);
 });
 
 test('comparators from a plugin entry are checked and named when broken', async () => {

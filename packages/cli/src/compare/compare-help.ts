@@ -9,7 +9,8 @@ export function isHelpRequest(argv: readonly string[]): boolean {
 }
 
 const EXIT_CODES = `EXIT CODES  0 pass   5 the verdict failed (a --fail-on expression held; without --fail-on: a reported
-            difference or a latency regression on any endpoint)   1 a component failed
+            difference, more candidate errors than the baseline's, or a latency regression on any endpoint)
+            1 a component failed
             2 invalid flags   3 a plugin could not be loaded   4 environment (missing input file, capture permission)`;
 
 const THRESHOLDS = `THRESHOLDS (--fail-on, repeatable; when given they alone decide the verdict)

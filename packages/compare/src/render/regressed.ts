@@ -23,11 +23,14 @@ function scopeOf(threshold: string): string | undefined {
 
 /**
  * Why an endpoint fails: with --fail-on, the expressions naming it; without, each reported
- * difference and a latency regression. Empty when it passes.
+ * difference, more candidate errors than the baseline's and a latency regression. Empty when it passes.
  */
 export function failureReasons(report: CompareReport, endpoint: EndpointReport): string[] {
   if (report.settings.failOn.length > 0) return endpointThresholds(report, endpoint.endpoint).map((t) => `threshold ${t}`);
   const reasons = endpoint.differences.map((d) => `${d.field} ${d.kind} in ${percent(d.rate)} of requests (noise ${percent(d.noiseRate)})`);
+  if (endpoint.errorRegression) {
+    reasons.push(`candidate errors on ${percent(endpoint.errorRate)} of requests (baseline ${percent(endpoint.baselineErrorRate)})`);
+  }
   if (endpoint.latency.regression) {
     const l = endpoint.latency;
     reasons.push(`latency regression: p50 ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)}, p99 ${ms(l.baseline.p99)} → ${ms(l.candidate.p99)} (p = ${l.pValue.toPrecision(2)})`);

@@ -15,6 +15,7 @@ import { ensureTools, startNginx, runWrk } from './lib/nginx.js';
 import { machineLines } from './lib/machine.js';
 import { cliBin, runCliTimed } from './lib/cli.js';
 import { browserGet } from './lib/browser-request.js';
+import { watchProcessTree } from './lib/process-usage.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -50,10 +51,19 @@ async function isCliReady(dir, url) {
   }
 }
 
-/** Runs the CLI on the file; resolves to seconds from spawn to exit. */
+/**
+ * Runs the CLI on the file; resolves to seconds from spawn to exit and the CPU seconds the process
+ * used (sampled every 20 ms from /proc: the cores are shared, so requests per CPU second is the
+ * figure that holds under load).
+ */
 async function replayWithCli(file, url, commandOptions) {
-  const run = await runCliTimed(['--input-file', file, '--input-file-no-wait', '--output-http', url], { timeoutMs: 300_000, ...commandOptions });
-  return { ...run, command: run.command.replace(file, 'FILE').replace(url, 'URL') };
+  let usage;
+  const run = await runCliTimed(['--input-file', file, '--input-file-no-wait', '--output-http', url], {
+    timeoutMs: 300_000,
+    onSpawn: (child) => (usage = watchProcessTree(child.pid, 20)),
+    ...commandOptions,
+  });
+  return { ...run, cpuSeconds: usage.stop().cpuSeconds, command: run.command.replace(file, 'FILE').replace(url, 'URL') };
 }
 
 /**
@@ -75,6 +85,7 @@ export async function replayDirect(file, url, options = {}) {
   const defaults = Object.fromEntries(Object.entries(outputHttp.options.properties).map(([k, v]) => [k, v.default]));
   const output = await outputHttp.create(url, { ...defaults, ...options }, ctx);
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   const decoder = new GorDecoder();
   let batch = [];
   let sent = 0;
@@ -92,8 +103,9 @@ export async function replayDirect(file, url, options = {}) {
   if (batch.length) { sent += batch.length; await output.write(batch); }
   await output.flush();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const cpu = process.cpuUsage(cpuStarted);
   await output.close();
-  return { seconds, sent, counters, command: 'output-http driven in-process (bench/replay-http.js replayDirect), default options' };
+  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, sent, counters, command: 'output-http driven in-process (bench/replay-http.js replayDirect), default options' };
 }
 
 /** The CLI's own exit summary line for output-http (its rate excludes process start-up). */
@@ -140,10 +152,11 @@ const scenario = {
         '| --- | ---: |',
         `| wrk -t1 -c32 -d${wrkSeconds}s, before / after the replay | ${Math.round(wrkBefore.requestsPerSecond).toLocaleString('en-US')} / ${Math.round(wrkAfter.requestsPerSecond).toLocaleString('en-US')} |`,
         `| reprise (${mode}) | ${Math.round(rate).toLocaleString('en-US')} |`,
+        `| reprise (${mode}) per CPU second of its process | ${Math.round(count / replay.cpuSeconds).toLocaleString('en-US')} |`,
         ...(uncapped ? [`| reprise (${mode}) with V8's default young generation (\`--max-semi-space-size=4\` removed) | ${Math.round(count / uncapped.seconds).toLocaleString('en-US')} |`] : []),
         `| **ratio reprise / wrk (mean of before and after)** | **${ratio.toFixed(2)}** |`,
         '',
-        `- reprise: ${replay.seconds.toFixed(2)} s for ${count.toLocaleString('en-US')} requests (${mode === 'cli' ? 'process start to exit' : 'first write to flush'}); nginx served ${served.toLocaleString('en-US')} of them.`,
+        `- reprise: ${replay.seconds.toFixed(2)} s and ${replay.cpuSeconds.toFixed(2)} CPU s for ${count.toLocaleString('en-US')} requests (${mode === 'cli' ? 'process start to exit' : 'first write to flush'}); nginx served ${served.toLocaleString('en-US')} of them.`,
         `- command: \`${replay.command}\``,
         ...summaryLines(replay.output),
         ...(replay.counters && Object.keys(replay.counters).length ? [`- counters: ${JSON.stringify(replay.counters)}`] : []),

@@ -29,11 +29,13 @@ export function cliCommand(args, { withoutNodeFlag } = {}) {
 /**
  * Runs the command to its exit; resolves to seconds from spawn to exit, everything it printed, and the
  * command line as a user would type it. A non-zero exit throws with the end of the output.
+ * `onSpawn(child)` sees the process as soon as it is spawned (e.g. to sample its CPU).
  */
-export async function runCliTimed(args, { timeoutMs = 600_000, ...commandOptions } = {}) {
+export async function runCliTimed(args, { timeoutMs = 600_000, onSpawn, ...commandOptions } = {}) {
   const [node, argv] = cliCommand(args, commandOptions);
   const started = process.hrtime.bigint();
   const child = spawn(node, argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  onSpawn?.(child);
   let output = '';
   child.stdout.on('data', (d) => (output += d));
   child.stderr.on('data', (d) => (output += d));

@@ -5,22 +5,6 @@ import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type Messa
 import { HttpReplayer } from './http-replayer.js';
 import { ReplayStats } from './replay-stats.js';
 
-export interface OutputHttpOptions {
-  workers: number;
-  pipelining: number;
-  queueLen: number;
-  timeout: string;
-  trackResponse: boolean;
-  redirects: number;
-  skipVerify: boolean;
-  originalHost: boolean;
-  workerTimeout?: string;
-  responseBuffer?: string;
-  stats: boolean;
-  statsMs: number;
-  sessionConnections: number;
-}
-
 const COMPONENT = 'output-http';
 
 /** Accepts `http://host:port`, `https://host` or a bare `host:port` (taken as http, like GoReplay). */
@@ -39,7 +23,7 @@ export function parseTarget(value: string | undefined): URL {
   return url;
 }
 
-export const outputHttp = defineOutput<OutputHttpOptions>({
+export const outputHttp = defineOutput({
   kind: 'output',
   name: COMPONENT,
   summary: 'Replay requests against an HTTP(S) target',
@@ -144,24 +128,24 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
   },
   create(value, options, ctx) {
     const target = parseTarget(value);
-    const timeoutMs = parseDurationMs(options.timeout ?? '5s', 'timeout');
+    const timeoutMs = parseDurationMs(options.timeout, 'timeout');
     if (!(timeoutMs > 0)) {
       throw new RepriseError('RPR_CONFIG_INVALID', 'timeout must be greater than zero (example: 5s)', { plugin: COMPONENT, option: 'timeout' });
     }
-    const trackResponse = options.trackResponse ?? false;
+    const { trackResponse } = options;
     const replayStats = options.stats ? new ReplayStats() : undefined;
     const replayer = new HttpReplayer({
       origin: target.origin,
       hostHeader: options.originalHost ? undefined : target.host,
-      connections: options.workers ?? 4,
-      pipelining: options.pipelining ?? 16,
-      maxInFlight: options.queueLen ?? 1000,
+      connections: options.workers,
+      pipelining: options.pipelining,
+      maxInFlight: options.queueLen,
       timeoutMs,
-      redirects: options.redirects ?? 0,
-      skipVerify: options.skipVerify ?? false,
+      redirects: options.redirects,
+      skipVerify: options.skipVerify,
       idleTimeoutMs: options.workerTimeout === undefined ? undefined : parseDurationMs(options.workerTimeout, 'worker-timeout'),
       responseBufferBytes: options.responseBuffer === undefined ? undefined : parseSizeBytes(options.responseBuffer, 'response-buffer'),
-      sessionConnections: ctx.sessions ? (options.sessionConnections ?? 256) : undefined,
+      sessionConnections: ctx.sessions ? options.sessionConnections : undefined,
       replayStats,
       onResponses: trackResponse ? (batch: Message[]) => ctx.emit(batch) : undefined,
       stats: ctx.stats,
@@ -173,7 +157,7 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
     }
     let statsTimer: NodeJS.Timeout | undefined;
     if (replayStats) {
-      const periodMs = options.statsMs ?? 5000;
+      const periodMs = options.statsMs;
       statsTimer = setInterval(() => ctx.logger.info(replayStats.takeLine(periodMs)), periodMs);
       statsTimer.unref();
     }

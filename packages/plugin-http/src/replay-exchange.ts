@@ -20,6 +20,8 @@ export class ReplayExchange {
   prev: ReplayExchange | null = null;
   next: ReplayExchange | null = null;
   isSettled = false;
+  /** Handed to undici (until then it waits in the replayer, parsed only when its turn comes). */
+  isDispatched = false;
   statusCode = 0;
   statusText = '';
   rawHeaders: Buffer[] | null = null;

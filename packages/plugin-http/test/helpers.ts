@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Message, OutputInstance, PluginContext } from '@reprise/core';
-import { outputHttp, type OutputHttpOptions } from '../src/output-http.js';
+import { outputHttp } from '../src/output-http.js';
+
+/** The validated options output-http receives (derived from its schema). */
+type OutputHttpOptions = Parameters<typeof outputHttp.create>[1];
 
 export interface RecordingContext extends PluginContext {
   counters: Record<string, number>;

@@ -7,16 +7,15 @@ import { closedPort, makeContext, requestMessage, startRecordingServer } from '.
 
 const T = { timeout: 15_000 };
 
-function replayer(t: { after(fn: () => Promise<void>): void }, origin: string, timeoutMs: number) {
+function replayer(t: { after(fn: () => Promise<void>): void }, origin: string, timeoutMs: number, pool = { connections: 8, pipelining: 1 }) {
   const failures: Array<[string, FailureReason]> = [];
   const responses: Message[] = [];
   const ctx = makeContext();
   const instance = new HttpReplayer({
     origin,
     hostHeader: undefined,
-    connections: 8,
-    pipelining: 1,
-    maxInFlight: 100,
+    ...pool,
+    maxInFlight: 1000,
     timeoutMs,
     redirects: 0,
     skipVerify: false,
@@ -50,4 +49,45 @@ test('a refused connection and an unparsable request are reported as failures wi
   await instance.write([refused, garbage]);
   await instance.flush();
   assert.deepEqual(new Map(failures), new Map<string, FailureReason>([[refused.id, 'refused'], [garbage.id, 'invalid-request']]));
+});
+
+// One connection without pipelining: two requests are handed to undici, the others wait in the replayer.
+const NARROW = { connections: 1, pipelining: 1 };
+
+test('requests beyond the dispatch window wait, then all go out in order; an unparsable one among them is counted', T, async (t) => {
+  const target = await startRecordingServer(t);
+  const { instance, failures, responses } = replayer(t, target.url, 5000, NARROW);
+  const requests = Array.from({ length: 300 }, (_, i) => requestMessage(i === 150 ? 'not http' : `GET /${i} HTTP/1.1\r\n\r\n`));
+  await instance.write(requests);
+  await instance.flush();
+  assert.deepEqual(failures, [[requests[150]!.id, 'invalid-request']]);
+  assert.equal(responses.length, 299);
+  const paths = Array.from({ length: 300 }, (_, i) => `/${i}`).filter((p) => p !== '/150');
+  assert.deepEqual(target.seen.map((r) => r.url), paths, 'each once, in recorded order');
+});
+
+test('waiting requests time out once each and are never sent after their deadline', T, async (t) => {
+  const target = await startRecordingServer(t, () => {}); // never answers
+  const { instance, failures, responses } = replayer(t, target.url, 300, NARROW);
+  const requests = Array.from({ length: 6 }, (_, i) => requestMessage(`GET /${i} HTTP/1.1\r\n\r\n`));
+  await instance.write(requests);
+  await instance.flush();
+  const sentBeforeDeadlines = target.seen.length;
+  await new Promise((resolve) => setTimeout(resolve, 300)); // room for a late send to show
+  assert.equal(responses.length, 0);
+  assert.deepEqual(failures, requests.map((r) => [r.id, 'timeout']));
+  assert.equal(target.seen.length, sentBeforeDeadlines, 'nothing written once every request had timed out');
+  assert.ok(sentBeforeDeadlines >= 1);
+});
+
+test('close() counts waiting requests as aborted and never sends them', T, async (t) => {
+  const target = await startRecordingServer(t, () => {}); // never answers
+  const { instance, failures } = replayer(t, target.url, 5000, NARROW);
+  const requests = Array.from({ length: 20 }, (_, i) => requestMessage(`GET /${i} HTTP/1.1\r\n\r\n`));
+  await instance.write(requests);
+  while (target.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await instance.close();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual(failures, requests.map((r) => [r.id, 'aborted']));
+  assert.deepEqual(target.seen.map((r) => r.url), ['/0']);
 });

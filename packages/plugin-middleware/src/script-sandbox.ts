@@ -251,7 +251,7 @@ export class ScriptSandbox {
       }
       const changedPayload = out!.subarray(start, at);
       const message: Message =
-        original.meta === undefined
+        original.meta === undefined && original.protocol === undefined
           ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload: changedPayload }
           : { ...original, payload: changedPayload };
       outcome.outputs.push({ source, message });

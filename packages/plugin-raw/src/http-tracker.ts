@@ -6,6 +6,8 @@
 import type { Message } from '@reprise/core';
 import type { Counters } from './capture-counters.js';
 import { HttpFramer, type FramedMessage } from './http-framer.js';
+import { H2Recorder, type UpgradeRequest } from './h2/h2-recorder.js';
+import { ProtocolRouter } from './h2/protocol-router.js';
 import { MessageIdSource } from './message-id.js';
 import { TCP_FIN, TCP_RST, TCP_SYN, TCP_ACK, formatAddress, type TcpSegment } from './packet-decoder.js';
 import { TcpReassembler } from './tcp-reassembler.js';
@@ -34,6 +36,8 @@ class Connection {
   readonly responseStream: TcpReassembler;
   readonly requestFramer: HttpFramer;
   readonly responseFramer: HttpFramer;
+  /** Sends the reassembled bytes to the HTTP/1 framers or, for HTTP/2, to an H2Recorder. */
+  readonly router: ProtocolRouter;
   /** Requests waiting for their response, oldest first (pipelining keeps them in order). */
   readonly slots: RequestSlot[] = [];
   /** Methods of the requests not yet answered, oldest first, for the response framer (HEAD has no body). */
@@ -60,10 +64,16 @@ class Connection {
       lost: (reason) => tracker.onLost(this, reason, 'response'),
       notHttp: () => tracker.counters['non-http']++,
       requestMethod: () => this.methods[0],
+      switched: (rest, s, ns) => this.router.afterSwitch(rest, s, ns),
     });
+    this.router = new ProtocolRouter(
+      { client: framerSink(this.requestFramer, tracker.counters), server: framerSink(this.responseFramer, tracker.counters) },
+      (upgrade) => tracker.newH2Recorder(this, upgrade),
+      tracker.counters,
+    );
     const isReused = tracker.options.isBufferReused ?? true;
-    this.requestStream = new TcpReassembler(framerSink(this.requestFramer, tracker.counters), undefined, isReused);
-    this.responseStream = new TcpReassembler(framerSink(this.responseFramer, tracker.counters), undefined, isReused);
+    this.requestStream = new TcpReassembler(this.router.client, undefined, isReused);
+    this.responseStream = new TcpReassembler(this.router.server, undefined, isReused);
   }
 
   get isFinished(): boolean {
@@ -192,6 +202,7 @@ export class HttpTracker {
       c.methods.push(m.method);
     }
     this.counters.requests++;
+    c.router.requestFramed({ id, endSeconds: m.endSeconds, endNanoseconds: m.endNanoseconds }, m.payload);
     const payload = this.realipPrefix ? this.withRealip(m.payload, formatAddress(c.clientAddress)) : m.payload;
     this.emit({ kind: 'request', id, timestamp: toNanoseconds(m.startSeconds, m.startNanoseconds), latency: 0n, payload });
   }
@@ -199,6 +210,12 @@ export class HttpTracker {
   onResponse(c: Connection, m: FramedMessage): void {
     // Interim responses (100 Continue) answer nothing on their own: the final response does.
     if (m.status >= 100 && m.status < 200 && m.status !== 101) return;
+    if (m.status === 101 && c.router.switchingProtocols()) {
+      // h2c: the upgrade request is answered by stream 1's response, recorded under its id.
+      c.slots.shift();
+      c.methods.shift();
+      return;
+    }
     const slot = c.slots.shift();
     c.methods.shift();
     if (!slot) {
@@ -215,6 +232,22 @@ export class HttpTracker {
       latency: latencyNs > 0 ? BigInt(latencyNs) : 0n,
       payload: m.payload,
     });
+  }
+
+  /** The HTTP/2 side of a connection that switched (preface or h2c upgrade). */
+  newH2Recorder(c: Connection, upgrade: UpgradeRequest | undefined): H2Recorder {
+    const address = formatAddress(c.clientAddress);
+    return new H2Recorder(
+      {
+        protocol: 'h2c',
+        trackResponse: this.options.trackResponse,
+        idOf: () => this.ids.next(),
+        requestPayload: this.realipPrefix ? (payload) => this.withRealip(payload, address) : undefined,
+        upgrade,
+      },
+      this.counters,
+      this.emit,
+    );
   }
 
   onLost(c: Connection, reason: 'gap' | 'incomplete', role: 'request' | 'response'): void {

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { constants } from 'node:http2';
+import { test } from 'node:test';
+import { headerValue, parseHttpHead, type Message } from '@reprise/core';
+import { h2Request, recordH2, type RecordedChunk } from './h2-traffic.js';
+import { feedChunks } from './h2-segments.js';
+import { text } from './tracker-segments.js';
+
+const head = (m: Message) => parseHttpHead(m.payload)!;
+const bodyOf = (m: Message) => text(m).slice(text(m).indexOf('\r\n\r\n') + 4);
+
+/** Requests and their responses by the request's path. */
+function exchanges(messages: Message[]): Map<string, { request: Message; response?: Message }> {
+  const byPath = new Map<string, { request: Message; response?: Message }>();
+  const byId = new Map<string, { request: Message; response?: Message }>();
+  for (const m of messages) {
+    if (m.kind === 'request') {
+      const exchange = { request: m };
+      byPath.set(head(m).startLine[1]!, exchange);
+      byId.set(m.id, exchange);
+    } else {
+      const exchange = byId.get(m.id);
+      assert.ok(exchange, `response ${m.id} follows its request`);
+      assert.equal(exchange.response, undefined, `one response per id ${m.id}`);
+      exchange.response = m;
+    }
+  }
+  return byPath;
+}
+
+interface Seen {
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+async function grpcStylePosts(): Promise<{ chunks: RecordedChunk[]; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const chunks = await recordH2({
+    onStream(stream, headers, body) {
+      seen.push({ path: headers[':path'] as string, headers, body });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]));
+    },
+    async run(client) {
+      for (let i = 0; i < 6; i++) {
+        const body = Buffer.from(`message ${i}`);
+        const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
+        await h2Request(client, { ':method': 'POST', ':path': `/pkg.Items/Put/${i}`, 'content-type': 'application/grpc', te: 'trailers', 'x-tenant': 'acme', 'x-call': String(i) }, frame);
+      }
+    },
+  });
+  return { chunks, seen };
+}
+
+for (const clientPort of [40000, 1234]) {
+  test(`sequential gRPC-style POSTs on h2c become h2c-tagged request/response pairs (client port ${clientPort})`, { timeout: 20_000 }, async () => {
+    const { chunks, seen } = await grpcStylePosts();
+    const { messages, counters } = feedChunks(chunks, { clientPort });
+    assert.equal(counters['non-http'], 0);
+    assert.equal(counters.requests, 6);
+    assert.equal(counters.responses, 6);
+    assert.ok(messages.every((m) => m.protocol === 'h2c'));
+    const byPath = exchanges(messages);
+    assert.equal(seen.length, 6);
+    for (const s of seen) {
+      const exchange = byPath.get(s.path)!;
+      const h = head(exchange.request);
+      assert.deepEqual(h.startLine, ['POST', s.path, 'HTTP/1.1']);
+      for (const name of ['content-type', 'te', 'x-tenant', 'x-call']) assert.equal(headerValue(h.headers, name), s.headers[name], name);
+      assert.deepEqual(Buffer.from(bodyOf(exchange.request), 'latin1'), s.body);
+      const response = exchange.response!;
+      assert.equal(headerValue(head(response).headers, 'transfer-encoding'), 'chunked');
+      assert.match(bodyOf(response), /0\r\ngrpc-status: 0\r\n\r\n$/);
+      assert.ok(response.timestamp >= exchange.request.timestamp);
+    }
+  });
+}
+
+test('concurrent streams pair by stream id; a cancelled stream is counted and its request kept', { timeout: 20_000 }, async () => {
+  const chunks = await recordH2({
+    onStream(stream, headers) {
+      const path = headers[':path'] as string;
+      if (path === '/slow') return; // never answered: the client cancels it
+      // Answer in reverse order of arrival so the responses interleave.
+      setTimeout(() => {
+        stream.respond({ ':status': 200 });
+        stream.end(`ok:${path}`);
+      }, 60 - Number(path.slice(3)) * 10);
+    },
+    async run(client) {
+      const slow = client.request({ ':method': 'GET', ':path': '/slow' });
+      slow.on('error', () => {});
+      slow.end();
+      await Promise.all([0, 1, 2, 3, 4].map((i) => h2Request(client, { ':method': 'GET', ':path': `/c/${i}` })));
+      slow.close(constants.NGHTTP2_CANCEL);
+      await h2Request(client, { ':method': 'GET', ':path': '/after' });
+    },
+  });
+  const { messages, counters } = feedChunks(chunks);
+  assert.equal(counters['h2-rst-stream'], 1);
+  const byPath = exchanges(messages);
+  assert.equal(byPath.get('/slow')!.response, undefined);
+  for (const path of ['/c/0', '/c/1', '/c/2', '/c/3', '/c/4', '/after']) assert.equal(bodyOf(byPath.get(path)!.response!), `ok:${path}`);
+  assert.equal(counters.unpaired, 0);
+});
+
+test('a 24 KB header crosses CONTINUATION frames and TCP segments whole', { timeout: 20_000 }, async () => {
+  const big = 'v'.repeat(24 * 1024);
+  const chunks = await recordH2({
+    async run(client) {
+      await h2Request(client, { ':method': 'GET', ':path': '/big', 'x-big': big });
+    },
+  });
+  const { messages } = feedChunks(chunks);
+  assert.equal(headerValue(head(exchanges(messages).get('/big')!.request).headers, 'x-big'), big);
+});
+
+test('a capture that joins an h2c connection late counts it once and emits nothing, never non-http', { timeout: 20_000 }, async () => {
+  const { chunks } = await grpcStylePosts();
+  const late = chunks.findIndex((c, i) => i > 6 && c.side === 'client');
+  const { messages, counters } = feedChunks(chunks, { fromChunk: late });
+  assert.deepEqual(messages, []);
+  assert.equal(counters['h2-unknown-state'], 1);
+  assert.equal(counters['non-http'], 0);
+});
+
+test('without --input-raw-track-response only the h2c requests are recorded', { timeout: 20_000 }, async () => {
+  const { chunks, seen } = await grpcStylePosts();
+  const { messages } = feedChunks(chunks, { trackResponse: false });
+  assert.deepEqual(messages.map((m) => `${m.kind} ${head(m).startLine[1]}`), seen.map((s) => `request ${s.path}`));
+});
+
+/** One HTTP/2 frame: 9-byte header and payload. */
+function frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+  const header = Buffer.alloc(9);
+  header.writeUIntBE(payload.length, 0, 3);
+  header[3] = type;
+  header[4] = flags;
+  header.writeUInt32BE(streamId, 5);
+  return Buffer.concat([header, payload]);
+}
+
+/** An HPACK literal header field without indexing, new name (RFC 7541 §6.2.2), for short strings. */
+function literal(name: string, value: string): Buffer {
+  return Buffer.concat([Buffer.from([0x00, name.length]), Buffer.from(name), Buffer.from([value.length]), Buffer.from(value)]);
+}
+
+const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
+const [DATA, HEADERS, SETTINGS] = [0x0, 0x1, 0x4];
+const [END_STREAM, END_HEADERS] = [0x1, 0x4];
+/** HPACK static table: :status 200 (8), :method GET (2), :path / (4), :scheme http (6). */
+const STATUS_200 = Buffer.from([0x88]);
+
+/**
+ * An h2c upgrade, as RFC 9113 §3.2 (RFC 7540) describes it: no local server speaks it, so the bytes
+ * are written by hand. The 101 and the server's first frames share one segment when `isOneSegment`.
+ */
+function upgradeChunks(isOneSegment: boolean): RecordedChunk[] {
+  const upgradeRequest = 'POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+    'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello';
+  const switching = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n', 'latin1');
+  const serverFrames = Buffer.concat([
+    frame(SETTINGS, 0, 0),
+    frame(HEADERS, END_HEADERS, 1, Buffer.concat([STATUS_200, literal('content-type', 'text/plain')])),
+    frame(DATA, END_STREAM, 1, Buffer.from('upgraded:hello')),
+  ]);
+  const second = frame(HEADERS, END_HEADERS | END_STREAM, 3, Buffer.concat([Buffer.from([0x82, 0x86]), literal(':path', '/next'), literal(':authority', '127.0.0.1:8080')]));
+  return [
+    { side: 'client', bytes: Buffer.from(upgradeRequest, 'latin1') },
+    ...(isOneSegment
+      ? [{ side: 'server' as const, bytes: Buffer.concat([switching, serverFrames]) }]
+      : [{ side: 'server' as const, bytes: switching }, { side: 'server' as const, bytes: serverFrames }]),
+    { side: 'client', bytes: Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), second]) },
+    { side: 'server', bytes: Buffer.concat([frame(HEADERS, END_HEADERS, 3, STATUS_200), frame(DATA, END_STREAM, 3, Buffer.from('next'))]) },
+  ];
+}
+
+for (const isOneSegment of [true, false]) {
+  test(`Upgrade: h2c + 101 switches the connection; stream 1 answers the upgrade request (101 ${isOneSegment ? 'and frames in one segment' : 'alone'})`, { timeout: 5_000 }, () => {
+    const { messages, counters } = feedChunks(upgradeChunks(isOneSegment));
+    assert.equal(counters['non-http'], 0);
+    assert.deepEqual(
+      messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'} ${head(m).startLine.join(' ')}`),
+      ['request http1 POST /upload HTTP/1.1', 'response h2c HTTP/1.1 200 OK', 'request h2c GET /next HTTP/1.1', 'response h2c HTTP/1.1 200 OK'],
+    );
+    assert.equal(messages[1]!.id, messages[0]!.id, 'stream 1 pairs with the upgrade request');
+    assert.equal(bodyOf(messages[1]!), 'upgraded:hello');
+    assert.equal(messages[3]!.id, messages[2]!.id);
+    assert.notEqual(messages[2]!.id, messages[0]!.id);
+    assert.equal(headerValue(head(messages[2]!).headers, 'host'), '127.0.0.1:8080');
+    assert.equal(bodyOf(messages[3]!), 'next');
+  });
+}
+
+test('an Upgrade: h2c the server refuses keeps the connection HTTP/1', { timeout: 5_000 }, () => {
+  const [request] = upgradeChunks(true);
+  const { messages } = feedChunks([
+    request!,
+    { side: 'server', bytes: Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nno', 'latin1') },
+    { side: 'client', bytes: Buffer.from('GET /again HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1') },
+    { side: 'server', bytes: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n', 'latin1') },
+  ]);
+  assert.deepEqual(messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'} ${head(m).startLine.join(' ')}`), [
+    'request http1 POST /upload HTTP/1.1',
+    'response http1 HTTP/1.1 200 OK',
+    'request http1 GET /again HTTP/1.1',
+    'response http1 HTTP/1.1 204 No Content',
+  ]);
+});

@@ -209,3 +209,13 @@ test('an Upgrade: h2c the server refuses keeps the connection HTTP/1', { timeout
     'response http1 HTTP/1.1 204 No Content',
   ]);
 });
+
+test('a server whose SETTINGS arrive before the client preface is still decoded (held until the client speaks)', { timeout: 20_000 }, async () => {
+  const { chunks, seen } = await grpcStylePosts();
+  const firstServer = chunks.findIndex((c) => c.side === 'server');
+  const reordered = [chunks[firstServer]!, ...chunks.filter((_, i) => i !== firstServer)];
+  assert.equal(reordered[0]!.bytes[3], 0x4, 'the server speaks first, with a SETTINGS frame');
+  const { messages, counters } = feedChunks(reordered);
+  assert.equal(counters['h2-unknown-state'], 0);
+  assert.equal(messages.filter((m) => m.kind === 'response').length, seen.length);
+});

@@ -18,6 +18,15 @@ export interface StreamSink {
 
 type Mode = 'undecided' | 'http1' | 'h2' | 'h2-unknown-state';
 
+/** How much the server may say before the client's first bytes tell the protocol (an h2 server's SETTINGS come first). */
+const MAX_HELD_SERVER_BYTES = 64 * 1024;
+
+interface HeldBytes {
+  bytes: Uint8Array;
+  seconds: number;
+  nanoseconds: number;
+}
+
 export class ProtocolRouter {
   readonly client: StreamSink;
   readonly server: StreamSink;
@@ -25,6 +34,10 @@ export class ProtocolRouter {
   private recorder: H2Recorder | undefined;
   /** Client bytes so far when they are a prefix of the preface but shorter than it. */
   private held: Uint8Array | undefined;
+  /** Server bytes that came while the protocol was undecided (the reassembler does not reuse them). */
+  private heldServer: HeldBytes[] = [];
+  private heldServerBytes = 0;
+  private http1Server: StreamSink;
   /** An HTTP/1.1 request asked for h2c and its answer is not in yet. */
   private upgrade: UpgradeRequest | undefined;
   private isEnded = false;
@@ -34,6 +47,7 @@ export class ProtocolRouter {
     private readonly newRecorder: (upgrade?: UpgradeRequest) => H2Recorder,
     private readonly counters: Counters,
   ) {
+    this.http1Server = http1.server;
     this.client = {
       data: (bytes, s, ns) => this.clientData(http1.client, bytes, s, ns),
       gap: () => this.gap(http1.client),
@@ -94,11 +108,14 @@ export class ProtocolRouter {
         }
         if (isPreface) {
           this.startH2(undefined);
-          return this.recorder!.client(all, s, ns);
+          this.recorder!.client(all, s, ns);
+        } else if (looksLikeFrames(all)) {
+          this.unknownState();
+        } else {
+          this.mode = 'http1';
+          http1.data(all, s, ns);
         }
-        if (looksLikeFrames(all)) return this.unknownState();
-        this.mode = 'http1';
-        return http1.data(all, s, ns);
+        return this.releaseServer();
       }
     }
   }
@@ -110,12 +127,30 @@ export class ProtocolRouter {
       case 'h2-unknown-state':
         return;
       case 'undecided':
-        // An h2 server never speaks first on a connection seen from its start: this one was joined late.
-        if (looksLikeFrames(bytes)) return this.unknownState();
-        return http1.data(bytes, s, ns);
+        // An h2 server may send its SETTINGS before the client's preface arrives: wait for the client.
+        this.heldServer.push({ bytes, seconds: s, nanoseconds: ns });
+        this.heldServerBytes += bytes.length;
+        if (this.heldServerBytes > MAX_HELD_SERVER_BYTES) this.decideByServer();
+        return;
       case 'http1':
         return http1.data(bytes, s, ns);
     }
+  }
+
+  /** The client has not spoken for long: the server's bytes decide (frames here mean a connection joined late). */
+  private decideByServer(): void {
+    if (this.heldServer.some((h) => looksLikeFrames(h.bytes))) this.unknownState();
+    else this.mode = 'http1';
+    this.releaseServer();
+  }
+
+  /** Hands the held server bytes to whatever the connection turned out to be. */
+  private releaseServer(): void {
+    const held = this.heldServer;
+    if (held.length === 0) return;
+    this.heldServer = [];
+    this.heldServerBytes = 0;
+    for (const h of held) this.serverData(this.http1Server, h.bytes, h.seconds, h.nanoseconds);
   }
 
   private gap(http1: StreamSink): void {
@@ -133,6 +168,7 @@ export class ProtocolRouter {
   }
 
   private end(http1: StreamSink, s: number, ns: number): void {
+    if (this.mode === 'undecided' && this.heldServer.length > 0) this.decideByServer();
     if (this.mode === 'h2' && !this.isEnded) this.recorder!.end();
     this.isEnded = true;
     http1.end(s, ns);

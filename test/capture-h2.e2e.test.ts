@@ -3,13 +3,15 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect, constants, createServer, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { connect, constants, createServer, type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Session } from 'node:http2';
+import { connect as tcpConnect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GorDecoder, headerValue, parseHttpHead, type Message } from '@reprise/core';
 import { runWhileSending, tempDir } from './support/cli.js';
 import { summaryCounters } from './support/gor.js';
+import { upgradeChunks } from '../packages/plugin-raw/test/h2-upgrade-fixture.js';
+import type { RecordedChunk } from '../packages/plugin-raw/test/h2-traffic.js';
 
 interface Seen {
   path: string;
@@ -21,6 +23,11 @@ interface Seen {
 async function h2cServer(t: TestContext) {
   const seen: Seen[] = [];
   const server = createServer();
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
   server.on('stream', (stream, headers) => {
     const parts: Buffer[] = [];
     stream.on('error', () => {});
@@ -39,7 +46,11 @@ async function h2cServer(t: TestContext) {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  t.after(() => {
+    // close() waits for every session: end them first.
+    for (const session of sessions) session.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
   return { port: (server.address() as AddressInfo).port, seen, server };
 }
 
@@ -217,6 +228,59 @@ test('@grpc/grpc-js: unary and server-streaming calls and a Trailers-Only error 
   const fail = byPath.get('/test.Echo/Fail')!.response!;
   // Trailers-Only: the status travels in the only header block, the body is empty.
   assert.equal(headerValue(head(fail).headers, 'grpc-status'), String(grpc.status.NOT_FOUND));
-  assert.equal(headerValue(head(fail).headers, 'grpc-message'), 'no such thing');
+  // grpc-message is percent-encoded on the wire (gRPC over HTTP/2 spec); recorded as sent.
+  assert.equal(headerValue(head(fail).headers, 'grpc-message'), 'no%20such%20thing');
   assert.equal(bodyOf(fail), '');
+});
+
+/**
+ * Plays one side of a recorded exchange on a socket: writes its own chunks (apart, so each is a
+ * segment) and waits for each of the peer's chunks to arrive in full before going on.
+ */
+async function play(socket: Socket, chunks: RecordedChunk[], side: 'client' | 'server'): Promise<void> {
+  let received = 0;
+  let wake = () => {};
+  socket.on('data', (d: Buffer) => {
+    received += d.length;
+    wake();
+  });
+  let expected = 0;
+  for (const chunk of chunks) {
+    if (chunk.side === side) {
+      socket.write(chunk.bytes);
+      await new Promise((r) => setTimeout(r, 30));
+    } else {
+      expected += chunk.bytes.length;
+      while (received < expected) await new Promise<void>((r) => (wake = r));
+    }
+  }
+}
+
+test('h2c upgrade: an HTTP/1.1 request with Upgrade: h2c, a 101 and HTTP/2 after it, played on lo from a hand-built fixture', { timeout: 90_000 }, async (t) => {
+  const chunks = upgradeChunks(false);
+  const server = createTcpServer((socket) => {
+    socket.on('error', () => {});
+    void play(socket, chunks, 'server').then(() => socket.end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  const port = (server.address() as AddressInfo).port;
+  const file = join(tempDir(t), 'upgrade.gor');
+  const run = await runWhileSending(['--input-raw', `:${port}`, '--input-raw-track-response', '--output-file', file], async () => {
+    const socket = tcpConnect(port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    await play(socket, chunks, 'client');
+    socket.end();
+  });
+  assert.equal(run.code, 0, run.stderr);
+  const messages = records(file);
+  assert.deepEqual(
+    messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'} ${head(m).startLine.join(' ')}`),
+    ['request http1 POST /upload HTTP/1.1', 'response h2c HTTP/1.1 200 OK', 'request h2c GET /next HTTP/1.1', 'response h2c HTTP/1.1 200 OK'],
+  );
+  assert.equal(messages[1]!.id, messages[0]!.id, 'stream 1 answers the upgrade request');
+  assert.equal(bodyOf(messages[0]!), 'hello');
+  assert.equal(bodyOf(messages[1]!), 'upgraded:hello');
+  assert.equal(messages[3]!.id, messages[2]!.id);
+  assert.equal(bodyOf(messages[3]!), 'next');
 });

@@ -31,6 +31,8 @@ export const COUNTER_NAMES = [
    * or broken by a hole or a header block that does not decode. Nothing more is recorded from them.
    */
   'h2-unknown-state',
+  /** TLS connections (tshark engine) whose keys are not in the key log: counted, nothing from them recorded. */
+  'tls-no-keys',
   /** Packets the kernel dropped before the capture read them (when the engine can tell). */
   'kernel-dropped',
   /** Messages dropped because the main thread did not keep up with the capture process. */

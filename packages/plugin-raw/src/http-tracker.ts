@@ -3,7 +3,7 @@
  * reassembled and framed, requests paired with responses in order, idle connections expired.
  * Pure logic: segments and times in, core Messages out, so it runs the same on files and live.
  */
-import type { Message } from '@reprise/core';
+import type { Message, WireProtocol } from '@reprise/core';
 import type { Counters } from './capture-counters.js';
 import { HttpFramer, type FramedMessage } from './http-framer.js';
 import { H2Recorder, type UpgradeRequest } from './h2/h2-recorder.js';
@@ -38,6 +38,8 @@ class Connection {
   readonly responseFramer: HttpFramer;
   /** Sends the reassembled bytes to the HTTP/1 framers or, for HTTP/2, to an H2Recorder. */
   readonly router: ProtocolRouter;
+  /** What HTTP/2 on this connection is called: h2 when it came out of TLS. */
+  http2: WireProtocol = 'h2c';
   /** Requests waiting for their response, oldest first (pipelining keeps them in order). */
   readonly slots: RequestSlot[] = [];
   /** Methods of the requests not yet answered, oldest first, for the response framer (HEAD has no body). */
@@ -165,6 +167,32 @@ export class HttpTracker {
   }
 
   /**
+   * Bytes of one connection that another program already reassembled and decrypted (the tshark
+   * engine): they skip the TCP reassembler and go straight to the connection's protocol router.
+   */
+  streamBytes(stream: DecryptedStream, isClient: boolean, bytes: Uint8Array, seconds: number, nanoseconds: number): void {
+    this.nowSeconds = seconds;
+    this.nowNanoseconds = nanoseconds;
+    const nowMs = seconds * 1000 + nanoseconds / 1e6;
+    let c = this.connections.get(stream.key);
+    if (!c) {
+      c = new Connection(this, stream.clientAddress);
+      c.http2 = stream.http2;
+      this.connections.set(stream.key, c);
+    }
+    c.lastSeenMs = nowMs;
+    if (isClient) c.router.client.data(bytes, seconds, nanoseconds);
+    else if (this.options.trackResponse) c.router.server.data(bytes, seconds, nanoseconds);
+    if (nowMs - this.lastSweepMs > 250) this.sweep(nowMs);
+  }
+
+  /** The connection of `streamBytes` closed (FIN or RST). */
+  streamEnd(key: string): void {
+    const c = this.connections.get(key);
+    if (c) this.finishConnection(key, c);
+  }
+
+  /**
    * Expires what has waited longer than `expireMs`: held out-of-order data becomes a gap, and
    * connections with no packet for that long are closed (their unfinished messages are counted).
    */
@@ -239,7 +267,7 @@ export class HttpTracker {
     const address = formatAddress(c.clientAddress);
     return new H2Recorder(
       {
-        protocol: 'h2c',
+        protocol: c.http2,
         trackResponse: this.options.trackResponse,
         idOf: () => this.ids.next(),
         requestPayload: this.realipPrefix ? (payload) => this.withRealip(payload, address) : undefined,
@@ -290,6 +318,14 @@ function findHeadEnd(bytes: Uint8Array): number {
     if (bytes[i + 1] === 13 && bytes[i + 2] === 10) return i + 3;
   }
   return bytes.length;
+}
+
+/** A connection whose bytes come reassembled and decrypted (see `streamBytes`). */
+export interface DecryptedStream {
+  key: string;
+  clientAddress: string;
+  /** What HTTP/2 on it is called (h2 over TLS). */
+  http2: WireProtocol;
 }
 
 export function toNanoseconds(seconds: number, nanoseconds: number): bigint {

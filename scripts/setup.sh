@@ -9,6 +9,8 @@ missing=()
 command -v tcpdump >/dev/null || missing+=(tcpdump)   # pcap fixtures and capture checks
 command -v openssl >/dev/null || missing+=(openssl)   # self-signed certificates in the https tests
 command -v python3 >/dev/null || missing+=(python3)   # GoReplay middleware examples in the tests
+command -v tshark >/dev/null || missing+=(tshark)     # --input-raw-engine tshark (HTTPS capture)
+command -v curl >/dev/null || missing+=(curl)         # TLS 1.2/1.3, HTTP/1.1 and HTTP/2 clients in the HTTPS capture tests
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

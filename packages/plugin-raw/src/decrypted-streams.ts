@@ -13,7 +13,11 @@ interface StreamState {
   isTls: boolean;
   isWithoutKeys: boolean;
   fins: number;
+  isEnded: boolean;
 }
+
+/** Ended connections remembered, so that their last packets (an ACK, an alert after the FINs) do not count anew. */
+const MAX_REMEMBERED = 4096;
 
 export class DecryptedStreams {
   private readonly streams = new Map<number, StreamState>();
@@ -32,9 +36,11 @@ export class DecryptedStreams {
     this.counters.bytes += p.data.length;
     let state = this.streams.get(p.stream);
     if (!state) {
-      state = { isTls: false, isWithoutKeys: false, fins: 0 };
+      state = { isTls: false, isWithoutKeys: false, fins: 0, isEnded: false };
       this.streams.set(p.stream, state);
+      if (this.streams.size > MAX_REMEMBERED) this.forgetOldestEnded();
     }
+    if (state.isEnded) return;
     const key = `tshark ${p.stream}`;
     if (p.isTls) state.isTls = true;
     if (p.isUndecrypted && !state.isWithoutKeys) {
@@ -49,7 +55,15 @@ export class DecryptedStreams {
     if (p.flags & TCP_FIN) state.fins++;
     if (p.flags & TCP_RST || state.fins >= 2) {
       this.tracker.streamEnd(key);
-      this.streams.delete(p.stream);
+      state.isEnded = true;
+    }
+  }
+
+  private forgetOldestEnded(): void {
+    for (const [stream, state] of this.streams) {
+      if (!state.isEnded) continue;
+      this.streams.delete(stream);
+      return;
     }
   }
 

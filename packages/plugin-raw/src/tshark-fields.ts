@@ -2,8 +2,9 @@
  * The tshark engine's view of a packet: one line of `tshark -T fields` output with the fields below,
  * tab-separated, repeated values joined by commas. With the http and http2 dissectors disabled,
  * the bytes TLS decrypted (or a cleartext TCP payload) reach tshark's `data` dissector, so
- * `data.data` holds them as hex; `tls.record.content_type` 23 without `data.data` is application
- * data tshark could not decrypt (no key for that session).
+ * `data.data` holds them as hex. Records tshark could not decrypt (no key for that session): in TLS
+ * 1.3 a record without a `tls.record.content_type` (only its outer opaque type is known); in TLS 1.2
+ * content type 23 (application data) with no `data.data`.
  */
 export const TSHARK_FIELDS = [
   'frame.time_epoch',
@@ -15,6 +16,7 @@ export const TSHARK_FIELDS = [
   'tcp.srcport',
   'tcp.dstport',
   'tcp.flags',
+  'tls.record.length',
   'tls.record.content_type',
   'data.data',
 ] as const;
@@ -44,13 +46,16 @@ const EMPTY = new Uint8Array(0);
 export function parseTsharkLine(line: string): TsharkPacket | undefined {
   const f = line.split('\t');
   if (f.length < TSHARK_FIELDS.length || f[1] === '' || f[6] === '') return undefined;
-  const [time, stream, ip4src, ip6src, ip4dst, ip6dst, srcPort, dstPort, flags, contentTypes, data] = f as [string, string, string, string, string, string, string, string, string, string, string];
+  const [time, stream, ip4src, ip6src, ip4dst, ip6dst, srcPort, dstPort, flags, recordLengths, contentTypes, data] = f as [
+    string, string, string, string, string, string, string, string, string, string, string, string,
+  ];
   const dot = time.indexOf('.');
   const seconds = Number(dot < 0 ? time : time.slice(0, dot));
   const nanoseconds = dot < 0 ? 0 : Number(time.slice(dot + 1, dot + 10).padEnd(9, '0'));
   if (!Number.isFinite(seconds) || !Number.isFinite(nanoseconds)) return undefined;
   const payload = data === '' ? EMPTY : Buffer.from(data.replaceAll(',', ''), 'hex');
-  const isTls = contentTypes !== '';
+  const records = recordLengths === '' ? 0 : recordLengths.split(',').length;
+  const types = contentTypes === '' ? [] : contentTypes.split(',');
   return {
     seconds,
     nanoseconds,
@@ -60,8 +65,8 @@ export function parseTsharkLine(line: string): TsharkPacket | undefined {
     srcPort: Number(srcPort),
     dstPort: Number(dstPort),
     flags: Number(flags),
-    isTls,
-    isUndecrypted: isTls && payload.length === 0 && contentTypes.split(',').includes(APPLICATION_DATA),
+    isTls: records > 0,
+    isUndecrypted: types.length < records || (payload.length === 0 && types.includes(APPLICATION_DATA)),
     data: payload,
   };
 }

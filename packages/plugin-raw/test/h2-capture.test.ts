@@ -129,8 +129,9 @@ test('a capture that joins an h2c connection late counts it once and emits nothi
 
 test('without --input-raw-track-response only the h2c requests are recorded', { timeout: 20_000 }, async () => {
   const { chunks, seen } = await grpcStylePosts();
-  const { messages } = feedChunks(chunks, { trackResponse: false });
+  const { messages, counters } = feedChunks(chunks, { trackResponse: false });
   assert.deepEqual(messages.map((m) => `${m.kind} ${head(m).startLine[1]}`), seen.map((s) => `request ${s.path}`));
+  assert.equal(counters.incomplete, 0, 'a stream whose request is complete is not left open');
 });
 
 for (const isOneSegment of [true, false]) {

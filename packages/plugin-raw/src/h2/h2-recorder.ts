@@ -56,7 +56,7 @@ export class H2Recorder {
           counters['h2-unknown-state']++;
         },
       },
-      { isUpgrade: upgrade !== undefined },
+      { isUpgrade: upgrade !== undefined, isRequestOnly: !options.trackResponse },
     );
   }
 

@@ -49,6 +49,8 @@ export interface H2SessionOptions {
    * recorded), and its response comes as HTTP/2 on stream 1.
    */
   isUpgrade?: boolean;
+  /** Only the client's bytes are fed (responses not tracked): a stream is done once its request is. */
+  isRequestOnly?: boolean;
 }
 
 export class H2Session {
@@ -60,10 +62,13 @@ export class H2Session {
   private now: H2Time = { seconds: 0, nanoseconds: 0 };
   private isBroken = false;
 
+  private readonly isRequestOnly: boolean;
+
   constructor(
     private readonly events: H2Events,
     options: H2SessionOptions = {},
   ) {
+    this.isRequestOnly = options.isRequestOnly ?? false;
     this.readers = {
       client: new FrameReader((frame) => this.frame('client', frame)),
       server: new FrameReader((frame) => this.frame('server', frame)),
@@ -190,6 +195,7 @@ export class H2Session {
     part.isDone = true;
     if (side === 'client') {
       this.emitRequest(streamId, stream);
+      if (this.isRequestOnly) this.streams.delete(streamId);
       return;
     }
     this.emitRequest(streamId, stream); // a server may answer before the request's END_STREAM

@@ -24,6 +24,9 @@ export interface TrackerOptions {
   isBufferReused?: boolean;
 }
 
+/** How long an HTTP/2 connection may go quiet (gRPC channels idle for minutes) before it is dropped. */
+const H2_IDLE_MS = 10 * 60_000;
+
 interface RequestSlot {
   id: string;
   method: string;
@@ -200,7 +203,8 @@ export class HttpTracker {
     this.lastSweepMs = nowMs;
     const expireMs = this.options.expireMs;
     for (const [key, c] of this.connections) {
-      if (nowMs - c.lastSeenMs > expireMs) {
+      // An idle HTTP/2 connection is kept far longer: its HPACK state cannot be rebuilt once dropped.
+      if (nowMs - c.lastSeenMs > (c.router.isH2 ? Math.max(expireMs, H2_IDLE_MS) : expireMs)) {
         this.finishConnection(key, c);
         continue;
       }

@@ -127,6 +127,14 @@ test('a capture that joins an h2c connection late counts it once and emits nothi
   assert.equal(counters['non-http'], 0);
 });
 
+test('an h2c connection quiet for longer than --input-raw-expire is kept: its later streams still decode', { timeout: 20_000 }, async () => {
+  const { chunks, seen } = await grpcStylePosts();
+  const middle = chunks.findIndex((c, i) => i > chunks.length / 2 && c.side === 'client');
+  const { messages, counters } = feedChunks(chunks, { pause: { beforeChunk: middle, ms: 60_000 } });
+  assert.equal(counters['h2-unknown-state'], 0);
+  assert.equal(messages.filter((m) => m.kind === 'request').length, seen.length);
+});
+
 test('without --input-raw-track-response only the h2c requests are recorded', { timeout: 20_000 }, async () => {
   const { chunks, seen } = await grpcStylePosts();
   const { messages, counters } = feedChunks(chunks, { trackResponse: false });

@@ -7,6 +7,8 @@ export interface FeedOptions {
   /** Start feeding at this chunk, without the handshake: a capture that joined late. */
   fromChunk?: number;
   trackResponse?: boolean;
+  /** Before this chunk, time moves on by `ms` and the tracker sweeps (a connection gone quiet). */
+  pause?: { beforeChunk: number; ms: number };
 }
 
 /** Each chunk becomes one segment in its direction, after a SYN / SYN-ACK unless joining late. */
@@ -25,7 +27,12 @@ export function feedChunks(chunks: RecordedChunk[], options: FeedOptions = {}) {
       else serverSeq += chunk.bytes.length;
     }
   }
-  for (const chunk of chunks.slice(from)) {
+  for (const [i, chunk] of chunks.entries()) {
+    if (i < from) continue;
+    if (options.pause?.beforeChunk === i) {
+      run.feed('request', 1, '', TCP_ACK, port + 1, options.pause.ms, 1); // another connection's ACK, after the quiet time
+      run.tracker.sweep(run.now() + 1);
+    }
     if (chunk.side === 'client') {
       run.feed('request', clientSeq, chunk.bytes, TCP_ACK, port, 1, serverSeq);
       clientSeq += chunk.bytes.length;

@@ -2,6 +2,8 @@
  * HPACK (RFC 7541) header block decoding with its dynamic table, one per direction of a connection,
  * on hpack.js. Names and values come back as latin1 strings: the bytes as sent, one char per byte.
  */
+/// <reference path="./hpack.d.ts" />
+// (The reference lets files that import this one type-check without hpack.d.ts in their project.)
 import hpack from 'hpack.js';
 
 export class HpackDecoder {

@@ -1,5 +1,5 @@
 // Scenario "elasticsearch": documents per second that output-elasticsearch indexes into a loopback
-// server answering like Elasticsearch 8 (packages/plugin-elasticsearch/src/fake-elasticsearch-server.ts),
+// server answering like Elasticsearch 8 (test/support/fake-elasticsearch-server.ts, loaded with tsx),
 // with the bulk helper's default settings (flushBytes 5 MB, concurrency 5, flushInterval 30 s).
 // The server runs in a worker thread, so it has the second core and does not share the output's event loop.
 //
@@ -15,15 +15,14 @@ import { Worker } from 'node:worker_threads';
 import { machineLines } from './lib/machine.js';
 
 const root = resolve(import.meta.dirname, '..');
-const pluginDist = join(root, 'packages/plugin-elasticsearch/dist');
 
 /** Starts the loopback Elasticsearch in a worker; resolves with its URL and a stop function. */
 async function startLoopbackElasticsearch() {
-  const serverModule = pathToFileURL(join(pluginDist, 'fake-elasticsearch-server.js')).href;
+  const serverModule = pathToFileURL(join(root, 'test/support/fake-elasticsearch-server.ts')).href;
   const worker = new Worker(
     `
     const { parentPort } = require('node:worker_threads');
-    import(${JSON.stringify(serverModule)}).then(async ({ FakeElasticsearch }) => {
+    import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(serverModule)}, ${JSON.stringify(import.meta.url)})).then(async ({ FakeElasticsearch }) => {
       const fake = await FakeElasticsearch.start({ keepDocuments: false });
       parentPort.postMessage({ url: fake.url });
       parentPort.on('message', async (m) => {
@@ -85,7 +84,7 @@ const scenario = {
   title: 'Index requests with their responses into a loopback Elasticsearch 8 (output-elasticsearch, bulk helper defaults)',
   async run() {
     const count = Number(process.env.BENCH_ES_DOCUMENTS ?? 200_000);
-    const { outputElasticsearch } = await import(pathToFileURL(join(pluginDist, 'index.js')).href);
+    const { outputElasticsearch } = await import(pathToFileURL(join(root, 'packages/plugin-elasticsearch/dist/index.js')).href);
     const es = await startLoopbackElasticsearch();
     const counters = {};
     const ctx = {

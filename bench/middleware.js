@@ -7,7 +7,7 @@
 //   node bench/run.js middleware        writes it into docs/BENCHMARKS.md
 //
 // Environment: BENCH_MIDDLEWARE_MESSAGES (default 1000000),
-// BENCH_MIDDLEWARE_CASES (e.g. none,script,external: all by default),
+// BENCH_MIDDLEWARE_CASES (e.g. none,script,store,external: all by default),
 // BENCH_MIDDLEWARE_MODE = cli | direct (default: cli when the built CLI can read .gor files, else direct).
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,8 @@ import { cliBin, runCliTimed } from './lib/cli.js';
 const root = resolve(import.meta.dirname, '..');
 const echoProgram = join(root, 'packages/plugin-middleware/test/fixtures/echo-middleware.js');
 const HEADER_SCRIPT = `export function request(req) {\n  req.headers.set('X-Env', 'staging');\n  return req;\n}\n`;
+// The same, also reading and writing the script's host-side store once per message (two sync calls out of the isolate).
+const STORE_SCRIPT = `export function request(req) {\n  store.set('n', (store.get('n') ?? 0) + 1);\n  req.headers.set('X-Env', 'staging');\n  return req;\n}\n`;
 
 /** Runs the CLI; resolves to seconds from spawn to exit and the summary it printed. */
 async function runCli(extraArgs, file) {
@@ -51,14 +53,14 @@ async function runDirect(kind, file, scriptFile) {
   const ctx = {
     component: kind,
     instance: kind,
-    logger: { debug() {}, info() {}, warn: (l) => console.error(l), error: (l) => console.error(l) },
+    logger: { debug() {}, info() {}, warn: (l) => console.error(l), error: (l) => console.error(l), print() {} },
     stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
     signal: new AbortController().signal,
     emit(batch) { delivered += batch.length; },
   };
   const defaults = (def) => Object.fromEntries(Object.entries(def.options.properties).map(([k, v]) => [k, v.default]));
   const instance =
-    kind === 'script' ? await middlewareScript.create(scriptFile, defaults(middlewareScript), ctx)
+    kind === 'script' || kind === 'store' ? await middlewareScript.create(scriptFile, defaults(middlewareScript), ctx)
     : kind === 'external' ? await middleware.create(`node ${echoProgram}`, defaults(middleware), ctx)
     : { process: (b) => b };
   const started = process.hrtime.bigint();
@@ -95,10 +97,13 @@ const scenario = {
       await writeGetRecording(file, count);
       const scriptFile = join(dir, 'set-header.js');
       writeFileSync(scriptFile, HEADER_SCRIPT);
+      const storeScriptFile = join(dir, 'store.js');
+      writeFileSync(storeScriptFile, STORE_SCRIPT);
       const mode = process.env.BENCH_MIDDLEWARE_MODE ?? ((await isCliReady(dir)) ? 'cli' : 'direct');
       const cases = [
         ['no middleware', 'none', []],
         ['script setting one header (`--middleware-script`)', 'script', ['--middleware-script', scriptFile]],
+        ['the same script plus `store.get` and `store.set` per message', 'store', ['--middleware-script', storeScriptFile]],
         ['external echo in Node (`--middleware`)', 'external', ['--middleware', `node ${echoProgram}`]],
       ];
       const rows = [];
@@ -106,14 +111,14 @@ const scenario = {
       const only = process.env.BENCH_MIDDLEWARE_CASES?.split(',');
       for (const [label, kind, args] of cases) {
         if (only && !only.includes(kind)) continue;
-        const r = mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, scriptFile);
+        const r = mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, kind === 'store' ? storeScriptFile : scriptFile);
         rows.push(`| ${label} | ${Math.round(count / r.seconds).toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.delivered.toLocaleString('en-US')} |`);
         const counters = r.counters && Object.keys(r.counters).length ? ` (counters ${JSON.stringify(r.counters)})` : '';
-        commands.push(`- ${label}: \`${r.command.replace(scriptFile, 'set-header.js').replace(echoProgram, 'echo-middleware.js')}\`${counters}`);
+        commands.push(`- ${label}: \`${r.command.replace(scriptFile, 'set-header.js').replace(storeScriptFile, 'store.js').replace(echoProgram, 'echo-middleware.js')}\`${counters}`);
       }
       return [
         `Recording: ${count.toLocaleString('en-US')} GET records (${(statSync(file).size / 1e6).toFixed(1)} MB .gor); mode: ${mode === 'cli' ? 'the built CLI, process start to exit' : 'components driven in-process, first batch to flush'}.`,
-        `The script: \`${HEADER_SCRIPT.replace(/\n\s*/g, ' ').trim()}\`. Bar: the script row ≥ 300,000 messages/s.`,
+        `The script: \`${HEADER_SCRIPT.replace(/\n\s*/g, ' ').trim()}\`; with store: \`${STORE_SCRIPT.replace(/\n\s*/g, ' ').trim()}\`. Bar: the script row ≥ 300,000 messages/s.`,
         '',
         '| pipeline | messages/s | seconds | delivered |',
         '| --- | ---: | ---: | ---: |',

@@ -36,7 +36,14 @@ function reprise(args, label) {
     process.stderr.write(`  [${label}] ${d}`.replace(/\n(?=.)/g, `\n  [${label}] `));
   });
   const done = new Promise((ok) => child.on('close', (code) => ok({ code, stderr })));
-  return { child, done };
+  /** Resolves when stderr shows the pattern (or after timeoutMs: a slow machine must not break the demo). */
+  const saw = (pattern, timeoutMs) =>
+    new Promise((ok) => {
+      const started = Date.now();
+      const check = () => (pattern.test(stderr) || Date.now() - started > timeoutMs ? ok() : setTimeout(check, 50));
+      check();
+    });
+  return { child, done, saw };
 }
 
 const productionSeen = [];
@@ -49,7 +56,9 @@ console.log(`production on 127.0.0.1:${prodPort}, staging on ${stagingUrl}, file
 
 // 1. Capture: reprise listens on loopback for traffic to production's port.
 const capture = reprise(['--input-raw', `:${prodPort}`, '--input-raw-track-response', '--output-file', recorded, '--stats', '--stats-interval', '1s'], 'capture');
-await sleep(1500);
+// Capture starts once the capture engine reports it is listening (seconds on a busy machine).
+await capture.saw(/capturing on/, 30_000);
+await sleep(300);
 console.log('\nsending 20 requests to production (10 GET, 10 POST with a JSON body)');
 for (let i = 0; i < 10; i++) {
   await fetch(`http://127.0.0.1:${prodPort}/api/items/${i}?page=${i}`, { headers: { 'x-demo': String(i) } });

@@ -11,6 +11,8 @@ command -v openssl >/dev/null || missing+=(openssl)   # self-signed certificates
 command -v python3 >/dev/null || missing+=(python3)   # GoReplay middleware examples in the tests
 command -v tshark >/dev/null || missing+=(tshark)     # --input-raw-engine tshark (HTTPS capture)
 command -v curl >/dev/null || missing+=(curl)         # TLS 1.2/1.3, HTTP/1.1 and HTTP/2 clients in the HTTPS capture tests
+command -v chromium >/dev/null || missing+=(chromium) # the compare HTML report is opened headless in a test
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)  # so that headless screenshots have text
 if [ ${#missing[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,12 +1,12 @@
 // End to end: the built CLI indexes into a loopback server answering like Elasticsearch 8
-// (packages/plugin-elasticsearch/src/fake-elasticsearch-server.ts), fed by a real .gor file.
+// (test/support/fake-elasticsearch-server.ts), fed by a real .gor file.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { encodeRecords, type Message } from '@reprise/core';
-import { FakeElasticsearch } from '../packages/plugin-elasticsearch/src/fake-elasticsearch-server.js';
+import { FakeElasticsearch } from './support/fake-elasticsearch-server.js';
 import { recordingServer, runCli, tempDir } from './support/cli.js';
 
 const T0 = BigInt(Date.UTC(2026, 10, 26, 3, 0, 0)) * 1_000_000n;

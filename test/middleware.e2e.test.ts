@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeRecords, type Message } from '@reprise/core';
 import { recordingServer, repoRoot, runCli, tempDir } from './support/cli.js';
+import { readRecords, summaryCounters } from './support/gor.js';
 
 const fixture = (name: string) => join(repoRoot, 'packages/plugin-middleware/test/fixtures', name);
 
@@ -80,8 +81,8 @@ test('a sandboxed script learns staging tokens from replayed responses and rewri
     login,
     record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 1),
     record('request', 'GET /health HTTP/1.1\nHost: prod\n\n', undefined, 2),
-    // Recorded 500 ms later: by then the replayed login response has come back.
-    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 500),
+    // Recorded 1.5 s later (room for a busy machine): by then the replayed login response has come back.
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 1500),
   ]));
   const { code, output } = await reprise([
     '--input-file', file, '--output-http', staging.url, '--output-http-track-response', '--middleware-script', script,
@@ -89,6 +90,7 @@ test('a sandboxed script learns staging tokens from replayed responses and rewri
   assert.equal(code, 0, output);
   assert.deepEqual(staging.seen.map((s) => s.url), ['/login', '/me']);
   assert.equal(staging.seen[1]!.headers.authorization, 'Bearer stage-token');
+  assert.doesNotMatch(output, /no output tracks responses/, 'output-http tracks responses here');
 });
 
 test('a failing script is contained: the run goes on, the failure is reported with file and line', { timeout: 60000 }, async (t) => {
@@ -137,8 +139,8 @@ test('a GoReplay middleware maps tokens from replayed responses, through the CLI
   writeFileSync(file, encodeRecords([
     login,
     record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 1),
-    // Recorded 500 ms later: by then the replayed login response has been through the middleware.
-    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 500),
+    // Recorded 1.5 s later (room for a busy machine): by then the replayed login response has been through the middleware.
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 1500),
   ]));
   const { code, output } = await reprise([
     '--input-file', file, '--output-http', staging.url, '--output-http-track-response', '--middleware', `python3 ${fixture('token-middleware.py')}`,
@@ -163,4 +165,193 @@ test('reprise middleware test shows what a script does to each recorded message'
   assert.match(output, /^DROPPED {2}request \w+ GET \/admin HTTP\/1\.1$/m);
   assert.match(output, /^CHANGED {2}request \w+ GET \/ok HTTP\/1\.1\n {4}\+ X-Env: staging$/m);
   assert.match(output, /2 messages: 0 unchanged, 1 changed, 1 dropped, 0 amplified, 0 failed/);
+});
+
+test('a session-token script works unchanged through a script timeout: store survives the rebuild, module state does not', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const script = join(dir, 'session.js');
+  writeFileSync(script, `
+    const moduleTokens = new Map();   // reset by the rebuild
+    const token = (m) => /"token":"([^"]+)"/.exec(m.body)?.[1];
+    export function request(req) {
+      if (req.path === '/slow') for (;;) {}
+      const auth = req.headers.get('authorization');
+      if (!auth) return req;
+      const prod = auth.slice(7);
+      const mapped = store.get('token:' + prod);
+      if (typeof mapped === 'string') req.headers.set('Authorization', 'Bearer ' + mapped);
+      req.headers.set('X-Module-Token', moduleTokens.get(prod) ?? 'none');
+      return req;
+    }
+    export function replayedResponse(res, req, original) {
+      if (req?.path === '/login' && original) {
+        store.set('token:' + token(original), token(res));
+        moduleTokens.set(token(original), token(res));
+      }
+      return res;
+    }`);
+  const login = record('request', 'POST /login HTTP/1.1\nHost: prod\nContent-Length: 0\n\n', undefined, 0);
+  const file = join(dir, 'session.gor');
+  writeFileSync(file, encodeRecords([
+    login,
+    record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 1),
+    // After the replayed login response is back: a request that times out, then one that needs the token.
+    record('request', 'GET /slow HTTP/1.1\nHost: prod\n\n', undefined, 800),
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 1300),
+  ]));
+  // A limit well above what a busy machine needs for the other calls; the loop exceeds any.
+  const { code, output } = await reprise([
+    '--input-file', file, '--output-http', staging.url, '--output-http-track-response', '--middleware-script', script,
+    '--middleware-script-timeout', '250ms',
+  ]);
+  assert.equal(code, 0, output);
+  assert.deepEqual(staging.seen.map((s) => s.url), ['/login', '/me'], 'the timed-out /slow is dropped (fail closed)');
+  assert.equal(staging.seen[1]!.headers.authorization, 'Bearer stage-token', output);
+  assert.equal(staging.seen[1]!.headers['x-module-token'], 'none', 'module state was reset by the rebuild');
+  assert.match(output, /request\(\) timed out after 250 ms/);
+  assert.ok(output.includes(`${script}: the isolate was rebuilt after a timeout or an exhausted heap: module state (top-level variables) was reset; store kept (1 keys)`), output);
+  const c = summaryCounters(output, 'middleware-script');
+  assert.equal(c['script-timeouts'], 1);
+  assert.equal(c['script-restarts'], 1);
+  assert.equal(c['dropped-by-script-error'], 1);
+});
+
+test('fail closed by default: a script that throws before its /admin check lets no /admin through; drops are counted in the summary', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const script = join(dir, 'guard.js');
+  writeFileSync(script, `export function request(req) {
+  const tenant = req.headers.get('x-tenant').toLowerCase();   // throws when the header is missing
+  if (req.path.startsWith('/admin')) return null;
+  if (req.path === '/health') return null;
+  req.headers.set('X-Tenant', tenant);
+  return req;
+}`);
+  const file = join(dir, 'requests.gor');
+  writeFileSync(file, encodeRecords([
+    record('request', 'GET /admin/users HTTP/1.1\nHost: x\n\n'),
+    record('request', 'GET /admin/users HTTP/1.1\nHost: x\nX-Tenant: A\n\n'),
+    record('request', 'GET /health HTTP/1.1\nHost: x\nX-Tenant: A\n\n'),
+    record('request', 'GET /orders HTTP/1.1\nHost: x\nX-Tenant: A\n\n'),
+  ]));
+  const { code, output } = await reprise(['--input-file', file, '--input-file-no-wait', '--output-http', staging.url, '--middleware-script', script]);
+  assert.equal(code, 0, output);
+  assert.deepEqual(staging.seen.map((s) => [s.url, s.headers['x-tenant']]), [['/orders', 'a']]);
+  assert.match(output, /guard\.js:2:\d+: request\(\) threw TypeError/);
+  const c = summaryCounters(output, 'middleware-script');
+  assert.equal(c['dropped-by-script-error'], 1);
+  assert.equal(c['dropped-by-script'], 2);
+  assert.equal(c['script-errors'], 1);
+});
+
+test("--quiet hides reprise's chatter but not the script's console output; replayedResponse without tracking is a warning", { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const script = join(dir, 'talk.js');
+  writeFileSync(script, `export function request(req) { console.log('saw', req.path); return req; }
+export function replayedResponse(res) { return res; }`);
+  const file = join(dir, 'requests.gor');
+  writeFileSync(file, encodeRecords([record('request', 'GET /one HTTP/1.1\nHost: x\n\n'), record('request', 'GET /two HTTP/1.1\nHost: x\n\n')]));
+  const { code, output } = await reprise(['--input-file', file, '--input-file-no-wait', '--output-http', staging.url, '--middleware-script', script, '--quiet']);
+  assert.equal(code, 0, output);
+  assert.ok(output.includes(`[${script}] info saw /one`), output);
+  assert.ok(output.includes(`[${script}] info saw /two`), output);
+  assert.ok(output.includes(`${script} exports replayedResponse, but no output tracks responses (add --output-http-track-response)`), output);
+  assert.doesNotMatch(output, /reprise stopped/, '--quiet still hides the summary');
+});
+
+test('a script cannot forge a .gor record through req.id: the message is dropped and the file holds only real records', { timeout: 60000 }, async (t) => {
+  const dir = tempDir(t);
+  const script = join(dir, 'forge.js');
+  const forged = `ab\n1 ${'c'.repeat(24)} 1 0\nGET /injected HTTP/1.1\n\n`;
+  writeFileSync(script, `export function request(req) {
+  if (req.path === '/forge') req.id = ${JSON.stringify(forged)};
+  if (req.path === '/not-hex') req.id = 'not-hex';
+  return req;
+}`);
+  const file = join(dir, 'requests.gor');
+  const kept = record('request', 'GET /kept HTTP/1.1\nHost: x\n\n');
+  writeFileSync(file, encodeRecords([record('request', 'GET /forge HTTP/1.1\nHost: x\n\n'), kept, record('request', 'GET /not-hex HTTP/1.1\nHost: x\n\n')]));
+  const out = join(dir, 'out.gor');
+  const { code, output } = await reprise([
+    '--input-file', file, '--input-file-no-wait', '--output-file', out, '--middleware-script', script, '--middleware-script-on-error', 'pass',
+  ]);
+  assert.equal(code, 0, output);
+  const records = readRecords(out);
+  assert.deepEqual(records.map((r) => [r.type, r.id, r.payload.split('\r\n')[0]]), [['1', kept.id, 'GET /kept HTTP/1.1']]);
+  assert.match(output, /forge\.js:2:\d+: request\(\) threw InvalidFieldError: invalid req\.id "ab\\n1 c+/);
+  assert.match(output, /forge\.js:3:\d+: request\(\) threw InvalidFieldError: invalid req\.id "not-hex": an id is 24 lowercase hex digits/);
+  const c = summaryCounters(output, 'middleware-script');
+  assert.equal(c['script-invalid-fields'], 2);
+  assert.equal(c['dropped-by-script-error'], 2);
+});
+
+test('reprise middleware test --target replays for real, so replayedResponse runs and maps the token for the next request', { timeout: 60000 }, async (t) => {
+  const staging = await stagingServer(t);
+  const dir = tempDir(t);
+  const script = join(dir, 'tokens.js');
+  writeFileSync(script, `const token = (m) => /"token":"([^"]+)"/.exec(m.body)?.[1];
+export function request(req) {
+  const mapped = store.get('token');
+  if (req.path === '/me' && typeof mapped === 'string') req.headers.set('Authorization', 'Bearer ' + mapped);
+  return req;
+}
+export function replayedResponse(res, req, original) {
+  if (req?.path === '/login' && original) { store.set('token', token(res)); console.log('mapped', token(original), 'to', token(res)); }
+  return res;
+}`);
+  const login = record('request', 'POST /login HTTP/1.1\nHost: prod\nContent-Length: 0\n\n', undefined, 0);
+  const file = join(dir, 'session.gor');
+  writeFileSync(file, encodeRecords([
+    login,
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 5),
+    // The original response was recorded after /me: the replayed one waits for it, so `original` is known.
+    record('response', 'HTTP/1.1 200 OK\nContent-Length: 22\n\n{"token":"prod-token"}', login.id, 8),
+    record('request', 'GET /me HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-token\n\n', undefined, 10),
+  ]));
+  const { code, output } = await reprise(['middleware', 'test', script, '--input-file', file, '--target', staging.url]);
+  assert.equal(code, 0, output);
+  assert.deepEqual(staging.seen.map((s) => [s.url, s.headers.authorization]), [
+    ['/login', undefined],
+    ['/me', 'Bearer prod-token'],
+    ['/me', 'Bearer stage-token'],
+  ]);
+  assert.match(output, /^UNCHANGED {2}replayed-response \w+ HTTP\/1\.1 200 OK$/m);
+  assert.match(output, /info mapped prod-token to stage-token/);
+  assert.match(output, /7 messages: /, 'four recorded messages and three replayed responses');
+});
+
+test('reprise middleware test uses the live time limit (100 ms), not a longer one', { timeout: 60000 }, async (t) => {
+  const dir = tempDir(t);
+  const script = join(dir, 'slow.js');
+  writeFileSync(script, `export function request(req) {
+  if (req.path === '/slow') { const until = Date.now() + 400; while (Date.now() < until) {} }
+  return req;
+}`);
+  const file = join(dir, 'requests.gor');
+  writeFileSync(file, encodeRecords([record('request', 'GET /slow HTTP/1.1\nHost: x\n\n'), record('request', 'GET /fast HTTP/1.1\nHost: x\n\n')]));
+  const live = await reprise(['middleware', 'test', script, '--input-file', file]);
+  assert.equal(live.code, 1, live.output);
+  assert.match(live.output, /^FAILED {2}request \w+ GET \/slow HTTP\/1\.1\n {4}.*request\(\) timed out after 100 ms$/m);
+  assert.match(live.output, /the isolate was rebuilt: module state was reset/);
+  const longer = await reprise(['middleware', 'test', script, '--input-file', file, '--timeout', '2s']);
+  assert.equal(longer.code, 0, longer.output);
+  assert.match(longer.output, /2 messages: 2 unchanged/);
+});
+
+test('the script API reference is named by reprise --help (with its installed path) and reprise middleware --help', { timeout: 60000 }, async () => {
+  const scriptsMd = join(repoRoot, 'packages/plugin-middleware/SCRIPTS.md');
+  const help = await reprise(['--help']);
+  assert.equal(help.code, 0, help.output);
+  assert.ok(help.output.includes(`--middleware-script API reference: ${scriptsMd}`), help.output.slice(0, 2000));
+  const section = help.output.slice(help.output.indexOf('--middleware-script <'));
+  assert.match(section.slice(0, 600), /script API: SCRIPTS\.md of @reprise\/plugin-middleware/);
+  assert.match(help.output, /--middleware-script-on-error <drop\|pass\|stop>\n.*\(default "drop"\)/);
+  const topic = await reprise(['middleware', '--help']);
+  assert.equal(topic.code, 0, topic.output);
+  assert.match(topic.output, /Script API reference: SCRIPTS\.md in @reprise\/plugin-middleware/);
+  assert.match(topic.output, /script-api\.d\.ts/);
+  const command = await reprise(['middleware', 'test', '--help']);
+  assert.ok(command.output.replace(/\s+/g, ' ').includes(`Script API reference: ${scriptsMd}`), command.output);
 });

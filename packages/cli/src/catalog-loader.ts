@@ -1,5 +1,6 @@
 /** Builds the component catalog a command needs, importing only the plugin packages it uses. */
-import { ComponentCatalog, SETTINGS_FLAGS, type ComponentDescription, type RepriseError } from '@reprise/core';
+import { type ComponentDescription, type RepriseError } from '@reprise/core';
+import { ComponentCatalog, SETTINGS_FLAGS } from '@reprise/engine';
 import { readComponentDescriptions } from './component-manifest.js';
 import { userDataDir } from './data-dir.js';
 import { describeScript, discoverPackages, loadPackages, packagesForFlags, type PluginPackage } from './discover.js';

@@ -20,7 +20,8 @@ import { importDefinitions, type PluginPackage } from './discover.js';
 
 /** The described components of a package's code (not its scripts), or why they cannot be read. */
 export function readComponentDescriptions(pkg: PluginPackage): ComponentDescription[] {
-  const coded = pkg.manifest.components.filter((c) => !c.script);
+  // Scripts run on middleware-script and comparators are not pipeline components: neither is described here.
+  const coded = pkg.manifest.components.filter((c) => !c.script && c.kind !== 'comparator');
   if (coded.length === 0) return [];
   const path = join(pkg.root, COMPONENT_MANIFEST_FILE);
   if (!existsSync(path)) {

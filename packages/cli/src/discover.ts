@@ -8,14 +8,9 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlin
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import {
-  ComponentCatalog,
-  RepriseError,
-  readManifest,
-  type AnyComponentDefinition,
-  type ComponentDescription,
-  type PluginManifest,
-} from '@reprise/core';
+import { RepriseError, readManifest, type AnyComponentDefinition, type ComponentDescription, type PluginManifest } from '@reprise/core';
+import { ComponentCatalog } from '@reprise/engine';
+import { comparatorsFromExports, type Comparator } from '@reprise/compare';
 
 export interface PluginPackage {
   name: string;
@@ -187,6 +182,26 @@ export async function loadPackages(packages: Iterable<PluginPackage>): Promise<{
   return { catalog, problems, loaded };
 }
 
+/**
+ * The comparator components (kind `comparator`) of the given packages, for `reprise compare` and
+ * `reprise report`; a package that fails is reported and skipped.
+ */
+export async function importComparators(packages: Iterable<PluginPackage>): Promise<{ comparators: Comparator[]; problems: RepriseError[] }> {
+  const comparators: Comparator[] = [];
+  const problems: RepriseError[] = [];
+  for (const pkg of packages) {
+    const names = pkg.manifest.components.filter((c) => c.kind === 'comparator').map((c) => c.name);
+    if (names.length === 0) continue;
+    try {
+      const module = await importEntry(pkg);
+      comparators.push(...comparatorsFromExports(module.default, names, pkg.name));
+    } catch (error) {
+      problems.push(error instanceof RepriseError ? error : new RepriseError('RPR_PLUGIN_LOAD', String(error), { plugin: pkg.name }));
+    }
+  }
+  return { comparators, problems };
+}
+
 function hasOnlyScripts(pkg: PluginPackage): boolean {
   return pkg.manifest.components.every((c) => c.script);
 }
@@ -220,15 +235,20 @@ export function describeScript(pkg: PluginPackage, component: PluginManifest['co
   };
 }
 
-export async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefinition[]> {
-  let module: { default?: unknown };
+async function importEntry(pkg: PluginPackage): Promise<{ default?: unknown }> {
   try {
-    module = await import(pathToFileURL(join(pkg.root, pkg.manifest.entry!)).href);
+    return await import(pathToFileURL(join(pkg.root, pkg.manifest.entry!)).href);
   } catch (error) {
     throw new RepriseError('RPR_PLUGIN_LOAD', `importing ${pkg.manifest.entry} failed: ${(error as Error).message}`, { plugin: pkg.name, cause: error });
   }
-  const definitions = (Array.isArray(module.default) ? module.default : [module.default]) as AnyComponentDefinition[];
-  for (const declared of pkg.manifest.components.filter((c) => !c.script)) {
+}
+
+export async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefinition[]> {
+  const module = await importEntry(pkg);
+  // Comparators are not pipeline components: `reprise compare` imports them (importComparators).
+  const exported = (Array.isArray(module.default) ? module.default : [module.default]) as Array<AnyComponentDefinition | { kind: 'comparator'; name: string }>;
+  const definitions = exported.filter((d): d is AnyComponentDefinition => d?.kind !== 'comparator');
+  for (const declared of pkg.manifest.components.filter((c) => !c.script && c.kind !== 'comparator')) {
     const definition = definitions.find((d) => d?.name === declared.name);
     if (!definition || definition.kind !== declared.kind || typeof definition.create !== 'function') {
       throw new RepriseError('RPR_PLUGIN_MANIFEST', `the manifest declares ${declared.kind} "${declared.name}" but ${pkg.manifest.entry} does not export it`, { plugin: pkg.name });
@@ -240,7 +260,7 @@ export async function importDefinitions(pkg: PluginPackage): Promise<AnyComponen
       }
     }
   }
-  const undeclared = definitions.filter((d) => !pkg.manifest.components.some((c) => c.name === d?.name && !c.script));
+  const undeclared = definitions.filter((d) => !pkg.manifest.components.some((c) => c.name === d?.name && !c.script && c.kind !== 'comparator'));
   if (undeclared.length) {
     throw new RepriseError('RPR_PLUGIN_MANIFEST', `exports components the manifest does not declare: ${undeclared.map((d) => d?.name).join(', ')}`, { plugin: pkg.name });
   }

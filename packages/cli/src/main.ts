@@ -3,7 +3,7 @@
  * pipeline directly; named commands (run, middleware, plugins, help) go through oclif.
  */
 import { readFileSync } from 'node:fs';
-import { parseFlags, resolvePipelineConfig } from '@reprise/core';
+import { parseFlags, resolvePipelineConfig } from '@reprise/engine';
 import { describeCatalog, flagNames, loadCatalog, unusableOwnerOf } from './catalog-loader.js';
 import { executePipeline, reportError } from './execute.js';
 import { EXIT } from './exit-codes.js';
@@ -23,6 +23,18 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (argv[0]!.startsWith('-')) {
     process.exitCode = await runFlags(argv);
+    return;
+  }
+  // Like a plain replay, compare takes every pipeline flag: routed here, not through oclif.
+  const ownCommand = argv[0] === 'help' && (argv[1] === 'compare' || argv[1] === 'report') ? [argv[1], '--help'] : argv;
+  if (ownCommand[0] === 'compare') {
+    const { runCompare } = await import('./compare/compare-command.js');
+    process.exitCode = await runCompare(ownCommand.slice(1));
+    return;
+  }
+  if (ownCommand[0] === 'report') {
+    const { runReport } = await import('./compare/report-command.js');
+    process.exitCode = await runReport(ownCommand.slice(1));
     return;
   }
   const { run, handle, flush } = await import('@oclif/core');

@@ -44,7 +44,7 @@ export async function validatePlugin(dir: string): Promise<PluginValidation> {
   }
   if (pkg.manifest.entry) {
     const definitions = (await import(pathToFileURL(join(root, pkg.manifest.entry)).href)).default as AnyComponentDefinition[];
-    for (const definition of [definitions].flat()) checkDefinition(definition, pkg.name, result);
+    for (const definition of [definitions].flat().filter((d) => (d as { kind?: string })?.kind !== 'comparator')) checkDefinition(definition, pkg.name, result);
   }
   if (!json.oclif) result.problems.push(new RepriseError('RPR_PLUGIN_MANIFEST', 'package.json needs "oclif": {} so that "reprise plugins install" accepts it', { plugin: pkg.name }));
   if (!(json.keywords ?? []).includes('reprise-plugin')) result.warnings.push('add the npm keyword "reprise-plugin" so users can find it');

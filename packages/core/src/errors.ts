@@ -5,6 +5,7 @@
 export const ERROR_CODES = {
   RPR_CONFIG_INVALID: 'the pipeline configuration or a flag is invalid',
   RPR_CONFIG_UNKNOWN_FLAG: 'a flag that no component provides',
+  RPR_CONFIG_REFUSED_FLAG: 'a GoReplay flag reprise refuses (the message says why and what to use instead)',
   RPR_PLUGIN_MANIFEST: 'a plugin manifest is invalid',
   RPR_PLUGIN_CORE_RANGE: 'a plugin does not support this core version',
   RPR_PLUGIN_LOAD: 'a plugin could not be imported',
@@ -15,6 +16,8 @@ export const ERROR_CODES = {
   RPR_GOR_CORRUPT: 'a .gor record is corrupt or truncated',
   RPR_INPUT_NOT_FOUND: 'an input file or device does not exist',
   RPR_CAPTURE_PERMISSION: 'packet capture needs root or CAP_NET_RAW',
+  RPR_INPUT_LISTEN: 'an input cannot listen on its address (in use, not local, no permission)',
+  RPR_STORAGE_UNAVAILABLE: 'a storage or broker (an S3 bucket, Kafka brokers) is missing, unreachable or refuses access',
   RPR_SCRIPT_FAILED: 'a middleware script failed',
   RPR_INTERNAL: 'a bug in reprise',
 } as const;

@@ -1,20 +1,15 @@
+// @reprise/core: the plugin contract only. The engine that runs pipelines (bus, queues, config,
+// flags, help, reporter) is @reprise/engine; the test kit is @reprise/core/testing.
 export * from './message.js';
 export * from './errors.js';
 export * from './plugin.js';
+export * from './flag-names.js';
 export * from './duration.js';
 export * from './rate.js';
+export * from './redact.js';
 export * from './http-head.js';
-export * from './batch-queue.js';
-export * from './logger.js';
-export * from './stats.js';
-export * from './pipeline.js';
+export * from './dechunk.js';
+export * from './session-key.js';
 export * from './options.js';
-export * from './settings.js';
-export * from './catalog.js';
-export * from './config.js';
-export * from './flags.js';
-export * from './help.js';
-export * from './suggest.js';
-export * from './reporter.js';
 export * from './gor/index.js';
 export * from './manifest.js';

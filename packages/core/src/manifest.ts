@@ -10,6 +10,9 @@ import type { AnyComponentDefinition, ComponentDescription, ComponentKind } from
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
 export const CORE_API_VERSION = '0.1.0';
 
+/** Pipeline components, plus `comparator`: a response comparator for `reprise compare` (@reprise/compare). */
+export type ManifestComponentKind = ComponentKind | 'comparator';
+
 export interface PluginManifest {
   /** Semver range of the core API the plugin supports, e.g. `^0.1.0`. */
   coreVersion: string;
@@ -21,7 +24,7 @@ export interface PluginManifest {
    * `script`: a middleware that is a sandboxed script shipped in the package (run like
    * --middleware-script, never in the main process); such components need no `entry`.
    */
-  components: Array<{ kind: ComponentKind; name: string; flags?: string[]; script?: string }>;
+  components: Array<{ kind: ManifestComponentKind; name: string; flags?: string[]; script?: string }>;
 }
 
 export const manifestSchema = {
@@ -39,7 +42,7 @@ export const manifestSchema = {
         additionalProperties: false,
         required: ['kind', 'name'],
         properties: {
-          kind: { enum: ['input', 'output', 'middleware'] },
+          kind: { enum: ['input', 'output', 'middleware', 'comparator'] },
           name: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' },
           flags: { type: 'array', items: { type: 'string', pattern: '^[a-z][a-z0-9]*(-[a-z0-9]+)*$' } },
           script: { type: 'string', minLength: 1 },

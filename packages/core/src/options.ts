@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parseDurationMs, parseSizeBytes } from './duration.js';
 import { RepriseError } from './errors.js';
-import type { AnyComponentDefinition } from './plugin.js';
+import type { AnyComponentDefinition, ComponentDefinition, ComponentKind } from './plugin.js';
 
 function isParsable(parse: (text: string) => unknown) {
   return (text: string) => {
@@ -49,11 +49,11 @@ export function lazyValidator(schema: object): ValidateFunction {
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates and freezes one component's options; throws RPR_PLUGIN_OPTIONS naming component and option. */
-export function validateOptions(
-  definition: AnyComponentDefinition,
+export function validateOptions<O = Record<string, unknown>>(
+  definition: ComponentDefinition<ComponentKind, O> | AnyComponentDefinition,
   options: Record<string, unknown>,
   where?: string,
-): Readonly<Record<string, unknown>> {
+): Readonly<O> {
   let validate = compiled.get(definition.options);
   if (!validate) {
     validate = getAjv().compile({ ...definition.options, additionalProperties: false });
@@ -68,7 +68,7 @@ export function validateOptions(
       file: where,
     });
   }
-  return Object.freeze(copy);
+  return Object.freeze(copy) as Readonly<O>;
 }
 
 function optionOfError(error: ErrorObject): string | undefined {

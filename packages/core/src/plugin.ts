@@ -11,6 +11,8 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** A line the user's own code wrote (a middleware script's console.log): shown at every log level, even with --quiet. */
+  print(message: string): void;
 }
 
 /** Counters shown by `--stats` and in the exit summary, per component instance. */
@@ -37,6 +39,16 @@ export interface PluginContext {
   readonly signal: AbortSignal;
   /** The rate suffix, for components whose definition says `rate: 'plugin'`. */
   readonly rate?: Rate;
+  /**
+   * Middleware only: whether an output of this pipeline sends replayed responses back (output-http with
+   * track-response). Outputs are created first, so it is known in `create`; undefined outside a pipeline.
+   */
+  readonly outputsTrackResponses?: boolean;
+  /**
+   * True with --recognize-tcp-sessions: messages whose ids share `sessionKeyOf(id)` are one TCP session,
+   * whose requests an output should send in order on one connection.
+   */
+  readonly sessions?: boolean;
   /**
    * Puts messages back into the pipeline. From an output (replayed responses): they enter the
    * middleware chain at its start and reach every output. From a middleware: they continue after it.
@@ -101,6 +113,12 @@ export interface OptionSchema {
   items?: { type: 'string' | 'integer' | 'number'; pattern?: string; enum?: readonly unknown[] };
   /** The whole flag name when it is not `<component>-<option>` (GoReplay's `--http-original-host`). */
   'x-flag'?: string;
+  /**
+   * With `x-flag`: the flag is shared by every component that declares it `x-shared`. It sets the option
+   * on each of them the command line uses, and switches none on by itself (GoReplay's `--kafka-tls-*`,
+   * for both the Kafka input and output).
+   */
+  'x-shared'?: boolean;
   /** Hidden from --help (still accepted). */
   'x-hidden'?: boolean;
 }
@@ -172,7 +190,7 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
    * `none` (a suffix is an error).
    */
   rate?: 'core' | 'plugin' | 'none';
-  /** Middleware only: lower runs first (modifiers 10, external middleware 20, scripts 30). */
+  /** Middleware only: lower runs first (prettify-http 5, modifiers 10, external middleware 20, scripts 30). */
   order?: number;
   /**
    * Options this component switches on in other components of the same pipeline, by name

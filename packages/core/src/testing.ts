@@ -7,13 +7,17 @@ import type { PluginContext, Rate } from './plugin.js';
 
 export interface RecordingContext extends PluginContext {
   readonly counters: Map<string, number>;
-  readonly logs: Array<{ level: 'debug' | 'info' | 'warn' | 'error'; message: string }>;
+  /** `print`: a line the user's own code wrote (shown whatever the level). */
+  readonly logs: Array<{ level: 'debug' | 'info' | 'warn' | 'error' | 'print'; message: string }>;
   readonly emitted: Message[];
   /** Aborting it is what a stop (signal, --exit-after) does to the component. */
   readonly controller: AbortController;
 }
 
-export function createRecordingContext(component: string, options: { rate?: Rate; instance?: string } = {}): RecordingContext {
+export function createRecordingContext(
+  component: string,
+  options: { rate?: Rate; instance?: string; outputsTrackResponses?: boolean; sessions?: boolean } = {},
+): RecordingContext {
   const counters = new Map<string, number>();
   const logs: RecordingContext['logs'] = [];
   const emitted: Message[] = [];
@@ -22,10 +26,12 @@ export function createRecordingContext(component: string, options: { rate?: Rate
   return {
     component,
     instance: options.instance ?? component,
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error'), print: log('print') },
     stats: { add: (counter, n = 1) => counters.set(counter, (counters.get(counter) ?? 0) + n) },
     signal: controller.signal,
     rate: options.rate,
+    outputsTrackResponses: options.outputsTrackResponses,
+    sessions: options.sessions,
     emit: (batch) => emitted.push(...batch),
     counters,
     logs,

@@ -149,7 +149,7 @@ test('a truncated last record is reported at its offset after the earlier record
     assert.equal(last.type, 'corrupt');
     assert.equal(last.offset, firstTwo);
     assert.match(last.type === 'corrupt' ? last.reason : '', /truncated/);
-    const error = corruptionError(last as Extract<GorDecoded, { type: 'corrupt' }>, 'requests.gor');
+    const error = corruptionError(last as Extract<GorDecoded, { type: 'corrupt' }>, { file: 'requests.gor' });
     assert.equal(error.code, 'RPR_GOR_CORRUPT');
     assert.match(error.message, new RegExp(`requests.gor at byte ${firstTwo}`));
   }

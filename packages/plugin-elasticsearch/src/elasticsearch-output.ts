@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Client, type BaseConnection } from '@elastic/elasticsearch';
-import { RepriseError, type Message, type OutputInstance, type PluginContext } from '@reprise/core';
+import { hidePassword, RepriseError, type Message, type OutputInstance, type PluginContext } from '@reprise/core';
 import { resolveCredentials } from './credentials.js';
 import { exchangeToDocument, type DocumentOptions, type EsDocument } from './document.js';
 import { DocumentQueue } from './document-queue.js';
-import { parseIndexAddress, redactAddress, validateIndexPattern } from './index-address.js';
+import { parseIndexAddress, validateIndexPattern } from './index-address.js';
 import { IndexNamer } from './index-name.js';
 import { ExchangeJoin, type Exchange } from './join.js';
 import type { ElasticsearchSettings } from './options.js';
@@ -133,7 +133,7 @@ export class ElasticsearchOutput implements OutputInstance {
     };
     this.template = indexTemplateFor(this.indexPattern);
     ctx.logger.info(
-      `indexing into ${redactAddress(address.node)} index ${this.indexPattern} (credentials: ${source === 'none' ? 'none' : `from ${source}`})`,
+      `indexing into ${hidePassword(address.node)} index ${this.indexPattern} (credentials: ${source === 'none' ? 'none' : `from ${source}`})`,
     );
     this.templateReady = this.ensureTemplate();
     // Requests whose responses never come are released by time, even when no batch arrives.

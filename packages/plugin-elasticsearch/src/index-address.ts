@@ -1,4 +1,4 @@
-import { RepriseError } from '@reprise/core';
+import { hidePassword, RepriseError } from '@reprise/core';
 
 /** Where documents go: the node URL (without credentials) and the index name pattern. */
 export interface IndexAddress {
@@ -24,7 +24,7 @@ export function parseIndexAddress(value: string, component = 'output-elasticsear
   const fail = (why: string): never => {
     throw new RepriseError(
       'RPR_CONFIG_INVALID',
-      `"${redactAddress(value)}" is not an Elasticsearch address: ${why} (examples: http://localhost:9200/gor, localhost:9200/gor)`,
+      `"${hidePassword(value)}" is not an Elasticsearch address: ${why} (examples: http://localhost:9200/gor, localhost:9200/gor)`,
       { plugin: component },
     );
   };
@@ -86,7 +86,3 @@ function checkIndexName(index: string, fail: (why: string) => never): void {
   if (/^[-_+.]/.test(literal)) fail(`an index name cannot start with -, _, + or . ("${index}")`);
 }
 
-/** The address with any password hidden, for logs and errors. */
-export function redactAddress(value: string): string {
-  return value.replace(/(\/\/|^)([^/@]*):([^/@]*)@/, '$1$2:***@');
-}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Message } from '@reprise/core';
 import { ElasticsearchOutput, type OutputDependencies } from '../src/elasticsearch-output.js';
-import { FakeElasticsearch, type FakeElasticsearchOptions } from '../src/fake-elasticsearch-server.js';
+import { FakeElasticsearch, type FakeElasticsearchOptions } from '../../../test/support/fake-elasticsearch-server.js';
 import { toSettings, type ElasticsearchOptions } from '../src/options.js';
 import plugins, { outputHttpElasticsearch } from '../src/index.js';
 import { eventually, newId, recordingContext, requestMessage, responseMessage, type RecordingContext } from './context.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RepriseError } from '@reprise/core';
-import { parseIndexAddress, redactAddress } from '../src/index-address.js';
+import { hidePassword } from '@reprise/core';
+import { parseIndexAddress } from '../src/index-address.js';
 
 test('an address without a scheme is http on port 9200 when no port is given', { timeout: 5000 }, () => {
   assert.deepEqual(parseIndexAddress('localhost/gor'), { node: 'http://localhost:9200', index: 'gor', username: undefined, password: undefined });
@@ -38,8 +39,8 @@ test('addresses without an index, with a bad scheme or a bad index name are refu
   );
 });
 
-test('redactAddress hides the password of an address', { timeout: 5000 }, () => {
-  assert.equal(redactAddress('http://user:hunter2@host:9200/gor'), 'http://user:***@host:9200/gor');
-  assert.equal(redactAddress('user:hunter2@host:9200/gor'), 'user:***@host:9200/gor');
-  assert.equal(redactAddress('http://host:9200/gor'), 'http://host:9200/gor');
+test('an address is shown with its password hidden, with or without a scheme', { timeout: 5000 }, () => {
+  assert.equal(hidePassword('http://user:hunter2@host:9200/gor'), 'http://user:***@host:9200/gor');
+  assert.equal(hidePassword('user:hunter2@host:9200/gor'), 'user:***@host:9200/gor');
+  assert.equal(hidePassword('http://host:9200/gor'), 'http://host:9200/gor');
 });

@@ -1,15 +1,17 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import { encodeRecords, recordByteLength, RepriseError, writeRecordInto, type Message } from '@reprise/core';
 import { formatTimePattern, hasTimePattern, isGzipPath, rotatedPath } from './file-naming.js';
+import { localStorage } from './local-storage.js';
+import type { FileStorage, WritableFile } from './storage.js';
 
 const gzip = promisify(gzipCallback);
 
 export interface GorFileWriterOptions {
   /** The output path, possibly with %Y %m %d %H %M %S. */
   path: string;
+  /** Where the files go (default: the local file system). */
+  storage?: FileStorage;
   /** Keep existing content (else an existing file is truncated when it is opened). */
   isAppend: boolean;
   /** Start the next file when the current one would exceed this many record bytes; Infinity for never. */
@@ -43,7 +45,7 @@ const SPARE_CHUNKS = HIGH_WATER_BYTES / CHUNK_BYTES;
  * All file operations run one after another on one queue.
  */
 export class GorFileWriter {
-  private handle: FileHandle | undefined;
+  private file: WritableFile | undefined;
   private currentPath = '';
   /** The formatted time pattern the current file belongs to, and its size-rotation index. */
   private currentBase = '';
@@ -99,7 +101,7 @@ export class GorFileWriter {
     this.throwIfFailed();
     return this.enqueue(async () => {
       await this.writePending();
-      await this.handle?.datasync();
+      await this.file?.sync();
     });
   }
 
@@ -109,12 +111,9 @@ export class GorFileWriter {
       clearInterval(this.timer);
       await this.enqueue(async () => {
         await this.writePending();
-        const handle = this.handle;
-        this.handle = undefined;
-        if (handle) {
-          await handle.datasync();
-          await handle.close();
-        }
+        const file = this.file;
+        this.file = undefined;
+        await file?.close();
       });
       this.throwIfFailed();
     })();
@@ -196,26 +195,25 @@ export class GorFileWriter {
   private switchTo(base: string, index: number): Promise<void> {
     return this.enqueue(async () => {
       await this.writePending();
-      if (this.handle) {
-        const handle = this.handle;
-        this.handle = undefined;
-        await handle.close();
+      if (this.file) {
+        const file = this.file;
+        this.file = undefined;
+        await file.close();
       }
       const path = rotatedPath(base, index);
-      await mkdir(dirname(path), { recursive: true });
-      const handle = await open(path, this.options.isAppend ? 'a' : 'w');
-      this.handle = handle;
+      const file = await (this.options.storage ?? localStorage).openWrite(path, this.options.isAppend);
+      this.file = file;
       this.currentPath = path;
       this.currentBase = base;
       this.index = index;
-      this.sizeBytes = this.options.isAppend ? (await handle.stat()).size : 0;
+      this.sizeBytes = file.initialSizeBytes;
       this.paths.push(path);
     });
   }
 
   /** Writes the buffered records to the current file: one system call (one gzip member). */
   private async writePending(): Promise<void> {
-    if (this.pendingBytes === 0 || !this.handle) return;
+    if (this.pendingBytes === 0 || !this.file) return;
     this.sealChunk();
     const buffers = this.pending;
     const total = this.pendingBytes;
@@ -224,9 +222,9 @@ export class GorFileWriter {
     this.pendingBytes = 0;
     this.sealedChunks = [];
     if (isGzipPath(this.currentPath)) {
-      await writeAll(this.handle, [await gzip(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, total))]);
+      await this.file.write([await gzip(buffers.length === 1 ? buffers[0]! : Buffer.concat(buffers, total))]);
     } else {
-      await writeAll(this.handle, buffers);
+      await this.file.write(buffers);
     }
     // Only now may the chunks be filled again: their bytes are on their way to disk.
     for (const chunk of written) if (this.spareChunks.length < SPARE_CHUNKS) this.spareChunks.push(chunk);
@@ -263,17 +261,5 @@ export class GorFileWriter {
 
   private baseName(): string {
     return this.isTimed ? formatTimePattern(this.options.path, this.now()) : this.options.path;
-  }
-}
-
-async function writeAll(handle: FileHandle, buffers: Buffer[]): Promise<void> {
-  let rest = buffers;
-  for (;;) {
-    const { bytesWritten } = await handle.writev(rest);
-    let skip = bytesWritten;
-    let i = 0;
-    while (i < rest.length && skip >= rest[i]!.length) skip -= rest[i++]!.length;
-    if (i === rest.length) return;
-    rest = [rest[i]!.subarray(skip), ...rest.slice(i + 1)];
   }
 }

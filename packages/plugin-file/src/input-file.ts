@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defineInput, parseDurationMs, RepriseError, type InputInstance, type Message, type PluginContext } from '@reprise/core';
-import { expandGlob } from './glob-expand.js';
 import { FileRecordSource } from './record-source.js';
 import { ReplayClock, type ReplayPace } from './replay-clock.js';
+import { storageFor, type FileStorage } from './storage.js';
 
 export interface InputFileOptions {
   readDepth?: number;
@@ -28,7 +28,8 @@ export const inputFile = defineInput<InputFileOptions>({
   value: {
     placeholder: 'path',
     description:
-      'A .gor file or a glob (*, ?, [a-z], **); several files are merged in timestamp order, .gz files are read compressed. ' +
+      'A .gor file or a glob (*, ?, [a-z], **), local or s3://bucket/key (globs too); several files are merged in timestamp order, ' +
+      '.gz files are read compressed. ' +
       'Suffix |200% to replay twice as fast (|50% at half speed), |N for at most N messages per second',
     example: 'requests-*.gor|200%',
   },
@@ -79,11 +80,12 @@ export const inputFile = defineInput<InputFileOptions>({
         phase: 'create',
       });
     }
-    const files = await expandGlob(value);
+    const storage = await storageFor(value, 'input-file');
+    const files = await storage.expand(value);
     if (files.length === 0) {
       throw new RepriseError('RPR_INPUT_NOT_FOUND', `no file matches ${value}`, { plugin: 'input-file', phase: 'create', file: value });
     }
-    return new FileReplay(files, paceOf(options, ctx), options, ctx);
+    return new FileReplay(files, storage, paceOf(options, ctx), options, ctx);
   },
 });
 
@@ -114,6 +116,7 @@ class FileReplay implements InputInstance {
 
   constructor(
     readonly files: string[],
+    private readonly storage: FileStorage,
     pace: ReplayPace,
     private readonly options: Readonly<InputFileOptions>,
     private readonly ctx: PluginContext,
@@ -240,7 +243,7 @@ class FileReplay implements InputInstance {
         this.ctx.stats.add('corrupt');
       },
     };
-    return this.files.map((file) => new FileRecordSource(file, this.depth, hooks));
+    return this.files.map((file) => new FileRecordSource(file, this.depth, hooks, this.storage));
   }
 
   private closeSources(): void {

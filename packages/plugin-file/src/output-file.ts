@@ -1,9 +1,12 @@
-import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type OutputInstance } from '@reprise/core';
+import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type Message, type OutputInstance } from '@reprise/core';
 import { GorFileWriter } from './gor-file-writer.js';
+import { storageFor } from './storage.js';
+import { TotalSizeLimit } from './total-size-limit.js';
 
 export interface OutputFileOptions {
   append?: boolean;
   sizeLimit?: string;
+  maxSizeLimit?: string;
   flushInterval?: string;
 }
 
@@ -14,8 +17,8 @@ export const outputFile = defineOutput<OutputFileOptions>({
   value: {
     placeholder: 'path',
     description:
-      'The file to write, exactly as named. %Y %m %d %H %M %S in the name are replaced by the local date and time, ' +
-      'and a new file starts whenever the name changes',
+      'The file to write, exactly as named, or s3://bucket/key (uploaded as it is written). %Y %m %d %H %M %S in the name ' +
+      'are replaced by the local date and time, and a new file starts whenever the name changes',
     example: 'requests-%Y-%m-%d-%H.gor',
   },
   rate: 'core',
@@ -36,6 +39,14 @@ export const outputFile = defineOutput<OutputFileOptions>({
           'Start a new file when the current one would grow past this many bytes of records (before compression): ' +
           'requests.gor, then requests.1.gor, requests.2.gor… (x.gor.gz → x.1.gor.gz). A record is never split',
         examples: ['32mb', '1gb'],
+      },
+      maxSizeLimit: {
+        type: 'string',
+        format: 'size',
+        description:
+          'Stop recording once the records written (all files together, before compression) would pass this many bytes; ' +
+          'what comes after is counted as skipped-size-limit. Default: no limit (GoReplay: 1tb)',
+        examples: ['10gb'],
       },
       flushInterval: {
         type: 'string',
@@ -62,16 +73,23 @@ export const outputFile = defineOutput<OutputFileOptions>({
         phase: 'create',
       });
     }
+    let isOpen = false;
     const writer = new GorFileWriter({
       path: value,
+      storage: await storageFor(value, 'output-file'),
       isAppend: options.append ?? false,
       sizeLimitBytes: sizeLimitBytes > 0 ? sizeLimitBytes : Infinity,
       flushIntervalMs,
-      onError: (error) => ctx.logger.error(`output-file ${value}: ${(error as Error)?.message ?? error}`),
+      // A background write failure is logged at once; a failure to open is thrown from create instead.
+      onError: (error) => {
+        if (isOpen) ctx.logger.error(`output-file ${value}: ${(error as Error)?.message ?? error}`);
+      },
     });
     try {
       await writer.open();
+      isOpen = true;
     } catch (error) {
+      if (error instanceof RepriseError) throw error; // from the storage, already saying what and where
       throw new RepriseError('RPR_PLUGIN_FAILED', `cannot open ${value}: ${(error as Error)?.message ?? error}`, {
         plugin: 'output-file',
         phase: 'create',
@@ -79,9 +97,20 @@ export const outputFile = defineOutput<OutputFileOptions>({
         cause: error,
       });
     }
+    const total = options.maxSizeLimit === undefined ? undefined : new TotalSizeLimit(parseSizeBytes(options.maxSizeLimit, 'output-file-max-size-limit'));
+    let isWarned = false;
+    const writeWithin = (batch: readonly Message[]) => {
+      const taken = total!.take(batch);
+      if (taken.length < batch.length) {
+        ctx.stats.add('skipped-size-limit', batch.length - taken.length);
+        if (!isWarned) ctx.logger.warn(`${value}: --output-file-max-size-limit ${options.maxSizeLimit} reached; nothing more is recorded`);
+        isWarned = true;
+      }
+      return taken.length > 0 ? writer.write(taken) : undefined;
+    };
     const instance: OutputInstance & { readonly writer: GorFileWriter } = {
       writer,
-      write: (batch) => writer.write(batch),
+      write: total ? writeWithin : (batch) => writer.write(batch),
       flush: () => writer.flush(),
       close: () => writer.close(),
     };

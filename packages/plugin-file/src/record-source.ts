@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { GorDecoder, RepriseError, type GorCorruption, type GorDecoded, type Message } from '@reprise/core';
+import { corruptionError, GorDecoder, RepriseError, type GorDecoded, type Message } from '@reprise/core';
 import { ReorderWindow } from './reorder-window.js';
+import type { FileStorage } from './storage.js';
 
 export interface SourceHooks {
   /** The ordering key of a timestamp: nanoseconds from a base shared by every file. */
@@ -14,7 +14,7 @@ export interface SourceHooks {
 const CHUNK_BYTES = 256 * 1024;
 
 /**
- * One .gor file (plain or gzip), read chunk by chunk and put back in timestamp order by a
+ * One .gor file (plain or gzip, local or on S3), read chunk by chunk and put back in timestamp order by a
  * read-ahead window of `depth` records. The head is final once more than `depth` records are
  * behind it, or the file has ended.
  */
@@ -33,6 +33,7 @@ export class FileRecordSource {
     readonly path: string,
     private readonly depth: number,
     private readonly hooks: SourceHooks,
+    private readonly storage: FileStorage,
   ) {}
 
   get isReady(): boolean {
@@ -99,13 +100,13 @@ export class FileRecordSource {
     while (at < staged.length && window.size <= depth) {
       const item = staged[at++]!;
       if (item.type === 'record') window.push(item.message, hooks.keyOf(item.message.timestamp));
-      else hooks.onCorrupt(corruptError(item, this.path));
+      else hooks.onCorrupt(corruptionError(item, { plugin: 'input-file', file: this.path }));
     }
     this.stagedAt = at;
   }
 
   private open(): AsyncIterator<Buffer> {
-    const file = createReadStream(this.path, { highWaterMark: CHUNK_BYTES });
+    const file = this.storage.openRead(this.path);
     let stream: Readable = file;
     if (this.path.endsWith('.gz')) {
       const gunzip = createGunzip({ chunkSize: CHUNK_BYTES });
@@ -118,6 +119,7 @@ export class FileRecordSource {
   }
 
   private fail(error: unknown): void {
+    if (error instanceof RepriseError) throw error; // from the storage, already saying what and where
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code === 'ENOENT') {
       throw new RepriseError('RPR_INPUT_NOT_FOUND', `${this.path} disappeared before it could be read`, {
@@ -153,8 +155,4 @@ export class FileRecordSource {
       cause: error,
     });
   }
-}
-
-function corruptError(corruption: GorCorruption, file: string): RepriseError {
-  return new RepriseError('RPR_GOR_CORRUPT', corruption.reason, { plugin: 'input-file', file, offset: corruption.offset });
 }

@@ -215,3 +215,21 @@ test('missing directories in the path are created', { timeout: 10_000 }, async (
   await output.close!();
   assert.equal(messagesOf(await readFile(path)).length, 1);
 });
+
+test('max-size-limit stops recording before the records, across rotated files, would pass it; the rest is counted', { timeout: 10_000 }, async (t) => {
+  const dir = await tempDir(t);
+  const records = batchOf(1, 20);
+  const recordBytes = encodeRecords(records.slice(0, 1)).length;
+  const ctx = makeContext('output-file');
+  const output = (await outputFile.create(join(dir, 'capped.gor'), { sizeLimit: String(recordBytes * 4), maxSizeLimit: String(recordBytes * 10 + 5) }, ctx)) as OutputInstance;
+  await output.write(records.slice(0, 7));
+  await output.write(records.slice(7));
+  await output.close!();
+  const files = (await readdir(dir)).sort();
+  const written = (await Promise.all(files.map((f) => readFile(join(dir, f))))).flatMap((b) => messagesOf(b));
+  assert.equal(written.length, 10, 'ten whole records fit, the eleventh would pass the limit');
+  assert.deepEqual(written.map((m) => m.id).sort(), records.slice(0, 10).map((m) => m.id).sort());
+  assert.equal(files.length, 3, 'size rotation still applies under the total limit');
+  assert.equal(ctx.counters.get('skipped-size-limit'), 10);
+  assert.equal(ctx.logs.filter((l) => /max-size-limit .* reached/.test(l.message)).length, 1, 'said once');
+});

@@ -4,11 +4,12 @@
  * single timer, counts every failure by reason, and hands tracked responses back in batches.
  */
 import { Agent, Pool, interceptors, type Dispatcher } from 'undici';
-import type { Logger, Message, PluginStats } from '@reprise/core';
+import { sessionKeyOf, type Logger, type Message, type PluginStats } from '@reprise/core';
 import type { FailureReason } from './failure-reason.js';
 import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
 import { toReplayRequest } from './replay-request.js';
 import { responseBytes } from './response-bytes.js';
+import type { ReplayStats } from './replay-stats.js';
 import { coalescingConnector } from './write-coalescing.js';
 
 export interface HttpReplayerOptions {
@@ -23,8 +24,18 @@ export interface HttpReplayerOptions {
   timeoutMs: number;
   redirects: number;
   skipVerify: boolean;
+  /** Idle connections close after this long (GoReplay's worker timeout); undefined: undici's default. */
+  idleTimeoutMs?: number;
+  /** Body bytes of a tracked response kept (the rest is discarded); undefined: all. */
+  responseBufferBytes?: number;
+  /** With sessions: each TCP session gets its own connection, at most this many open (least recently used closes). */
+  sessionConnections?: number;
+  /** Samples for --output-http-stats. */
+  replayStats?: ReplayStats;
   /** Receives replayed responses in batches; undefined when responses are not tracked. */
   onResponses: ((batch: Message[]) => void) | undefined;
+  /** Told of each request that got no response (timeout, reset, refused, …), so a caller joining responses by id is not left waiting. */
+  onFailure?: (request: Message, reason: FailureReason) => void;
   stats: PluginStats;
   /** Told once per failure reason, with the first error's text, so a dead target is visible without flooding. */
   logger?: Logger;
@@ -34,10 +45,19 @@ export interface HttpReplayerOptions {
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const EMIT_BATCH = 256;
 
+interface SessionDispatcher {
+  agent: Agent;
+  dispatcher: Dispatcher;
+}
+
 export class HttpReplayer implements ExchangeOwner {
   readonly isTracking: boolean;
+  readonly responseBufferBytes: number;
   private readonly dispatcher: Dispatcher;
   private readonly pool: Pool | Agent;
+  private readonly poolOptions: Pool.Options;
+  /** Per-session connections in least-recently-used order (the first is the oldest). */
+  private readonly sessions = new Map<string, SessionDispatcher>();
   private inFlight = 0;
   private head: ReplayExchange | null = null;
   private tail: ReplayExchange | null = null;
@@ -55,14 +75,18 @@ export class HttpReplayer implements ExchangeOwner {
 
   constructor(private readonly options: HttpReplayerOptions) {
     this.isTracking = options.onResponses !== undefined;
-    const { timeoutMs } = options;
+    this.responseBufferBytes = options.responseBufferBytes ?? Infinity;
+    const { timeoutMs, idleTimeoutMs } = options;
     const poolOptions: Pool.Options = {
       connections: options.connections,
       pipelining: options.pipelining,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       connect: coalescingConnector({ timeout: timeoutMs, rejectUnauthorized: !options.skipVerify }),
+      // A server's keep-alive hint may shorten this, never lengthen it.
+      ...(idleTimeoutMs === undefined ? {} : { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }),
     };
+    this.poolOptions = poolOptions;
     if (options.redirects > 0) {
       // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
       this.pool = new Agent(poolOptions);
@@ -107,7 +131,9 @@ export class HttpReplayer implements ExchangeOwner {
       this.settleFailed(exchange, 'aborted', undefined);
       exchange.abort(new Error('output closed'));
     }
-    await this.pool.destroy();
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all([this.pool.destroy(), ...sessions.map((s) => s.agent.destroy())]);
     this.emitResponses();
     this.wake(this.roomWaiters);
     this.wake(this.idleWaiters);
@@ -124,11 +150,14 @@ export class HttpReplayer implements ExchangeOwner {
     if (typeof parsed === 'string') {
       stats.add('failed');
       stats.add('invalid-request');
+      this.options.onFailure?.(message, 'invalid-request');
       return;
     }
     const exchange = new ReplayExchange(this, message, performance.now() + this.options.timeoutMs);
     this.track(exchange);
-    this.dispatcher.dispatch(
+    this.options.replayStats?.sampleQueue(this.inFlight);
+    const dispatcher = this.options.sessionConnections === undefined ? this.dispatcher : this.sessionDispatcher(message.id);
+    dispatcher.dispatch(
       {
         origin: this.options.origin,
         method: parsed.method,
@@ -141,6 +170,31 @@ export class HttpReplayer implements ExchangeOwner {
       },
       exchange,
     );
+  }
+
+  /**
+   * The one connection of a message's TCP session: requests of a session go out in order, each after
+   * the previous response, as the recorded client sent them. Beyond the limit the least recently used
+   * session's connection closes once its requests are answered.
+   */
+  private sessionDispatcher(id: string): Dispatcher {
+    const key = sessionKeyOf(id);
+    const known = this.sessions.get(key);
+    if (known) {
+      this.sessions.delete(key);
+      this.sessions.set(key, known);
+      return known.dispatcher;
+    }
+    if (this.sessions.size >= this.options.sessionConnections!) {
+      const [oldestKey, oldest] = this.sessions.entries().next().value as [string, SessionDispatcher];
+      this.sessions.delete(oldestKey);
+      this.options.stats.add('sessions-closed');
+      oldest.agent.close().catch(() => {});
+    }
+    const agent = new Agent({ ...this.poolOptions, connections: 1, pipelining: 1 });
+    const dispatcher = this.options.redirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: this.options.redirects })) : agent;
+    this.sessions.set(key, { agent, dispatcher });
+    return dispatcher;
   }
 
   private track(exchange: ReplayExchange): void {
@@ -185,6 +239,8 @@ export class HttpReplayer implements ExchangeOwner {
       this.options.stats.add('failed');
       this.options.stats.add('status-5xx');
     }
+    if (exchange.isTruncated) this.options.stats.add('truncated-response');
+    this.options.replayStats?.sampleLatency(performance.now() - (exchange.deadlineMs - this.options.timeoutMs));
     if (this.isTracking) this.queueResponse(exchange);
     this.untrack(exchange);
   }
@@ -193,6 +249,7 @@ export class HttpReplayer implements ExchangeOwner {
     this.options.stats.add('failed');
     this.options.stats.add(reason);
     this.untrack(exchange);
+    this.options.onFailure?.(exchange.request, reason);
     if (reason !== 'aborted' && !this.reasonsLogged.has(reason) && this.options.logger) {
       this.reasonsLogged.add(reason);
       const text = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : `no response within ${this.options.timeoutMs}ms`;

@@ -1,8 +1,9 @@
 /**
  * `--output-http URL`: replays recorded requests against a target with undici, GoReplay's flags.
  */
-import { defineOutput, parseDurationMs, RepriseError, type Message } from '@reprise/core';
+import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type Message } from '@reprise/core';
 import { HttpReplayer } from './http-replayer.js';
+import { ReplayStats } from './replay-stats.js';
 
 export interface OutputHttpOptions {
   workers: number;
@@ -13,6 +14,11 @@ export interface OutputHttpOptions {
   redirects: number;
   skipVerify: boolean;
   originalHost: boolean;
+  workerTimeout?: string;
+  responseBuffer?: string;
+  stats: boolean;
+  statsMs: number;
+  sessionConnections: number;
 }
 
 const COMPONENT = 'output-http';
@@ -94,6 +100,39 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
         description: 'Do not verify the target\'s TLS certificate (self-signed staging servers)',
         examples: [true],
       },
+      workerTimeout: {
+        type: 'string',
+        format: 'duration',
+        description: 'An idle connection to the target closes after this long (GoReplay: idle workers stop). Default: undici\'s 4s, or less if the target\'s Keep-Alive header says so',
+        examples: ['2s'],
+      },
+      responseBuffer: {
+        type: 'string',
+        format: 'size',
+        description: 'Body bytes of each replayed response kept for --output-http-track-response; the rest is discarded and counted (truncated-response). Default: the whole body (GoReplay keeps 100kb)',
+        examples: ['100kb'],
+      },
+      stats: {
+        type: 'boolean',
+        default: false,
+        description: 'Print, every --output-http-stats-ms, how full the replay window was (latest, mean, max, count, count/second, as GoReplay does) and the response latency',
+        examples: [true],
+      },
+      statsMs: {
+        type: 'integer',
+        minimum: 100,
+        default: 5000,
+        description: 'Milliseconds between --output-http-stats lines',
+        examples: [1000],
+      },
+      sessionConnections: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 100000,
+        default: 256,
+        description: 'With --recognize-tcp-sessions: each session gets its own connection instead of the --output-http-workers pool; at most this many stay open (the least recently used closes)',
+        examples: [1000],
+      },
       originalHost: {
         type: 'boolean',
         default: false,
@@ -110,6 +149,7 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
       throw new RepriseError('RPR_CONFIG_INVALID', 'timeout must be greater than zero (example: 5s)', { plugin: COMPONENT, option: 'timeout' });
     }
     const trackResponse = options.trackResponse ?? false;
+    const replayStats = options.stats ? new ReplayStats() : undefined;
     const replayer = new HttpReplayer({
       origin: target.origin,
       hostHeader: options.originalHost ? undefined : target.host,
@@ -119,6 +159,10 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
       timeoutMs,
       redirects: options.redirects ?? 0,
       skipVerify: options.skipVerify ?? false,
+      idleTimeoutMs: options.workerTimeout === undefined ? undefined : parseDurationMs(options.workerTimeout, 'worker-timeout'),
+      responseBufferBytes: options.responseBuffer === undefined ? undefined : parseSizeBytes(options.responseBuffer, 'response-buffer'),
+      sessionConnections: ctx.sessions ? (options.sessionConnections ?? 256) : undefined,
+      replayStats,
       onResponses: trackResponse ? (batch: Message[]) => ctx.emit(batch) : undefined,
       stats: ctx.stats,
       logger: ctx.logger,
@@ -127,11 +171,20 @@ export const outputHttp = defineOutput<OutputHttpOptions>({
       // like GoReplay, requests keep their recorded path: a path on the target is not a prefix
       ctx.logger.warn(`output-http: the path of ${target.href} is ignored; requests keep their recorded paths`);
     }
+    let statsTimer: NodeJS.Timeout | undefined;
+    if (replayStats) {
+      const periodMs = options.statsMs ?? 5000;
+      statsTimer = setInterval(() => ctx.logger.info(replayStats.takeLine(periodMs)), periodMs);
+      statsTimer.unref();
+    }
     return {
       emitsMessages: trackResponse,
       write: (batch) => replayer.write(batch),
       flush: () => replayer.flush(),
-      close: () => replayer.close(),
+      close: () => {
+        clearInterval(statsTimer);
+        return replayer.close();
+      },
     };
   },
 });

@@ -9,6 +9,8 @@ import { failureReasonOf } from './failure-reason.js';
 
 export interface ExchangeOwner {
   readonly isTracking: boolean;
+  /** Body bytes of a tracked response kept; the rest is discarded (GoReplay's --output-http-response-buffer). */
+  readonly responseBufferBytes: number;
   settleAnswered(exchange: ReplayExchange): void;
   settleFailed(exchange: ReplayExchange, reason: FailureReason, error: unknown): void;
 }
@@ -22,6 +24,8 @@ export class ReplayExchange {
   statusText = '';
   rawHeaders: Buffer[] | null = null;
   chunks: Buffer[] | null = null;
+  keptBytes = 0;
+  isTruncated = false;
   /** process.hrtime.bigint() when the request was written and when the response head arrived (tracking only). */
   sentAtNs = 0n;
   headAtNs = 0n;
@@ -64,7 +68,16 @@ export class ReplayExchange {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.chunks !== null) this.chunks.push(chunk);
+    if (this.chunks === null) return true;
+    const room = this.owner.responseBufferBytes - this.keptBytes;
+    if (chunk.length > room) {
+      this.isTruncated = true;
+      if (room > 0) this.chunks.push(chunk.subarray(0, room));
+      this.keptBytes += Math.max(0, room);
+    } else {
+      this.chunks.push(chunk);
+      this.keptBytes += chunk.length;
+    }
     return true;
   }
 

@@ -7,7 +7,7 @@
  * Expect and Content-Length are not copied (undici writes Content-Length from the body), nor is any
  * header that the Connection header names.
  */
-import { dechunk } from './dechunk.js';
+import { dechunk } from '@reprise/core';
 
 export interface ReplayRequest {
   method: string;

@@ -9,16 +9,19 @@ export interface RecordingContext extends PluginContext {
   counters: Record<string, number>;
   emitted: Message[][];
   warnings: string[];
+  infos: string[];
 }
 
-export function makeContext(): RecordingContext {
+export function makeContext(extra: { sessions?: boolean } = {}): RecordingContext {
   const counters: Record<string, number> = {};
   const emitted: Message[][] = [];
   const warnings: string[] = [];
+  const infos: string[] = [];
   return {
+    ...extra,
     component: 'output-http',
     instance: 'output-http test',
-    logger: { debug() {}, info() {}, warn: (m: string) => warnings.push(m), error() {} },
+    logger: { debug() {}, info: (m: string) => infos.push(m), warn: (m: string) => warnings.push(m), error() {}, print() {} },
     stats: {
       add(counter: string, n = 1) {
         counters[counter] = (counters[counter] ?? 0) + n;
@@ -31,6 +34,7 @@ export function makeContext(): RecordingContext {
     counters,
     emitted,
     warnings,
+    infos,
   };
 }
 
@@ -46,8 +50,9 @@ export async function createOutput(
   t: TestContext,
   url: string,
   options: Partial<OutputHttpOptions> = {},
+  context: { sessions?: boolean } = {},
 ): Promise<{ output: OutputInstance; ctx: RecordingContext }> {
-  const ctx = makeContext();
+  const ctx = makeContext(context);
   const output = await outputHttp.create(url, { ...defaultOptions(), ...options }, ctx);
   t.after(() => output.close?.());
   return { output, ctx };

@@ -1,10 +1,13 @@
 /**
- * The library behind `reprise middleware test SCRIPT --input-file FILE`: runs a script over recorded
- * messages and tells, per message, what it did. How people write and debug middleware.
+ * The library behind `reprise middleware test SCRIPT --input-file FILE [--target URL]`: runs a script over
+ * recorded messages and tells, per message, what it did. How people write and debug middleware.
+ * With a replay function, every request the script passes on is sent for real and its replayed
+ * response goes through the script too, so `replayedResponse` runs as in a live run.
  */
-import type { Message } from '@reprise/core';
+import { parseDurationMs, type Message } from '@reprise/core';
 import { ScriptSandbox } from './script-sandbox.js';
 import { diffMessages } from './message-diff.js';
+import { middlewareScript } from './script-component.js';
 
 export type MiddlewareTestOutcome = 'unchanged' | 'changed' | 'dropped' | 'amplified' | 'failed';
 
@@ -28,11 +31,20 @@ export interface MiddlewareTestReport {
 }
 
 export interface MiddlewareTestOptions {
+  /** Default: --middleware-script-memory-limit's default, as in a live run. */
   memoryLimitMb?: number;
+  /** Default: --middleware-script-timeout's default, as in a live run. */
   timeLimitMs?: number;
   /** Messages per call into the isolate, as in the pipeline. */
   batchSize?: number;
+  /**
+   * Sends a request the script passed on to a real target; resolves to the replayed responses
+   * (none when the request failed). Only runMiddlewareTestAsync uses it.
+   */
+  replay?: (request: Message) => Promise<Message[]>;
 }
+
+const LIVE_DEFAULTS = middlewareScript.options.properties;
 
 /** Runs the script over the messages in order (state carries over, as in a real run), in batches as the pipeline does. */
 export function runMiddlewareTest(scriptPath: string, messages: Iterable<Message>, options: MiddlewareTestOptions = {}): MiddlewareTestReport {
@@ -53,7 +65,13 @@ export async function runMiddlewareTestAsync(
 ): Promise<MiddlewareTestReport> {
   const run = new TestRun(scriptPath, options);
   try {
-    for await (const m of messages) run.add(m);
+    if (options.replay) {
+      const list: Message[] = [];
+      for await (const m of messages) list.push(m);
+      await run.replayAll(list, options.replay);
+    } else {
+      for await (const m of messages) run.add(m);
+    }
     return run.finish();
   } finally {
     run.dispose();
@@ -69,7 +87,11 @@ class TestRun {
 
   constructor(scriptPath: string, options: MiddlewareTestOptions) {
     // Throws a RepriseError (RPR_SCRIPT_FAILED, RPR_INPUT_NOT_FOUND) when the script cannot be loaded.
-    this.sandbox = new ScriptSandbox({ file: scriptPath, memoryLimitMb: options.memoryLimitMb ?? 64, timeLimitMs: options.timeLimitMs ?? 1000 });
+    this.sandbox = new ScriptSandbox({
+      file: scriptPath,
+      memoryLimitMb: options.memoryLimitMb ?? (LIVE_DEFAULTS.memoryLimit!.default as number),
+      timeLimitMs: options.timeLimitMs ?? parseDurationMs(LIVE_DEFAULTS.timeout!.default as string, 'middleware-script-timeout'),
+    });
     this.batchSize = Math.max(1, options.batchSize ?? 256);
     this.report = { script: this.sandbox.file, hooks: this.sandbox.hooks, results: [], logs: [] };
   }
@@ -88,9 +110,45 @@ class TestRun {
     this.sandbox.dispose();
   }
 
-  private runBatch(): void {
+  /**
+   * One message at a time, in order; each request the script passes on is replayed and its replayed
+   * response is run next, or, when the recording holds the original response of that id, right after
+   * it (as in a live run, where the original usually comes back first), so `original` is known.
+   */
+  async replayAll(messages: readonly Message[], replay: (request: Message) => Promise<Message[]>): Promise<void> {
+    const recordedResponseIds = new Set(messages.filter((m) => m.kind === 'response').map((m) => m.id));
+    const seenResponseIds = new Set<string>();
+    const held = new Map<string, Message[]>();
+    for (const message of messages) {
+      this.batch.push(message);
+      const [result] = this.runBatch();
+      if (message.kind === 'response') {
+        seenResponseIds.add(message.id);
+        const waiting = held.get(message.id);
+        held.delete(message.id);
+        for (const replayed of waiting ?? []) this.runOne(replayed);
+      }
+      for (const out of result!.outputs) {
+        if (out.kind !== 'request') continue;
+        for (const replayed of await replay(out)) {
+          if (recordedResponseIds.has(replayed.id) && !seenResponseIds.has(replayed.id)) held.set(replayed.id, [...(held.get(replayed.id) ?? []), replayed]);
+          else this.runOne(replayed);
+        }
+      }
+    }
+    for (const waiting of held.values()) for (const replayed of waiting) this.runOne(replayed);
+  }
+
+  private runOne(message: Message): void {
+    this.batch.push(message);
+    this.runBatch();
+  }
+
+  /** Runs what is pending; returns the results it added to the report. */
+  private runBatch(): MiddlewareTestResult[] {
     const batch = this.batch;
     this.batch = [];
+    const firstResult = this.report.results.length;
     const outcome = this.sandbox.runBatch(batch);
     const byIndex = batch.map((): Message[] => []);
     for (const o of outcome.outputs) byIndex[o.source]!.push(o.message);
@@ -112,7 +170,9 @@ class TestRun {
       this.report.results.push({ input, outcome: outcomeOf, outputs, diffs, ...(error !== undefined ? { error } : {}) });
     });
     this.report.logs.push(...outcome.logs);
+    if (outcome.rebuilds > 0) this.report.logs.push(`(the isolate was rebuilt: module state was reset, store kept with ${this.sandbox.storeSize} keys)`);
     if (outcome.logsLeftOut > 0) this.report.logs.push(`(${outcome.logsLeftOut} more console lines left out)`);
+    return this.report.results.slice(firstResult);
   }
 }
 

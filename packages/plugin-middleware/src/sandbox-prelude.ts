@@ -11,10 +11,13 @@
  *   o: [source index, keep, start, end, resumeAt] per output message: the new payload is the original's
  *      bytes 0..keep, then s[start..end], then the original's bytes from resumeAt; keep -1 when unchanged;
  *   s: the new parts joined;
- *   ids: pairs [output position, new id]; e: failures [source index, hook, message, stack];
+ *   ids: pairs [output position, new id]; e: failures [source index, hook, kind ('error' | 'invalid'), message, stack];
  *   l: console lines; ld: console lines left out; p: messages done.
  * The views parse nothing until asked: reading `path` parses the request line only, `headers` the head,
  * `body` decodes the body.
+ * Every field a script sets is checked where it is set (InvalidFieldError, which drops the message);
+ * the host checks the ids again, since they end up in .gor record headers.
+ * `store` calls back into the host synchronously: bindStore(call) with call(op, key, json).
  */
 export const SANDBOX_PRELUDE = String.raw`
 (function () {
@@ -64,8 +67,25 @@ export const SANDBOX_PRELUDE = String.raw`
     return s;
   }
 
+  // A field a script set to a value that would corrupt the message: the message is dropped and counted.
+  class InvalidFieldError extends TypeError {
+    constructor(field, value, rule) {
+      const text = JSON.stringify(String(value));
+      super('invalid ' + field + ' ' + (text.length > 60 ? text.slice(0, 59) + '…"' : text) + ': ' + rule);
+      // Error.prototype is frozen: an own property, not an assignment.
+      Object.defineProperty(this, 'name', { value: 'InvalidFieldError' });
+    }
+  }
+  const TOKEN = /^[!#$%&'*+.^_\x60|~0-9A-Za-z-]+$/;
+  const ID = /^[0-9a-f]{24}$/;
+  // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
+  const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
+  function checkHeader(name, value) {
+    if (!TOKEN.test(name)) throw new InvalidFieldError('header name', name, 'a header name is a token (letters, digits and !#$%&\'*+-.^_\x60|~)');
+    if (/[\r\n\0]/.test(value)) throw new InvalidFieldError('value of header ' + name, value, 'a header value cannot contain CR, LF or NUL');
+  }
+
   // Header names compared case-insensitively; lowercased names are computed once, on first search.
-  function badText(t) { return t.indexOf('\n') >= 0 || t.indexOf('\r') >= 0; }
   class Headers {
     constructor(owner, raw, offs) {
       // Until a script needs the whole list, headers stay offsets into the raw head:
@@ -133,7 +153,7 @@ export const SANDBOX_PRELUDE = String.raw`
     }
     set(name, value) {
       name = String(name); value = textToBytes(String(value));
-      if (badText(name) || badText(value)) throw new TypeError('a header name or value cannot contain a line break');
+      checkHeader(name, value);
       const lower = name.toLowerCase();
       if (this._pairs === null && this._findRaw(lower) < 0 && this._findAdded(lower) < 0) {
         // The common case, a new header: no need to build the list.
@@ -149,7 +169,7 @@ export const SANDBOX_PRELUDE = String.raw`
     }
     append(name, value) {
       name = String(name); value = textToBytes(String(value));
-      if (badText(name) || badText(value)) throw new TypeError('a header name or value cannot contain a line break');
+      checkHeader(name, value);
       if (this._pairs === null) this._added.push(name, value); else this._list.push(name, value);
       this._owner._dirty = true;
     }
@@ -173,7 +193,11 @@ export const SANDBOX_PRELUDE = String.raw`
     }
     get kind() { return this._kind; }
     get id() { return this._id; }
-    set id(value) { value = String(value); if (value !== this._id) { this._id = value; this._idChanged = true; } }
+    set id(value) {
+      value = String(value);
+      if (!ID.test(value)) throw new InvalidFieldError(this._kind === 'request' ? 'req.id' : 'res.id', value, 'an id is 24 lowercase hex digits');
+      if (value !== this._id) { this._id = value; this._idChanged = true; }
+    }
     get timestamp() { return typeof this._ts === 'bigint' ? this._ts : (this._ts = BigInt(this._ts)); }
     _findLineEnd() {
       if (this._lineEnd >= 0) return;
@@ -235,6 +259,7 @@ export const SANDBOX_PRELUDE = String.raw`
     get bytes() { return byteStringToArray(this._bodyBytes()); }
     set bytes(value) { this._setBody(arrayToByteString(value)); }
     _setBody(b) {
+      if (b.indexOf(GOR_SEPARATOR) >= 0) throw new InvalidFieldError(this._kind === 'request' ? 'req.body' : 'res.body', b.slice(Math.max(0, b.indexOf(GOR_SEPARATOR) - 20)), 'a body cannot hold the .gor record separator (a newline, three monkeys, a newline)');
       this._parseHead();
       this._body = b;
       const headers = this._headers;
@@ -312,9 +337,9 @@ export const SANDBOX_PRELUDE = String.raw`
 
   class Request extends HttpMessage {
     get method() { this._parseLine(); return this._line[0]; }
-    set method(v) { this._parseLine(); v = String(v); if (/\s/.test(v)) throw new TypeError('a method cannot contain spaces'); if (v !== this._line[0]) { this._line[0] = v; this._dirty = true; this._lineChanged = true; } }
+    set method(v) { this._parseLine(); v = String(v); if (!TOKEN.test(v)) throw new InvalidFieldError('req.method', v, 'a method is a token, e.g. GET'); if (v !== this._line[0]) { this._line[0] = v; this._dirty = true; this._lineChanged = true; } }
     get url() { this._parseLine(); return this._line[1]; }
-    set url(v) { this._parseLine(); v = String(v); if (/[\s]/.test(v)) throw new TypeError('a url cannot contain spaces or line breaks'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
+    set url(v) { this._parseLine(); v = String(v); if (v === '' || /[\x00-\x20\x7f]/.test(v)) throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
     get path() { const url = this.url; const q = url.indexOf('?'); return q < 0 ? url : url.slice(0, q); }
     set path(v) { const url = this.url; const q = url.indexOf('?'); this.url = String(v) + (q < 0 ? '' : url.slice(q)); }
     get query() { return new Query(this); }
@@ -329,9 +354,9 @@ export const SANDBOX_PRELUDE = String.raw`
   class Response extends HttpMessage {
     get version() { this._parseLine(); return this._line[0]; }
     get status() { this._parseLine(); return Number(this._line[1]); }
-    set status(v) { this._parseLine(); v = String(Math.trunc(Number(v))); if (!/^\d{3}$/.test(v)) throw new TypeError('a status is a 3-digit number'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
+    set status(v) { this._parseLine(); const n = Number(v); if (!Number.isInteger(n) || n < 100 || n > 999) throw new InvalidFieldError('res.status', v, 'a status is an integer from 100 to 999'); v = String(n); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
     get statusText() { this._parseLine(); return this._line[2]; }
-    set statusText(v) { this._parseLine(); v = String(v); if (/[\r\n]/.test(v)) throw new TypeError('a status text cannot contain line breaks'); if (v !== this._line[2]) { this._line[2] = v; this._dirty = true; this._lineChanged = true; } }
+    set statusText(v) { this._parseLine(); v = String(v); if (/[\r\n\0]/.test(v)) throw new InvalidFieldError('res.statusText', v, 'a status text cannot contain CR, LF or NUL'); if (v !== this._line[2]) { this._line[2] = v; this._dirty = true; this._lineChanged = true; } }
     clone() {
       const copy = new Response(this._kind, this._id, this._ts, this._serialize(), this._source);
       copy._clone = true;
@@ -343,6 +368,45 @@ export const SANDBOX_PRELUDE = String.raw`
     map.delete(key);
     map.set(key, value);
     if (map.size > CORRELATION_CAPACITY) map.delete(map.keys().next().value);
+  }
+
+  // The script's store lives on the host (it outlives this isolate); values cross as JSON text.
+  // Only this isolate writes this script's store, so what it read or wrote stays true: reads are
+  // mirrored here (misses too) and cost no call after the first. The mirror is bounded; it starts
+  // empty in a rebuilt isolate.
+  const MIRROR_CAPACITY = 20000;
+  const mirror = new Map();
+  function storeKey(key, op) {
+    if (typeof key !== 'string') throw new TypeError('store.' + op + '(): a key is a string, not ' + typeof key);
+    return key;
+  }
+  function remember(key, json) {
+    if (mirror.size >= MIRROR_CAPACITY && !mirror.has(key)) mirror.clear();
+    mirror.set(key, json);
+  }
+  function bindStore(call) {
+    function lookup(key) {
+      if (mirror.has(key)) return mirror.get(key);
+      const json = call('get', key);
+      remember(key, json);
+      return json;
+    }
+    const store = {
+      get(key) { const json = lookup(storeKey(key, 'get')); return json === undefined ? undefined : JSON.parse(json); },
+      has(key) { return lookup(storeKey(key, 'has')) !== undefined; },
+      set(key, value) {
+        const k = storeKey(key, 'set');
+        const json = JSON.stringify(value);
+        if (json === undefined) throw new TypeError('store.set("' + k + '"): the value must be JSON (not undefined, a function or a symbol)');
+        mirror.delete(k);   // so a call cut short by a timeout leaves no stale copy
+        const refused = call('set', k, json);
+        if (refused !== undefined) throw new RangeError(refused);
+        remember(k, json);
+      },
+      delete(key) { const k = storeKey(key, 'delete'); mirror.delete(k); const removed = call('delete', k); remember(k, undefined); return removed; },
+    };
+    Object.freeze(store);
+    Object.defineProperty(globalThis, 'store', { value: store, writable: false, configurable: false });
   }
 
   let hooks = null;
@@ -437,7 +501,8 @@ export const SANDBOX_PRELUDE = String.raw`
         while (st.o.length > 0 && st.o[st.o.length - 5] === i) st.o.length -= 5;
         while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 5) st.ids.length -= 2;
         const message = error instanceof Error ? error.name + ': ' + error.message : 'thrown: ' + show(error);
-        st.e.push(i, hook || 'request', message, error instanceof Error && typeof error.stack === 'string' ? error.stack : '');
+        const kind = error instanceof InvalidFieldError ? 'invalid' : 'error';
+        st.e.push(i, hook || 'request', kind, message, error instanceof Error && typeof error.stack === 'string' ? error.stack : '');
       }
     }
     st.p = n;
@@ -467,8 +532,8 @@ export const SANDBOX_PRELUDE = String.raw`
   }
   Object.freeze(Object.getPrototypeOf([][Symbol.iterator]()));
   Object.freeze(Object.getPrototypeOf(''[Symbol.iterator]()));
-  for (const c of [Headers, HttpMessage, Request, Response, Query]) { Object.freeze(c); Object.freeze(c.prototype); }
+  for (const c of [Headers, HttpMessage, Request, Response, Query, InvalidFieldError]) { Object.freeze(c); Object.freeze(c.prototype); }
 
-  return { install, run, partial };
+  return { install, run, partial, bindStore };
 })()
 `;

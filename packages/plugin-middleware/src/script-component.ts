@@ -1,9 +1,12 @@
-/** The `middleware-script` middleware: a sandboxed JavaScript module per `--middleware-script FILE`. */
+/**
+ * The `middleware-script` middleware: a sandboxed JavaScript module per `--middleware-script FILE`.
+ * It fails closed: a message the script failed on is dropped unless --middleware-script-on-error pass.
+ */
 import { defineMiddleware, parseDurationMs, RepriseError, type Message, type PluginContext } from '@reprise/core';
 import { ScriptSandbox, type BatchOutcome } from './script-sandbox.js';
 import { LogLimiter } from './log-limiter.js';
 
-export type OnScriptError = 'pass' | 'drop' | 'stop';
+export type OnScriptError = 'drop' | 'pass' | 'stop';
 
 export interface MiddlewareScriptOptions {
   memoryLimit: number;
@@ -15,7 +18,7 @@ export interface MiddlewareScriptOptions {
 export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
   kind: 'middleware',
   name: 'middleware-script',
-  summary: 'Run a JavaScript module (export request / response / replayedResponse) over every message, sandboxed in its own isolate (repeatable: scripts run in order)',
+  summary: `Run a JavaScript module (export request / response / replayedResponse) over every message, sandboxed in its own isolate (repeatable: scripts run in order). script API: SCRIPTS.md of @reprise/plugin-middleware ("reprise middleware --help" prints its path)`,
   value: { description: 'Path of the script, an ES module', example: './rewrite.js' },
   rate: 'none',
   order: 30,
@@ -40,10 +43,10 @@ export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
       },
       onError: {
         type: 'string',
-        enum: ['pass', 'drop', 'stop'],
-        description: 'What happens to a message when the script throws, times out or runs out of memory on it: pass it on unchanged, drop it, or stop reprise',
-        default: 'pass',
-        examples: ['drop'],
+        enum: ['drop', 'pass', 'stop'],
+        description: 'What happens to a message when the script throws, times out or runs out of memory on it: drop it (fail closed, counted in dropped-by-script-error), pass it on unchanged, or stop reprise. A field set to an invalid value always drops the message',
+        default: 'drop',
+        examples: ['pass'],
       },
       logRate: {
         type: 'integer',
@@ -60,16 +63,23 @@ export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
     }
     const timeLimitMs = parseDurationMs(options.timeout ?? '100ms', 'middleware-script-timeout');
     const sandbox = new ScriptSandbox({ file: value, memoryLimitMb: options.memoryLimit ?? 64, timeLimitMs });
-    const onError = options.onError ?? 'pass';
-    const scriptLog = new LogLimiter(options.logRate ?? 20, (line) => ctx.logger.info(`[${value}] ${line}`));
+    const onError = options.onError ?? 'drop';
+    // The script's own output: never hidden by --quiet, only rate-limited.
+    const scriptLog = new LogLimiter(options.logRate ?? 20, (line) => ctx.logger.print(`[${value}] ${line}`));
     const errorLog = new LogLimiter(10, (line) => ctx.logger.warn(line));
     ctx.logger.debug(`${sandbox.file}: hooks ${sandbox.hooks.join(', ')}`);
+    if (sandbox.hooks.includes('replayedResponse') && ctx.outputsTrackResponses === false) {
+      ctx.logger.warn(
+        `${sandbox.file} exports replayedResponse, but no output tracks responses (add --output-http-track-response): ` +
+          'it will run only on replayed responses read from the input',
+      );
+    }
     return {
       process(batch: Message[]): Message[] {
         const outcome = sandbox.runBatch(batch);
-        report(outcome, ctx, scriptLog, errorLog);
+        report(outcome, ctx, scriptLog, errorLog, sandbox);
         if (outcome.failures.length === 0) return outcome.outputs.map((o) => o.message);
-        return applyPolicy(batch, outcome, onError);
+        return applyPolicy(batch, outcome, onError, ctx);
       },
       async close() {
         sandbox.dispose();
@@ -78,20 +88,29 @@ export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
   },
 });
 
-function report(outcome: BatchOutcome, ctx: PluginContext, scriptLog: LogLimiter, errorLog: LogLimiter): void {
+const FAILURE_COUNTER = { error: 'script-errors', timeout: 'script-timeouts', memory: 'script-out-of-memory', invalid: 'script-invalid-fields' } as const;
+
+function report(outcome: BatchOutcome, ctx: PluginContext, scriptLog: LogLimiter, errorLog: LogLimiter, sandbox: ScriptSandbox): void {
   for (const line of outcome.logs) scriptLog.line(line);
   if (outcome.logsLeftOut > 0) scriptLog.skip(outcome.logsLeftOut);
-  if (outcome.rebuilds > 0) ctx.stats.add('script-restarts', outcome.rebuilds);
+  if (outcome.dropped > 0) ctx.stats.add('dropped-by-script', outcome.dropped);
   for (const f of outcome.failures) {
     ctx.stats.add('failed');
-    ctx.stats.add('script-errors');
-    if (f.kind !== 'error') ctx.stats.add(f.kind === 'timeout' ? 'script-timeouts' : 'script-out-of-memory');
+    if (f.kind !== 'error') ctx.stats.add('script-errors');
+    ctx.stats.add(FAILURE_COUNTER[f.kind]);
     errorLog.line(`${f.location}: ${f.message}`);
+  }
+  if (outcome.rebuilds > 0) {
+    ctx.stats.add('script-restarts', outcome.rebuilds);
+    errorLog.line(
+      `${sandbox.file}: the isolate was rebuilt after a timeout or an exhausted heap: module state (top-level variables) was reset; ` +
+        `store kept (${sandbox.storeSize} keys)`,
+    );
   }
 }
 
-/** Merges outputs with the failed messages, in input order, as the policy says. */
-function applyPolicy(batch: readonly Message[], outcome: BatchOutcome, onError: OnScriptError): Message[] {
+/** Merges outputs with the failed messages, in input order, as the policy says. An invalid field always drops. */
+function applyPolicy(batch: readonly Message[], outcome: BatchOutcome, onError: OnScriptError, ctx: PluginContext): Message[] {
   if (onError === 'stop') {
     const f = outcome.failures[0]!;
     throw new RepriseError('RPR_SCRIPT_FAILED', `${f.location}: ${f.message}`, {
@@ -100,10 +119,13 @@ function applyPolicy(batch: readonly Message[], outcome: BatchOutcome, onError: 
       messageId: batch[f.index]?.id,
     });
   }
-  if (onError === 'drop') return outcome.outputs.map((o) => o.message);
+  const passed = onError === 'pass' ? outcome.failures.filter((f) => f.kind !== 'invalid') : [];
+  const dropped = outcome.failures.length - passed.length;
+  if (dropped > 0) ctx.stats.add('dropped-by-script-error', dropped);
+  if (passed.length === 0) return outcome.outputs.map((o) => o.message);
   const out: Message[] = [];
   let k = 0;
-  for (const f of outcome.failures) {
+  for (const f of passed) {
     while (k < outcome.outputs.length && outcome.outputs[k]!.source < f.index) out.push(outcome.outputs[k++]!.message);
     out.push(batch[f.index]!);
   }

@@ -2,14 +2,16 @@
  * One middleware script in its own isolate (isolated-vm): compiles the ES module, runs its hooks over
  * whole batches in one synchronous call, and contains failures. A throw affects only the message in hand
  * (caught inside the isolate); a timeout or an exhausted heap ends the call, so the batch is resumed
- * after the message in hand, in a rebuilt isolate.
+ * after the message in hand, in a rebuilt isolate. A rebuild resets module state; the script's `store`
+ * lives here on the host and is kept.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ivm from 'isolated-vm';
-import { RepriseError, type Message } from '@reprise/core';
+import { GOR_SEPARATOR, RepriseError, type Message } from '@reprise/core';
 import { SANDBOX_PRELUDE } from './sandbox-prelude.js';
+import { ScriptStore, type ScriptStoreLimits } from './script-store.js';
 
 export interface ScriptSandboxOptions {
   /** Path of the script (an ES module). */
@@ -18,9 +20,12 @@ export interface ScriptSandboxOptions {
   memoryLimitMb: number;
   /** Time limit of one hook call, in ms. */
   timeLimitMs: number;
+  /** Bounds of the script's `store` (default 10,000 keys, 1,000,000 characters). */
+  storeLimits?: ScriptStoreLimits;
 }
 
-export type ScriptFailureKind = 'error' | 'timeout' | 'memory';
+/** `invalid`: the script set a field to a value that would corrupt the message (a bad id, a header with a line break). */
+export type ScriptFailureKind = 'error' | 'timeout' | 'memory' | 'invalid';
 
 export interface ScriptFailure {
   /** Index of the message in the batch. */
@@ -47,6 +52,8 @@ export interface BatchOutcome {
   logsLeftOut: number;
   /** How many times the isolate was rebuilt during this batch. */
   rebuilds: number;
+  /** Messages the script dropped on purpose (returned null or an empty array). */
+  dropped: number;
 }
 
 interface RunResult {
@@ -72,6 +79,7 @@ interface BatchArgs {
 
 const KIND_CODE = { request: '1', response: '2', 'replayed-response': '3' } as const;
 const TIMEOUT_TEXT = 'Script execution timed out';
+const ID_PATTERN = /^[0-9a-f]{24}$/;
 
 export class ScriptSandbox {
   readonly file: string;
@@ -83,10 +91,12 @@ export class ScriptSandbox {
   private runRef!: ivm.Reference<any>;
   private partialRef!: ivm.Reference<any>;
   private isDisposed = false;
+  private readonly store: ScriptStore;
 
   constructor(private readonly options: ScriptSandboxOptions) {
     this.file = resolve(options.file);
     this.fileUrl = pathToFileURL(this.file).href;
+    this.store = new ScriptStore(options.storeLimits);
     try {
       this.code = readFileSync(this.file, 'utf8');
     } catch (error) {
@@ -108,6 +118,8 @@ export class ScriptSandbox {
       const install = api.getSync('install', { reference: true }) as ivm.Reference<any>;
       this.runRef = api.getSync('run', { reference: true }) as ivm.Reference<any>;
       this.partialRef = api.getSync('partial', { reference: true }) as ivm.Reference<any>;
+      const bindStore = api.getSync('bindStore', { reference: true }) as ivm.Reference<any>;
+      bindStore.applySync(undefined, [new ivm.Callback(this.storeCall)]);
       const module = isolate.compileModuleSync(this.code, { filename: this.fileUrl });
       module.instantiateSync(context, (specifier) => {
         throw new Error(`imports are not available in a middleware script (import "${specifier}")`);
@@ -133,6 +145,25 @@ export class ScriptSandbox {
     }
   }
 
+  /** The isolate's `store` calls land here, synchronously (no thread hop): op, key, and for set the JSON. Reads are mirrored in the isolate. */
+  private readonly storeCall = (op: string, key: string, json?: string): string | boolean | undefined => {
+    switch (op) {
+      case 'get':
+        return this.store.get(key);
+      case 'set':
+        return this.store.set(key, String(json));
+      case 'delete':
+        return this.store.delete(key);
+      default:
+        return undefined;
+    }
+  };
+
+  /** Keys in the script's store (kept across rebuilds). */
+  get storeSize(): number {
+    return this.store.size;
+  }
+
   private rebuild(): void {
     if (!this.isolate.isDisposed) this.isolate.dispose();
     this.build();
@@ -141,10 +172,15 @@ export class ScriptSandbox {
   /** Runs the script's hooks over a batch. Never throws for a script failure: those are reported. */
   runBatch(batch: readonly Message[]): BatchOutcome {
     if (this.isDisposed) throw new RepriseError('RPR_INTERNAL', 'the script sandbox is closed', { plugin: 'middleware-script' });
-    const outcome: BatchOutcome = { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0 };
+    const outcome: BatchOutcome = { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
     if (batch.length === 0) return outcome;
     const args = encodeBatch(batch);
     this.runRange(args, 0, batch.length, outcome);
+    // Outputs come in input order: a message with neither an output nor a failure was dropped by the script.
+    let sources = 0;
+    let last = -1;
+    for (const o of outcome.outputs) if (o.source !== last) (last = o.source), sources++;
+    outcome.dropped = batch.length - sources - outcome.failures.length;
     return outcome;
   }
 
@@ -221,8 +257,12 @@ export class ScriptSandbox {
   private collect(result: RunResult, args: BatchArgs, outcome: BatchOutcome): void {
     checkShape(result, args.messages.length);
     const { o, ids, e } = result;
+    // The ids go into .gor record headers: checked here too, whatever the isolate let through.
+    let badIds: Map<number, string> | undefined;
+    for (let k = 0; k < ids.length; k += 2) {
+      if (!ID_PATTERN.test(ids[k + 1] as string)) (badIds ??= new Map()).set(o[(ids[k] as number) * 5]!, ids[k + 1] as string);
+    }
     const changed = result.s.length > 0 ? Buffer.from(result.s, 'latin1') : undefined;
-    const firstOutput = outcome.outputs.length;
     // One buffer holds every changed payload of the batch; each message gets a view into it.
     let size = 0;
     for (let k = 0; k < o.length; k += 5) {
@@ -231,8 +271,16 @@ export class ScriptSandbox {
     }
     const out = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
     let at = 0;
+    const firstOutput = outcome.outputs.length;
+    let withSeparator: Set<number> | undefined;
+    // Where each output went, needed only when some were refused (the rest keep their order).
+    const outputAt: number[] | undefined = badIds ? [] : undefined;
     for (let k = 0; k < o.length; k += 5) {
       const source = o[k]!;
+      if (badIds) {
+        outputAt!.push(outcome.outputs.length);
+        if (badIds.has(source)) continue;
+      }
       const original = args.messages[source]!;
       const keep = o[k + 1]!;
       if (keep < 0) {
@@ -250,6 +298,8 @@ export class ScriptSandbox {
         at += payload.length - resumeAt;
       }
       const changedPayload = out!.subarray(start, at);
+      // A payload holding the record separator would forge records in a .gor output: refused here too.
+      if (changedPayload.indexOf(GOR_SEPARATOR, Math.max(0, keep - GOR_SEPARATOR.length + 1)) >= 0) (withSeparator ??= new Set()).add(source);
       const message: Message =
         original.meta === undefined && original.protocol === undefined
           ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload: changedPayload }
@@ -257,22 +307,36 @@ export class ScriptSandbox {
       outcome.outputs.push({ source, message });
     }
     for (let k = 0; k < ids.length; k += 2) {
-      const output = outcome.outputs[firstOutput + (ids[k] as number)]!;
+      if (badIds?.has(o[(ids[k] as number) * 5]!)) continue;
+      const output = outcome.outputs[outputAt ? outputAt[ids[k] as number]! : firstOutput + (ids[k] as number)]!;
       output.message = { ...output.message, id: ids[k + 1] as string };
     }
-    for (let k = 0; k < e.length; k += 4) {
-      const index = e[k] as number;
-      const stack = e[k + 3] as string;
+    if (withSeparator) {
+      const kept = outcome.outputs.slice(firstOutput).filter((output) => !withSeparator!.has(output.source));
+      outcome.outputs.length = firstOutput;
+      outcome.outputs.push(...kept);
+      for (const index of withSeparator) {
+        const hook = hookOf(args.kinds[index]!);
+        outcome.failures.push({ index, hook, kind: 'invalid', message: `${hook}() produced a message holding the .gor record separator`, location: this.file });
+      }
+    }
+    for (const [index, id] of badIds ?? []) {
+      const hook = hookOf(args.kinds[index]!);
+      const shown = JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id);
+      outcome.failures.push({ index, hook, kind: 'invalid', message: `${hook}() set an invalid id ${shown}: an id is 24 lowercase hex digits`, location: this.file });
+    }
+    for (let k = 0; k < e.length; k += 5) {
+      const stack = e[k + 4] as string;
       outcome.failures.push({
-        index,
+        index: e[k] as number,
         hook: e[k + 1] as string,
-        kind: 'error',
-        message: `${e[k + 1]}() threw ${e[k + 2]}`,
+        kind: e[k + 2] === 'invalid' ? 'invalid' : 'error',
+        message: `${e[k + 1]}() threw ${e[k + 3]}`,
         location: this.locate(stack),
       });
     }
     // Failures come back per range; keep them in message order for readers.
-    if (e.length > 0) outcome.failures.sort((a, b) => a.index - b.index);
+    if (e.length > 0 || badIds || withSeparator) outcome.failures.sort((a, b) => a.index - b.index);
     for (const line of result.l) outcome.logs.push(line);
     outcome.logsLeftOut += result.ld;
   }
@@ -302,14 +366,14 @@ function checkShape(result: RunResult, count: number): void {
   }
   const { o, ids, e } = result;
   let ok = o instanceof Int32Array && o.length % 5 === 0 && typeof result.s === 'string';
-  ok &&= Array.isArray(ids) && ids.length % 2 === 0 && Array.isArray(e) && e.length % 4 === 0 && Array.isArray(result.l);
+  ok &&= Array.isArray(ids) && ids.length % 2 === 0 && Array.isArray(e) && e.length % 5 === 0 && Array.isArray(result.l);
   for (let k = 0; ok && k < o.length; k += 5) {
     const source = o[k]!;
     const keep = o[k + 1]!;
     ok = source >= 0 && source < count && (keep < 0 || (o[k + 2]! >= 0 && o[k + 2]! <= o[k + 3]! && o[k + 3]! <= result.s.length && o[k + 4]! >= keep));
   }
   for (let k = 0; ok && k < ids.length; k += 2) ok = typeof ids[k] === 'number' && (ids[k] as number) >= 0 && (ids[k] as number) < o.length / 5 && typeof ids[k + 1] === 'string';
-  for (let k = 0; ok && k < e.length; k += 4) ok = typeof e[k] === 'number' && (e[k] as number) >= 0 && (e[k] as number) < count;
+  for (let k = 0; ok && k < e.length; k += 5) ok = typeof e[k] === 'number' && (e[k] as number) >= 0 && (e[k] as number) < count;
   if (!ok) {
     throw new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
   }

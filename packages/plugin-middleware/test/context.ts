@@ -4,8 +4,8 @@ import { createRecordingContext, type RecordingContext } from '@reprise/core/tes
 
 export type { RecordingContext };
 
-export function recordingContext(component: string): RecordingContext {
-  return createRecordingContext(component);
+export function recordingContext(component: string, options: { outputsTrackResponses?: boolean } = {}): RecordingContext {
+  return createRecordingContext(component, options);
 }
 
 let counter = 0;

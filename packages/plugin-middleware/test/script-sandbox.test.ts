@@ -248,13 +248,13 @@ test('the component applies the error policy: pass keeps the message, drop loses
   }
 });
 
-test('console output reaches the log, rate-limited', { timeout: 10000 }, async () => {
+test("console output reaches the log as the script's own lines (shown even with --quiet), rate-limited", { timeout: 10000 }, async () => {
   const ctx = recordingContext('middleware-script');
   const file = script(`export function request(req) { console.log('saw', req.path, { n: 1 }); return req; }`);
   const instance = await middlewareScript.create(file, { memoryLimit: 32, timeout: '200ms', onError: 'pass', logRate: 3 }, ctx);
   try {
     await instance.process(Array.from({ length: 10 }, (_, i) => request(`GET /${i} HTTP/1.1\n\n`)));
-    const lines = ctx.logs.filter((l) => l.level === 'info').map((l) => l.message);
+    const lines = ctx.logs.filter((l) => l.level === 'print').map((l) => l.message);
     assert.deepEqual(lines, [`[${file}] info saw /0 {"n":1}`, `[${file}] info saw /1 {"n":1}`, `[${file}] info saw /2 {"n":1}`]);
   } finally {
     await instance.close?.();

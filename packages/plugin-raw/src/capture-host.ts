@@ -11,6 +11,7 @@ import { defaultBpfFilter } from './capture-address.js';
 import type { Counters } from './capture-counters.js';
 import type { FromCapture, LiveCaptureConfig, ToCapture } from './capture-protocol.js';
 import { CaptureOpenError } from './live-capture-error.js';
+import { TCPDUMP_BLOCK_TIMEOUT_MS } from './capture-settings.js';
 import { PacketProcessor } from './packet-processor.js';
 import type { PcapPacket } from './pcap-reader.js';
 
@@ -92,6 +93,9 @@ async function openTcpdump(
     snaplenBytes: config.snaplenBytes,
     bufferSizeBytes: config.bufferSizeBytes,
     promisc: config.promisc,
+    immediateMode: config.immediateMode,
+    timestampType: config.timestampType,
+    monitor: config.monitor,
     onPacket,
     onKernelDropped,
     onExit: () => finished(),
@@ -116,6 +120,8 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
     trackResponse: config.trackResponse,
     realipHeader: config.realipHeader,
     expireMs: config.expireMs,
+    protocol: config.protocol,
+    allowIncomplete: config.allowIncomplete,
     // cap writes every packet into one buffer; tcpdump's pipe gives fresh chunks.
     isBufferReused: config.engine === 'libpcap',
   });
@@ -180,7 +186,7 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
   const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
   // tcpdump hands packets over up to a block timeout late: expire against the time packets could
   // have been captured by, not the wall clock, or a message whose next packet is in flight would expire.
-  const deliveryDelayMs = config.engine === 'tcpdump' ? 1000 : 0;
+  const deliveryDelayMs = config.engine === 'tcpdump' && !config.immediateMode ? TCPDUMP_BLOCK_TIMEOUT_MS : 0;
   const sweepTimer = setInterval(() => processor.sweep(Date.now() - deliveryDelayMs), 250);
   let isStopped = false;
   transport.onMessage(async (m) => {

@@ -49,8 +49,14 @@ export class DecryptedStreams {
       this.tracker.streamEnd(key);
     }
     if (!state.isWithoutKeys && p.data.length > 0) {
-      const stream = { key, clientAddress: isClient ? p.src : p.dst, http2: state.isTls ? ('h2' as const) : ('h2c' as const) };
-      this.tracker.streamBytes(stream, isClient, p.data, p.seconds, p.nanoseconds);
+      const stream = {
+        key,
+        clientAddress: isClient ? p.src : p.dst,
+        clientPort: isClient ? p.srcPort : p.dstPort,
+        serverPort: isClient ? p.dstPort : p.srcPort,
+        http2: state.isTls ? ('h2' as const) : ('h2c' as const),
+      };
+      this.tracker.streamBytes(stream, isClient, isClient ? p.ack : p.seq, p.data, p.seconds, p.nanoseconds);
     }
     if (p.flags & TCP_FIN) state.fins++;
     if (p.flags & TCP_RST || state.fins >= 2) {

@@ -20,7 +20,8 @@ export class FifoReader {
   private isClosed = false;
 
   constructor() {
-    this.dir = mkdtempSync(join(tmpdir(), 'reprise-capture-'));
+    // The pid in the name tells whose pipe a leftover is.
+    this.dir = mkdtempSync(join(tmpdir(), `reprise-capture-${process.pid}-`));
     const path = join(this.dir, 'packets.fifo');
     try {
       execFileSync('mkfifo', ['-m', '600', path]);

@@ -30,6 +30,13 @@ export interface FramerEvents {
   requestMethod?(): string | undefined;
   /** After a 101 response: the bytes that followed its head in the same push (the new protocol's first bytes). */
   switched?(rest: Uint8Array, seconds: number, nanoseconds: number): void;
+  /** A message begins with the bytes being pushed (the tracker notes the segment it came in). */
+  started?(): void;
+}
+
+export interface FramerOptions {
+  /** --input-raw-allow-incomplete: a message unfinished when its stream ends is handed over as it is. */
+  allowIncomplete?: boolean;
 }
 
 type State = 'start' | 'head' | 'length' | 'chunked' | 'until-close' | 'skip' | 'resync';
@@ -59,6 +66,7 @@ export class HttpFramer {
   constructor(
     readonly role: FramerRole,
     private readonly events: FramerEvents,
+    private readonly options: FramerOptions = {},
   ) {}
 
   push(bytes: Uint8Array, seconds: number, nanoseconds: number): void {
@@ -88,6 +96,9 @@ export class HttpFramer {
           this.startNanoseconds = nanoseconds;
           this.state = 'head';
           this.headMatch = 0;
+          this.method = '';
+          this.status = 0;
+          this.events.started?.();
           continue;
         case 'head': {
           let i = at;
@@ -149,6 +160,14 @@ export class HttpFramer {
     // Parts may point into `bytes`; the reassembler hands over arrays it does not reuse.
   }
 
+  /**
+   * The capture joined the connection after it began (no SYN seen): the first bytes may be the middle
+   * of a message, so wait for a segment that starts one instead of calling the stream non-HTTP.
+   */
+  joinMidStream(): void {
+    if (this.state === 'start' && this.size === 0) this.state = 'resync';
+  }
+
   /** Bytes were lost: drop the message in progress and wait for one that starts a segment. */
   gap(): void {
     if (this.state === 'skip') return;
@@ -157,12 +176,16 @@ export class HttpFramer {
     this.state = 'resync';
   }
 
-  /** The stream ended: a body that runs until close is complete, anything else unfinished is lost. */
+  /**
+   * The stream ended: a body that runs until close is complete; anything else unfinished is lost
+   * (counted), or with allowIncomplete counted and handed over as it is.
+   */
   end(seconds: number, nanoseconds: number): void {
     if (this.state === 'until-close') {
       this.finish(seconds, nanoseconds);
     } else if (this.size > 0 && this.state !== 'skip' && this.state !== 'resync') {
       this.events.lost('incomplete');
+      if (this.options.allowIncomplete) this.finish(seconds, nanoseconds);
     }
     this.reset();
     this.state = 'skip';

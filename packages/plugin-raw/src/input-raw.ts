@@ -3,8 +3,10 @@
  * with libpcap, or read from a .pcap/.pcapng file.
  */
 import { existsSync, statSync } from 'node:fs';
-import { defineInput, parseDurationMs, parseSizeBytes, RepriseError, type InputInstance } from '@reprise/core';
+import { defineInput, parseDurationMs, parseSizeBytes, RepriseError, type InputInstance, type Message, type PluginContext } from '@reprise/core';
 import { parseFileTarget, parseLiveAddress } from './capture-address.js';
+import { isImmediateMode, snaplenOf, TIMESTAMP_TYPES, timestampTypeOf } from './capture-settings.js';
+import { CaptureStats } from './capture-stats.js';
 import { readPcapFile } from './file-source.js';
 import { LiveSource } from './live-source.js';
 import { createTsharkInput } from './tshark-input.js';
@@ -19,6 +21,14 @@ export interface InputRawOptions {
   expire: string;
   engine: 'tcpdump' | 'libpcap' | 'pcap_file' | 'tshark';
   tlsKeylog?: string;
+  protocol: 'http' | 'binary';
+  allowIncomplete: boolean;
+  bufferTimeout?: string;
+  overrideSnaplen: boolean;
+  timestampType?: string;
+  monitor: boolean;
+  stats: boolean;
+  statsInterval: string;
 }
 
 const COMPONENT = 'input-raw';
@@ -112,27 +122,98 @@ export const inputRaw = defineInput<InputRawOptions>({
           'The file is a secret: anyone holding it can read the traffic.',
         examples: ['/run/reprise/keys.log'],
       },
+      protocol: {
+        type: 'string',
+        enum: ['http', 'binary'],
+        default: 'http',
+        description:
+          'http: HTTP/1.x messages. binary: TCP payloads of any protocol, no framing: what the client sends before the ' +
+          'server answers is a request, what the server sends back a response (type 2) with the same id; a burst left ' +
+          'quiet for --input-raw-expire ends with its connection.',
+        examples: ['binary'],
+      },
+      allowIncomplete: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Also hand over messages still unfinished when their connection ends or goes quiet for --input-raw-expire ' +
+          '(a body cut short), as they are; they are still counted as incomplete.',
+        examples: [true],
+      },
+      bufferTimeout: {
+        type: 'string',
+        format: 'duration',
+        description:
+          "The longest libpcap may hold captured packets before handing them over (pcap_set_timeout). tcpdump engine: " +
+          "under 1s switches to immediate mode (each packet at once, at some CPU cost); otherwise tcpdump's fixed 1s " +
+          'block timeout applies. The libpcap engine always runs in immediate mode.',
+        examples: ['0', '10ms'],
+      },
+      overrideSnaplen: {
+        type: 'boolean',
+        default: false,
+        description:
+          "GoReplay's switch from an MTU-sized snaplen to 64 KiB: raises --input-raw-snaplen to at least 64 KiB + 200 bytes " +
+          '(the default, 256kb, is already larger).',
+        examples: [true],
+      },
+      timestampType: {
+        type: 'string',
+        description:
+          'Where packet timestamps come from (tcpdump -j): host, host_lowprec, host_hiprec, host_hiprec_unsynced, adapter, ' +
+          "adapter_unsynced, or GoReplay's PCAP_TSTAMP_* names. Refused, with the types the device has, when the device " +
+          'does not support it. tcpdump engine only.',
+        examples: ['host_hiprec', 'PCAP_TSTAMP_ADAPTER'],
+      },
+      monitor: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Capture in 802.11 monitor mode (tcpdump -I), on wireless devices that support it; refused on others. tcpdump engine only.',
+        examples: [true],
+      },
+      stats: {
+        type: 'boolean',
+        default: false,
+        description:
+          'Log a capture stats line every --input-raw-stats-interval: packets, bytes, messages and their sizes and response ' +
+          'latencies, losses, each with its rate over the interval.',
+        examples: [true],
+      },
+      statsInterval: {
+        type: 'string',
+        format: 'duration',
+        default: '5s',
+        description: 'How often --input-raw-stats logs.',
+        examples: ['1s'],
+      },
     },
   },
   async create(value, options, ctx): Promise<InputInstance> {
     if (!value) throw new RepriseError('RPR_CONFIG_INVALID', 'an address (:PORT) or a .pcap file is required', { plugin: COMPONENT });
     const expireMs = parseDurationMs(options.expire ?? '2s', 'expire');
-    const trackerOptions = (port: number) => ({
-      ports: new Set(port > 0 ? [port] : []),
+    const stats = options.stats ? new CaptureStats(ctx.stats) : undefined;
+    const statsCtx = stats ? { ...ctx, stats } : ctx;
+    const tracking = {
       trackResponse: options.trackResponse ?? false,
       realipHeader: options.realipHeader ?? '',
       expireMs,
-    });
+      protocol: options.protocol ?? 'http',
+      allowIncomplete: options.allowIncomplete ?? false,
+    };
+    const trackerOptions = (port: number) => ({ ports: new Set(port > 0 ? [port] : []), ...tracking });
+    const observed = (read: () => AsyncIterable<Message[]>) => (stats ? () => observe(read(), stats, options.statsInterval, ctx) : read);
 
     if (options.engine === 'tshark' || options.tlsKeylog !== undefined) {
-      return createTsharkInput(value, { ...options, trackerOptions: trackerOptions(0) }, ctx);
+      const input = await createTsharkInput(value, { ...options, trackerOptions: trackerOptions(0) }, statsCtx);
+      return { ...input, read: observed(() => input.read()) };
     }
 
     const file = parseFileTarget(value, isFile);
     const looksLikeFile = /\.pcap(ng)?(:\d+)?$/i.test(value);
     if (file || options.engine === 'pcap_file' || looksLikeFile) {
       if (!file) throw new RepriseError('RPR_INPUT_NOT_FOUND', `no such pcap file: ${value}`, { plugin: COMPONENT, option: 'engine' });
-      return { read: () => readPcapFile(file.path, trackerOptions(file.port), ctx) };
+      return { read: observed(() => readPcapFile(file.path, trackerOptions(file.port), statsCtx)) };
     }
 
     let address: ReturnType<typeof parseLiveAddress>;
@@ -141,19 +222,34 @@ export const inputRaw = defineInput<InputRawOptions>({
     } catch (error) {
       throw new RepriseError('RPR_CONFIG_INVALID', (error as Error).message, { plugin: COMPONENT });
     }
+    const engine = options.engine === 'libpcap' ? 'libpcap' : 'tcpdump';
+    const timestampType = options.timestampType ? timestampTypeOf(options.timestampType) : '';
+    if (timestampType === undefined) {
+      throw new RepriseError('RPR_CONFIG_INVALID', `unknown timestamp type "${options.timestampType}": use one of ${TIMESTAMP_TYPES.join(', ')}`, {
+        plugin: COMPONENT,
+        option: 'timestampType',
+      });
+    }
+    if (engine === 'libpcap') {
+      // cap opens devices with fixed settings: what it cannot do is refused, not ignored.
+      for (const [option, isSet] of [['timestampType', timestampType !== ''], ['monitor', options.monitor ?? false]] as const) {
+        if (isSet) throw new RepriseError('RPR_CONFIG_INVALID', 'the libpcap engine (cap) cannot set this: use --input-raw-engine tcpdump', { plugin: COMPONENT, option });
+      }
+    }
     const source = new LiveSource(
       {
         ...address,
-        engine: options.engine === 'libpcap' ? 'libpcap' : 'tcpdump',
+        engine,
         promisc: options.promisc ?? false,
         bpfFilter: options.bpfFilter ?? '',
-        snaplenBytes: Math.max(256, parseSizeBytes(options.snaplen ?? '256kb', 'snaplen')),
+        snaplenBytes: snaplenOf(Math.max(256, parseSizeBytes(options.snaplen ?? '256kb', 'snaplen')), options.overrideSnaplen ?? false),
         bufferSizeBytes: parseSizeBytes(options.bufferSize ?? '16mb', 'bufferSize'),
-        trackResponse: options.trackResponse ?? false,
-        realipHeader: options.realipHeader ?? '',
-        expireMs,
+        ...tracking,
+        immediateMode: isImmediateMode(options.bufferTimeout === undefined ? undefined : parseDurationMs(options.bufferTimeout, 'bufferTimeout')),
+        timestampType,
+        monitor: options.monitor ?? false,
       },
-      ctx,
+      statsCtx,
     );
     await source.start();
     ctx.logger.info(`capturing on ${source.devices.map((d) => `${d.name} (${d.filter})`).join(', ')}`);
@@ -161,8 +257,21 @@ export const inputRaw = defineInput<InputRawOptions>({
     if (ctx.signal.aborted) source.stop();
     return {
       isLive: true,
-      read: () => source.read(),
+      read: observed(() => source.read()),
       close: () => source.close(),
     };
   },
 });
+
+/** Passes the batches through while --input-raw-stats logs its line every interval. */
+async function* observe(batches: AsyncIterable<Message[]>, stats: CaptureStats, interval: string | undefined, ctx: PluginContext): AsyncIterable<Message[]> {
+  const stop = stats.start(parseDurationMs(interval ?? '5s', 'statsInterval'), (line) => ctx.logger.info(line));
+  try {
+    for await (const batch of batches) {
+      stats.observe(batch);
+      yield batch;
+    }
+  } finally {
+    stop();
+  }
+}

@@ -1,5 +1,6 @@
 /** Why a live capture could not start, classified so the component can give the right advice. */
-export type CaptureErrorKind = 'permission' | 'device' | 'filter' | 'tool' | 'other';
+/** `monitor` and `timestamp`: the device does not support --input-raw-monitor / --input-raw-timestamp-type. */
+export type CaptureErrorKind = 'permission' | 'device' | 'filter' | 'tool' | 'monitor' | 'timestamp' | 'other';
 
 export class CaptureOpenError extends Error {
   constructor(

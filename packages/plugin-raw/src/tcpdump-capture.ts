@@ -4,13 +4,11 @@
  * kernel timestamps, takes any snaplen (cap is fixed at 65535 bytes, which cuts full-size segments
  * on loopback), and reports the kernel's drop count every second and when it stops.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { FifoReader } from './fifo-reader.js';
 import { PcapReader, type PcapPacket } from './pcap-reader.js';
 import { CaptureOpenError } from './live-capture-error.js';
-
-/** tcpdump's packet buffer timeout (pcap_set_timeout): the longest a captured packet waits in the ring. */
-const BLOCK_TIMEOUT_MS = 1000;
+import { TCPDUMP_BLOCK_TIMEOUT_MS } from './capture-settings.js';
 /** How often the named pipe tcpdump writes into is read (a few ms of packets per read under load). */
 const READ_INTERVAL_MS = 5;
 /** How often tcpdump is asked for its counts (SIGUSR1), so that kernel drops show up in --stats. */
@@ -22,6 +20,12 @@ export interface TcpdumpOptions {
   snaplenBytes: number;
   bufferSizeBytes: number;
   promisc: boolean;
+  /** Each packet handed over at once (--immediate-mode) instead of in blocks up to 1 s late. */
+  immediateMode?: boolean;
+  /** tcpdump -j: where timestamps come from; '' for the device's default. */
+  timestampType?: string;
+  /** tcpdump -I: 802.11 monitor mode. */
+  monitor?: boolean;
   onPacket(packet: PcapPacket): void;
   /** Packets the kernel dropped since the last call (tcpdump reports them every second and at exit). */
   onKernelDropped(count: number): void;
@@ -35,6 +39,7 @@ export class TcpdumpCapture {
   private isStopped = false;
   private readonly statsTimer: NodeJS.Timeout;
   private kernelDroppedReported = 0;
+  private readonly blockTimeoutMs: number;
   readonly ready: Promise<void>;
 
   /** tcpdump's process id, so that the main thread can end it if reprise itself dies. */
@@ -46,20 +51,8 @@ export class TcpdumpCapture {
   readonly tempDir: string | undefined;
 
   constructor(options: TcpdumpOptions) {
-    const args = [
-      '-i', options.device,
-      // No --immediate-mode: it makes libpcap use TPACKET_V2, a ring of snaplen-sized slots
-      // (a 32 MB buffer holds only ~128 frames of 256 KB) that overflows in bursts. TPACKET_V3 packs
-      // frames by their real size and hands them over in blocks, at most a block timeout late.
-      // -U writes each packet out as it is saved. (Without it, output waits for a full stdio buffer;
-      // flushing that with SIGUSR2 is not safe: tcpdump flushes inside the signal handler, and a
-      // flush that interrupts a write corrupted the stream here.)
-      '-U', '-w', '-', '-n', '--time-stamp-precision', 'nano',
-      '-s', String(options.snaplenBytes),
-      '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
-    ];
-    if (!options.promisc) args.push('-p');
-    args.push(options.filter);
+    const args = tcpdumpArguments(options);
+    this.blockTimeoutMs = options.immediateMode ? 0 : TCPDUMP_BLOCK_TIMEOUT_MS;
     const reader = new PcapReader(options.onPacket);
     // A named pipe when one can be made (see fifo-reader.ts), else tcpdump's stdout as a plain pipe.
     let fifo: FifoReader | undefined;
@@ -97,6 +90,14 @@ export class TcpdumpCapture {
       this.child.stderr!.on('data', (text: string) => {
         this.stderr += text;
         if (isListening) reportDrops();
+        // tcpdump only warns about a timestamp type the device lacks; GoReplay refuses it, and so do we.
+        const unsupported = !isListening && /When trying to set timestamp type '([^']*)' on ([^:]+): (.*)/.exec(this.stderr);
+        if (unsupported) {
+          this.isStopped = true;
+          this.child.kill('SIGKILL');
+          reject(new CaptureOpenError(`${unsupported[2]}: time stamp type "${unsupported[1]}": ${unsupported[3]}${supportedTimestampTypes(unsupported[2]!)}`, 'timestamp'));
+          return;
+        }
         if (/listening on/.test(this.stderr)) {
           isListening = true;
           resolve();
@@ -137,13 +138,45 @@ export class TcpdumpCapture {
   stop(): void {
     if (this.isStopped) return;
     this.isStopped = true;
-    setTimeout(() => this.child.kill('SIGINT'), BLOCK_TIMEOUT_MS + 100);
+    setTimeout(() => this.child.kill('SIGINT'), this.blockTimeoutMs + 100);
   }
+}
+
+/** tcpdump's command line for one device. */
+export function tcpdumpArguments(options: Omit<TcpdumpOptions, 'onPacket' | 'onKernelDropped' | 'onExit'>): string[] {
+  const args = [
+    '-i', options.device,
+    // No --immediate-mode unless asked (--input-raw-buffer-timeout under 1s): it makes libpcap use
+    // TPACKET_V2, a ring of snaplen-sized slots (a 32 MB buffer holds only ~128 frames of 256 KB)
+    // that overflows in bursts. TPACKET_V3 packs frames by their real size and hands them over in
+    // blocks, at most a block timeout late.
+    // -U writes each packet out as it is saved. (Without it, output waits for a full stdio buffer;
+    // flushing that with SIGUSR2 is not safe: tcpdump flushes inside the signal handler, and a
+    // flush that interrupts a write corrupted the stream here.)
+    '-U', '-w', '-', '-n', '--time-stamp-precision', 'nano',
+    '-s', String(options.snaplenBytes),
+    '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
+  ];
+  if (options.immediateMode) args.push('--immediate-mode');
+  if (options.timestampType) args.push('-j', options.timestampType);
+  if (options.monitor) args.push('-I');
+  if (!options.promisc) args.push('-p');
+  args.push(options.filter);
+  return args;
+}
+
+/** ", supported: host, adapter" from tcpdump -J, or nothing when it cannot tell. */
+function supportedTimestampTypes(device: string): string {
+  const r = spawnSync('tcpdump', ['-J', '-i', device], { encoding: 'utf8', timeout: 5000 });
+  // tcpdump prints the list on stderr.
+  const types = [...`${r.stdout ?? ''}${r.stderr ?? ''}`.matchAll(/^\s+(\S+) \(/gm)].map((m) => m[1]);
+  return types.length ? ` (${device} supports: ${types.join(', ')})` : '';
 }
 
 function classify(device: string, text: string): CaptureOpenError {
   const message = `${device}: ${text.split('\n').filter((l) => !/^tcpdump: listening/.test(l)).join(' ')}`;
   if (/permission|not permitted/i.test(text)) return new CaptureOpenError(message, 'permission');
+  if (/monitor mode/i.test(text)) return new CaptureOpenError(message, 'monitor');
   if (/no such device|doesn't exist/i.test(text)) return new CaptureOpenError(message, 'device');
   if (/syntax|parse|expression|illegal/i.test(text)) return new CaptureOpenError(message, 'filter');
   return new CaptureOpenError(message, 'other');

@@ -16,6 +16,8 @@ export const TSHARK_FIELDS = [
   'tcp.srcport',
   'tcp.dstport',
   'tcp.flags',
+  'tcp.seq_raw',
+  'tcp.ack_raw',
   'tls.record.length',
   'tls.record.content_type',
   'data.data',
@@ -31,6 +33,9 @@ export interface TsharkPacket {
   srcPort: number;
   dstPort: number;
   flags: number;
+  /** The raw (not relative) TCP sequence and acknowledgement numbers. */
+  seq: number;
+  ack: number;
   /** The packet holds TLS records. */
   isTls: boolean;
   /** It holds TLS application data that was not decrypted. */
@@ -46,8 +51,8 @@ const EMPTY = new Uint8Array(0);
 export function parseTsharkLine(line: string): TsharkPacket | undefined {
   const f = line.split('\t');
   if (f.length < TSHARK_FIELDS.length || f[1] === '' || f[6] === '') return undefined;
-  const [time, stream, ip4src, ip6src, ip4dst, ip6dst, srcPort, dstPort, flags, recordLengths, contentTypes, data] = f as [
-    string, string, string, string, string, string, string, string, string, string, string, string,
+  const [time, stream, ip4src, ip6src, ip4dst, ip6dst, srcPort, dstPort, flags, seq, ack, recordLengths, contentTypes, data] = f as [
+    string, string, string, string, string, string, string, string, string, string, string, string, string, string,
   ];
   const dot = time.indexOf('.');
   const seconds = Number(dot < 0 ? time : time.slice(0, dot));
@@ -65,6 +70,8 @@ export function parseTsharkLine(line: string): TsharkPacket | undefined {
     srcPort: Number(srcPort),
     dstPort: Number(dstPort),
     flags: Number(flags),
+    seq: Number(seq) >>> 0,
+    ack: Number(ack) >>> 0,
     isTls: records > 0,
     isUndecrypted: types.length < records || (payload.length === 0 && types.includes(APPLICATION_DATA)),
     data: payload,

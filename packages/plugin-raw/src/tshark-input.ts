@@ -28,6 +28,12 @@ export async function createTsharkInput(value: string, options: TsharkInputOptio
       file: options.tlsKeylog,
     });
   }
+  if (options.trackerOptions.protocol === 'binary') {
+    throw new RepriseError('RPR_CONFIG_INVALID', 'the tshark engine records HTTP (it hands over decrypted streams, not TCP segments): drop --input-raw-protocol binary', {
+      plugin: COMPONENT,
+      option: 'protocol',
+    });
+  }
   let address: ReturnType<typeof parseLiveAddress>;
   try {
     address = parseLiveAddress(value);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { constants } from 'node:http2';
 import { test } from 'node:test';
-import { headerValue, parseHttpHead, type Message } from '@reprise/core';
+import { connectionIdOf, headerValue, messageIdOf, parseHttpHead, type Message } from '@reprise/core';
 import { h2Request, recordH2, type RecordedChunk } from './h2-traffic.js';
 import { feedChunks } from './h2-segments.js';
-import { text } from './tracker-segments.js';
+import { CLIENT, SERVER_PORT, text } from './tracker-segments.js';
 import { upgradeChunks } from './h2-upgrade-fixture.js';
 
 const head = (m: Message) => parseHttpHead(m.payload)!;
@@ -63,6 +63,12 @@ for (const clientPort of [40000, 1234]) {
     assert.equal(counters.requests, 6);
     assert.equal(counters.responses, 6);
     assert.ok(messages.every((m) => m.protocol === 'h2c'));
+    // Ids: the connection (client port, server port, client address), then the stream id (1, 3, 5…).
+    const connection = connectionIdOf(clientPort, SERVER_PORT, CLIENT);
+    assert.deepEqual(
+      messages.filter((m) => m.kind === 'request').map((m) => m.id),
+      [1, 3, 5, 7, 9, 11].map((streamId) => messageIdOf(connection, streamId)),
+    );
     const byPath = exchanges(messages);
     assert.equal(seen.length, 6);
     for (const s of seen) {
@@ -153,7 +159,9 @@ for (const isOneSegment of [true, false]) {
     assert.equal(messages[1]!.id, messages[0]!.id, 'stream 1 pairs with the upgrade request');
     assert.equal(bodyOf(messages[1]!), 'upgraded:hello');
     assert.equal(messages[3]!.id, messages[2]!.id);
-    assert.notEqual(messages[2]!.id, messages[0]!.id);
+    const connection = connectionIdOf(40000, SERVER_PORT, CLIENT);
+    assert.equal(messages[0]!.id.slice(0, 16), connection, 'the upgrade request has its HTTP/1 id on the connection');
+    assert.equal(messages[2]!.id, messageIdOf(connection, 3), 'stream 3 has the connection and its stream id');
     assert.equal(headerValue(head(messages[2]!).headers, 'host'), '127.0.0.1:8080');
     assert.equal(bodyOf(messages[3]!), 'next');
   });

@@ -134,9 +134,49 @@ test('idle connections expire and their unfinished messages are counted', { time
 
 test('responses for a stream that is not HTTP are not paired with anything', { timeout: 5_000 }, () => {
   const { feed, messages, counters } = makeTracker();
+  feed('request', 999, '', TCP_SYN);
   feed('request', 1000, '\x16\x03\x01 tls hello');
   feed('response', 2000, 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n');
   assert.equal(messages.length, 0);
   assert.equal(counters['non-http'], 1);
+  assert.equal(counters.unpaired, 0);
+});
+
+test('with allowIncomplete, a message cut short at connection end is handed over as it is, and counted', { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker, now } = makeTracker(true, 1000, { allowIncomplete: true });
+  feed('request', 1000, '', TCP_SYN);
+  feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial', TCP_ACK, 40000, 1, 7001);
+  feed('response', 7001, 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nhalf', TCP_ACK, 40000, 1, 1001);
+  tracker.sweep(now() + 1500);
+  assert.deepEqual(messages.map((m) => [m.kind, text(m).split('\r\n\r\n')[1]]), [
+    ['request', 'partial'],
+    ['response', 'half'],
+  ]);
+  assert.equal(messages[0]!.id, messages[1]!.id, 'the incomplete request still pairs with its response');
+  assert.equal(counters.incomplete, 2);
+});
+
+test('without allowIncomplete the same messages are only counted', { timeout: 5_000 }, () => {
+  const { feed, messages, counters, tracker, now } = makeTracker(true, 1000);
+  feed('request', 1000, '', TCP_SYN);
+  feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial', TCP_ACK, 40000, 1, 7001);
+  tracker.sweep(now() + 1500);
+  assert.equal(messages.length, 0);
+  assert.equal(counters.incomplete, 1);
+});
+
+test('a capture that joins a keep-alive connection mid-message waits for the next message, on both sides', { timeout: 5_000 }, () => {
+  const { feed, messages, counters } = makeTracker();
+  // No SYN: the first bytes seen are the ends of a request and a response sent before the capture.
+  feed('request', 5000, 'tail of a request body', TCP_ACK, 40000, 1, 9000);
+  feed('response', 9000, 'tail of a response body', TCP_ACK, 40000, 1, 5022);
+  feed('request', 5022, GET('/next'), TCP_ACK, 40000, 1, 9023);
+  feed('response', 9023, OK('next'), TCP_ACK, 40000, 1, 5022 + GET('/next').length);
+  assert.deepEqual(messages.map((m) => [m.kind, text(m).split('\r\n')[0]]), [
+    ['request', 'GET /next HTTP/1.1'],
+    ['response', 'HTTP/1.1 200 OK'],
+  ]);
+  assert.equal(messages[0]!.id, messages[1]!.id);
+  assert.equal(counters['non-http'], 0);
   assert.equal(counters.unpaired, 0);
 });

@@ -5,13 +5,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RepriseError, type Message } from '@reprise/core';
+import { RepriseError, validateOptions, type Message } from '@reprise/core';
 import { inputRaw, type InputRawOptions } from '../src/input-raw.js';
 import { LINKTYPE } from '../src/link-types.js';
 import { ethernet, ipv4Packet, pcapFile, pcapngFile, type CapturedFrame } from './craft.js';
 import { makeContext, text } from './helpers.js';
 
-const options: InputRawOptions = { snaplen: '256kb', bufferSize: '16mb', promisc: false, trackResponse: true, expire: '2s', engine: 'tcpdump' };
+// Defaults filled the way reprise fills them, so a new option never needs adding here.
+const options = validateOptions(inputRaw, { snaplen: '256kb', bufferSize: '16mb', promisc: false, trackResponse: true, expire: '2s', engine: 'tcpdump' });
 const fixture = fileURLToPath(new URL('./fixtures/lo-ethernet.pcap', import.meta.url));
 
 async function readAll(value: string, opts: Partial<InputRawOptions> = {}) {

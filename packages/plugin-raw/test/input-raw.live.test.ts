@@ -6,18 +6,18 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { RepriseError } from '@reprise/core';
+import { RepriseError, validateOptions } from '@reprise/core';
 import { inputRaw, type InputRawOptions } from '../src/input-raw.js';
 import { closeServer, collect, makeContext, startServer, text } from './helpers.js';
 
-const defaults: InputRawOptions = {
+const defaults = validateOptions(inputRaw, {
   snaplen: '256kb',
   bufferSize: '8mb',
   promisc: false,
   trackResponse: false,
   expire: '2s',
   engine: 'tcpdump',
-};
+});
 
 function send(port: number, agent: Agent, method: string, path: string, body?: Buffer, headers: Record<string, string> = {}) {
   return new Promise<string>((resolve, reject) => {
@@ -31,7 +31,8 @@ function send(port: number, agent: Agent, method: string, path: string, body?: B
   });
 }
 
-const pipeFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('reprise-capture-'));
+// Only this process's pipes: other captures on the machine (parallel test runs) have their own.
+const pipeFolders = (pid = process.pid) => readdirSync(tmpdir()).filter((name) => name.startsWith(`reprise-capture-${pid}-`));
 
 async function captureWhile(
   value: (port: number) => string,
@@ -172,13 +173,12 @@ test('an address that is not one is rejected before capturing', { timeout: 10_00
 test('tcpdump does not outlive a reprise that exits without closing its input', { timeout: 60_000 }, () => {
   const port = 40000 + Math.floor(Math.random() * 20000);
   const script = fileURLToPath(new URL('./exit-without-close.child.ts', import.meta.url));
-  const before = pipeFolders();
   const result = spawnSync(process.execPath, ['--import', 'tsx', script, String(port)], { encoding: 'utf8', timeout: 50_000 });
   assert.equal(result.status, 3, result.stderr);
   assert.match(result.stdout, /capturing/);
   const left = spawnSync('pgrep', ['-f', `tcp dst port ${port}`], { encoding: 'utf8' });
   assert.equal(left.stdout.trim(), '', 'no tcpdump left capturing for the exited process');
-  assert.deepEqual(pipeFolders().filter((name) => !before.includes(name)), [], 'and no named pipe left behind');
+  assert.deepEqual(pipeFolders(result.pid), [], 'and no named pipe left behind');
 });
 
 test('without permission to capture, the error says how to grant it', { timeout: 60_000 }, (t) => {

@@ -1,5 +1,6 @@
 // Run by input-raw.live.test.ts as an unprivileged user: tries to capture with each live engine
 // and prints the errors as one JSON line.
+import { validateOptions } from '@reprise/core';
 import { inputRaw } from '../src/input-raw.js';
 import { makeContext } from './helpers.js';
 
@@ -8,7 +9,7 @@ for (const engine of ['tcpdump', 'libpcap'] as const) {
   try {
     const instance = await inputRaw.create(
       'lo:8080',
-      { snaplen: '256kb', bufferSize: '1mb', promisc: false, trackResponse: false, expire: '2s', engine },
+      validateOptions(inputRaw, { snaplen: '256kb', bufferSize: '1mb', promisc: false, trackResponse: false, expire: '2s', engine }),
       makeContext(),
     );
     await instance.close?.();

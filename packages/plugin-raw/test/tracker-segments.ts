@@ -1,7 +1,7 @@
 // Feeds crafted TCP segments straight into an HttpTracker, for tests without frames.
 import type { Message } from '@reprise/core';
 import { newCounters } from '../src/capture-counters.js';
-import { HttpTracker } from '../src/http-tracker.js';
+import { HttpTracker, type TrackerOptions } from '../src/http-tracker.js';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from '../src/packet-decoder.js';
 
 export { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN };
@@ -10,11 +10,13 @@ export const CLIENT = 0x0a000001;
 export const SERVER = 0x0a000002;
 export const SERVER_PORT = 8080;
 
-export function makeTracker(trackResponse = true, expireMs = 2000) {
+export function makeTracker(trackResponse = true, expireMs = 2000, more: Partial<TrackerOptions> = {}) {
   const messages: Message[] = [];
   const counters = newCounters();
-  const tracker = new HttpTracker({ ports: new Set([SERVER_PORT]), trackResponse, realipHeader: '', expireMs }, counters, (m) =>
-    messages.push(m),
+  const tracker = new HttpTracker(
+    { ports: new Set([SERVER_PORT]), trackResponse, realipHeader: '', expireMs, ...more },
+    counters,
+    (m) => messages.push(m),
   );
   let timeMs = 1_700_000_000_000;
   const feed = (

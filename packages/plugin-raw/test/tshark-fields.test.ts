@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Message } from '@reprise/core';
+import { connectionIdOf, messageIdOf, type Message } from '@reprise/core';
 import { newCounters } from '../src/capture-counters.js';
 import { DecryptedStreams } from '../src/decrypted-streams.js';
 import { HttpTracker } from '../src/http-tracker.js';
@@ -44,7 +44,7 @@ test('decrypted streams become paired messages; a connection without keys is cou
   const streams = new DecryptedStreams(tracker, new Set([8443]), counters);
   const hex = (s: string) => Buffer.from(s, 'latin1').toString('hex');
   const tls = { 'tls.record.length': '50', 'tls.record.content_type': '23' };
-  streams.packet(parseTsharkLine(line({ ...toServer, ...tls, 'data.data': hex('GET /a HTTP/1.1\r\nHost: x\r\n\r\n') }))!);
+  streams.packet(parseTsharkLine(line({ ...toServer, ...tls, 'tcp.ack_raw': '3735928559', 'data.data': hex('GET /a HTTP/1.1\r\nHost: x\r\n\r\n') }))!);
   streams.packet(parseTsharkLine(line({ ...toClient, ...tls, 'data.data': hex('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok') }))!);
   // Connection 1 has no keys: two undecrypted records, one count.
   streams.packet(parseTsharkLine(line({ ...toServer, 'tcp.stream': '1', ...tls }))!);
@@ -56,5 +56,7 @@ test('decrypted streams become paired messages; a connection without keys is cou
   streams.finish();
   assert.deepEqual(messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'}`), ['request http1', 'response http1']);
   assert.equal(messages[0]!.id, messages[1]!.id);
+  // GoReplay's layout: the connection, then the raw ack of the request's first segment.
+  assert.equal(messages[0]!.id, messageIdOf(connectionIdOf(51296, 8443, '127.0.0.1'), 3735928559));
   assert.equal(counters['tls-no-keys'], 1);
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Flags } from '@oclif/core';
-import { RepriseError, resolvePipelineConfig } from '@reprise/core';
+import { RepriseError } from '@reprise/core';
+import { resolvePipelineConfig } from '@reprise/engine';
 import { executePipeline, reportError } from '../execute.js';
 import { loadCatalog } from '../catalog-loader.js';
 

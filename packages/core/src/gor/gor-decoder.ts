@@ -135,9 +135,9 @@ export class GorDecoder {
   }
 }
 
-/** The error a reader reports for a corrupt record; `file` is the reader's to add. */
-export function corruptionError(corruption: GorCorruption, file?: string): RepriseError {
-  return new RepriseError('RPR_GOR_CORRUPT', corruption.reason, { file, offset: corruption.offset });
+/** The error a reader reports for a corrupt record, with where it was read (a file, a component). */
+export function corruptionError(corruption: GorCorruption, where: { file?: string; plugin?: string } = {}): RepriseError {
+  return new RepriseError('RPR_GOR_CORRUPT', corruption.reason, { ...where, offset: corruption.offset });
 }
 
 const EMOJI_LEAD = GOR_SEPARATOR[1]!;

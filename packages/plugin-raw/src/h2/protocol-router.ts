@@ -127,7 +127,9 @@ export class ProtocolRouter {
       case 'h2-unknown-state':
         return;
       case 'undecided':
-        // An h2 server may send its SETTINGS before the client's preface arrives: wait for the client.
+        // An h2 server may send its SETTINGS before the client's preface arrives: frames wait for the
+        // client; anything else (an HTTP/1 response to a request from before the capture) goes on now.
+        if (this.heldServer.length === 0 && !looksLikeFrames(bytes)) return http1.data(bytes, s, ns);
         this.heldServer.push({ bytes, seconds: s, nanoseconds: ns });
         this.heldServerBytes += bytes.length;
         if (this.heldServerBytes > MAX_HELD_SERVER_BYTES) this.decideByServer();

@@ -1,0 +1,155 @@
+// Scenario "compare": the comparison stage alone (Analyzer.add, no network) over 100,000 exchanges,
+// each a request, two baseline responses (for the noise) and one candidate response, all with ~1 KB
+// JSON bodies holding real noise (random ids, clocks, shuffled arrays) and a change on 1% of them.
+// The bar (issue 11): >= 50,000 exchanges/s, memory flat in the number of exchanges. Beside it, in the
+// same run: a bare JSON.parse of the same three bodies per exchange, the floor of any JSON comparison.
+//
+//   node bench/compare.js           prints the markdown section
+//   node bench/run.js compare       writes it into docs/BENCHMARKS.md
+//
+// Environment: BENCH_COMPARE_EXCHANGES (default 100000).
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { fileURLToPath } from 'node:url';
+import { Analyzer } from '@reprise/compare';
+import { machineLines } from './lib/machine.js';
+
+const EXCHANGES = Number(process.env.BENCH_COMPARE_EXCHANGES ?? 100_000);
+/** Distinct exchanges generated up front and cycled, so generating traffic is not what is timed. */
+const POOL = 2000;
+const CHECKPOINTS = [10_000, 50_000, 100_000].filter((n) => n <= EXCHANGES);
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc');
+
+let seed = 42;
+function random() {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+function shuffle(items) {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
+const BIO = 'Keeps services stable by replaying production traffic to the next version before it ships; '.repeat(3);
+
+function body(userId, changed) {
+  return JSON.stringify({
+    requestId: random().toString(36).slice(2, 14),
+    servedAt: new Date(1_700_000_000_000 + Math.floor(random() * 1e9)).toISOString(),
+    user: { id: userId, name: `User ${userId}`, email: `user${userId}@example.com`, plan: 'pro', locale: 'en-GB', bio: BIO },
+    tags: shuffle(['alpha', 'beta', 'gamma', 'delta']),
+    items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${userId}-${i}`, price: changed && i === 3 ? 10.5 : 9.99 + i, qty: 1 + (i % 3), inStock: i % 2 === 0 })),
+    links: { self: `/users/${userId}`, orders: `/users/${userId}/orders` },
+  });
+}
+
+function response(id, text, latencyMs) {
+  const payload = Buffer.from(
+    `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nDate: ${new Date().toUTCString()}\r\nX-Request-Id: ${random()}\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`,
+  );
+  return { kind: 'replayed-response', id, timestamp: 1n, latency: BigInt(Math.round(latencyMs * 1e6)), payload };
+}
+
+function makePool() {
+  const pool = [];
+  for (let i = 0; i < POOL; i++) {
+    const id = i.toString(16).padStart(24, '0');
+    const userId = 1000 + i;
+    const path = ['/users/', '/accounts/', '/profiles/', '/carts/'][i % 4] + userId;
+    const request = { kind: 'request', id, timestamp: 1n, latency: 0n, payload: Buffer.from(`GET ${path}?x=${i} HTTP/1.1\r\nHost: svc\r\n\r\n`) };
+    pool.push({
+      id,
+      request,
+      baseline: [response(id, body(userId, false), 4 + random()), response(id, body(userId, false), 4 + random())],
+      candidate: [response(id, body(userId, Math.floor(i / 4) % 100 === 0), 4 + random())],
+    });
+  }
+  return pool;
+}
+
+function heapMiB() {
+  gc();
+  return process.memoryUsage().heapUsed / 2 ** 20;
+}
+
+/**
+ * Runs `each` over EXCHANGES exchanges of the pool: wall seconds, CPU seconds of this process (the
+ * machine's cores are shared, so wall time also measures the neighbours) and heap at the checkpoints.
+ */
+function timed(pool, each) {
+  const heap = [];
+  let seconds = 0;
+  let cpuSeconds = 0;
+  let started = process.hrtime.bigint();
+  let cpu = process.cpuUsage();
+  for (let n = 1; n <= EXCHANGES; n++) {
+    each(pool[n % POOL]);
+    if (CHECKPOINTS.includes(n)) {
+      seconds += Number(process.hrtime.bigint() - started) / 1e9;
+      const used = process.cpuUsage(cpu);
+      cpuSeconds += (used.user + used.system) / 1e6;
+      heap.push(heapMiB());
+      started = process.hrtime.bigint();
+      cpu = process.cpuUsage();
+    }
+  }
+  return { seconds, cpuSeconds, heap };
+}
+
+export async function run() {
+  const pool = makePool();
+  const bodyBytes = pool.reduce((s, e) => s + e.candidate[0].payload.length - e.candidate[0].payload.indexOf('\r\n\r\n') - 4, 0) / POOL;
+  const text = (m) => m.payload.toString('utf8', m.payload.indexOf('\r\n\r\n') + 4);
+  const rate = (r) => Math.round(EXCHANGES / r.seconds).toLocaleString('en-US');
+  const cpuRate = (r) => Math.round(EXCHANGES / r.cpuSeconds).toLocaleString('en-US');
+  const mib = (v) => `${v.toFixed(1)} MiB`;
+  const rows = [];
+  const reported = [];
+  const verdicts = [];
+  let profile;
+  // With noise first: its learnt profile is what the run without noise pairs is judged with.
+  for (const withNoise of [true, false]) {
+    const exchanges = withNoise ? pool : pool.map((e) => ({ ...e, baseline: [e.baseline[0]] }));
+    const parseOnly = timed(exchanges, (e) => {
+      for (const m of e.baseline) JSON.parse(text(m));
+      JSON.parse(text(e.candidate[0]));
+    });
+    const analyzer = new Analyzer();
+    const compare = timed(exchanges, (e) => analyzer.add(e));
+    const report = analyzer.result({ noise: profile });
+    if (withNoise) profile = analyzer.noiseProfile();
+    const label = withNoise ? 'baseline ×2 + candidate (noise learnt)' : 'baseline + candidate, noise from the saved profile';
+    verdicts.push(`${label}: ${EXCHANGES / compare.cpuSeconds >= 50_000 ? 'met' : 'not met'}`);
+    rows.push(
+      `| ${label} | ${rate(parseOnly)} (${cpuRate(parseOnly)}) | ${rate(compare)} (${cpuRate(compare)}) | ${(parseOnly.cpuSeconds / compare.cpuSeconds).toFixed(2)} | ${compare.heap.map(mib).join(' / ')} |`,
+    );
+    const found = report.endpoints.flatMap((e) => e.differences.map((d) => `${e.endpoint} ${d.field} ${(d.rate * 100).toFixed(1)}%`));
+    reported.push(`${label}: ${found.join('; ') || 'nothing'} (verdict ${report.verdict})`);
+  }
+  return [
+    `${EXCHANGES.toLocaleString('en-US')} exchanges fed to \`Analyzer.add\` in one process (no network): ${POOL.toLocaleString('en-US')} distinct exchanges over 4 endpoints, cycled, each response with a ~${Math.round(bodyBytes)}-byte JSON body holding real noise (a random id, a clock, a shuffled array, volatile headers) and a changed price on 1% of each endpoint's candidate responses. Bar (issue 11): ≥ 50,000 exchanges/s and memory flat in the number of exchanges. The floor is a bare \`JSON.parse\` of the same bodies in the same run. Rates are per wall-clock second and, in brackets, per CPU second of the process (user + system, all its threads): the 2 cores are shared, so the CPU rate is the one to read when the load average is high. Heap after a full GC at ${CHECKPOINTS.map((n) => n.toLocaleString('en-US')).join(' / ')} exchanges.`,
+    '',
+    '| responses per exchange | bare JSON.parse, exchanges/s (per CPU s) | Analyzer.add, exchanges/s (per CPU s) | share of the floor (CPU) | heap at checkpoints |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...rows,
+    '',
+    `Reported — ${reported.join('. ')}. Expected: \`body.items[].price\` at 1% on each endpoint, nothing else.`,
+    '',
+    `Bar of 50,000 exchanges per CPU second — ${verdicts.join('; ')}. Parsing the bodies is about half of the analyzer's work (the share of the floor); the rest is reading heads, the two structural diffs, header rules and the per-field counters.`,
+    '',
+    ...machineLines(),
+  ].join('\n');
+}
+
+export default { name: 'compare', title: 'Comparison stage (`bench/compare.js`)', run };
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(await run());

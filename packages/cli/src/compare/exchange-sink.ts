@@ -1,0 +1,41 @@
+/**
+ * The compare command's collecting output: recorded responses and the targets' replayed responses
+ * reach it through the pipeline (after every middleware) and are joined into exchanges. Requests
+ * are registered by the target driver when it sends them, so a request that never went out
+ * (filtered, dropped) is never waited for.
+ */
+import type { Role } from '@reprise/compare';
+import { defineOutput } from '@reprise/core';
+import { type ComponentUse } from '@reprise/engine';
+import type { ExchangeJoiner } from './exchange-joiner.js';
+
+export function exchangeSinkUse(joiner: ExchangeJoiner): ComponentUse {
+  const definition = defineOutput<Record<string, never>>({
+    kind: 'output',
+    name: 'compare-exchanges',
+    summary: 'Joins requests with their recorded and replayed responses for the comparison',
+    options: { type: 'object', additionalProperties: false, properties: {} },
+    create: (_value, _options, ctx) => ({
+      write(batch) {
+        for (const message of batch) {
+          if (message.kind === 'response') joiner.original(message);
+          else if (message.kind === 'replayed-response') {
+            const role = message.meta?.role as Role | undefined;
+            if (role === 'baseline' || role === 'candidate') joiner.replied(role, message);
+          }
+        }
+      },
+      async flush() {
+        joiner.finish();
+        const { exchanges, incomplete, withoutOriginal } = joiner.counts;
+        ctx.stats.add('exchanges', exchanges);
+        if (incomplete) ctx.stats.add('incomplete', incomplete);
+        if (withoutOriginal) {
+          ctx.stats.add('without-original', withoutOriginal);
+          ctx.logger.warn(`${withoutOriginal} requests had no recorded response to compare with (record with --input-raw-track-response, or give --baseline)`);
+        }
+      },
+    }),
+  });
+  return { definition, options: {} };
+}

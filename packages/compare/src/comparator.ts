@@ -1,0 +1,34 @@
+/** A difference kind: `missing` = in the baseline, not in the candidate; `extra` = the opposite. */
+export type DifferenceKind = 'changed' | 'missing' | 'extra' | 'type';
+
+/**
+ * Reports one difference. `path` is relative to the body: `''` for the body as a whole,
+ * `user.email`, `items[].price`, `[]` for a top-level array's elements. The values (any JSON-able
+ * value or string) are only turned into examples while a field has fewer than 5.
+ */
+export type EmitDifference = (path: string, kind: DifferenceKind, baseline?: unknown, candidate?: unknown) => void;
+
+/**
+ * Compares two decoded bodies of one content type. Comparators are a plugin kind: an npm plugin
+ * lists `{ "kind": "comparator", "name": "…" }` in its manifest and its entry's default export
+ * includes the definition made with `defineComparator`. The first comparator whose `matches` is
+ * true for the baseline's body is used for all responses of the exchange; the built-ins (json, text,
+ * binary) come last.
+ *
+ * `parse` (optional; default: the bytes as they are) runs once per response, so a body compared
+ * with two others is parsed once. When it throws for the baseline, the text comparator is used
+ * instead; when it throws for another response only, the analyzer reports `body` with kind `type`.
+ */
+export interface Comparator<Parsed = unknown> {
+  kind: 'comparator';
+  name: string;
+  summary?: string;
+  /** `contentType` is the lower-cased media type without parameters (`application/json`), or ''. */
+  matches(contentType: string, body: Uint8Array): boolean;
+  parse?(body: Uint8Array): Parsed;
+  compare(baseline: Parsed, candidate: Parsed, emit: EmitDifference): void;
+}
+
+export function defineComparator<Parsed>(definition: Omit<Comparator<Parsed>, 'kind'> & { kind?: 'comparator' }): Comparator<Parsed> {
+  return { ...definition, kind: 'comparator' };
+}

@@ -1,0 +1,21 @@
+/** Number formats shared by every renderer, so the terminal, Markdown, JUnit and HTML agree. */
+
+/** 0.1234 → `12.3%`; small non-zero rates keep two significant digits (`0.031%`). */
+export function percent(rate: number): string {
+  if (rate === 0) return '0%';
+  const value = rate * 100;
+  if (Math.abs(value) >= 10) return `${value.toFixed(1)}%`;
+  return `${Number(value.toPrecision(2))}%`;
+}
+
+/** A relative delta with its sign: `+12.0%`, `-3.1%`. */
+export function signedPercent(delta: number): string {
+  return `${delta > 0 ? '+' : ''}${percent(delta)}`;
+}
+
+/** Milliseconds with a precision that suits the size: `0.42 ms`, `12.3 ms`, `1,204 ms`. */
+export function ms(value: number): string {
+  if (value >= 100) return `${Math.round(value).toLocaleString('en-US')} ms`;
+  if (value >= 10) return `${value.toFixed(1)} ms`;
+  return `${value.toFixed(2)} ms`;
+}

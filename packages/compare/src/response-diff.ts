@@ -1,0 +1,110 @@
+/**
+ * The differences between two responses of one exchange, as `field kind` keys with the first
+ * values seen: status, headers (minus the ignore list) and the body through a comparator.
+ */
+import { wrapPluginError } from '@reprise/core';
+import type { Comparator, DifferenceKind } from './comparator.js';
+import type { ResponseView } from './response-view.js';
+
+export interface FieldDifference {
+  field: string;
+  kind: DifferenceKind;
+  baseline: unknown;
+  candidate: unknown;
+}
+
+/** `field\0kind` → the first occurrence in this pair (folded array paths repeat). */
+export type PairDifferences = Map<string, FieldDifference>;
+
+/** A response and its body as parsed by a comparator, parsed at most once per comparator. */
+export class ComparedResponse {
+  private parsedBy: Comparator | undefined;
+  private parsed: { ok: true; value: unknown } | { ok: false } = { ok: false };
+
+  constructor(readonly view: ResponseView) {}
+
+  parse(comparator: Comparator): { ok: true; value: unknown } | { ok: false } {
+    if (this.parsedBy !== comparator) {
+      this.parsedBy = comparator;
+      try {
+        this.parsed = { ok: true, value: comparator.parse ? comparator.parse(this.view.body) : this.view.body };
+      } catch {
+        this.parsed = { ok: false };
+      }
+    }
+    return this.parsed;
+  }
+}
+
+export function diffKey(field: string, kind: DifferenceKind): string {
+  return `${field}\u0000${kind}`;
+}
+
+export function diffResponses(
+  a: ComparedResponse,
+  b: ComparedResponse,
+  comparator: Comparator,
+  isIgnored: (field: string) => boolean,
+): PairDifferences {
+  const out: PairDifferences = new Map();
+  const add = (field: string, kind: DifferenceKind, baseline: unknown, candidate: unknown) => {
+    if (isIgnored(field)) return;
+    const key = diffKey(field, kind);
+    if (!out.has(key)) out.set(key, { field, kind, baseline, candidate });
+  };
+  const va = a.view;
+  const vb = b.view;
+  if (va.status !== vb.status) add('status', 'changed', va.status, vb.status);
+  const sameBody = va.body.equals(vb.body);
+  diffHeaders(va, vb, !sameBody, add);
+  if (sameBody) return out;
+  const pa = a.parse(comparator);
+  const pb = b.parse(comparator);
+  if (!pa.ok || !pb.ok) {
+    add('body', 'type', bodyText(va), bodyText(vb));
+    return out;
+  }
+  try {
+    comparator.compare(pa.value, pb.value, (path, kind, baseline, candidate) => add(bodyField(path), kind, baseline, candidate));
+  } catch (error) {
+    throw wrapPluginError(error, `comparator ${comparator.name}`, 'compare');
+  }
+  return out;
+}
+
+/** `''` → `body`, `[]` → `body[]`, `user.email` → `body.user.email`. */
+export function bodyField(path: string): string {
+  if (path === '') return 'body';
+  return path.startsWith('[') ? `body${path}` : `body.${path}`;
+}
+
+type Add = (field: string, kind: DifferenceKind, baseline: unknown, candidate: unknown) => void;
+
+function diffHeaders(a: ResponseView, b: ResponseView, bodiesDiffer: boolean, add: Add): void {
+  // Content-Length follows the body (compared on its own) and the framing; it says nothing more.
+  const skipLength =
+    bodiesDiffer || a.headers.has('transfer-encoding') || b.headers.has('transfer-encoding') || a.headers.get('content-encoding') !== b.headers.get('content-encoding');
+  for (const [name, value] of a.headers) {
+    if (skipLength && name === 'content-length') continue;
+    const other = b.headers.get(name);
+    if (other === undefined) add(`header.${name}`, 'missing', value, undefined);
+    else if (name === 'set-cookie' ? cookieNames(value) !== cookieNames(other) : value !== other) add(`header.${name}`, 'changed', value, other);
+  }
+  for (const [name, value] of b.headers) {
+    if (skipLength && name === 'content-length') continue;
+    if (!a.headers.has(name)) add(`header.${name}`, 'extra', undefined, value);
+  }
+}
+
+/** Set-Cookie values are sessions: compare the cookie names set, sorted. */
+function cookieNames(setCookie: string): string {
+  return setCookie
+    .split('\n')
+    .map((c) => c.slice(0, Math.max(0, c.indexOf('='))).trim())
+    .sort()
+    .join(',');
+}
+
+function bodyText(view: ResponseView): string {
+  return view.body.subarray(0, 2048).toString('utf8');
+}

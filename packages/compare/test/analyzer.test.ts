@@ -1,0 +1,264 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ajv } from 'ajv';
+import { RepriseError } from '@reprise/core';
+import { Analyzer } from '../src/analyzer.js';
+import { mulberry32 } from '../src/latency/reservoir.js';
+import { compareReportSchema, type CompareReport, type EndpointReport } from '../src/report.js';
+import { exchange, type ResponseSpec } from './helpers.js';
+
+/** The tests' randomness is seeded, so every run sees the same traffic. */
+const seeded = mulberry32;
+
+const validateReport = new Ajv({ strict: true }).compile(compareReportSchema);
+
+function endpoint(report: CompareReport, name: string): EndpointReport {
+  const e = report.endpoints.find((x) => x.endpoint === name);
+  assert.ok(e, `endpoint ${name} in ${report.endpoints.map((x) => x.endpoint).join(', ')}`);
+  return e;
+}
+
+function shuffled<T>(items: T[], random: () => number): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/**
+ * A service answering with real noise: a random request id in the body and headers, a clock
+ * field, arrays shuffled on every response, volatile headers. `change` alters the candidate.
+ */
+function noisyResponse(random: () => number, userId: number, change: { email?: boolean; dropPhone?: boolean; status?: number; latencyMs?: number } = {}): ResponseSpec {
+  const friends = shuffled([{ id: 1, n: 'a' }, { id: 2, n: 'b' }, { id: 3, n: 'c' }], random);
+  return {
+    status: change.status ?? 200,
+    latencyMs: (change.latencyMs ?? 5) + random() * 2,
+    headers: { Date: `t${random()}`, 'X-Request-Id': String(random()), ETag: `"${random()}"`, 'Cache-Control': 'no-cache' },
+    gzip: random() < 0.5,
+    chunked: random() < 0.5,
+    body: {
+      requestId: random().toString(36).slice(2),
+      servedAt: Date.now() + random(),
+      user: {
+        id: userId,
+        email: change.email ? `new-${userId}@example.com` : `u${userId}@example.com`,
+        ...(change.dropPhone ? {} : { phone: '555' }),
+        roles: shuffled(['admin', 'dev', 'ops'], random),
+        friends,
+      },
+    },
+  };
+}
+
+test('injected regressions are named with their rates and nothing else: noise is cancelled with no configuration', () => {
+  const random = seeded(7);
+  const analyzer = new Analyzer();
+  const n = 400;
+  for (let i = 0; i < n; i++) {
+    const id = 1000 + i;
+    // /users/:id: 10% of emails changed, phone removed everywhere, 5% status 500.
+    analyzer.add(
+      exchange('GET', `/users/${id}?v=${i}`, [noisyResponse(random, id), noisyResponse(random, id)], [
+        noisyResponse(random, id, { email: i % 10 === 3, dropPhone: true, status: i % 20 === 7 ? 500 : 200 }),
+      ]),
+    );
+    // /teams/:id: same behaviour, 4 ms slower.
+    analyzer.add(exchange('GET', `/teams/${id}`, [noisyResponse(random, id), noisyResponse(random, id)], [noisyResponse(random, id, { latencyMs: 9 })]));
+  }
+  const report = analyzer.result();
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  assert.equal(report.requests, 2 * n);
+  assert.equal(report.verdict, 'fail');
+
+  const users = endpoint(report, 'GET /users/:id');
+  assert.deepEqual(
+    users.differences.map((d) => `${d.field} ${d.kind} ${d.rate}`),
+    ['body.user.phone missing 1', 'body.user.email changed 0.1', 'status changed 0.05'],
+  );
+  for (const d of users.differences) {
+    assert.equal(d.noiseRate, 0);
+    assert.equal(d.examples.length, 5, 'examples are capped at 5');
+  }
+  const email = users.differences.find((d) => d.field === 'body.user.email')!;
+  assert.deepEqual(email.examples[0], { id: email.examples[0]!.id, baseline: 'u1003@example.com', candidate: 'new-1003@example.com' });
+  assert.equal(users.statusMismatchRate, 0.05);
+  assert.equal(users.diffRate, 1, 'every request lost the phone');
+  const cancelled = users.noise.map((d) => d.field);
+  for (const f of ['body.requestId', 'body.servedAt', 'body.user.friends[].id', 'body.user.friends[].n']) assert.ok(cancelled.includes(f), `${f} is noise: ${cancelled.join()}`);
+  assert.deepEqual(
+    [...new Set(cancelled.filter((f) => f.startsWith('header.') || f === 'body.user.roles[]'))],
+    ['header.content-encoding'],
+    'volatile headers are ignored, scalar arrays compare as sets; gzip on some responses only is noise',
+  );
+  assert.equal(users.latency.regression, false);
+
+  const teams = endpoint(report, 'GET /teams/:id');
+  assert.deepEqual(teams.differences, []);
+  assert.equal(teams.diffRate, 0);
+  assert.equal(teams.latency.regression, true);
+  assert.ok(teams.latency.pValue < 1e-6);
+  assert.ok(teams.latency.p50DeltaMs > 3 && teams.latency.p50DeltaMs < 5, String(teams.latency.p50DeltaMs));
+  assert.ok(Math.abs(teams.latency.p50Delta - teams.latency.p50DeltaMs / teams.latency.baseline.p50) < 1e-9);
+  assert.equal(teams.latency.baseline.count, 2 * n, 'both baseline replays are latency samples');
+  assert.equal(teams.latency.candidate.count, n);
+});
+
+test('a candidate identical to the baseline passes with zero differences', () => {
+  const random = seeded(11);
+  const analyzer = new Analyzer();
+  for (let i = 0; i < 300; i++) {
+    const id = i % 37;
+    analyzer.add(exchange('GET', `/users/${id}`, [noisyResponse(random, id), noisyResponse(random, id)], [noisyResponse(random, id)]));
+    analyzer.add(exchange('GET', '/health', [{ body: 'ok' }, { body: 'ok' }], [{ body: 'ok' }]));
+  }
+  const report = analyzer.result();
+  assert.equal(report.verdict, 'pass');
+  assert.deepEqual(
+    report.endpoints.map((e) => [e.endpoint, e.differences.length, e.latency.regression]),
+    [
+      ['GET /health', 0, false],
+      ['GET /users/:id', 0, false],
+    ],
+  );
+  assert.equal(report.totals.diffRate, 0);
+});
+
+/** n exchanges of GET /x where the raw pair differs in `raw` of them and the noise pair in `noise`. */
+function counted(n: number, raw: number, noise: number): Analyzer {
+  const analyzer = new Analyzer();
+  for (let i = 0; i < n; i++) {
+    analyzer.add(exchange('GET', '/x', [{ body: { v: 1 } }, { body: { v: i < noise ? 2 : 1 } }], [{ body: { v: i >= n - raw ? 3 : 1 } }]));
+  }
+  return analyzer;
+}
+
+function reported(analyzer: Analyzer, options = {}): string[] {
+  return analyzer.result(options).endpoints[0]!.differences.map((d) => `${d.field} ${d.rate} ${d.noiseRate}`);
+}
+
+test('noise rule: reported only when raw > noise × 1.2 (relative margin)', () => {
+  assert.deepEqual(reported(counted(1000, 120, 100)), [], 'raw 12% vs noise 10%: exactly 20% more is not more than 20%');
+  assert.deepEqual(reported(counted(1000, 121, 100)), ['body.v 0.121 0.1']);
+  assert.deepEqual(reported(counted(1000, 150, 100), { relativeMargin: 0.6 }), [], 'the margin is an option');
+  assert.equal(counted(1000, 121, 100).result().endpoints[0]!.noise.length, 0);
+  assert.deepEqual(
+    counted(1000, 120, 100).result().endpoints[0]!.noise.map((d) => `${d.field} ${d.kind} ${d.count}`),
+    ['body.v changed 120'],
+    'cancelled fields are listed as noise',
+  );
+});
+
+test('noise rule: and raw − noise > 0.03% of the endpoint’s requests (absolute margin)', () => {
+  assert.deepEqual(reported(counted(10_000, 3, 0)), [], '3 in 10,000 is 0.03%: not above the margin');
+  assert.deepEqual(reported(counted(10_000, 4, 0)), ['body.v 0.0004 0']);
+  assert.deepEqual(reported(counted(1000, 10, 0), { absoluteMargin: 0.01 }), []);
+  assert.deepEqual(reported(counted(1000, 11, 0), { absoluteMargin: 0.01 }), ['body.v 0.011 0']);
+});
+
+test('with the recorded original as baseline, noise comes from the candidate replayed twice; its latency is not compared', () => {
+  const analyzer = new Analyzer();
+  for (let i = 0; i < 100; i++) {
+    const e = exchange('GET', `/items/${i}`, [], [{ body: { t: i, stable: 1 } }, { body: { t: -i - 1, stable: 1 } }]);
+    e.original = exchange('GET', '/', [{ kind: 'response', body: { t: 0.5, stable: i < 30 ? 2 : 1 } }], []).baseline[0]!;
+    e.baseline = [e.original];
+    analyzer.add(e);
+  }
+  const e = analyzer.result().endpoints[0]!;
+  assert.equal(e.noiseSamples, 100);
+  assert.deepEqual(e.differences.map((d) => `${d.field} ${d.rate}`), ['body.stable 0.3']);
+  assert.deepEqual(e.noise.map((d) => d.field), ['body.t']);
+  assert.equal(e.latency.baseline.count, 0);
+  assert.equal(e.latency.regression, false);
+});
+
+test('an endpoint without noise pairs borrows the noise of the same field elsewhere', () => {
+  const analyzer = new Analyzer();
+  for (let i = 0; i < 50; i++) {
+    analyzer.add(exchange('GET', `/a/${i}`, [{ body: { id: `g${i}a` } }, { body: { id: `g${i}b` } }], [{ body: { id: `g${i}c` } }]));
+    analyzer.add(exchange('POST', '/a', [{ body: { id: `p${i}a`, ok: true } }], [{ body: { id: `p${i}c`, ok: i > 9 } }]));
+  }
+  const post = endpoint(analyzer.result(), 'POST /a');
+  assert.equal(post.noiseSamples, 0);
+  assert.deepEqual(post.differences.map((d) => `${d.field} ${d.rate} ${d.noiseRate}`), ['body.ok 0.2 0']);
+  assert.deepEqual(post.noise.map((d) => `${d.field} ${d.noiseRate}`), ['body.id 1']);
+});
+
+test('candidate failures count in error_rate and the failing side’s latency errors', () => {
+  const analyzer = new Analyzer();
+  for (let i = 0; i < 10; i++) {
+    const e = exchange('GET', '/x', [{ body: 'a' }], i < 2 ? [] : [{ body: 'a' }]);
+    if (i < 2) e.errors = [{ target: 'candidate', reason: 'timeout' }];
+    analyzer.add(e);
+  }
+  const report = analyzer.result();
+  const e = report.endpoints[0]!;
+  assert.equal(e.requests, 10);
+  assert.equal(e.compared, 8);
+  assert.equal(e.errorRate, 0.2);
+  assert.equal(e.latency.candidate.errors, 2);
+  assert.equal(report.totals.errorRate, 0.2);
+  assert.equal(report.verdict, 'pass', 'errors alone fail only through --fail-on');
+  const gated = analyzer.result({ failOn: ['error_rate>10%'] });
+  assert.equal(gated.verdict, 'fail');
+  assert.deepEqual(gated.failedThresholds, ['error_rate>10%']);
+});
+
+test('--fail-on replaces the default verdict; endpoint-scoped expressions read that endpoint', () => {
+  const analyzer = counted(1000, 50, 0); // a reported difference on 5% of GET /x
+  assert.equal(analyzer.result().verdict, 'fail');
+  const lenient = analyzer.result({ failOn: ['diff_rate>10%'] });
+  assert.equal(lenient.verdict, 'pass');
+  assert.deepEqual(lenient.failedThresholds, []);
+  const strict = analyzer.result({ failOn: ['diff_rate>1%', 'diff_rate{endpoint="GET /x"}>=0.05', 'diff_rate{endpoint="GET /y"}>0%', 'p99_delta>10%'] });
+  assert.equal(strict.verdict, 'fail');
+  assert.deepEqual(strict.failedThresholds, ['diff_rate>1%', 'diff_rate{endpoint="GET /x"}>=0.05']);
+  assert.deepEqual(strict.settings.failOn.length, 4);
+  assert.equal(analyzer.result({ failOn: ['status_mismatch_rate>0'] }).verdict, 'pass');
+});
+
+test('memory is per endpoint and field: examples stay capped however many exchanges differ', () => {
+  const analyzer = counted(5000, 5000, 0);
+  const state = [...analyzer.endpoints.values()][0]!;
+  assert.equal(state.fields.size, 1);
+  assert.equal([...state.fields.values()][0]!.examples.length, 5);
+  assert.equal(state.signatures.size, 1);
+});
+
+test('endpoints beyond the cap are pooled per method', () => {
+  const analyzer = new Analyzer({ maxEndpoints: 2 });
+  for (const path of ['/a', '/b', '/c', '/d']) analyzer.add(exchange('GET', path, [{ body: '1' }], [{ body: '1' }]));
+  assert.deepEqual([...analyzer.endpoints.keys()], ['GET /a', 'GET /b', 'GET /(other)']);
+  assert.equal(analyzer.endpoints.get('GET /(other)')!.requests, 2);
+});
+
+test('plugin comparators come before the built-ins', async () => {
+  const { defineComparator } = await import('../src/comparator.js');
+  const csv = defineComparator<string[]>({
+    name: 'csv-columns',
+    matches: (type) => type === 'text/csv',
+    parse: (body) => Buffer.from(body).toString().split(','),
+    compare: (a, b, emit) => a.forEach((v, i) => v !== b[i] && emit(`col${i}`, 'changed', v, b[i])),
+  });
+  const analyzer = new Analyzer({ comparators: [csv] });
+  analyzer.add(exchange('GET', '/r', [{ body: 'a,b,c', headers: { 'Content-Type': 'text/csv' } }], [{ body: 'a,x,c', headers: { 'Content-Type': 'text/csv' } }]));
+  assert.deepEqual(analyzer.result().endpoints[0]!.differences.map((d) => `${d.field} ${d.examples[0]!.baseline}→${d.examples[0]!.candidate}`), ['body.col1 b→x']);
+
+  const broken = defineComparator<string>({ name: 'broken', matches: () => true, compare: () => { throw new Error('boom'); } });
+  assert.throws(
+    () => new Analyzer({ comparators: [broken] }).add(exchange('GET', '/r', [{ body: 'a' }], [{ body: 'b' }])),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_FAILED' && e.message === 'comparator broken, during compare: boom',
+  );
+});
+
+test('comparators from a plugin entry are checked and named when broken', async () => {
+  const { comparatorsFromExports } = await import('../src/plugin-comparators.js');
+  const { defineComparator } = await import('../src/comparator.js');
+  const good = defineComparator({ name: 'xml', matches: () => false, compare: () => {} });
+  assert.deepEqual(comparatorsFromExports([good, { kind: 'input', name: 'x' }], ['xml'], 'reprise-plugin-xml'), [good]);
+  assert.deepEqual(comparatorsFromExports(good, ['xml'], 'p'), [good], 'a single default export');
+  assert.throws(() => comparatorsFromExports([], ['xml'], 'reprise-plugin-xml'), /reprise-plugin-xml: the manifest declares comparator "xml" but the entry does not export it/);
+  assert.throws(() => comparatorsFromExports([{ ...good, compare: 1 }], ['xml'], 'p'), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_MANIFEST' && /no compare\(\) function/.test(e.message));
+});

@@ -29,7 +29,7 @@ export function rawRecords(path: string): string[] {
 export function summaryCounters(stderr: string, labelPrefix: string): Record<string, number> {
   const line = stderr.split('\n').find((l) => l.trimStart().startsWith(labelPrefix) && l.includes(' in='));
   if (!line) throw new Error(`no summary line for ${labelPrefix} in:\n${stderr}`);
-  return Object.fromEntries([...line.matchAll(/ ([a-z-]+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
+  return Object.fromEntries([...line.matchAll(/ ([a-z0-9-]+)=(\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
 }
 
 export interface ParsedRecord {

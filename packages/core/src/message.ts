@@ -2,6 +2,18 @@
 export type MessageKind = 'request' | 'response' | 'replayed-response';
 
 /**
+ * The wire protocol a message was captured on when it was not HTTP/1.x: `h2c` (HTTP/2 over clear
+ * TCP) or `h2` (HTTP/2 over TLS). The payload is still HTTP/1.1-shaped either way.
+ */
+export type WireProtocol = 'h2c' | 'h2';
+
+const WIRE_PROTOCOLS: ReadonlySet<string> = new Set<WireProtocol>(['h2c', 'h2']);
+
+export function isWireProtocol(token: string): token is WireProtocol {
+  return WIRE_PROTOCOLS.has(token);
+}
+
+/**
  * One captured or replayed HTTP message. The raw HTTP bytes are the truth;
  * parsed views are derived on demand. A request and its responses share one id,
  * which is how every stage (and later the regression join) correlates them.
@@ -16,6 +28,11 @@ export interface Message {
   latency: bigint;
   /** Raw HTTP/1.x bytes: request or status line, headers, body. */
   payload: Uint8Array;
+  /**
+   * The wire protocol the message was captured on; absent = HTTP/1.x. Kept in .gor files as an
+   * optional 5th token on the record's header line, which GoReplay ignores.
+   */
+  protocol?: WireProtocol;
   /** Free-form annotations (source, target, …); never written to .gor files. */
   meta?: Record<string, string>;
 }

@@ -115,6 +115,10 @@ test('a corrupt header mid-file is reported with its byte offset and every other
     '1 00000000000000000000000a 17955741730077557x6 0', // timestamp not decimal
     '1 00000000000000000000000a 1795574173007755756 -1', // latency not decimal
     'GET / HTTP/1.1', // no header line at all
+    '1 00000000000000000000000a 1795574173007755756 0 h3', // unknown protocol token
+    '1 00000000000000000000000a 1795574173007755756 0 H2C', // protocol tokens are lowercase
+    '1 00000000000000000000000a 1795574173007755756 0 ', // empty 5th field
+    '1 00000000000000000000000a 1795574173007755756 0 h2c x', // a 6th field
   ];
   for (const header of corruptHeaders) {
     const before = encodeRecords([request(1), request(2)]);
@@ -151,6 +155,30 @@ test('a truncated last record is reported at its offset after the earlier record
   }
 });
 
+test('the protocol token is a 5th field on the header line and round-trips', { timeout: 5_000 }, () => {
+  const h2c: Message = { ...request(1), protocol: 'h2c' };
+  const h2: Message = { ...request(2), kind: 'response', latency: 42n, protocol: 'h2' };
+  const bytes = encodeRecords([h2c, request(3), h2]);
+  assert.equal(
+    Buffer.from(bytes).toString('utf8').split('\n🐵🙈🙉\n').map((r) => r.split('\n')[0]).join('|'),
+    '1 000000000000000000000001 1795574173008755756 0 h2c|1 000000000000000000000003 1795574173010755756 0|' +
+      '2 000000000000000000000002 1795574173009755756 42 h2|',
+  );
+  for (const chunk of [bytes.length, 3, 1]) {
+    const back = records(decodeAll(bytes, chunk)).map((r) => r.message);
+    assert.deepEqual(back.map((m) => m.protocol), ['h2c', undefined, 'h2']);
+    assert.equal('protocol' in back[1]!, false, 'an HTTP/1 record has no protocol key');
+    assert.deepEqual(Buffer.from(encodeRecords(back)), Buffer.from(bytes));
+  }
+});
+
+test('a bad protocol token is a corrupt record whose reason names the token', { timeout: 5_000 }, () => {
+  const bad = Buffer.concat([Buffer.from('1 00000000000000000000000a 1795574173007755756 0 spdy\nGET / HTTP/1.1\r\n\r\n'), GOR_SEPARATOR]);
+  const [corrupt] = decodeAll(bad);
+  assert.equal(corrupt!.type, 'corrupt');
+  assert.match(corrupt!.type === 'corrupt' ? corrupt!.reason : '', /protocol "spdy" is not h2c or h2/);
+});
+
 test('a three-field header from old GoReplay versions is read with latency 0', { timeout: 5_000 }, () => {
   const bytes = Buffer.concat([Buffer.from('1 00000000000000000000000a 1795574173007755756\nGET / HTTP/1.1\r\n\r\n'), GOR_SEPARATOR]);
   const [record] = decodeAll(bytes);
@@ -183,7 +211,8 @@ test('any messages survive encoding and decoding in arbitrary chunks', { timeout
       .uint8Array({ maxLength: 300 })
       .map((b) => Buffer.from(b))
       .filter(isRepresentable),
-  });
+    protocol: fc.constantFrom('h2c' as const, 'h2' as const),
+  }, { requiredKeys: ['kind', 'id', 'timestamp', 'latency', 'payload'] });
   fc.assert(
     fc.property(fc.array(arbitraryMessage, { maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (messages, chunk) => {
       const bytes = encodeRecords(messages);

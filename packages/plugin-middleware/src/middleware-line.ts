@@ -40,7 +40,7 @@ export type DecodedLine = { message: Message; error?: undefined } | { message?: 
 
 /**
  * Decodes one line (without its line break) written back by a middleware. The header line is read by
- * the core's .gor codec: the same rules as a record in a file (3 or 4 fields, 24-hex id).
+ * the core's .gor codec: the same rules as a record in a file (3 to 5 fields, 24-hex id).
  */
 export function decodeMiddlewareLine(line: string): DecodedLine {
   const bytes = Buffer.from(line, 'hex');
@@ -52,9 +52,9 @@ export function decodeMiddlewareLine(line: string): DecodedLine {
     const nl = bytes.indexOf(10);
     return { error: `${problem} in "${bytes.toString('latin1', 0, Math.min(nl < 0 ? bytes.length : nl, 80))}"` };
   }
-  return {
-    message: { kind: header.kind, id: header.id, timestamp: header.timestamp, latency: header.latency, payload: bytes.subarray(header.payloadStart) },
-  };
+  const message: Message = { kind: header.kind, id: header.id, timestamp: header.timestamp, latency: header.latency, payload: bytes.subarray(header.payloadStart) };
+  if (header.protocol !== undefined) message.protocol = header.protocol;
+  return { message };
 }
 
 /** Splits a stream of text into lines, keeping the unfinished tail for the next chunk. */

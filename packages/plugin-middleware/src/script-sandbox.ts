@@ -301,7 +301,7 @@ export class ScriptSandbox {
       // A payload holding the record separator would forge records in a .gor output: refused here too.
       if (changedPayload.indexOf(GOR_SEPARATOR, Math.max(0, keep - GOR_SEPARATOR.length + 1)) >= 0) (withSeparator ??= new Set()).add(source);
       const message: Message =
-        original.meta === undefined
+        original.meta === undefined && original.protocol === undefined
           ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload: changedPayload }
           : { ...original, payload: changedPayload };
       outcome.outputs.push({ source, message });

@@ -27,6 +27,13 @@ test('a message is one hex line of its header line and payload, as GoReplay writ
   assert.deepEqual(Buffer.from(back.message!.payload), Buffer.from(m.payload));
 });
 
+test('an HTTP/2 message keeps its protocol token through a middleware line', { timeout: 5000 }, () => {
+  const m: Message = { ...request('POST /svc/Call HTTP/1.1\nHost: x\n\n', 'cd'.repeat(12)), protocol: 'h2c' };
+  const line = encodeMiddlewareLines([m]).trim();
+  assert.match(Buffer.from(line, 'hex').toString('latin1'), new RegExp(`^1 ${'cd'.repeat(12)} ${m.timestamp} 0 h2c\n`));
+  assert.equal(decodeMiddlewareLine(line).message?.protocol, 'h2c');
+});
+
 test('lines with three header fields, bad hex or an unknown type are told apart', { timeout: 5000 }, () => {
   const three = Buffer.from('2 0123456789abcdef01234567 1700000000000000000\nHTTP/1.1 200 OK\r\n\r\n').toString('hex');
   const ok = decodeMiddlewareLine(three);

@@ -24,6 +24,15 @@ export const COUNTER_NAMES = [
   'undecodable',
   /** Responses with no request to pair with (the request was lost or never seen). */
   'unpaired',
+  /** HTTP/2 streams cancelled by RST_STREAM: the request is recorded, the exchange has no response. */
+  'h2-rst-stream',
+  /**
+   * HTTP/2 connections that cannot be decoded: joined after they began (the HPACK state is unknown),
+   * or broken by a hole or a header block that does not decode. Nothing more is recorded from them.
+   */
+  'h2-unknown-state',
+  /** TLS connections (tshark engine) whose keys are not in the key log: counted, nothing from them recorded. */
+  'tls-no-keys',
   /** Packets the kernel dropped before the capture read them (when the engine can tell). */
   'kernel-dropped',
   /** Messages dropped because the main thread did not keep up with the capture process. */

@@ -28,6 +28,8 @@ export interface FramerEvents {
   notHttp(): void;
   /** For responses: the method of the request this response answers (HEAD responses have no body). */
   requestMethod?(): string | undefined;
+  /** After a 101 response: the bytes that followed its head in the same push (the new protocol's first bytes). */
+  switched?(rest: Uint8Array, seconds: number, nanoseconds: number): void;
   /** A message begins with the bytes being pushed (the tracker notes the segment it came in). */
   started?(): void;
 }
@@ -121,7 +123,10 @@ export class HttpFramer {
           this.keep(bytes, at, i);
           at = i;
           if (m === 3) {
-            if (!this.beginBody()) return;
+            if (!this.beginBody()) {
+              if (this.status === 101 && (this.state as State) === 'skip') this.events.switched?.(bytes.subarray(at), seconds, nanoseconds);
+              return;
+            }
           } else if (this.size > MAX_HEAD_BYTES) {
             this.becomeNotHttp();
             return;

@@ -6,12 +6,14 @@
  * server port and client address, then the acknowledgement number of the request's first segment.
  * Pure logic: segments and times in, core Messages out, so it runs the same on files and live.
  */
-import { connectionIdOf, messageIdOf, type Message } from '@reprise/core';
+import { connectionIdOf, messageIdOf, type Message, type WireProtocol } from '@reprise/core';
 import { BinaryFramer } from './binary-framer.js';
 import type { Counters } from './capture-counters.js';
 import { clientSideByPort, clientSideOf } from './connection-direction.js';
 import { copyBytes } from './copy-bytes.js';
 import { HttpFramer, type FramedMessage, type FramerEvents } from './http-framer.js';
+import { H2Recorder, type UpgradeRequest } from './h2/h2-recorder.js';
+import { ProtocolRouter } from './h2/protocol-router.js';
 import { TCP_FIN, TCP_RST, TCP_SYN, TCP_ACK, formatAddress, type TcpSegment } from './packet-decoder.js';
 import { seqDiff, TcpReassembler } from './tcp-reassembler.js';
 
@@ -33,6 +35,8 @@ export interface TrackerOptions {
 
 /** Segments of a connection whose direction nothing has told yet (no SYN, port or HTTP start line seen). */
 const MAX_UNDECIDED_SEGMENTS = 32;
+/** How long an HTTP/2 connection may go quiet (gRPC channels idle for minutes) before it is dropped. */
+const H2_IDLE_MS = 10 * 60_000;
 
 interface RequestSlot {
   id: string;
@@ -62,6 +66,10 @@ class Connection {
   readonly responseFramer: StreamFramer;
   /** The first 16 hex digits of every id on this connection. */
   readonly connectionId: string;
+  /** HTTP: sends the reassembled bytes to the HTTP/1 framers or, for HTTP/2, to an H2Recorder. */
+  readonly router: ProtocolRouter | undefined;
+  /** What HTTP/2 on this connection is called: h2 when it came out of TLS. */
+  http2: WireProtocol = 'h2c';
   /** Requests waiting for their response, oldest first (pipelining keeps them in order). */
   readonly slots: RequestSlot[] = [];
   /** Methods of the requests not yet answered, oldest first, for the response framer (HEAD has no body). */
@@ -101,6 +109,7 @@ class Connection {
       notHttp: () => tracker.counters['non-http']++,
       requestMethod: () => this.methods[0],
       started: () => (this.responseSeq = this.serverSeq),
+      switched: (rest, s, ns) => this.router?.afterSwitch(rest, s, ns),
     };
     const options = tracker.options;
     if (options.protocol === 'binary') {
@@ -111,9 +120,13 @@ class Connection {
       this.requestFramer = new HttpFramer('request', requestEvents, framerOptions);
       this.responseFramer = new HttpFramer('response', responseEvents, framerOptions);
     }
+    const client = framerSink(this.requestFramer, tracker.counters);
+    const server = framerSink(this.responseFramer, tracker.counters);
+    // binary keeps every protocol as bursts, HTTP/2 included.
+    this.router = options.protocol === 'binary' ? undefined : new ProtocolRouter({ client, server }, (upgrade) => tracker.newH2Recorder(this, upgrade), tracker.counters);
     const isReused = options.isBufferReused ?? true;
-    this.requestStream = new TcpReassembler(framerSink(this.requestFramer, tracker.counters), undefined, isReused);
-    this.responseStream = new TcpReassembler(framerSink(this.responseFramer, tracker.counters), undefined, isReused);
+    this.requestStream = new TcpReassembler(this.router?.client ?? client, undefined, isReused);
+    this.responseStream = new TcpReassembler(this.router?.server ?? server, undefined, isReused);
   }
 
   get isFinished(): boolean {
@@ -290,7 +303,8 @@ export class HttpTracker {
       if (nowMs - waiting.lastSeenMs > expireMs) this.decideByPort(key, waiting);
     }
     for (const [key, c] of this.connections) {
-      if (nowMs - c.lastSeenMs > expireMs) {
+      // An idle HTTP/2 connection is kept far longer: its HPACK state cannot be rebuilt once dropped.
+      if (nowMs - c.lastSeenMs > (c.router?.isH2 ? Math.max(expireMs, H2_IDLE_MS) : expireMs)) {
         this.finishConnection(key, c);
         continue;
       }
@@ -324,6 +338,7 @@ export class HttpTracker {
       c.slots.push({ id, method: '', endSeconds: m.endSeconds, endNanoseconds: m.endNanoseconds });
     }
     this.counters.requests++;
+    c.router?.requestFramed({ id, endSeconds: m.endSeconds, endNanoseconds: m.endNanoseconds }, m.payload);
     const payload = this.realipPrefix && this.isHttp ? this.withRealip(m.payload, formatAddress(c.clientAddress)) : m.payload;
     this.emit({ kind: 'request', id, timestamp: toNanoseconds(m.startSeconds, m.startNanoseconds), latency: 0n, payload });
   }
@@ -331,6 +346,12 @@ export class HttpTracker {
   onResponse(c: Connection, m: FramedMessage): void {
     // Interim responses (100 Continue) answer nothing on their own: the final response does.
     if (m.status >= 100 && m.status < 200 && m.status !== 101) return;
+    if (m.status === 101 && c.router?.switchingProtocols()) {
+      // h2c: the upgrade request is answered by stream 1's response, recorded under its id.
+      c.slots.shift();
+      c.methods.shift();
+      return;
+    }
     let slot = c.slots.shift();
     c.methods.shift();
     if (!slot && !this.isHttp) {
@@ -351,6 +372,54 @@ export class HttpTracker {
       latency: latencyNs > 0 ? BigInt(latencyNs) : 0n,
       payload: m.payload,
     });
+  }
+
+  /** The HTTP/2 side of a connection that switched (preface or h2c upgrade): ids are the connection's, then the stream id. */
+  newH2Recorder(c: Connection, upgrade: UpgradeRequest | undefined): H2Recorder {
+    const address = formatAddress(c.clientAddress);
+    return new H2Recorder(
+      {
+        protocol: c.http2,
+        trackResponse: this.options.trackResponse,
+        idOf: (streamId) => messageIdOf(c.connectionId, streamId),
+        requestPayload: this.realipPrefix ? (payload) => this.withRealip(payload, address) : undefined,
+        upgrade,
+      },
+      this.counters,
+      this.emit,
+    );
+  }
+
+  /**
+   * Bytes of one connection that another program already reassembled and decrypted (the tshark
+   * engine): they skip the TCP reassembler and go straight to the connection's protocol router.
+   * `ack` (client) or `seq` (server) is the segment's raw TCP number, for GoReplay's ids.
+   */
+  streamBytes(stream: DecryptedStream, isClient: boolean, tcpNumber: number, bytes: Uint8Array, seconds: number, nanoseconds: number): void {
+    this.nowSeconds = seconds;
+    this.nowNanoseconds = nanoseconds;
+    const nowMs = seconds * 1000 + nanoseconds / 1e6;
+    let c = this.connections.get(stream.key);
+    if (!c) {
+      c = new Connection(this, stream.clientAddress, stream.clientPort, stream.serverPort);
+      c.http2 = stream.http2;
+      this.connections.set(stream.key, c);
+    }
+    c.lastSeenMs = nowMs;
+    if (isClient) {
+      c.clientAck = tcpNumber;
+      c.router!.client.data(bytes, seconds, nanoseconds);
+    } else if (this.options.trackResponse) {
+      c.serverSeq = tcpNumber;
+      c.router!.server.data(bytes, seconds, nanoseconds);
+    }
+    if (nowMs - this.lastSweepMs > 250) this.sweep(nowMs);
+  }
+
+  /** The connection of `streamBytes` closed (FIN or RST). */
+  streamEnd(key: string): void {
+    const c = this.connections.get(key);
+    if (c) this.finishConnection(key, c);
   }
 
   onLost(c: Connection, reason: 'gap' | 'incomplete', role: 'request' | 'response'): void {
@@ -395,6 +464,16 @@ function findHeadEnd(bytes: Uint8Array): number {
     if (bytes[i + 1] === 13 && bytes[i + 2] === 10) return i + 3;
   }
   return bytes.length;
+}
+
+/** A connection whose bytes come reassembled and decrypted (see `streamBytes`). */
+export interface DecryptedStream {
+  key: string;
+  clientAddress: string;
+  clientPort: number;
+  serverPort: number;
+  /** What HTTP/2 on it is called (h2 over TLS). */
+  http2: WireProtocol;
 }
 
 export function toNanoseconds(seconds: number, nanoseconds: number): bigint {

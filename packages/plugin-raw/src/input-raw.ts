@@ -9,6 +9,7 @@ import { isImmediateMode, snaplenOf, TIMESTAMP_TYPES, timestampTypeOf } from './
 import { CaptureStats } from './capture-stats.js';
 import { readPcapFile } from './file-source.js';
 import { LiveSource } from './live-source.js';
+import { createTsharkInput } from './tshark-input.js';
 
 export interface InputRawOptions {
   bpfFilter?: string;
@@ -18,7 +19,8 @@ export interface InputRawOptions {
   trackResponse: boolean;
   realipHeader?: string;
   expire: string;
-  engine: 'tcpdump' | 'libpcap' | 'pcap_file';
+  engine: 'tcpdump' | 'libpcap' | 'pcap_file' | 'tshark';
+  tlsKeylog?: string;
   protocol: 'http' | 'binary';
   allowIncomplete: boolean;
   bufferTimeout?: string;
@@ -102,14 +104,23 @@ export const inputRaw = defineInput<InputRawOptions>({
       },
       engine: {
         type: 'string',
-        enum: ['tcpdump', 'libpcap', 'pcap_file'],
+        enum: ['tcpdump', 'libpcap', 'pcap_file', 'tshark'],
         default: 'tcpdump',
         description:
           'tcpdump: libpcap run by a tcpdump process, packets read from its output in blocks (kernel timestamps, ' +
           'kernel drop counts, any snaplen; needs the tcpdump binary). libpcap: libpcap through the cap binding, one ' +
           'JavaScript call per packet (frames over 65535 bytes are cut, kernel drops are not visible). pcap_file: read ' +
-          'the value as a .pcap/.pcapng file (an existing file is read that way anyway).',
-        examples: ['libpcap', 'pcap_file'],
+          'the value as a .pcap/.pcapng file (an existing file is read that way anyway). tshark: tcpdump piped into ' +
+          'tshark, which decrypts TLS with --input-raw-tls-keylog (HTTPS, HTTP/1.1 and HTTP/2); needs tcpdump and tshark.',
+        examples: ['libpcap', 'pcap_file', 'tshark'],
+      },
+      tlsKeylog: {
+        type: 'string',
+        description:
+          'An NSS key log file (SSLKEYLOGFILE, node --tls-keylog) holding the TLS session keys of the captured server: ' +
+          'with --input-raw-engine tshark, HTTPS is decrypted and recorded. Keys appended while capturing are used. ' +
+          'The file is a secret: anyone holding it can read the traffic.',
+        examples: ['/run/reprise/keys.log'],
       },
       protocol: {
         type: 'string',
@@ -192,6 +203,11 @@ export const inputRaw = defineInput<InputRawOptions>({
     };
     const trackerOptions = (port: number) => ({ ports: new Set(port > 0 ? [port] : []), ...tracking });
     const observed = (read: () => AsyncIterable<Message[]>) => (stats ? () => observe(read(), stats, options.statsInterval, ctx) : read);
+
+    if (options.engine === 'tshark' || options.tlsKeylog !== undefined) {
+      const input = await createTsharkInput(value, { ...options, trackerOptions: trackerOptions(0) }, statsCtx);
+      return { ...input, read: observed(() => input.read()) };
+    }
 
     const file = parseFileTarget(value, isFile);
     const looksLikeFile = /\.pcap(ng)?(:\d+)?$/i.test(value);

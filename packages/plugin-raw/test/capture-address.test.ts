@@ -33,6 +33,8 @@ test('a packed batch unpacks to the same messages', { timeout: 5_000 }, () => {
   const messages: Message[] = [
     { kind: 'request', id: 'a'.repeat(24), timestamp: 1_795_000_000_123_456_789n, latency: 0n, payload: Buffer.from('GET / HTTP/1.1\r\n\r\n') },
     { kind: 'response', id: 'b'.repeat(24), timestamp: 1n, latency: 123_456n, payload: new Uint8Array(70_000).fill(7) },
+    { kind: 'request', id: 'c'.repeat(24), timestamp: 2n, latency: 0n, payload: Buffer.from('POST / HTTP/1.1\r\n\r\n'), protocol: 'h2c' },
+    { kind: 'response', id: 'c'.repeat(24), timestamp: 3n, latency: 1n, payload: Buffer.from('HTTP/1.1 200 OK\r\n\r\n'), protocol: 'h2' },
   ];
   const decoded = decodeBatch(encodeBatch(messages));
   assert.deepEqual(

@@ -105,6 +105,7 @@ export class GorDecoder {
       latency: header.latency,
       payload: bytes.subarray(header.payloadStart, sep),
     };
+    if (header.protocol !== undefined) message.protocol = header.protocol;
     return { type: 'record', message, offset };
   }
 

@@ -1,10 +1,11 @@
 import { payloadTypeOf, type Message } from '../message.js';
 import { GOR_SEPARATOR, GOR_SEPARATOR_LENGTH } from './separator.js';
 
-/** The header line of a record: `TYPE ID TIMESTAMP LATENCY\n` (ASCII). */
+/** The header line of a record: `TYPE ID TIMESTAMP LATENCY\n`, or with ` PROTOCOL` before the newline (ASCII). */
 export function formatRecordHeader(message: Message): string {
   // latency is required by the contract; `?? 0n` keeps a sloppy producer from writing "undefined".
-  return `${payloadTypeOf(message.kind)} ${message.id} ${message.timestamp} ${message.latency ?? 0n}\n`;
+  const fields = `${payloadTypeOf(message.kind)} ${message.id} ${message.timestamp} ${message.latency ?? 0n}`;
+  return message.protocol === undefined ? `${fields}\n` : `${fields} ${message.protocol}\n`;
 }
 
 /** Bytes a message takes as a record: header line, payload, separator. */

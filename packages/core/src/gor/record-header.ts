@@ -1,4 +1,4 @@
-import type { MessageKind } from '../message.js';
+import { isWireProtocol, type MessageKind, type WireProtocol } from '../message.js';
 
 /** The fields of a header line; one object is reused for every record (no allocation per record). */
 export interface RecordHeader {
@@ -6,12 +6,14 @@ export interface RecordHeader {
   id: string;
   timestamp: bigint;
   latency: bigint;
+  /** The optional 5th field; undefined for HTTP/1.x records. */
+  protocol: WireProtocol | undefined;
   /** Offset of the first payload byte (just after the header's newline). */
   payloadStart: number;
 }
 
 export function emptyRecordHeader(): RecordHeader {
-  return { kind: 'request', id: '', timestamp: 0n, latency: 0n, payloadStart: 0 };
+  return { kind: 'request', id: '', timestamp: 0n, latency: 0n, protocol: undefined, payloadStart: 0 };
 }
 
 const SPACE = 0x20;
@@ -28,11 +30,14 @@ for (let d = 0; d < 10; d++) DIGIT[ZERO + d] = d;
 const SAFE_DIGITS = 15;
 /** int64 has 19 digits; allow 20 so an unsigned value is not called corrupt. */
 const MAX_DIGITS = 20;
+/** Longer than any known protocol token: stops the scan of a bad line early. */
+const MAX_PROTOCOL_LENGTH = 8;
 
 /**
- * Parses `TYPE ID TIMESTAMP LATENCY\n` at `start`, looking no further than `end` (the separator),
- * into `into`. Returns undefined, or why the line is not a header.
+ * Parses `TYPE ID TIMESTAMP LATENCY [PROTOCOL]\n` at `start`, looking no further than `end` (the
+ * separator), into `into`. Returns undefined, or why the line is not a header.
  * The latency field is optional: GoReplay before 1.0 wrote three fields (latency is then 0).
+ * PROTOCOL (`h2c`, `h2`) is reprise's: GoReplay reads only the first three fields and ignores it.
  */
 export function parseRecordHeader(bytes: Buffer, start: number, end: number, into: RecordHeader): string | undefined {
   const kind = kindOfTypeByte(bytes[start]!);
@@ -58,12 +63,21 @@ export function parseRecordHeader(bytes: Buffer, start: number, end: number, int
     // GoReplay writes 0 for most records: skip the BigInt work.
     latency = i - latStart === 1 && bytes[latStart] === ZERO ? 0n : decimal(bytes, latStart, i);
   }
+  let protocol: WireProtocol | undefined;
+  if (bytes[i] === SPACE) {
+    const tokenStart = ++i;
+    while (i < end && i - tokenStart <= MAX_PROTOCOL_LENGTH && bytes[i] !== LF) i++;
+    const token = bytes.toString('latin1', tokenStart, i);
+    if (!isWireProtocol(token)) return fail(`protocol "${token.slice(0, MAX_PROTOCOL_LENGTH)}" is not h2c or h2`);
+    protocol = token;
+  }
   if (i >= end) return fail('header line has no newline before the separator');
   if (bytes[i] !== LF) return fail('header line has unexpected characters after the timestamp');
   into.kind = kind;
   into.id = bytes.toString('latin1', idStart, idEnd);
   into.timestamp = decimal(bytes, tsStart, tsEnd);
   into.latency = latency;
+  into.protocol = protocol;
   into.payloadStart = i + 1;
   return undefined;
 }

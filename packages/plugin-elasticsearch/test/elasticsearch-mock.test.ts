@@ -9,6 +9,7 @@ import { newId, recordingContext, requestMessage, responseMessage, settingsFor }
 // The official mock replaces the client's connection: these tests check what the client is asked to
 // send (paths, bodies) and how the output reads the client's answers, with no socket at all.
 
+// biome-ignore lint/suspicious/noExplicitAny: bulk lines are JSON the tests read field by field
 type BulkLine = Record<string, any>;
 type MockParams = { body?: unknown };
 // The mock is a CommonJS class (module.exports = Mocker) whose types declare an ES default export.

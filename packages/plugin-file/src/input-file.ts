@@ -210,7 +210,8 @@ class FileReplay implements InputInstance {
   }
 
   private async dryRun(): Promise<void> {
-    const sources = (this.sources = this.openSources());
+    const sources = this.openSources();
+    this.sources = sources;
     let count = 0;
     let firstKey = Infinity;
     let lastKey = -Infinity;

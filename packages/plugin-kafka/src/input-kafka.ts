@@ -93,7 +93,7 @@ class KafkaReader implements InputInstance {
   /** One fetch from a broker for the partitions it leads; what it returns, decoded. */
   private async fetchFrom(leader: number): Promise<Message[]> {
     const positions = this.positions.filter((p) => p.leader === leader);
-    let response;
+    let response: Awaited<ReturnType<Consumer['fetch']>>;
     try {
       response = await this.consumer.fetch({
         node: leader,

@@ -85,6 +85,7 @@ const scenario = {
   async run() {
     const count = Number(process.env.BENCH_ES_DOCUMENTS ?? 200_000);
     const { outputElasticsearch } = await import(pathToFileURL(join(root, 'packages/plugin-elasticsearch/dist/index.js')).href);
+    const { validateOptions } = await import(pathToFileURL(join(root, 'packages/core/dist/index.js')).href);
     const es = await startLoopbackElasticsearch();
     const counters = {};
     const ctx = {
@@ -98,7 +99,7 @@ const scenario = {
     try {
       const messages = makeExchanges(count);
       // the bulk helper's own defaults; the output's other options keep their defaults
-      const options = { flushBytes: '5mb', concurrency: 5, flushInterval: '30s' };
+      const options = validateOptions(outputElasticsearch, { flushBytes: '5mb', concurrency: 5, flushInterval: '30s' });
       const output = await outputElasticsearch.create(`${es.url}/gor`, options, ctx);
       const batchSize = 256;
       const started = process.hrtime.bigint();

@@ -17,7 +17,7 @@ import { cliBin, runCliTimed } from './lib/cli.js';
 import { browserGet } from './lib/browser-request.js';
 import { watchProcessTree } from './lib/process-usage.js';
 
-const root = resolve(import.meta.dirname, '..');
+const _root = resolve(import.meta.dirname, '..');
 
 /** Writes `count` GET records (varied paths, realistic browser headers) as a .gor file. */
 export async function writeGetRecording(file, count) {

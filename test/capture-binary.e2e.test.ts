@@ -17,8 +17,7 @@ async function lineServer(t: TestContext): Promise<number> {
     let pending = '';
     socket.setEncoding('latin1').on('data', (d: string) => {
       pending += d;
-      let end: number;
-      while ((end = pending.indexOf('\n')) >= 0) {
+      for (let end = pending.indexOf('\n'); end >= 0; end = pending.indexOf('\n')) {
         const [command, key, value] = pending.slice(0, end).trim().split(' ');
         pending = pending.slice(end + 1);
         if (command === 'SET') values.set(key!, value!);

@@ -52,7 +52,6 @@ function records(file: string): Message[] {
   });
 }
 
-const text = (m: Message) => Buffer.from(m.payload).toString('latin1');
 const head = (m: Message) => parseHttpHead(m.payload)!;
 
 /** The body of an HTTP/1.1-shaped message, with a chunked body's framing removed. */

@@ -116,7 +116,10 @@ test('several --input-raw flags capture several ports at once', { timeout: 60_00
       agent.destroy();
     },
     // both instances must be capturing before the traffic starts
-    (text) => (ready = (text.match(/capturing on/g) ?? []).length) >= 2,
+    (text) => {
+      ready = (text.match(/capturing on/g) ?? []).length;
+      return ready >= 2;
+    },
   );
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ready, 2);

@@ -26,9 +26,11 @@ export function readJunit(path: string): { tests: number; failures: number; case
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`${path} is not well-formed XML: ${JSON.stringify(valid)}`);
   const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml);
+  // biome-ignore lint/suspicious/noExplicitAny: parsed XML, checked by the assertions that read it
   const suites = parsed.testsuites.testsuite as Array<Record<string, any>>;
   if (suites.length !== 1) throw new Error(`expected one testsuite, got ${suites.length}`);
   const suite = suites[0]!;
+  // biome-ignore lint/suspicious/noExplicitAny: parsed XML, as above
   const cases: JunitCase[] = (suite.testcase ?? []).map((c: Record<string, any>) => ({
     name: String(c.name),
     ...(c.failure !== undefined ? { failure: String(c.failure['#text'] ?? c.failure) } : {}),

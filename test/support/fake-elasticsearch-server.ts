@@ -140,7 +140,8 @@ export class FakeElasticsearch {
       const count = Math.floor(lines / 2);
       this.indexedCount += count;
       const item = { index: { _index: defaultIndex ?? 'index', _id: 'x', status: 201, result: 'created' } };
-      return this.reply(res, 200, { took: 1, errors: false, items: Array.from({ length: count }, () => item) });
+      this.reply(res, 200, { took: 1, errors: false, items: Array.from({ length: count }, () => item) });
+      return;
     }
     const lines = body.split('\n').filter((line) => line !== '');
     const pairs: Array<{ index: string; document: Record<string, unknown> }> = [];
@@ -150,7 +151,8 @@ export class FakeElasticsearch {
     }
     const reply = this.options.onBulk?.(number, pairs.map((p) => p.document));
     if (reply !== undefined && 'status' in reply) {
-      return this.reply(res, reply.status, reply.body ?? { error: { type: 'fake_error', reason: `HTTP ${reply.status}` }, status: reply.status });
+      this.reply(res, reply.status, reply.body ?? { error: { type: 'fake_error', reason: `HTTP ${reply.status}` }, status: reply.status });
+      return;
     }
     let hasErrors = false;
     const items = pairs.map((pair, position) => {

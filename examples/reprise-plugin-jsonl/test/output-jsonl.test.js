@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { createRecordingContext } from '@reprise/core/testing';
+import { createRecordingContext, validatedOptions } from '@reprise/core/testing';
 import { outputJsonl } from '../index.js';
 
 // A plugin is tested by driving its component with a context, as the pipeline does: core's
@@ -17,7 +17,7 @@ test('writes a line per pair and the unanswered requests at flush', async (t) =>
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'pairs.jsonl');
   const ctx = context();
-  const output = await outputJsonl.create(path, { includeBodies: false, pairTimeoutMs: 10_000 }, ctx);
+  const output = await outputJsonl.create(path, validatedOptions(outputJsonl), ctx);
   const id1 = '1'.repeat(24);
   const id2 = '2'.repeat(24);
   await output.write([
@@ -35,7 +35,7 @@ test('writes a line per pair and the unanswered requests at flush', async (t) =>
 
 test('a file that cannot be written is counted as failed, not thrown', async () => {
   const ctx = context();
-  const output = await outputJsonl.create('/nonexistent-dir/x.jsonl', { includeBodies: false, pairTimeoutMs: 0 }, ctx);
+  const output = await outputJsonl.create('/nonexistent-dir/x.jsonl', validatedOptions(outputJsonl, { pairTimeoutMs: 0 }), ctx);
   await output.write([{ kind: 'request', id: '3'.repeat(24), timestamp: 1n, latency: 0n, payload: bytes('GET / HTTP/1.1\r\n\r\n') }]);
   await output.flush();
   assert.equal(ctx.counters.get('failed'), 1);

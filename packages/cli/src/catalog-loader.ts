@@ -1,5 +1,5 @@
 /** Builds the component catalog a command needs, importing only the plugin packages it uses. */
-import { type ComponentDescription, type RepriseError } from '@reprise/core';
+import type { ComponentDescription, RepriseError } from '@reprise/core';
 import { ComponentCatalog, SETTINGS_FLAGS } from '@reprise/engine';
 import { readComponentDescriptions } from './component-manifest.js';
 import { userDataDir } from './data-dir.js';

@@ -32,6 +32,7 @@ export interface Discovery {
 }
 
 /** The component names a package.json claims, read without trusting its manifest to be valid. */
+// biome-ignore lint/suspicious/noExplicitAny: a package.json read as loose JSON, every field checked where used
 function claimedComponents(json: Record<string, any>): string[] {
   const components: unknown = json.reprise?.components;
   if (!Array.isArray(components)) return [];
@@ -41,6 +42,7 @@ function claimedComponents(json: Record<string, any>): string[] {
 const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const coreRoot = resolve(dirname(createRequire(import.meta.url).resolve('@reprise/core/package.json')));
 
+// biome-ignore lint/suspicious/noExplicitAny: a package.json read as loose JSON, every field checked where used
 function readJson(path: string): Record<string, any> {
   return JSON.parse(readFileSync(path, 'utf8'));
 }

@@ -5,7 +5,7 @@
  */
 import { parseFailOn, thresholdFails, type FailOnThreshold } from '@reprise/compare';
 import { RepriseError } from '@reprise/core';
-import { type InstanceStats } from '@reprise/engine';
+import type { InstanceStats } from '@reprise/engine';
 
 export function parseReplayGate(expressions: readonly string[]): FailOnThreshold[] {
   return expressions.map((text) => {

@@ -126,21 +126,20 @@ export default [input];
 
 const inputTest = (name: string) => `import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseHttpHead, validateOptions } from '@reprise/core';
-import { createRecordingContext } from '@reprise/core/testing';
+import { parseHttpHead } from '@reprise/core';
+import { createRecordingContext, validatedOptions } from '@reprise/core/testing';
 import { input } from '../src/index.js';
 
 test('${name} generates the requested number of requests on the configured path', async () => {
   const ctx = createRecordingContext('${name}');
-  const options = validateOptions(input, { path: '/health' }) as { path: string };
-  const instance = await input.create('3', options, ctx);
+  const instance = await input.create('3', validatedOptions(input, { path: '/health' }), ctx);
   const paths: string[] = [];
   for await (const batch of instance.read()) for (const message of batch) paths.push(parseHttpHead(message.payload)!.startLine[1]);
   assert.deepEqual(paths, ['/health', '/health', '/health']);
 });
 
 test('${name} refuses a count that is not a whole number', () => {
-  assert.throws(() => input.create('many', { path: '/' }, createRecordingContext('${name}')), /whole number/);
+  assert.throws(() => input.create('many', validatedOptions(input), createRecordingContext('${name}')), /whole number/);
 });
 `;
 
@@ -186,8 +185,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { newMessageId, validateOptions, type Message } from '@reprise/core';
-import { createRecordingContext } from '@reprise/core/testing';
+import { newMessageId, type Message } from '@reprise/core';
+import { createRecordingContext, validatedOptions } from '@reprise/core/testing';
 import { output } from '../src/index.js';
 
 const message = (kind: Message['kind'], text: string): Message => ({ kind, id: newMessageId(), timestamp: 1n, latency: 0n, payload: new TextEncoder().encode(text) });
@@ -195,7 +194,7 @@ const message = (kind: Message['kind'], text: string): Message => ({ kind, id: n
 test('${name} appends one line per request when requestsOnly is set', async () => {
   const path = join(mkdtempSync(join(tmpdir(), '${name}-')), 'out.txt');
   const ctx = createRecordingContext('${name}');
-  const instance = await output.create(path, validateOptions(output, { requestsOnly: true }) as { requestsOnly: boolean }, ctx);
+  const instance = await output.create(path, validatedOptions(output, { requestsOnly: true }), ctx);
   await instance.write([message('request', 'GET /a HTTP/1.1\\r\\n\\r\\n'), message('response', 'HTTP/1.1 200 OK\\r\\n\\r\\n')]);
   await instance.flush!();
   assert.match(readFileSync(path, 'utf8'), /^request [0-9a-f]{24} GET \\/a HTTP\\/1\\.1\\n$/);
@@ -203,7 +202,7 @@ test('${name} appends one line per request when requestsOnly is set', async () =
 
 test('${name} counts a failed write instead of throwing', async () => {
   const ctx = createRecordingContext('${name}');
-  const instance = await output.create('/nonexistent-folder/out.txt', { requestsOnly: false }, ctx);
+  const instance = await output.create('/nonexistent-folder/out.txt', validatedOptions(output), ctx);
   await instance.write([message('request', 'GET / HTTP/1.1\\r\\n\\r\\n')]);
   await instance.flush!();
   assert.equal(ctx.counters.get('failed'), 1);
@@ -249,12 +248,11 @@ export default [middleware];
 const middlewareTest = (name: string) => `import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { headerValue, newMessageId, parseHttpHead, validateOptions } from '@reprise/core';
-import { createRecordingContext } from '@reprise/core/testing';
+import { createRecordingContext, validatedOptions } from '@reprise/core/testing';
 import { middleware } from '../src/index.js';
 
 test('${name} adds its header to requests and keeps the body', async () => {
-  const options = validateOptions(middleware, { header: 'X-Env: staging' }) as { header: string };
-  const instance = await middleware.create(undefined, options, createRecordingContext('${name}'));
+  const instance = await middleware.create(undefined, validatedOptions(middleware, { header: 'X-Env: staging' }), createRecordingContext('${name}'));
   const payload = new TextEncoder().encode('POST /a HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 2\\r\\n\\r\\nhi');
   const [out] = await instance.process([{ kind: 'request', id: newMessageId(), timestamp: 1n, latency: 0n, payload }]);
   const head = parseHttpHead(out!.payload)!;

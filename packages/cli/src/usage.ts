@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ComponentDescription } from '@reprise/core';
+import type { ComponentDescription } from '@reprise/core';
 import { renderFlagsHelp, type ComponentCatalog } from '@reprise/engine';
 
 export const USAGE = `reprise: capture live HTTP traffic, record it, and replay it with rewriting,

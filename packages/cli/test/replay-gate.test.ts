@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RepriseError } from '@reprise/core';
+import type { RepriseError } from '@reprise/core';
 import { InstanceStats } from '@reprise/engine';
 import { failedReplayGates, parseReplayGate } from '../src/replay-gate.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Exchange } from '@reprise/compare';
-import { type Message } from '@reprise/core';
+import type { Message } from '@reprise/core';
 import { createRecordingContext } from '@reprise/core/testing';
 import { ExchangeJoiner } from '../src/compare/exchange-joiner.js';
 import { createTargetDriver } from '../src/compare/target-driver.js';

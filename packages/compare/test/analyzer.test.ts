@@ -284,7 +284,9 @@ test('plugin comparators come before the built-ins', async () => {
     name: 'csv-columns',
     matches: (type) => type === 'text/csv',
     parse: (body) => Buffer.from(body).toString().split(','),
-    compare: (a, b, emit) => a.forEach((v, i) => v !== b[i] && emit(`col${i}`, 'changed', v, b[i])),
+    compare: (a, b, emit) => {
+      for (const [i, v] of a.entries()) if (v !== b[i]) emit(`col${i}`, 'changed', v, b[i]);
+    },
   });
   const analyzer = new Analyzer({ comparators: [csv] });
   analyzer.add(exchange('GET', '/r', [{ body: 'a,b,c', headers: { 'Content-Type': 'text/csv' } }], [{ body: 'a,x,c', headers: { 'Content-Type': 'text/csv' } }]));

@@ -61,7 +61,7 @@ test('JUnit: well-formed, one case per endpoint, a failure for the failing one, 
   const suite = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).testsuites.testsuite;
   assert.equal(suite.tests, '2');
   assert.equal(suite.failures, '1');
-  const cases = suite.testcase as Array<Record<string, any>>;
+  const cases = suite.testcase as Array<Record<string, string & Record<string, string>>>;
   assert.deepEqual(cases.map((c) => c.name), ['GET /a|b<c>', 'GET /users/:id']);
   assert.match(cases[1]!.failure['#text'], /body\.email changed in 25\.0%/);
   assert.equal(cases[0]!.failure, undefined);
@@ -71,7 +71,7 @@ test('JUnit with --fail-on: endpoint thresholds fail their endpoint, global ones
   const scoped = 'diff_rate{endpoint="GET /users/:id"}>10%';
   const xml = renderJunit(sampleReport([scoped, 'diff_rate>5%', 'error_rate>1%']));
   assert.equal(XMLValidator.validate(xml), true);
-  const cases = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).testsuites.testsuite.testcase as Array<Record<string, any>>;
+  const cases = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).testsuites.testsuite.testcase as Array<Record<string, string & Record<string, string>>>;
   assert.deepEqual(cases.map((c) => [c.name, c.failure !== undefined]), [['GET /a|b<c>', false], ['GET /users/:id', true], ['thresholds', true]]);
   assert.match(cases[1]!.failure.message, /threshold diff_rate\{endpoint=&quot;GET|threshold diff_rate\{endpoint="GET/);
   assert.match(cases[2]!.failure['#text'], /^diff_rate>5%$/);

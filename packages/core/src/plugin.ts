@@ -205,6 +205,7 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
   ): InstanceOf<K> | Promise<InstanceOf<K>>;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: any definition, whatever its options type (create's parameter makes it invariant)
 export type AnyComponentDefinition = ComponentDefinition<ComponentKind, any>;
 
 /**

@@ -3,7 +3,8 @@
  * log lines, emitted messages), so a test drives the component exactly as the pipeline would.
  */
 import type { Message } from './message.js';
-import type { PluginContext, Rate } from './plugin.js';
+import { validateOptions } from './options.js';
+import type { ComponentDefinition, ComponentKind, PluginContext, Rate } from './plugin.js';
 
 export interface RecordingContext extends PluginContext {
   readonly counters: Map<string, number>;
@@ -38,4 +39,12 @@ export function createRecordingContext(
     emitted,
     controller,
   };
+}
+
+/**
+ * Options as the pipeline hands them to `create`: validated against the component's schema, with its
+ * defaults applied, typed as the component's options. Throws the same error a bad flag would.
+ */
+export function validatedOptions<O>(definition: ComponentDefinition<ComponentKind, O>, options: Record<string, unknown> = {}): Readonly<O> {
+  return validateOptions(definition, options) as Readonly<O>;
 }

@@ -9,7 +9,7 @@ import type { LogLevel } from './logger.js';
 import { describeAjvError, lazyValidator, validateOptions } from '@reprise/core';
 import type { ComponentUse, PipelineSettings } from './pipeline.js';
 import type { ComponentKind } from '@reprise/core';
-import { parseRateSuffix } from '@reprise/core';
+import { parseRateSuffix, type Rate } from '@reprise/core';
 import { SETTINGS_FLAGS } from './settings.js';
 import { suggest } from './suggest.js';
 
@@ -155,7 +155,7 @@ function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: C
     );
   }
   let value = item.value;
-  let rate;
+  let rate: Rate | undefined;
   if (value !== undefined && (definition.rate ?? 'core') !== 'none') ({ value, rate } = parseRateSuffix(value, definition.name));
   else if (value !== undefined && RATE_SUFFIX.test(value)) {
     // Taken as part of the value, "x.json|50%" would quietly become a file name.

@@ -9,6 +9,7 @@
  * and counts. Recorded inputs (files) are paced by the outputs instead, so nothing read is lost.
  */
 import { BatchQueue } from './batch-queue.js';
+import { Bus } from './bus.js';
 import { wrapPluginError, type RepriseError } from '@reprise/core';
 import { createLogger, type LogLevel } from './logger.js';
 import type { Message } from '@reprise/core';
@@ -64,8 +65,8 @@ export const DEFAULT_SETTINGS: PipelineSettings = {
   logLevel: 'info',
 };
 
-/** Batches the bus may hold before live inputs drop (recorded inputs wait at 64). */
-const BUS_CAPACITY_BATCHES = 4096;
+/** Batches the bus may hold before live inputs drop; recorded inputs wait while it holds more than lowWater. */
+const BUS_LIMITS = { capacity: 4096, lowWater: 64 };
 
 export type StopReason = 'inputs-ended' | 'exit-after' | 'signal' | 'error';
 
@@ -105,11 +106,7 @@ export class Pipeline {
   readonly outputs: OutputStage[];
   private readonly settings: PipelineSettings;
   private readonly abort = new AbortController();
-  private readonly bus: BusItem[] = [];
-  private busWaiter: (() => void) | undefined;
-  private busIdleWaiters: Array<() => void> = [];
-  private isBusBusy = false;
-  private isBusClosed = false;
+  private readonly bus = new Bus<BusItem>(BUS_LIMITS);
   private nextSplit = 0;
   private stopReason: StopReason | undefined;
   private failure: RepriseError | undefined;
@@ -246,7 +243,6 @@ export class Pipeline {
     if (released.length > 0) {
       this.sessionStats.add('out', released.length);
       this.bus.push({ batch: released, fromStage: 0, isAdmitted: true });
-      this.wakeBus();
     }
     const gate = this.sessionGate!;
     this.sessionStats.counters.set('held', gate.held);
@@ -281,7 +277,7 @@ export class Pipeline {
         const admitted = stage.gate ? admit(stage.gate, batch, stage.stats) : batch;
         stage.stats.add('in', batch.length);
         const isGateFull = this.sessionGate !== undefined && this.sessionGate.held > this.sessionHoldLimit();
-        if ((this.bus.length >= BUS_CAPACITY_BATCHES || isGateFull) && !this.shouldBlock()) {
+        if ((this.bus.isFull || isGateFull) && !this.shouldBlock()) {
           // The middleware chain is behind and a live source cannot wait: drop, and say so.
           stage.stats.add('dropped', admitted.length);
           continue;
@@ -314,7 +310,7 @@ export class Pipeline {
 
   private async waitForOutputs(): Promise<void> {
     // Bound the bus as well, so a slow middleware also paces the inputs.
-    while (this.bus.length > 64 && !this.abort.signal.aborted) await this.busIdleOrDrained();
+    await this.bus.short(this.abort.signal);
     await this.sessionsReleased(this.sessionHoldLimit());
     for (const output of this.outputs) {
       if (!output.queue.hasRoom()) await output.queue.waitForRoom();
@@ -322,41 +318,12 @@ export class Pipeline {
   }
 
   private pushBus(batch: Message[], fromStage: number, source?: OutputStage): void {
-    if (batch.length === 0 || this.isBusClosed) return;
-    this.bus.push({ batch, fromStage, source });
-    this.wakeBus();
-  }
-
-  private wakeBus(): void {
-    const waiter = this.busWaiter;
-    if (waiter) {
-      this.busWaiter = undefined;
-      waiter();
-    }
-  }
-
-  private busIdleOrDrained(): Promise<void> {
-    return new Promise((resolve) => this.busIdleWaiters.push(resolve));
-  }
-
-  private async busIdle(): Promise<void> {
-    while (this.bus.length > 0 || this.isBusBusy) await this.busIdleOrDrained();
+    if (batch.length > 0) this.bus.push({ batch, fromStage, source });
   }
 
   /** The single consumer of the bus: middleware runs one batch at a time, in order. */
   private async consumeBus(): Promise<void> {
-    for (;;) {
-      const item = this.bus.shift();
-      if (!item) {
-        this.isBusBusy = false;
-        const waiters = this.busIdleWaiters;
-        this.busIdleWaiters = [];
-        for (const wake of waiters) wake();
-        if (this.isBusClosed) return;
-        await new Promise<void>((resolve) => (this.busWaiter = resolve));
-        continue;
-      }
-      this.isBusBusy = true;
+    for (let item = await this.bus.take(); item; item = await this.bus.take()) {
       let batch: Message[] = item.batch;
       const gate = this.sessionGate;
       if (gate && item.fromStage === 0 && !item.source && !item.isAdmitted) {
@@ -386,11 +353,6 @@ export class Pipeline {
           if (message.kind === 'replayed-response') this.releaseSessions(gate.settle(message.id, now));
         }
       }
-      if (this.bus.length < 64 && this.busIdleWaiters.length > 0) {
-        const waiters = this.busIdleWaiters;
-        this.busIdleWaiters = [];
-        for (const wake of waiters) wake();
-      }
     }
   }
 
@@ -411,7 +373,7 @@ export class Pipeline {
           for (const share of shares) share.push(message);
         }
       }
-      outputs.forEach((output, i) => this.offer(output, shares[i]!));
+      for (const [i, output] of outputs.entries()) this.offer(output, shares[i]!);
       return;
     }
     for (const output of outputs) this.offer(output, batch);
@@ -455,15 +417,15 @@ export class Pipeline {
    */
   private async drain(consumer: Promise<void>): Promise<void> {
     const steps = async () => {
-      await this.busIdle();
+      await this.bus.idle();
       // Held requests still go out: their sessions' responses (or the timeout) release them.
       while (this.sessionGate && this.sessionGate.held > 0) {
         await this.sessionsReleased(0);
-        await this.busIdle();
+        await this.bus.idle();
       }
       for (const stage of this.middleware) {
         await this.call(stage, 'flush', () => stage.instance?.flush?.());
-        await this.busIdle();
+        await this.bus.idle();
       }
       const emitters = this.outputs.filter((o) => o.instance?.emitsMessages);
       const others = this.outputs.filter((o) => !o.instance?.emitsMessages);
@@ -471,7 +433,7 @@ export class Pipeline {
         for (const output of group) output.queue.close();
         await Promise.all(group.map((o) => o.task));
         await Promise.all(group.map((o) => this.call(o, 'flush', () => o.instance?.flush?.())));
-        await this.busIdle();
+        await this.bus.idle();
       }
     };
     let timer: NodeJS.Timeout | undefined;
@@ -488,9 +450,7 @@ export class Pipeline {
       for (const output of this.outputs) output.stats.add('dropped', output.queue.clear());
     }
     for (const output of this.outputs) output.queue.close();
-    this.isBusClosed = true;
-    this.bus.length = 0;
-    this.busWaiter?.();
+    this.bus.close();
     await consumer;
   }
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defineMiddleware, defineOutput, type Message } from '@reprise/core';
+import { defineMiddleware, defineOutput, type AnyComponentDefinition, type Message, type Rate } from '@reprise/core';
 import { Pipeline } from '../src/index.js';
 import { arrayInput, collectingOutput, mapMiddleware, request } from './helpers.js';
 
-const use = (definition: any, value?: string, rate?: any) => ({ definition, value, rate, options: {} });
+const use = (definition: AnyComponentDefinition, value?: string, rate?: Rate) => ({ definition, value, rate, options: {} });
 const batches = (count: number, size: number) =>
   Array.from({ length: count }, () => Array.from({ length: size }, () => request()));
 
@@ -234,8 +234,12 @@ test('with sessions, a request whose response never comes releases its session a
   const input = sessionRequests(2, 3);
   const out = answeringOutput(1, ['/s0/1 ']);
   const seen: string[] = [];
+  const watch = mapMiddleware((m) => {
+    if (m.kind === 'request') seen.push(m.id);
+    return [m];
+  });
   const pipeline = new Pipeline(
-    { inputs: [use(arrayInput([input]))], middleware: [use(mapMiddleware((m) => (m.kind === 'request' && seen.push(m.id), [m])))], outputs: [use(out)] },
+    { inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(out)] },
     { recognizeTcpSessions: true, sessionResponseTimeoutMs: 50 },
   );
   await pipeline.run();
@@ -261,7 +265,10 @@ test('by default a session waits 2 s for a replayed response that never comes', 
   const input = sessionRequests(1, 2);
   const arrivals: number[] = [];
   const started = Date.now();
-  const watch = mapMiddleware((m) => (m.kind === 'request' && arrivals.push(Date.now() - started), [m]));
+  const watch = mapMiddleware((m) => {
+    if (m.kind === 'request') arrivals.push(Date.now() - started);
+    return [m];
+  });
   await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(1, ['/s0/1 ']))] }, { recognizeTcpSessions: true }).run();
   assert.equal(arrivals.length, 2);
   assert.ok(arrivals[1]! - arrivals[0]! >= 1900, `the second request waited ${arrivals[1]! - arrivals[0]!} ms`);

@@ -356,7 +356,7 @@ export class ElasticsearchOutput implements OutputInstance {
     try {
       const exists = await this.client.indices.existsIndexTemplate({ name });
       if (!exists) {
-        await this.client.indices.putIndexTemplate({ name, ...body } as any);
+        await this.client.indices.putIndexTemplate({ name, ...body });
         this.ctx.logger.info(`created index template ${name} for ${body.index_patterns.join(', ')}`);
       }
       this.templateState = 'ready';

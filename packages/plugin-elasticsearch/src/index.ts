@@ -5,6 +5,7 @@ import {
   HTTP_ELASTICSEARCH_OPTIONS,
   toSettings,
   type ElasticsearchOptions,
+  type HttpElasticsearchOptions,
 } from './options.js';
 
 function requireValue(value: string | undefined, ctx: PluginContext): string {
@@ -17,7 +18,7 @@ function requireValue(value: string | undefined, ctx: PluginContext): string {
 }
 
 /** Indexes each request with its original and/or replayed response, one document per request. */
-export const outputElasticsearch: ComponentDefinition<'output', ElasticsearchOptions> = defineOutput<ElasticsearchOptions>({
+export const outputElasticsearch: ComponentDefinition<'output', ElasticsearchOptions> = defineOutput({
   kind: 'output',
   name: 'output-elasticsearch',
   summary: 'Index each request with its original and replayed responses into Elasticsearch 8 (Kibana-ready)',
@@ -35,7 +36,7 @@ export const outputElasticsearch: ComponentDefinition<'output', ElasticsearchOpt
 });
 
 /** GoReplay's `--output-http-elasticsearch`: each replayed request with its replayed response. */
-export const outputHttpElasticsearch: ComponentDefinition<'output', ElasticsearchOptions> = defineOutput<ElasticsearchOptions>({
+export const outputHttpElasticsearch: ComponentDefinition<'output', HttpElasticsearchOptions> = defineOutput({
   kind: 'output',
   name: 'output-http-elasticsearch',
   summary: "GoReplay's form: index each replayed request with its replayed response into Elasticsearch 8 (switches on --output-http-track-response)",

@@ -1,26 +1,5 @@
-import { parseDurationMs, parseSizeBytes, RepriseError, type OptionsSchema, type OptionSchema } from '@reprise/core';
+import { parseDurationMs, parseSizeBytes, RepriseError, type OptionsOf, type OptionsSchema, type OptionSchema } from '@reprise/core';
 import type { JoinResponses } from './join.js';
-
-/** Options as validated by the core (camelCase; each becomes `--<component>-<kebab-case>`). */
-export interface ElasticsearchOptions {
-  joinWindow: string;
-  joinMaxPending: number;
-  responses?: JoinResponses;
-  includeBodies: boolean;
-  bodyLimit: string;
-  keepSensitiveHeaders: boolean;
-  indexPattern?: string;
-  credentialsFile?: string;
-  caFile?: string;
-  skipVerify: boolean;
-  flushBytes: string;
-  flushInterval: string;
-  concurrency: number;
-  queueLimit: number;
-  retries: number;
-  retryBackoff: string;
-  timeout: string;
-}
 
 /** The options in the units the code uses. */
 export interface ElasticsearchSettings {
@@ -43,7 +22,7 @@ export interface ElasticsearchSettings {
   timeoutMs: number;
 }
 
-const COMMON_PROPERTIES: Record<string, OptionSchema> = {
+const COMMON_PROPERTIES = {
   joinWindow: {
     type: 'string',
     format: 'duration',
@@ -151,56 +130,58 @@ const COMMON_PROPERTIES: Record<string, OptionSchema> = {
     description: 'Time limit of one request to Elasticsearch',
     examples: ['30s'],
   },
-};
+} as const satisfies Record<string, OptionSchema>;
 
-const RESPONSES_OPTION: OptionSchema = {
+const RESPONSES_OPTION = {
   type: 'string',
   enum: ['auto', 'original', 'replayed', 'both'],
   default: 'auto',
   description:
     'Responses a request waits for: auto (both at first, then only the kinds the stream carries), original (captured), replayed (from output-http), or both',
   examples: ['both', 'replayed'],
-};
+} as const satisfies OptionSchema;
 
 /** output-elasticsearch: joins original and replayed responses. */
-export const ELASTICSEARCH_OPTIONS: OptionsSchema = {
+export const ELASTICSEARCH_OPTIONS = {
   type: 'object',
   properties: { ...COMMON_PROPERTIES, responses: RESPONSES_OPTION },
   additionalProperties: false,
-};
+} as const satisfies OptionsSchema;
 
 /** output-http-elasticsearch: GoReplay's form, replayed responses only. */
-export const HTTP_ELASTICSEARCH_OPTIONS: OptionsSchema = {
+export const HTTP_ELASTICSEARCH_OPTIONS = {
   type: 'object',
   properties: { ...COMMON_PROPERTIES },
   additionalProperties: false,
-};
+} as const satisfies OptionsSchema;
 
-/** Converts validated options to settings (durations and sizes parsed, defaults applied again for direct callers). */
-export function toSettings(options: Partial<ElasticsearchOptions>, component: string): ElasticsearchSettings {
+/** Options as validated by the core, defaults applied (camelCase; each becomes `--<component>-<kebab-case>`). */
+export type ElasticsearchOptions = OptionsOf<typeof ELASTICSEARCH_OPTIONS>;
+export type HttpElasticsearchOptions = OptionsOf<typeof HTTP_ELASTICSEARCH_OPTIONS>;
+
+/** Converts validated options (the schema's defaults applied) to settings: durations and sizes parsed. */
+export function toSettings(options: ElasticsearchOptions, component: string): ElasticsearchSettings {
   const where = (option: string): string => `--${component}-${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  const duration = (name: keyof ElasticsearchOptions, fallback: string): number =>
-    parseDurationMs((options[name] as string | undefined) ?? fallback, where(name));
-  const size = (name: keyof ElasticsearchOptions, fallback: string): number =>
-    parseSizeBytes((options[name] as string | undefined) ?? fallback, where(name));
+  const duration = (name: 'joinWindow' | 'flushInterval' | 'retryBackoff' | 'timeout'): number => parseDurationMs(options[name], where(name));
+  const size = (name: 'bodyLimit' | 'flushBytes'): number => parseSizeBytes(options[name], where(name));
   const settings: ElasticsearchSettings = {
-    joinWindowMs: duration('joinWindow', '5s'),
-    joinMaxPending: options.joinMaxPending ?? 50000,
-    responses: options.responses ?? 'auto',
-    includeBodies: options.includeBodies ?? false,
-    bodyLimitBytes: size('bodyLimit', '16kb'),
-    keepSensitiveHeaders: options.keepSensitiveHeaders ?? false,
+    joinWindowMs: duration('joinWindow'),
+    joinMaxPending: options.joinMaxPending,
+    responses: options.responses,
+    includeBodies: options.includeBodies,
+    bodyLimitBytes: size('bodyLimit'),
+    keepSensitiveHeaders: options.keepSensitiveHeaders,
     indexPattern: options.indexPattern,
     credentialsFile: options.credentialsFile,
     caFile: options.caFile,
-    skipVerify: options.skipVerify ?? false,
-    flushBytes: size('flushBytes', '5mb'),
-    flushIntervalMs: duration('flushInterval', '5s'),
-    concurrency: options.concurrency ?? 5,
-    queueLimit: options.queueLimit ?? 10000,
-    retries: options.retries ?? 3,
-    retryBackoffMs: duration('retryBackoff', '500ms'),
-    timeoutMs: duration('timeout', '30s'),
+    skipVerify: options.skipVerify,
+    flushBytes: size('flushBytes'),
+    flushIntervalMs: duration('flushInterval'),
+    concurrency: options.concurrency,
+    queueLimit: options.queueLimit,
+    retries: options.retries,
+    retryBackoffMs: duration('retryBackoff'),
+    timeoutMs: duration('timeout'),
   };
   for (const [name, value] of [
     ['flushInterval', settings.flushIntervalMs],

@@ -25,6 +25,7 @@ export interface TransportHooks {
  */
 export function retryingTransportClass(settings: RetrySettings, hooks: TransportHooks): typeof Transport {
   return class RetryingTransport extends Transport {
+    // biome-ignore lint/suspicious/noExplicitAny: one override for all of Transport.request's overloads
     override async request(params: any, options?: any): Promise<any> {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -67,7 +68,7 @@ function describe(error: unknown): { statusCode?: number; name: string; reason: 
   return { statusCode, name, reason };
 }
 
-function failedBulkResult(bulkBody: unknown[], failure: { statusCode?: number; reason: string }, options: any, attempts: number): unknown {
+function failedBulkResult(bulkBody: unknown[], failure: { statusCode?: number; reason: string }, options: { meta?: boolean } | undefined, attempts: number): unknown {
   // The helper sends index actions only: an action line and a document line each.
   const count = Math.ceil(bulkBody.length / 2);
   const item = {

@@ -1,8 +1,15 @@
 // A real PluginContext for tests: counters and log lines are recorded so tests can assert on them.
-import { type Message } from '@reprise/core';
-import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
+import type { Message } from '@reprise/core';
+import { createRecordingContext, validatedOptions, type RecordingContext } from '@reprise/core/testing';
+import { outputElasticsearch } from '../src/index.js';
+import { toSettings, type ElasticsearchSettings } from '../src/options.js';
 
 export type { RecordingContext };
+
+/** Settings from options given as flags would give them: validated, the schema's defaults applied. */
+export function settingsFor(options: Record<string, unknown> = {}, component = 'output-elasticsearch'): ElasticsearchSettings {
+  return toSettings(validatedOptions(outputElasticsearch, options), component);
+}
 
 export function recordingContext(component = 'output-elasticsearch'): RecordingContext {
   return createRecordingContext(component, { instance: `${component} test` });

@@ -4,12 +4,12 @@ import { createRequire } from 'node:module';
 import type { BaseConnection } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
 import { ElasticsearchOutput } from '../src/elasticsearch-output.js';
-import { toSettings } from '../src/options.js';
-import { newId, recordingContext, requestMessage, responseMessage } from './context.js';
+import { newId, recordingContext, requestMessage, responseMessage, settingsFor } from './context.js';
 
 // The official mock replaces the client's connection: these tests check what the client is asked to
 // send (paths, bodies) and how the output reads the client's answers, with no socket at all.
 
+// biome-ignore lint/suspicious/noExplicitAny: bulk lines are JSON the tests read field by field
 type BulkLine = Record<string, any>;
 type MockParams = { body?: unknown };
 // The mock is a CommonJS class (module.exports = Mocker) whose types declare an ES default export.
@@ -32,7 +32,7 @@ function notFound(): errors.ResponseError {
 function setup(t: { after(fn: () => unknown): void }, options = {}) {
   const mock = new Mock();
   const ctx = recordingContext();
-  const settings = toSettings({ flushInterval: '50ms', retryBackoff: '5ms', joinWindow: '200ms', ...options }, ctx.component);
+  const settings = settingsFor({ flushInterval: '50ms', retryBackoff: '5ms', joinWindow: '200ms', ...options }, ctx.component);
   const output = new ElasticsearchOutput('http://localhost:9200/gor', settings, ctx, { Connection: mock.getConnection(), env: {} });
   t.after(() => output.close());
   return { mock, ctx, output };

@@ -2,11 +2,11 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { Message } from '@reprise/core';
+import { validatedOptions } from '@reprise/core/testing';
 import { ElasticsearchOutput, type OutputDependencies } from '../src/elasticsearch-output.js';
 import { FakeElasticsearch, type FakeElasticsearchOptions } from '../../../test/support/fake-elasticsearch-server.js';
-import { toSettings, type ElasticsearchOptions } from '../src/options.js';
 import plugins, { outputHttpElasticsearch } from '../src/index.js';
-import { eventually, newId, recordingContext, requestMessage, responseMessage, type RecordingContext } from './context.js';
+import { eventually, newId, recordingContext, requestMessage, responseMessage, settingsFor, type RecordingContext } from './context.js';
 
 const T0 = Date.UTC(2026, 10, 26, 3, 0, 0);
 
@@ -19,12 +19,12 @@ async function startFake(t: TestContext, options: FakeElasticsearchOptions = {})
 function startOutput(
   t: TestContext,
   address: string,
-  options: Partial<ElasticsearchOptions> = {},
+  options: Record<string, unknown> = {},
   deps: OutputDependencies = {},
 ): { output: ElasticsearchOutput; ctx: RecordingContext } {
   const ctx = recordingContext();
   // short intervals so the tests run quickly; the defaults are exercised by the options test
-  const settings = toSettings({ flushInterval: '50ms', retryBackoff: '10ms', joinWindow: '300ms', ...options }, ctx.component);
+  const settings = settingsFor({ flushInterval: '50ms', retryBackoff: '10ms', joinWindow: '300ms', ...options }, ctx.component);
   const output = new ElasticsearchOutput(address, settings, ctx, { env: {}, ...deps });
   t.after(() => output.close());
   return { output, ctx };
@@ -295,7 +295,7 @@ test('output-http-elasticsearch indexes replayed responses and ignores original 
   const ctx = recordingContext('output-http-elasticsearch');
   const output = await outputHttpElasticsearch.create(
     fake.url.replace('http://', '') + '/gor',
-    { joinWindow: '300ms', flushInterval: '50ms' } as never,
+    validatedOptions(outputHttpElasticsearch, { joinWindow: '300ms', flushInterval: '50ms' }),
     ctx,
   );
   t.after(() => output.close?.());
@@ -341,7 +341,11 @@ test('close without flush and a second close are safe', { timeout: 20000 }, asyn
 test('output-http-elasticsearch says once when no replayed response ever arrives', { timeout: 20000 }, async (t) => {
   const fake = await startFake(t);
   const ctx = recordingContext('output-http-elasticsearch');
-  const output = await outputHttpElasticsearch.create(`${fake.url}/gor`, { joinWindow: '100ms', flushInterval: '50ms' } as never, ctx);
+  const output = await outputHttpElasticsearch.create(
+    `${fake.url}/gor`,
+    validatedOptions(outputHttpElasticsearch, { joinWindow: '100ms', flushInterval: '50ms' }),
+    ctx,
+  );
   t.after(() => output.close?.());
   await output.write([...exchange('/1'), ...exchange('/2')]);
   await output.flush?.();

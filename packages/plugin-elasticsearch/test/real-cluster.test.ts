@@ -4,9 +4,8 @@ import { Client } from '@elastic/elasticsearch';
 import { ElasticsearchOutput } from '../src/elasticsearch-output.js';
 import { resolveCredentials } from '../src/credentials.js';
 import { parseIndexAddress } from '../src/index-address.js';
-import { toSettings } from '../src/options.js';
 import { indexTemplateFor } from '../src/template.js';
-import { newId, recordingContext, requestMessage, responseMessage } from './context.js';
+import { newId, recordingContext, requestMessage, responseMessage, settingsFor } from './context.js';
 
 // Runs only against a real cluster: REPRISE_ES_URL=http://localhost:9200 (credentials, if any, in
 // REPRISE_ES_API_KEY or REPRISE_ES_USERNAME/REPRISE_ES_PASSWORD). It creates a uniquely named index
@@ -29,7 +28,7 @@ test('documents reach a real Elasticsearch 8 cluster with the template mappings'
     await admin.close();
   });
   const ctx = recordingContext();
-  const output = new ElasticsearchOutput(`${esUrl.replace(/\/+$/, '')}/${index}`, toSettings({ flushInterval: '200ms' }, ctx.component), ctx);
+  const output = new ElasticsearchOutput(`${esUrl.replace(/\/+$/, '')}/${index}`, settingsFor({ flushInterval: '200ms' }, ctx.component), ctx);
   t.after(() => output.close());
   const batch = [];
   for (let i = 0; i < 5; i++) {

@@ -32,7 +32,7 @@ async function walk(dir: string, segments: GlobSegment[], found: Set<string>): P
     for (const entry of entries) if (entry.isDirectory) await walk(join(dir, entry.name), segments, found);
     return;
   }
-  for (const entry of entries) if (segment.regexp.test(entry.name)) await walk(join(dir, entry.name), rest, found);
+  for (const entry of entries) if (segment.matches(entry.name)) await walk(join(dir, entry.name), rest, found);
 }
 
 async function list(dir: string): Promise<Array<{ name: string; isDirectory: boolean }>> {

@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { defineInput, parseDurationMs, RepriseError, type InputInstance, type Message, type PluginContext } from '@reprise/core';
+import {
+  defineInput,
+  parseDurationMs,
+  RepriseError,
+  type InputInstance,
+  type Message,
+  type OptionsOf,
+  type OptionsSchema,
+  type PluginContext,
+} from '@reprise/core';
 import { FileRecordSource } from './record-source.js';
 import { ReplayClock, type ReplayPace } from './replay-clock.js';
 import { storageFor, type FileStorage } from './storage.js';
-
-export interface InputFileOptions {
-  readDepth?: number;
-  maxWait?: string;
-  loop?: boolean;
-  noWait?: boolean;
-  dryRun?: boolean;
-}
 
 /**
  * Records held ahead of the replay to put them back in timestamp order. Unlike GoReplay's
@@ -21,7 +22,49 @@ export const DEFAULT_READ_DEPTH = 10_000;
 /** Messages per batch handed to the pipeline. */
 export const BATCH_SIZE = 256;
 
-export const inputFile = defineInput<InputFileOptions>({
+const inputFileOptions = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    readDepth: {
+      type: 'integer',
+      minimum: 0,
+      default: DEFAULT_READ_DEPTH,
+      description:
+        'Records read ahead of the replay to put out-of-order records (as GoReplay writes them) back in timestamp order; ' +
+        'it costs memory, never speed',
+      examples: [DEFAULT_READ_DEPTH, 100_000],
+    },
+    maxWait: {
+      type: 'string',
+      format: 'duration',
+      description: 'Longest wait between two messages, after speed scaling: longer recorded gaps are cut to it (0 or unset: no cap)',
+      examples: ['1s', '500ms'],
+    },
+    loop: {
+      type: 'boolean',
+      default: false,
+      description: 'Start again from the first record when every file has been replayed',
+      examples: [true],
+    },
+    noWait: {
+      type: 'boolean',
+      default: false,
+      description: 'Ignore the recorded gaps and replay as fast as the outputs accept: the way to replay at full speed',
+      examples: [true],
+    },
+    dryRun: {
+      type: 'boolean',
+      default: false,
+      description: 'Read the files and report how many records they hold and the time span they cover, without replaying them',
+      examples: [true],
+    },
+  },
+} as const satisfies OptionsSchema;
+
+type FileReplayOptions = Readonly<OptionsOf<typeof inputFileOptions>>;
+
+export const inputFile = defineInput({
   kind: 'input',
   name: 'input-file',
   summary: 'Replay .gor files (GoReplay format, plain or .gz) in timestamp order, at the recorded pace',
@@ -34,45 +77,7 @@ export const inputFile = defineInput<InputFileOptions>({
     example: 'requests-*.gor|200%',
   },
   rate: 'plugin',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      readDepth: {
-        type: 'integer',
-        minimum: 0,
-        default: DEFAULT_READ_DEPTH,
-        description:
-          'Records read ahead of the replay to put out-of-order records (as GoReplay writes them) back in timestamp order; ' +
-          'it costs memory, never speed',
-        examples: [DEFAULT_READ_DEPTH, 100_000],
-      },
-      maxWait: {
-        type: 'string',
-        format: 'duration',
-        description: 'Longest wait between two messages, after speed scaling: longer recorded gaps are cut to it (0 or unset: no cap)',
-        examples: ['1s', '500ms'],
-      },
-      loop: {
-        type: 'boolean',
-        default: false,
-        description: 'Start again from the first record when every file has been replayed',
-        examples: [true],
-      },
-      noWait: {
-        type: 'boolean',
-        default: false,
-        description: 'Ignore the recorded gaps and replay as fast as the outputs accept: the way to replay at full speed',
-        examples: [true],
-      },
-      dryRun: {
-        type: 'boolean',
-        default: false,
-        description: 'Read the files and report how many records they hold and the time span they cover, without replaying them',
-        examples: [true],
-      },
-    },
-  },
+  options: inputFileOptions,
   async create(value, options, ctx) {
     if (!value) {
       throw new RepriseError('RPR_CONFIG_INVALID', 'needs a file path or glob, e.g. --input-file requests.gor', {
@@ -89,7 +94,7 @@ export const inputFile = defineInput<InputFileOptions>({
   },
 });
 
-function paceOf(options: Readonly<InputFileOptions>, ctx: PluginContext): ReplayPace {
+function paceOf(options: FileReplayOptions, ctx: PluginContext): ReplayPace {
   let speed = 1;
   let perSecond = Infinity;
   if (ctx.rate?.kind === 'percent') speed = ctx.rate.value / 100;
@@ -118,11 +123,11 @@ class FileReplay implements InputInstance {
     readonly files: string[],
     private readonly storage: FileStorage,
     pace: ReplayPace,
-    private readonly options: Readonly<InputFileOptions>,
+    private readonly options: FileReplayOptions,
     private readonly ctx: PluginContext,
   ) {
     this.clock = new ReplayClock(pace);
-    this.depth = options.readDepth ?? DEFAULT_READ_DEPTH;
+    this.depth = options.readDepth;
     this.stopSignal = AbortSignal.any([ctx.signal, this.stopped.signal]);
   }
 
@@ -205,7 +210,8 @@ class FileReplay implements InputInstance {
   }
 
   private async dryRun(): Promise<void> {
-    const sources = (this.sources = this.openSources());
+    const sources = this.openSources();
+    this.sources = sources;
     let count = 0;
     let firstKey = Infinity;
     let lastKey = -Infinity;

@@ -3,14 +3,7 @@ import { GorFileWriter } from './gor-file-writer.js';
 import { storageFor } from './storage.js';
 import { TotalSizeLimit } from './total-size-limit.js';
 
-export interface OutputFileOptions {
-  append?: boolean;
-  sizeLimit?: string;
-  maxSizeLimit?: string;
-  flushInterval?: string;
-}
-
-export const outputFile = defineOutput<OutputFileOptions>({
+export const outputFile = defineOutput({
   kind: 'output',
   name: 'output-file',
   summary: 'Record messages to a .gor file (GoReplay format; .gz names are gzip-compressed)',
@@ -65,7 +58,7 @@ export const outputFile = defineOutput<OutputFileOptions>({
       });
     }
     const sizeLimitBytes = options.sizeLimit === undefined ? 0 : parseSizeBytes(options.sizeLimit, 'output-file-size-limit');
-    const flushIntervalMs = parseDurationMs(options.flushInterval ?? '1s', 'output-file-flush-interval');
+    const flushIntervalMs = parseDurationMs(options.flushInterval, 'output-file-flush-interval');
     if (!(flushIntervalMs > 0)) {
       throw new RepriseError('RPR_PLUGIN_OPTIONS', 'must be a positive duration (examples: 1s, 100ms)', {
         plugin: 'output-file',
@@ -77,7 +70,7 @@ export const outputFile = defineOutput<OutputFileOptions>({
     const writer = new GorFileWriter({
       path: value,
       storage: await storageFor(value, 'output-file'),
-      isAppend: options.append ?? false,
+      isAppend: options.append,
       sizeLimitBytes: sizeLimitBytes > 0 ? sizeLimitBytes : Infinity,
       flushIntervalMs,
       // A background write failure is logged at once; a failure to open is thrown from create instead.

@@ -41,7 +41,7 @@ export class ReplayClock {
       if (gapMs > this.pace.maxWaitMs) gapMs = this.pace.maxWaitMs;
     }
     // A rate limit spaces messages at least intervalMs apart; later gaps count from there.
-    this.dueAtMs += gapMs > this.intervalMs ? gapMs : this.intervalMs;
+    this.dueAtMs += Math.max(gapMs, this.intervalMs);
     return this.dueAtMs;
   }
 

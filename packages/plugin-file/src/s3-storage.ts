@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { RepriseError, type ErrorCode } from '@reprise/core';
-import { matchGlob } from './glob-pattern.js';
+import { globMatcher } from './glob-pattern.js';
 import { listingPrefix, parseS3Url, s3Url, type S3Location } from './s3-url.js';
 import type { FileStorage, WritableFile } from './storage.js';
 
@@ -29,11 +29,12 @@ export class S3Storage implements FileStorage {
   async expand(pattern: string): Promise<string[]> {
     const { bucket, key } = this.locate(pattern);
     const keys: string[] = [];
+    const matches = globMatcher(key);
     let token: string | undefined;
     try {
       do {
         const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listingPrefix(key), ContinuationToken: token }));
-        for (const object of page.Contents ?? []) if (object.Key !== undefined && matchGlob(key, object.Key)) keys.push(object.Key);
+        for (const object of page.Contents ?? []) if (object.Key !== undefined && matches(object.Key)) keys.push(object.Key);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (error) {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { type InputInstance, type Message, type Rate } from '@reprise/core';
+import type { InputInstance, Message, Rate } from '@reprise/core';
 import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 
 export type TestPluginContext = RecordingContext;

@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { hasGlobMagic, matchGlob } from '../src/glob-pattern.js';
+import { globMatcher, hasGlobMagic } from '../src/glob-pattern.js';
 import { expandGlob } from '../src/glob-expand.js';
 import { tempDir } from './context.js';
+
+const matchGlob = (pattern: string, path: string) => globMatcher(pattern)(path);
 
 test('star, question mark and sets match within one path segment', { timeout: 5_000 }, () => {
   assert.ok(matchGlob('requests-*.gor', 'requests-2024.gor'));
@@ -35,6 +37,10 @@ test('regexp characters and escapes in a pattern are taken literally', { timeout
   assert.ok(matchGlob('a\\*.gor', 'a*.gor'));
   assert.ok(!matchGlob('a\\*.gor', 'ab.gor'));
   assert.ok(matchGlob('a[.gor', 'a[.gor'), 'an unclosed bracket is literal');
+  assert.ok(matchGlob('{a,b}.gor', '{a,b}.gor') && !matchGlob('{a,b}.gor', 'a.gor'), 'braces are literal, as in Go');
+  assert.ok(matchGlob('@(a).gor', '@(a).gor') && !matchGlob('@(a).gor', 'a.gor'), 'extglobs are literal');
+  assert.ok(matchGlob('!x.gor', '!x.gor') && !matchGlob('!x.gor', 'y.gor'), 'a leading ! does not negate');
+  assert.ok(!matchGlob('r[!a]/x', 'r/x'), 'a negated set never matches /');
   assert.ok(hasGlobMagic('x/*.gor'));
   assert.ok(!hasGlobMagic('x/y.gor'));
 });
@@ -52,4 +58,13 @@ test('expanding a glob lists the matching files on disk, sorted, skipping direct
   assert.deepEqual(await expandGlob(join(dir, '1.gor')), [join(dir, '1.gor')]);
   assert.deepEqual(await expandGlob(join(dir, 'missing.gor')), []);
   assert.deepEqual(await expandGlob(join(dir, 'sub.gor')), [], 'a directory is not a file to replay');
+});
+
+test('expanding: a leading dot matches *, an escaped star is a file name, braces are literal', { timeout: 10_000 }, async (t) => {
+  const dir = await tempDir(t);
+  for (const file of ['.h.gor', '*.gor', '{a,b}.gor', 'a.gor']) await writeFile(join(dir, file), '');
+  assert.deepEqual(await expandGlob(join(dir, '*.gor')), ['*.gor', '.h.gor', 'a.gor', '{a,b}.gor'].map((f) => join(dir, f)));
+  assert.deepEqual(await expandGlob(join(dir, '\\*.gor')), [join(dir, '*.gor')]);
+  assert.deepEqual(await expandGlob(join(dir, '{a,b}.gor')), [join(dir, '{a,b}.gor')]);
+  assert.deepEqual(await expandGlob(join(dir, '[{]*')), [join(dir, '{a,b}.gor')]);
 });

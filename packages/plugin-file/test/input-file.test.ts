@@ -4,15 +4,16 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeRecords, GOR_SEPARATOR, RepriseError, type InputInstance, type Message } from '@reprise/core';
-import { inputFile, type InputFileOptions } from '../src/input-file.js';
+import { validatedOptions } from '@reprise/core/testing';
+import { inputFile } from '../src/input-file.js';
 import { drain, makeContext, request, tempDir, type TestPluginContext } from './context.js';
 
 const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/goreplay');
 const T0 = 1795574173007755756n;
 const MS = 1_000_000n;
 
-async function open(path: string, options: InputFileOptions, ctx: TestPluginContext = makeContext('input-file')): Promise<InputInstance> {
-  const input = (await inputFile.create(path, options, ctx)) as InputInstance;
+async function open(path: string, options: Record<string, unknown>, ctx: TestPluginContext = makeContext('input-file')): Promise<InputInstance> {
+  const input = (await inputFile.create(path, validatedOptions(inputFile, options), ctx)) as InputInstance;
   return input;
 }
 

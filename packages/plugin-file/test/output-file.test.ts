@@ -4,7 +4,8 @@ import { readFile, writeFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { GorDecoder, encodeRecords, type GorDecoded, type Message, type OutputInstance, type InputInstance } from '@reprise/core';
-import { outputFile, type OutputFileOptions } from '../src/output-file.js';
+import { validatedOptions } from '@reprise/core/testing';
+import { outputFile } from '../src/output-file.js';
 import { inputFile } from '../src/input-file.js';
 import { formatTimePattern, rotatedPath } from '../src/file-naming.js';
 import { drain, makeContext, request, tempDir } from './context.js';
@@ -13,8 +14,8 @@ const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/goreplay');
 const T0 = 1795574173007755756n;
 const MS = 1_000_000n;
 
-async function create(path: string, options: OutputFileOptions = {}): Promise<OutputInstance> {
-  const output = (await outputFile.create(path, options, makeContext('output-file'))) as OutputInstance;
+async function create(path: string, options: Record<string, unknown> = {}): Promise<OutputInstance> {
+  const output = (await outputFile.create(path, validatedOptions(outputFile, options), makeContext('output-file'))) as OutputInstance;
   return output;
 }
 
@@ -35,7 +36,7 @@ for (const name of ['goreplay-requests.gor', 'goreplay-with-responses.gor']) {
   test(`replaying ${name} in file order into output-file gives the same bytes`, { timeout: 10_000 }, async (t) => {
     const dir = await tempDir(t);
     const ctx = makeContext('input-file');
-    const input = (await inputFile.create(join(FIXTURES, name), { noWait: true, readDepth: 0 }, ctx)) as InputInstance;
+    const input = (await inputFile.create(join(FIXTURES, name), validatedOptions(inputFile, { noWait: true, readDepth: 0 }), ctx)) as InputInstance;
     const output = await create(join(dir, 'copy.gor'));
     for await (const batch of input.read()) await output.write(batch);
     await output.flush!();
@@ -136,7 +137,7 @@ test('a .gz name is written gzip-compressed and read back by input-file', { time
   await output.close!(); // a second member, with its trailer
   const plain = encodeRecords(batchOf(1, 100));
   assert.deepEqual(gunzipSync(await readFile(path)), plain);
-  const { messages } = await drain((await inputFile.create(path, { noWait: true }, makeContext('input-file'))) as InputInstance);
+  const { messages } = await drain((await inputFile.create(path, validatedOptions(inputFile, { noWait: true }), makeContext('input-file'))) as InputInstance);
   assert.deepEqual(encodeRecords(messages), plain);
 });
 
@@ -221,7 +222,11 @@ test('max-size-limit stops recording before the records, across rotated files, w
   const records = batchOf(1, 20);
   const recordBytes = encodeRecords(records.slice(0, 1)).length;
   const ctx = makeContext('output-file');
-  const output = (await outputFile.create(join(dir, 'capped.gor'), { sizeLimit: String(recordBytes * 4), maxSizeLimit: String(recordBytes * 10 + 5) }, ctx)) as OutputInstance;
+  const output = (await outputFile.create(
+    join(dir, 'capped.gor'),
+    validatedOptions(outputFile, { sizeLimit: String(recordBytes * 4), maxSizeLimit: String(recordBytes * 10 + 5) }),
+    ctx,
+  )) as OutputInstance;
   await output.write(records.slice(0, 7));
   await output.write(records.slice(7));
   await output.close!();

@@ -7,7 +7,7 @@ test('items pushed in any order come out sorted by key, equal keys in arrival or
   fc.assert(
     fc.property(fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 300 }), (keys) => {
       const window = new ReorderWindow<number>();
-      keys.forEach((key, i) => window.push(i, key));
+      for (const [i, key] of keys.entries()) window.push(i, key);
       assert.equal(window.size, keys.length);
       const out: number[] = [];
       for (let i = window.pop(); i !== undefined; i = window.pop()) out.push(i);

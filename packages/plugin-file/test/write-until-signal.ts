@@ -4,10 +4,11 @@
  */
 import { outputFile } from '../src/output-file.js';
 import type { OutputInstance } from '@reprise/core';
+import { validatedOptions } from '@reprise/core/testing';
 import { makeContext, request } from './context.js';
 
 const path = process.argv[2]!;
-const output = (await outputFile.create(path, { flushInterval: '5ms' }, makeContext('output-file'))) as OutputInstance;
+const output = (await outputFile.create(path, validatedOptions(outputFile, { flushInterval: '5ms' }), makeContext('output-file'))) as OutputInstance;
 let isStopping = false;
 process.on('SIGTERM', () => {
   isStopping = true;

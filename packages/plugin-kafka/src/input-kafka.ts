@@ -3,30 +3,35 @@
  * GoReplay's input does (no consumer group, from the newest offset unless told otherwise), as fast as
  * they arrive; a record that is not a GoReplay message is counted and skipped.
  */
-import { defineInput, type InputInstance, type Message, type PluginContext } from '@reprise/core';
+import { defineInput, type InputInstance, type Message, type OptionsOf, type OptionsSchema, type PluginContext } from '@reprise/core';
 import { Consumer } from '@platformatic/kafka';
-import { kafkaClientSettings, kafkaOptionsSchema, type KafkaOptions } from './kafka-options.js';
+import { kafkaClientSettings, kafkaOptionsSchema } from './kafka-options.js';
 import { fromKafkaValue } from './kafka-message.js';
 import { describeKafkaError, unreachable } from './kafka-errors.js';
-
-export interface InputKafkaOptions extends KafkaOptions {
-  offset?: 'newest' | 'oldest';
-}
 
 /** How long a fetch waits at the broker for new records: also how soon a stop is noticed. */
 const FETCH_WAIT_MS = 500;
 const PARTITION_MAX_BYTES = 4 * 1024 * 1024;
 
-const schema = kafkaOptionsSchema('read');
-schema.properties['offset'] = {
-  type: 'string',
-  enum: ['newest', 'oldest'],
-  default: 'newest',
-  description: 'Where to start in each partition: only messages produced from now on (newest, as GoReplay 1.3), or everything the topic holds (oldest)',
-  examples: ['oldest'],
-};
+const shared = kafkaOptionsSchema('read');
+const schema = {
+  ...shared,
+  properties: {
+    ...shared.properties,
+    offset: {
+      type: 'string',
+      enum: ['newest', 'oldest'],
+      default: 'newest',
+      description:
+        'Where to start in each partition: only messages produced from now on (newest, as GoReplay 1.3), or everything the topic holds (oldest)',
+      examples: ['oldest'],
+    },
+  },
+} as const satisfies OptionsSchema;
 
-export const inputKafka = defineInput<InputKafkaOptions>({
+export type InputKafkaOptions = OptionsOf<typeof schema>;
+
+export const inputKafka = defineInput({
   kind: 'input',
   name: 'input-kafka',
   enabledBy: 'options',
@@ -36,7 +41,7 @@ export const inputKafka = defineInput<InputKafkaOptions>({
   async create(_value, options, ctx) {
     const settings = await kafkaClientSettings(options, 'input-kafka');
     const consumer = new Consumer({ clientId: 'reprise', groupId: 'reprise', ...settings });
-    const topic = options.topic!;
+    const topic = options.topic;
     try {
       const metadata = await consumer.metadata({ topics: [topic] });
       const partitions = metadata.topics.get(topic)?.partitions ?? [];
@@ -88,7 +93,7 @@ class KafkaReader implements InputInstance {
   /** One fetch from a broker for the partitions it leads; what it returns, decoded. */
   private async fetchFrom(leader: number): Promise<Message[]> {
     const positions = this.positions.filter((p) => p.leader === leader);
-    let response;
+    let response: Awaited<ReturnType<Consumer['fetch']>>;
     try {
       response = await this.consumer.fetch({
         node: leader,
@@ -119,7 +124,7 @@ class KafkaReader implements InputInstance {
           const offset = recordBatch.firstOffset + BigInt(record.offsetDelta);
           if (offset < position.offset) continue; // a batch may start before the offset asked for
           position.offset = offset + 1n;
-          const decoded = fromKafkaValue(record.value ?? Buffer.alloc(0), this.options.jsonFormat ?? false);
+          const decoded = fromKafkaValue(record.value ?? Buffer.alloc(0), this.options.jsonFormat);
           if (decoded.message) {
             out.push(decoded.message);
           } else {

@@ -1,19 +1,10 @@
 /** The options the Kafka input and output share (GoReplay's flag names), and the client settings they give. */
 import { readFile } from 'node:fs/promises';
 import type { ConnectionOptions } from 'node:tls';
-import { RepriseError, type OptionsSchema } from '@reprise/core';
-
-export interface KafkaOptions {
-  host?: string;
-  topic?: string;
-  jsonFormat?: boolean;
-  tlsCaCert?: string;
-  tlsClientCert?: string;
-  tlsClientKey?: string;
-}
+import { RepriseError, type OptionsOf, type OptionsSchema } from '@reprise/core';
 
 /** The option schema of `input-kafka` or `output-kafka`; the TLS flags are shared by both, as in GoReplay. */
-export function kafkaOptionsSchema(direction: 'read' | 'write'): OptionsSchema {
+export function kafkaOptionsSchema(direction: 'read' | 'write') {
   const shared = { 'x-shared': true } as const;
   return {
     type: 'object',
@@ -35,8 +26,10 @@ export function kafkaOptionsSchema(direction: 'read' | 'write'): OptionsSchema {
       tlsClientCert: { type: 'string', description: 'Client certificate (PEM) for TLS client authentication: connects with TLS (Kafka input and output)', examples: ['client.pem'], 'x-flag': 'kafka-tls-client-cert', ...shared },
       tlsClientKey: { type: 'string', description: 'Private key (PEM) of --kafka-tls-client-cert', examples: ['client.key'], 'x-flag': 'kafka-tls-client-key', ...shared },
     },
-  };
+  } as const satisfies OptionsSchema;
 }
+
+export type KafkaOptions = OptionsOf<ReturnType<typeof kafkaOptionsSchema>>;
 
 export interface KafkaClientSettings {
   bootstrapBrokers: string[];
@@ -52,7 +45,7 @@ const RETRY_DELAY_MS = 250;
 export async function kafkaClientSettings(options: Readonly<KafkaOptions>, plugin: string): Promise<KafkaClientSettings> {
   const fail = (option: keyof KafkaOptions, message: string, cause?: unknown) =>
     new RepriseError('RPR_PLUGIN_OPTIONS', message, { plugin, option, phase: 'create', cause });
-  const bootstrapBrokers = (options.host ?? '')
+  const bootstrapBrokers = options.host
     .split(',')
     .map((h) => h.trim())
     .filter((h) => h !== '');

@@ -5,7 +5,7 @@ import { kafkaClientSettings, kafkaOptionsSchema, type KafkaOptions } from './ka
 import { toKafkaRecord } from './kafka-message.js';
 import { describeKafkaError, unreachable } from './kafka-errors.js';
 
-export const outputKafka = defineOutput<KafkaOptions>({
+export const outputKafka = defineOutput({
   kind: 'output',
   name: 'output-kafka',
   enabledBy: 'options',
@@ -19,7 +19,7 @@ export const outputKafka = defineOutput<KafkaOptions>({
     const producer = new Producer({ clientId: 'reprise', ...settings, acks: ProduceAcks.LEADER, idempotent: false, autocreateTopics: true });
     try {
       // GoReplay stops at start when the brokers cannot be reached: so does reprise, with the reason.
-      await producer.metadata({ topics: [options.topic!], autocreateTopics: true });
+      await producer.metadata({ topics: [options.topic], autocreateTopics: true });
     } catch (error) {
       await producer.close().catch(() => {});
       throw unreachable(error, options, 'output-kafka');
@@ -39,7 +39,7 @@ class KafkaWriter implements OutputInstance {
 
   async write(batch: Message[]): Promise<void> {
     const { topic, jsonFormat } = this.options;
-    const messages = batch.map((message) => ({ topic: topic!, ...toKafkaRecord(message, jsonFormat ?? false) }));
+    const messages = batch.map((message) => ({ topic, ...toKafkaRecord(message, jsonFormat) }));
     try {
       await this.producer.send({ messages });
       this.ctx.stats.add('produced', messages.length);

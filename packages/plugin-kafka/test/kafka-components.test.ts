@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type InputInstance, type Message, type OutputInstance } from '@reprise/core';
-import { createRecordingContext } from '@reprise/core/testing';
+import type { InputInstance, Message, OutputInstance } from '@reprise/core';
+import { createRecordingContext, validatedOptions } from '@reprise/core/testing';
 import { inputKafka } from '../src/input-kafka.js';
 import { outputKafka } from '../src/output-kafka.js';
 import { startFakeKafka, storedRecords } from '../../../test/support/fake-kafka.js';
@@ -18,7 +18,7 @@ test('output-kafka produces raw GoReplay messages keyed by connection; input-kaf
     message('response', c, i * 2, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'),
   ]);
   const outCtx = createRecordingContext('output-kafka');
-  const output = (await outputKafka.create(undefined, { host: kafka.address, topic: 'gor' }, outCtx)) as OutputInstance;
+  const output = (await outputKafka.create(undefined, validatedOptions(outputKafka, { host: kafka.address, topic: 'gor' }), outCtx)) as OutputInstance;
   await output.write(sent.slice(0, 3));
   await output.write(sent.slice(3));
   await output.close?.();
@@ -35,7 +35,7 @@ test('output-kafka produces raw GoReplay messages keyed by connection; input-kaf
   for (const c of connections) assert.equal(new Set(stored.filter((r) => r.key!.toString() === c).map((r) => r.partition)).size, 1);
 
   const inCtx = createRecordingContext('input-kafka');
-  const input = (await inputKafka.create(undefined, { host: kafka.address, topic: 'gor', offset: 'oldest' }, inCtx)) as InputInstance;
+  const input = (await inputKafka.create(undefined, validatedOptions(inputKafka, { host: kafka.address, topic: 'gor', offset: 'oldest' }), inCtx)) as InputInstance;
   const received: Message[] = [];
   for await (const batch of input.read()) {
     received.push(...batch);

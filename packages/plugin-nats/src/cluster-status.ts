@@ -6,7 +6,6 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import { RepriseError } from '@reprise/core';
 import { connectService, readPartitions, type ServiceConnection } from './nats-service.js';
-import { leaseKey } from './partition-leases.js';
 import { readRunClock } from './run-clock.js';
 import { workConsumers } from './work-consumers.js';
 

@@ -27,8 +27,14 @@ export class PublishWindow<T> {
   }
 
   offer(item: T): void {
-    if (!this.isConnected) return this.hooks.overflow(item, 'disconnected');
-    if (this.inFlight >= this.window) return this.hooks.overflow(item, 'full');
+    if (!this.isConnected) {
+      this.hooks.overflow(item, 'disconnected');
+      return;
+    }
+    if (this.inFlight >= this.window) {
+      this.hooks.overflow(item, 'full');
+      return;
+    }
     this.inFlight++;
     let published: Promise<{ duplicate: boolean }>;
     try {

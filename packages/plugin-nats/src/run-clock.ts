@@ -53,7 +53,7 @@ const SETTLE_MS = 200;
 
 export async function readRunClock(state: KV): Promise<RunClock | undefined> {
   const entry = await state.get(RUN_KEY);
-  if (!entry || entry.operation !== 'PUT') return undefined;
+  if (entry?.operation !== 'PUT') return undefined;
   try {
     return JSON.parse(entry.string()) as RunClock;
   } catch {

@@ -183,7 +183,7 @@ export class PacketDecoder {
     s.ack = view.getUint32(at + 8, false);
     s.flags = bytes[at + 13]!;
     s.payload = bytes.subarray(at + dataOffset, end);
-    s.missingBytes = missingBytes > 0 ? missingBytes : 0;
+    s.missingBytes = Math.max(missingBytes , 0);
     return 'tcp';
   }
 }

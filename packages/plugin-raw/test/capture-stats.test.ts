@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Message } from '@reprise/core';
+import type { Message } from '@reprise/core';
 import { createRecordingContext } from '@reprise/core/testing';
 import { CaptureStats } from '../src/capture-stats.js';
 

@@ -1,7 +1,7 @@
 // Test helpers: core's recording context, and a local HTTP server.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Message } from '@reprise/core';
+import type { Message } from '@reprise/core';
 import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 
 export type TestContext = RecordingContext;

@@ -56,8 +56,10 @@ test('a body over 1 MB cut into full-size segments, some reordered, comes out wh
   const frames: CapturedFrame[] = [];
   const isn = 0xfff00000; // wraps past 2^32 inside the body
   let ns = 0;
-  const frame = (seq: number, payload: Uint8Array | string, flags?: number) =>
-    frames.push({ seconds: 1_700_000_000, nanoseconds: (ns += 1000), frame: ethernet(ipv4Packet({ srcPort: 50000, dstPort: 80, seq, payload, flags })) });
+  const frame = (seq: number, payload: Uint8Array | string, flags?: number) => {
+    ns += 1000;
+    frames.push({ seconds: 1_700_000_000, nanoseconds: ns, frame: ethernet(ipv4Packet({ srcPort: 50000, dstPort: 80, seq, payload, flags })) });
+  };
   frame(isn, '', 0x02);
   const segments: Array<[number, Uint8Array]> = [];
   for (let at = 0; at < request.length; at += 65483) segments.push([isn + 1 + at, request.subarray(at, at + 65483)]);

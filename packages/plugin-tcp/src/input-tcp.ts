@@ -8,6 +8,8 @@ import {
   type InputInstance,
   type Message,
   type PluginContext,
+  type OptionsOf,
+  type OptionsSchema,
 } from '@reprise/core';
 import { formatTcpAddress, parseTcpAddress, type TcpAddress } from './address.js';
 import { RecordStream } from './record-stream.js';
@@ -21,14 +23,39 @@ const MAX_QUEUED_MESSAGES = 8192;
 /** Corrupt records logged one by one; after that they are only counted. */
 const MAX_CORRUPT_LOGS = 20;
 
-export interface InputTcpOptions {
-  secure: boolean;
-  certificate?: string;
-  certificateKey?: string;
-  maxRecordSize: string;
-}
+const inputTcpOptions = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    secure: {
+      type: 'boolean',
+      default: false,
+      description: 'Accept TLS connections only (senders use --output-tcp-secure); needs --input-tcp-certificate and --input-tcp-certificate-key',
+      examples: [true],
+    },
+    certificate: {
+      type: 'string',
+      description: 'PEM certificate (chain) file for --input-tcp-secure',
+      examples: ['/etc/reprise/relay.crt'],
+    },
+    certificateKey: {
+      type: 'string',
+      description: 'PEM private key file for --input-tcp-secure',
+      examples: ['/etc/reprise/relay.key'],
+    },
+    maxRecordSize: {
+      type: 'string',
+      format: 'size',
+      default: '64mb',
+      description: 'Largest record accepted; a connection that sends more without a record separator is closed and counted',
+      examples: ['64mb', '1gb'],
+    },
+  },
+} as const satisfies OptionsSchema;
 
-export const inputTcp = defineInput<InputTcpOptions>({
+export type InputTcpOptions = OptionsOf<typeof inputTcpOptions>;
+
+export const inputTcp = defineInput({
   kind: 'input',
   name: COMPONENT,
   summary: "Receive messages from other reprise or GoReplay instances (--output-tcp) over TCP, in GoReplay's framing",
@@ -37,35 +64,7 @@ export const inputTcp = defineInput<InputTcpOptions>({
     description: 'Where to listen: :PORT on every interface, or HOST:PORT (:0 picks a free port, which is logged)',
     example: ':28020',
   },
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      secure: {
-        type: 'boolean',
-        default: false,
-        description: 'Accept TLS connections only (senders use --output-tcp-secure); needs --input-tcp-certificate and --input-tcp-certificate-key',
-        examples: [true],
-      },
-      certificate: {
-        type: 'string',
-        description: 'PEM certificate (chain) file for --input-tcp-secure',
-        examples: ['/etc/reprise/relay.crt'],
-      },
-      certificateKey: {
-        type: 'string',
-        description: 'PEM private key file for --input-tcp-secure',
-        examples: ['/etc/reprise/relay.key'],
-      },
-      maxRecordSize: {
-        type: 'string',
-        format: 'size',
-        default: '64mb',
-        description: 'Largest record accepted; a connection that sends more without a record separator is closed and counted',
-        examples: ['64mb', '1gb'],
-      },
-    },
-  },
+  options: inputTcpOptions,
   async create(value, options, ctx) {
     let address: TcpAddress;
     try {

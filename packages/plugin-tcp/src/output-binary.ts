@@ -7,6 +7,8 @@ import {
   type Message,
   type OutputInstance,
   type PluginContext,
+  type OptionsOf,
+  type OptionsSchema,
 } from '@reprise/core';
 import { parseTcpAddress } from './address.js';
 import { BinaryConnection, BinaryExchangeError, type BinaryTarget } from './binary-connection.js';
@@ -18,16 +20,61 @@ const MAX_WAITING = 1000;
 /** GoReplay's dynamic pool starts with 10 workers; a fixed pool of 10 stands in for it. */
 const DEFAULT_WORKERS = 10;
 
-export interface OutputBinaryOptions {
-  workers: number;
-  timeout: string;
-  trackResponse: boolean;
-  debug: boolean;
-  responseBuffer: string;
-  responseIdle: string;
-}
+const outputBinaryOptions = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    workers: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 1000,
+      default: DEFAULT_WORKERS,
+      description: 'Connections to the target, each sending one request at a time (0: the default, 10)',
+      examples: [10, 1],
+    },
+    timeout: {
+      type: 'string',
+      format: 'duration',
+      default: '5s',
+      description: 'Longest wait to connect, and for the first byte of a response with --output-binary-track-response',
+      examples: ['5s', '30s'],
+    },
+    trackResponse: {
+      type: 'boolean',
+      default: false,
+      description:
+        'Wait for what the target answers to each request and emit it as a replayed response (type 3, same id) to the other outputs',
+      examples: [true],
+    },
+    debug: {
+      type: 'boolean',
+      default: false,
+      description: 'Log every payload sent and every response received (their first bytes, escaped)',
+      examples: [true],
+    },
+    responseBuffer: {
+      type: 'string',
+      format: 'size',
+      default: '100kb',
+      'x-flag': 'output-tcp-response-buffer',
+      description: 'Response bytes kept per request with --output-binary-track-response; the rest is read and discarded (GoReplay\'s flag name)',
+      examples: ['100kb', '1mb'],
+    },
+    responseIdle: {
+      type: 'string',
+      format: 'duration',
+      default: '100ms',
+      description:
+        'With --output-binary-track-response, a response ends when the target closes the connection or sends nothing more for this long ' +
+        '(a binary protocol has no framing; GoReplay waits a fifth of the timeout)',
+      examples: ['100ms', '1s'],
+    },
+  },
+} as const satisfies OptionsSchema;
 
-export const outputBinary = defineOutput<OutputBinaryOptions>({
+export type OutputBinaryOptions = OptionsOf<typeof outputBinaryOptions>;
+
+export const outputBinary = defineOutput({
   kind: 'output',
   name: COMPONENT,
   summary: 'Send the payload of each request, whatever its protocol, to a target over plain TCP (GoReplay Pro\'s binary replay)',
@@ -36,57 +83,7 @@ export const outputBinary = defineOutput<OutputBinaryOptions>({
     description: 'The target, HOST:PORT',
     example: 'staging:9091',
   },
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      workers: {
-        type: 'integer',
-        minimum: 0,
-        maximum: 1000,
-        default: DEFAULT_WORKERS,
-        description: 'Connections to the target, each sending one request at a time (0: the default, 10)',
-        examples: [10, 1],
-      },
-      timeout: {
-        type: 'string',
-        format: 'duration',
-        default: '5s',
-        description: 'Longest wait to connect, and for the first byte of a response with --output-binary-track-response',
-        examples: ['5s', '30s'],
-      },
-      trackResponse: {
-        type: 'boolean',
-        default: false,
-        description:
-          'Wait for what the target answers to each request and emit it as a replayed response (type 3, same id) to the other outputs',
-        examples: [true],
-      },
-      debug: {
-        type: 'boolean',
-        default: false,
-        description: 'Log every payload sent and every response received (their first bytes, escaped)',
-        examples: [true],
-      },
-      responseBuffer: {
-        type: 'string',
-        format: 'size',
-        default: '100kb',
-        'x-flag': 'output-tcp-response-buffer',
-        description: 'Response bytes kept per request with --output-binary-track-response; the rest is read and discarded (GoReplay\'s flag name)',
-        examples: ['100kb', '1mb'],
-      },
-      responseIdle: {
-        type: 'string',
-        format: 'duration',
-        default: '100ms',
-        description:
-          'With --output-binary-track-response, a response ends when the target closes the connection or sends nothing more for this long ' +
-          '(a binary protocol has no framing; GoReplay waits a fifth of the timeout)',
-        examples: ['100ms', '1s'],
-      },
-    },
-  },
+  options: outputBinaryOptions,
   create(value, options, ctx) {
     let host: string;
     let port: number;

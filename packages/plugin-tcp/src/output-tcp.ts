@@ -6,6 +6,8 @@ import {
   type Message,
   type OutputInstance,
   type PluginContext,
+  type OptionsOf,
+  type OptionsSchema,
 } from '@reprise/core';
 import { formatTcpAddress, parseTcpAddress } from './address.js';
 import { RelayConnection, type RelayTarget } from './relay-connection.js';
@@ -17,16 +19,57 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** GoReplay's --output-tcp-stats interval. */
 const STATS_INTERVAL_MS = 5000;
 
-export interface OutputTcpOptions {
-  secure: boolean;
-  skipVerify: boolean;
-  workers: number;
-  sticky: boolean;
-  stats: boolean;
-  bufferSize: string;
-}
+const outputTcpOptions = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    secure: {
+      type: 'boolean',
+      default: false,
+      description: 'Connect with TLS (the aggregator uses --input-tcp-secure); its certificate is verified unless --output-tcp-skip-verify',
+      examples: [true],
+    },
+    skipVerify: {
+      type: 'boolean',
+      default: false,
+      description: "With --output-tcp-secure, accept any certificate (self-signed, another host's)",
+      examples: [true],
+    },
+    workers: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1000,
+      default: 10,
+      description: 'Connections kept open to the aggregator; messages are dealt round-robin, or by session with --output-tcp-sticky',
+      examples: [10, 1],
+    },
+    sticky: {
+      type: 'boolean',
+      default: false,
+      description:
+        "Send every message of a TCP session (the id's first 16 hex digits) on the same connection, so the aggregator receives a session in order",
+      examples: [true],
+    },
+    stats: {
+      type: 'boolean',
+      default: false,
+      description: 'Log the connections and buffered bytes every 5 seconds',
+      examples: [true],
+    },
+    bufferSize: {
+      type: 'string',
+      format: 'size',
+      default: '4mb',
+      description:
+        'Records buffered per connection while the aggregator is slow or unreachable; when full, writing waits (a live input then drops and counts at the queue)',
+      examples: ['4mb', '64kb'],
+    },
+  },
+} as const satisfies OptionsSchema;
 
-export const outputTcp = defineOutput<OutputTcpOptions>({
+export type OutputTcpOptions = OptionsOf<typeof outputTcpOptions>;
+
+export const outputTcp = defineOutput({
   kind: 'output',
   name: COMPONENT,
   summary: "Send requests and original responses to another reprise or GoReplay instance (--input-tcp), in GoReplay's framing",
@@ -35,53 +78,7 @@ export const outputTcp = defineOutput<OutputTcpOptions>({
     description: 'The aggregator, HOST:PORT',
     example: 'replay.local:28020',
   },
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      secure: {
-        type: 'boolean',
-        default: false,
-        description: 'Connect with TLS (the aggregator uses --input-tcp-secure); its certificate is verified unless --output-tcp-skip-verify',
-        examples: [true],
-      },
-      skipVerify: {
-        type: 'boolean',
-        default: false,
-        description: "With --output-tcp-secure, accept any certificate (self-signed, another host's)",
-        examples: [true],
-      },
-      workers: {
-        type: 'integer',
-        minimum: 1,
-        maximum: 1000,
-        default: 10,
-        description: 'Connections kept open to the aggregator; messages are dealt round-robin, or by session with --output-tcp-sticky',
-        examples: [10, 1],
-      },
-      sticky: {
-        type: 'boolean',
-        default: false,
-        description:
-          "Send every message of a TCP session (the id's first 16 hex digits) on the same connection, so the aggregator receives a session in order",
-        examples: [true],
-      },
-      stats: {
-        type: 'boolean',
-        default: false,
-        description: 'Log the connections and buffered bytes every 5 seconds',
-        examples: [true],
-      },
-      bufferSize: {
-        type: 'string',
-        format: 'size',
-        default: '4mb',
-        description:
-          'Records buffered per connection while the aggregator is slow or unreachable; when full, writing waits (a live input then drops and counts at the queue)',
-        examples: ['4mb', '64kb'],
-      },
-    },
-  },
+  options: outputTcpOptions,
   create(value, options, ctx) {
     let host: string;
     let port: number;

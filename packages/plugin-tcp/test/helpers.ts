@@ -5,7 +5,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { type AnyComponentDefinition, type Message } from '@reprise/core';
+import type { AnyComponentDefinition, Message } from '@reprise/core';
 import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 import { validateOptions } from '@reprise/core';
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { connect as connectTls } from 'node:tls';
-import { encodeRecords, GOR_SEPARATOR, RepriseError, type InputInstance, type Message } from '@reprise/core';
+import { encodeRecords, GOR_SEPARATOR, type RepriseError, type InputInstance, type Message } from '@reprise/core';
 import { inputTcp } from '../src/input-tcp.js';
 import { collectingServer, create, listeningPort, message, selfSignedCertificate } from './helpers.js';
 
@@ -32,7 +32,9 @@ test('many clients at once, sending records in interleaved pieces, all arrive wh
   assert.equal(instance.isLive, true);
   const port = listeningPort(ctx);
   const clients = await Promise.all([0, 1, 2].map(() => openClient(port)));
-  t.after(() => clients.forEach((c) => c.destroy()));
+  t.after(() => {
+    for (const c of clients) c.destroy();
+  });
   const sent = clients.map((_, c) =>
     Array.from({ length: 20 }, (_, i) => ({ ...message(i, { session: `${c}`.repeat(16), kind: i % 3 ? 'request' : 'response' }), latency: BigInt(i) })),
   );
@@ -59,7 +61,10 @@ test('a corrupt record from one client is counted and logged with the peer and o
   const { instance, ctx } = await create<InputInstance>(t, inputTcp, '127.0.0.1:0');
   const port = listeningPort(ctx);
   const [bad, good] = await Promise.all([openClient(port), openClient(port)]);
-  t.after(() => [bad, good].forEach((c) => c.destroy()));
+  t.after(() => {
+    bad.destroy();
+    good.destroy();
+  });
   const first = encodeRecords([message(1)]);
   bad.write(Buffer.concat([first, Buffer.from('1 short-id 12\nGET / HTTP/1.1\r\n\r\n'), GOR_SEPARATOR, encodeRecords([message(2)])]));
   good.write(encodeRecords([message(3, { session: 'f'.repeat(16) })]));

@@ -22,7 +22,9 @@ export default class Run extends Command {
       } catch (error) {
         throw new RepriseError('RPR_CONFIG_INVALID', `cannot read the config: ${(error as Error).message}`, { file: flags.config });
       }
-      const uses = ['inputs', 'middleware', 'outputs'].flatMap((k) => ((config as any)?.[k] ?? []).map((c: any) => String(c?.use)));
+      // Only the names, to load the plugins they need: the config itself is validated by resolvePipelineConfig.
+      const lists = ['inputs', 'middleware', 'outputs'].map((k) => (config as Record<string, unknown> | null)?.[k]);
+      const uses = lists.flatMap((list) => (Array.isArray(list) ? list.map((c: { use?: unknown } | null) => String(c?.use)) : []));
       const { catalog } = await loadCatalog({ components: uses });
       process.exitCode = await executePipeline(resolvePipelineConfig(config, catalog, flags.config));
     } catch (error) {

@@ -23,7 +23,7 @@ import { createTargetDriver } from './target-driver.js';
 const STATS_EVERY_MS = 10_000;
 
 /** Only parses the compare flags: the driver is made per run, with the joiner it reports to. */
-export const compareComponent = defineOutput<CompareFlags>({
+export const compareComponent = defineOutput({
   kind: 'output',
   name: 'compare',
   summary: 'Compare a candidate with a baseline',

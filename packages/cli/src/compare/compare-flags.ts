@@ -4,32 +4,12 @@
  * the plugins as usual; `--fail-on` and `--stats` are general flags).
  */
 import { DEFAULT_IGNORED_FIELDS, type AnalyzerOptions } from '@reprise/compare';
-import type { OptionSchema, OptionsSchema } from '@reprise/core';
+import type { OptionSchema, OptionsOf, OptionsSchema } from '@reprise/core';
 
-export interface ReportFlags {
-  endpoint?: string[];
-  ignore?: string[];
-  ignoreDefaults?: boolean;
-  noise?: string;
-  saveNoise?: string;
-  reportHtml?: string;
-  reportJson?: string;
-  reportJunit?: string;
-  reportMarkdown?: string;
-}
+const file = (flag: string, description: string, example: string) =>
+  ({ type: 'string', 'x-flag': flag, description, examples: [example] }) as const satisfies OptionSchema;
 
-export interface CompareFlags extends ReportFlags {
-  baseline?: string;
-  candidate: string;
-  allowSideEffects: boolean;
-  saveRun?: string;
-  timeout: string;
-  workers: number;
-}
-
-const file = (flag: string, description: string, example: string): OptionSchema => ({ type: 'string', 'x-flag': flag, description, examples: [example] });
-
-export const REPORT_PROPERTIES: Record<string, OptionSchema> = {
+export const REPORT_PROPERTIES = {
   endpoint: {
     type: 'array',
     items: { type: 'string', pattern: '^([A-Z]+|\\*) /' },
@@ -55,9 +35,9 @@ export const REPORT_PROPERTIES: Record<string, OptionSchema> = {
   reportJson: file('report-json', 'Write the report as JSON (schema in docs/REGRESSION.md)', 'report.json'),
   reportJunit: file('report-junit', 'Write a JUnit XML file: one test case per endpoint, a failure for each failing one', 'junit.xml'),
   reportMarkdown: file('report-markdown', 'Write the report as Markdown, for a pull-request comment', 'pr-comment.md'),
-};
+} as const satisfies Record<string, OptionSchema>;
 
-export const COMPARE_OPTIONS: OptionsSchema = {
+export const COMPARE_OPTIONS = {
   type: 'object',
   additionalProperties: false,
   required: ['candidate'],
@@ -93,9 +73,13 @@ export const COMPARE_OPTIONS: OptionsSchema = {
     },
     ...REPORT_PROPERTIES,
   },
-};
+} as const satisfies OptionsSchema;
 
-export const REPORT_OPTIONS: OptionsSchema = { type: 'object', additionalProperties: false, properties: REPORT_PROPERTIES };
+export const REPORT_OPTIONS = { type: 'object', additionalProperties: false, properties: REPORT_PROPERTIES } as const satisfies OptionsSchema;
+
+/** The validated flags of `reprise report`, and of `reprise compare` (a superset), typed from their schemas. */
+export type ReportFlags = OptionsOf<typeof REPORT_OPTIONS>;
+export type CompareFlags = OptionsOf<typeof COMPARE_OPTIONS>;
 
 /**
  * What shapes the analysis (saved in the run file, so reprise report repeats it): endpoint patterns

@@ -1,5 +1,5 @@
 /** `reprise compare --help` and `reprise report --help`: usage, examples, exit codes, then the generated flags. */
-import { type AnyComponentDefinition } from '@reprise/core';
+import type { AnyComponentDefinition } from '@reprise/core';
 import { ComponentCatalog, renderFlagsHelp } from '@reprise/engine';
 
 const HELP_WORDS = new Set(['--help', '-h', '-help', 'help']);

@@ -6,11 +6,11 @@
  */
 import type { Role } from '@reprise/compare';
 import { defineOutput } from '@reprise/core';
-import { type ComponentUse } from '@reprise/engine';
+import type { ComponentUse } from '@reprise/engine';
 import type { ExchangeJoiner } from './exchange-joiner.js';
 
 export function exchangeSinkUse(joiner: ExchangeJoiner): ComponentUse {
-  const definition = defineOutput<Record<string, never>>({
+  const definition = defineOutput({
     kind: 'output',
     name: 'compare-exchanges',
     summary: 'Joins requests with their recorded and replayed responses for the comparison',

@@ -15,7 +15,7 @@ import { loadComparators } from './load-comparators.js';
 
 const PROGRESS_EVERY_MS = 5000;
 
-const reportComponent = defineOutput<ReportFlags>({
+const reportComponent = defineOutput({
   kind: 'output',
   name: 'report',
   summary: 'Re-analyse a saved run',

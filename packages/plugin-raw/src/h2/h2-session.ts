@@ -174,7 +174,7 @@ export class H2Session {
   private data(side: Side, frame: Frame): void {
     const stream = this.streams.get(frame.streamId);
     const part = stream && (side === 'client' ? stream.request : stream.response);
-    if (!stream || !part || !part.headers.length) return; // a stream we never saw open: nothing to attach it to
+    if (!stream || !part?.headers.length) return; // a stream we never saw open: nothing to attach it to
     const body = unpadded(frame);
     if (!body) return this.fail('protocol');
     if (body.length) part.body.push(body);

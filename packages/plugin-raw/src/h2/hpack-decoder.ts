@@ -24,8 +24,7 @@ export class HpackDecoder {
     if (block.length === 0) return headers;
     this.decompressor.write(Buffer.from(block.buffer, block.byteOffset, block.byteLength));
     this.decompressor.execute();
-    let item: { name: string; value: string } | null;
-    while ((item = this.decompressor.read()) !== null) headers.push([item.name, item.value]);
+    for (let item = this.decompressor.read(); item !== null; item = this.decompressor.read()) headers.push([item.name, item.value]);
     if (this.failure) throw this.failure;
     return headers;
   }

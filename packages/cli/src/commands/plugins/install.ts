@@ -4,6 +4,7 @@ import { commands } from '@oclif/plugin-plugins';
 import { allowScriptsFlag, installWithPolicy } from '../../plugin-setup.js';
 
 // oclif's own install command (its flags, args and run), typed loosely: only the help text changes.
+// biome-ignore lint/suspicious/noExplicitAny: oclif exports its command classes untyped; only the help text and run change
 const Base: any = commands['plugins:install'];
 
 /** oclif's installer, with reprise's trust note in its help, install scripts off by default, and the manifest file written. */

@@ -2,6 +2,7 @@ import { commands } from '@oclif/plugin-plugins';
 import { allowScriptsFlag, installWithPolicy } from '../../plugin-setup.js';
 
 // oclif's own link command; reprise adds the script policy and what an installed plugin gets.
+// biome-ignore lint/suspicious/noExplicitAny: oclif exports its command classes untyped
 const Base: any = commands['plugins:link'];
 
 export default class PluginsLink extends Base {

@@ -78,8 +78,22 @@ class InvalidFieldError extends TypeError {
 }
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ID = /^[0-9a-f]{24}$/;
-/** A lowercased name the head can be searched for as "\n<name>:" without splitting it into headers. */
-const SEARCHABLE_NAME = /^[^:\r\n]+$/;
+/** A lowercased name the head can be searched for as "\n<name>:" without splitting it into headers: a token. */
+const LOWER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const PATTERN_CACHE_SIZE = 64;
+const headerPatterns = new Map<string, RegExp>();
+
+/** "\n<name>:" case-insensitively, for a lowercased token name (kept for the names scripts use); else null. */
+function headerPattern(lower: string): RegExp | null {
+  let pattern = headerPatterns.get(lower);
+  if (pattern === undefined) {
+    if (!LOWER_TOKEN.test(lower)) return null;
+    if (headerPatterns.size >= PATTERN_CACHE_SIZE) headerPatterns.clear();
+    pattern = new RegExp(`\\n${lower.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&')}:`, 'gi');
+    headerPatterns.set(lower, pattern);
+  }
+  return pattern;
+}
 // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
 const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
 function checkHeader(name: string, value: string): void {
@@ -117,8 +131,6 @@ function headerOffsets(raw: string, lineEnd: number, stop: number): number[] {
 class Headers {
   _owner: HttpMessage;
   _offs: number[] | null = null;
-  /** The head's header lines, lowercased, from the start line's '\n': searched for "\n<name>:". */
-  _lowHead: string | null = null;
   /** The whole list, [name, value, ...], once a script needed it. */
   _pairs: string[] | null = null;
   _added: string[] = [];
@@ -151,18 +163,21 @@ class Headers {
   _rawValue(lower: string): string | null {
     const owner = this._owner;
     const raw = owner._raw;
-    if (this._offs === null && SEARCHABLE_NAME.test(lower)) {
-      // The common lookups (has, set of a new header) need no split: one search of the lowercased head.
-      if (this._lowHead === null) this._lowHead = raw.slice(owner._lineEnd - 1, owner._headStop).toLowerCase();
-      const at = this._lowHead.indexOf(`\n${lower}:`);
-      if (at < 0) return null;
-      const stop = owner._headStop;
-      let v = owner._lineEnd + at + lower.length + 1;
-      let e = raw.indexOf('\n', v);
-      if (e < 0 || e > stop) e = stop;
-      while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
-      while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
-      return raw.slice(v, e);
+    if (this._offs === null) {
+      // The common lookups (has, set of a new header) need no split: one case-insensitive search of the head.
+      const pattern = headerPattern(lower);
+      if (pattern !== null) {
+        const stop = owner._headStop;
+        pattern.lastIndex = owner._lineEnd - 1;
+        const match = pattern.exec(raw);
+        if (match === null || match.index + match[0].length > stop) return null;
+        let v = match.index + match[0].length;
+        let e = raw.indexOf('\n', v);
+        if (e < 0 || e > stop) e = stop;
+        while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
+        while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
+        return raw.slice(v, e);
+      }
     }
     const offs = this._offsets;
     const len = lower.length;
@@ -678,6 +693,7 @@ class Outputs {
   middleStart: number[] = [];
   middleEnd: number[] = [];
   resumeAt: number[] = [];
+  checkFrom: number[] = [];
   middles: string[] = [];
   middlesLength = 0;
   idChanges: IdChange[] = [];
@@ -691,12 +707,13 @@ class Outputs {
   get length(): number {
     return this.source.length;
   }
-  add(source: number, keep: number, middle: string, resumeAt: number): number {
+  add(source: number, keep: number, middle: string, resumeAt: number, checkFrom: number): number {
     this.source.push(source);
     this.keep.push(keep);
     this.middleStart.push(this.middlesLength);
     this.middleEnd.push(this.middlesLength + middle.length);
     this.resumeAt.push(resumeAt);
+    this.checkFrom.push(checkFrom);
     if (middle !== '') {
       this.middles.push(middle);
       this.middlesLength += middle.length;
@@ -707,7 +724,7 @@ class Outputs {
   withdraw(source: number): void {
     let n = this.source.length;
     while (n > 0 && this.source[n - 1] === source) n--;
-    for (const column of [this.source, this.keep, this.middleStart, this.middleEnd, this.resumeAt]) column.length = n;
+    for (const column of [this.source, this.keep, this.middleStart, this.middleEnd, this.resumeAt, this.checkFrom]) column.length = n;
     while (this.idChanges.length > 0 && this.idChanges[this.idChanges.length - 1]!.output >= n) this.idChanges.length--;
   }
   result(): BatchResult {
@@ -718,6 +735,7 @@ class Outputs {
         middleStart: Int32Array.from(this.middleStart),
         middleEnd: Int32Array.from(this.middleEnd),
         resumeAt: Int32Array.from(this.resumeAt),
+        checkFrom: Int32Array.from(this.checkFrom),
       },
       middles: this.middles.join(''),
       idChanges: this.idChanges,
@@ -731,14 +749,25 @@ class Outputs {
 
 let current: Outputs | null = null;
 
+/** Changed payloads up to this size travel back whole: one copy out beats splicing on the host. */
+const WHOLE_UP_TO = 16384;
+
 /** Adds a view the hook returned; a clone or a message from elsewhere is sent whole. */
 function emit(out: Outputs, view: HttpMessage, original: string, source: number): HttpMessage {
   let row: number;
   if (view._raw === original && view._source === source && !view._clone) {
     const p = view._parts();
-    row = p === null ? out.add(source, -1, '', 0) : out.add(source, p.keep, p.middle, p.resumeAt);
+    if (p === null) row = out.add(source, -1, '', 0, 0);
+    else {
+      // A new record separator can only start in the changed part or just before it.
+      const checkFrom = Math.max(0, p.keep - GOR_SEPARATOR.length + 1);
+      row =
+        original.length <= WHOLE_UP_TO
+          ? out.add(source, 0, original.slice(0, p.keep) + p.middle + original.slice(p.resumeAt), original.length, checkFrom)
+          : out.add(source, p.keep, p.middle, p.resumeAt, checkFrom);
+    }
   } else {
-    row = out.add(source, 0, view._serialize(), original.length);
+    row = out.add(source, 0, view._serialize(), original.length, 0);
   }
   if (view._idChanged) out.idChanges.push({ output: row, id: view._id });
   return view;

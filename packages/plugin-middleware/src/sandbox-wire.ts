@@ -28,8 +28,9 @@ export interface BatchInput {
 /**
  * The output messages, one row per index across the columns. An output's payload is its source's bytes
  * 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt; keep is -1 when
- * the message is unchanged (the host reuses the input message). Only the changed middle crosses back,
- * so adding a header to a large request does not copy the request out.
+ * the message is unchanged (the host reuses the input message). A small payload comes back whole (keep
+ * 0, resumeAt its length: the host then copies nothing); of a large one only the changed middle crosses
+ * back, so adding a header to a large request does not copy the request out.
  */
 export interface OutputColumns {
   /** Index of the input message it came from. */
@@ -38,6 +39,8 @@ export interface OutputColumns {
   middleStart: Int32Array;
   middleEnd: Int32Array;
   resumeAt: Int32Array;
+  /** Where a .gor record separator in the new payload would be the script's doing (the host refuses it). */
+  checkFrom: Int32Array;
 }
 
 /** An output whose id the script changed (checked again by the host: ids go into .gor record headers). */

@@ -256,7 +256,7 @@ export class ScriptSandbox {
 
   private collect(result: BatchResult, batch: PackedBatch, outcome: BatchOutcome): void {
     checkShape(result, batch.messages.length);
-    const { source, keep, middleStart, middleEnd, resumeAt } = result.outputs;
+    const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = result.outputs;
     const rows = source.length;
     const messages = batch.messages;
     // The ids go into .gor record headers: checked here too, whatever the isolate let through.
@@ -264,17 +264,17 @@ export class ScriptSandbox {
     for (const change of result.idChanges) {
       if (!ID_PATTERN.test(change.id)) (badIds ??= new Map()).set(source[change.output]!, change.id);
     }
+    // A payload that came back whole is a view into `middles`; a spliced one is built in `spliced`.
     const middles = result.middles.length > 0 ? Buffer.from(result.middles, 'latin1') : undefined;
-    // One buffer holds every changed payload of the batch; each message gets a view into it.
     let size = 0;
     for (let r = 0; r < rows; r++) {
-      if (keep[r]! < 0) continue;
+      if (keep[r]! < 0 || isWhole(keep[r]!, resumeAt[r]!, messages[source[r]!]!)) continue;
       size += keep[r]! + (middleEnd[r]! - middleStart[r]!) + Math.max(0, messages[source[r]!]!.payload.length - resumeAt[r]!);
     }
-    const out = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
+    const spliced = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
     let at = 0;
     const firstOutput = outcome.outputs.length;
-    // Per changed payload: its output, where it starts in `out`, its kept part, where it ends.
+    // Per changed payload: its output and its row.
     const changedRows: number[] = [];
     // Where each output went, needed only when some were refused (the rest keep their order).
     const outputAt: number[] | undefined = badIds ? [] : undefined;
@@ -290,31 +290,36 @@ export class ScriptSandbox {
         outcome.outputs.push({ source: from, message: original });
         continue;
       }
-      const start = at;
-      const payload = original.payload;
-      const resume = resumeAt[r]!;
-      if (kept > 0) out!.set(kept === payload.length ? payload : payload.subarray(0, kept), at);
-      at += kept;
-      if (middleEnd[r]! > middleStart[r]!) at += middles!.copy(out!, at, middleStart[r]!, middleEnd[r]!);
-      if (resume < payload.length) {
-        out!.set(payload.subarray(resume), at);
-        at += payload.length - resume;
+      let payload: Buffer;
+      if (isWhole(kept, resumeAt[r]!, original)) payload = middles!.subarray(middleStart[r]!, middleEnd[r]!);
+      else {
+        const start = at;
+        const resume = resumeAt[r]!;
+        if (kept > 0) spliced!.set(original.payload.subarray(0, kept), at);
+        at += kept;
+        if (middleEnd[r]! > middleStart[r]!) at += middles!.copy(spliced!, at, middleStart[r]!, middleEnd[r]!);
+        if (resume < original.payload.length) {
+          spliced!.set(original.payload.subarray(resume), at);
+          at += original.payload.length - resume;
+        }
+        payload = spliced!.subarray(start, at);
       }
-      changedRows.push(outcome.outputs.length, start, kept, at);
+      changedRows.push(outcome.outputs.length, r);
       const message: Message =
         original.meta === undefined
-          ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload: out!.subarray(start, at) }
-          : { ...original, payload: out!.subarray(start, at) };
+          ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload }
+          : { ...original, payload };
       outcome.outputs.push({ source: from, message });
     }
     // A payload holding the record separator would forge records in a .gor output: refused here too.
-    // One search over the batch's changed payloads; each is searched (after its kept part) only on a hit.
+    // One search over the batch's changed bytes; each payload is searched only on a hit.
     let withSeparator: Set<number> | undefined;
-    if (out !== undefined && out.indexOf(GOR_SEPARATOR) >= 0) {
-      for (let k = 0; k < changedRows.length; k += 4) {
-        const changed = out.subarray(changedRows[k + 1], changedRows[k + 3]);
-        const kept = changedRows[k + 2]!;
-        if (changed.indexOf(GOR_SEPARATOR, Math.max(0, kept - GOR_SEPARATOR.length + 1)) >= 0) (withSeparator ??= new Set()).add(outcome.outputs[changedRows[k]!]!.source);
+    if ((middles !== undefined && middles.indexOf(GOR_SEPARATOR) >= 0) || (spliced !== undefined && spliced.indexOf(GOR_SEPARATOR) >= 0)) {
+      for (let k = 0; k < changedRows.length; k += 2) {
+        const output = outcome.outputs[changedRows[k]!]!;
+        if (Buffer.from(output.message.payload.buffer, output.message.payload.byteOffset, output.message.payload.length).indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) >= 0) {
+          (withSeparator ??= new Set()).add(output.source);
+        }
       }
     }
     for (const change of result.idChanges) {
@@ -369,6 +374,11 @@ export class ScriptSandbox {
   }
 }
 
+/** A payload that came back whole from the isolate (see OutputColumns). */
+function isWhole(keep: number, resumeAt: number, original: Message): boolean {
+  return keep === 0 && resumeAt >= original.payload.length;
+}
+
 const HOOKS: readonly string[] = ['request', 'response', 'replayedResponse'];
 
 /** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
@@ -380,12 +390,12 @@ function checkShape(result: BatchResult, count: number): void {
   }
   const { outputs, middles, idChanges, failures } = result;
   if (outputs === null || typeof outputs !== 'object' || typeof middles !== 'string' || !Array.isArray(idChanges) || !Array.isArray(failures) || !Array.isArray(result.logs)) throw malformed();
-  const { source, keep, middleStart, middleEnd, resumeAt } = outputs;
+  const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = outputs;
   const rows = source instanceof Int32Array ? source.length : -1;
-  for (const column of [source, keep, middleStart, middleEnd, resumeAt]) if (!(column instanceof Int32Array) || column.length !== rows) throw malformed();
+  for (const column of [source, keep, middleStart, middleEnd, resumeAt, checkFrom]) if (!(column instanceof Int32Array) || column.length !== rows) throw malformed();
   for (let r = 0; r < rows; r++) {
     const kept = keep[r]!;
-    const ok = source[r]! >= 0 && source[r]! < count && (kept < 0 || (middleStart[r]! >= 0 && middleStart[r]! <= middleEnd[r]! && middleEnd[r]! <= middles.length && resumeAt[r]! >= kept));
+    const ok = source[r]! >= 0 && source[r]! < count && (kept < 0 || (middleStart[r]! >= 0 && middleStart[r]! <= middleEnd[r]! && middleEnd[r]! <= middles.length && resumeAt[r]! >= kept && checkFrom[r]! >= 0));
     if (!ok) throw malformed();
   }
   for (const change of idChanges) {

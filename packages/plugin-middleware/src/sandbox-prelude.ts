@@ -96,9 +96,30 @@ function headerPattern(lower: string): RegExp | null {
 }
 // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
 const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
-function checkHeader(name: string, value: string): void {
-  if (!TOKEN.test(name)) throw new InvalidFieldError('header name', name, "a header name is a token (letters, digits and !#$%&'*+-.^_`|~)");
+const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+const CHECKED_NAMES_SIZE = 64;
+/** Names a script set before, valid, with their lowercase form: a script sets the same few names. */
+const checkedNames = new Map<string, string>();
+
+/** The lowercase form of a header name a script sets, after checking it is a token. */
+function checkedName(name: string): string {
+  let lower = checkedNames.get(name);
+  if (lower === undefined) {
+    if (!TOKEN.test(name)) throw new InvalidFieldError('header name', name, "a header name is a token (letters, digits and !#$%&'*+-.^_`|~)");
+    if (checkedNames.size >= CHECKED_NAMES_SIZE) checkedNames.clear();
+    lower = name.toLowerCase();
+    checkedNames.set(name, lower);
+  }
+  return lower;
+}
+
+/** A header value a script sets, as bytes, after checking it has no line break. */
+function checkedValue(name: string, valueIn: unknown): string {
+  const text = String(valueIn);
+  if (PLAIN_VALUE.test(text)) return text;
+  const value = textToBytes(text);
   if (/[\r\n\0]/.test(value)) throw new InvalidFieldError(`value of header ${name}`, value, 'a header value cannot contain CR, LF or NUL');
+  return value;
 }
 
 /**
@@ -236,9 +257,8 @@ class Headers {
   }
   set(nameIn: unknown, valueIn: unknown): void {
     const name = String(nameIn);
-    const value = textToBytes(String(valueIn));
-    checkHeader(name, value);
-    const lower = name.toLowerCase();
+    const lower = checkedName(name);
+    const value = checkedValue(name, valueIn);
     if (this._pairs === null && this._rawValue(lower) === null && this._findAdded(lower) < 0) {
       // The common case, a new header: no need to build the list.
       this._added.push(name, value);
@@ -259,8 +279,8 @@ class Headers {
   }
   append(nameIn: unknown, valueIn: unknown): void {
     const name = String(nameIn);
-    const value = textToBytes(String(valueIn));
-    checkHeader(name, value);
+    checkedName(name);
+    const value = checkedValue(name, valueIn);
     if (this._pairs === null) this._added.push(name, value);
     else this._pairs.push(name, value);
     this._owner._dirty = true;

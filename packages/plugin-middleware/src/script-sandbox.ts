@@ -65,6 +65,8 @@ interface PackedBatch {
 const KIND_CODE: Record<Message['kind'], KindCode> = { request: '1', response: '2', 'replayed-response': '3' };
 const TIMEOUT_TEXT = 'Script execution timed out';
 const ID_PATTERN = /^[0-9a-f]{24}$/;
+/** A byte of every .gor record separator (0xf0, the first of its UTF-8 monkeys). */
+const SEPARATOR_BYTE = GOR_SEPARATOR[1]!;
 /**
  * The prelude is compiled by tsc like the rest of the package, and its built file is what the isolate
  * runs (the package's dist is one folder up from both src and dist, so this holds for either).
@@ -312,9 +314,10 @@ export class ScriptSandbox {
       outcome.outputs.push({ source: from, message });
     }
     // A payload holding the record separator would forge records in a .gor output: refused here too.
-    // One search over the batch's changed bytes; each payload is searched only on a hit.
+    // The separator holds the byte 0xf0: one memchr over the batch's changed bytes clears the usual
+    // batch (ASCII heads); each payload is searched only when that byte is there.
     let withSeparator: Set<number> | undefined;
-    if ((middles !== undefined && middles.indexOf(GOR_SEPARATOR) >= 0) || (spliced !== undefined && spliced.indexOf(GOR_SEPARATOR) >= 0)) {
+    if ((middles !== undefined && middles.indexOf(SEPARATOR_BYTE) >= 0) || (spliced !== undefined && spliced.indexOf(SEPARATOR_BYTE) >= 0)) {
       for (let k = 0; k < changedRows.length; k += 2) {
         const output = outcome.outputs[changedRows[k]!]!;
         if (Buffer.from(output.message.payload.buffer, output.message.payload.byteOffset, output.message.payload.length).indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) >= 0) {

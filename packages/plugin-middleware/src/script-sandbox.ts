@@ -119,10 +119,11 @@ export class ScriptSandbox {
 
   /** Builds (or rebuilds) the isolate: prelude, then the script's module; returns the hooks it exports. */
   private build(): HookName[] {
+    const preludeCode = readPrelude();
     const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.options.memoryLimitMb) });
     try {
       const context = isolate.createContextSync();
-      const prelude = isolate.compileModuleSync(readPrelude(), { filename: 'reprise:sandbox-prelude' });
+      const prelude = isolate.compileModuleSync(preludeCode, { filename: 'reprise:sandbox-prelude' });
       prelude.instantiateSync(context, (specifier) => {
         throw new Error(`the sandbox prelude imports nothing at run time (import "${specifier}")`);
       });

@@ -6,7 +6,11 @@
 //   node bench/middleware.js            prints the markdown section
 //   node bench/run.js middleware        writes it into docs/BENCHMARKS.md
 //
-// Environment: BENCH_MIDDLEWARE_MESSAGES (default 1000000),
+// The cases run in alternating rounds (the machine may be shared: a round's cases see the same load);
+// each row is the median over the rounds, wall clock and per CPU-second (user + system, all threads).
+// The goal of issue 14: the script row >= 0.6x the no-middleware row.
+//
+// Environment: BENCH_MIDDLEWARE_MESSAGES (default 1000000), BENCH_MIDDLEWARE_ROUNDS (default 3),
 // BENCH_MIDDLEWARE_CASES (e.g. none,script,store,external: all by default),
 // BENCH_MIDDLEWARE_MODE = cli | direct (default: cli when the built CLI can read .gor files, else direct).
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,10 +29,10 @@ const STORE_SCRIPT = `export function request(req) {\n  store.set('n', (store.ge
 
 /** Runs the CLI; resolves to seconds from spawn to exit and the summary it printed. */
 async function runCli(extraArgs, file) {
-  const { seconds, output, command } = await runCliTimed(['--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null']);
+  const { seconds, output, command, cpuSeconds } = await runCliTimed(['--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null'], { reportCpu: true });
   const outLine = output.split('\n').find((l) => l.trim().startsWith('output-null'));
   const delivered = outLine ? Number((/out=([\d,]+)/.exec(outLine)?.[1] ?? 'NaN').replace(/,/g, '')) : NaN;
-  return { seconds, delivered, command: command.replace(file, 'FILE') };
+  return { seconds, cpuSeconds, delivered, command: command.replace(file, 'FILE') };
 }
 
 async function isCliReady(dir) {
@@ -64,6 +68,7 @@ async function runDirect(kind, file, scriptFile) {
     : kind === 'external' ? await middleware.create(`node ${echoProgram}`, defaults(middleware), ctx)
     : { process: (b) => b };
   const started = process.hrtime.bigint();
+  const cpuBefore = process.cpuUsage();
   const decoder = new GorDecoder();
   let batch = [];
   const pass = async () => {
@@ -82,8 +87,9 @@ async function runDirect(kind, file, scriptFile) {
   if (batch.length) await pass();
   await instance.flush?.();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpuBefore);
   await instance.close?.();
-  return { seconds, delivered, counters, command: `in-process (bench/middleware.js runDirect, ${kind})` };
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, delivered, counters, command: `in-process (bench/middleware.js runDirect, ${kind})` };
 }
 
 const scenario = {
@@ -106,23 +112,50 @@ const scenario = {
         ['the same script plus `store.get` and `store.set` per message', 'store', ['--middleware-script', storeScriptFile]],
         ['external echo in Node (`--middleware`)', 'external', ['--middleware', `node ${echoProgram}`]],
       ];
+      const only = process.env.BENCH_MIDDLEWARE_CASES?.split(',');
+      const chosen = cases.filter(([, kind]) => !only || only.includes(kind));
+      const rounds = Math.max(1, Number(process.env.BENCH_MIDDLEWARE_ROUNDS ?? 3));
+      const runs = new Map(chosen.map(([, kind]) => [kind, []]));
+      for (let round = 0; round < rounds; round++) {
+        for (const [, kind, args] of chosen) {
+          const r = mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, kind === 'store' ? storeScriptFile : scriptFile);
+          runs.get(kind).push(r);
+        }
+      }
+      const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const perCpu = (r) => (r.cpuSeconds ? count / r.cpuSeconds : NaN);
+      const rate = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
       const rows = [];
       const commands = [];
-      const only = process.env.BENCH_MIDDLEWARE_CASES?.split(',');
-      for (const [label, kind, args] of cases) {
-        if (only && !only.includes(kind)) continue;
-        const r = mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, kind === 'store' ? storeScriptFile : scriptFile);
-        rows.push(`| ${label} | ${Math.round(count / r.seconds).toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.delivered.toLocaleString('en-US')} |`);
+      for (const [label, kind] of chosen) {
+        const rs = runs.get(kind);
+        const r = rs[rs.length - 1];
+        rows.push(`| ${label} | ${rate(median(rs.map((x) => count / x.seconds)))} | ${rate(median(rs.map(perCpu)))} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${r.delivered.toLocaleString('en-US')} |`);
         const counters = r.counters && Object.keys(r.counters).length ? ` (counters ${JSON.stringify(r.counters)})` : '';
         commands.push(`- ${label}: \`${r.command.replace(scriptFile, 'set-header.js').replace(storeScriptFile, 'store.js').replace(echoProgram, 'echo-middleware.js')}\`${counters}`);
+      }
+      const ratios = [];
+      if (runs.has('none') && runs.has('script')) {
+        const none = runs.get('none');
+        const script = runs.get('script');
+        const wall = none.map((n, i) => n.seconds / script[i].seconds);
+        const cpu = none.map((n, i) => (n.cpuSeconds && script[i].cpuSeconds ? n.cpuSeconds / script[i].cpuSeconds : NaN));
+        ratios.push(
+          '',
+          `Script / no middleware, per round: wall clock ${wall.map((x) => x.toFixed(2)).join(', ')} (median ${median(wall).toFixed(2)}); ` +
+            `per CPU-second ${cpu.map((x) => x.toFixed(2)).join(', ')} (median ${median(cpu).toFixed(2)}). Goal (issue 14): ≥ 0.6.`,
+        );
       }
       return [
         `Recording: ${count.toLocaleString('en-US')} GET records (${(statSync(file).size / 1e6).toFixed(1)} MB .gor); mode: ${mode === 'cli' ? 'the built CLI, process start to exit' : 'components driven in-process, first batch to flush'}.`,
         `The script: \`${HEADER_SCRIPT.replace(/\n\s*/g, ' ').trim()}\`; with store: \`${STORE_SCRIPT.replace(/\n\s*/g, ' ').trim()}\`. Bar: the script row ≥ 300,000 messages/s.`,
         '',
-        '| pipeline | messages/s | seconds | delivered |',
-        '| --- | ---: | ---: | ---: |',
+        `${rounds} alternating round(s); each row is the median.`,
+        '',
+        '| pipeline | messages/s | messages per CPU-second | seconds | delivered |',
+        '| --- | ---: | ---: | ---: | ---: |',
         ...rows,
+        ...ratios,
         '',
         ...commands,
         ...machineLines(),

@@ -20,11 +20,20 @@ function shebangNodeFlags() {
   return (match[1] ?? '').trim().split(/\s+/).filter(Boolean);
 }
 
-/** [executable, argv] for spawn; `withoutNodeFlag` drops one shebang flag (by prefix), to measure what it does. */
-export function cliCommand(args, { withoutNodeFlag } = {}) {
+/**
+ * [executable, argv] for spawn; `withoutNodeFlag` drops one shebang flag (by prefix), to measure what it
+ * does; `reportCpu` makes the process print its CPU time on exit (read by `runCliTimed`).
+ */
+export function cliCommand(args, { withoutNodeFlag, reportCpu } = {}) {
   const flags = shebangNodeFlags().filter((f) => !withoutNodeFlag || !f.startsWith(withoutNodeFlag));
+  if (reportCpu) flags.push(`--import=data:text/javascript,${encodeURIComponent(CPU_REPORTER)}`);
   return [process.execPath, [...flags, cliBin, ...args]];
 }
+
+const CPU_LINE = 'reprise-bench-cpu-seconds';
+// Process-wide user + system time (every thread), written synchronously as the process exits.
+const CPU_REPORTER = `import { writeSync } from 'node:fs';
+process.on('exit', () => { const u = process.cpuUsage(); writeSync(2, '\\n${CPU_LINE} ' + (u.user + u.system) / 1e6 + '\\n'); });`;
 
 /**
  * Runs the command to its exit; resolves to seconds from spawn to exit, everything it printed, and the
@@ -44,5 +53,6 @@ export async function runCliTimed(args, { timeoutMs = 600_000, onSpawn, ...comma
   clearTimeout(timer);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (code !== 0) throw new Error(`reprise exited with ${code}: ${output.slice(-2000)}`);
-  return { seconds, output, command: `reprise ${args.join(' ')}` };
+  const cpu = new RegExp(`\\n${CPU_LINE} ([\\d.]+)\\n`).exec(output);
+  return { seconds, output, command: `reprise ${args.join(' ')}`, ...(cpu ? { cpuSeconds: Number(cpu[1]) } : {}) };
 }

@@ -310,7 +310,9 @@ test('identical bodies are never parsed; a differing body is parsed once however
       parsed.push(text);
       return text.split('\n');
     },
-    compare: (a, b, emit) => a.forEach((v, i) => v !== b[i] && emit(`line${i}`, 'changed', v, b[i])),
+    compare: (a, b, emit) => {
+      for (const [i, v] of a.entries()) if (v !== b[i]) emit(`line${i}`, 'changed', v, b[i]);
+    },
   });
   const analyzer = new Analyzer({ comparators: [lines] });
   const spec = (body: string) => ({ body, headers: { 'Content-Type': 'text/x-lines' } });

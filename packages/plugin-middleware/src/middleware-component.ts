@@ -2,11 +2,7 @@
 import { defineMiddleware, parseDurationMs, RepriseError, type Message } from '@reprise/core';
 import { ExternalMiddleware } from './external-middleware.js';
 
-export interface MiddlewareOptions {
-  flushTimeout: string;
-}
-
-export const middleware = defineMiddleware<MiddlewareOptions>({
+export const middleware = defineMiddleware({
   kind: 'middleware',
   name: 'middleware',
   summary: "Pipe every message through an external program speaking GoReplay's middleware protocol (hex lines on stdin/stdout); existing GoReplay middlewares work unchanged",
@@ -35,7 +31,7 @@ export const middleware = defineMiddleware<MiddlewareOptions>({
       onMessages: (batch) => ctx.emit(batch),
       logger: ctx.logger,
       stats: ctx.stats,
-      flushTimeoutMs: parseDurationMs(options.flushTimeout ?? '5s', 'middleware-flush-timeout'),
+      flushTimeoutMs: parseDurationMs(options.flushTimeout, 'middleware-flush-timeout'),
     });
     return {
       // Asynchronous: what the command writes back re-enters the pipeline through ctx.emit.

@@ -1,539 +1,896 @@
 /**
- * The code that runs inside each script's isolate before the script: the lazy message views and the
- * batch runner. It is plain JavaScript evaluated in the isolate (no host objects reach it).
+ * The module that runs inside each script's isolate before the script: the lazy message views and the
+ * batch runner. The host reads this module's compiled file (dist/sandbox-prelude.js) and compiles it as
+ * an ES module in the isolate, so it must import nothing at run time (types only) and use nothing of
+ * Node: no host objects reach it. What crosses the boundary is typed in sandbox-wire.ts.
  *
- * Wire format, host → isolate, one call per batch:
- *   run(kinds, ids, timestamps, payloads, offsets, start)
- *   kinds: one character per message ('1' request, '2' response, '3' replayed response);
- *   ids: joined with '\n'; timestamps: a BigUint64Array; payloads: all payloads as one latin1 string (one char per byte),
- *   message i spans offsets[i]..offsets[i+1]; start: the first message to process (to resume a batch).
- * Isolate → host, the returned (copied) object:
- *   o: [source index, keep, start, end, resumeAt] per output message: the new payload is the original's
- *      bytes 0..keep, then s[start..end], then the original's bytes from resumeAt; keep -1 when unchanged;
- *   s: the new parts joined;
- *   ids: pairs [output position, new id]; e: failures [source index, hook, kind ('error' | 'invalid'), message, stack];
- *   l: console lines; ld: console lines left out; p: messages done.
- * The views parse nothing until asked: reading `path` parses the request line only, `headers` the head,
- * `body` decodes the body.
- * Every field a script sets is checked where it is set (InvalidFieldError, which drops the message);
- * the host checks the ids again, since they end up in .gor record headers.
- * `store` calls back into the host synchronously: bindStore(call) with call(op, key, json).
+ * The views parse nothing until asked: reading `path` parses the request line only, looking up or
+ * adding a header finds the head's end and searches it, listing headers splits the head, `body` decodes
+ * the body. Every field a script sets is checked where it is set (InvalidFieldError, which drops the
+ * message); the host checks the ids again, since they end up in .gor record headers.
  */
-export const SANDBOX_PRELUDE = String.raw`
-(function () {
-  'use strict';
-  const MAX_LOG_LINES = 100;
-  const CORRELATION_CAPACITY = 10000;
-  let logs = [];
-  let logsLeftOut = 0;
+import type { BatchInput, BatchResult, HookFailure, HookName, IdChange, StoreCall } from './sandbox-wire.js';
 
-  function show(value) {
-    if (typeof value === 'string') return value;
-    if (value instanceof Error) return value.stack || String(value);
-    try { const json = JSON.stringify(value, (k, v) => typeof v === 'bigint' ? v.toString() : v); return json === undefined ? String(value) : json; }
-    catch (e) { return String(value); }
-  }
-  function logger(level) {
-    return function () {
-      if (logs.length >= MAX_LOG_LINES) { logsLeftOut++; return; }
-      let line = '';
-      for (let i = 0; i < arguments.length; i++) line += (i ? ' ' : '') + show(arguments[i]);
-      logs.push(level + ' ' + line);
-    };
-  }
-  const sandboxConsole = { log: logger('info'), info: logger('info'), debug: logger('debug'), warn: logger('warn'), error: logger('error') };
-  Object.freeze(sandboxConsole);
-  Object.defineProperty(globalThis, 'console', { value: sandboxConsole, writable: false, configurable: false });
+const MAX_LOG_LINES = 100;
+const CORRELATION_CAPACITY = 10000;
+let logs: string[] = [];
+let logsLeftOut = 0;
 
-  // latin1 "byte strings" <-> text: the payload travels as one char per byte.
-  function bytesToText(b) {
-    if (!/[\x80-\xff]/.test(b)) return b;
-    try { return decodeURIComponent(escape(b)); } catch (e) { return b; }
+function show(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value instanceof Error) return value.stack || String(value);
+  try {
+    const json = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return json === undefined ? String(value) : json;
+  } catch {
+    return String(value);
   }
-  function textToBytes(t) {
-    if (!/[^\x00-\x7f]/.test(t)) return t;
-    return unescape(encodeURIComponent(t));
+}
+
+function logger(level: string) {
+  return (...args: unknown[]): void => {
+    if (logs.length >= MAX_LOG_LINES) {
+      logsLeftOut++;
+      return;
+    }
+    let line = '';
+    for (let i = 0; i < args.length; i++) line += (i ? ' ' : '') + show(args[i]);
+    logs.push(`${level} ${line}`);
+  };
+}
+const sandboxConsole = Object.freeze({ log: logger('info'), info: logger('info'), debug: logger('debug'), warn: logger('warn'), error: logger('error') });
+Object.defineProperty(globalThis, 'console', { value: sandboxConsole, writable: false, configurable: false });
+
+// latin1 "byte strings" <-> text: the payload travels as one char per byte.
+function bytesToText(b: string): string {
+  if (!/[\x80-\xff]/.test(b)) return b;
+  try {
+    return decodeURIComponent(escape(b));
+  } catch {
+    return b;
   }
-  function byteStringToArray(b) {
-    const a = new Uint8Array(b.length);
-    for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i);
-    return a;
+}
+function textToBytes(t: string): string {
+  if (!/[^\x00-\x7f]/.test(t)) return t;
+  return unescape(encodeURIComponent(t));
+}
+function byteStringToArray(b: string): Uint8Array {
+  const a = new Uint8Array(b.length);
+  for (let i = 0; i < b.length; i++) a[i] = b.charCodeAt(i);
+  return a;
+}
+function arrayToByteString(value: unknown): string {
+  const a = value instanceof ArrayBuffer ? new Uint8Array(value) : value;
+  if (!(a instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array or an ArrayBuffer');
+  let s = '';
+  for (let i = 0; i < a.length; i += 8192) s += String.fromCharCode.apply(null, a.subarray(i, i + 8192) as unknown as number[]);
+  return s;
+}
+
+/** A field a script set to a value that would corrupt the message: the message is dropped and counted. */
+class InvalidFieldError extends TypeError {
+  constructor(field: string, value: unknown, rule: string) {
+    const text = JSON.stringify(String(value));
+    super(`invalid ${field} ${text.length > 60 ? `${text.slice(0, 59)}…"` : text}: ${rule}`);
+    // Error.prototype is frozen: an own property, not an assignment.
+    Object.defineProperty(this, 'name', { value: 'InvalidFieldError' });
   }
-  function arrayToByteString(a) {
-    if (a instanceof ArrayBuffer) a = new Uint8Array(a);
-    if (!(a instanceof Uint8Array)) throw new TypeError('bytes must be a Uint8Array or an ArrayBuffer');
-    let s = '';
-    for (let i = 0; i < a.length; i += 8192) s += String.fromCharCode.apply(null, a.subarray(i, i + 8192));
+}
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const ID = /^[0-9a-f]{24}$/;
+/** A lowercased name the head can be searched for as "\n<name>:" without splitting it into headers: a token. */
+const LOWER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const PATTERN_CACHE_SIZE = 64;
+const headerPatterns = new Map<string, RegExp>();
+
+/** "\n<name>:" case-insensitively, for a lowercased token name (kept for the names scripts use); else null. */
+function headerPattern(lower: string): RegExp | null {
+  let pattern = headerPatterns.get(lower);
+  if (pattern === undefined) {
+    if (!LOWER_TOKEN.test(lower)) return null;
+    if (headerPatterns.size >= PATTERN_CACHE_SIZE) headerPatterns.clear();
+    pattern = new RegExp(`\\n${lower.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&')}:`, 'gi');
+    headerPatterns.set(lower, pattern);
+  }
+  return pattern;
+}
+// \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
+const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
+const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+const CHECKED_NAMES_SIZE = 64;
+/** Names a script set before, valid, with their lowercase form: a script sets the same few names. */
+const checkedNames = new Map<string, string>();
+
+/** The lowercase form of a header name a script sets, after checking it is a token. */
+function checkedName(name: string): string {
+  let lower = checkedNames.get(name);
+  if (lower === undefined) {
+    if (!TOKEN.test(name)) throw new InvalidFieldError('header name', name, "a header name is a token (letters, digits and !#$%&'*+-.^_`|~)");
+    if (checkedNames.size >= CHECKED_NAMES_SIZE) checkedNames.clear();
+    lower = name.toLowerCase();
+    checkedNames.set(name, lower);
+  }
+  return lower;
+}
+
+/** A header value a script sets, as bytes, after checking it has no line break. */
+function checkedValue(name: string, valueIn: unknown): string {
+  const text = String(valueIn);
+  if (PLAIN_VALUE.test(text)) return text;
+  const value = textToBytes(text);
+  if (/[\r\n\0]/.test(value)) throw new InvalidFieldError(`value of header ${name}`, value, 'a header value cannot contain CR, LF or NUL');
+  return value;
+}
+
+/**
+ * [nameStart, nameEnd, valueStart, valueEnd] per header line of raw between lineEnd and stop; a line
+ * without a colon is skipped, values are trimmed of blanks.
+ */
+function headerOffsets(raw: string, lineEnd: number, stop: number): number[] {
+  const offs: number[] = [];
+  let pos = lineEnd;
+  while (pos < stop) {
+    let nl = raw.indexOf('\n', pos);
+    if (nl < 0 || nl > stop) nl = stop;
+    const colon = raw.indexOf(':', pos);
+    if (colon > pos && colon < nl) {
+      let v = colon + 1;
+      let e = nl;
+      while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
+      while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
+      offs.push(pos, colon, v, e);
+    }
+    pos = nl + 1;
+  }
+  return offs;
+}
+
+/**
+ * Header names compared case-insensitively. Until a script needs the whole list, headers stay in the raw
+ * head (searched, or split into offsets once asked for by value), plus the pairs the script appended.
+ */
+class Headers {
+  _owner: HttpMessage;
+  _offs: number[] | null = null;
+  /** The whole list, [name, value, ...], once a script needed it. */
+  _pairs: string[] | null = null;
+  _added: string[] = [];
+  /** Lowercased names of the list, computed once, on first search. */
+  _lower: string[] | null = null;
+  /** List entries below originalCount are the ones in the raw head; _isEdited once one of them changed. */
+  _originalCount = 0;
+  _isEdited = false;
+
+  constructor(owner: HttpMessage) {
+    this._owner = owner;
+  }
+  get _offsets(): number[] {
+    if (this._offs === null) this._offs = headerOffsets(this._owner._raw, this._owner._lineEnd, this._owner._headStop);
+    return this._offs;
+  }
+  get _list(): string[] {
+    if (this._pairs === null) {
+      const raw = this._owner._raw;
+      const offs = this._offsets;
+      const list: string[] = [];
+      for (let k = 0; k < offs.length; k += 4) list.push(raw.slice(offs[k], offs[k + 1]), raw.slice(offs[k + 2], offs[k + 3]));
+      this._originalCount = list.length;
+      for (let i = 0; i < this._added.length; i++) list.push(this._added[i]!);
+      this._pairs = list;
+    }
+    return this._pairs;
+  }
+  /** The raw value of the first header of the head with this lowercased name, or null. */
+  _rawValue(lower: string): string | null {
+    const owner = this._owner;
+    const raw = owner._raw;
+    if (this._offs === null) {
+      // The common lookups (has, set of a new header) need no split: one case-insensitive search of the head.
+      const pattern = headerPattern(lower);
+      if (pattern !== null) {
+        const stop = owner._headStop;
+        pattern.lastIndex = owner._lineEnd - 1;
+        const match = pattern.exec(raw);
+        if (match === null || match.index + match[0].length > stop) return null;
+        let v = match.index + match[0].length;
+        let e = raw.indexOf('\n', v);
+        if (e < 0 || e > stop) e = stop;
+        while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
+        while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
+        return raw.slice(v, e);
+      }
+    }
+    const offs = this._offsets;
+    const len = lower.length;
+    for (let k = 0; k < offs.length; k += 4) {
+      if (offs[k + 1]! - offs[k]! === len && raw.slice(offs[k], offs[k + 1]).toLowerCase() === lower) return raw.slice(offs[k + 2], offs[k + 3]);
+    }
+    return null;
+  }
+  _findAdded(lower: string): number {
+    const added = this._added;
+    for (let i = 0; i < added.length; i += 2) if (added[i]!.length === lower.length && added[i]!.toLowerCase() === lower) return i;
+    return -1;
+  }
+  _lowerAt(i: number): string {
+    let lower = this._lower;
+    if (lower === null) lower = this._lower = [];
+    let v = lower[i];
+    if (v === undefined) v = lower[i] = this._list[i]!.toLowerCase();
+    return v;
+  }
+  _find(lower: string, from: number): number {
+    const list = this._list;
+    const len = lower.length;
+    for (let i = from; i < list.length; i += 2) if (list[i]!.length === len && this._lowerAt(i) === lower) return i;
+    return -1;
+  }
+  _removeAt(i: number): void {
+    this._list.splice(i, 2);
+    if (this._lower !== null) this._lower.splice(i, 2);
+    if (i < this._originalCount) {
+      this._originalCount -= 2;
+      this._isEdited = true;
+    }
+  }
+  get(name: unknown): string | null {
+    const lower = String(name).toLowerCase();
+    if (this._pairs === null) {
+      const value = this._rawValue(lower);
+      if (value !== null) return bytesToText(value);
+      const i = this._findAdded(lower);
+      return i < 0 ? null : bytesToText(this._added[i + 1]!);
+    }
+    const i = this._find(lower, 0);
+    return i < 0 ? null : bytesToText(this._list[i + 1]!);
+  }
+  getAll(name: unknown): string[] {
+    const lower = String(name).toLowerCase();
+    const out: string[] = [];
+    for (let i = this._find(lower, 0); i >= 0; i = this._find(lower, i + 2)) out.push(bytesToText(this._list[i + 1]!));
+    return out;
+  }
+  has(name: unknown): boolean {
+    const lower = String(name).toLowerCase();
+    if (this._pairs === null) return this._rawValue(lower) !== null || this._findAdded(lower) >= 0;
+    return this._find(lower, 0) >= 0;
+  }
+  set(nameIn: unknown, valueIn: unknown): void {
+    const name = String(nameIn);
+    const lower = checkedName(name);
+    const value = checkedValue(name, valueIn);
+    if (this._pairs === null && this._rawValue(lower) === null && this._findAdded(lower) < 0) {
+      // The common case, a new header: no need to build the list.
+      this._added.push(name, value);
+      this._owner._dirty = true;
+      return;
+    }
+    const list = this._list;
+    const i = this._find(lower, 0);
+    if (i < 0) list.push(name, value);
+    else {
+      if (list[i + 1] !== value) {
+        list[i + 1] = value;
+        if (i < this._originalCount) this._isEdited = true;
+      }
+      for (let j = this._find(lower, i + 2); j >= 0; j = this._find(lower, j)) this._removeAt(j);
+    }
+    this._owner._dirty = true;
+  }
+  append(nameIn: unknown, valueIn: unknown): void {
+    const name = String(nameIn);
+    checkedName(name);
+    const value = checkedValue(name, valueIn);
+    if (this._pairs === null) this._added.push(name, value);
+    else this._pairs.push(name, value);
+    this._owner._dirty = true;
+  }
+  delete(name: unknown): boolean {
+    const lower = String(name).toLowerCase();
+    let removed = false;
+    for (let j = this._find(lower, 0); j >= 0; j = this._find(lower, j)) {
+      this._removeAt(j);
+      removed = true;
+    }
+    if (removed) this._owner._dirty = true;
+    return removed;
+  }
+  keys(): string[] {
+    const list = this._list;
+    const out: string[] = [];
+    for (let i = 0; i < list.length; i += 2) out.push(list[i]!);
+    return out;
+  }
+  entries(): Array<[string, string]> {
+    const list = this._list;
+    const out: Array<[string, string]> = [];
+    for (let i = 0; i < list.length; i += 2) out.push([list[i]!, bytesToText(list[i + 1]!)]);
+    return out;
+  }
+  [Symbol.iterator](): Iterator<[string, string]> {
+    return this.entries()[Symbol.iterator]();
+  }
+  toJSON(): Array<[string, string]> {
+    return this.entries();
+  }
+}
+
+type MessageKind = 'request' | 'response' | 'replayed-response';
+
+/** What changed, relative to the raw bytes: raw[0..keep] + middle + raw[resumeAt..]. */
+interface Parts {
+  keep: number;
+  middle: string;
+  resumeAt: number;
+}
+
+class HttpMessage {
+  _kind: MessageKind;
+  _id: string;
+  /** The timestamp, or where to read it (a BigInt is made only when a script asks). */
+  _ts: bigint | undefined;
+  _tsArray: BigUint64Array | null;
+  _tsIndex: number;
+  _raw: string;
+  /** Index of the input message this view is, -1 for one that is not (a correlated request). */
+  _source: number;
+  _clone = false;
+  _dirty = false;
+  _idChanged = false;
+  _lineChanged = false;
+  /** After the start line's '\n' (or the payload's end); -1 until found. */
+  _lineEnd = -1;
+  _line: [string, string, string] | null = null;
+  _headers: Headers | null = null;
+  /** Where the header lines stop (the blank line, or the payload's end); -1 until the head is located. */
+  _headStop = -1;
+  /** Where the header lines end (the blank line starts): appended headers go here. */
+  _headLinesEnd = -1;
+  /** Where the body starts. */
+  _headEnd = -1;
+  _body: string | null = null;
+
+  constructor(kind: MessageKind, id: string, raw: string, source: number, ts: bigint | undefined, tsArray: BigUint64Array | null, tsIndex: number) {
+    this._kind = kind;
+    this._id = id;
+    this._raw = raw;
+    this._source = source;
+    this._ts = ts;
+    this._tsArray = tsArray;
+    this._tsIndex = tsIndex;
+  }
+  get kind(): MessageKind {
+    return this._kind;
+  }
+  get id(): string {
+    return this._id;
+  }
+  set id(valueIn: unknown) {
+    const value = String(valueIn);
+    if (!ID.test(value)) throw new InvalidFieldError(this._kind === 'request' ? 'req.id' : 'res.id', value, 'an id is 24 lowercase hex digits');
+    if (value !== this._id) {
+      this._id = value;
+      this._idChanged = true;
+    }
+  }
+  get timestamp(): bigint {
+    if (this._ts === undefined) this._ts = this._tsArray![this._tsIndex]!;
+    return this._ts;
+  }
+  _findLineEnd(): void {
+    if (this._lineEnd >= 0) return;
+    const end = this._raw.indexOf('\n');
+    this._lineEnd = end < 0 ? this._raw.length : end + 1;
+  }
+  _parseLine(): [string, string, string] {
+    if (this._line !== null) return this._line;
+    this._findLineEnd();
+    const raw = this._raw;
+    const end = this._lineEnd < raw.length || raw.charCodeAt(raw.length - 1) === 10 ? this._lineEnd - 1 : raw.length;
+    const stop = end > 0 && raw.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const line = raw.slice(0, stop);
+    const sp1 = line.indexOf(' ');
+    const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+    this._line =
+      sp1 < 0 ? [line, '', ''] : sp2 < 0 ? [line.slice(0, sp1), line.slice(sp1 + 1), ''] : [line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
+    return this._line;
+  }
+  _changeLine(part: 0 | 1 | 2, value: string): void {
+    this._parseLine()[part] = value;
+    this._dirty = true;
+    this._lineChanged = true;
+  }
+  /** Finds where the head ends; the headers need only where the start line ends, not its parts. */
+  _locateHead(): void {
+    if (this._headStop >= 0) return;
+    this._findLineEnd();
+    const raw = this._raw;
+    let headEnd = raw.indexOf('\r\n\r\n', this._lineEnd - 2);
+    let bodyStart: number;
+    if (headEnd >= 0) bodyStart = headEnd + 4;
+    else {
+      headEnd = raw.indexOf('\n\n', this._lineEnd - 1);
+      bodyStart = headEnd >= 0 ? headEnd + 2 : raw.length;
+    }
+    this._headStop = headEnd >= 0 ? headEnd : raw.length;
+    this._headLinesEnd = headEnd >= 0 ? (raw.charCodeAt(headEnd) === 13 ? headEnd + 2 : headEnd + 1) : raw.length;
+    this._headEnd = bodyStart;
+  }
+  get headers(): Headers {
+    if (this._headers === null) {
+      this._locateHead();
+      this._headers = new Headers(this);
+    }
+    return this._headers;
+  }
+  _bodyBytes(): string {
+    if (this._body !== null) return this._body;
+    this._locateHead();
+    return this._raw.slice(this._headEnd);
+  }
+  get body(): string {
+    return bytesToText(this._bodyBytes());
+  }
+  set body(text: unknown) {
+    this._setBody(textToBytes(String(text)));
+  }
+  get bytes(): Uint8Array {
+    return byteStringToArray(this._bodyBytes());
+  }
+  set bytes(value: unknown) {
+    this._setBody(arrayToByteString(value));
+  }
+  _setBody(b: string): void {
+    const at = b.indexOf(GOR_SEPARATOR);
+    if (at >= 0) {
+      throw new InvalidFieldError(this._kind === 'request' ? 'req.body' : 'res.body', b.slice(Math.max(0, at - 20)), 'a body cannot hold the .gor record separator (a newline, three monkeys, a newline)');
+    }
+    const headers = this.headers;
+    this._body = b;
+    // A new body is sent whole: its length is known, so it is no longer chunked.
+    if (headers.has('transfer-encoding')) headers.delete('transfer-encoding');
+    if (headers.has('content-length') || b.length > 0) headers.set('Content-Length', String(b.length));
+    this._dirty = true;
+  }
+  _startLine(): string {
+    const line = this._parseLine();
+    return `${line[0]} ${line[1]}${line[2] === '' ? '' : ` ${line[2]}`}`;
+  }
+  /** What changed relative to the raw bytes, null when nothing did. */
+  _parts(): Parts | null {
+    if (!this._dirty) return null;
+    const h = this._headers;
+    const raw = this._raw;
+    if (h === null) return { keep: 0, middle: `${this._startLine()}\r\n`, resumeAt: this._lineEnd };
+    if (!h._isEdited && this._body === null && !this._lineChanged) {
+      // Only headers were added: they go in before the blank line.
+      let added = '';
+      const list = h._pairs === null ? h._added : h._pairs;
+      for (let i = h._pairs === null ? 0 : h._originalCount; i < list.length; i += 2) added += `${list[i]}: ${list[i + 1]}\r\n`;
+      const at = this._headLinesEnd;
+      if (at === raw.length) {
+        // A head without its blank line (truncated capture): finish it.
+        return { keep: at, middle: `${raw.charCodeAt(raw.length - 1) === 10 ? '' : '\r\n'}${added}\r\n`, resumeAt: at };
+      }
+      return added === '' ? null : { keep: at, middle: added, resumeAt: at };
+    }
+    const list = h._list;
+    let out = `${this._startLine()}\r\n`;
+    for (let i = 0; i < list.length; i += 2) out += `${list[i]}: ${list[i + 1]}\r\n`;
+    return { keep: 0, middle: `${out}\r\n${this._bodyBytes()}`, resumeAt: raw.length };
+  }
+  /** The payload as a byte string, rebuilt only when something changed. */
+  _serialize(): string {
+    const p = this._parts();
+    return p === null ? this._raw : this._raw.slice(0, p.keep) + p.middle + this._raw.slice(p.resumeAt);
+  }
+  toString(): string {
+    return bytesToText(this._serialize());
+  }
+  toJSON(): { kind: MessageKind; id: string; text: string } {
+    return { kind: this.kind, id: this.id, text: this.toString() };
+  }
+}
+
+function decode(s: string): string {
+  try {
+    return decodeURIComponent(s.replace(/\+/g, ' '));
+  } catch {
     return s;
   }
+}
 
-  // A field a script set to a value that would corrupt the message: the message is dropped and counted.
-  class InvalidFieldError extends TypeError {
-    constructor(field, value, rule) {
-      const text = JSON.stringify(String(value));
-      super('invalid ' + field + ' ' + (text.length > 60 ? text.slice(0, 59) + '…"' : text) + ': ' + rule);
-      // Error.prototype is frozen: an own property, not an assignment.
-      Object.defineProperty(this, 'name', { value: 'InvalidFieldError' });
-    }
-  }
-  const TOKEN = /^[!#$%&'*+.^_\x60|~0-9A-Za-z-]+$/;
-  const ID = /^[0-9a-f]{24}$/;
-  // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
-  const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
-  function checkHeader(name, value) {
-    if (!TOKEN.test(name)) throw new InvalidFieldError('header name', name, 'a header name is a token (letters, digits and !#$%&\'*+-.^_\x60|~)');
-    if (/[\r\n\0]/.test(value)) throw new InvalidFieldError('value of header ' + name, value, 'a header value cannot contain CR, LF or NUL');
-  }
+type QueryPair = [string, string | null];
 
-  // Header names compared case-insensitively; lowercased names are computed once, on first search.
-  class Headers {
-    constructor(owner, raw, offs) {
-      // Until a script needs the whole list, headers stay offsets into the raw head:
-      // [nameStart, nameEnd, valueStart, valueEnd] per header, plus the pairs it appended.
-      this._owner = owner; this._raw = raw; this._offs = offs; this._pairs = null; this._added = [];
-      this._lower = null;
-      // List entries below originalCount are the ones in the raw head; _isEdited once one of them changed.
-      this._originalCount = offs.length / 2; this._isEdited = false;
+class Query {
+  _req: Request;
+  constructor(req: Request) {
+    this._req = req;
+  }
+  _pairs(): QueryPair[] {
+    const url = this._req.url;
+    const q = url.indexOf('?');
+    if (q < 0 || q === url.length - 1) return [];
+    return url
+      .slice(q + 1)
+      .split('&')
+      .map((p): QueryPair => {
+        const eq = p.indexOf('=');
+        return eq < 0 ? [p, null] : [p.slice(0, eq), p.slice(eq + 1)];
+      });
+  }
+  _write(pairs: QueryPair[]): void {
+    const url = this._req.url;
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    this._req.url = pairs.length ? `${path}?${pairs.map((p) => (p[1] === null ? p[0] : `${p[0]}=${p[1]}`)).join('&')}` : path;
+  }
+  get(name: unknown): string | null {
+    for (const [k, v] of this._pairs()) if (decode(k) === name) return v === null ? '' : decode(v);
+    return null;
+  }
+  getAll(name: unknown): string[] {
+    const out: string[] = [];
+    for (const [k, v] of this._pairs()) if (decode(k) === name) out.push(v === null ? '' : decode(v));
+    return out;
+  }
+  has(name: unknown): boolean {
+    return this._pairs().some((p) => decode(p[0]) === name);
+  }
+  set(name: string, value: unknown): void {
+    const pairs = this._pairs();
+    const encoded: QueryPair = [encodeURIComponent(name), encodeURIComponent(String(value))];
+    const i = pairs.findIndex((p) => decode(p[0]) === name);
+    if (i < 0) pairs.push(encoded);
+    else {
+      pairs[i] = encoded;
+      for (let j = pairs.length - 1; j > i; j--) if (decode(pairs[j]![0]) === name) pairs.splice(j, 1);
     }
-    get _list() {
-      if (this._pairs === null) {
-        const raw = this._raw; const offs = this._offs; const list = [];
-        for (let k = 0; k < offs.length; k += 4) list.push(raw.slice(offs[k], offs[k + 1]), raw.slice(offs[k + 2], offs[k + 3]));
-        for (let i = 0; i < this._added.length; i++) list.push(this._added[i]);
-        this._pairs = list;
-      }
-      return this._pairs;
-    }
-    _findRaw(lower) {
-      const raw = this._raw; const offs = this._offs; const len = lower.length;
-      for (let k = 0; k < offs.length; k += 4) if (offs[k + 1] - offs[k] === len && raw.slice(offs[k], offs[k + 1]).toLowerCase() === lower) return k;
-      return -1;
-    }
-    _findAdded(lower) {
-      const added = this._added;
-      for (let i = 0; i < added.length; i += 2) if (added[i].length === lower.length && added[i].toLowerCase() === lower) return i;
-      return -1;
-    }
-    _lowerAt(i) {
-      let lower = this._lower;
-      if (lower === null) lower = this._lower = [];
-      let v = lower[i];
-      if (v === undefined) v = lower[i] = this._list[i].toLowerCase();
-      return v;
-    }
-    _find(lower, from) {
-      const list = this._list; const len = lower.length;
-      for (let i = from; i < list.length; i += 2) if (list[i].length === len && this._lowerAt(i) === lower) return i;
-      return -1;
-    }
-    _removeAt(i) {
-      this._list.splice(i, 2);
-      if (this._lower !== null) this._lower.splice(i, 2);
-      if (i < this._originalCount) { this._originalCount -= 2; this._isEdited = true; }
-    }
-    get(name) {
-      const lower = String(name).toLowerCase();
-      if (this._pairs === null) {
-        const k = this._findRaw(lower);
-        if (k >= 0) return bytesToText(this._raw.slice(this._offs[k + 2], this._offs[k + 3]));
-        const i = this._findAdded(lower);
-        return i < 0 ? null : bytesToText(this._added[i + 1]);
-      }
-      const i = this._find(lower, 0); return i < 0 ? null : bytesToText(this._list[i + 1]);
-    }
-    getAll(name) {
-      const lower = String(name).toLowerCase(); const out = [];
-      for (let i = this._find(lower, 0); i >= 0; i = this._find(lower, i + 2)) out.push(bytesToText(this._list[i + 1]));
-      return out;
-    }
-    has(name) {
-      const lower = String(name).toLowerCase();
-      if (this._pairs === null) return this._findRaw(lower) >= 0 || this._findAdded(lower) >= 0;
-      return this._find(lower, 0) >= 0;
-    }
-    set(name, value) {
-      name = String(name); value = textToBytes(String(value));
-      checkHeader(name, value);
-      const lower = name.toLowerCase();
-      if (this._pairs === null && this._findRaw(lower) < 0 && this._findAdded(lower) < 0) {
-        // The common case, a new header: no need to build the list.
-        this._added.push(name, value); this._owner._dirty = true; return;
-      }
-      const i = this._find(lower, 0);
-      if (i < 0) { this._list.push(name, value); }
-      else {
-        if (this._list[i + 1] !== value) { this._list[i + 1] = value; if (i < this._originalCount) this._isEdited = true; }
-        for (let j = this._find(lower, i + 2); j >= 0; j = this._find(lower, j)) this._removeAt(j);
-      }
-      this._owner._dirty = true;
-    }
-    append(name, value) {
-      name = String(name); value = textToBytes(String(value));
-      checkHeader(name, value);
-      if (this._pairs === null) this._added.push(name, value); else this._list.push(name, value);
-      this._owner._dirty = true;
-    }
-    delete(name) {
-      const lower = String(name).toLowerCase(); let removed = false;
-      for (let j = this._find(lower, 0); j >= 0; j = this._find(lower, j)) { this._removeAt(j); removed = true; }
-      if (removed) this._owner._dirty = true;
+    this._write(pairs);
+  }
+  delete(name: unknown): void {
+    const pairs = this._pairs();
+    const kept = pairs.filter((p) => decode(p[0]) !== name);
+    if (kept.length !== pairs.length) this._write(kept);
+  }
+  entries(): Array<[string, string]> {
+    return this._pairs().map(([k, v]) => [decode(k), v === null ? '' : decode(v)]);
+  }
+  toString(): string {
+    const url = this._req.url;
+    const q = url.indexOf('?');
+    return q < 0 ? '' : url.slice(q + 1);
+  }
+}
+
+class Request extends HttpMessage {
+  get method(): string {
+    return this._parseLine()[0];
+  }
+  set method(valueIn: unknown) {
+    const line = this._parseLine();
+    const v = String(valueIn);
+    if (!TOKEN.test(v)) throw new InvalidFieldError('req.method', v, 'a method is a token, e.g. GET');
+    if (v !== line[0]) this._changeLine(0, v);
+  }
+  get url(): string {
+    return this._parseLine()[1];
+  }
+  set url(valueIn: unknown) {
+    const line = this._parseLine();
+    const v = String(valueIn);
+    if (v === '' || /[\x00-\x20\x7f]/.test(v)) throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters');
+    if (v !== line[1]) this._changeLine(1, v);
+  }
+  get path(): string {
+    const url = this.url;
+    const q = url.indexOf('?');
+    return q < 0 ? url : url.slice(0, q);
+  }
+  set path(v: unknown) {
+    const url = this.url;
+    const q = url.indexOf('?');
+    this.url = String(v) + (q < 0 ? '' : url.slice(q));
+  }
+  get query(): Query {
+    return new Query(this);
+  }
+  get version(): string {
+    return this._parseLine()[2];
+  }
+  clone(): Request {
+    const copy = new Request(this._kind, this._id, this._serialize(), this._source, this.timestamp, null, 0);
+    copy._clone = true;
+    return copy;
+  }
+}
+
+class Response extends HttpMessage {
+  get version(): string {
+    return this._parseLine()[0];
+  }
+  get status(): number {
+    return Number(this._parseLine()[1]);
+  }
+  set status(v: unknown) {
+    const line = this._parseLine();
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 100 || n > 999) throw new InvalidFieldError('res.status', v, 'a status is an integer from 100 to 999');
+    if (String(n) !== line[1]) this._changeLine(1, String(n));
+  }
+  get statusText(): string {
+    return this._parseLine()[2];
+  }
+  set statusText(valueIn: unknown) {
+    const line = this._parseLine();
+    const v = String(valueIn);
+    if (/[\r\n\0]/.test(v)) throw new InvalidFieldError('res.statusText', v, 'a status text cannot contain CR, LF or NUL');
+    if (v !== line[2]) this._changeLine(2, v);
+  }
+  clone(): Response {
+    const copy = new Response(this._kind, this._id, this._serialize(), this._source, this.timestamp, null, 0);
+    copy._clone = true;
+    return copy;
+  }
+}
+
+/** A message kept for correlation: its payload as sent on, and its own timestamp. */
+interface Remembered {
+  raw: string;
+  timestamp: bigint;
+}
+
+function boundedSet(map: Map<string, Remembered>, key: string, value: Remembered): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > CORRELATION_CAPACITY) map.delete(map.keys().next().value as string);
+}
+
+// The script's store lives on the host (it outlives this isolate); values cross as JSON text.
+// Only this isolate writes this script's store, so what it read or wrote stays true: reads are
+// mirrored here (misses too) and cost no call after the first. The mirror is bounded; it starts
+// empty in a rebuilt isolate.
+const MIRROR_CAPACITY = 20000;
+const mirror = new Map<string, string | undefined>();
+function storeKey(key: unknown, op: string): string {
+  if (typeof key !== 'string') throw new TypeError(`store.${op}(): a key is a string, not ${typeof key}`);
+  return key;
+}
+function remember(key: string, json: string | undefined): void {
+  if (mirror.size >= MIRROR_CAPACITY && !mirror.has(key)) mirror.clear();
+  mirror.set(key, json);
+}
+export function bindStore(call: StoreCall): void {
+  function lookup(key: string): string | undefined {
+    if (mirror.has(key)) return mirror.get(key);
+    const json = call('get', key) as string | undefined;
+    remember(key, json);
+    return json;
+  }
+  const store = Object.freeze({
+    get(key: unknown): unknown {
+      const json = lookup(storeKey(key, 'get'));
+      return json === undefined ? undefined : JSON.parse(json);
+    },
+    has(key: unknown): boolean {
+      return lookup(storeKey(key, 'has')) !== undefined;
+    },
+    set(key: unknown, value: unknown): void {
+      const k = storeKey(key, 'set');
+      const json = JSON.stringify(value) as string | undefined;
+      if (json === undefined) throw new TypeError(`store.set("${k}"): the value must be JSON (not undefined, a function or a symbol)`);
+      mirror.delete(k); // so a call cut short by a timeout leaves no stale copy
+      const refused = call('set', k, json);
+      if (refused !== undefined) throw new RangeError(String(refused));
+      remember(k, json);
+    },
+    delete(key: unknown): boolean {
+      const k = storeKey(key, 'delete');
+      mirror.delete(k);
+      const removed = call('delete', k) === true;
+      remember(k, undefined);
       return removed;
-    }
-    keys() { const out = []; for (let i = 0; i < this._list.length; i += 2) out.push(this._list[i]); return out; }
-    entries() { const out = []; for (let i = 0; i < this._list.length; i += 2) out.push([this._list[i], bytesToText(this._list[i + 1])]); return out; }
-    [Symbol.iterator]() { return this.entries()[Symbol.iterator](); }
-    toJSON() { return this.entries(); }
-  }
+    },
+  });
+  Object.defineProperty(globalThis, 'store', { value: store, writable: false, configurable: false });
+}
 
-  class HttpMessage {
-    constructor(kind, id, timestamp, raw, source) {
-      this._kind = kind; this._id = id; this._ts = timestamp; this._raw = raw; this._source = source;
-      this._dirty = false; this._idChanged = false; this._lineChanged = false; this._headLinesEnd = -1;
-      this._lineEnd = -1; this._line = null; this._headers = null; this._headEnd = -1; this._body = null;
-    }
-    get kind() { return this._kind; }
-    get id() { return this._id; }
-    set id(value) {
-      value = String(value);
-      if (!ID.test(value)) throw new InvalidFieldError(this._kind === 'request' ? 'req.id' : 'res.id', value, 'an id is 24 lowercase hex digits');
-      if (value !== this._id) { this._id = value; this._idChanged = true; }
-    }
-    get timestamp() { return typeof this._ts === 'bigint' ? this._ts : (this._ts = BigInt(this._ts)); }
-    _findLineEnd() {
-      if (this._lineEnd >= 0) return;
-      const raw = this._raw;
-      const end = raw.indexOf('\n');
-      this._lineEnd = end < 0 ? raw.length : end + 1;
-    }
-    _parseLine() {
-      if (this._line) return;
-      this._findLineEnd();
-      const raw = this._raw;
-      const end = this._lineEnd < raw.length || raw.charCodeAt(raw.length - 1) === 10 ? this._lineEnd - 1 : raw.length;
-      const stop = end > 0 && raw.charCodeAt(end - 1) === 13 ? end - 1 : end;
-      const line = raw.slice(0, stop);
-      const sp1 = line.indexOf(' ');
-      const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-      this._line = sp1 < 0 ? [line, '', ''] : sp2 < 0 ? [line.slice(0, sp1), line.slice(sp1 + 1), ''] : [line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
-    }
-    _parseHead() {
-      if (this._headers) return;
-      // The headers need only where the start line ends, not its parts.
-      this._findLineEnd();
-      const raw = this._raw;
-      let headEnd = raw.indexOf('\r\n\r\n', this._lineEnd - 2);
-      let bodyStart;
-      if (headEnd >= 0) bodyStart = headEnd + 4;
-      else {
-        headEnd = raw.indexOf('\n\n', this._lineEnd - 1);
-        bodyStart = headEnd >= 0 ? headEnd + 2 : raw.length;
-      }
-      const offs = [];
-      let pos = this._lineEnd;
-      const stop = headEnd >= 0 ? headEnd : raw.length;
-      while (pos < stop) {
-        let nl = raw.indexOf('\n', pos);
-        if (nl < 0 || nl > stop) nl = stop;
-        const colon = raw.indexOf(':', pos);
-        if (colon > pos && colon < nl) {
-          let v = colon + 1; let e = nl;
-          while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
-          while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
-          offs.push(pos, colon, v, e);
-        }
-        pos = nl + 1;
-      }
-      // Where the header lines end (the blank line starts): appended headers go here.
-      this._headLinesEnd = headEnd >= 0 ? (raw.charCodeAt(headEnd) === 13 ? headEnd + 2 : headEnd + 1) : raw.length;
-      this._headEnd = bodyStart;
-      this._headers = new Headers(this, raw, offs);
-    }
-    get headers() { this._parseHead(); return this._headers; }
-    _bodyBytes() {
-      if (this._body !== null) return this._body;
-      this._parseHead();
-      return this._raw.slice(this._headEnd);
-    }
-    get body() { return bytesToText(this._bodyBytes()); }
-    set body(text) { this._setBody(textToBytes(String(text))); }
-    get bytes() { return byteStringToArray(this._bodyBytes()); }
-    set bytes(value) { this._setBody(arrayToByteString(value)); }
-    _setBody(b) {
-      if (b.indexOf(GOR_SEPARATOR) >= 0) throw new InvalidFieldError(this._kind === 'request' ? 'req.body' : 'res.body', b.slice(Math.max(0, b.indexOf(GOR_SEPARATOR) - 20)), 'a body cannot hold the .gor record separator (a newline, three monkeys, a newline)');
-      this._parseHead();
-      this._body = b;
-      const headers = this._headers;
-      // A new body is sent whole: its length is known, so it is no longer chunked.
-      if (headers.has('transfer-encoding')) headers.delete('transfer-encoding');
-      if (headers.has('content-length') || b.length > 0) headers.set('Content-Length', String(b.length));
-      this._dirty = true;
-    }
-    _startLine() { this._parseLine(); return this._line[0] + ' ' + this._line[1] + (this._line[2] === '' ? '' : ' ' + this._line[2]); }
-    /** The payload as a byte string, rebuilt only when something changed. */
-    /**
-     * What changed, relative to the raw bytes: [keep, middle, resumeAt] means
-     * raw[0..keep] + middle + raw[resumeAt..]; null when nothing changed. Only the middle crosses back
-     * to the host, so adding a header to a large request does not copy the request out.
-     */
-    _parts() {
-      if (!this._dirty) return null;
-      const h = this._headers;
-      const raw = this._raw;
-      if (h === null) return [0, this._startLine() + '\r\n', this._lineEnd];
-      if (!h._isEdited && this._body === null && !this._lineChanged) {
-        // Only headers were added: they go in before the blank line.
-        let added = '';
-        const list = h._pairs === null ? h._added : h._pairs;
-        for (let i = h._pairs === null ? 0 : h._originalCount; i < list.length; i += 2) added += list[i] + ': ' + list[i + 1] + '\r\n';
-        const at = this._headLinesEnd;
-        if (at === raw.length) {
-          // A head without its blank line (truncated capture): finish it.
-          return [at, (raw.charCodeAt(raw.length - 1) === 10 ? '' : '\r\n') + added + '\r\n', at];
-        }
-        return added === '' ? null : [at, added, at];
-      }
-      const list = h._list;
-      let out = this._startLine() + '\r\n';
-      for (let i = 0; i < list.length; i += 2) out += list[i] + ': ' + list[i + 1] + '\r\n';
-      return [0, out + '\r\n' + this._bodyBytes(), raw.length];
-    }
-    _serialize() {
-      const p = this._parts();
-      return p === null ? this._raw : this._raw.slice(0, p[0]) + p[1] + this._raw.slice(p[2]);
-    }
-    toString() { return bytesToText(this._serialize()); }
-    toJSON() { return { kind: this.kind, id: this.id, text: this.toString() }; }
-  }
+type Hook = (...views: Array<HttpMessage | null>) => unknown;
+let hooks: Record<HookName, Hook | null> = { request: null, response: null, replayedResponse: null };
+const requestsById = new Map<string, Remembered>();
+const responsesById = new Map<string, Remembered>();
 
-  class Query {
-    constructor(req) { this._req = req; }
-    _pairs() {
-      const url = this._req.url; const q = url.indexOf('?');
-      if (q < 0 || q === url.length - 1) return [];
-      return url.slice(q + 1).split('&').map((p) => { const eq = p.indexOf('='); return eq < 0 ? [p, null] : [p.slice(0, eq), p.slice(eq + 1)]; });
-    }
-    _write(pairs) {
-      const url = this._req.url; const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      this._req.url = pairs.length ? path + '?' + pairs.map((p) => p[1] === null ? p[0] : p[0] + '=' + p[1]).join('&') : path;
-    }
-    get(name) {
-      for (const [k, v] of this._pairs()) if (decode(k) === name) return v === null ? '' : decode(v);
-      return null;
-    }
-    getAll(name) { const out = []; for (const [k, v] of this._pairs()) if (decode(k) === name) out.push(v === null ? '' : decode(v)); return out; }
-    has(name) { return this._pairs().some((p) => decode(p[0]) === name); }
-    set(name, value) {
-      const pairs = this._pairs(); const encoded = [encodeURIComponent(name), encodeURIComponent(String(value))];
-      const i = pairs.findIndex((p) => decode(p[0]) === name);
-      if (i < 0) pairs.push(encoded); else { pairs[i] = encoded; for (let j = pairs.length - 1; j > i; j--) if (decode(pairs[j][0]) === name) pairs.splice(j, 1); }
-      this._write(pairs);
-    }
-    delete(name) { const pairs = this._pairs(); const kept = pairs.filter((p) => decode(p[0]) !== name); if (kept.length !== pairs.length) this._write(kept); }
-    entries() { return this._pairs().map(([k, v]) => [decode(k), v === null ? '' : decode(v)]); }
-    toString() { const url = this._req.url; const q = url.indexOf('?'); return q < 0 ? '' : url.slice(q + 1); }
-  }
-  function decode(s) { try { return decodeURIComponent(s.replace(/\+/g, ' ')); } catch (e) { return s; } }
+export function install(namespace: Record<string, unknown>): HookName[] {
+  const pick = (name: HookName): Hook | null => (typeof namespace[name] === 'function' ? (namespace[name] as Hook) : null);
+  hooks = { request: pick('request'), response: pick('response'), replayedResponse: pick('replayedResponse') };
+  return (['request', 'response', 'replayedResponse'] as const).filter((k) => hooks[k] !== null);
+}
 
-  class Request extends HttpMessage {
-    get method() { this._parseLine(); return this._line[0]; }
-    set method(v) { this._parseLine(); v = String(v); if (!TOKEN.test(v)) throw new InvalidFieldError('req.method', v, 'a method is a token, e.g. GET'); if (v !== this._line[0]) { this._line[0] = v; this._dirty = true; this._lineChanged = true; } }
-    get url() { this._parseLine(); return this._line[1]; }
-    set url(v) { this._parseLine(); v = String(v); if (v === '' || /[\x00-\x20\x7f]/.test(v)) throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters'); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
-    get path() { const url = this.url; const q = url.indexOf('?'); return q < 0 ? url : url.slice(0, q); }
-    set path(v) { const url = this.url; const q = url.indexOf('?'); this.url = String(v) + (q < 0 ? '' : url.slice(q)); }
-    get query() { return new Query(this); }
-    get version() { this._parseLine(); return this._line[2]; }
-    clone() {
-      const copy = new Request(this._kind, this._id, this._ts, this._serialize(), this._source);
-      copy._clone = true;
-      return copy;
-    }
-  }
+/** The outputs of one call so far, as growing columns (see OutputColumns). */
+class Outputs {
+  source: number[] = [];
+  keep: number[] = [];
+  middleStart: number[] = [];
+  middleEnd: number[] = [];
+  resumeAt: number[] = [];
+  checkFrom: number[] = [];
+  middles: string[] = [];
+  middlesLength = 0;
+  idChanges: IdChange[] = [];
+  failures: HookFailure[] = [];
+  /** The message in hand. */
+  inHand: number;
 
-  class Response extends HttpMessage {
-    get version() { this._parseLine(); return this._line[0]; }
-    get status() { this._parseLine(); return Number(this._line[1]); }
-    set status(v) { this._parseLine(); const n = Number(v); if (!Number.isInteger(n) || n < 100 || n > 999) throw new InvalidFieldError('res.status', v, 'a status is an integer from 100 to 999'); v = String(n); if (v !== this._line[1]) { this._line[1] = v; this._dirty = true; this._lineChanged = true; } }
-    get statusText() { this._parseLine(); return this._line[2]; }
-    set statusText(v) { this._parseLine(); v = String(v); if (/[\r\n\0]/.test(v)) throw new InvalidFieldError('res.statusText', v, 'a status text cannot contain CR, LF or NUL'); if (v !== this._line[2]) { this._line[2] = v; this._dirty = true; this._lineChanged = true; } }
-    clone() {
-      const copy = new Response(this._kind, this._id, this._ts, this._serialize(), this._source);
-      copy._clone = true;
-      return copy;
+  constructor(start: number) {
+    this.inHand = start;
+  }
+  get length(): number {
+    return this.source.length;
+  }
+  add(source: number, keep: number, middle: string, resumeAt: number, checkFrom: number): number {
+    this.source.push(source);
+    this.keep.push(keep);
+    this.middleStart.push(this.middlesLength);
+    this.middleEnd.push(this.middlesLength + middle.length);
+    this.resumeAt.push(resumeAt);
+    this.checkFrom.push(checkFrom);
+    if (middle !== '') {
+      this.middles.push(middle);
+      this.middlesLength += middle.length;
     }
+    return this.source.length - 1;
   }
-
-  function boundedSet(map, key, value) {
-    map.delete(key);
-    map.set(key, value);
-    if (map.size > CORRELATION_CAPACITY) map.delete(map.keys().next().value);
+  /** Withdraws the outputs of this source (the last ones), and their id changes. */
+  withdraw(source: number): void {
+    let n = this.source.length;
+    while (n > 0 && this.source[n - 1] === source) n--;
+    for (const column of [this.source, this.keep, this.middleStart, this.middleEnd, this.resumeAt, this.checkFrom]) column.length = n;
+    while (this.idChanges.length > 0 && this.idChanges[this.idChanges.length - 1]!.output >= n) this.idChanges.length--;
   }
-
-  // The script's store lives on the host (it outlives this isolate); values cross as JSON text.
-  // Only this isolate writes this script's store, so what it read or wrote stays true: reads are
-  // mirrored here (misses too) and cost no call after the first. The mirror is bounded; it starts
-  // empty in a rebuilt isolate.
-  const MIRROR_CAPACITY = 20000;
-  const mirror = new Map();
-  function storeKey(key, op) {
-    if (typeof key !== 'string') throw new TypeError('store.' + op + '(): a key is a string, not ' + typeof key);
-    return key;
-  }
-  function remember(key, json) {
-    if (mirror.size >= MIRROR_CAPACITY && !mirror.has(key)) mirror.clear();
-    mirror.set(key, json);
-  }
-  function bindStore(call) {
-    function lookup(key) {
-      if (mirror.has(key)) return mirror.get(key);
-      const json = call('get', key);
-      remember(key, json);
-      return json;
-    }
-    const store = {
-      get(key) { const json = lookup(storeKey(key, 'get')); return json === undefined ? undefined : JSON.parse(json); },
-      has(key) { return lookup(storeKey(key, 'has')) !== undefined; },
-      set(key, value) {
-        const k = storeKey(key, 'set');
-        const json = JSON.stringify(value);
-        if (json === undefined) throw new TypeError('store.set("' + k + '"): the value must be JSON (not undefined, a function or a symbol)');
-        mirror.delete(k);   // so a call cut short by a timeout leaves no stale copy
-        const refused = call('set', k, json);
-        if (refused !== undefined) throw new RangeError(refused);
-        remember(k, json);
+  result(): BatchResult {
+    return {
+      outputs: {
+        source: Int32Array.from(this.source),
+        keep: Int32Array.from(this.keep),
+        middleStart: Int32Array.from(this.middleStart),
+        middleEnd: Int32Array.from(this.middleEnd),
+        resumeAt: Int32Array.from(this.resumeAt),
+        checkFrom: Int32Array.from(this.checkFrom),
       },
-      delete(key) { const k = storeKey(key, 'delete'); mirror.delete(k); const removed = call('delete', k); remember(k, undefined); return removed; },
+      middles: this.middles.join(''),
+      idChanges: this.idChanges,
+      failures: this.failures,
+      logs,
+      logsLeftOut,
+      inHand: this.inHand,
     };
-    Object.freeze(store);
-    Object.defineProperty(globalThis, 'store', { value: store, writable: false, configurable: false });
   }
+}
 
-  let hooks = null;
-  const requestsById = new Map();
-  const responsesById = new Map();
-  let state = null;
+let current: Outputs | null = null;
 
-  function install(ns) {
-    const pick = (name) => typeof ns[name] === 'function' ? ns[name] : null;
-    hooks = { request: pick('request'), response: pick('response'), replayedResponse: pick('replayedResponse') };
-    return Object.keys(hooks).filter((k) => hooks[k]);
-  }
+/** Changed payloads up to this size travel back whole: one copy out beats splicing on the host. */
+const WHOLE_UP_TO = 16384;
 
-  // Outputs are quintuples [source, keep, middleStart, middleEnd, resumeAt] over the original payload
-  // (keep -1: unchanged, the host reuses the original message).
-  function emit(st, view, original, source) {
-    const o = st.o;
-    let keep; let middle; let resumeAt;
-    if (view._raw === original && view._source === source && !view._clone) {
-      const p = view._parts();
-      if (p === null) { keep = -1; middle = ''; resumeAt = 0; }
-      else { keep = p[0]; middle = p[1]; resumeAt = p[2]; }
-    } else {
-      // A clone or a message from elsewhere: sent whole.
-      keep = 0; middle = view._serialize(); resumeAt = original.length;
+/** Adds a view the hook returned; a clone or a message from elsewhere is sent whole. */
+function emit(out: Outputs, view: HttpMessage, original: string, source: number): HttpMessage {
+  let row: number;
+  if (view._raw === original && view._source === source && !view._clone) {
+    const p = view._parts();
+    if (p === null) row = out.add(source, -1, '', 0, 0);
+    else {
+      // A new record separator can only start in the changed part or just before it.
+      const checkFrom = Math.max(0, p.keep - GOR_SEPARATOR.length + 1);
+      row =
+        original.length <= WHOLE_UP_TO
+          ? out.add(source, 0, original.slice(0, p.keep) + p.middle + original.slice(p.resumeAt), original.length, checkFrom)
+          : out.add(source, p.keep, p.middle, p.resumeAt, checkFrom);
     }
-    o.push(source, keep, st.sLength, st.sLength + middle.length, resumeAt);
-    if (middle !== '') { st.s.push(middle); st.sLength += middle.length; }
-    if (view._idChanged) st.ids.push(o.length / 5 - 1, view._id);
-    return view;
+  } else {
+    row = out.add(source, 0, view._serialize(), original.length, 0);
   }
+  if (view._idChanged) out.idChanges.push({ output: row, id: view._id });
+  return view;
+}
 
-  function run(kinds, ids, timestamps, payloads, offsets, start) {
-    const idList = ids.split('\n');
-    const tsList = timestamps;
-    const st = state = { o: [], s: [], sLength: 0, ids: [], e: [], p: start };
-    logs = []; logsLeftOut = 0;
-    const n = kinds.length;
-    const remember = hooks.response !== null || hooks.replayedResponse !== null;
-    for (let i = start; i < n; i++) {
-      st.p = i;
-      const kind = kinds.charCodeAt(i);
-      const raw = payloads.slice(offsets[i], offsets[i + 1]);
-      const id = idList[i];
-      let view; let hook; let result;
-      try {
-        if (kind === 49) {
-          view = new Request('request', id, tsList[i], raw, i);
-          hook = 'request';
-          result = hooks.request === null ? view : hooks.request(view);
-        } else {
-          view = new Response(kind === 50 ? 'response' : 'replayed-response', id, tsList[i], raw, i);
-          if (kind === 50) {
-            hook = 'response';
-            if (hooks.response === null) result = view;
-            else {
-              const req = requestsById.get(id);
-              result = hooks.response(view, req === undefined ? null : new Request('request', id, req[1], req[0], -1));
-            }
-          } else {
-            hook = 'replayedResponse';
-            if (hooks.replayedResponse === null) result = view;
-            else {
-              const req = requestsById.get(id);
-              const original = responsesById.get(id);
-              result = hooks.replayedResponse(view,
-                req === undefined ? null : new Request('request', id, req[1], req[0], -1),
-                original === undefined ? null : new Response('response', id, original[1], original[0], -1));
-            }
-          }
-        }
-        if (result === undefined) result = view;
-        let first;
-        if (result === null) { /* dropped */ }
-        else if (Array.isArray(result)) {
-          for (const item of result) {
-            if (!(item instanceof HttpMessage)) throw new TypeError(hook + '() returned an array holding something other than a message (use msg.clone())');
-            const out = emit(st, item, raw, i);
-            if (first === undefined) first = out;
-          }
-        } else if (result instanceof HttpMessage) first = emit(st, result, raw, i);
-        else if (result !== null && typeof result === 'object' && typeof result.then === 'function') throw new TypeError(hook + '() must be synchronous: it returned a promise (is it an async function?)');
-        else throw new TypeError(hook + '() must return the message, null (drop) or an array of messages, not ' + typeof result);
-        if (remember) {
-          // Kept as sent on (what staging saw), with their own timestamps.
-          if (kind === 49) { if (first !== undefined) boundedSet(requestsById, id, [first._serialize(), tsList[i]]); }
-          else if (kind === 50) boundedSet(responsesById, id, [first === undefined ? raw : first._serialize(), tsList[i]]);
-          else { requestsById.delete(id); responsesById.delete(id); }
-        }
-      } catch (error) {
-        // Outputs already pushed for this message are withdrawn: the host applies the error policy.
-        while (st.o.length > 0 && st.o[st.o.length - 5] === i) st.o.length -= 5;
-        while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 5) st.ids.length -= 2;
-        const message = error instanceof Error ? error.name + ': ' + error.message : 'thrown: ' + show(error);
-        const kind = error instanceof InvalidFieldError ? 'invalid' : 'error';
-        st.e.push(i, hook || 'request', kind, message, error instanceof Error && typeof error.stack === 'string' ? error.stack : '');
+function correlated(id: string, map: Map<string, Remembered>, kind: 'request'): Request | null;
+function correlated(id: string, map: Map<string, Remembered>, kind: 'response'): Response | null;
+function correlated(id: string, map: Map<string, Remembered>, kind: 'request' | 'response'): HttpMessage | null {
+  const kept = map.get(id);
+  if (kept === undefined) return null;
+  return kind === 'request' ? new Request('request', id, kept.raw, -1, kept.timestamp, null, 0) : new Response('response', id, kept.raw, -1, kept.timestamp, null, 0);
+}
+
+export function run(input: BatchInput): BatchResult {
+  const { kinds, payloads, offsets, timestamps } = input;
+  const idList = input.ids.split('\n');
+  const out = (current = new Outputs(input.start));
+  logs = [];
+  logsLeftOut = 0;
+  const n = kinds.length;
+  const correlate = hooks.response !== null || hooks.replayedResponse !== null;
+  for (let i = input.start; i < n; i++) {
+    out.inHand = i;
+    const kind = kinds.charCodeAt(i);
+    const raw = payloads.slice(offsets[i], offsets[i + 1]);
+    const id = idList[i]!;
+    let view: HttpMessage;
+    let hook: HookName = 'request';
+    let result: unknown;
+    try {
+      if (kind === 49) {
+        view = new Request('request', id, raw, i, undefined, timestamps, i);
+        result = hooks.request === null ? view : hooks.request(view);
+      } else if (kind === 50) {
+        view = new Response('response', id, raw, i, undefined, timestamps, i);
+        hook = 'response';
+        result = hooks.response === null ? view : hooks.response(view, correlated(id, requestsById, 'request'));
+      } else {
+        view = new Response('replayed-response', id, raw, i, undefined, timestamps, i);
+        hook = 'replayedResponse';
+        result =
+          hooks.replayedResponse === null
+            ? view
+            : hooks.replayedResponse(view, correlated(id, requestsById, 'request'), correlated(id, responsesById, 'response'));
       }
+      if (result === undefined) result = view;
+      let first: HttpMessage | undefined;
+      if (result === null) {
+        /* dropped */
+      } else if (Array.isArray(result)) {
+        for (const item of result) {
+          if (!(item instanceof HttpMessage)) throw new TypeError(`${hook}() returned an array holding something other than a message (use msg.clone())`);
+          const sent = emit(out, item, raw, i);
+          if (first === undefined) first = sent;
+        }
+      } else if (result instanceof HttpMessage) first = emit(out, result, raw, i);
+      else if (typeof result === 'object' && typeof (result as { then?: unknown }).then === 'function') {
+        throw new TypeError(`${hook}() must be synchronous: it returned a promise (is it an async function?)`);
+      } else throw new TypeError(`${hook}() must return the message, null (drop) or an array of messages, not ${typeof result}`);
+      if (correlate) {
+        // Kept as sent on (what staging saw), with their own timestamps.
+        if (kind === 49) {
+          if (first !== undefined) boundedSet(requestsById, id, { raw: first._serialize(), timestamp: timestamps[i]! });
+        } else if (kind === 50) boundedSet(responsesById, id, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
+        else {
+          requestsById.delete(id);
+          responsesById.delete(id);
+        }
+      }
+    } catch (error) {
+      // Outputs already added for this message are withdrawn: the host applies the error policy.
+      out.withdraw(i);
+      out.failures.push({
+        index: i,
+        hook,
+        kind: error instanceof InvalidFieldError ? 'invalid' : 'error',
+        message: error instanceof Error ? `${error.name}: ${error.message}` : `thrown: ${show(error)}`,
+        stack: error instanceof Error && typeof error.stack === 'string' ? error.stack : '',
+      });
     }
-    st.p = n;
-    return finish(st);
   }
+  out.inHand = n;
+  return out.result();
+}
 
-  function finish(st) {
-    return { o: new Int32Array(st.o), s: st.s.join(''), ids: st.ids, e: st.e, l: logs, ld: logsLeftOut, p: st.p };
-  }
+export function partial(): BatchResult | null {
+  if (current === null) return null;
+  // The message in hand produced nothing usable.
+  current.withdraw(current.inHand);
+  return current.result();
+}
 
-  /** After a timeout: what the interrupted batch had produced, and the message in hand. */
-  function partial() {
-    if (state === null) return null;
-    const st = state;
-    // The message in hand produced nothing usable: withdraw its outputs.
-    while (st.o.length > 0 && st.o[st.o.length - 5] === st.p) st.o.length -= 5;
-    while (st.ids.length > 0 && st.ids[st.ids.length - 2] >= st.o.length / 5) st.ids.length -= 2;
-    return finish(st);
-  }
-
-  // The runner relies on these built-ins: a script may not replace them (which would corrupt what the
-  // host reads back). Frozen before the script is loaded.
-  const TypedArray = Object.getPrototypeOf(Int32Array);
-  for (const c of [Object, Array, String, Number, Boolean, BigInt, Symbol, Map, Set, RegExp, Function, Error, TypeError, JSON, Math, Reflect, TypedArray, Int32Array, Uint8Array, BigUint64Array, ArrayBuffer]) {
-    Object.freeze(c);
-    if (c.prototype) Object.freeze(c.prototype);
-  }
-  Object.freeze(Object.getPrototypeOf([][Symbol.iterator]()));
-  Object.freeze(Object.getPrototypeOf(''[Symbol.iterator]()));
-  for (const c of [Headers, HttpMessage, Request, Response, Query, InvalidFieldError]) { Object.freeze(c); Object.freeze(c.prototype); }
-
-  return { install, run, partial, bindStore };
-})()
-`;
+// The runner relies on these built-ins: a script may not replace them (which would corrupt what the
+// host reads back). Frozen before the script is loaded.
+const TypedArray = Object.getPrototypeOf(Int32Array) as object;
+for (const c of [Object, Array, String, Number, Boolean, BigInt, Symbol, Map, Set, RegExp, Function, Error, TypeError, JSON, Math, Reflect, TypedArray, Int32Array, Uint8Array, BigUint64Array, ArrayBuffer]) {
+  Object.freeze(c);
+  const prototype = (c as { prototype?: object }).prototype;
+  if (prototype) Object.freeze(prototype);
+}
+Object.freeze(Object.getPrototypeOf([][Symbol.iterator]()));
+Object.freeze(Object.getPrototypeOf(''[Symbol.iterator]()));
+for (const c of [Headers, HttpMessage, Request, Response, Query, InvalidFieldError, Outputs]) {
+  Object.freeze(c);
+  Object.freeze(c.prototype);
+}

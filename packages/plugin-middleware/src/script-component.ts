@@ -6,16 +6,7 @@ import { defineMiddleware, parseDurationMs, RepriseError, type Message, type Plu
 import { ScriptSandbox, type BatchOutcome } from './script-sandbox.js';
 import { LogLimiter } from './log-limiter.js';
 
-export type OnScriptError = 'drop' | 'pass' | 'stop';
-
-export interface MiddlewareScriptOptions {
-  memoryLimit: number;
-  timeout: string;
-  onError: OnScriptError;
-  logRate: number;
-}
-
-export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
+export const middlewareScript = defineMiddleware({
   kind: 'middleware',
   name: 'middleware-script',
   summary: `Run a JavaScript module (export request / response / replayedResponse) over every message, sandboxed in its own isolate (repeatable: scripts run in order). script API: SCRIPTS.md of @reprise/plugin-middleware ("reprise middleware --help" prints its path)`,
@@ -61,11 +52,11 @@ export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
     if (!value) {
       throw new RepriseError('RPR_CONFIG_INVALID', 'needs the path of a script, e.g. --middleware-script ./rewrite.js', { plugin: 'middleware-script' });
     }
-    const timeLimitMs = parseDurationMs(options.timeout ?? '100ms', 'middleware-script-timeout');
-    const sandbox = new ScriptSandbox({ file: value, memoryLimitMb: options.memoryLimit ?? 64, timeLimitMs });
-    const onError = options.onError ?? 'drop';
+    const timeLimitMs = parseDurationMs(options.timeout, 'middleware-script-timeout');
+    const sandbox = new ScriptSandbox({ file: value, memoryLimitMb: options.memoryLimit, timeLimitMs });
+    const onError = options.onError;
     // The script's own output: never hidden by --quiet, only rate-limited.
-    const scriptLog = new LogLimiter(options.logRate ?? 20, (line) => ctx.logger.print(`[${value}] ${line}`));
+    const scriptLog = new LogLimiter(options.logRate, (line) => ctx.logger.print(`[${value}] ${line}`));
     const errorLog = new LogLimiter(10, (line) => ctx.logger.warn(line));
     ctx.logger.debug(`${sandbox.file}: hooks ${sandbox.hooks.join(', ')}`);
     if (sandbox.hooks.includes('replayedResponse') && ctx.outputsTrackResponses === false) {
@@ -87,6 +78,10 @@ export const middlewareScript = defineMiddleware<MiddlewareScriptOptions>({
     };
   },
 });
+
+/** The options `create` receives, derived from the schema above. */
+export type MiddlewareScriptOptions = Parameters<typeof middlewareScript.create>[1];
+export type OnScriptError = MiddlewareScriptOptions['onError'];
 
 const FAILURE_COUNTER = { error: 'script-errors', timeout: 'script-timeouts', memory: 'script-out-of-memory', invalid: 'script-invalid-fields' } as const;
 

@@ -7,10 +7,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import ivm from 'isolated-vm';
 import { GOR_SEPARATOR, RepriseError, type Message } from '@reprise/core';
-import { SANDBOX_PRELUDE } from './sandbox-prelude.js';
+import type { BatchInput, BatchResult, HookName, KindCode, SandboxApi, StoreCall } from './sandbox-wire.js';
 import { ScriptStore, type ScriptStoreLimits } from './script-store.js';
 
 export interface ScriptSandboxOptions {
@@ -30,7 +30,7 @@ export type ScriptFailureKind = 'error' | 'timeout' | 'memory' | 'invalid';
 export interface ScriptFailure {
   /** Index of the message in the batch. */
   index: number;
-  hook: string;
+  hook: HookName;
   kind: ScriptFailureKind;
   message: string;
   /** `file:line:column` in the script when known, else the file. */
@@ -56,40 +56,48 @@ export interface BatchOutcome {
   dropped: number;
 }
 
-interface RunResult {
-  o: ArrayLike<number>;
-  s: string;
-  ids: Array<number | string>;
-  e: Array<number | string>;
-  l: string[];
-  ld: number;
-  p: number;
-}
-
-interface BatchArgs {
-  kinds: string;
-  ids: string;
-  /** Nanoseconds, one per message. */
-  timestamps: BigUint64Array;
-  payloads: string;
-  offsets: Uint32Array;
-  /** The input messages, reused as they are when the script left them unchanged. */
+/** A batch packed for the isolate, and the input messages (reused as they are when the script left them unchanged). */
+interface PackedBatch {
+  input: Omit<BatchInput, 'start'>;
   messages: readonly Message[];
 }
 
-const KIND_CODE = { request: '1', response: '2', 'replayed-response': '3' } as const;
+const KIND_CODE: Record<Message['kind'], KindCode> = { request: '1', response: '2', 'replayed-response': '3' };
 const TIMEOUT_TEXT = 'Script execution timed out';
 const ID_PATTERN = /^[0-9a-f]{24}$/;
+/** A byte of every .gor record separator (0xf0, the first of its UTF-8 monkeys). */
+const SEPARATOR_BYTE = GOR_SEPARATOR[1]!;
+/**
+ * The prelude is compiled by tsc like the rest of the package, and its built file is what the isolate
+ * runs (the package's dist is one folder up from both src and dist, so this holds for either).
+ */
+const PRELUDE_FILE = fileURLToPath(new URL('../dist/sandbox-prelude.js', import.meta.url));
+let preludeSource: string | undefined;
+
+function readPrelude(): string {
+  try {
+    preludeSource ??= readFileSync(PRELUDE_FILE, 'utf8');
+  } catch (error) {
+    throw new RepriseError('RPR_INTERNAL', `cannot read the script sandbox's prelude ${PRELUDE_FILE} (is the package built?): ${(error as Error).message}`, {
+      plugin: 'middleware-script',
+      phase: 'create',
+      cause: error,
+    });
+  }
+  return preludeSource;
+}
+
+type ApiReference<K extends keyof SandboxApi> = ivm.Reference<SandboxApi[K]>;
 
 export class ScriptSandbox {
   readonly file: string;
-  readonly hooks: readonly string[];
+  readonly hooks: readonly HookName[];
   private readonly fileUrl: string;
   private readonly code: string;
   private isolate!: ivm.Isolate;
   private context!: ivm.Context;
-  private runRef!: ivm.Reference<any>;
-  private partialRef!: ivm.Reference<any>;
+  private runRef!: ApiReference<'run'>;
+  private partialRef!: ApiReference<'partial'>;
   private isDisposed = false;
   private readonly store: ScriptStore;
 
@@ -110,22 +118,28 @@ export class ScriptSandbox {
   }
 
   /** Builds (or rebuilds) the isolate: prelude, then the script's module; returns the hooks it exports. */
-  private build(): string[] {
+  private build(): HookName[] {
+    const preludeCode = readPrelude();
     const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.options.memoryLimitMb) });
     try {
       const context = isolate.createContextSync();
-      const api = context.evalSync(SANDBOX_PRELUDE, { reference: true, filename: 'reprise:sandbox' }) as ivm.Reference<any>;
-      const install = api.getSync('install', { reference: true }) as ivm.Reference<any>;
-      this.runRef = api.getSync('run', { reference: true }) as ivm.Reference<any>;
-      this.partialRef = api.getSync('partial', { reference: true }) as ivm.Reference<any>;
-      const bindStore = api.getSync('bindStore', { reference: true }) as ivm.Reference<any>;
+      const prelude = isolate.compileModuleSync(preludeCode, { filename: 'reprise:sandbox-prelude' });
+      prelude.instantiateSync(context, (specifier) => {
+        throw new Error(`the sandbox prelude imports nothing at run time (import "${specifier}")`);
+      });
+      prelude.evaluateSync();
+      const api = prelude.namespace;
+      const install = api.getSync('install', { reference: true }) as ApiReference<'install'>;
+      this.runRef = api.getSync('run', { reference: true }) as ApiReference<'run'>;
+      this.partialRef = api.getSync('partial', { reference: true }) as ApiReference<'partial'>;
+      const bindStore = api.getSync('bindStore', { reference: true }) as ivm.Reference<(call: ivm.Callback<StoreCall>) => void>;
       bindStore.applySync(undefined, [new ivm.Callback(this.storeCall)]);
       const module = isolate.compileModuleSync(this.code, { filename: this.fileUrl });
       module.instantiateSync(context, (specifier) => {
         throw new Error(`imports are not available in a middleware script (import "${specifier}")`);
       });
       module.evaluateSync({ timeout: this.options.timeLimitMs });
-      const hooks = install.applySync(undefined, [module.namespace.derefInto()], { result: { copy: true } }) as string[];
+      const hooks = install.applySync(undefined, [module.namespace.derefInto()], { result: { copy: true } }) as HookName[];
       this.isolate = isolate;
       this.context = context;
       if (hooks.length === 0) {
@@ -146,7 +160,7 @@ export class ScriptSandbox {
   }
 
   /** The isolate's `store` calls land here, synchronously (no thread hop): op, key, and for set the JSON. Reads are mirrored in the isolate. */
-  private readonly storeCall = (op: string, key: string, json?: string): string | boolean | undefined => {
+  private readonly storeCall: StoreCall = (op, key, json) => {
     switch (op) {
       case 'get':
         return this.store.get(key);
@@ -174,8 +188,8 @@ export class ScriptSandbox {
     if (this.isDisposed) throw new RepriseError('RPR_INTERNAL', 'the script sandbox is closed', { plugin: 'middleware-script' });
     const outcome: BatchOutcome = { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
     if (batch.length === 0) return outcome;
-    const args = encodeBatch(batch);
-    this.runRange(args, 0, batch.length, outcome);
+    const packed = packBatch(batch);
+    this.runRange(packed, 0, batch.length, outcome);
     // Outputs come in input order: a message with neither an output nor a failure was dropped by the script.
     let sources = 0;
     let last = -1;
@@ -184,38 +198,27 @@ export class ScriptSandbox {
     return outcome;
   }
 
-  private call(args: BatchArgs, start: number, end: number): RunResult {
-    return this.runRef.applySync(
-      undefined,
-      // Strings cross as primitives; the offsets as one typed-array copy.
-      [
-        args.kinds.slice(0, end),
-        args.ids,
-        new ivm.ExternalCopy(args.timestamps).copyInto({ release: true }),
-        args.payloads,
-        new ivm.ExternalCopy(args.offsets).copyInto({ release: true }),
-        start,
-      ],
-      { result: { copy: true }, timeout: this.options.timeLimitMs },
-    ) as RunResult;
+  private call(batch: PackedBatch, start: number, end: number): BatchResult {
+    const input: BatchInput = { ...batch.input, kinds: batch.input.kinds.slice(0, end), start };
+    return this.runRef.applySync(undefined, [input], { arguments: { copy: true }, result: { copy: true }, timeout: this.options.timeLimitMs }) as BatchResult;
   }
 
-  private runRange(args: BatchArgs, start: number, end: number, outcome: BatchOutcome): void {
+  private runRange(batch: PackedBatch, start: number, end: number, outcome: BatchOutcome): void {
     let from = start;
     while (from < end) {
       try {
-        const result = this.call(args, from, end);
-        this.collect(result, args, outcome);
+        const result = this.call(batch, from, end);
+        this.collect(result, batch, outcome);
         return;
       } catch (error) {
         const text = (error as Error).message ?? String(error);
         if (text.includes(TIMEOUT_TEXT) && !this.isolate.isDisposed) {
           // The isolate survives a timeout: keep what the batch produced before the message in hand,
           // then give that message a call of its own (the batch may simply have been long).
-          const partial = this.partialRef.applySync(undefined, [], { result: { copy: true }, timeout: 1000 }) as RunResult | null;
-          const inHand = partial ? partial.p : from;
-          if (partial) this.collect(partial, args, outcome);
-          this.runOne(args, inHand, outcome);
+          const partial = this.partialRef.applySync(undefined, [], { result: { copy: true }, timeout: 1000 }) as BatchResult | null;
+          const inHand = partial ? partial.inHand : from;
+          if (partial) this.collect(partial, batch, outcome);
+          this.runOne(batch, inHand, outcome);
           from = inHand + 1;
           continue;
         }
@@ -224,7 +227,7 @@ export class ScriptSandbox {
           // in a fresh isolate, so only the message that exhausts the heap again is lost.
           this.rebuild();
           outcome.rebuilds++;
-          for (let i = from; i < end; i++) this.runOne(args, i, outcome);
+          for (let i = from; i < end; i++) this.runOne(batch, i, outcome);
           return;
         }
         throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, { plugin: 'middleware-script', phase: 'transform', file: this.file, cause: error });
@@ -232,113 +235,129 @@ export class ScriptSandbox {
     }
   }
 
-  private runOne(args: BatchArgs, index: number, outcome: BatchOutcome): void {
-    let result: RunResult;
+  private runOne(batch: PackedBatch, index: number, outcome: BatchOutcome): void {
+    let result: BatchResult;
     try {
-      result = this.call(args, index, index + 1);
+      result = this.call(batch, index, index + 1);
     } catch (error) {
       const text = (error as Error).message ?? String(error);
-      if (this.isolate.isDisposed) this.fail(outcome, index, args, 'memory', `exhausted its memory limit of ${this.options.memoryLimitMb} MB`);
-      else if (text.includes(TIMEOUT_TEXT)) this.fail(outcome, index, args, 'timeout', `timed out after ${this.options.timeLimitMs} ms`);
+      if (this.isolate.isDisposed) this.fail(outcome, index, batch, 'memory', `exhausted its memory limit of ${this.options.memoryLimitMb} MB`);
+      else if (text.includes(TIMEOUT_TEXT)) this.fail(outcome, index, batch, 'timeout', `timed out after ${this.options.timeLimitMs} ms`);
       else throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, { plugin: 'middleware-script', phase: 'transform', file: this.file, cause: error });
       // Whatever the script was doing is suspect (a loop half-way through, a heap at its limit): start afresh.
       this.rebuild();
       outcome.rebuilds++;
       return;
     }
-    this.collect(result, args, outcome);
+    this.collect(result, batch, outcome);
   }
 
-  private fail(outcome: BatchOutcome, index: number, args: BatchArgs, kind: ScriptFailureKind, message: string): void {
-    const hook = hookOf(args.kinds[index]!);
+  private fail(outcome: BatchOutcome, index: number, batch: PackedBatch, kind: ScriptFailureKind, message: string): void {
+    const hook = hookOf(batch.input.kinds[index]!);
     outcome.failures.push({ index, hook, kind, message: `${hook}() ${message}`, location: this.file });
   }
 
-  private collect(result: RunResult, args: BatchArgs, outcome: BatchOutcome): void {
-    checkShape(result, args.messages.length);
-    const { o, ids, e } = result;
+  private collect(result: BatchResult, batch: PackedBatch, outcome: BatchOutcome): void {
+    checkShape(result, batch.messages.length);
+    const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = result.outputs;
+    const rows = source.length;
+    const messages = batch.messages;
     // The ids go into .gor record headers: checked here too, whatever the isolate let through.
     let badIds: Map<number, string> | undefined;
-    for (let k = 0; k < ids.length; k += 2) {
-      if (!ID_PATTERN.test(ids[k + 1] as string)) (badIds ??= new Map()).set(o[(ids[k] as number) * 5]!, ids[k + 1] as string);
+    for (const change of result.idChanges) {
+      if (!ID_PATTERN.test(change.id)) (badIds ??= new Map()).set(source[change.output]!, change.id);
     }
-    const changed = result.s.length > 0 ? Buffer.from(result.s, 'latin1') : undefined;
-    // One buffer holds every changed payload of the batch; each message gets a view into it.
+    // A payload that came back whole is a view into `middles`; a spliced one is built in `spliced`.
+    const middles = result.middles.length > 0 ? Buffer.from(result.middles, 'latin1') : undefined;
     let size = 0;
-    for (let k = 0; k < o.length; k += 5) {
-      if (o[k + 1]! < 0) continue;
-      size += o[k + 1]! + (o[k + 3]! - o[k + 2]!) + Math.max(0, args.messages[o[k]!]!.payload.length - o[k + 4]!);
+    for (let r = 0; r < rows; r++) {
+      if (keep[r]! < 0 || isWhole(keep[r]!, resumeAt[r]!, messages[source[r]!]!)) continue;
+      size += keep[r]! + (middleEnd[r]! - middleStart[r]!) + Math.max(0, messages[source[r]!]!.payload.length - resumeAt[r]!);
     }
-    const out = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
+    const spliced = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
     let at = 0;
     const firstOutput = outcome.outputs.length;
-    let withSeparator: Set<number> | undefined;
+    // Per changed payload: its output and its row.
+    const changedRows: number[] = [];
     // Where each output went, needed only when some were refused (the rest keep their order).
     const outputAt: number[] | undefined = badIds ? [] : undefined;
-    for (let k = 0; k < o.length; k += 5) {
-      const source = o[k]!;
-      if (badIds) {
-        outputAt!.push(outcome.outputs.length);
-        if (badIds.has(source)) continue;
+    for (let r = 0; r < rows; r++) {
+      const from = source[r]!;
+      if (outputAt) {
+        outputAt.push(outcome.outputs.length);
+        if (badIds!.has(from)) continue;
       }
-      const original = args.messages[source]!;
-      const keep = o[k + 1]!;
-      if (keep < 0) {
-        outcome.outputs.push({ source, message: original });
+      const original = messages[from]!;
+      const kept = keep[r]!;
+      if (kept < 0) {
+        outcome.outputs.push({ source: from, message: original });
         continue;
       }
-      const start = at;
-      const payload = original.payload;
-      const resumeAt = o[k + 4]!;
-      if (keep > 0) out!.set(keep === payload.length ? payload : payload.subarray(0, keep), at);
-      at += keep;
-      if (o[k + 3]! > o[k + 2]!) at += changed!.copy(out!, at, o[k + 2]!, o[k + 3]!);
-      if (resumeAt < payload.length) {
-        out!.set(payload.subarray(resumeAt), at);
-        at += payload.length - resumeAt;
+      let payload: Buffer;
+      if (isWhole(kept, resumeAt[r]!, original)) payload = middles!.subarray(middleStart[r]!, middleEnd[r]!);
+      else {
+        const start = at;
+        const resume = resumeAt[r]!;
+        if (kept > 0) spliced!.set(original.payload.subarray(0, kept), at);
+        at += kept;
+        if (middleEnd[r]! > middleStart[r]!) at += middles!.copy(spliced!, at, middleStart[r]!, middleEnd[r]!);
+        if (resume < original.payload.length) {
+          spliced!.set(original.payload.subarray(resume), at);
+          at += original.payload.length - resume;
+        }
+        payload = spliced!.subarray(start, at);
       }
-      const changedPayload = out!.subarray(start, at);
-      // A payload holding the record separator would forge records in a .gor output: refused here too.
-      if (changedPayload.indexOf(GOR_SEPARATOR, Math.max(0, keep - GOR_SEPARATOR.length + 1)) >= 0) (withSeparator ??= new Set()).add(source);
+      changedRows.push(outcome.outputs.length, r);
       const message: Message =
         original.meta === undefined && original.protocol === undefined
-          ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload: changedPayload }
-          : { ...original, payload: changedPayload };
-      outcome.outputs.push({ source, message });
+          ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload }
+          : { ...original, payload };
+      outcome.outputs.push({ source: from, message });
     }
-    for (let k = 0; k < ids.length; k += 2) {
-      if (badIds?.has(o[(ids[k] as number) * 5]!)) continue;
-      const output = outcome.outputs[outputAt ? outputAt[ids[k] as number]! : firstOutput + (ids[k] as number)]!;
-      output.message = { ...output.message, id: ids[k + 1] as string };
+    // A payload holding the record separator would forge records in a .gor output: refused here too.
+    // The separator holds the byte 0xf0: one memchr over the batch's changed bytes clears the usual
+    // batch (ASCII heads); each payload is searched only when that byte is there.
+    let withSeparator: Set<number> | undefined;
+    if ((middles !== undefined && middles.indexOf(SEPARATOR_BYTE) >= 0) || (spliced !== undefined && spliced.indexOf(SEPARATOR_BYTE) >= 0)) {
+      for (let k = 0; k < changedRows.length; k += 2) {
+        const output = outcome.outputs[changedRows[k]!]!;
+        if (Buffer.from(output.message.payload.buffer, output.message.payload.byteOffset, output.message.payload.length).indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) >= 0) {
+          (withSeparator ??= new Set()).add(output.source);
+        }
+      }
+    }
+    for (const change of result.idChanges) {
+      if (badIds?.has(source[change.output]!)) continue;
+      const output = outcome.outputs[outputAt ? outputAt[change.output]! : firstOutput + change.output]!;
+      output.message = { ...output.message, id: change.id };
     }
     if (withSeparator) {
       const kept = outcome.outputs.slice(firstOutput).filter((output) => !withSeparator!.has(output.source));
       outcome.outputs.length = firstOutput;
       outcome.outputs.push(...kept);
       for (const index of withSeparator) {
-        const hook = hookOf(args.kinds[index]!);
+        const hook = hookOf(batch.input.kinds[index]!);
         outcome.failures.push({ index, hook, kind: 'invalid', message: `${hook}() produced a message holding the .gor record separator`, location: this.file });
       }
     }
     for (const [index, id] of badIds ?? []) {
-      const hook = hookOf(args.kinds[index]!);
+      const hook = hookOf(batch.input.kinds[index]!);
       const shown = JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id);
       outcome.failures.push({ index, hook, kind: 'invalid', message: `${hook}() set an invalid id ${shown}: an id is 24 lowercase hex digits`, location: this.file });
     }
-    for (let k = 0; k < e.length; k += 5) {
-      const stack = e[k + 4] as string;
+    for (const failure of result.failures) {
       outcome.failures.push({
-        index: e[k] as number,
-        hook: e[k + 1] as string,
-        kind: e[k + 2] === 'invalid' ? 'invalid' : 'error',
-        message: `${e[k + 1]}() threw ${e[k + 3]}`,
-        location: this.locate(stack),
+        index: failure.index,
+        hook: failure.hook,
+        kind: failure.kind === 'invalid' ? 'invalid' : 'error',
+        message: `${failure.hook}() threw ${failure.message}`,
+        location: this.locate(failure.stack),
       });
     }
     // Failures come back per range; keep them in message order for readers.
-    if (e.length > 0 || badIds || withSeparator) outcome.failures.sort((a, b) => a.index - b.index);
-    for (const line of result.l) outcome.logs.push(line);
-    outcome.logsLeftOut += result.ld;
+    if (result.failures.length > 0 || badIds || withSeparator) outcome.failures.sort((a, b) => a.index - b.index);
+    for (const line of result.logs) outcome.logs.push(line);
+    outcome.logsLeftOut += result.logsLeftOut;
   }
 
   /** `file:line:column` of the first stack frame in the script, else the file. */
@@ -359,32 +378,45 @@ export class ScriptSandbox {
   }
 }
 
+/** A payload that came back whole from the isolate (see OutputColumns). */
+function isWhole(keep: number, resumeAt: number, original: Message): boolean {
+  return keep === 0 && resumeAt >= original.payload.length;
+}
+
+const HOOKS: readonly string[] = ['request', 'response', 'replayedResponse'];
+
 /** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
-function checkShape(result: RunResult, count: number): void {
+function checkShape(result: BatchResult, count: number): void {
+  const malformed = (): RepriseError =>
+    new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
   if (result === null || typeof result !== 'object') {
     throw new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned no result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
   }
-  const { o, ids, e } = result;
-  let ok = o instanceof Int32Array && o.length % 5 === 0 && typeof result.s === 'string';
-  ok &&= Array.isArray(ids) && ids.length % 2 === 0 && Array.isArray(e) && e.length % 5 === 0 && Array.isArray(result.l);
-  for (let k = 0; ok && k < o.length; k += 5) {
-    const source = o[k]!;
-    const keep = o[k + 1]!;
-    ok = source >= 0 && source < count && (keep < 0 || (o[k + 2]! >= 0 && o[k + 2]! <= o[k + 3]! && o[k + 3]! <= result.s.length && o[k + 4]! >= keep));
+  const { outputs, middles, idChanges, failures } = result;
+  if (outputs === null || typeof outputs !== 'object' || typeof middles !== 'string' || !Array.isArray(idChanges) || !Array.isArray(failures) || !Array.isArray(result.logs)) throw malformed();
+  const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = outputs;
+  const rows = source instanceof Int32Array ? source.length : -1;
+  for (const column of [source, keep, middleStart, middleEnd, resumeAt, checkFrom]) if (!(column instanceof Int32Array) || column.length !== rows) throw malformed();
+  for (let r = 0; r < rows; r++) {
+    const kept = keep[r]!;
+    const ok = source[r]! >= 0 && source[r]! < count && (kept < 0 || (middleStart[r]! >= 0 && middleStart[r]! <= middleEnd[r]! && middleEnd[r]! <= middles.length && resumeAt[r]! >= kept && checkFrom[r]! >= 0));
+    if (!ok) throw malformed();
   }
-  for (let k = 0; ok && k < ids.length; k += 2) ok = typeof ids[k] === 'number' && (ids[k] as number) >= 0 && (ids[k] as number) < o.length / 5 && typeof ids[k + 1] === 'string';
-  for (let k = 0; ok && k < e.length; k += 5) ok = typeof e[k] === 'number' && (e[k] as number) >= 0 && (e[k] as number) < count;
-  if (!ok) {
-    throw new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
+  for (const change of idChanges) {
+    if (change === null || typeof change !== 'object' || !Number.isInteger(change.output) || change.output < 0 || change.output >= rows || typeof change.id !== 'string') throw malformed();
+  }
+  for (const failure of failures) {
+    if (failure === null || typeof failure !== 'object' || !Number.isInteger(failure.index) || failure.index < 0 || failure.index >= count) throw malformed();
+    if (!HOOKS.includes(failure.hook) || typeof failure.message !== 'string' || typeof failure.stack !== 'string') throw malformed();
   }
 }
 
-function hookOf(kindCode: string): string {
+function hookOf(kindCode: string): HookName {
   return kindCode === '1' ? 'request' : kindCode === '2' ? 'response' : 'replayedResponse';
 }
 
 /** Packs a batch for one call: the payloads as one latin1 string (one char per byte) and offsets. */
-function encodeBatch(batch: readonly Message[]): BatchArgs {
+function packBatch(batch: readonly Message[]): PackedBatch {
   const n = batch.length;
   const offsets = new Uint32Array(n + 1);
   let kinds = '';
@@ -402,5 +434,5 @@ function encodeBatch(batch: readonly Message[]): BatchArgs {
   offsets[n] = total;
   const all = Buffer.allocUnsafe(total);
   for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[i]!);
-  return { kinds, ids, timestamps, payloads: all.toString('latin1', 0, total), offsets, messages: batch };
+  return { input: { kinds, ids, timestamps, payloads: all.toString('latin1', 0, total), offsets }, messages: batch };
 }

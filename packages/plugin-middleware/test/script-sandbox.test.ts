@@ -51,6 +51,30 @@ test('an unchanged message comes back as the very same object, so nothing is cop
   assert.equal(outcome.outputs[0]!.message, input);
 });
 
+test('small and large payloads (returned whole or spliced around the change) interleave in one batch', { timeout: 10000 }, (t) => {
+  const sb = sandbox(`export function request(req) {
+    req.headers.set('X-Env', 'staging');
+    if (req.path === '/forge') { req.headers.get('host'); req._body = '\\n\\xf0\\x9f\\x90\\xb5\\xf0\\x9f\\x99\\x88\\xf0\\x9f\\x99\\x89\\n'; req._dirty = true; }
+    return req;
+  }`);
+  t.after(() => sb.dispose());
+  // A body of 40,000 bytes with bytes 0xf0 in it (UTF-8 monkeys without newlines around them).
+  const large = `${'🐵'.repeat(2000)}${'b'.repeat(32000)}`;
+  const batch = [
+    request(`POST /large HTTP/1.1\nHost: a\nContent-Length: ${Buffer.byteLength(large)}\n\n${large}`),
+    request('GET /small HTTP/1.1\nHost: b\n\n'),
+    request(`POST /forge HTTP/1.1\nHost: c\n\n${large}`),
+    request(`POST /large2 HTTP/1.1\nHost: d\n\n${large}`),
+  ];
+  const outcome = sb.runBatch(batch);
+  assert.deepEqual(outcome.outputs.map((o) => [o.source, text(o.message)]), [
+    [0, `POST /large HTTP/1.1\nHost: a\nContent-Length: ${Buffer.byteLength(large)}\nX-Env: staging\n\n${large}`],
+    [1, 'GET /small HTTP/1.1\nHost: b\nX-Env: staging\n\n'],
+    [3, `POST /large2 HTTP/1.1\nHost: d\nX-Env: staging\n\n${large}`],
+  ]);
+  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind, f.message]), [[2, 'invalid', 'request() produced a message holding the .gor record separator']]);
+});
+
 test('a script drops with null, keeps with undefined, and amplifies with an array of clones', { timeout: 10000 }, (t) => {
   const sb = sandbox(`
     export function request(req) {

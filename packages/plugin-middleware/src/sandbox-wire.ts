@@ -1,0 +1,92 @@
+/**
+ * What crosses the isolate boundary, shared by the host (script-sandbox.ts) and the prelude that runs in
+ * the isolate (sandbox-prelude.ts). Types only: the prelude imports nothing at run time.
+ *
+ * One call per batch: the host packs the messages into a `BatchInput`, the prelude runs the hooks over
+ * them and returns a `BatchResult` (both copied across, never shared).
+ */
+
+/** A message's kind on the wire: request, response, replayed response. */
+export type KindCode = '1' | '2' | '3';
+
+export type HookName = 'request' | 'response' | 'replayedResponse';
+
+export interface BatchInput {
+  /** One `KindCode` character per message. */
+  kinds: string;
+  /** The message ids, joined with '\n'. */
+  ids: string;
+  /** Nanoseconds, one per message. */
+  timestamps: BigUint64Array;
+  /** All payloads as one latin1 string (one char per byte); message i spans offsets[i]..offsets[i+1]. */
+  payloads: string;
+  offsets: Uint32Array;
+  /** The first message to process (a batch is resumed after a timeout). */
+  start: number;
+}
+
+/**
+ * The output messages, one row per index across the columns. An output's payload is its source's bytes
+ * 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt; keep is -1 when
+ * the message is unchanged (the host reuses the input message). A small payload comes back whole (keep
+ * 0, resumeAt its length: the host then copies nothing); of a large one only the changed middle crosses
+ * back, so adding a header to a large request does not copy the request out.
+ */
+export interface OutputColumns {
+  /** Index of the input message it came from. */
+  source: Int32Array;
+  keep: Int32Array;
+  middleStart: Int32Array;
+  middleEnd: Int32Array;
+  resumeAt: Int32Array;
+  /** Where a .gor record separator in the new payload would be the script's doing (the host refuses it). */
+  checkFrom: Int32Array;
+}
+
+/** An output whose id the script changed (checked again by the host: ids go into .gor record headers). */
+export interface IdChange {
+  /** Row in `OutputColumns`. */
+  output: number;
+  id: string;
+}
+
+/** A hook that threw on a message; its outputs were withdrawn. */
+export interface HookFailure {
+  /** Index of the input message. */
+  index: number;
+  hook: HookName;
+  /** `invalid`: the script set a field to a value that would corrupt the message. */
+  kind: 'error' | 'invalid';
+  /** `Name: message` of what was thrown. */
+  message: string;
+  stack: string;
+}
+
+export interface BatchResult {
+  outputs: OutputColumns;
+  /** The changed parts of the output payloads, joined (latin1). */
+  middles: string;
+  idChanges: IdChange[];
+  failures: HookFailure[];
+  /** console lines, each starting with its level. */
+  logs: string[];
+  logsLeftOut: number;
+  /** The message in hand when the call ended (the batch's length once it is done). */
+  inHand: number;
+}
+
+/**
+ * The script's `store` calls the host synchronously: get returns the JSON text (undefined when absent),
+ * set returns undefined or why it was refused, delete whether the key existed.
+ */
+export type StoreCall = (op: 'get' | 'set' | 'delete', key: string, json?: string) => string | boolean | undefined;
+
+/** The prelude module's exports, which the host calls. */
+export interface SandboxApi {
+  /** Takes the script module's namespace; returns the hooks it exports. */
+  install(namespace: Record<string, unknown>): HookName[];
+  run(input: BatchInput): BatchResult;
+  /** After a timeout: what the interrupted batch had produced, without the message in hand. */
+  partial(): BatchResult | null;
+  bindStore(call: StoreCall): void;
+}

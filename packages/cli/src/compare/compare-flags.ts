@@ -20,7 +20,8 @@ export interface ReportFlags {
 
 export interface CompareFlags extends ReportFlags {
   baseline?: string;
-  candidate: string;
+  candidate?: string;
+  candidateFromInput: boolean;
   allowSideEffects: boolean;
   saveRun?: string;
   timeout: string;
@@ -60,7 +61,6 @@ export const REPORT_PROPERTIES: Record<string, OptionSchema> = {
 export const COMPARE_OPTIONS: OptionsSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['candidate'],
   properties: {
     baseline: {
       type: 'string',
@@ -69,6 +69,13 @@ export const COMPARE_OPTIONS: OptionsSchema = {
       examples: ['http://old:8080'],
     },
     candidate: { type: 'string', 'x-flag': 'candidate', description: 'The version under test', examples: ['http://new:8080'] },
+    candidateFromInput: {
+      type: 'boolean',
+      default: false,
+      'x-flag': 'candidate-from-input',
+      description:
+        'Replay nothing: the replayed responses in the input (type 3) are the candidate, the recorded ones (type 2) the baseline; with --input-nats the service\'s results stream is read too',
+    },
     allowSideEffects: {
       type: 'boolean',
       default: false,

@@ -2,14 +2,15 @@
  * The compare command's collecting output: recorded responses and the targets' replayed responses
  * reach it through the pipeline (after every middleware) and are joined into exchanges. Requests
  * are registered by the target driver when it sends them, so a request that never went out
- * (filtered, dropped) is never waited for.
+ * (filtered, dropped) is never waited for. With `candidateFromInput` nothing is replayed: requests
+ * are registered here, expecting one reply, and the input's own replayed responses are the candidate.
  */
 import type { Role } from '@reprise/compare';
 import { defineOutput } from '@reprise/core';
 import { type ComponentUse } from '@reprise/engine';
 import type { ExchangeJoiner } from './exchange-joiner.js';
 
-export function exchangeSinkUse(joiner: ExchangeJoiner): ComponentUse {
+export function exchangeSinkUse(joiner: ExchangeJoiner, candidateFromInput = false): ComponentUse {
   const definition = defineOutput<Record<string, never>>({
     kind: 'output',
     name: 'compare-exchanges',
@@ -18,9 +19,11 @@ export function exchangeSinkUse(joiner: ExchangeJoiner): ComponentUse {
     create: (_value, _options, ctx) => ({
       write(batch) {
         for (const message of batch) {
-          if (message.kind === 'response') joiner.original(message);
+          if (message.kind === 'request') {
+            if (candidateFromInput) joiner.sent(message, 1);
+          } else if (message.kind === 'response') joiner.original(message);
           else if (message.kind === 'replayed-response') {
-            const role = message.meta?.role as Role | undefined;
+            const role = candidateFromInput ? 'candidate' : (message.meta?.role as Role | undefined);
             if (role === 'baseline' || role === 'candidate') joiner.replied(role, message);
           }
         }

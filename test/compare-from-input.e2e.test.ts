@@ -4,7 +4,7 @@
  * candidate, and with no noise pairs the report says so and reports every difference.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from './support/cli.js';
@@ -18,7 +18,10 @@ const PER_ENDPOINT = 20;
 test('types 1, 2 and 3 in one .gor: the recorded responses against the replayed ones, exactly the injected difference', T, async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'replayed.gor');
-  writeGor(file, shopTraffic(PER_ENDPOINT, { replayed: true }));
+  const traffic = shopTraffic(PER_ENDPOINT, { replayed: true });
+  // one user request whose replay got no response (a worker gave up on it)
+  const unanswered = traffic.find((m) => m.kind === 'request' && new TextDecoder().decode(m.payload).startsWith('GET /user/'))!.id;
+  writeGor(file, traffic.filter((m) => !(m.kind === 'replayed-response' && m.id === unanswered)));
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
 
@@ -31,10 +34,13 @@ test('types 1, 2 and 3 in one .gor: the recorded responses against the replayed 
   assert.equal(price.requests, PER_ENDPOINT);
   assert.equal(price.differences[0]!.rate, 1);
   assert.equal(price.noiseSamples, 0, 'one candidate response per request: no noise pair');
-  assert.equal(report.endpoints.find((e) => e.endpoint === 'GET /user/:id')!.requests, PER_ENDPOINT);
+  const user = report.endpoints.find((e) => e.endpoint === 'GET /user/:id')!;
+  assert.equal(user.requests, PER_ENDPOINT);
+  assert.equal(user.errorRate, 1 / PER_ENDPOINT, 'the request without a replayed response is a candidate error');
   assert.equal(report.settings.run.mode, 'candidate-from-input');
   assert.match(String(report.settings.run.noise), /^not learnt .*every difference is reported/);
   assert.match(result.stderr, /noise not learnt/);
+  assert.match(readFileSync(html, 'utf8'), /mode: candidate-from-input · [^<]*noise: not learnt \(one candidate response per request\)/);
 });
 
 test('with --noise, the saved profile cancels a field the candidate-from-input mode cannot learn', T, async (t) => {
@@ -66,4 +72,11 @@ test('--candidate-from-input refuses a target to replay to, naming the flag', T,
   const none = await compare(['--input-file', file]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /--candidate .* or --candidate-from-input is required/);
+});
+
+test('reprise compare --help documents --candidate-from-input', T, async () => {
+  const help = await compare(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--candidate-from-input replays nothing/);
+  assert.match(help.stdout, /--candidate-from-input\s+Replay nothing/);
 });

@@ -71,7 +71,7 @@ test('--candidate-from-input refuses a target to replay to, naming the flag', T,
   }
   const none = await compare(['--input-file', file]);
   assert.equal(none.code, 2);
-  assert.match(none.stderr, /--candidate .* or --candidate-from-input is required/);
+  assert.match(none.stderr, /--candidate is required .*, or --candidate-from-input to compare the replayed responses in the input/);
 });
 
 test('reprise compare --help documents --candidate-from-input', T, async () => {

@@ -2,7 +2,8 @@
  * `reprise compare`: a normal pipeline (every input, filter, rewrite and middleware flag applies)
  * whose output is the target driver (baseline and candidate, one side twice for noise) plus the
  * exchange sink; the joined exchanges feed the analyzer (and the run file), and at the end the
- * report is written and its verdict becomes the exit code.
+ * report is written and its verdict becomes the exit code. With --candidate-from-input there is no
+ * driver: the input's own replayed responses are the candidate (candidate-from-input.ts).
  */
 import { Analyzer, RunFileWriter, renderTerminal, type ResultOptions } from '@reprise/compare';
 import { defineOutput, optionFlagName, parseDurationMs, RepriseError } from '@reprise/core';
@@ -54,7 +55,7 @@ export async function runCompare(argv: string[]): Promise<number> {
     const config = parseFlags(argv, catalog);
     const isCandidateGiven = (o: Record<string, unknown> = {}) => o.candidate !== undefined || o.candidateFromInput === true;
     if (!config.outputs.some((o) => o.use === 'compare' && isCandidateGiven(o.options))) {
-      throw new RepriseError('RPR_CONFIG_INVALID', '--candidate (e.g. --candidate http://new:8080) or --candidate-from-input is required; see reprise compare --help', {
+      throw new RepriseError('RPR_CONFIG_INVALID', '--candidate is required (e.g. --candidate http://new:8080), or --candidate-from-input to compare the replayed responses in the input; see reprise compare --help', {
         plugin: 'compare',
         option: 'candidate',
       });

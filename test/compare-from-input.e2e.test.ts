@@ -40,6 +40,7 @@ test('types 1, 2 and 3 in one .gor: the recorded responses against the replayed 
   assert.equal(report.settings.run.mode, 'candidate-from-input');
   assert.match(String(report.settings.run.noise), /^not learnt .*every difference is reported/);
   assert.match(result.stderr, /noise not learnt/);
+  assert.match(result.stderr, /1 requests had no replayed response \(type 3\) in the input, counted as candidate errors/);
   assert.match(readFileSync(html, 'utf8'), /mode: candidate-from-input · [^<]*noise: not learnt \(one candidate response per request\)/);
 });
 

@@ -2,7 +2,8 @@
  * `reprise compare`: a normal pipeline (every input, filter, rewrite and middleware flag applies)
  * whose output is the target driver (baseline and candidate, one side twice for noise) plus the
  * exchange sink; the joined exchanges feed the analyzer (and the run file), and at the end the
- * report is written and its verdict becomes the exit code.
+ * report is written and its verdict becomes the exit code. With --candidate-from-input there is no
+ * driver: the input's own replayed responses are the candidate (candidate-from-input.ts).
  */
 import { Analyzer, RunFileWriter, renderTerminal, type ResultOptions } from '@reprise/compare';
 import { defineOutput, optionFlagName, parseDurationMs, RepriseError } from '@reprise/core';
@@ -11,6 +12,7 @@ import { parseTarget } from '@reprise/plugin-http';
 import { flagNames, loadCatalog } from '../catalog-loader.js';
 import { executePipeline, reportError } from '../execute.js';
 import { EXIT } from '../exit-codes.js';
+import { checkFromInputFlags, fromInputNoiseNote, withResultsStreams } from './candidate-from-input.js';
 import { analyzerOptionsOf, COMPARE_OPTIONS, type CompareFlags } from './compare-flags.js';
 import { compareHelp, isHelpRequest } from './compare-help.js';
 import { checkReportFlags, deliverReport } from './deliver-report.js';
@@ -51,18 +53,25 @@ export async function runCompare(argv: string[]): Promise<number> {
     }
     const catalog = await loadCompareCatalog(argv);
     const config = parseFlags(argv, catalog);
-    if (!config.outputs.some((o) => o.use === 'compare' && o.options?.candidate !== undefined)) {
-      throw new RepriseError('RPR_CONFIG_INVALID', '--candidate is required (e.g. --candidate http://new:8080); see reprise compare --help', { plugin: 'compare', option: 'candidate' });
+    const isCandidateGiven = (o: Record<string, unknown> = {}) => o.candidate !== undefined || o.candidateFromInput === true;
+    if (!config.outputs.some((o) => o.use === 'compare' && isCandidateGiven(o.options))) {
+      throw new RepriseError('RPR_CONFIG_INVALID', '--candidate is required (e.g. --candidate http://new:8080), or --candidate-from-input to compare the replayed responses in the input; see reprise compare --help', {
+        plugin: 'compare',
+        option: 'candidate',
+      });
     }
     const resolved = resolvePipelineConfig(config, catalog, 'flags');
     const compareUse = resolved.outputs.find((o) => o.definition === compareComponent)!;
     const flags = compareUse.options as unknown as CompareFlags;
     const failOn = resolved.report.failOn;
     const noise = checkReportFlags(flags, failOn);
-    checkTarget(flags.candidate, 'candidate');
+    const isFromInput = flags.candidateFromInput;
+    if (isFromInput) checkFromInputFlags(flags);
+    else checkTarget(flags.candidate!, 'candidate');
     if (flags.baseline !== undefined) checkTarget(flags.baseline, 'baseline');
-    const plan = { baseline: flags.baseline, candidate: flags.candidate, allowSideEffects: flags.allowSideEffects };
-    const run = { mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline', baseline: flags.baseline ?? 'recorded responses', candidate: flags.candidate };
+    const run = isFromInput
+      ? { mode: 'candidate-from-input', baseline: 'recorded responses', candidate: 'replayed responses in the input', noise: fromInputNoiseNote(flags.noise) }
+      : { mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline', baseline: flags.baseline ?? 'recorded responses', candidate: flags.candidate };
     const analyzerOptions = analyzerOptionsOf(flags);
     const analyzer = new Analyzer({ ...analyzerOptions, comparators: await loadComparators() });
     const runWriter = flags.saveRun === undefined ? undefined : await RunFileWriter.create(flags.saveRun, { run, analyzer: analyzerOptions });
@@ -76,8 +85,15 @@ export async function runCompare(argv: string[]): Promise<number> {
       written.catch(() => {});
     }, flags.baseline === undefined);
     const driverOptions = { timeoutMs: parseDurationMs(flags.timeout, 'compare-timeout'), workers: flags.workers };
-    compareUse.definition = { ...compareComponent, create: (_value, _options, ctx) => createTargetDriver(plan, driverOptions, joiner, ctx) };
-    resolved.outputs.push(exchangeSinkUse(joiner));
+    if (isFromInput) {
+      resolved.outputs.splice(resolved.outputs.indexOf(compareUse), 1);
+      resolved.inputs = withResultsStreams(resolved.inputs);
+      if (!resolved.report.quiet) process.stderr.write(`[compare] candidate from the input: noise ${run.noise}\n`);
+    } else {
+      const plan = { baseline: flags.baseline, candidate: flags.candidate!, allowSideEffects: flags.allowSideEffects };
+      compareUse.definition = { ...compareComponent, create: (_value, _options, ctx) => createTargetDriver(plan, driverOptions, joiner, ctx) };
+    }
+    resolved.outputs.push(exchangeSinkUse(joiner, isFromInput));
 
     const resultOptions: ResultOptions = { failOn, noise, noiseLabel: flags.noise, run };
     const everyMs = config.settings?.statsInterval === undefined ? STATS_EVERY_MS : resolved.report.statsIntervalMs;

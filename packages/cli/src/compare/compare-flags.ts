@@ -40,7 +40,6 @@ export const REPORT_PROPERTIES = {
 export const COMPARE_OPTIONS = {
   type: 'object',
   additionalProperties: false,
-  required: ['candidate'],
   properties: {
     baseline: {
       type: 'string',
@@ -49,6 +48,13 @@ export const COMPARE_OPTIONS = {
       examples: ['http://old:8080'],
     },
     candidate: { type: 'string', 'x-flag': 'candidate', description: 'The version under test', examples: ['http://new:8080'] },
+    candidateFromInput: {
+      type: 'boolean',
+      default: false,
+      'x-flag': 'candidate-from-input',
+      description:
+        'Replay nothing: the replayed responses in the input (type 3) are the candidate, the recorded ones (type 2) the baseline; with --input-nats the service\'s results stream is read too',
+    },
     allowSideEffects: {
       type: 'boolean',
       default: false,

@@ -24,6 +24,7 @@ what changed (status, headers, body fields, latency), per endpoint.
 
 USAGE
   reprise compare INPUT… [MODIFIERS/MIDDLEWARE…] --candidate URL [--baseline URL] [REPORTS…] [--fail-on EXPR…]
+  reprise compare INPUT… --candidate-from-input [--noise FILE] [REPORTS…] [--fail-on EXPR…]
 
   Every input, filter, rewrite and middleware flag of a normal replay applies before the comparison.
   With --baseline, each request goes to both targets at the same moment (random order per request),
@@ -32,6 +33,12 @@ USAGE
   requests twice. --allow-side-effects sends every method twice. --stats prints the comparison so
   far every 10 s (or --stats-interval). The method is explained in docs/REGRESSION.md.
 
+  --candidate-from-input replays nothing: the input's replayed responses (type 3: a .gor written with
+  --output-http-track-response, or with --input-nats the service's results stream from reprise cluster
+  run) are the candidate, the recorded ones (type 2) the baseline. One candidate response per request
+  means no noise is learnt: differences are judged against --noise FILE if given, else every difference
+  is reported (the report says which).
+
 EXAMPLES
   reprise compare --input-file prod.gor --baseline http://old:8080 --candidate http://new:8080 \\
       --report-html report.html --report-json report.json --report-junit junit.xml --save-run run.rpr \\
@@ -39,6 +46,8 @@ EXAMPLES
   reprise compare --input-file prod.gor --candidate http://new:8080 --report-markdown pr-comment.md
   sudo reprise compare --input-raw :8081 --input-raw-track-response --candidate http://staging --stats
   reprise report run.rpr --noise noise.json --report-html report.html --fail-on "diff_rate>1%"
+  reprise compare --input-nats nats://nats:4222 --input-nats-service shop --candidate-from-input \\
+      --noise noise.json --report-html r.html
 
 ${THRESHOLDS}
 

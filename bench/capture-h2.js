@@ -55,7 +55,10 @@ async function measure({ tls, rate, dir }) {
   const server = await startH2Server(tls ? { tls: true, keylog, key: join(dir, 'key.pem'), cert: join(dir, 'cert.pem') } : {});
   const out = join(dir, `${tls ? 'tls' : 'h2c'}-${rate}.gor`);
   const engineArgs = tls ? ['--input-raw-engine', 'tshark', '--input-raw-tls-keylog', keylog] : [];
-  const child = spawn(...cliCommand(['--input-raw', `:${server.port}`, ...engineArgs, '--output-file', out]), { stdio: ['ignore', 'ignore', 'pipe'], cwd: root });
+  const child = spawn(...cliCommand(['--input-raw', `:${server.port}`, ...engineArgs, '--output-file', out]), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: root,
+  });
   try {
     await waitForStderr(child, /capturing on/);
     const usage = watchProcessTree(child.pid);
@@ -81,7 +84,25 @@ async function measure({ tls, rate, dir }) {
 
 async function run() {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-bench-h2-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const rows = [];
   try {
     for (const rate of h2cRates) rows.push(await measure({ tls: false, rate, dir }));
@@ -89,7 +110,10 @@ async function run() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  for (const r of rows) process.stderr.write(`capture-h2 ${r.tls ? 'tls' : 'h2c'} @${r.rate}/s: sent ${r.sent}, completed ${r.completed}, captured ${r.captured}\n`);
+  for (const r of rows)
+    process.stderr.write(
+      `capture-h2 ${r.tls ? 'tls' : 'h2c'} @${r.rate}/s: sent ${r.sent}, completed ${r.completed}, captured ${r.captured}\n`,
+    );
   const pct = (a, b) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)}%`);
   const label = (r) => (r.tls ? 'HTTPS h2 (TLS 1.3), `--input-raw-engine tshark --input-raw-tls-keylog`' : 'h2c, default engine (tcpdump)');
   return [
@@ -97,7 +121,7 @@ async function run() {
     `(bench/lib/h2-load.js) runs ${seconds} s at each rate while reprise captures to a file. Captured = request records`,
     'in the output / requests completed (answered within 15 s); captured req/s = captured requests per second of load (the',
     'decrypt rate for HTTPS; on 2 shared cores the load generator, the server and the capture compete, so a rate that is',
-    'not reached is the machine\'s limit, not only the capture\'s).',
+    "not reached is the machine's limit, not only the capture's).",
     'CPU covers the capture process tree (reprise, its capture thread, tcpdump, tshark) from the start of the load to 3 s after it.',
     '',
     '| capture | rate (req/s) | sent | completed | captured | captured / completed | captured req/s | load CPU s per 10k | peak memory |',

@@ -88,10 +88,21 @@ async function measure(kind, nginx, rate) {
       await waitForStderr(child, /listening on/);
     } else {
       const extraArgs = (process.env.BENCH_CAPTURE_ARGS ?? '').split(' ').filter(Boolean);
-      child = spawn(...cliCommand(['--input-raw', `:${nginx.port}`, '--input-raw-engine', kind, ...extraArgs, '--output-file', join(dir, 'requests.gor')]), {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        cwd: root,
-      });
+      child = spawn(
+        ...cliCommand([
+          '--input-raw',
+          `:${nginx.port}`,
+          '--input-raw-engine',
+          kind,
+          ...extraArgs,
+          '--output-file',
+          join(dir, 'requests.gor'),
+        ]),
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          cwd: root,
+        },
+      );
       await waitForStderr(child, /capturing on/);
     }
     const usage = watchProcessTree(child.pid);
@@ -113,7 +124,19 @@ async function measure(kind, nginx, rate) {
     const kernelDropped = /(\d+) packets? dropped by kernel/.exec(stderr)?.[1];
     // reprise's exit summary line for the input: its own counts of what it saw and lost
     const summary = /input-raw [^\n]*: (in=[^\n]*)/.exec(stderr)?.[1];
-    return { kind, rate, ...load, captured, cpuSeconds, startupCpuSeconds, loadCpuSeconds, peakRssBytes, memoryTrend, kernelDropped, summary };
+    return {
+      kind,
+      rate,
+      ...load,
+      captured,
+      cpuSeconds,
+      startupCpuSeconds,
+      loadCpuSeconds,
+      peakRssBytes,
+      memoryTrend,
+      kernelDropped,
+      summary,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -154,7 +177,10 @@ async function run() {
         `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB | ${r.memoryTrend.join(' / ')} |`,
     ),
     '',
-    ...rows.map((r) => `- ${r.label} @ ${r.rate}/s: ${r.summary ?? (r.kernelDropped !== undefined ? `kernel dropped ${r.kernelDropped} packets` : '')}`),
+    ...rows.map(
+      (r) =>
+        `- ${r.label} @ ${r.rate}/s: ${r.summary ?? (r.kernelDropped !== undefined ? `kernel dropped ${r.kernelDropped} packets` : '')}`,
+    ),
     ...machineLines(),
   ];
   return lines.join('\n');

@@ -23,22 +23,36 @@ import { writeGetRecording } from './replay-http.js';
 function canConnect(port) {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
 
 async function startNats(dir) {
   const port = await freePort();
-  const child = spawn(toolPath('nats-server'), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats')], { stdio: 'ignore' });
+  const child = spawn(toolPath('nats-server'), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats')], {
+    stdio: 'ignore',
+  });
   const url = `nats://127.0.0.1:${port}`;
   for (let i = 0; i < 100 && !(await canConnect(port)); i++) await new Promise((r) => setTimeout(r, 100));
   return { url, stop: () => child.kill('SIGKILL') };
 }
 
-
 async function publish(file, natsUrl, service) {
-  const run = await runCliTimed(['--input-file', file, '--input-file-no-wait', '--output-nats', natsUrl, '--output-nats-service', service, '--output-nats-on-full', 'wait']);
+  const run = await runCliTimed([
+    '--input-file',
+    file,
+    '--input-file-no-wait',
+    '--output-nats',
+    natsUrl,
+    '--output-nats-service',
+    service,
+    '--output-nats-on-full',
+    'wait',
+  ]);
   return run;
 }
 
@@ -46,7 +60,19 @@ async function replayWorkers(natsUrl, service, target, workers) {
   const started = process.hrtime.bigint();
   const runs = await Promise.all(
     Array.from({ length: workers }, (_, i) =>
-      runCliTimed(['cluster', 'run', '--nats', natsUrl, '--service', service, '--target', target, '--worker', `w${i + 1}`, '--exit-when-drained']),
+      runCliTimed([
+        'cluster',
+        'run',
+        '--nats',
+        natsUrl,
+        '--service',
+        service,
+        '--target',
+        target,
+        '--worker',
+        `w${i + 1}`,
+        '--exit-when-drained',
+      ]),
     ),
   );
   return { seconds: Number(process.hrtime.bigint() - started) / 1e9, runs };
@@ -64,13 +90,17 @@ async function agentUnderLoad(natsUrl, nginx, rate, seconds) {
   child.kill('SIGINT');
   await exited;
   const counters = (label) => {
-    const line = stderr.split('\n').reverse().find((l) => l.trimStart().startsWith(label) && l.includes(' in='));
+    const line = stderr
+      .split('\n')
+      .reverse()
+      .find((l) => l.trimStart().startsWith(label) && l.includes(' in='));
     return Object.fromEntries([...(line ?? '').matchAll(/ ([a-z-]+)=(\d+)/g)].map((m) => [m[1], Number(m[2])]));
   };
   return { load, raw: counters('input-raw'), nats: counters('output-nats') };
 }
 
-const NOTE = 'Two workers on this box share its 2 cores with nginx, nats-server and each other, so they do not beat one here; workers add capacity when they run on more hosts. The agent awaits one JetStream ack per message (window 4096): what it cannot publish is dropped and counted, capture itself loses nothing.';
+const NOTE =
+  'Two workers on this box share its 2 cores with nginx, nats-server and each other, so they do not beat one here; workers add capacity when they run on more hosts. The agent awaits one JetStream ack per message (window 4096): what it cannot publish is dropped and counted, capture itself loses nothing.';
 
 const scenario = {
   name: 'cluster',

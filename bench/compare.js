@@ -50,7 +50,12 @@ function body(userId, changed, noisy) {
     servedAt: new Date(1_700_000_000_000 + (noisy ? Math.floor(random() * 1e9) : userId)).toISOString(),
     user: { id: userId, name: `User ${userId}`, email: `user${userId}@example.com`, plan: 'pro', locale: 'en-GB', bio: BIO },
     tags: noisy ? shuffle(['alpha', 'beta', 'gamma', 'delta']) : ['alpha', 'beta', 'gamma', 'delta'],
-    items: Array.from({ length: 8 }, (_, i) => ({ sku: `SKU-${userId}-${i}`, price: changed && i === 3 ? 10.5 : 9.99 + i, qty: 1 + (i % 3), inStock: i % 2 === 0 })),
+    items: Array.from({ length: 8 }, (_, i) => ({
+      sku: `SKU-${userId}-${i}`,
+      price: changed && i === 3 ? 10.5 : 9.99 + i,
+      qty: 1 + (i % 3),
+      inStock: i % 2 === 0,
+    })),
     links: { self: `/users/${userId}`, orders: `/users/${userId}/orders` },
   });
 }
@@ -72,7 +77,13 @@ function makePool(noisyEndpoints) {
     const userId = 1000 + i;
     const noisy = i % 4 >= ENDPOINTS.length - noisyEndpoints;
     const path = ENDPOINTS[i % 4] + userId;
-    const request = { kind: 'request', id, timestamp: 1n, latency: 0n, payload: Buffer.from(`GET ${path}?x=${i} HTTP/1.1\r\nHost: svc\r\n\r\n`) };
+    const request = {
+      kind: 'request',
+      id,
+      timestamp: 1n,
+      latency: 0n,
+      payload: Buffer.from(`GET ${path}?x=${i} HTTP/1.1\r\nHost: svc\r\n\r\n`),
+    };
     pool.push({
       id,
       request,

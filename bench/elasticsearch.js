@@ -92,7 +92,11 @@ const scenario = {
       component: 'output-elasticsearch',
       instance: 'output-elasticsearch bench',
       logger: { debug() {}, info() {}, warn: (m) => console.error(`warn: ${m}`), error: (m) => console.error(`error: ${m}`) },
-      stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
+      stats: {
+        add(name, n = 1) {
+          counters[name] = (counters[name] ?? 0) + n;
+        },
+      },
       signal: new AbortController().signal,
       emit() {},
     };
@@ -126,7 +130,7 @@ const scenario = {
         '',
         `- settings: flushBytes 5mb, concurrency 5, flushInterval 30s (the bulk helper's defaults); retries 3; queue limit 10,000 documents.`,
         counters['es-join-evicted']
-          ? "- responses `auto` (default): the first 50,000 requests waited for a replayed response until the join learnt that none comes (`es-join-evicted`), then each request was indexed as soon as its original response arrived."
+          ? '- responses `auto` (default): the first 50,000 requests waited for a replayed response until the join learnt that none comes (`es-join-evicted`), then each request was indexed as soon as its original response arrived.'
           : '- responses `auto` (default): fewer requests than the join holds (50,000), so every request waited for a replayed response until the flush.',
         `- counters: ${JSON.stringify(counters)}`,
         ...machineLines(),

@@ -29,7 +29,10 @@ const STORE_SCRIPT = `export function request(req) {\n  store.set('n', (store.ge
 
 /** Runs the CLI; resolves to seconds from spawn to exit and the summary it printed. */
 async function runCli(extraArgs, file) {
-  const { seconds, output, command, cpuSeconds } = await runCliTimed(['--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null'], { reportCpu: true });
+  const { seconds, output, command, cpuSeconds } = await runCliTimed(
+    ['--input-file', file, '--input-file-no-wait', ...extraArgs, '--output-null'],
+    { reportCpu: true },
+  );
   const outLine = output.split('\n').find((l) => l.trim().startsWith('output-null'));
   const delivered = outLine ? Number((/out=([\d,]+)/.exec(outLine)?.[1] ?? 'NaN').replace(/,/g, '')) : NaN;
   return { seconds, cpuSeconds, delivered, command: command.replace(file, 'FILE') };
@@ -43,7 +46,9 @@ async function isCliReady(dir) {
     const r = await runCli([], probe);
     return r.delivered === 10;
   } catch (error) {
-    console.error(`middleware bench: the CLI cannot replay a file yet, driving the components directly: ${String(error.message).split('\n').slice(0, 3).join(' ')}`);
+    console.error(
+      `middleware bench: the CLI cannot replay a file yet, driving the components directly: ${String(error.message).split('\n').slice(0, 3).join(' ')}`,
+    );
     return false;
   }
 }
@@ -58,15 +63,23 @@ async function runDirect(kind, file, scriptFile) {
     component: kind,
     instance: kind,
     logger: { debug() {}, info() {}, warn: (l) => console.error(l), error: (l) => console.error(l), print() {} },
-    stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
+    stats: {
+      add(name, n = 1) {
+        counters[name] = (counters[name] ?? 0) + n;
+      },
+    },
     signal: new AbortController().signal,
-    emit(batch) { delivered += batch.length; },
+    emit(batch) {
+      delivered += batch.length;
+    },
   };
   const defaults = (def) => Object.fromEntries(Object.entries(def.options.properties).map(([k, v]) => [k, v.default]));
   const instance =
-    kind === 'script' || kind === 'store' ? await middlewareScript.create(scriptFile, defaults(middlewareScript), ctx)
-    : kind === 'external' ? await middleware.create(`node ${echoProgram}`, defaults(middleware), ctx)
-    : { process: (b) => b };
+    kind === 'script' || kind === 'store'
+      ? await middlewareScript.create(scriptFile, defaults(middlewareScript), ctx)
+      : kind === 'external'
+        ? await middleware.create(`node ${echoProgram}`, defaults(middleware), ctx)
+        : { process: (b) => b };
   const started = process.hrtime.bigint();
   const cpuBefore = process.cpuUsage();
   const decoder = new GorDecoder();
@@ -89,7 +102,13 @@ async function runDirect(kind, file, scriptFile) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const used = process.cpuUsage(cpuBefore);
   await instance.close?.();
-  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, delivered, counters, command: `in-process (bench/middleware.js runDirect, ${kind})` };
+  return {
+    seconds,
+    cpuSeconds: (used.user + used.system) / 1e6,
+    delivered,
+    counters,
+    command: `in-process (bench/middleware.js runDirect, ${kind})`,
+  };
 }
 
 const scenario = {
@@ -118,7 +137,8 @@ const scenario = {
       const runs = new Map(chosen.map(([, kind]) => [kind, []]));
       for (let round = 0; round < rounds; round++) {
         for (const [, kind, args] of chosen) {
-          const r = mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, kind === 'store' ? storeScriptFile : scriptFile);
+          const r =
+            mode === 'cli' ? await runCli(args, file) : await runDirect(kind, file, kind === 'store' ? storeScriptFile : scriptFile);
           runs.get(kind).push(r);
         }
       }
@@ -130,9 +150,13 @@ const scenario = {
       for (const [label, kind] of chosen) {
         const rs = runs.get(kind);
         const r = rs[rs.length - 1];
-        rows.push(`| ${label} | ${rate(median(rs.map((x) => count / x.seconds)))} | ${rate(median(rs.map(perCpu)))} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${r.delivered.toLocaleString('en-US')} |`);
+        rows.push(
+          `| ${label} | ${rate(median(rs.map((x) => count / x.seconds)))} | ${rate(median(rs.map(perCpu)))} | ${median(rs.map((x) => x.seconds)).toFixed(2)} | ${r.delivered.toLocaleString('en-US')} |`,
+        );
         const counters = r.counters && Object.keys(r.counters).length ? ` (counters ${JSON.stringify(r.counters)})` : '';
-        commands.push(`- ${label}: \`${r.command.replace(scriptFile, 'set-header.js').replace(storeScriptFile, 'store.js').replace(echoProgram, 'echo-middleware.js')}\`${counters}`);
+        commands.push(
+          `- ${label}: \`${r.command.replace(scriptFile, 'set-header.js').replace(storeScriptFile, 'store.js').replace(echoProgram, 'echo-middleware.js')}\`${counters}`,
+        );
       }
       const ratios = [];
       if (runs.has('none') && runs.has('script')) {

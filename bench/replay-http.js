@@ -46,7 +46,9 @@ async function isCliReady(dir, url) {
     await replayWithCli(probe, url);
     return true;
   } catch (error) {
-    console.error(`replay-http: the CLI cannot replay yet, driving output-http directly: ${String(error.message).split('\n').slice(0, 3).join(' ')}`);
+    console.error(
+      `replay-http: the CLI cannot replay yet, driving output-http directly: ${String(error.message).split('\n').slice(0, 3).join(' ')}`,
+    );
     return false;
   }
 }
@@ -78,7 +80,11 @@ export async function replayDirect(file, url, options = {}) {
     component: 'output-http',
     instance: `output-http ${url}`,
     logger: { debug() {}, info() {}, warn() {}, error() {} },
-    stats: { add(name, n = 1) { counters[name] = (counters[name] ?? 0) + n; } },
+    stats: {
+      add(name, n = 1) {
+        counters[name] = (counters[name] ?? 0) + n;
+      },
+    },
     signal: new AbortController().signal,
     emit() {},
   };
@@ -100,12 +106,21 @@ export async function replayDirect(file, url, options = {}) {
       }
     }
   }
-  if (batch.length) { sent += batch.length; await output.write(batch); }
+  if (batch.length) {
+    sent += batch.length;
+    await output.write(batch);
+  }
   await output.flush();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpu = process.cpuUsage(cpuStarted);
   await output.close();
-  return { seconds, cpuSeconds: (cpu.user + cpu.system) / 1e6, sent, counters, command: 'output-http driven in-process (bench/replay-http.js replayDirect), default options' };
+  return {
+    seconds,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    sent,
+    counters,
+    command: 'output-http driven in-process (bench/replay-http.js replayDirect), default options',
+  };
 }
 
 /** The CLI's own exit summary line for output-http (its rate excludes process start-up). */
@@ -153,7 +168,11 @@ const scenario = {
         `| wrk -t1 -c32 -d${wrkSeconds}s, before / after the replay | ${Math.round(wrkBefore.requestsPerSecond).toLocaleString('en-US')} / ${Math.round(wrkAfter.requestsPerSecond).toLocaleString('en-US')} |`,
         `| reprise (${mode}) | ${Math.round(rate).toLocaleString('en-US')} |`,
         `| reprise (${mode}) per CPU second of its process | ${Math.round(count / replay.cpuSeconds).toLocaleString('en-US')} |`,
-        ...(uncapped ? [`| reprise (${mode}) with V8's default young generation (\`--max-semi-space-size=4\` removed) | ${Math.round(count / uncapped.seconds).toLocaleString('en-US')} |`] : []),
+        ...(uncapped
+          ? [
+              `| reprise (${mode}) with V8's default young generation (\`--max-semi-space-size=4\` removed) | ${Math.round(count / uncapped.seconds).toLocaleString('en-US')} |`,
+            ]
+          : []),
         `| **ratio reprise / wrk (mean of before and after)** | **${ratio.toFixed(2)}** |`,
         '',
         `- reprise: ${replay.seconds.toFixed(2)} s and ${replay.cpuSeconds.toFixed(2)} CPU s for ${count.toLocaleString('en-US')} requests (${mode === 'cli' ? 'process start to exit' : 'first write to flush'}); nginx served ${served.toLocaleString('en-US')} of them.`,

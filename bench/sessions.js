@@ -26,7 +26,9 @@ async function writeSessionRecording(file, count, sessions) {
   const batch = [];
   for (let i = 0; i < count; i++) {
     const session = (i % sessions).toString(16).padStart(16, '0');
-    const exchange = Math.floor(i / sessions).toString(16).padStart(8, '0');
+    const exchange = Math.floor(i / sessions)
+      .toString(16)
+      .padStart(8, '0');
     batch.push({ kind: 'request', id: session + exchange, timestamp: baseNs + BigInt(i) * 10_000n, latency: 0n, payload: browserGet(i) });
     if (batch.length === 1024 || i === count - 1) {
       if (!out.write(encodeRecords(batch))) await once(out, 'drain');
@@ -53,23 +55,32 @@ const scenario = {
       const modes = [
         ['without sessions (shared pool, default settings)', []],
         ['--recognize-tcp-sessions', ['--recognize-tcp-sessions', '--output-http-session-connections', String(sessions)]],
-        ['--recognize-tcp-sessions --output-http-track-response', ['--recognize-tcp-sessions', '--output-http-session-connections', String(sessions), '--output-http-track-response']],
+        [
+          '--recognize-tcp-sessions --output-http-track-response',
+          ['--recognize-tcp-sessions', '--output-http-session-connections', String(sessions), '--output-http-track-response'],
+        ],
       ];
       // Modes alternate, twice: the cores are shared, so each mode reports its better run.
       const best = new Map();
       for (let round = 0; round < 2; round++) {
         for (const [label, extra] of modes) {
           const run = await runCliTimed([...base, ...extra], { timeoutMs: 600_000 });
-          const summary = run.output.split('\n').find((l) => /^\s*output-http /.test(l))?.trim().replace(/http:\/\/127\.0\.0\.1:\d+/, 'URL');
+          const summary = run.output
+            .split('\n')
+            .find((l) => /^\s*output-http /.test(l))
+            ?.trim()
+            .replace(/http:\/\/127\.0\.0\.1:\d+/, 'URL');
           const rate = count / run.seconds;
           if (!best.has(label) || best.get(label).rate < rate) best.set(label, { rate, summary });
         }
       }
-      const rows = modes.map(([label]) => `| ${label} | ${Math.round(best.get(label).rate).toLocaleString('en-US')} | \`${best.get(label).summary ?? ''}\` |`);
+      const rows = modes.map(
+        ([label]) => `| ${label} | ${Math.round(best.get(label).rate).toLocaleString('en-US')} | \`${best.get(label).summary ?? ''}\` |`,
+      );
       return [
         `Recording: ${count.toLocaleString('en-US')} GETs from ${sessions} interleaved sessions, replayed with \`--input-file-no-wait\` to nginx \`return 200 "pong"\` (one worker, loopback); process start to exit, the better of two alternating runs per mode.`,
         '',
-        '| mode | requests/s | reprise\'s exit summary (that run) |',
+        "| mode | requests/s | reprise's exit summary (that run) |",
         '| --- | ---: | --- |',
         ...rows,
         '',

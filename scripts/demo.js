@@ -55,14 +55,21 @@ const stagingUrl = `http://127.0.0.1:${staging.address().port}`;
 console.log(`production on 127.0.0.1:${prodPort}, staging on ${stagingUrl}, files in ${work}`);
 
 // 1. Capture: reprise listens on loopback for traffic to production's port.
-const capture = reprise(['--input-raw', `:${prodPort}`, '--input-raw-track-response', '--output-file', recorded, '--stats', '--stats-interval', '1s'], 'capture');
+const capture = reprise(
+  ['--input-raw', `:${prodPort}`, '--input-raw-track-response', '--output-file', recorded, '--stats', '--stats-interval', '1s'],
+  'capture',
+);
 // Capture starts once the capture engine reports it is listening (seconds on a busy machine).
 await capture.saw(/capturing on/, 30_000);
 await sleep(300);
 console.log('\nsending 20 requests to production (10 GET, 10 POST with a JSON body)');
 for (let i = 0; i < 10; i++) {
   await fetch(`http://127.0.0.1:${prodPort}/api/items/${i}?page=${i}`, { headers: { 'x-demo': String(i) } });
-  await fetch(`http://127.0.0.1:${prodPort}/api/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ item: i }) });
+  await fetch(`http://127.0.0.1:${prodPort}/api/items`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ item: i }),
+  });
 }
 await sleep(1000);
 capture.child.kill('SIGINT');
@@ -71,18 +78,25 @@ if (captured.code !== 0) {
   console.error(`\ncapture failed (exit ${captured.code}). Live capture needs root or: setcap cap_net_raw,cap_net_admin=eip $(which node)`);
   process.exit(1);
 }
-const records = readFileSync(recorded, 'latin1').split('\n\u00f0\u009f\u0090\u00b5\u00f0\u009f\u0099\u0088\u00f0\u009f\u0099\u0089\n').filter(Boolean);
+const records = readFileSync(recorded, 'latin1')
+  .split('\n\u00f0\u009f\u0090\u00b5\u00f0\u009f\u0099\u0088\u00f0\u009f\u0099\u0089\n')
+  .filter(Boolean);
 const requests = records.filter((r) => r.startsWith('1 ')).length;
 const responses = records.filter((r) => r.startsWith('2 ')).length;
 console.log(`\nrecorded ${requests} requests and ${responses} responses in ${recorded}`);
 
 // 2. Replay the recording to staging, twice as fast, recording staging's responses as type 3.
-const replay = reprise(['--input-file', `${recorded}|200%`, '--output-http', stagingUrl, '--output-http-track-response', '--output-file', replayed], 'replay');
+const replay = reprise(
+  ['--input-file', `${recorded}|200%`, '--output-http', stagingUrl, '--output-http-track-response', '--output-file', replayed],
+  'replay',
+);
 const replayResult = await replay.done;
 console.log(`\nstaging received ${stagingSeen.length} requests:`);
 for (const line of stagingSeen.slice(0, 4)) console.log(`  ${line}`);
 if (stagingSeen.length > 4) console.log(`  … and ${stagingSeen.length - 4} more`);
-const replayedResponses = readFileSync(replayed, 'latin1').split('\n').filter((l) => /^3 [0-9a-f]{24} /.test(l)).length;
+const replayedResponses = readFileSync(replayed, 'latin1')
+  .split('\n')
+  .filter((l) => /^3 [0-9a-f]{24} /.test(l)).length;
 console.log(`replayed responses recorded as type 3 in ${replayed}: ${replayedResponses}`);
 
 production.close();

@@ -70,7 +70,11 @@ test('binary protocol: each command a request, each reply a response with the sa
     const mine = records.filter((r) => r.id.startsWith(connection));
     const requests = mine.filter((r) => r.type === '1');
     const responses = mine.filter((r) => r.type === '2');
-    assert.deepEqual(requests.map((r) => r.payload), s.lines, `requests of the connection from port ${s.localPort}`);
+    assert.deepEqual(
+      requests.map((r) => r.payload),
+      s.lines,
+      `requests of the connection from port ${s.localPort}`,
+    );
     const expected = s.lines.map((line) => (line.startsWith('SET') ? '+OK\r\n' : line.includes('missing') ? '$-1\r\n' : null));
     for (const [i, request] of requests.entries()) {
       const response = responses.find((r) => r.id === request.id);

@@ -63,7 +63,9 @@ const RESPONSE_BODIES = ['ok:0', 'ok:13', 'ok:11', 'ok:0'];
 
 /** Records loopback traffic to `serverPort` with tcpdump while `traffic` runs. */
 async function tcpdumpWhile(file: string, serverPort: number, traffic: () => Promise<void>): Promise<void> {
-  const tcpdump = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-n', '-w', file, `tcp port ${serverPort}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tcpdump = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-n', '-w', file, `tcp port ${serverPort}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   tcpdump.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const closed = new Promise<void>((resolve) => tcpdump.on('close', () => resolve()));
@@ -116,11 +118,16 @@ function withoutSyns(file: string): string {
 }
 
 for (const clientIsLow of [true, false]) {
-  test(`client port ${clientIsLow ? 'below' : 'above'} the server's: every exchange is paired, with or without port and SYNs`, { timeout: 120_000 }, async (t) => {
+  test(`client port ${clientIsLow ? 'below' : 'above'} the server's: every exchange is paired, with or without port and SYNs`, {
+    timeout: 120_000,
+  }, async (t) => {
     const { file, clientPort, serverPort } = await recordCase(t, clientIsLow);
     const connection = connectionIdOf(clientPort, serverPort, '127.0.0.1');
     const noSyn = withoutSyns(file);
-    for (const [pcap, what] of [[file, 'with SYNs'], [noSyn, 'without SYNs']] as const) {
+    for (const [pcap, what] of [
+      [file, 'with SYNs'],
+      [noSyn, 'without SYNs'],
+    ] as const) {
       for (const value of [pcap, `${pcap}:${serverPort}`]) {
         const out = join(tempDir(t), 'out.gor');
         const run = await runCli(['--input-raw', value, '--input-raw-track-response', '--output-file', out], { timeoutMs: 30_000 });
@@ -129,7 +136,11 @@ for (const clientIsLow of [true, false]) {
         const records = readRecords(out);
         const requests = records.filter((r) => r.type === '1');
         const responses = records.filter((r) => r.type === '2');
-        assert.deepEqual(requests.map((r) => r.payload), REQUESTS, label);
+        assert.deepEqual(
+          requests.map((r) => r.payload),
+          REQUESTS,
+          label,
+        );
         assert.equal(responses.length, REQUESTS.length, label);
         for (const [i, request] of requests.entries()) {
           assert.equal(request.id.slice(0, 16), connection, `${label}: the id starts with the connection`);
@@ -144,7 +155,9 @@ for (const clientIsLow of [true, false]) {
   });
 }
 
-test('a keep-alive connection opened before the capture, caught mid-request, is captured from its next request', { timeout: 60_000 }, async (t) => {
+test('a keep-alive connection opened before the capture, caught mid-request, is captured from its next request', {
+  timeout: 60_000,
+}, async (t) => {
   const server = await recordingServer(t, (_req, body) => ({ body: `ok:${body.length}` }));
   const socket = connect({ host: '127.0.0.1', port: server.port });
   t.after(() => socket.destroy());
@@ -162,10 +175,13 @@ test('a keep-alive connection opened before the capture, caught mid-request, is 
   });
   assert.equal(run.code, 0, run.stderr);
   const records = readRecords(file);
-  assert.deepEqual(records.map((r) => [r.type, r.payload.split('\r\n')[0]]), [
-    ['1', 'GET /after HTTP/1.1'],
-    ['2', 'HTTP/1.1 200 OK'],
-  ]);
+  assert.deepEqual(
+    records.map((r) => [r.type, r.payload.split('\r\n')[0]]),
+    [
+      ['1', 'GET /after HTTP/1.1'],
+      ['2', 'HTTP/1.1 200 OK'],
+    ],
+  );
   assert.equal(records[0]!.id, records[1]!.id);
   assert.equal(records[0]!.id.slice(0, 16), connectionIdOf(socket.localPort!, server.port, '127.0.0.1'));
   assert.doesNotMatch(run.stderr, /non-http=/);

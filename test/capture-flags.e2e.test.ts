@@ -9,10 +9,13 @@ import { readRecords, summaryCounters } from './support/gor.js';
 
 function post(port: number, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { 'content-type': 'text/plain' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve());
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { 'content-type': 'text/plain' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve());
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -26,35 +29,56 @@ test('--input-raw-monitor is refused with the reason on a device without monitor
   assert.match(run.stderr, /input-raw \(option monitor\).*lo.*doesn't support monitor mode/);
 });
 
-test('the libpcap engine refuses --input-raw-monitor and --input-raw-timestamp-type instead of ignoring them (exit 2)', { timeout: 30_000 }, async () => {
+test('the libpcap engine refuses --input-raw-monitor and --input-raw-timestamp-type instead of ignoring them (exit 2)', {
+  timeout: 30_000,
+}, async () => {
   for (const flags of [['--input-raw-monitor'], ['--input-raw-timestamp-type', 'host']]) {
-    const run = await runCli(['--input-raw', 'lo:18081', '--input-raw-engine', 'libpcap', ...flags, '--output-null'], { timeoutMs: 20_000 });
+    const run = await runCli(['--input-raw', 'lo:18081', '--input-raw-engine', 'libpcap', ...flags, '--output-null'], {
+      timeoutMs: 20_000,
+    });
     assert.equal(run.code, 2, run.stderr);
-    assert.match(run.stderr, /input-raw \(option (monitor|timestampType)\): the libpcap engine \(cap\) cannot set this: use --input-raw-engine tcpdump/);
+    assert.match(
+      run.stderr,
+      /input-raw \(option (monitor|timestampType)\): the libpcap engine \(cap\) cannot set this: use --input-raw-engine tcpdump/,
+    );
   }
 });
 
-test('--input-raw-timestamp-type: a type the device lacks is refused with the ones it has; a supported one captures', { timeout: 60_000 }, async (t) => {
-  const refused = await runCli(['--input-raw', 'lo:18081', '--input-raw-timestamp-type', 'PCAP_TSTAMP_ADAPTER', '--output-null'], { timeoutMs: 20_000 });
+test('--input-raw-timestamp-type: a type the device lacks is refused with the ones it has; a supported one captures', {
+  timeout: 60_000,
+}, async (t) => {
+  const refused = await runCli(['--input-raw', 'lo:18081', '--input-raw-timestamp-type', 'PCAP_TSTAMP_ADAPTER', '--output-null'], {
+    timeoutMs: 20_000,
+  });
   assert.equal(refused.code, 2, refused.stderr);
   assert.match(refused.stderr, /input-raw \(option timestampType\).*"adapter".*\(lo supports: host\)/);
-  const unknown = await runCli(['--input-raw', 'lo:18081', '--input-raw-timestamp-type', 'sundial', '--output-null'], { timeoutMs: 20_000 });
+  const unknown = await runCli(['--input-raw', 'lo:18081', '--input-raw-timestamp-type', 'sundial', '--output-null'], {
+    timeoutMs: 20_000,
+  });
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /option timestampType.*unknown timestamp type "sundial"/);
 
   const server = await startServer(t);
   const file = join(tempDir(t), 'host.gor');
-  const run = await runWhileSending(['--input-raw', `lo:${server.port}`, '--input-raw-timestamp-type', 'PCAP_TSTAMP_HOST', '--output-file', file], () => post(server.port, 'x'));
+  const run = await runWhileSending(
+    ['--input-raw', `lo:${server.port}`, '--input-raw-timestamp-type', 'PCAP_TSTAMP_HOST', '--output-file', file],
+    () => post(server.port, 'x'),
+  );
   assert.equal(run.code, 0, run.stderr);
   assert.equal(readRecords(file).length, 1);
 });
 
-test('--input-raw-override-snaplen raises a small --input-raw-snaplen so that large segments are kept whole', { timeout: 60_000 }, async (t) => {
+test('--input-raw-override-snaplen raises a small --input-raw-snaplen so that large segments are kept whole', {
+  timeout: 60_000,
+}, async (t) => {
   const server = await startServer(t);
   const body = 'b'.repeat(10_000);
   const capture = async (extra: string[]) => {
     const file = join(tempDir(t), 'out.gor');
-    const run = await runWhileSending(['--input-raw', `:${server.port}`, '--input-raw-snaplen', '1kb', ...extra, '--output-file', file], () => post(server.port, body));
+    const run = await runWhileSending(
+      ['--input-raw', `:${server.port}`, '--input-raw-snaplen', '1kb', ...extra, '--output-file', file],
+      () => post(server.port, body),
+    );
     assert.equal(run.code, 0, run.stderr);
     return { records: readRecords(file), counters: summaryCounters(run.stderr, 'input-raw') };
   };
@@ -71,16 +95,21 @@ test('--input-raw-buffer-timeout under 1s runs tcpdump in immediate mode', { tim
   const file = join(tempDir(t), 'out.gor');
   const tcpdumpCommands = () => {
     try {
-      return execFileSync('pgrep', ['-a', 'tcpdump'], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(`port ${server.port}`));
+      return execFileSync('pgrep', ['-a', 'tcpdump'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes(`port ${server.port}`));
     } catch {
       return [];
     }
   };
   let seen: string[] = [];
-  const run = await runWhileSending(['--input-raw', `:${server.port}`, '--input-raw-buffer-timeout', '10ms', '--output-file', file], async () => {
-    seen = tcpdumpCommands();
-    await post(server.port, 'immediate');
-  });
+  const run = await runWhileSending(
+    ['--input-raw', `:${server.port}`, '--input-raw-buffer-timeout', '10ms', '--output-file', file],
+    async () => {
+      seen = tcpdumpCommands();
+      await post(server.port, 'immediate');
+    },
+  );
   assert.equal(run.code, 0, run.stderr);
   assert.equal(seen.length, 1, 'one tcpdump for this port');
   assert.match(seen[0]!, / --immediate-mode /);
@@ -98,7 +127,15 @@ test('--input-raw-buffer-timeout under 1s runs tcpdump in immediate mode', { tim
 test('--input-raw-stats logs capture stats lines while capturing', { timeout: 60_000 }, async (t) => {
   const server = await startServer(t);
   const run = await runWhileSending(
-    ['--input-raw', `:${server.port}`, '--input-raw-track-response', '--input-raw-stats', '--input-raw-stats-interval', '200ms', '--output-null'],
+    [
+      '--input-raw',
+      `:${server.port}`,
+      '--input-raw-track-response',
+      '--input-raw-stats',
+      '--input-raw-stats-interval',
+      '200ms',
+      '--output-null',
+    ],
     async () => {
       for (let i = 0; i < 3; i++) await post(server.port, `body ${i}`);
     },
@@ -107,5 +144,8 @@ test('--input-raw-stats logs capture stats lines while capturing', { timeout: 60
   const lines = run.stderr.split('\n').filter((l) => l.includes('capture stats:'));
   assert.ok(lines.length >= 3, `several periodic lines:\n${run.stderr}`);
   assert.match(lines.at(-1)!, /packets=\d+ .*requests=3 .*responses=3 /);
-  assert.ok(lines.some((l) => /messages=[1-6] \(.*latency avg=\d+\.\d+ms/.test(l)), lines.join('\n'));
+  assert.ok(
+    lines.some((l) => /messages=[1-6] \(.*latency avg=\d+\.\d+ms/.test(l)),
+    lines.join('\n'),
+  );
 });

@@ -67,7 +67,10 @@ function h2Request(client: ClientHttp2Session, headers: Record<string, string>, 
 function records(file: string): Message[] {
   const decoder = new GorDecoder();
   const out = decoder.end(decoder.push(readFileSync(file)));
-  assert.ok(out.every((d) => d.type === 'record'), 'no corrupt record');
+  assert.ok(
+    out.every((d) => d.type === 'record'),
+    'no corrupt record',
+  );
   return out.map((d) => (d.type === 'record' ? d.message : undefined!));
 }
 
@@ -78,7 +81,9 @@ const bodyOf = (m: Message) => text(m).slice(text(m).indexOf('\r\n\r\n') + 4);
 /** Recorded requests by path, each with the response that shares its id. */
 function exchanges(messages: Message[]) {
   const responses = new Map(messages.filter((m) => m.kind === 'response').map((m) => [m.id, m]));
-  return new Map(messages.filter((m) => m.kind === 'request').map((m) => [head(m).startLine[1]!, { request: m, response: responses.get(m.id) }]));
+  return new Map(
+    messages.filter((m) => m.kind === 'request').map((m) => [head(m).startLine[1]!, { request: m, response: responses.get(m.id) }]),
+  );
 }
 
 /** Each stream the server saw was recorded with the same method, path, headers and body. */
@@ -98,7 +103,9 @@ function assertRecordedAsSeen(seen: Seen[], messages: Message[]) {
   }
 }
 
-test('h2c: sequential gRPC-style POSTs, concurrent streams, a 24 KB header and a cancelled stream are recorded stream by stream', { timeout: 90_000 }, async (t) => {
+test('h2c: sequential gRPC-style POSTs, concurrent streams, a 24 KB header and a cancelled stream are recorded stream by stream', {
+  timeout: 90_000,
+}, async (t) => {
   const server = await h2cServer(t);
   const file = join(tempDir(t), 'h2c.gor');
   const big = 'b'.repeat(24 * 1024);
@@ -106,7 +113,11 @@ test('h2c: sequential gRPC-style POSTs, concurrent streams, a 24 KB header and a
     const client = connect(`http://127.0.0.1:${server.port}`);
     client.on('error', () => {});
     for (let i = 0; i < 5; i++) {
-      await h2Request(client, { ':method': 'POST', ':path': `/pkg.Svc/Put/${i}`, 'content-type': 'application/grpc', te: 'trailers', 'x-tenant': 'acme' }, Buffer.from([0, 0, 0, 0, 1, i]));
+      await h2Request(
+        client,
+        { ':method': 'POST', ':path': `/pkg.Svc/Put/${i}`, 'content-type': 'application/grpc', te: 'trailers', 'x-tenant': 'acme' },
+        Buffer.from([0, 0, 0, 0, 1, i]),
+      );
     }
     await Promise.all([0, 1, 2, 3, 4, 5].map((i) => h2Request(client, { ':method': 'GET', ':path': `/concurrent/${i}` })));
     await h2Request(client, { ':method': 'GET', ':path': '/big', 'x-big': big });
@@ -120,7 +131,10 @@ test('h2c: sequential gRPC-style POSTs, concurrent streams, a 24 KB header and a
   });
   assert.equal(run.code, 0, run.stderr);
   const messages = records(file);
-  assert.ok(messages.every((m) => m.protocol === 'h2c'), 'every record has the h2c token');
+  assert.ok(
+    messages.every((m) => m.protocol === 'h2c'),
+    'every record has the h2c token',
+  );
   assert.equal(server.seen.length, 14);
   assertRecordedAsSeen(server.seen, messages);
   const byPath = exchanges(messages);
@@ -155,7 +169,10 @@ test('h2c: a capture started on a connection already open counts it and records 
   });
   assert.equal(run.code, 0, run.stderr);
   const messages = records(file);
-  assert.deepEqual(messages.map((m) => `${m.kind} ${m.kind === 'request' ? head(m).startLine[1] : ''}`), ['request /fresh', 'response ']);
+  assert.deepEqual(
+    messages.map((m) => `${m.kind} ${m.kind === 'request' ? head(m).startLine[1] : ''}`),
+    ['request /fresh', 'response '],
+  );
   const counters = summaryCounters(run.stderr, 'input-raw');
   assert.equal(counters['h2-unknown-state'], 1);
   assert.equal(counters['non-http'] ?? 0, 0);
@@ -164,14 +181,40 @@ test('h2c: a capture started on a connection already open counts it and records 
 /** Messages go through unchanged: bytes in, bytes out. */
 const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
 
-test('@grpc/grpc-js: unary and server-streaming calls and a Trailers-Only error are recorded with their trailers', { timeout: 90_000 }, async (t) => {
+test('@grpc/grpc-js: unary and server-streaming calls and a Trailers-Only error are recorded with their trailers', {
+  timeout: 90_000,
+}, async (t) => {
   const seen: Array<{ path: string; request: Buffer }> = [];
   const server = new grpc.Server();
   server.addService(
     {
-      Echo: { path: '/test.Echo/Echo', requestStream: false, responseStream: false, requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize },
-      Count: { path: '/test.Echo/Count', requestStream: false, responseStream: true, requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize },
-      Fail: { path: '/test.Echo/Fail', requestStream: false, responseStream: false, requestSerialize: raw.serialize, requestDeserialize: raw.deserialize, responseSerialize: raw.serialize, responseDeserialize: raw.deserialize },
+      Echo: {
+        path: '/test.Echo/Echo',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw.serialize,
+        requestDeserialize: raw.deserialize,
+        responseSerialize: raw.serialize,
+        responseDeserialize: raw.deserialize,
+      },
+      Count: {
+        path: '/test.Echo/Count',
+        requestStream: false,
+        responseStream: true,
+        requestSerialize: raw.serialize,
+        requestDeserialize: raw.deserialize,
+        responseSerialize: raw.serialize,
+        responseDeserialize: raw.deserialize,
+      },
+      Fail: {
+        path: '/test.Echo/Fail',
+        requestStream: false,
+        responseStream: false,
+        requestSerialize: raw.serialize,
+        requestDeserialize: raw.deserialize,
+        responseSerialize: raw.serialize,
+        responseDeserialize: raw.deserialize,
+      },
     },
     {
       Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
@@ -256,7 +299,9 @@ async function play(socket: Socket, chunks: RecordedChunk[], side: 'client' | 's
   }
 }
 
-test('h2c upgrade: an HTTP/1.1 request with Upgrade: h2c, a 101 and HTTP/2 after it, played on lo from a hand-built fixture', { timeout: 90_000 }, async (t) => {
+test('h2c upgrade: an HTTP/1.1 request with Upgrade: h2c, a 101 and HTTP/2 after it, played on lo from a hand-built fixture', {
+  timeout: 90_000,
+}, async (t) => {
   const chunks = upgradeChunks(false);
   const server = createTcpServer((socket) => {
     socket.on('error', () => {});
@@ -276,7 +321,12 @@ test('h2c upgrade: an HTTP/1.1 request with Upgrade: h2c, a 101 and HTTP/2 after
   const messages = records(file);
   assert.deepEqual(
     messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'} ${head(m).startLine.join(' ')}`),
-    ['request http1 POST /upload HTTP/1.1', 'response h2c HTTP/1.1 200 OK', 'request h2c GET /next HTTP/1.1', 'response h2c HTTP/1.1 200 OK'],
+    [
+      'request http1 POST /upload HTTP/1.1',
+      'response h2c HTTP/1.1 200 OK',
+      'request h2c GET /next HTTP/1.1',
+      'response h2c HTTP/1.1 200 OK',
+    ],
   );
   assert.equal(messages[1]!.id, messages[0]!.id, 'stream 1 answers the upgrade request');
   assert.equal(bodyOf(messages[0]!), 'hello');

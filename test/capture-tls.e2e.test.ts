@@ -25,9 +25,31 @@ interface Seen {
 
 /** A Node HTTPS server speaking HTTP/2 and HTTP/1.1 (ALPN), appending its TLS keys to `keylog` when given. */
 async function secureServer(t: TestContext, dir: string, keylog: string | undefined) {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const seen: Seen[] = [];
-  const server = createSecureServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')), allowHTTP1: true });
+  const server = createSecureServer({
+    key: readFileSync(join(dir, 'key.pem')),
+    cert: readFileSync(join(dir, 'cert.pem')),
+    allowHTTP1: true,
+  });
   if (keylog) server.on('keylog', (line) => appendFileSync(keylog, line));
   server.on('request', (req, res) => {
     const parts: Buffer[] = [];
@@ -77,7 +99,9 @@ const CURL_CASES = [
   { name: 'tls12-h2', args: ['--http2', '--tlsv1.2', '--tls-max', '1.2'], h2: true },
 ];
 
-test('tshark engine: TLS 1.3 and 1.2, HTTP/1.1 and HTTP/2 from curl are decrypted and recorded as the server saw them', { timeout: 120_000 }, async (t) => {
+test('tshark engine: TLS 1.3 and 1.2, HTTP/1.1 and HTTP/2 from curl are decrypted and recorded as the server saw them', {
+  timeout: 120_000,
+}, async (t) => {
   const dir = tempDir(t);
   const keylog = join(dir, 'keys.log');
   writeFileSync(keylog, '', { mode: 0o600 });
@@ -85,10 +109,30 @@ test('tshark engine: TLS 1.3 and 1.2, HTTP/1.1 and HTTP/2 from curl are decrypte
   const file = join(dir, 'tls.gor');
   const body = (name: string) => `{"case":"${name}","pad":"${'p'.repeat(3000)}"}`;
   const result = await runWhileSending(
-    ['--input-raw', `:${server.port}`, '--input-raw-engine', 'tshark', '--input-raw-tls-keylog', keylog, '--input-raw-track-response', '--output-file', file],
+    [
+      '--input-raw',
+      `:${server.port}`,
+      '--input-raw-engine',
+      'tshark',
+      '--input-raw-tls-keylog',
+      keylog,
+      '--input-raw-track-response',
+      '--output-file',
+      file,
+    ],
     async () => {
       for (const c of CURL_CASES) {
-        await run('curl', ['-sk', ...c.args, '-H', `x-case: ${c.name}`, '-H', 'content-type: application/json', '--data-binary', body(c.name), `https://127.0.0.1:${server.port}/${c.name}?q=1`]);
+        await run('curl', [
+          '-sk',
+          ...c.args,
+          '-H',
+          `x-case: ${c.name}`,
+          '-H',
+          'content-type: application/json',
+          '--data-binary',
+          body(c.name),
+          `https://127.0.0.1:${server.port}/${c.name}?q=1`,
+        ]);
       }
     },
   );
@@ -103,7 +147,8 @@ test('tshark engine: TLS 1.3 and 1.2, HTTP/1.1 and HTTP/2 from curl are decrypte
     assert.equal(request.protocol, c.h2 ? 'h2' : undefined, `${c.name} protocol token`);
     const h = head(request);
     assert.deepEqual(h.startLine, ['POST', seen.path, 'HTTP/1.1']);
-    for (const name of ['x-case', 'content-type', 'user-agent']) assert.equal(headerValue(h.headers, name), seen.headers[name], `${name} of ${c.name}`);
+    for (const name of ['x-case', 'content-type', 'user-agent'])
+      assert.equal(headerValue(h.headers, name), seen.headers[name], `${name} of ${c.name}`);
     assert.equal(headerValue(h.headers, 'host'), c.h2 ? seen.headers[':authority'] : seen.headers.host);
     assert.deepEqual(bodyOf(request), seen.body, `body of ${c.name}`);
     const response = messages.find((m) => m.kind === 'response' && m.id === request.id);
@@ -116,14 +161,26 @@ test('tshark engine: TLS 1.3 and 1.2, HTTP/1.1 and HTTP/2 from curl are decrypte
   assert.equal(counters.requests, CURL_CASES.length);
 });
 
-test('tshark engine: a TLS server whose keys are not in the key log is counted (tls-no-keys), nothing guessed', { timeout: 120_000 }, async (t) => {
+test('tshark engine: a TLS server whose keys are not in the key log is counted (tls-no-keys), nothing guessed', {
+  timeout: 120_000,
+}, async (t) => {
   const dir = tempDir(t);
   const keylog = join(dir, 'keys.log');
   writeFileSync(keylog, '', { mode: 0o600 });
   const server = await secureServer(t, dir, undefined);
   const file = join(dir, 'nokeys.gor');
   const result = await runWhileSending(
-    ['--input-raw', `:${server.port}`, '--input-raw-engine', 'tshark', '--input-raw-tls-keylog', keylog, '--input-raw-track-response', '--output-file', file],
+    [
+      '--input-raw',
+      `:${server.port}`,
+      '--input-raw-engine',
+      'tshark',
+      '--input-raw-tls-keylog',
+      keylog,
+      '--input-raw-track-response',
+      '--output-file',
+      file,
+    ],
     async () => {
       await run('curl', ['-sk', '--http2', `https://127.0.0.1:${server.port}/secret-1`]);
       await run('curl', ['-sk', '--http1.1', '--tlsv1.2', '--tls-max', '1.2', `https://127.0.0.1:${server.port}/secret-2`]);
@@ -137,13 +194,23 @@ test('tshark engine: a TLS server whose keys are not in the key log is counted (
   assert.equal(counters['non-http'] ?? 0, 0);
 });
 
-test('--input-raw-tls-keylog without the tshark engine, or naming a missing file, is refused with the option named', { timeout: 30_000 }, async (t) => {
+test('--input-raw-tls-keylog without the tshark engine, or naming a missing file, is refused with the option named', {
+  timeout: 30_000,
+}, async (t) => {
   const dir = tempDir(t);
   const wrongEngine = await runCli(['--input-raw', ':8443', '--input-raw-tls-keylog', join(dir, 'k.log'), '--output-stdout']);
   assert.equal(wrongEngine.code, 2, wrongEngine.stderr);
   assert.match(wrongEngine.stderr, /tls-keylog|tlsKeylog/);
   assert.match(wrongEngine.stderr, /--input-raw-engine tshark/);
-  const missing = await runCli(['--input-raw', ':8443', '--input-raw-engine', 'tshark', '--input-raw-tls-keylog', join(dir, 'missing.log'), '--output-stdout']);
+  const missing = await runCli([
+    '--input-raw',
+    ':8443',
+    '--input-raw-engine',
+    'tshark',
+    '--input-raw-tls-keylog',
+    join(dir, 'missing.log'),
+    '--output-stdout',
+  ]);
   assert.equal(missing.code, 4, missing.stderr);
   assert.match(missing.stderr, /no such key log file: .*missing\.log/);
 });

@@ -9,8 +9,7 @@ import { readRecords as readGor } from './support/gor.js';
 const fixture = join(repoRoot, 'packages/plugin-raw/test/fixtures/lo-ethernet.pcap');
 
 /** A server that answers `ok:<body length>`, so responses can be matched to requests. */
-const startServer = (t: TestContext) =>
-  recordingServer(t, (_req, body) => ({ body: `ok:${body.length}` }));
+const startServer = (t: TestContext) => recordingServer(t, (_req, body) => ({ body: `ok:${body.length}` }));
 
 function send(port: number, agent: Agent, method: string, path: string, headers: Record<string, string>, body?: string) {
   return new Promise<void>((resolve, reject) => {
@@ -68,14 +67,27 @@ test('captures to a .gor file, and replaying that file delivers the same request
   const capture = await runCli(['--input-raw', `:${a.port}`, '--output-file', file], () => sendTraffic(a.port));
   assert.equal(capture.code, 0, capture.stderr);
   const records = readGor(file);
-  assert.deepEqual(records.map((r) => r.type), ['1', '1', '1', '1']);
-  assert.deepEqual(records.map((r) => r.payload.split('\r\n')[0]), traffic.map((r) => `${r.method} ${r.path} HTTP/1.1`));
+  assert.deepEqual(
+    records.map((r) => r.type),
+    ['1', '1', '1', '1'],
+  );
+  assert.deepEqual(
+    records.map((r) => r.payload.split('\r\n')[0]),
+    traffic.map((r) => `${r.method} ${r.path} HTTP/1.1`),
+  );
   for (const r of records) assert.match(r.id, /^[0-9a-f]{24}$/);
 
-  const replay = await runCli(['--input-file', file, '--output-http', `http://127.0.0.1:${b.port}`], async () => {}, (e) => e.length > 0);
+  const replay = await runCli(
+    ['--input-file', file, '--output-http', `http://127.0.0.1:${b.port}`],
+    async () => {},
+    (e) => e.length > 0,
+  );
   // The file input ends by itself; the SIGINT after it is harmless.
   assert.ok(replay.code === 0, replay.stderr);
-  assert.deepEqual(b.received.map((r) => `${r.method} ${r.url}`), traffic.map((r) => `${r.method} ${r.path}`));
+  assert.deepEqual(
+    b.received.map((r) => `${r.method} ${r.url}`),
+    traffic.map((r) => `${r.method} ${r.path}`),
+  );
   assert.ok(b.received[2]!.body.equals(Buffer.from(traffic[2]!.body!)));
 });
 
@@ -123,14 +135,20 @@ test('several --input-raw flags capture several ports at once', { timeout: 60_00
   );
   assert.equal(run.code, 0, run.stderr);
   assert.equal(ready, 2);
-  const paths = readGor(file).map((r) => r.payload.split('\r\n')[0]).sort();
+  const paths = readGor(file)
+    .map((r) => r.payload.split('\r\n')[0])
+    .sort();
   assert.deepEqual(paths, ['GET /on-a HTTP/1.1', 'GET /on-b HTTP/1.1']);
 });
 
 test('reads a tcpdump file without root and writes its requests to a .gor file', { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'from-pcap.gor');
-  const run = await runCli(['--input-raw', fixture, '--output-file', file], async () => {}, (e) => e.length > 0);
+  const run = await runCli(
+    ['--input-raw', fixture, '--output-file', file],
+    async () => {},
+    (e) => e.length > 0,
+  );
   assert.equal(run.code, 0, run.stderr);
   const records = readGor(file);
   assert.equal(records.length, 12);

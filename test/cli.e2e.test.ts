@@ -7,7 +7,19 @@ import { runCli, tempDir } from './support/cli.js';
 test('--help lists every component flag with an example, like gor -h', async () => {
   const result = await runCli(['--help']);
   assert.equal(result.code, 0, result.stderr);
-  for (const flag of ['--input-file', '--input-file-loop', '--input-dummy', '--output-http', '--output-http-workers', '--output-file-append', '--output-stdout', '--output-null', '--split-output', '--exit-after', '--stats']) {
+  for (const flag of [
+    '--input-file',
+    '--input-file-loop',
+    '--input-dummy',
+    '--output-http',
+    '--output-http-workers',
+    '--output-file-append',
+    '--output-stdout',
+    '--output-null',
+    '--split-output',
+    '--exit-after',
+    '--stats',
+  ]) {
     assert.ok(result.stdout.includes(flag), `help mentions ${flag}`);
   }
   assert.match(result.stdout, /EXIT CODES/);
@@ -38,7 +50,10 @@ test('--exit-after stops an endless input and exits 0', async () => {
 test('run --config runs the same pipeline from a JSON file', async (t) => {
   const dir = tempDir(t);
   const config = join(dir, 'pipeline.json');
-  writeFileSync(config, JSON.stringify({ inputs: [{ use: 'input-dummy', value: '2', options: { interval: '0' } }], outputs: [{ use: 'output-stdout' }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({ inputs: [{ use: 'input-dummy', value: '2', options: { interval: '0' } }], outputs: [{ use: 'output-stdout' }] }),
+  );
   const result = await runCli(['run', '--config', config]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout.match(/^1 [0-9a-f]{24}/gm)?.length, 2);
@@ -47,7 +62,10 @@ test('run --config runs the same pipeline from a JSON file', async (t) => {
 test('a config with a bad key exits 2 naming the file and the key', async (t) => {
   const dir = tempDir(t);
   const config = join(dir, 'pipeline.json');
-  writeFileSync(config, JSON.stringify({ inputs: [{ use: 'input-dummy', value: '2', options: { intervall: '0' } }], outputs: [{ use: 'output-stdout' }] }));
+  writeFileSync(
+    config,
+    JSON.stringify({ inputs: [{ use: 'input-dummy', value: '2', options: { intervall: '0' } }], outputs: [{ use: 'output-stdout' }] }),
+  );
   const result = await runCli(['run', '--config', config]);
   assert.equal(result.code, 2);
   assert.match(result.stderr, /input-dummy \(option intervall\).*pipeline\.json: \/inputs\/0.*unknown key "intervall"/);

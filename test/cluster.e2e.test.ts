@@ -34,12 +34,31 @@ function sessionTraffic(sessions: number, perSession: number): Message[] {
 async function publish(natsUrl: string, service: string, messages: Message[], dir: string): Promise<void> {
   const file = join(dir, `${service}-${messages.length}.gor`);
   writeGor(file, messages);
-  const result = await runCli(['--input-file', file, '--input-file-no-wait', '--output-nats', natsUrl, '--output-nats-service', service, '--output-nats-on-full', 'wait']);
+  const result = await runCli([
+    '--input-file',
+    file,
+    '--input-file-no-wait',
+    '--output-nats',
+    natsUrl,
+    '--output-nats-service',
+    service,
+    '--output-nats-on-full',
+    'wait',
+  ]);
   assert.equal(result.code, 0, result.stderr);
 }
 
-function worker(t: { after(fn: () => void): void }, natsUrl: string, target: string, service: string, name: string, extra: string[] = []): RunningCli {
-  const cli = startCli(['cluster', 'run', '--nats', natsUrl, '--service', service, '--target', target, '--worker', name, ...extra], { timeoutMs: 90_000 });
+function worker(
+  t: { after(fn: () => void): void },
+  natsUrl: string,
+  target: string,
+  service: string,
+  name: string,
+  extra: string[] = [],
+): RunningCli {
+  const cli = startCli(['cluster', 'run', '--nats', natsUrl, '--service', service, '--target', target, '--worker', name, ...extra], {
+    timeoutMs: 90_000,
+  });
   t.after(() => cli.child.kill('SIGKILL'));
   return cli;
 }
@@ -75,7 +94,9 @@ test('with session affinity, three workers share the sessions: each session on o
   const nats = await startNatsServer(t);
   const target = await recordingServer(t);
   const dir = tempDir(t);
-  const workers = ['w1', 'w2', 'w3'].map((name) => worker(t, nats.url, target.url, 'shop', name, ['--session-affinity', '--lease-ttl', '3s']));
+  const workers = ['w1', 'w2', 'w3'].map((name) =>
+    worker(t, nats.url, target.url, 'shop', name, ['--session-affinity', '--lease-ttl', '3s']),
+  );
   // wait until the partitions are spread over the three before traffic arrives
   await waitFor(() => workers.every((w) => /of 3: partitions/.test(w.stderr())), 30_000, 'three workers sharing the partitions');
   await new Promise((r) => setTimeout(r, 1000));
@@ -89,7 +110,12 @@ test('with session affinity, three workers share the sessions: each session on o
     const [, k, i] = /^\/s(\d+)\/(\d+)$/.exec(r.url)!;
     bySession.set(k!, [...(bySession.get(k!) ?? []), Number(i)]);
   }
-  for (const [k, order] of bySession) assert.deepEqual(order, [...order].sort((a, b) => a - b), `session ${k} replayed in order`);
+  for (const [k, order] of bySession)
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      `session ${k} replayed in order`,
+    );
 
   let results = new Map<string, string>();
   await waitFor(() => true, 10);
@@ -119,7 +145,14 @@ test('a worker killed with SIGKILL loses nothing: its requests are redelivered t
   target.server.on('request', (req, res) => {
     req.resume();
     req.on('end', () => {
-      target.received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0), atMs: Date.now() });
+      target.received.push({
+        method: req.method!,
+        url: req.url!,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: Buffer.alloc(0),
+        atMs: Date.now(),
+      });
       setTimeout(() => res.end('ok'), 300);
     });
   });
@@ -149,7 +182,7 @@ test('a worker killed with SIGKILL loses nothing: its requests are redelivered t
   assert.ok(duplicates >= 0);
   const survivorRedelivered = summaryCounters(result.stderr, 'input-nats-work').redelivered ?? 0;
   assert.ok(survivorRedelivered >= 1, 'the survivor counted the redeliveries it got');
-  assert.ok(s.redelivered >= survivorRedelivered, 'status sums the workers\' redeliveries');
+  assert.ok(s.redelivered >= survivorRedelivered, "status sums the workers' redeliveries");
   assert.equal((await resultWorkers(nats.url, 'api')).size, traffic.length, 'every request has its replayed response');
 });
 
@@ -167,8 +200,14 @@ test('two workers together hold the aggregate rate within 5% of the target', asy
   await waitFor(() => Date.now() > to + 200, 20_000, 'the measurement window');
   const count = target.received.filter((r) => r.atMs >= from && r.atMs < to).length;
   const achieved = count / 5;
-  const perSecond = Array.from({ length: 8 }, (_, k) => target.received.filter((r) => r.atMs >= from - 1500 + k * 1000 && r.atMs < from - 500 + k * 1000).length);
-  assert.ok(Math.abs(achieved - 200) <= 10, `achieved ${achieved}/s against 200/s (per second from the first request: ${perSecond.join(' ')})`);
+  const perSecond = Array.from(
+    { length: 8 },
+    (_, k) => target.received.filter((r) => r.atMs >= from - 1500 + k * 1000 && r.atMs < from - 500 + k * 1000).length,
+  );
+  assert.ok(
+    Math.abs(achieved - 200) <= 10,
+    `achieved ${achieved}/s against 200/s (per second from the first request: ${perSecond.join(' ')})`,
+  );
   const s = await status(nats.url, 'rate');
   assert.equal(s.rate.targetPerSec, 200);
   assert.ok(s.backlog > 0);
@@ -184,7 +223,9 @@ test('--speed follows the recorded timestamps across workers: no request goes be
   const dir = tempDir(t);
   const traffic = getRequests(40, { gapMs: 100 });
   await publish(nats.url, 'timed', traffic, dir);
-  const workers = ['t1', 't2'].map((name) => worker(t, nats.url, target.url, 'timed', name, ['--speed', '200%', '--exit-when-drained', '--lease-ttl', '1s']));
+  const workers = ['t1', 't2'].map((name) =>
+    worker(t, nats.url, target.url, 'timed', name, ['--speed', '200%', '--exit-when-drained', '--lease-ttl', '1s']),
+  );
   const results = await Promise.all(workers.map((w) => w.done));
   for (const r of results) assert.equal(r.code, 0, r.stderr);
   assert.equal(target.received.length, traffic.length);
@@ -215,13 +256,20 @@ test('--speed follows the recorded timestamps across workers: no request goes be
   assert.ok(rerun.startMs > run.startMs);
 });
 
-test('--at-most-once acknowledges before sending: a killed worker\'s requests are never sent again', async (t) => {
+test("--at-most-once acknowledges before sending: a killed worker's requests are never sent again", async (t) => {
   const nats = await startNatsServer(t);
   const target = await recordingServer(t);
   // the target never answers: the requests stay in flight at the worker
   target.server.removeAllListeners('request');
   target.server.on('request', (req) => {
-    target.received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0), atMs: Date.now() });
+    target.received.push({
+      method: req.method!,
+      url: req.url!,
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      body: Buffer.alloc(0),
+      atMs: Date.now(),
+    });
   });
   const dir = tempDir(t);
   await publish(nats.url, 'once', getRequests(5), dir);
@@ -235,7 +283,11 @@ test('--at-most-once acknowledges before sending: a killed worker\'s requests ar
   await new Promise((r) => setTimeout(r, 1500)); // past the ack wait
   const second = await worker(t, nats.url, target.url, 'once', 'second', ['--at-most-once', '--exit-when-drained']).done;
   assert.equal(second.code, 0, second.stderr);
-  assert.equal(target.received.length, 5, `nothing was sent twice: ${target.received.map((r) => `${r.url} ${r.headers['user-agent']} at ${r.atMs}`).join(', ')}; first worker: ${first.stderr()}; second: ${second.stderr}`);
+  assert.equal(
+    target.received.length,
+    5,
+    `nothing was sent twice: ${target.received.map((r) => `${r.url} ${r.headers['user-agent']} at ${r.atMs}`).join(', ')}; first worker: ${first.stderr()}; second: ${second.stderr}`,
+  );
 });
 
 test('cluster status shows the backlog, what a dead worker left in flight, its lag, and warns that nobody is working', async (t) => {
@@ -243,11 +295,27 @@ test('cluster status shows the backlog, what a dead worker left in flight, its l
   const target = await recordingServer(t);
   target.server.removeAllListeners('request');
   target.server.on('request', (req) => {
-    target.received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.alloc(0), atMs: Date.now() });
+    target.received.push({
+      method: req.method!,
+      url: req.url!,
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      body: Buffer.alloc(0),
+      atMs: Date.now(),
+    });
   });
   const dir = tempDir(t);
   await publish(nats.url, 'shop', getRequests(6), dir);
-  const lonely = worker(t, nats.url, target.url, 'shop', 'lonely', ['--max-in-flight', '2', '--lease-ttl', '1s', '--ack-wait', '60s', '--timeout', '60s']);
+  const lonely = worker(t, nats.url, target.url, 'shop', 'lonely', [
+    '--max-in-flight',
+    '2',
+    '--lease-ttl',
+    '1s',
+    '--ack-wait',
+    '60s',
+    '--timeout',
+    '60s',
+  ]);
   await waitFor(() => target.received.length === 2, 20_000, 'two requests in flight');
   lonely.child.kill('SIGKILL');
   await lonely.done;
@@ -258,8 +326,14 @@ test('cluster status shows the backlog, what a dead worker left in flight, its l
   assert.equal(s.inFlight, 2);
   assert.equal(s.consumers[0].limit, 8192);
   assert.ok(s.consumers[0].lagMs >= 1000, `lag ${s.consumers[0].lagMs} ms`);
-  assert.deepEqual(s.workers.map((w: { worker: string; isAlive: boolean }) => [w.worker, w.isAlive]), [['lonely', false]]);
-  assert.ok(s.warnings.some((w: string) => /no worker is alive/.test(w)), JSON.stringify(s.warnings));
+  assert.deepEqual(
+    s.workers.map((w: { worker: string; isAlive: boolean }) => [w.worker, w.isAlive]),
+    [['lonely', false]],
+  );
+  assert.ok(
+    s.warnings.some((w: string) => /no worker is alive/.test(w)),
+    JSON.stringify(s.warnings),
+  );
   const text = await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /backlog 4, in flight 2/);

@@ -21,11 +21,23 @@ test('types 1, 2 and 3 in one .gor: the recorded responses against the replayed 
   const traffic = shopTraffic(PER_ENDPOINT, { replayed: true });
   // one user request whose replay got no response (a worker gave up on it)
   const unanswered = traffic.find((m) => m.kind === 'request' && new TextDecoder().decode(m.payload).startsWith('GET /user/'))!.id;
-  writeGor(file, traffic.filter((m) => !(m.kind === 'replayed-response' && m.id === unanswered)));
+  writeGor(
+    file,
+    traffic.filter((m) => !(m.kind === 'replayed-response' && m.id === unanswered)),
+  );
   const json = join(dir, 'report.json');
   const html = join(dir, 'report.html');
 
-  const result = await compare(['--input-file', file, '--input-file-no-wait', '--candidate-from-input', '--report-json', json, '--report-html', html]);
+  const result = await compare([
+    '--input-file',
+    file,
+    '--input-file-no-wait',
+    '--candidate-from-input',
+    '--report-json',
+    json,
+    '--report-html',
+    html,
+  ]);
 
   assert.equal(result.code, 5, `the difference fails the verdict\n${result.stderr}`);
   const report = readReport(json);
@@ -53,7 +65,16 @@ test('with --noise, the saved profile cancels a field the candidate-from-input m
   writeFileSync(profile, JSON.stringify({ format: 'reprise-noise', version: 1, createdAt: new Date().toISOString(), endpoints }));
   const json = join(dir, 'report.json');
 
-  const result = await compare(['--input-file', file, '--input-file-no-wait', '--candidate-from-input', '--noise', profile, '--report-json', json]);
+  const result = await compare([
+    '--input-file',
+    file,
+    '--input-file-no-wait',
+    '--candidate-from-input',
+    '--noise',
+    profile,
+    '--report-json',
+    json,
+  ]);
 
   assert.equal(result.code, 0, result.stderr);
   const report = readReport(json);

@@ -17,8 +17,17 @@ import { writeGor } from './support/gor.js';
 /** Runs headless Chromium with no network, profile or background services; resolves with stdout. */
 function chromium(dir: string, extra: string[], url: string): Promise<string> {
   const args = [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', `--user-data-dir=${join(dir, 'profile')}`, '--window-size=1200,1600', ...extra, url,
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    `--user-data-dir=${join(dir, 'profile')}`,
+    '--window-size=1200,1600',
+    ...extra,
+    url,
   ];
   return new Promise((resolve, reject) => {
     execFile('/usr/bin/chromium', args, { timeout: 30_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
@@ -32,14 +41,26 @@ function count(text: string, pattern: RegExp): number {
   return [...text.matchAll(pattern)].length;
 }
 
-test('the HTML report renders in headless Chromium: tables, a latency chart per endpoint, side-by-side diffs', { timeout: 60_000 }, async (t) => {
+test('the HTML report renders in headless Chromium: tables, a latency chart per endpoint, side-by-side diffs', {
+  timeout: 60_000,
+}, async (t) => {
   const dir = tempDir(t);
   const baseline = await startService(t, 'baseline');
   const candidate = await startService(t, 'candidate');
   const traffic = join(dir, 'traffic.gor');
   writeGor(traffic, recordedTraffic(20, false));
   const html = join(dir, 'report.html');
-  const result = await compare(['--input-file', traffic, '--input-file-no-wait', '--baseline', baseline.url, '--candidate', candidate.url, '--report-html', html]);
+  const result = await compare([
+    '--input-file',
+    traffic,
+    '--input-file-no-wait',
+    '--baseline',
+    baseline.url,
+    '--candidate',
+    candidate.url,
+    '--report-html',
+    html,
+  ]);
   assert.equal(result.code, 5, result.stderr);
   const url = pathToFileURL(html).href;
 
@@ -60,5 +81,5 @@ test('the HTML report renders in headless Chromium: tables, a latency chart per 
   assert.equal(count(endpointRows, /<tr/g), 5);
   assert.match(dom, /<td class="changed-left">.*user5@example\.com/);
   assert.match(dom, /<td class="changed-right">.*user5@new\.example/);
-  assert.match(dom, /<td class="removed">EUR<\/td><td class="removed"><\/td>/, "a removed field: only the baseline side has it");
+  assert.match(dom, /<td class="removed">EUR<\/td><td class="removed"><\/td>/, 'a removed field: only the baseline side has it');
 });

@@ -30,24 +30,44 @@ test('live capture compared with a candidate: the injected differences, and a su
   const production = await startService(t, 'baseline');
   const candidate = await startService(t, 'candidate');
   const json = join(dir, 'live.json');
-  const args = ['compare', '--input-raw', `127.0.0.1:${production.port}`, '--input-raw-track-response', '--candidate', candidate.url, '--report-json', json, '--stats', '--stats-interval', '500ms'];
+  const args = [
+    'compare',
+    '--input-raw',
+    `127.0.0.1:${production.port}`,
+    '--input-raw-track-response',
+    '--candidate',
+    candidate.url,
+    '--report-json',
+    json,
+    '--stats',
+    '--stats-interval',
+    '500ms',
+  ];
 
   const result = await runWhileSending(args, async () => {
     // Two keep-alive connections, so sessions interleave on the wire.
     const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
     const requests = trafficRequests(PER_ENDPOINT);
-    await Promise.all(agents.map(async (agent, k) => {
-      for (let i = k; i < requests.length; i += 2) await send(production.port, agent, requests[i]!);
-    }));
+    await Promise.all(
+      agents.map(async (agent, k) => {
+        for (let i = k; i < requests.length; i += 2) await send(production.port, agent, requests[i]!);
+      }),
+    );
     for (const agent of agents) agent.destroy();
     await new Promise((r) => setTimeout(r, 1000)); // one more live summary with everything in it
   });
 
   assert.equal(result.code, 5, result.stderr);
-  assert.match(result.stderr, /\[compare\] (FAIL|PASS): \d+ requests[\s\S]*\[compare\] FAIL: 100 requests/, 'live summaries, then the final one');
+  assert.match(
+    result.stderr,
+    /\[compare\] (FAIL|PASS): \d+ requests[\s\S]*\[compare\] FAIL: 100 requests/,
+    'live summaries, then the final one',
+  );
   const report = readReport(json);
   assert.equal(report.requests, 5 * PER_ENDPOINT);
-  const injected = Object.entries(INJECTED).flatMap(([endpoint, list]) => list.map((d) => `${endpoint} ${d.field} ${d.kind}`)).sort();
+  const injected = Object.entries(INJECTED)
+    .flatMap(([endpoint, list]) => list.map((d) => `${endpoint} ${d.field} ${d.kind}`))
+    .sort();
   assert.deepEqual(reportedDifferences(report), injected);
   for (const [endpoint, list] of Object.entries(INJECTED)) {
     const e = report.endpoints.find((x) => x.endpoint === endpoint)!;

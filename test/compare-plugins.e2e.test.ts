@@ -13,8 +13,14 @@ test('a comparator plugin compares text/csv column by column; without it the bod
     const n = Number(req.url!.split('/')[2]);
     return { body: `id${n},${column(n)},eu\n`, headers: { 'content-type': 'text/csv' } };
   };
-  const baseline = await recordingServer(t, csv(() => 'ok'));
-  const candidate = await recordingServer(t, csv((n) => (n % 2 === 0 ? 'changed' : 'ok')));
+  const baseline = await recordingServer(
+    t,
+    csv(() => 'ok'),
+  );
+  const candidate = await recordingServer(
+    t,
+    csv((n) => (n % 2 === 0 ? 'changed' : 'ok')),
+  );
   const traffic = join(dir, 'traffic.gor');
   writeGor(traffic, getRequests(20, { path: (i) => `/rows/${i}` }));
 
@@ -22,7 +28,10 @@ test('a comparator plugin compares text/csv column by column; without it the bod
   const dataDir = join(dir, 'data');
   mkdirSync(dataDir);
   const plugin = join(repoRoot, 'test/fixtures/plugins/csv-comparator');
-  writeFileSync(join(dataDir, 'package.json'), JSON.stringify({ private: true, oclif: { plugins: [{ type: 'link', name: 'reprise-plugin-csv-comparator', root: plugin }] } }));
+  writeFileSync(
+    join(dataDir, 'package.json'),
+    JSON.stringify({ private: true, oclif: { plugins: [{ type: 'link', name: 'reprise-plugin-csv-comparator', root: plugin }] } }),
+  );
 
   const withPlugin = join(dir, 'with.json');
   const args = ['--input-file', traffic, '--input-file-no-wait', '--baseline', baseline.url, '--candidate', candidate.url];

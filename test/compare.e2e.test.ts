@@ -40,93 +40,145 @@ function assertExactlyInjected(report: CompareReport): void {
 /** The random ids and clocks of each endpoint were seen differing between two baseline responses, and cancelled. */
 function assertNoiseCancelled(report: CompareReport): void {
   const noise = (endpoint: string) => report.endpoints.find((e) => e.endpoint === endpoint)!.noise.map((n) => n.field);
-  for (const field of ['body.requestId', 'body.createdAt']) assert.ok(noise('GET /users/:id').includes(field), `users noise: ${noise('GET /users/:id')}`);
-  for (const field of ['body.servedAt', 'body.trace']) assert.ok(noise('GET /items/:id').includes(field), `items noise: ${noise('GET /items/:id')}`);
+  for (const field of ['body.requestId', 'body.createdAt'])
+    assert.ok(noise('GET /users/:id').includes(field), `users noise: ${noise('GET /users/:id')}`);
+  for (const field of ['body.servedAt', 'body.trace'])
+    assert.ok(noise('GET /items/:id').includes(field), `items noise: ${noise('GET /items/:id')}`);
   for (const e of report.endpoints) for (const d of e.differences) assert.ok(!d.field.startsWith('header.'), `${e.endpoint} ${d.field}`);
 }
 
-test('a candidate with regressions injected: exactly those are reported, at their rates, with a latency regression on the slowed endpoint only', T, async (t) => {
-  const dir = tempDir(t);
-  const baseline = await startService(t, 'baseline');
-  const candidate = await startService(t, 'candidate');
-  const traffic = join(dir, 'traffic.gor');
-  writeGor(traffic, recordedTraffic(PER_ENDPOINT, false));
-  const files = reportFiles(dir, 'live');
-  const run = join(dir, 'run.rpr');
-  const noise = join(dir, 'noise.json');
+test(
+  'a candidate with regressions injected: exactly those are reported, at their rates, with a latency regression on the slowed endpoint only',
+  T,
+  async (t) => {
+    const dir = tempDir(t);
+    const baseline = await startService(t, 'baseline');
+    const candidate = await startService(t, 'candidate');
+    const traffic = join(dir, 'traffic.gor');
+    writeGor(traffic, recordedTraffic(PER_ENDPOINT, false));
+    const files = reportFiles(dir, 'live');
+    const run = join(dir, 'run.rpr');
+    const noise = join(dir, 'noise.json');
 
-  const result = await compare(['--input-file', traffic, '--baseline', baseline.url, '--candidate', candidate.url, ...reportFlags(files), '--save-run', run, '--save-noise', noise]);
+    const result = await compare([
+      '--input-file',
+      traffic,
+      '--baseline',
+      baseline.url,
+      '--candidate',
+      candidate.url,
+      ...reportFlags(files),
+      '--save-run',
+      run,
+      '--save-noise',
+      noise,
+    ]);
 
-  assert.equal(result.code, 5, `a failed verdict exits 5\n${result.stderr}`);
-  const report = readReport(files.json);
-  assert.equal(report.verdict, 'fail');
-  assert.equal(report.requests, PER_ENDPOINT * ENDPOINTS.length);
-  assertExactlyInjected(report);
-  assertNoiseCancelled(report);
-  assert.deepEqual(report.endpoints.filter((e) => e.latency.regression).map((e) => e.endpoint), [SLOWER_ENDPOINT]);
-  assert.deepEqual(report.failedThresholds, []);
+    assert.equal(result.code, 5, `a failed verdict exits 5\n${result.stderr}`);
+    const report = readReport(files.json);
+    assert.equal(report.verdict, 'fail');
+    assert.equal(report.requests, PER_ENDPOINT * ENDPOINTS.length);
+    assertExactlyInjected(report);
+    assertNoiseCancelled(report);
+    assert.deepEqual(
+      report.endpoints.filter((e) => e.latency.regression).map((e) => e.endpoint),
+      [SLOWER_ENDPOINT],
+    );
+    assert.deepEqual(report.failedThresholds, []);
 
-  // Safe methods go to each side twice (noise on the baseline, equal load on both), POST once.
-  const expectedPerSide = 4 * PER_ENDPOINT * 2 + PER_ENDPOINT;
-  assert.equal(baseline.requests(), expectedPerSide);
-  assert.equal(candidate.requests(), expectedPerSide);
+    // Safe methods go to each side twice (noise on the baseline, equal load on both), POST once.
+    const expectedPerSide = 4 * PER_ENDPOINT * 2 + PER_ENDPOINT;
+    assert.equal(baseline.requests(), expectedPerSide);
+    assert.equal(candidate.requests(), expectedPerSide);
 
-  const junit = readJunit(files.junit);
-  assert.deepEqual(junit.cases.map((c) => c.name).sort(), ENDPOINTS);
-  assert.deepEqual(junit.cases.filter((c) => c.failure).map((c) => c.name).sort(), [...Object.keys(INJECTED), SLOWER_ENDPOINT].sort());
-  assert.match(junit.cases.find((c) => c.name === 'GET /items/:id')!.failure!, /body\.item\.currency missing/);
+    const junit = readJunit(files.junit);
+    assert.deepEqual(junit.cases.map((c) => c.name).sort(), ENDPOINTS);
+    assert.deepEqual(
+      junit.cases
+        .filter((c) => c.failure)
+        .map((c) => c.name)
+        .sort(),
+      [...Object.keys(INJECTED), SLOWER_ENDPOINT].sort(),
+    );
+    assert.match(junit.cases.find((c) => c.name === 'GET /items/:id')!.failure!, /body\.item\.currency missing/);
 
-  const markdown = readFileSync(files.markdown, 'utf8');
-  assert.match(markdown, /^## reprise compare: ❌ fail/);
-  assert.match(markdown, /\| `body\.email` \| changed \| 20\.0% \|/);
-  assert.match(result.stderr, /\[compare\] FAIL: 300 requests/);
-  assert.match(result.stderr, /FAIL GET \/users\/:id[\s\S]*body\.email changed in 20\.0% of requests/);
+    const markdown = readFileSync(files.markdown, 'utf8');
+    assert.match(markdown, /^## reprise compare: ❌ fail/);
+    assert.match(markdown, /\| `body\.email` \| changed \| 20\.0% \|/);
+    assert.match(result.stderr, /\[compare\] FAIL: 300 requests/);
+    assert.match(result.stderr, /FAIL GET \/users\/:id[\s\S]*body\.email changed in 20\.0% of requests/);
 
-  const html = readFileSync(files.html, 'utf8');
-  assert.doesNotMatch(html, /\b(src|href)="(https?:)?\/\//, 'the page loads nothing from the network');
-  assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
+    const html = readFileSync(files.html, 'utf8');
+    assert.doesNotMatch(html, /\b(src|href)="(https?:)?\/\//, 'the page loads nothing from the network');
+    assert.match(html, /Content-Security-Policy" content="default-src 'none'/);
 
-  const profile = parseNoiseProfile(readFileSync(noise, 'utf8'), noise);
-  assert.ok(profile.endpoints.find((e) => e.endpoint === 'GET /users/:id')!.fields.some((f) => f.field === 'body.requestId'));
+    const profile = parseNoiseProfile(readFileSync(noise, 'utf8'), noise);
+    assert.ok(profile.endpoints.find((e) => e.endpoint === 'GET /users/:id')!.fields.some((f) => f.field === 'body.requestId'));
 
-  await t.test('reprise report rebuilds the same report from the saved run, without replaying', async () => {
-    const again = reportFiles(dir, 'offline');
-    const before = baseline.requests() + candidate.requests();
-    const offline = await runCli(['report', run, ...reportFlags(again)]);
-    assert.equal(offline.code, 5, offline.stderr);
-    assert.deepEqual(readReport(again.json), report);
-    assert.equal(readFileSync(again.junit, 'utf8'), readFileSync(files.junit, 'utf8'));
-    assert.equal(baseline.requests() + candidate.requests(), before, 'nothing was replayed');
-  });
+    await t.test('reprise report rebuilds the same report from the saved run, without replaying', async () => {
+      const again = reportFiles(dir, 'offline');
+      const before = baseline.requests() + candidate.requests();
+      const offline = await runCli(['report', run, ...reportFlags(again)]);
+      assert.equal(offline.code, 5, offline.stderr);
+      assert.deepEqual(readReport(again.json), report);
+      assert.equal(readFileSync(again.junit, 'utf8'), readFileSync(files.junit, 'utf8'));
+      assert.equal(baseline.requests() + candidate.requests(), before, 'nothing was replayed');
+    });
 
-  await t.test('thresholds replace the default rule: global, per endpoint, and with a saved noise profile', async () => {
-    const out = join(dir, 'threshold.json');
-    const lenient = await runCli(['report', run, '--report-json', out, '--fail-on', 'diff_rate>50%', '--fail-on', 'p50_delta>500%']);
-    assert.equal(lenient.code, 0, lenient.stderr);
-    assert.equal(readReport(out).verdict, 'pass');
+    await t.test('thresholds replace the default rule: global, per endpoint, and with a saved noise profile', async () => {
+      const out = join(dir, 'threshold.json');
+      const lenient = await runCli(['report', run, '--report-json', out, '--fail-on', 'diff_rate>50%', '--fail-on', 'p50_delta>500%']);
+      assert.equal(lenient.code, 0, lenient.stderr);
+      assert.equal(readReport(out).verdict, 'pass');
 
-    const scoped = 'status_mismatch_rate{endpoint="GET /orders/:id"}>5%';
-    const strict = await runCli(['report', run, '--report-json', out, '--fail-on', 'diff_rate>50%', '--fail-on', scoped, '--noise', noise]);
-    assert.equal(strict.code, 5, strict.stderr);
-    const strictReport = readReport(out);
-    assert.deepEqual(strictReport.failedThresholds, [scoped]);
-    assert.equal(strictReport.settings.noiseProfile, noise);
-    assert.deepEqual(reportedDifferences(strictReport), injectedDifferences, 'the saved profile cancels the same noise');
+      const scoped = 'status_mismatch_rate{endpoint="GET /orders/:id"}>5%';
+      const strict = await runCli([
+        'report',
+        run,
+        '--report-json',
+        out,
+        '--fail-on',
+        'diff_rate>50%',
+        '--fail-on',
+        scoped,
+        '--noise',
+        noise,
+      ]);
+      assert.equal(strict.code, 5, strict.stderr);
+      const strictReport = readReport(out);
+      assert.deepEqual(strictReport.failedThresholds, [scoped]);
+      assert.equal(strictReport.settings.noiseProfile, noise);
+      assert.deepEqual(reportedDifferences(strictReport), injectedDifferences, 'the saved profile cancels the same noise');
 
-    // Without the default list, random headers still come out as noise; a clock header is kept
-    // ignored: it changes so rarely within one exchange that a few seconds' rollovers look like a signal.
-    const ignoring = await runCli(['report', run, '--report-json', out, '--ignore-defaults=false', '--ignore', 'body.email', '--ignore', 'header.date']);
-    assert.equal(ignoring.code, 5, ignoring.stderr);
-    const ignoringReport = readReport(out);
-    assert.deepEqual(reportedDifferences(ignoringReport).filter((d) => d.startsWith('GET /users/:id')), [], '--ignore body.email');
-    const usersNoise = ignoringReport.endpoints.find((e) => e.endpoint === 'GET /users/:id')!.noise.map((n) => n.field);
-    assert.ok(usersNoise.includes('header.x-request-id'), `volatile headers, compared, come out as noise: ${usersNoise}`);
+      // Without the default list, random headers still come out as noise; a clock header is kept
+      // ignored: it changes so rarely within one exchange that a few seconds' rollovers look like a signal.
+      const ignoring = await runCli([
+        'report',
+        run,
+        '--report-json',
+        out,
+        '--ignore-defaults=false',
+        '--ignore',
+        'body.email',
+        '--ignore',
+        'header.date',
+      ]);
+      assert.equal(ignoring.code, 5, ignoring.stderr);
+      const ignoringReport = readReport(out);
+      assert.deepEqual(
+        reportedDifferences(ignoringReport).filter((d) => d.startsWith('GET /users/:id')),
+        [],
+        '--ignore body.email',
+      );
+      const usersNoise = ignoringReport.endpoints.find((e) => e.endpoint === 'GET /users/:id')!.noise.map((n) => n.field);
+      assert.ok(usersNoise.includes('header.x-request-id'), `volatile headers, compared, come out as noise: ${usersNoise}`);
 
-    const bad = await runCli(['report', run, '--fail-on', 'latency>1%']);
-    assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /fail-on.*unknown metric "latency"/);
-  });
-});
+      const bad = await runCli(['report', run, '--fail-on', 'latency>1%']);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /fail-on.*unknown metric "latency"/);
+    });
+  },
+);
 
 test('a candidate identical to the baseline passes with zero differences and no latency regression', T, async (t) => {
   const dir = tempDir(t);
@@ -142,7 +194,10 @@ test('a candidate identical to the baseline passes with zero differences and no 
   const report = readReport(files.json);
   assert.equal(report.verdict, 'pass');
   assert.deepEqual(reportedDifferences(report), []);
-  assert.deepEqual(report.endpoints.filter((e) => e.latency.regression).map((e) => e.endpoint), []);
+  assert.deepEqual(
+    report.endpoints.filter((e) => e.latency.regression).map((e) => e.endpoint),
+    [],
+  );
   assert.ok(report.endpoints.every((e) => e.noise.length > 0 || e.endpoint === 'POST /events' || e.endpoint === 'GET /orders/:id'));
   assert.equal(readJunit(files.junit).failures, 0);
   assert.match(readFileSync(files.markdown, 'utf8'), /^## reprise compare: ✅ pass/);
@@ -162,7 +217,11 @@ test('without --baseline the recorded responses are the baseline and the candida
   assert.equal(report.settings.run.mode, 'recorded-baseline');
   assertExactlyInjected(report);
   assert.equal(candidate.requests(), 4 * PER_ENDPOINT * 2 + PER_ENDPOINT);
-  assert.deepEqual(report.endpoints.filter((e) => e.latency.regression).map((e) => e.endpoint), [], 'recorded latencies are not compared');
+  assert.deepEqual(
+    report.endpoints.filter((e) => e.latency.regression).map((e) => e.endpoint),
+    [],
+    'recorded latencies are not compared',
+  );
 });
 
 test('filters apply before the comparison, and a candidate that is down is counted as errors', T, async (t) => {
@@ -174,8 +233,19 @@ test('filters apply before the comparison, and a candidate that is down is count
   const down = `http://127.0.0.1:${await closedPortOf(t)}`;
 
   const result = await compare([
-    '--input-file', traffic, '--input-file-no-wait', '--http-disallow-url', '^/(search|events)',
-    '--baseline', baseline.url, '--candidate', down, '--report-json', files.json, '--fail-on', 'error_rate>10%',
+    '--input-file',
+    traffic,
+    '--input-file-no-wait',
+    '--http-disallow-url',
+    '^/(search|events)',
+    '--baseline',
+    baseline.url,
+    '--candidate',
+    down,
+    '--report-json',
+    files.json,
+    '--fail-on',
+    'error_rate>10%',
   ]);
 
   assert.equal(result.code, 5, result.stderr);
@@ -194,7 +264,16 @@ test('without --fail-on, a candidate that is down fails the verdict through its 
   const files = reportFiles(dir, 'down-default');
   const down = `http://127.0.0.1:${await closedPortOf(t)}`;
 
-  const result = await compare(['--input-file', traffic, '--input-file-no-wait', '--baseline', baseline.url, '--candidate', down, ...reportFlags(files)]);
+  const result = await compare([
+    '--input-file',
+    traffic,
+    '--input-file-no-wait',
+    '--baseline',
+    baseline.url,
+    '--candidate',
+    down,
+    ...reportFlags(files),
+  ]);
 
   assert.equal(result.code, 5, `a down candidate fails the default verdict\n${result.stderr}`);
   const report = readReport(files.json);
@@ -228,7 +307,16 @@ test('usage: --candidate is required, bad flags exit 2, a missing run file exits
   const help = await runCli(['compare', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /5 the verdict failed/);
-  for (const flag of ['--baseline', '--candidate', '--report-html', '--save-run', '--fail-on', '--allow-side-effects', '--input-file', '--http-disallow-url']) {
+  for (const flag of [
+    '--baseline',
+    '--candidate',
+    '--report-html',
+    '--save-run',
+    '--fail-on',
+    '--allow-side-effects',
+    '--input-file',
+    '--http-disallow-url',
+  ]) {
     assert.ok(help.stdout.includes(flag), `compare --help lists ${flag}`);
   }
   const reportHelp = await runCli(['help', 'report']);

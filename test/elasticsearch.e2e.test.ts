@@ -22,7 +22,9 @@ function writeRecording(file: string, count: number): void {
       id,
       timestamp: at,
       latency: 0n,
-      payload: Buffer.from(`GET /item/${i}?v=${i} HTTP/1.1\r\nHost: shop.test\r\nAuthorization: Bearer token-${i}\r\nCookie: sid=cookie-${i}\r\n\r\n`),
+      payload: Buffer.from(
+        `GET /item/${i}?v=${i} HTTP/1.1\r\nHost: shop.test\r\nAuthorization: Bearer token-${i}\r\nCookie: sid=cookie-${i}\r\n\r\n`,
+      ),
     });
     messages.push({
       kind: 'response',
@@ -43,12 +45,21 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('the CLI indexes each recorded request with its original response, redacted, into the index of the address', { timeout: 60000 }, async (t) => {
+test('the CLI indexes each recorded request with its original response, redacted, into the index of the address', {
+  timeout: 60000,
+}, async (t) => {
   const fake = await FakeElasticsearch.start();
   t.after(() => fake.close());
   const file = join(tempDir(t), 'requests.gor');
   writeRecording(file, 4);
-  const result = await runCli(['--input-file', file, '--output-elasticsearch', `${fake.url}/gor`, '--output-elasticsearch-join-window', '1s']);
+  const result = await runCli([
+    '--input-file',
+    file,
+    '--output-elasticsearch',
+    `${fake.url}/gor`,
+    '--output-elasticsearch-join-window',
+    '1s',
+  ]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(fake.documents.length, 4);
   assert.ok(fake.templates.has('reprise-gor'));
@@ -69,10 +80,13 @@ test("GoReplay's --output-http-elasticsearch indexes each replayed request with 
   const file = join(tempDir(t), 'requests.gor');
   writeRecording(file, 3);
   const result = await runCli([
-    '--input-file', file,
-    '--output-http', app.url,
+    '--input-file',
+    file,
+    '--output-http',
+    app.url,
     '--output-http-track-response',
-    '--output-http-elasticsearch', `${fake.url.replace('http://', '')}/gor`,
+    '--output-http-elasticsearch',
+    `${fake.url.replace('http://', '')}/gor`,
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(app.received.length, 3);
@@ -91,10 +105,13 @@ test('output-elasticsearch puts original and replayed statuses side by side and 
   const file = join(tempDir(t), 'requests.gor');
   writeRecording(file, 4);
   const result = await runCli([
-    '--input-file', file,
-    '--output-http', app.url,
+    '--input-file',
+    file,
+    '--output-http',
+    app.url,
     '--output-http-track-response',
-    '--output-elasticsearch', `${fake.url}/gor`,
+    '--output-elasticsearch',
+    `${fake.url}/gor`,
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(fake.documents.length, 4);
@@ -113,11 +130,16 @@ test('with Elasticsearch down, replay goes on and the failed documents are in th
   writeRecording(file, 5);
   const port = await closedPort();
   const result = await runCli([
-    '--input-file', file,
-    '--output-http', app.url,
-    '--output-elasticsearch', `http://127.0.0.1:${port}/gor`,
-    '--output-elasticsearch-retries', '1',
-    '--output-elasticsearch-retry-backoff', '50ms',
+    '--input-file',
+    file,
+    '--output-http',
+    app.url,
+    '--output-elasticsearch',
+    `http://127.0.0.1:${port}/gor`,
+    '--output-elasticsearch-retries',
+    '1',
+    '--output-elasticsearch-retry-backoff',
+    '50ms',
   ]);
   assert.equal(app.received.length, 5, 'every request was replayed');
   assert.match(result.stderr, /output-elasticsearch[^\n]*failed=5/);

@@ -15,7 +15,7 @@ function readmeExitCodes(): Map<number, string> {
   return new Map([...table.matchAll(/^\| (\d+) \| (.+) \|$/gm)].map((m) => [Number(m[1]), m[2]!]));
 }
 
-test('the README\'s exit-code table lists exactly the codes the CLI uses', () => {
+test("the README's exit-code table lists exactly the codes the CLI uses", () => {
   const documented = readmeExitCodes();
   assert.deepEqual([...documented.keys()].sort(), Object.values(EXIT).sort());
   assert.match(documented.get(EXIT.usage)!, /invalid flags or config/);

@@ -10,7 +10,9 @@ import { recordingServer, repoRoot, runCli, tempDir } from './support/cli.js';
 const T = { timeout: 60_000 };
 
 const gorFlags = readFileSync(join(repoRoot, 'test/fixtures/gor-1.3.2-flags.txt'), 'utf8')
-  .split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
 
 /** docs/GOREPLAY.md's table: flag → status (`supported`, `supported (plugin-x)`, `refused`). */
 function documentedRows(): Map<string, string> {
@@ -37,7 +39,11 @@ test('every gor flag is a reprise flag or refused, as the doc says', T, async ()
   for (const flag of gorFlags) {
     const status = rows.get(flag)!;
     const isRefused = flag in REFUSED_GOREPLAY_FLAGS;
-    assert.equal(isRefused, status === 'refused', `--${flag}: doc says ${status}, the code ${isRefused ? 'refuses it' : 'does not refuse it'}`);
+    assert.equal(
+      isRefused,
+      status === 'refused',
+      `--${flag}: doc says ${status}, the code ${isRefused ? 'refuses it' : 'does not refuse it'}`,
+    );
     if (isRefused) {
       assert.ok(!help.has(flag), `--${flag} is refused but also a flag`);
     } else {
@@ -46,7 +52,7 @@ test('every gor flag is a reprise flag or refused, as the doc says', T, async ()
   }
 });
 
-test('the flags the doc lists as reprise\'s own are in --help', T, async () => {
+test("the flags the doc lists as reprise's own are in --help", T, async () => {
   const help = await helpFlags();
   const text = readFileSync(join(repoRoot, 'docs/GOREPLAY.md'), 'utf8');
   const own = text.slice(text.indexOf('## Added by reprise'));
@@ -72,7 +78,10 @@ test('--cpuprofile and --memprofile write V8 profiles of the run', T, async (t) 
   const dir = tempDir(t);
   const cpu = join(dir, 'run.cpuprofile');
   const heap = join(dir, 'run.heapsnapshot');
-  const result = await runCli(['--input-dummy', '200', '--input-dummy-interval', '0', '--output-null', '--cpuprofile', cpu, '--memprofile', heap], { timeoutMs: 60_000 });
+  const result = await runCli(
+    ['--input-dummy', '200', '--input-dummy-interval', '0', '--output-null', '--cpuprofile', cpu, '--memprofile', heap],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.ok(existsSync(cpu) && existsSync(heap));
   const profile = JSON.parse(readFileSync(cpu, 'utf8'));
@@ -81,18 +90,31 @@ test('--cpuprofile and --memprofile write V8 profiles of the run', T, async (t) 
   assert.ok(snapshot.snapshot.node_count > 0);
 });
 
-test('GoReplay\'s --verbose level works on the command line', T, async () => {
+test("GoReplay's --verbose level works on the command line", T, async () => {
   const result = await runCli(['--verbose', '1', '--input-dummy', '1', '--output-null'], { timeoutMs: 30_000 });
   assert.equal(result.code, 0, result.stderr);
 });
 
-test('--output-http-stats prints GoReplay\'s queue columns and the latency every --output-http-stats-ms', T, async (t) => {
+test("--output-http-stats prints GoReplay's queue columns and the latency every --output-http-stats-ms", T, async (t) => {
   const target = await recordingServer(t);
-  const result = await runCli([
-    '--input-dummy', '40', '--input-dummy-interval', '10ms', '--output-http', target.url, '--output-http-stats', '--output-http-stats-ms', '100',
-  ], { timeoutMs: 30_000 });
+  const result = await runCli(
+    [
+      '--input-dummy',
+      '40',
+      '--input-dummy-interval',
+      '10ms',
+      '--output-http',
+      target.url,
+      '--output-http-stats',
+      '--output-http-stats-ms',
+      '100',
+    ],
+    { timeoutMs: 30_000 },
+  );
   assert.equal(result.code, 0, result.stderr);
-  const lines = result.stderr.split('\n').filter((l) => /output-http .*queue latest,mean,max,count,count\/second: \d+,\d+,\d+,\d+,\d+; latency ms mean,max: /.test(l));
+  const lines = result.stderr
+    .split('\n')
+    .filter((l) => /output-http .*queue latest,mean,max,count,count\/second: \d+,\d+,\d+,\d+,\d+; latency ms mean,max: /.test(l));
   assert.ok(lines.length >= 2, result.stderr);
   assert.equal(target.received.length, 40);
 });

@@ -18,43 +18,93 @@ function recording(): Message[] {
   for (let i = 0; i < 12; i++) {
     const id = `${connections[i % 3]}${i.toString(16).padStart(8, '0')}`;
     const t = 1_795_574_173_000_000_000n + BigInt(i) * 1_000_000n;
-    out.push({ kind: 'request', id, timestamp: t, latency: 0n, payload: Buffer.from(`GET /k/${i}?a=1&b=2 HTTP/1.1\r\nHost: recorded\r\nX-Seq: ${i}\r\n\r\n`) });
-    out.push({ kind: 'response', id, timestamp: t + 500n, latency: 0n, payload: Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n${i % 10}!`) });
+    out.push({
+      kind: 'request',
+      id,
+      timestamp: t,
+      latency: 0n,
+      payload: Buffer.from(`GET /k/${i}?a=1&b=2 HTTP/1.1\r\nHost: recorded\r\nX-Seq: ${i}\r\n\r\n`),
+    });
+    out.push({
+      kind: 'response',
+      id,
+      timestamp: t + 500n,
+      latency: 0n,
+      payload: Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n${i % 10}!`),
+    });
   }
   return out;
 }
 
 const recordText = (m: { type: string; id: string; timestamp: bigint; payload: string }) => `${m.type} ${m.id} ${m.timestamp} ${m.payload}`;
 
-test('a recording goes to Kafka keyed by connection and comes back from Kafka into a .gor file unchanged', { timeout: 60_000 }, async (t) => {
+test('a recording goes to Kafka keyed by connection and comes back from Kafka into a .gor file unchanged', {
+  timeout: 60_000,
+}, async (t) => {
   const kafka = await startFakeKafka(t, { partitions: 3 });
   const dir = tempDir(t);
   const messages = recording();
   writeGor(join(dir, 'in.gor'), messages);
 
-  const produce = await runCli(['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-kafka-host', kafka.address, '--output-kafka-topic', 'gor']);
+  const produce = await runCli([
+    '--input-file',
+    join(dir, 'in.gor'),
+    '--input-file-no-wait',
+    '--output-kafka-host',
+    kafka.address,
+    '--output-kafka-topic',
+    'gor',
+  ]);
   assert.equal(produce.code, 0, produce.stderr);
   const stored = storedRecords(kafka, 'gor');
   assert.equal(stored.length, messages.length);
-  for (const record of stored) assert.equal(record.key!.toString(), record.value!.toString('latin1').split(' ')[1]!.slice(0, 16), 'keyed by connection');
+  for (const record of stored)
+    assert.equal(record.key!.toString(), record.value!.toString('latin1').split(' ')[1]!.slice(0, 16), 'keyed by connection');
   const partitionsOf = new Map<string, Set<number>>();
   for (const r of stored) partitionsOf.set(r.key!.toString(), (partitionsOf.get(r.key!.toString()) ?? new Set()).add(r.partition));
-  assert.ok([...partitionsOf.values()].every((p) => p.size === 1), 'a connection stays on one partition');
+  assert.ok(
+    [...partitionsOf.values()].every((p) => p.size === 1),
+    'a connection stays on one partition',
+  );
 
-  const consume = await runCli(['--input-kafka-host', kafka.address, '--input-kafka-topic', 'gor', '--input-kafka-offset', 'oldest', '--output-file', join(dir, 'out.gor'), '--exit-after', '4s']);
+  const consume = await runCli([
+    '--input-kafka-host',
+    kafka.address,
+    '--input-kafka-topic',
+    'gor',
+    '--input-kafka-offset',
+    'oldest',
+    '--output-file',
+    join(dir, 'out.gor'),
+    '--exit-after',
+    '4s',
+  ]);
   assert.equal(consume.code, 0, consume.stderr);
   const got = readRecords(join(dir, 'out.gor')).map(recordText).sort();
   const expected = readRecords(join(dir, 'in.gor')).map(recordText).sort();
   assert.deepEqual(got, expected);
 });
 
-test("--output-kafka-json-format writes GoReplay's JSON; --input-kafka-json-format rebuilds the requests and counts a bad record", { timeout: 60_000 }, async (t) => {
+test("--output-kafka-json-format writes GoReplay's JSON; --input-kafka-json-format rebuilds the requests and counts a bad record", {
+  timeout: 60_000,
+}, async (t) => {
   const kafka = await startFakeKafka(t, { partitions: 1 });
   const dir = tempDir(t);
-  const messages = recording().filter((m) => m.kind === 'request').slice(0, 3);
+  const messages = recording()
+    .filter((m) => m.kind === 'request')
+    .slice(0, 3);
   writeGor(join(dir, 'in.gor'), messages);
 
-  const produce = await runCli(['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-kafka-host', kafka.address, '--output-kafka-topic', 'json', '--output-kafka-json-format']);
+  const produce = await runCli([
+    '--input-file',
+    join(dir, 'in.gor'),
+    '--input-file-no-wait',
+    '--output-kafka-host',
+    kafka.address,
+    '--output-kafka-topic',
+    'json',
+    '--output-kafka-json-format',
+  ]);
   assert.equal(produce.code, 0, produce.stderr);
   const values = storedRecords(kafka, 'json').map((r) => r.value!.toString('utf8'));
   assert.equal(
@@ -65,7 +115,19 @@ test("--output-kafka-json-format writes GoReplay's JSON; --input-kafka-json-form
   // A record another producer wrote badly sits between good ones: it is counted, the others replayed.
   const bad = await runCli(['--input-dummy', '1', '--output-kafka-host', kafka.address, '--output-kafka-topic', 'json']);
   assert.equal(bad.code, 0, bad.stderr);
-  const consume = await runCli(['--input-kafka-host', kafka.address, '--input-kafka-topic', 'json', '--input-kafka-json-format', '--input-kafka-offset', 'oldest', '--output-file', join(dir, 'out.gor'), '--exit-after', '4s']);
+  const consume = await runCli([
+    '--input-kafka-host',
+    kafka.address,
+    '--input-kafka-topic',
+    'json',
+    '--input-kafka-json-format',
+    '--input-kafka-offset',
+    'oldest',
+    '--output-file',
+    join(dir, 'out.gor'),
+    '--exit-after',
+    '4s',
+  ]);
   assert.equal(consume.code, 0, consume.stderr);
   assert.deepEqual(
     readRecords(join(dir, 'out.gor')).map((r) => r.payload),
@@ -75,37 +137,116 @@ test("--output-kafka-json-format writes GoReplay's JSON; --input-kafka-json-form
   assert.match(consume.stderr, /not JSON/);
 });
 
-test('--kafka-tls-* connect with TLS and a client certificate; a broker that cannot be reached is exit code 4', { timeout: 90_000 }, async (t) => {
+test('--kafka-tls-* connect with TLS and a client certificate; a broker that cannot be reached is exit code 4', {
+  timeout: 90_000,
+}, async (t) => {
   const dir = tempDir(t);
   const cert = (name: string, san: string) =>
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`, '-keyout', join(dir, `${name}.key`), '-out', join(dir, `${name}.pem`)], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${name}`,
+        '-addext',
+        `subjectAltName=${san}`,
+        '-keyout',
+        join(dir, `${name}.key`),
+        '-out',
+        join(dir, `${name}.pem`),
+      ],
+      { stdio: 'ignore' },
+    );
   cert('broker', 'IP:127.0.0.1');
   cert('client', 'DNS:reprise-client');
   const kafka = await startFakeKafka(t, {
     partitions: 1,
-    tls: { key: readFileSync(join(dir, 'broker.key')), cert: readFileSync(join(dir, 'broker.pem')), ca: readFileSync(join(dir, 'client.pem')), requestCert: true, rejectUnauthorized: true },
+    tls: {
+      key: readFileSync(join(dir, 'broker.key')),
+      cert: readFileSync(join(dir, 'broker.pem')),
+      ca: readFileSync(join(dir, 'client.pem')),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
   });
   writeGor(join(dir, 'in.gor'), recording().slice(0, 4));
-  const tlsFlags = ['--kafka-tls-ca-cert', join(dir, 'broker.pem'), '--kafka-tls-client-cert', join(dir, 'client.pem'), '--kafka-tls-client-key', join(dir, 'client.key')];
+  const tlsFlags = [
+    '--kafka-tls-ca-cert',
+    join(dir, 'broker.pem'),
+    '--kafka-tls-client-cert',
+    join(dir, 'client.pem'),
+    '--kafka-tls-client-key',
+    join(dir, 'client.key'),
+  ];
 
-  const secure = await runCli(['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-kafka-host', kafka.address, '--output-kafka-topic', 'tls', ...tlsFlags]);
+  const secure = await runCli([
+    '--input-file',
+    join(dir, 'in.gor'),
+    '--input-file-no-wait',
+    '--output-kafka-host',
+    kafka.address,
+    '--output-kafka-topic',
+    'tls',
+    ...tlsFlags,
+  ]);
   assert.equal(secure.code, 0, secure.stderr);
   assert.equal(storedRecords(kafka, 'tls').length, 4);
 
-  const consume = await runCli(['--input-kafka-host', kafka.address, '--input-kafka-topic', 'tls', '--input-kafka-offset', 'oldest', ...tlsFlags, '--output-file', join(dir, 'out.gor'), '--exit-after', '4s']);
+  const consume = await runCli([
+    '--input-kafka-host',
+    kafka.address,
+    '--input-kafka-topic',
+    'tls',
+    '--input-kafka-offset',
+    'oldest',
+    ...tlsFlags,
+    '--output-file',
+    join(dir, 'out.gor'),
+    '--exit-after',
+    '4s',
+  ]);
   assert.equal(consume.code, 0, consume.stderr);
   assert.equal(readRecords(join(dir, 'out.gor')).length, 4);
 
-  const noClientCert = await runCli(['--input-file', join(dir, 'in.gor'), '--output-kafka-host', kafka.address, '--output-kafka-topic', 'tls', '--kafka-tls-ca-cert', join(dir, 'broker.pem')], { timeoutMs: 60_000 });
+  const noClientCert = await runCli(
+    [
+      '--input-file',
+      join(dir, 'in.gor'),
+      '--output-kafka-host',
+      kafka.address,
+      '--output-kafka-topic',
+      'tls',
+      '--kafka-tls-ca-cert',
+      join(dir, 'broker.pem'),
+    ],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(noClientCert.code, 4, noClientCert.stderr);
   assert.match(noClientCert.stderr, new RegExp(`output-kafka.*cannot use topic tls on the Kafka brokers ${kafka.address}`));
 
-  const keyAlone = await runCli(['--input-file', join(dir, 'in.gor'), '--output-kafka-host', kafka.address, '--output-kafka-topic', 'tls', '--kafka-tls-client-key', join(dir, 'client.key')]);
+  const keyAlone = await runCli([
+    '--input-file',
+    join(dir, 'in.gor'),
+    '--output-kafka-host',
+    kafka.address,
+    '--output-kafka-topic',
+    'tls',
+    '--kafka-tls-client-key',
+    join(dir, 'client.key'),
+  ]);
   assert.equal(keyAlone.code, 2, keyAlone.stderr);
   assert.match(keyAlone.stderr, /output-kafka.*give both --kafka-tls-client-cert and --kafka-tls-client-key/);
 
   await kafka.close();
-  const down = await runCli(['--input-file', join(dir, 'in.gor'), '--output-kafka-host', kafka.address, '--output-kafka-topic', 'gor'], { timeoutMs: 60_000 });
+  const down = await runCli(['--input-file', join(dir, 'in.gor'), '--output-kafka-host', kafka.address, '--output-kafka-topic', 'gor'], {
+    timeoutMs: 60_000,
+  });
   assert.equal(down.code, 4, down.stderr);
   assert.match(down.stderr, new RegExp(`output-kafka.*cannot use topic gor on the Kafka brokers ${kafka.address}: `));
 });

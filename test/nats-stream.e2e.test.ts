@@ -48,7 +48,17 @@ test('a .gor file published to a stream and read back is the same file byte for 
   const dir = tempDir(t);
   const source = join(dir, 'in.gor');
   writeGor(source, trafficWithBodies(3 * 1024 * 1024));
-  const published = await runCli(['--input-file', source, '--input-file-no-wait', '--output-nats', nats.url, '--output-nats-service', 'shop', '--output-nats-on-full', 'wait']);
+  const published = await runCli([
+    '--input-file',
+    source,
+    '--input-file-no-wait',
+    '--output-nats',
+    nats.url,
+    '--output-nats-service',
+    'shop',
+    '--output-nats-on-full',
+    'wait',
+  ]);
   assert.equal(published.code, 0, published.stderr);
   const out = summaryCounters(published.stderr, 'output-nats');
   assert.equal(out.acked, 8);
@@ -60,7 +70,17 @@ test('a .gor file published to a stream and read back is the same file byte for 
   assert.ok(readFileSync(copy).equals(readFileSync(source)), 'the stream turned back into the same bytes');
 
   // publishing the same records again is deduplicated by Nats-Msg-Id
-  const again = await runCli(['--input-file', source, '--input-file-no-wait', '--output-nats', nats.url, '--output-nats-service', 'shop', '--output-nats-on-full', 'wait']);
+  const again = await runCli([
+    '--input-file',
+    source,
+    '--input-file-no-wait',
+    '--output-nats',
+    nats.url,
+    '--output-nats-service',
+    'shop',
+    '--output-nats-on-full',
+    'wait',
+  ]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal(summaryCounters(again.stderr, 'output-nats').duplicates, 8);
   const status = JSON.parse((await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop', '--json'])).stdout);
@@ -71,7 +91,20 @@ test('a .gor file published to a stream and read back is the same file byte for 
 test('an agent keeps capturing while NATS is down: it drops and counts, then publishes again once NATS is back', async (t) => {
   const nats = await startNatsServer(t);
   const agent = startCli(
-    ['--input-dummy', '0', '--input-dummy-interval', '5ms', '--output-nats', nats.url, '--output-nats-service', 'web', '--output-nats-counters-interval', '200ms', '--output-nats-agent', 'edge-1'],
+    [
+      '--input-dummy',
+      '0',
+      '--input-dummy-interval',
+      '5ms',
+      '--output-nats',
+      nats.url,
+      '--output-nats-service',
+      'web',
+      '--output-nats-counters-interval',
+      '200ms',
+      '--output-nats-agent',
+      'edge-1',
+    ],
     { timeoutMs: 60_000 },
   );
   t.after(() => agent.child.kill('SIGKILL'));
@@ -107,10 +140,23 @@ test('with NATS unreachable and --output-nats-on-full spill, every message lands
   const dir = tempDir(t);
   const spill = join(dir, 'spill.gor');
   // port 1 on loopback: nothing listens, the connection is refused
-  const result = await runCli([
-    '--input-dummy', '25', '--input-dummy-interval', '0',
-    '--output-nats', 'nats://127.0.0.1:1', '--output-nats-on-full', 'spill', '--output-nats-spill', spill, '--output-nats-connect-wait', '200ms',
-  ], { timeoutMs: 20_000 });
+  const result = await runCli(
+    [
+      '--input-dummy',
+      '25',
+      '--input-dummy-interval',
+      '0',
+      '--output-nats',
+      'nats://127.0.0.1:1',
+      '--output-nats-on-full',
+      'spill',
+      '--output-nats-spill',
+      spill,
+      '--output-nats-connect-wait',
+      '200ms',
+    ],
+    { timeoutMs: 20_000 },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.equal(summaryCounters(result.stderr, 'output-nats').spilled, 25);
   const records = readRecords(spill);

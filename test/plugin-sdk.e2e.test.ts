@@ -43,7 +43,9 @@ test('a plugin made by "plugins init" builds, tests, validates, links and runs o
   assert.match(help.stdout, /--output-audit-requests-only/);
 
   const out = join(dir, 'audit.txt');
-  const run = await runCli(['--input-dummy', '3', '--input-dummy-interval', '0', '--output-audit', out, '--output-audit-requests-only'], { env });
+  const run = await runCli(['--input-dummy', '3', '--input-dummy-interval', '0', '--output-audit', out, '--output-audit-requests-only'], {
+    env,
+  });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(readFileSync(out, 'utf8').trim().split('\n').length, 3);
   assert.match(readFileSync(out, 'utf8'), /^request [0-9a-f]{24} GET \/dummy\/0 HTTP\/1\.1$/m);
@@ -67,20 +69,31 @@ test('a script plugin made by "plugins init" tests its script in the real sandbo
   assert.equal(validate.code, 0, validate.stdout);
 });
 
-test('listing and --help read manifests only: a linked plugin\'s code runs only when a pipeline uses it', { timeout: 120_000 }, async (t) => {
+test("listing and --help read manifests only: a linked plugin's code runs only when a pipeline uses it", {
+  timeout: 120_000,
+}, async (t) => {
   const dir = tempDir(t);
   const env = { REPRISE_DATA_DIR: join(dir, 'data') };
   const plugin = join(dir, 'reprise-plugin-marker');
   const marker = join(dir, 'imported');
   mkdirSync(plugin);
-  writeFileSync(join(plugin, 'package.json'), JSON.stringify({
-    name: 'reprise-plugin-marker', version: '1.0.0', type: 'module', oclif: {},
-    reprise: { coreVersion: '^0.1.0', entry: './index.js', components: [{ kind: 'output', name: 'output-marker' }] },
-  }));
-  writeFileSync(join(plugin, 'index.js'), `import { appendFileSync } from 'node:fs';
+  writeFileSync(
+    join(plugin, 'package.json'),
+    JSON.stringify({
+      name: 'reprise-plugin-marker',
+      version: '1.0.0',
+      type: 'module',
+      oclif: {},
+      reprise: { coreVersion: '^0.1.0', entry: './index.js', components: [{ kind: 'output', name: 'output-marker' }] },
+    }),
+  );
+  writeFileSync(
+    join(plugin, 'index.js'),
+    `import { appendFileSync } from 'node:fs';
 appendFileSync(${JSON.stringify(marker)}, 'imported\\n');
 export default [{ kind: 'output', name: 'output-marker', summary: 'Counts nothing.', options: { type: 'object', properties: { level: { type: 'integer', default: 1, description: 'A level', examples: [2] } } }, create: () => ({ write() {} }) }];
-`);
+`,
+  );
   const link = await runCli(['plugins', 'link', plugin, '--no-install'], { env, timeoutMs: 60_000 });
   assert.equal(link.code, 0, link.stderr);
   assert.equal(readFileSync(marker, 'utf8'), 'imported\n', 'linking describes the plugin: one import');
@@ -103,44 +116,72 @@ test('install runs no dependency install scripts unless --allow-scripts', { time
   const marker = join(dir, 'postinstall-ran');
   const dependency = join(dir, 'dep');
   mkdirSync(dependency);
-  writeFileSync(join(dependency, 'package.json'), JSON.stringify({
-    name: 'reprise-test-dep-with-script', version: '1.0.0',
-    scripts: { postinstall: 'node postinstall.cjs' },
-  }));
+  writeFileSync(
+    join(dependency, 'package.json'),
+    JSON.stringify({
+      name: 'reprise-test-dep-with-script',
+      version: '1.0.0',
+      scripts: { postinstall: 'node postinstall.cjs' },
+    }),
+  );
   writeFileSync(join(dependency, 'postinstall.cjs'), `require('node:fs').appendFileSync(${JSON.stringify(marker)}, 'ran\\n');\n`);
-  const depTarball = join(dir, execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, dependency], { encoding: 'utf8' }).trim().split('\n').pop()!);
+  const depTarball = join(
+    dir,
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, dependency], { encoding: 'utf8' }).trim().split('\n').pop()!,
+  );
   const plugin = join(dir, 'plugin');
   mkdirSync(plugin);
-  writeFileSync(join(plugin, 'package.json'), JSON.stringify({
-    name: 'reprise-plugin-with-dep', version: '1.0.0', type: 'module', oclif: {},
-    dependencies: { 'reprise-test-dep-with-script': `file:${depTarball}` },
-    reprise: { coreVersion: '^0.1.0', components: [{ kind: 'middleware', name: 'middleware-noop', script: './noop.js' }] },
-  }));
+  writeFileSync(
+    join(plugin, 'package.json'),
+    JSON.stringify({
+      name: 'reprise-plugin-with-dep',
+      version: '1.0.0',
+      type: 'module',
+      oclif: {},
+      dependencies: { 'reprise-test-dep-with-script': `file:${depTarball}` },
+      reprise: { coreVersion: '^0.1.0', components: [{ kind: 'middleware', name: 'middleware-noop', script: './noop.js' }] },
+    }),
+  );
   writeFileSync(join(plugin, 'noop.js'), 'export function request(req) { return req; }\n');
-  const tarball = join(dir, execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, plugin], { encoding: 'utf8' }).trim().split('\n').pop()!);
+  const tarball = join(
+    dir,
+    execFileSync('npm', ['pack', '--silent', '--pack-destination', dir, plugin], { encoding: 'utf8' }).trim().split('\n').pop()!,
+  );
 
   const refused = await runCli(['plugins', 'install', tarball], { env: { REPRISE_DATA_DIR: join(dir, 'data1') }, timeoutMs: 150_000 });
   assert.equal(refused.code, 0, refused.stderr);
-  assert.ok(!existsSync(marker), 'the dependency\'s postinstall did not run');
+  assert.ok(!existsSync(marker), "the dependency's postinstall did not run");
 
-  const allowed = await runCli(['plugins', 'install', tarball, '--allow-scripts'], { env: { REPRISE_DATA_DIR: join(dir, 'data2') }, timeoutMs: 150_000 });
+  const allowed = await runCli(['plugins', 'install', tarball, '--allow-scripts'], {
+    env: { REPRISE_DATA_DIR: join(dir, 'data2') },
+    timeoutMs: 150_000,
+  });
   assert.equal(allowed.code, 0, allowed.stderr);
   assert.equal(readFileSync(marker, 'utf8'), 'ran\n');
 });
 
-test('@reprise/core and @reprise/cli are ready for a registry: npm publish --dry-run with their files, exports and types', { timeout: 120_000 }, () => {
+test('@reprise/core and @reprise/cli are ready for a registry: npm publish --dry-run with their files, exports and types', {
+  timeout: 120_000,
+}, () => {
   const filesOf = (folder: string) => {
     const result = spawnSync('npm', ['publish', '--dry-run', '--json'], { cwd: join(repoRoot, folder), encoding: 'utf8' });
     assert.equal(result.status, 0, result.stderr);
     // npm 11 keys the report by package name
-    const report = Object.values(JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as Record<string, { files: Array<{ path: string }> }>)[0]!;
+    const report = Object.values(
+      JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as Record<string, { files: Array<{ path: string }> }>,
+    )[0]!;
     return report.files.map((f) => f.path);
   };
   const core = filesOf('packages/core');
-  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'package.json']) assert.ok(core.includes(path), `core ships ${path}`);
+  for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/testing.js', 'dist/testing.d.ts', 'package.json'])
+    assert.ok(core.includes(path), `core ships ${path}`);
   assert.ok(!core.some((p) => p.startsWith('src/') || p.startsWith('test/')), 'core ships no sources or tests');
   const exports = JSON.parse(readFileSync(join(repoRoot, 'packages/core/package.json'), 'utf8')).exports;
-  for (const subpath of ['.', './testing']) assert.ok(core.includes(exports[subpath].types.slice(2)) && core.includes(exports[subpath].default.slice(2)), `export ${subpath} resolves to shipped files`);
+  for (const subpath of ['.', './testing'])
+    assert.ok(
+      core.includes(exports[subpath].types.slice(2)) && core.includes(exports[subpath].default.slice(2)),
+      `export ${subpath} resolves to shipped files`,
+    );
 
   const cli = filesOf('packages/cli');
   for (const path of ['bin/run.js', 'dist/main.js', 'plugins.json', 'package.json']) assert.ok(cli.includes(path), `cli ships ${path}`);
@@ -154,11 +195,20 @@ test('the example plugin validates, and its shipped reprise.manifest.json matche
 
 test('validate names each problem of a broken plugin folder and exits 3', { timeout: 60_000 }, async (t) => {
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({
-    name: 'reprise-plugin-broken', version: '1.0.0', type: 'module', oclif: {},
-    reprise: { coreVersion: '^0.1.0', entry: './index.js', components: [{ kind: 'output', name: 'output-broken' }] },
-  }));
-  writeFileSync(join(dir, 'index.js'), `export default [{ kind: 'output', name: 'output-broken', summary: 's', options: { type: 'object', properties: { level: { type: 'integer', default: 'high', description: 'A level' } } }, create: () => ({ write() {} }) }];\n`);
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({
+      name: 'reprise-plugin-broken',
+      version: '1.0.0',
+      type: 'module',
+      oclif: {},
+      reprise: { coreVersion: '^0.1.0', entry: './index.js', components: [{ kind: 'output', name: 'output-broken' }] },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'index.js'),
+    `export default [{ kind: 'output', name: 'output-broken', summary: 's', options: { type: 'object', properties: { level: { type: 'integer', default: 'high', description: 'A level' } } }, create: () => ({ write() {} }) }];\n`,
+  );
   const result = await runCli(['plugins', 'validate', dir]);
   assert.equal(result.code, 3);
   assert.match(result.stdout, /problem: reprise-plugin-broken: the options schema of "output-broken" is invalid/);

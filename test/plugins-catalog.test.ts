@@ -14,7 +14,10 @@ test('plugins.json is valid against its schema', () => {
 
 test('the schema refuses a catalog entry with a bad kind or a missing summary', () => {
   const validate = createAjv().compile(readJson('plugins.schema.json'));
-  assert.equal(validate({ plugins: [{ package: '@reprise/plugin-x', summary: 'something long', components: [{ kind: 'transformer', name: 'x' }] }] }), false);
+  assert.equal(
+    validate({ plugins: [{ package: '@reprise/plugin-x', summary: 'something long', components: [{ kind: 'transformer', name: 'x' }] }] }),
+    false,
+  );
   assert.equal(validate({ plugins: [{ package: '@reprise/plugin-x', components: [{ kind: 'input', name: 'input-x' }] }] }), false);
 });
 

@@ -6,11 +6,16 @@ import { test } from 'node:test';
 import { repoRoot, runCli, tempDir } from './support/cli.js';
 
 const pack = (folder: string, destination: string) => {
-  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination, join(repoRoot, folder)], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const name = execFileSync('npm', ['pack', '--silent', '--pack-destination', destination, join(repoRoot, folder)], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .pop()!;
   return join(destination, name);
 };
 
-test('an npm-packed plugin installs from its tarball, brings its flags, runs in a pipeline, and leaves cleanly', { timeout: 240_000 }, async (t) => {
+test('an npm-packed plugin installs from its tarball, brings its flags, runs in a pipeline, and leaves cleanly', {
+  timeout: 240_000,
+}, async (t) => {
   const dir = tempDir(t);
   const env = { REPRISE_DATA_DIR: join(dir, 'data') };
   const tarball = pack('examples/reprise-plugin-jsonl', dir);
@@ -31,10 +36,19 @@ test('an npm-packed plugin installs from its tarball, brings its flags, runs in 
   assert.match(help.stdout, /\(reprise-plugin-jsonl\)/);
 
   const out = join(dir, 'pairs.jsonl');
-  const run = await runCli(['--input-dummy', '4', '--input-dummy-interval', '0', '--output-jsonl', out, '--output-jsonl-pair-timeout-ms', '0'], { env });
+  const run = await runCli(
+    ['--input-dummy', '4', '--input-dummy-interval', '0', '--output-jsonl', out, '--output-jsonl-pair-timeout-ms', '0'],
+    { env },
+  );
   assert.equal(run.code, 0, run.stderr);
-  const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.request.url), ['/dummy/0', '/dummy/1', '/dummy/2', '/dummy/3']);
+  const lines = readFileSync(out, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.request.url),
+    ['/dummy/0', '/dummy/1', '/dummy/2', '/dummy/3'],
+  );
 
   const config = await runCli(['plugins', 'uninstall', 'reprise-plugin-jsonl'], { env, timeoutMs: 120_000 });
   assert.equal(config.code, 0, config.stderr);
@@ -48,12 +62,21 @@ test('an npm-packed plugin installs from its tarball, brings its flags, runs in 
 test('broken plugins installed beside a good one are reported by name and stop nothing', { timeout: 300_000 }, async (t) => {
   const dir = tempDir(t);
   const env = { REPRISE_DATA_DIR: join(dir, 'data') };
-  const tarballs = ['examples/reprise-plugin-jsonl', 'test/fixtures/plugins/bad-manifest', 'test/fixtures/plugins/throwing-import', 'test/fixtures/plugins/wrong-core', 'test/fixtures/plugins/duplicate-name'].map((f) => pack(f, dir));
+  const tarballs = [
+    'examples/reprise-plugin-jsonl',
+    'test/fixtures/plugins/bad-manifest',
+    'test/fixtures/plugins/throwing-import',
+    'test/fixtures/plugins/wrong-core',
+    'test/fixtures/plugins/duplicate-name',
+  ].map((f) => pack(f, dir));
   const install = await runCli(['plugins', 'install', ...tarballs], { env, timeoutMs: 200_000 });
   assert.equal(install.code, 0, install.stderr);
   // Installing imports a plugin once, to describe it: an import that throws is reported then.
   const warning = install.stderr.replace(/\s*›\s*/g, ' ');
-  assert.match(warning, /cannot describe reprise-plugin-throwing-import: .*importing \.\/index\.js failed: this plugin is broken on purpose/);
+  assert.match(
+    warning,
+    /cannot describe reprise-plugin-throwing-import: .*importing \.\/index\.js failed: this plugin is broken on purpose/,
+  );
 
   const help = await runCli(['--help'], { env });
   assert.equal(help.code, 0);
@@ -63,7 +86,10 @@ test('broken plugins installed beside a good one are reported by name and stop n
   // --help reads manifests only: it never imports the broken code, and says what is missing.
   assert.match(help.stderr, /reprise-plugin-throwing-import: has no reprise\.manifest\.json/);
   assert.match(help.stderr, /reprise-plugin-wrong-core: supports core \^9\.0\.0, but this reprise has core 0\.1\.0/);
-  assert.match(help.stderr, /component "output-jsonl" is provided by both reprise-plugin-jsonl \(installed\) and reprise-plugin-duplicate-name \(installed\)/);
+  assert.match(
+    help.stderr,
+    /component "output-jsonl" is provided by both reprise-plugin-jsonl \(installed\) and reprise-plugin-duplicate-name \(installed\)/,
+  );
 
   // A pipeline that does not use the broken plugins does not even import them.
   const out = join(dir, 'pairs.jsonl');

@@ -23,7 +23,9 @@ function record(kind: Message['kind'], id: string, offsetMs: number, head: strin
   };
 }
 
-test('--prettify-http records and replays decoded bodies with a Content-Length, and counts a corrupt one', { timeout: 60_000 }, async (t) => {
+test('--prettify-http records and replays decoded bodies with a Content-Length, and counts a corrupt one', {
+  timeout: 60_000,
+}, async (t) => {
   // The target answers every request with a chunked gzip body (no Content-Length: Node chunks it).
   const seenBodies: Array<{ headers: Record<string, unknown>; body: string }> = [];
   const server = createServer((req, res) => {
@@ -38,7 +40,13 @@ test('--prettify-http records and replays decoded bodies with a Content-Length, 
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const target = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const dir = tempDir(t);
@@ -48,7 +56,13 @@ test('--prettify-http records and replays decoded bodies with a Content-Length, 
   const idB = 'a'.repeat(16) + '00000002';
   const gz = gzipSync(JSON_BODY);
   const br = brotliCompressSync(JSON_BODY);
-  const chunkedGzip = Buffer.concat([Buffer.from(`5\r\n`), gz.subarray(0, 5), Buffer.from(`\r\n${(gz.length - 5).toString(16)}\r\n`), gz.subarray(5), Buffer.from('\r\n0\r\n\r\n')]);
+  const chunkedGzip = Buffer.concat([
+    Buffer.from(`5\r\n`),
+    gz.subarray(0, 5),
+    Buffer.from(`\r\n${(gz.length - 5).toString(16)}\r\n`),
+    gz.subarray(5),
+    Buffer.from('\r\n0\r\n\r\n'),
+  ]);
   const corrupt = Buffer.from(gz);
   corrupt[12] ^= 0xff;
   writeGor(input, [
@@ -59,7 +73,17 @@ test('--prettify-http records and replays decoded bodies with a Content-Length, 
   ]);
 
   const result = await runCli(
-    ['--input-file', input, '--input-file-no-wait', '--prettify-http', '--output-http', target, '--output-http-track-response', '--output-file', output],
+    [
+      '--input-file',
+      input,
+      '--input-file-no-wait',
+      '--prettify-http',
+      '--output-http',
+      target,
+      '--output-http-track-response',
+      '--output-file',
+      output,
+    ],
     { timeoutMs: 40_000 },
   );
   assert.equal(result.code, 0, result.stderr);
@@ -75,7 +99,9 @@ test('--prettify-http records and replays decoded bodies with a Content-Length, 
   const len = JSON_BODY.length;
   assert.deepEqual(payloadOf('1', idA), [`POST /upload HTTP/1.1\r\nHost: recorded\r\nContent-Length: ${len}\r\n\r\n${JSON_BODY}`]);
   assert.deepEqual(payloadOf('2', idA), [`HTTP/1.1 201 Created\r\nContent-Length: ${len}\r\n\r\n${JSON_BODY}`]);
-  assert.deepEqual(payloadOf('2', idB), [`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${corrupt.length}\r\n\r\n${corrupt.toString('latin1')}`]);
+  assert.deepEqual(payloadOf('2', idB), [
+    `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${corrupt.length}\r\n\r\n${corrupt.toString('latin1')}`,
+  ]);
   // Replayed responses: the server's chunked gzip, decoded; its other headers as the server wrote them.
   for (const id of [idA, idB]) {
     const [replayed] = payloadOf('3', id);

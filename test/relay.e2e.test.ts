@@ -21,7 +21,11 @@ const requestsFixture = join(goreplayFixtures, 'goreplay-requests.gor');
 async function startAggregator(t: TestContext, args: string[], port = 0): Promise<{ cli: RunningCli; port: number }> {
   const cli = startCli(['--input-tcp', `127.0.0.1:${port}`, '--verbose', ...args], { timeoutMs: 80_000 });
   t.after(() => void cli.child.kill('SIGKILL'));
-  await waitFor(() => /listening on 127\.0\.0\.1:\d+/.test(cli.stderr()) || cli.child.exitCode !== null, 20_000, 'the aggregator to listen');
+  await waitFor(
+    () => /listening on 127\.0\.0\.1:\d+/.test(cli.stderr()) || cli.child.exitCode !== null,
+    20_000,
+    'the aggregator to listen',
+  );
   const m = /listening on 127\.0\.0\.1:(\d+)/.exec(cli.stderr());
   assert.ok(m, cli.stderr());
   return { cli, port: Number(m[1]) };
@@ -48,7 +52,15 @@ test('a recording relayed reprise → reprise over one connection arrives byte-i
   const dir = tempDir(t);
   const out = join(dir, 'relayed.gor');
   const aggregator = await startAggregator(t, ['--output-file', out]);
-  const sender = await runCli(['--input-file', responsesFixture, '--input-file-no-wait', '--output-tcp', `127.0.0.1:${aggregator.port}`, '--output-tcp-workers', '1']);
+  const sender = await runCli([
+    '--input-file',
+    responsesFixture,
+    '--input-file-no-wait',
+    '--output-tcp',
+    `127.0.0.1:${aggregator.port}`,
+    '--output-tcp-workers',
+    '1',
+  ]);
   assert.equal(sender.code, 0, sender.stderr);
   const result = await stopAfterClosed(aggregator.cli, 1);
   assert.equal(result.code, 0, result.stderr);
@@ -61,7 +73,15 @@ test('relayed over several connections, every record arrives intact (requests an
   const dir = tempDir(t);
   const out = join(dir, 'relayed.gor');
   const aggregator = await startAggregator(t, ['--output-file', out]);
-  const sender = await runCli(['--input-file', requestsFixture, '--input-file-no-wait', '--output-tcp', `127.0.0.1:${aggregator.port}`, '--output-tcp-workers', '4']);
+  const sender = await runCli([
+    '--input-file',
+    requestsFixture,
+    '--input-file-no-wait',
+    '--output-tcp',
+    `127.0.0.1:${aggregator.port}`,
+    '--output-tcp-workers',
+    '4',
+  ]);
   assert.equal(sender.code, 0, sender.stderr);
   await stopAfterClosed(aggregator.cli, 4);
   assert.deepEqual(sortedRecords(out), sortedRecords(requestsFixture));
@@ -73,7 +93,23 @@ test('TLS relay: a self-signed aggregator with skip-verify, and verified against
   const key = join(dir, 'key.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
     { stdio: 'ignore' },
   );
   const tlsArgs = ['--input-tcp-secure', '--input-tcp-certificate', cert, '--input-tcp-certificate-key', key];
@@ -83,8 +119,15 @@ test('TLS relay: a self-signed aggregator with skip-verify, and verified against
     assert.match(aggregator.cli.stderr(), /\(TLS\)/);
     const sender = await runCli(
       [
-        '--input-file', responsesFixture, '--input-file-no-wait', '--output-tcp', `127.0.0.1:${aggregator.port}`,
-        '--output-tcp-secure', '--output-tcp-workers', '1', ...(variant === 'skip-verify' ? ['--output-tcp-skip-verify'] : []),
+        '--input-file',
+        responsesFixture,
+        '--input-file-no-wait',
+        '--output-tcp',
+        `127.0.0.1:${aggregator.port}`,
+        '--output-tcp-secure',
+        '--output-tcp-workers',
+        '1',
+        ...(variant === 'skip-verify' ? ['--output-tcp-skip-verify'] : []),
       ],
       { env: variant === 'trusted-ca' ? { NODE_EXTRA_CA_CERTS: cert } : {} },
     );
@@ -129,7 +172,14 @@ test('a dead aggregator is counted, not fatal: memory stays bounded, and sending
   });
   // The forwarder: a live input (input-tcp) relaying to an aggregator that is not there yet.
   const forwarder = await startAggregator(t, [
-    '--output-tcp', `127.0.0.1:${deadPort}`, '--output-tcp-workers', '1', '--output-tcp-buffer-size', '16kb', '--output-queue-size', '100',
+    '--output-tcp',
+    `127.0.0.1:${deadPort}`,
+    '--output-tcp-workers',
+    '1',
+    '--output-tcp-buffer-size',
+    '16kb',
+    '--output-queue-size',
+    '100',
     '--output-tcp-stats',
   ]);
   const feed = await connectTo(forwarder.port);
@@ -166,7 +216,11 @@ test('a dead aggregator is counted, not fatal: memory stays bounded, and sending
   assert.ok(counters['connect-failed']! >= 1 && counters.reconnects === 1, JSON.stringify(counters));
   // Everything the output accepted reached the aggregator once it was back.
   assert.equal(received.length, counters.out, JSON.stringify(counters));
-  assert.deepEqual(received.slice(-5), requestRecords(10_000, 5).map((m) => m.id), 'messages sent after the reconnection arrive');
+  assert.deepEqual(
+    received.slice(-5),
+    requestRecords(10_000, 5).map((m) => m.id),
+    'messages sent after the reconnection arrive',
+  );
 });
 
 test('sticky sessions: each session travels on one connection, in order', T, async (t) => {
@@ -185,14 +239,36 @@ test('sticky sessions: each session travels on one connection, in order', T, asy
   const input = join(dir, 'sessions.gor');
   writeGor(input, messages);
   const port = (server.address() as AddressInfo).port;
-  const sender = await runCli(['--input-file', input, '--input-file-no-wait', '--output-tcp', `127.0.0.1:${port}`, '--output-tcp-workers', '4', '--output-tcp-sticky']);
+  const sender = await runCli([
+    '--input-file',
+    input,
+    '--input-file-no-wait',
+    '--output-tcp',
+    `127.0.0.1:${port}`,
+    '--output-tcp-workers',
+    '4',
+    '--output-tcp-sticky',
+  ]);
   assert.equal(sender.code, 0, sender.stderr);
-  await waitFor(() => connections.reduce((n, c) => n + (Buffer.concat(c).toString('latin1').match(/^1 /gm) ?? []).length, 0) === 48, 10_000, 'every record');
-  const idsPerConnection = connections.map((c) => [...Buffer.concat(c).toString('latin1').matchAll(/^1 ([0-9a-f]{24}) /gm)].map((m) => m[1]!));
+  await waitFor(
+    () => connections.reduce((n, c) => n + (Buffer.concat(c).toString('latin1').match(/^1 /gm) ?? []).length, 0) === 48,
+    10_000,
+    'every record',
+  );
+  const idsPerConnection = connections.map((c) =>
+    [
+      ...Buffer.concat(c)
+        .toString('latin1')
+        .matchAll(/^1 ([0-9a-f]{24}) /gm),
+    ].map((m) => m[1]!),
+  );
   for (const session of sessions) {
     const holders = idsPerConnection.filter((ids) => ids.some((id) => id.startsWith(session)));
     assert.equal(holders.length, 1, `session ${session}`);
-    assert.deepEqual(holders[0]!.filter((id) => id.startsWith(session)), messages.filter((m) => m.id.startsWith(session)).map((m) => m.id));
+    assert.deepEqual(
+      holders[0]!.filter((id) => id.startsWith(session)),
+      messages.filter((m) => m.id.startsWith(session)).map((m) => m.id),
+    );
   }
   assert.ok(idsPerConnection.filter((ids) => ids.length > 0).length > 1, 'sessions are spread over connections');
 });
@@ -214,15 +290,30 @@ test('output-binary replays a line protocol and records what the target answers 
     socket.on('error', () => {});
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+      }),
+  );
   const input = join(dir, 'pings.gor');
   const pings = requestRecords(0, 20).map((m, i) => ({ ...m, payload: Buffer.from(`PING ${i}\n`) }));
   writeGor(input, pings);
   const out = join(dir, 'out.gor');
   const port = (server.address() as AddressInfo).port;
   const result = await runCli([
-    '--input-file', input, '--input-file-no-wait', '--output-binary', `127.0.0.1:${port}`, '--output-binary-workers', '2',
-    '--output-binary-track-response', '--output-binary-response-idle', '50ms', '--output-file', out,
+    '--input-file',
+    input,
+    '--input-file-no-wait',
+    '--output-binary',
+    `127.0.0.1:${port}`,
+    '--output-binary-workers',
+    '2',
+    '--output-binary-track-response',
+    '--output-binary-response-idle',
+    '50ms',
+    '--output-file',
+    out,
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual([...lines].sort(), pings.map((_, i) => `PING ${i}`).sort());

@@ -40,7 +40,10 @@ test("GoReplay's own recording replays in timestamp order with methods, paths, h
   assert.equal(result.code, 0, result.stderr);
   const recorded = fixtureRequests(requestsFixture).sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
   assert.equal(target.received.length, 7);
-  assert.deepEqual(target.received.map((r) => `${r.method} ${r.url}`), recorded.map((r) => r.http.toString('latin1').split(' ', 2).join(' ')));
+  assert.deepEqual(
+    target.received.map((r) => `${r.method} ${r.url}`),
+    recorded.map((r) => r.http.toString('latin1').split(' ', 2).join(' ')),
+  );
   for (const [i, request] of target.received.entries()) {
     const http = recorded[i]!.http;
     const headEnd = http.indexOf('\r\n\r\n');
@@ -71,7 +74,16 @@ test('--split-output deals requests round-robin between targets', async (t) => {
   writeGor(file, getRequests(100));
   const a = await recordingServer(t);
   const b = await recordingServer(t);
-  const result = await runCli(['--input-file', file, '--input-file-no-wait', '--output-http', a.url, '--output-http', b.url, '--split-output']);
+  const result = await runCli([
+    '--input-file',
+    file,
+    '--input-file-no-wait',
+    '--output-http',
+    a.url,
+    '--output-http',
+    b.url,
+    '--split-output',
+  ]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(a.received.length, 50);
   assert.equal(b.received.length, 50);
@@ -142,7 +154,16 @@ test('replayed responses are recorded as type 3 records with the request id and 
   const dir = tempDir(t);
   const target = await recordingServer(t, () => ({ status: 201, body: 'created' }));
   const out = join(dir, 'with-replayed.gor');
-  const result = await runCli(['--input-file', requestsFixture, '--input-file-no-wait', '--output-http', target.url, '--output-http-track-response', '--output-file', out]);
+  const result = await runCli([
+    '--input-file',
+    requestsFixture,
+    '--input-file-no-wait',
+    '--output-http',
+    target.url,
+    '--output-http-track-response',
+    '--output-file',
+    out,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   const records = rawRecords(out);
   const requests = records.filter((r) => r.startsWith('1 '));
@@ -166,7 +187,15 @@ test('a target that is down is counted as failures while the other outputs get e
   const port = (closed.address() as { port: number }).port;
   await new Promise<void>((r) => closed.close(() => r()));
   const out = join(dir, 'still.gor');
-  const result = await runCli(['--input-file', requestsFixture, '--input-file-no-wait', '--output-http', `http://127.0.0.1:${port}`, '--output-file', out]);
+  const result = await runCli([
+    '--input-file',
+    requestsFixture,
+    '--input-file-no-wait',
+    '--output-http',
+    `http://127.0.0.1:${port}`,
+    '--output-file',
+    out,
+  ]);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(summaryCounters(result.stderr, 'output-http').failed, 7);
   assert.equal(rawRecords(out).length, 7);
@@ -204,6 +233,9 @@ test('a corrupt record is reported with the file and byte offset, and every good
   const result = await runCli(['--input-file', file, '--input-file-no-wait', '--output-http', target.url]);
   assert.match(result.stderr, new RegExp(`corrupt\\.gor.*(byte|offset) ${corruptAt}`));
   assert.match(result.stderr, new RegExp(`corrupt\\.gor.*(byte|offset) ${bytes.length}`), 'the truncated last record is reported too');
-  assert.deepEqual(target.received.map((r) => r.url), ['/item/0', '/item/1', '/item/3', '/item/4']);
+  assert.deepEqual(
+    target.received.map((r) => r.url),
+    ['/item/0', '/item/1', '/item/3', '/item/4'],
+  );
   assert.equal(summaryCounters(result.stderr, 'input-file').failed, 2);
 });

@@ -22,7 +22,9 @@ function postRequests(count: number, startNs: bigint): Message[] {
   }));
 }
 
-test('--output-file s3://… uploads the recording (multipart) and --input-file s3://… replays it byte for byte', { timeout: 90_000 }, async (t) => {
+test('--output-file s3://… uploads the recording (multipart) and --input-file s3://… replays it byte for byte', {
+  timeout: 90_000,
+}, async (t) => {
   const s3 = await startS3(t, ['recordings']);
   const dir = tempDir(t);
   const messages = postRequests(4000, 1_795_574_173_000_000_000n);
@@ -30,42 +32,66 @@ test('--output-file s3://… uploads the recording (multipart) and --input-file 
   assert.ok(expected.length > 6 * 1024 * 1024, 'the recording spans more than one 5 MiB part');
   writeGor(join(dir, 'in.gor'), messages);
 
-  const upload = await runCli(['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-file', 's3://recordings/runs/today/requests.gor'], { env: s3.env });
+  const upload = await runCli(
+    ['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-file', 's3://recordings/runs/today/requests.gor'],
+    { env: s3.env },
+  );
   assert.equal(upload.code, 0, upload.stderr);
   assert.deepEqual(await s3.keys('recordings'), ['runs/today/requests.gor']);
   assert.ok((await s3.get('recordings', 'runs/today/requests.gor')).equals(expected), 'the object holds exactly the records');
   assert.ok(!existsSync(join(repoRoot, 's3:')), 'no local folder named s3: is created (the bug this replaces)');
 
-  const download = await runCli(['--input-file', 's3://recordings/runs/today/requests.gor', '--input-file-no-wait', '--output-file', join(dir, 'copy.gor')], { env: s3.env });
+  const download = await runCli(
+    ['--input-file', 's3://recordings/runs/today/requests.gor', '--input-file-no-wait', '--output-file', join(dir, 'copy.gor')],
+    { env: s3.env },
+  );
   assert.equal(download.code, 0, download.stderr);
   assert.ok(readFileSync(join(dir, 'copy.gor')).equals(expected));
 });
 
-test('a .gz S3 object is written gzip-compressed and read back; size-limited files rotate to numbered keys', { timeout: 90_000 }, async (t) => {
+test('a .gz S3 object is written gzip-compressed and read back; size-limited files rotate to numbered keys', {
+  timeout: 90_000,
+}, async (t) => {
   const s3 = await startS3(t, ['recordings']);
   const dir = tempDir(t);
   const messages = getRequests(500);
   writeGor(join(dir, 'in.gor'), messages);
 
-  const gz = await runCli(['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-file', 's3://recordings/requests.gor.gz'], { env: s3.env });
+  const gz = await runCli(
+    ['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-file', 's3://recordings/requests.gor.gz'],
+    { env: s3.env },
+  );
   assert.equal(gz.code, 0, gz.stderr);
   const object = await s3.get('recordings', 'requests.gor.gz');
   assert.equal(object[0], 0x1f, 'gzip magic');
   assert.ok(gunzipSync(object).equals(encodeRecords(messages)));
 
-  const back = await runCli(['--input-file', 's3://recordings/requests.gor.gz', '--input-file-no-wait', '--output-file', join(dir, 'back.gor')], { env: s3.env });
+  const back = await runCli(
+    ['--input-file', 's3://recordings/requests.gor.gz', '--input-file-no-wait', '--output-file', join(dir, 'back.gor')],
+    { env: s3.env },
+  );
   assert.equal(back.code, 0, back.stderr);
   assert.ok(readFileSync(join(dir, 'back.gor')).equals(encodeRecords(messages)));
 
   const recordBytes = encodeRecords(messages.slice(0, 1)).length;
   const rotated = await runCli(
-    ['--input-file', join(dir, 'in.gor'), '--input-file-no-wait', '--output-file', 's3://recordings/rotated/r.gor', '--output-file-size-limit', String(recordBytes * 200)],
+    [
+      '--input-file',
+      join(dir, 'in.gor'),
+      '--input-file-no-wait',
+      '--output-file',
+      's3://recordings/rotated/r.gor',
+      '--output-file-size-limit',
+      String(recordBytes * 200),
+    ],
     { env: s3.env },
   );
   assert.equal(rotated.code, 0, rotated.stderr);
   const keys = (await s3.keys('recordings')).filter((k) => k.startsWith('rotated/'));
   assert.deepEqual(keys, ['rotated/r.1.gor', 'rotated/r.2.gor', 'rotated/r.gor']);
-  const joined = Buffer.concat(await Promise.all(['rotated/r.gor', 'rotated/r.1.gor', 'rotated/r.2.gor'].map((k) => s3.get('recordings', k))));
+  const joined = Buffer.concat(
+    await Promise.all(['rotated/r.gor', 'rotated/r.1.gor', 'rotated/r.2.gor'].map((k) => s3.get('recordings', k))),
+  );
   assert.ok(joined.equals(encodeRecords(messages)));
 });
 
@@ -80,14 +106,19 @@ test('--input-file s3://bucket/glob merges the matching objects of several prefi
   await s3.put('logs', 'app/2025-12/old.gor', encodeRecords(getRequests(5, { path: () => '/old' })));
   await s3.put('logs', 'app/2026-01/notes.txt', Buffer.from('not a recording'));
 
-  const result = await runCli(['--input-file', 's3://logs/app/2026-*/*.gor*', '--input-file-no-wait', '--output-file', join(dir, 'merged.gor')], { env: s3.env });
+  const result = await runCli(
+    ['--input-file', 's3://logs/app/2026-*/*.gor*', '--input-file-no-wait', '--output-file', join(dir, 'merged.gor')],
+    { env: s3.env },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(
     readRecords(join(dir, 'merged.gor')).map((r) => r.payload.split(' ')[1]),
     all.map((_, i) => `/g/${i}`),
   );
 
-  const nested = await runCli(['--input-file', 's3://logs/**/old.gor', '--input-file-no-wait', '--output-file', join(dir, 'old.gor')], { env: s3.env });
+  const nested = await runCli(['--input-file', 's3://logs/**/old.gor', '--input-file-no-wait', '--output-file', join(dir, 'old.gor')], {
+    env: s3.env,
+  });
   assert.equal(nested.code, 0, nested.stderr);
   assert.equal(readRecords(join(dir, 'old.gor')).length, 5);
 });
@@ -97,7 +128,9 @@ test('a missing bucket or key is an error naming the component and the URL, exit
   const dir = tempDir(t);
   writeGor(join(dir, 'in.gor'), getRequests(3));
 
-  const noBucketOut = await runCli(['--input-file', join(dir, 'in.gor'), '--output-file', 's3://no-such-bucket/requests.gor'], { env: s3.env });
+  const noBucketOut = await runCli(['--input-file', join(dir, 'in.gor'), '--output-file', 's3://no-such-bucket/requests.gor'], {
+    env: s3.env,
+  });
   assert.equal(noBucketOut.code, 4, noBucketOut.stderr);
   assert.match(noBucketOut.stderr, /output-file.*s3:\/\/no-such-bucket\/requests\.gor.*no such bucket/);
 
@@ -109,12 +142,20 @@ test('a missing bucket or key is an error naming the component and the URL, exit
   assert.equal(noBucketIn.code, 4, noBucketIn.stderr);
   assert.match(noBucketIn.stderr, /input-file.*s3:\/\/no-such-bucket\/\*\.gor.*no such bucket/);
 
-  const append = await runCli(['--input-file', join(dir, 'in.gor'), '--output-file', 's3://recordings/r.gor', '--output-file-append'], { env: s3.env });
+  const append = await runCli(['--input-file', join(dir, 'in.gor'), '--output-file', 's3://recordings/r.gor', '--output-file-append'], {
+    env: s3.env,
+  });
   assert.equal(append.code, 2, append.stderr);
   assert.match(append.stderr, /output-file.*append.*cannot be appended/);
 
   // GoReplay's local buffer folder for S3 chunks has no use here: refused with the reason.
-  const buffer = await runCli(['--input-file', join(dir, 'in.gor'), '--output-file', 's3://recordings/r.gor', '--output-file-buffer', dir], { env: s3.env });
+  const buffer = await runCli(
+    ['--input-file', join(dir, 'in.gor'), '--output-file', 's3://recordings/r.gor', '--output-file-buffer', dir],
+    { env: s3.env },
+  );
   assert.equal(buffer.code, 2, buffer.stderr);
-  assert.match(buffer.stderr, /--output-file-buffer is a GoReplay flag reprise does not take: .*reprise streams an s3:\/\/ --output-file to S3 as a multipart upload/);
+  assert.match(
+    buffer.stderr,
+    /--output-file-buffer is a GoReplay flag reprise does not take: .*reprise streams an s3:\/\/ --output-file to S3 as a multipart upload/,
+  );
 });

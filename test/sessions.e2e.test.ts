@@ -43,7 +43,13 @@ async function stagingServer(t: { after(fn: () => Promise<void>): void }) {
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, counts, order };
 }
 
@@ -63,11 +69,29 @@ function recording(): Message[] {
     const at = (step: number) => start + BigInt(step * SESSIONS + s) * 1_000_000n;
     const loginId = goreplayId(port, 1);
     const body = `user=${s}`;
-    messages.push({ kind: 'request', id: loginId, timestamp: at(0), latency: 0n, payload: crlf(`POST /login/${s} HTTP/1.1\nHost: prod\nContent-Length: ${body.length}\n\n${body}`) });
+    messages.push({
+      kind: 'request',
+      id: loginId,
+      timestamp: at(0),
+      latency: 0n,
+      payload: crlf(`POST /login/${s} HTTP/1.1\nHost: prod\nContent-Length: ${body.length}\n\n${body}`),
+    });
     const answer = `{"token":"prod-${s}"}`;
-    messages.push({ kind: 'response', id: loginId, timestamp: at(0) + 500_000n, latency: 500_000n, payload: crlf(`HTTP/1.1 200 OK\nContent-Length: ${answer.length}\n\n${answer}`) });
+    messages.push({
+      kind: 'response',
+      id: loginId,
+      timestamp: at(0) + 500_000n,
+      latency: 500_000n,
+      payload: crlf(`HTTP/1.1 200 OK\nContent-Length: ${answer.length}\n\n${answer}`),
+    });
     for (let k = 1; k <= REQUESTS_PER_SESSION; k++) {
-      messages.push({ kind: 'request', id: goreplayId(port, 1 + k * 977), timestamp: at(k), latency: 0n, payload: crlf(`GET /api/${s}/${k} HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-${s}\n\n`) });
+      messages.push({
+        kind: 'request',
+        id: goreplayId(port, 1 + k * 977),
+        timestamp: at(k),
+        latency: 0n,
+        payload: crlf(`GET /api/${s}/${k} HTTP/1.1\nHost: prod\nAuthorization: Bearer prod-${s}\n\n`),
+      });
     }
   }
   return messages.sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1));
@@ -88,17 +112,34 @@ export function replayedResponse(res, req, original) {
 }
 `;
 
-async function replay(t: { after(fn: () => Promise<void>): void }, dir: string, extra: string[], middleware = ['--middleware-script', join(dir, 'tokens.js')]) {
+async function replay(
+  t: { after(fn: () => Promise<void>): void },
+  dir: string,
+  extra: string[],
+  middleware = ['--middleware-script', join(dir, 'tokens.js')],
+) {
   const staging = await stagingServer(t);
-  const result = await runCli([
-    '--input-file', join(dir, 'sessions.gor'), '--input-file-no-wait', ...middleware,
-    '--output-http', staging.url, '--output-http-track-response', '--output-http-workers', '16',
-    ...extra,
-  ], { timeoutMs: 60_000 });
+  const result = await runCli(
+    [
+      '--input-file',
+      join(dir, 'sessions.gor'),
+      '--input-file-no-wait',
+      ...middleware,
+      '--output-http',
+      staging.url,
+      '--output-http-track-response',
+      '--output-http-workers',
+      '16',
+      ...extra,
+    ],
+    { timeoutMs: 60_000 },
+  );
   return { staging, result };
 }
 
-test('with --recognize-tcp-sessions every request carries the token learnt from its own replayed login, at full speed', { timeout: 90_000 }, async (t) => {
+test('with --recognize-tcp-sessions every request carries the token learnt from its own replayed login, at full speed', {
+  timeout: 90_000,
+}, async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'sessions.gor'), encodeRecords(recording()));
   writeFileSync(join(dir, 'tokens.js'), SCRIPT);
@@ -109,25 +150,38 @@ test('with --recognize-tcp-sessions every request carries the token learnt from 
   assert.equal(staging.counts.rejected, 0, 'no request went out with a stale token');
   assert.equal(staging.counts.accepted, SESSIONS * REQUESTS_PER_SESSION);
   for (const [user, paths] of staging.order) {
-    assert.deepEqual(paths, [`/login/${user}`, ...Array.from({ length: REQUESTS_PER_SESSION }, (_, k) => `/api/${user}/${k + 1}`)], `session ${user} in order`);
+    assert.deepEqual(
+      paths,
+      [`/login/${user}`, ...Array.from({ length: REQUESTS_PER_SESSION }, (_, k) => `/api/${user}/${k + 1}`)],
+      `session ${user} in order`,
+    );
   }
   const sessions = summaryCounters(result.stderr, 'sessions');
   assert.equal(sessions['timed-out'] ?? 0, 0, 'every held request was released by its response, not the timeout');
   assert.ok(sessions.in! > 0, 'requests were held');
 });
 
-test('the hold serves GoReplay\'s external middleware too: a Python token mapper gets every session right at full speed', { timeout: 90_000 }, async (t) => {
+test("the hold serves GoReplay's external middleware too: a Python token mapper gets every session right at full speed", {
+  timeout: 90_000,
+}, async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'sessions.gor'), encodeRecords(recording()));
   const python = join(repoRoot, 'packages/plugin-middleware/test/fixtures/token-middleware.py');
-  const { staging, result } = await replay(t, dir, ['--recognize-tcp-sessions', '--session-response-timeout', '5s'], ['--middleware', `python3 ${python}`]);
+  const { staging, result } = await replay(
+    t,
+    dir,
+    ['--recognize-tcp-sessions', '--session-response-timeout', '5s'],
+    ['--middleware', `python3 ${python}`],
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.equal(staging.counts.logins, SESSIONS);
   assert.equal(staging.counts.rejected, 0, 'no request went out with a stale token');
   assert.equal(staging.counts.accepted, SESSIONS * REQUESTS_PER_SESSION);
 });
 
-test('without it the same replay races: requests overtake their session\'s login and carry the stale token', { timeout: 90_000 }, async (t) => {
+test("without it the same replay races: requests overtake their session's login and carry the stale token", {
+  timeout: 90_000,
+}, async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'sessions.gor'), encodeRecords(recording()));
   writeFileSync(join(dir, 'tokens.js'), SCRIPT);
@@ -143,10 +197,20 @@ test('--split-output with --recognize-tcp-sessions deals whole sessions to the t
   writeFileSync(join(dir, 'sessions.gor'), encodeRecords(recording()));
   const a = await recordingServer(t);
   const b = await recordingServer(t);
-  const result = await runCli([
-    '--input-file', join(dir, 'sessions.gor'), '--input-file-no-wait', '--split-output', '--recognize-tcp-sessions',
-    '--output-http', a.url, '--output-http', b.url,
-  ], { timeoutMs: 60_000 });
+  const result = await runCli(
+    [
+      '--input-file',
+      join(dir, 'sessions.gor'),
+      '--input-file-no-wait',
+      '--split-output',
+      '--recognize-tcp-sessions',
+      '--output-http',
+      a.url,
+      '--output-http',
+      b.url,
+    ],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(result.code, 0, result.stderr);
   const usersOf = (server: typeof a) => new Set(server.received.map((r) => /^\/(?:login|api)\/(\d+)/.exec(r.url)![1]));
   const [inA, inB] = [usersOf(a), usersOf(b)];

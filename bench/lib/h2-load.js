@@ -38,7 +38,10 @@ export async function startH2Server({ tls = false, keylog = '', key = '', cert =
 export async function runH2FixedRate({ port, tls = false, rate, durationS = 5, sessions = 8, drainMs = 2000 }) {
   const clients = await Promise.all(
     Array.from({ length: sessions }, async () => {
-      const client = connect(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`, { rejectUnauthorized: false, peerMaxConcurrentStreams: 10_000 });
+      const client = connect(`${tls ? 'https' : 'http'}://127.0.0.1:${port}`, {
+        rejectUnauthorized: false,
+        peerMaxConcurrentStreams: 10_000,
+      });
       client.on('error', () => {});
       await once(client, 'connect');
       return client;

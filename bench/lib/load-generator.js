@@ -26,12 +26,14 @@ function responseCounter() {
 
 export async function runFixedRate({ host = '127.0.0.1', port, rate, durationS = 5, connections = 32, path = '/', drainMs = 2000 }) {
   const sockets = await Promise.all(
-    Array.from({ length: connections }, () =>
-      new Promise((resolve, reject) => {
-        const s = connect(port, host, () => resolve(s));
-        s.setNoDelay(true);
-        s.once('error', reject);
-      }),
+    Array.from(
+      { length: connections },
+      () =>
+        new Promise((resolve, reject) => {
+          const s = connect(port, host, () => resolve(s));
+          s.setNoDelay(true);
+          s.once('error', reject);
+        }),
     ),
   );
   let completed = 0;

@@ -96,7 +96,10 @@ ${status ? '    location = /nginx_status { stub_status; }\n' : ''}  }
 function canConnect(port) {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
     socket.once('error', () => resolve(false));
   });
 }
@@ -110,10 +113,14 @@ export async function startNginx({ body = 'pong', workers = 1, port = 0, status 
   writeFileSync(conf, nginxConfig({ dir, port: boundPort, body, workers, status }));
   const child = spawn(toolPath('nginx'), ['-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let hasExited = false;
-  exited.then(() => { hasExited = true; });
+  exited.then(() => {
+    hasExited = true;
+  });
 
   const deadline = Date.now() + 5000;
   while (!(await canConnect(boundPort))) {
@@ -147,10 +154,16 @@ export async function startNginx({ body = 'pong', workers = 1, port = 0, status 
 export async function runWrk(url, { threads = 1, connections = 32, durationS = 5 } = {}) {
   await ensureTools(['wrk']);
   const output = await new Promise((resolve, reject) => {
-    const child = spawn(toolPath('wrk'), [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(toolPath('wrk'), [`-t${threads}`, `-c${connections}`, `-d${durationS}s`, url], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`wrk exited with ${code}: ${out}`))));
   });

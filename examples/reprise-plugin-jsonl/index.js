@@ -12,7 +12,13 @@ export const outputJsonl = defineOutput({
     type: 'object',
     properties: {
       includeBodies: { type: 'boolean', default: false, description: 'Include request and response bodies as text.', examples: [true] },
-      pairTimeoutMs: { type: 'integer', minimum: 0, default: 10000, description: 'How long a request waits for its response before it is written alone (ms).', examples: [2000] },
+      pairTimeoutMs: {
+        type: 'integer',
+        minimum: 0,
+        default: 10000,
+        description: 'How long a request waits for its response before it is written alone (ms).',
+        examples: [2000],
+      },
     },
   },
   create(path, options, ctx) {
@@ -22,10 +28,12 @@ export const outputJsonl = defineOutput({
       if (lines.length === 0) return writing;
       ctx.stats.add('lines', lines.length);
       // Writes are chained so lines never interleave; a failed write is counted, not thrown.
-      writing = writing.then(() => appendFile(path, lines.join('\n') + '\n')).catch((error) => {
-        ctx.stats.add('failed', lines.length);
-        ctx.logger.error(`cannot append to ${path}: ${error.message}`);
-      });
+      writing = writing
+        .then(() => appendFile(path, lines.join('\n') + '\n'))
+        .catch((error) => {
+          ctx.stats.add('failed', lines.length);
+          ctx.logger.error(`cannot append to ${path}: ${error.message}`);
+        });
       return writing;
     };
     return {

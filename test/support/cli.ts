@@ -80,13 +80,23 @@ export async function recordingServer(
       received.push({ method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders, body, atMs: Date.now() });
       const answer = respond(req, body);
       const text = answer.body ?? 'ok';
-      res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(text)), ...answer.headers });
+      res.writeHead(answer.status ?? 200, {
+        'content-type': 'text/plain',
+        'content-length': String(Buffer.byteLength(text)),
+        ...answer.headers,
+      });
       res.end(text);
     });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const port = (server.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${port}`, port, received, server };
 }

@@ -25,7 +25,11 @@ export function readJunit(path: string): { tests: number; failures: number; case
   const xml = readFileSync(path, 'utf8');
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new Error(`${path} is not well-formed XML: ${JSON.stringify(valid)}`);
-  const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', isArray: (name) => name === 'testcase' || name === 'testsuite' }).parse(xml);
+  const parsed = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    isArray: (name) => name === 'testcase' || name === 'testsuite',
+  }).parse(xml);
   // biome-ignore lint/suspicious/noExplicitAny: parsed XML, checked by the assertions that read it
   const suites = parsed.testsuites.testsuite as Array<Record<string, any>>;
   if (suites.length !== 1) throw new Error(`expected one testsuite, got ${suites.length}`);
@@ -40,7 +44,8 @@ export function readJunit(path: string): { tests: number; failures: number; case
   if (tests !== cases.length || failures !== cases.filter((c) => c.failure !== undefined).length) {
     throw new Error(`testsuite counts (tests=${tests}, failures=${failures}) disagree with its test cases`);
   }
-  if (Number(parsed.testsuites.tests) !== tests || Number(parsed.testsuites.failures) !== failures) throw new Error('testsuites counts disagree');
+  if (Number(parsed.testsuites.tests) !== tests || Number(parsed.testsuites.failures) !== failures)
+    throw new Error('testsuites counts disagree');
   return { tests, failures, cases };
 }
 

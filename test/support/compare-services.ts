@@ -39,7 +39,10 @@ function clock(): string {
 }
 
 function shuffled<T>(items: T[]): T[] {
-  return items.map((item) => [Math.random(), item] as const).sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+  return items
+    .map((item) => [Math.random(), item] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, item]) => item);
 }
 
 function json(value: unknown, status = 200): ServiceAnswer {
@@ -94,7 +97,10 @@ function send(res: ServerResponse, a: ServiceAnswer): void {
 }
 
 /** A version of the service on 127.0.0.1 (port 0), closed after the test. */
-export async function startService(t: { after(fn: () => Promise<void>): void }, version: Version): Promise<{ url: string; port: number; requests: () => number; server: Server }> {
+export async function startService(
+  t: { after(fn: () => Promise<void>): void },
+  version: Version,
+): Promise<{ url: string; port: number; requests: () => number; server: Server }> {
   let requests = 0;
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
@@ -108,10 +114,13 @@ export async function startService(t: { after(fn: () => Promise<void>): void }, 
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const port = (server.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${port}`, port, requests: () => requests, server };
 }
@@ -131,13 +140,17 @@ export function trafficRequests(count: number): Array<{ method: string; url: str
 
 function rawRequest(r: { method: string; url: string; body?: string }): Buffer {
   const body = r.body ?? '';
-  const head = `${r.method} ${r.url} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: recorded\r\nAccept: */*\r\n` +
-    (body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : '') + '\r\n';
+  const head =
+    `${r.method} ${r.url} HTTP/1.1\r\nHost: shop.example\r\nUser-Agent: recorded\r\nAccept: */*\r\n` +
+    (body ? `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` : '') +
+    '\r\n';
   return Buffer.from(head + body);
 }
 
 function rawResponse(a: ServiceAnswer): Buffer {
-  const headers = Object.entries({ ...a.headers, 'content-length': String(a.body.length) }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const headers = Object.entries({ ...a.headers, 'content-length': String(a.body.length) })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
   return Buffer.concat([Buffer.from(`HTTP/1.1 ${a.status} ${a.status === 200 ? 'OK' : 'Status'}\r\n${headers}\r\n`), a.body]);
 }
 

@@ -105,8 +105,7 @@ export class FakeElasticsearch {
             this.bulk(res, path, body);
           }, delayMs);
           this.delayed.add(timer);
-        }
-        else this.bulk(res, path, body);
+        } else this.bulk(res, path, body);
         return;
       }
       const template = /^\/_index_template\/([^/]+)$/.exec(path);
@@ -149,7 +148,10 @@ export class FakeElasticsearch {
       const action = JSON.parse(lines[i]!) as { index?: { _index?: string } };
       pairs.push({ index: action.index?._index ?? defaultIndex ?? '', document: JSON.parse(lines[i + 1]!) });
     }
-    const reply = this.options.onBulk?.(number, pairs.map((p) => p.document));
+    const reply = this.options.onBulk?.(
+      number,
+      pairs.map((p) => p.document),
+    );
     if (reply !== undefined && 'status' in reply) {
       this.reply(res, reply.status, reply.body ?? { error: { type: 'fake_error', reason: `HTTP ${reply.status}` }, status: reply.status });
       return;

@@ -106,7 +106,8 @@ export async function startFakeKafka(
       w.compactArray(SUPPORTED, ([key, v]) => w.int16(key).int16(v).int16(v).taggedFields());
       return w.int32(0).taggedFields().done();
     }
-    if (SUPPORTED.find(([key]) => key === apiKey)?.[1] !== version) throw new Error(`fake Kafka: API ${apiKey} v${version} is not implemented`);
+    if (SUPPORTED.find(([key]) => key === apiKey)?.[1] !== version)
+      throw new Error(`fake Kafka: API ${apiKey} v${version} is not implemented`);
     w.taggedFields(); // response header v1
     switch (apiKey) {
       case API_METADATA: {
@@ -187,7 +188,15 @@ export async function startFakeKafka(
           const log = topicLog(name);
           w.compactString(name);
           // -2: the earliest offset; -1 (or any time): the end of the partition.
-          w.compactArray(parts, ({ index, timestamp }) => w.int32(index).int16(0).int64(-1n).int64(timestamp === -2n ? 0n : endOffset(log[index]!)).int32(0).taggedFields());
+          w.compactArray(parts, ({ index, timestamp }) =>
+            w
+              .int32(index)
+              .int16(0)
+              .int64(-1n)
+              .int64(timestamp === -2n ? 0n : endOffset(log[index]!))
+              .int32(0)
+              .taggedFields(),
+          );
           w.taggedFields();
         });
         return w.taggedFields().done();

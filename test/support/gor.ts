@@ -10,7 +10,9 @@ export function getRequests(count: number, opts: { gapMs?: number; startNs?: big
     id: (0x100000 + i).toString(16).padStart(24, 'a'),
     timestamp: start + gap * BigInt(i),
     latency: 0n,
-    payload: new TextEncoder().encode(`GET ${opts.path ? opts.path(i) : `/item/${i}`} HTTP/1.1\r\nHost: recorded.example\r\nUser-Agent: test\r\n\r\n`),
+    payload: new TextEncoder().encode(
+      `GET ${opts.path ? opts.path(i) : `/item/${i}`} HTTP/1.1\r\nHost: recorded.example\r\nUser-Agent: test\r\n\r\n`,
+    ),
   }));
 }
 

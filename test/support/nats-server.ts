@@ -43,7 +43,9 @@ export async function startNatsServer(
   writeFileSync(config, `max_payload: ${options.maxPayloadBytes ?? 1048576}\n`);
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'store'), '-c', config], { stdio: 'ignore' });
+    child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'store'), '-c', config], {
+      stdio: 'ignore',
+    });
     const startedAt = Date.now();
     while (!(await isListening(port))) {
       if (Date.now() - startedAt > 10_000) throw new Error('nats-server did not start within 10 s');

@@ -18,7 +18,13 @@ export interface TestS3 {
 export async function startS3(t: { after(fn: () => Promise<void> | void): void }, buckets: string[]): Promise<TestS3> {
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'; // the test's own client runs on Node 20 too
   const directory = mkdtempSync(join(tmpdir(), 'reprise-s3-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    silent: true,
+    directory,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
   const { port } = (await server.run()) as { port: number };
   const env = {
     AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
@@ -27,7 +33,12 @@ export async function startS3(t: { after(fn: () => Promise<void> | void): void }
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const client = new S3Client({ endpoint: env.AWS_ENDPOINT_URL_S3, region: env.AWS_REGION, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  const client = new S3Client({
+    endpoint: env.AWS_ENDPOINT_URL_S3,
+    region: env.AWS_REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
   t.after(async () => {
     client.destroy();
     await server.close();

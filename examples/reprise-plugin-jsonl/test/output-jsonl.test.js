@@ -26,8 +26,14 @@ test('writes a line per pair and the unanswered requests at flush', async (t) =>
     { kind: 'response', id: id1, timestamp: 3n, latency: 1_000_000n, payload: bytes('HTTP/1.1 200 OK\r\n\r\n') },
   ]);
   await output.flush();
-  const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.request.url), ['/a', '/b']);
+  const lines = readFileSync(path, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.request.url),
+    ['/a', '/b'],
+  );
   assert.equal(lines[0].response.status, 200);
   assert.equal(lines[1].response, null);
   assert.equal(ctx.counters.get('lines'), 2);

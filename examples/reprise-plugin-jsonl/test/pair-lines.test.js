@@ -3,8 +3,20 @@ import { test } from 'node:test';
 import { PairLines } from '../pair-lines.js';
 
 const bytes = (text) => new TextEncoder().encode(text);
-const request = (id) => ({ kind: 'request', id, timestamp: 1n, latency: 0n, payload: bytes('POST /items?x=1 HTTP/1.1\r\nHost: shop\r\n\r\n{"a":1}') });
-const response = (id, kind = 'response') => ({ kind, id, timestamp: 2n, latency: 3_000_000n, payload: bytes('HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok') });
+const request = (id) => ({
+  kind: 'request',
+  id,
+  timestamp: 1n,
+  latency: 0n,
+  payload: bytes('POST /items?x=1 HTTP/1.1\r\nHost: shop\r\n\r\n{"a":1}'),
+});
+const response = (id, kind = 'response') => ({
+  kind,
+  id,
+  timestamp: 2n,
+  latency: 3_000_000n,
+  payload: bytes('HTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok'),
+});
 
 test('a request and its response become one line, in either order', () => {
   const pairs = new PairLines();

@@ -25,22 +25,36 @@ export function readComponentDescriptions(pkg: PluginPackage): ComponentDescript
   if (coded.length === 0) return [];
   const path = join(pkg.root, COMPONENT_MANIFEST_FILE);
   if (!existsSync(path)) {
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `has no ${COMPONENT_MANIFEST_FILE}, so its flags cannot be described without running its code: run "reprise plugins manifest ${pkg.root}"`, { plugin: pkg.name });
+    throw new RepriseError(
+      'RPR_PLUGIN_MANIFEST',
+      `has no ${COMPONENT_MANIFEST_FILE}, so its flags cannot be described without running its code: run "reprise plugins manifest ${pkg.root}"`,
+      { plugin: pkg.name },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `${COMPONENT_MANIFEST_FILE} is not JSON: ${(error as Error).message}`, { plugin: pkg.name });
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `${COMPONENT_MANIFEST_FILE} is not JSON: ${(error as Error).message}`, {
+      plugin: pkg.name,
+    });
   }
   const manifest = readComponentManifest(json, pkg.name);
   if (manifest.packageVersion !== pkg.version) {
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `${COMPONENT_MANIFEST_FILE} was made for version ${manifest.packageVersion}, not ${pkg.version}: run "reprise plugins manifest ${pkg.root}"`, { plugin: pkg.name });
+    throw new RepriseError(
+      'RPR_PLUGIN_MANIFEST',
+      `${COMPONENT_MANIFEST_FILE} was made for version ${manifest.packageVersion}, not ${pkg.version}: run "reprise plugins manifest ${pkg.root}"`,
+      { plugin: pkg.name },
+    );
   }
   for (const declared of coded) {
     const described = manifest.components.find((c) => c.name === declared.name);
     if (!described || described.kind !== declared.kind) {
-      throw new RepriseError('RPR_PLUGIN_MANIFEST', `${COMPONENT_MANIFEST_FILE} does not describe ${declared.kind} "${declared.name}": run "reprise plugins manifest ${pkg.root}"`, { plugin: pkg.name });
+      throw new RepriseError(
+        'RPR_PLUGIN_MANIFEST',
+        `${COMPONENT_MANIFEST_FILE} does not describe ${declared.kind} "${declared.name}": run "reprise plugins manifest ${pkg.root}"`,
+        { plugin: pkg.name },
+      );
     }
   }
   return manifest.components;

@@ -36,7 +36,9 @@ export interface Discovery {
 function claimedComponents(json: Record<string, any>): string[] {
   const components: unknown = json.reprise?.components;
   if (!Array.isArray(components)) return [];
-  return components.flatMap((c) => [c?.name, ...(Array.isArray(c?.flags) ? c.flags : [])]).filter((n): n is string => typeof n === 'string');
+  return components
+    .flatMap((c) => [c?.name, ...(Array.isArray(c?.flags) ? c.flags : [])])
+    .filter((n): n is string => typeof n === 'string');
 }
 
 const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -105,7 +107,12 @@ export function discoverPackages(dataDir?: string): Discovery {
     }
     const json = readJson(path);
     if (json.reprise === undefined) {
-      if (source !== 'built-in') problems.push(new RepriseError('RPR_PLUGIN_MANIFEST', 'package.json has no "reprise" manifest: not a reprise plugin', { plugin: json.name ?? root }));
+      if (source !== 'built-in')
+        problems.push(
+          new RepriseError('RPR_PLUGIN_MANIFEST', 'package.json has no "reprise" manifest: not a reprise plugin', {
+            plugin: json.name ?? root,
+          }),
+        );
       return;
     }
     try {
@@ -113,7 +120,11 @@ export function discoverPackages(dataDir?: string): Discovery {
       for (const component of manifest.components) {
         const other = packages.find((p) => p.manifest.components.some((c) => c.name === component.name));
         if (other) {
-          throw new RepriseError('RPR_PLUGIN_CONFLICT', `component "${component.name}" is provided by both ${other.name} (${other.source}) and ${json.name} (${source}); ${json.name} is not loaded`, { plugin: json.name });
+          throw new RepriseError(
+            'RPR_PLUGIN_CONFLICT',
+            `component "${component.name}" is provided by both ${other.name} (${other.source}) and ${json.name} (${source}); ${json.name} is not loaded`,
+            { plugin: json.name },
+          );
         }
       }
       packages.push({ name: json.name, version: json.version ?? '0.0.0', source, root, origin, manifest });
@@ -164,7 +175,9 @@ export function packagesForFlags(packages: PluginPackage[], flags: string[]): Se
 }
 
 /** Imports packages and adds their components to a catalog; a package that fails is reported and skipped. */
-export async function loadPackages(packages: Iterable<PluginPackage>): Promise<{ catalog: ComponentCatalog; problems: RepriseError[]; loaded: Map<PluginPackage, string[]> }> {
+export async function loadPackages(
+  packages: Iterable<PluginPackage>,
+): Promise<{ catalog: ComponentCatalog; problems: RepriseError[]; loaded: Map<PluginPackage, string[]> }> {
   const catalog = new ComponentCatalog();
   const problems: RepriseError[] = [];
   const loaded = new Map<PluginPackage, string[]>();
@@ -176,7 +189,10 @@ export async function loadPackages(packages: Iterable<PluginPackage>): Promise<{
       const staged = new ComponentCatalog();
       for (const definition of definitions) staged.add(definition, pkg.name);
       for (const definition of definitions) catalog.add(definition, pkg.name);
-      loaded.set(pkg, definitions.map((d) => d.name));
+      loaded.set(
+        pkg,
+        definitions.map((d) => d.name),
+      );
     } catch (error) {
       problems.push(error instanceof RepriseError ? error : new RepriseError('RPR_PLUGIN_LOAD', String(error), { plugin: pkg.name }));
     }
@@ -188,7 +204,9 @@ export async function loadPackages(packages: Iterable<PluginPackage>): Promise<{
  * The comparator components (kind `comparator`) of the given packages, for `reprise compare` and
  * `reprise report`; a package that fails is reported and skipped.
  */
-export async function importComparators(packages: Iterable<PluginPackage>): Promise<{ comparators: Comparator[]; problems: RepriseError[] }> {
+export async function importComparators(
+  packages: Iterable<PluginPackage>,
+): Promise<{ comparators: Comparator[]; problems: RepriseError[] }> {
   const comparators: Comparator[] = [];
   const problems: RepriseError[] = [];
   for (const pkg of packages) {
@@ -213,20 +231,33 @@ function scriptDefinitions(pkg: PluginPackage, catalog: ComponentCatalog): AnyCo
   const scripted = pkg.manifest.components.filter((c) => c.script);
   if (scripted.length === 0) return [];
   const runner = catalog.get('middleware-script');
-  if (!runner) throw new RepriseError('RPR_PLUGIN_LOAD', 'ships middleware scripts, but no plugin provides middleware-script to run them', { plugin: pkg.name });
+  if (!runner)
+    throw new RepriseError('RPR_PLUGIN_LOAD', 'ships middleware scripts, but no plugin provides middleware-script to run them', {
+      plugin: pkg.name,
+    });
   return scripted.map((component) => {
     const scriptPath = resolve(pkg.root, component.script!);
-    if (!existsSync(scriptPath)) throw new RepriseError('RPR_PLUGIN_MANIFEST', `script ${component.script} of "${component.name}" does not exist`, { plugin: pkg.name });
+    if (!existsSync(scriptPath))
+      throw new RepriseError('RPR_PLUGIN_MANIFEST', `script ${component.script} of "${component.name}" does not exist`, {
+        plugin: pkg.name,
+      });
     return {
       ...describeScript(pkg, component, runner),
-      create: (_value: string | undefined, options: Readonly<Record<string, unknown>>, ctx: Parameters<AnyComponentDefinition['create']>[2]) =>
-        runner.create(scriptPath, options, ctx),
+      create: (
+        _value: string | undefined,
+        options: Readonly<Record<string, unknown>>,
+        ctx: Parameters<AnyComponentDefinition['create']>[2],
+      ) => runner.create(scriptPath, options, ctx),
     } satisfies AnyComponentDefinition;
   });
 }
 
 /** A script component is the middleware-script runner with the package's script as its value. */
-export function describeScript(pkg: PluginPackage, component: PluginManifest['components'][number], runner: ComponentDescription): ComponentDescription {
+export function describeScript(
+  pkg: PluginPackage,
+  component: PluginManifest['components'][number],
+  runner: ComponentDescription,
+): ComponentDescription {
   return {
     kind: 'middleware',
     name: component.name,
@@ -241,30 +272,49 @@ async function importEntry(pkg: PluginPackage): Promise<{ default?: unknown }> {
   try {
     return await import(pathToFileURL(join(pkg.root, pkg.manifest.entry!)).href);
   } catch (error) {
-    throw new RepriseError('RPR_PLUGIN_LOAD', `importing ${pkg.manifest.entry} failed: ${(error as Error).message}`, { plugin: pkg.name, cause: error });
+    throw new RepriseError('RPR_PLUGIN_LOAD', `importing ${pkg.manifest.entry} failed: ${(error as Error).message}`, {
+      plugin: pkg.name,
+      cause: error,
+    });
   }
 }
 
 export async function importDefinitions(pkg: PluginPackage): Promise<AnyComponentDefinition[]> {
   const module = await importEntry(pkg);
   // Comparators are not pipeline components: `reprise compare` imports them (importComparators).
-  const exported = (Array.isArray(module.default) ? module.default : [module.default]) as Array<AnyComponentDefinition | { kind: 'comparator'; name: string }>;
+  const exported = (Array.isArray(module.default) ? module.default : [module.default]) as Array<
+    AnyComponentDefinition | { kind: 'comparator'; name: string }
+  >;
   const definitions = exported.filter((d): d is AnyComponentDefinition => d?.kind !== 'comparator');
   for (const declared of pkg.manifest.components.filter((c) => !c.script && c.kind !== 'comparator')) {
     const definition = definitions.find((d) => d?.name === declared.name);
     if (!definition || definition.kind !== declared.kind || typeof definition.create !== 'function') {
-      throw new RepriseError('RPR_PLUGIN_MANIFEST', `the manifest declares ${declared.kind} "${declared.name}" but ${pkg.manifest.entry} does not export it`, { plugin: pkg.name });
+      throw new RepriseError(
+        'RPR_PLUGIN_MANIFEST',
+        `the manifest declares ${declared.kind} "${declared.name}" but ${pkg.manifest.entry} does not export it`,
+        { plugin: pkg.name },
+      );
     }
     for (const option of Object.values(definition.options?.properties ?? {})) {
       const flag = option['x-flag'];
       if (flag && !flag.startsWith(declared.name + '-') && !declared.flags?.includes(flag)) {
-        throw new RepriseError('RPR_PLUGIN_MANIFEST', `option flag --${flag} of "${declared.name}" must be listed in the manifest's "flags"`, { plugin: pkg.name });
+        throw new RepriseError(
+          'RPR_PLUGIN_MANIFEST',
+          `option flag --${flag} of "${declared.name}" must be listed in the manifest's "flags"`,
+          { plugin: pkg.name },
+        );
       }
     }
   }
-  const undeclared = definitions.filter((d) => !pkg.manifest.components.some((c) => c.name === d?.name && !c.script && c.kind !== 'comparator'));
+  const undeclared = definitions.filter(
+    (d) => !pkg.manifest.components.some((c) => c.name === d?.name && !c.script && c.kind !== 'comparator'),
+  );
   if (undeclared.length) {
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `exports components the manifest does not declare: ${undeclared.map((d) => d?.name).join(', ')}`, { plugin: pkg.name });
+    throw new RepriseError(
+      'RPR_PLUGIN_MANIFEST',
+      `exports components the manifest does not declare: ${undeclared.map((d) => d?.name).join(', ')}`,
+      { plugin: pkg.name },
+    );
   }
   return definitions;
 }

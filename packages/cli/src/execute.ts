@@ -32,7 +32,10 @@ export async function executePipeline(resolved: ResolvedPipeline): Promise<numbe
     process.stderr.write(`[reprise] error: ${result.error.message}\n`);
     return exitCodeFor(result.error.code);
   }
-  const failed = failedReplayGates(gates, pipeline.outputs.map((o) => o.stats));
+  const failed = failedReplayGates(
+    gates,
+    pipeline.outputs.map((o) => o.stats),
+  );
   for (const gate of failed) process.stderr.write(`[reprise] failed: --fail-on ${gate}\n`);
   return failed.length > 0 ? EXIT.verdictFailed : EXIT.ok;
 }

@@ -9,7 +9,8 @@ import { discoverPackages } from './discover.js';
 
 export const allowScriptsFlag = Flags.boolean({
   summary: "Run the install scripts of the plugin's dependencies (npm's preinstall/install/postinstall).",
-  description: 'Off by default: a native dependency that needs a build step then fails to load, and says so. Allow only for plugins you trust.',
+  description:
+    'Off by default: a native dependency that needs a build step then fails to load, and says so. Allow only for plugins you trust.',
   default: false,
 });
 

@@ -11,7 +11,11 @@ export function parseReplayGate(expressions: readonly string[]): FailOnThreshold
   return expressions.map((text) => {
     const threshold = parseFailOn(text);
     if (threshold.metric !== 'error_rate' || threshold.endpoint !== undefined) {
-      throw new RepriseError('RPR_CONFIG_INVALID', `"${text}": a replay only knows error_rate (per output, no endpoint); the other metrics need reprise compare`, { option: 'fail-on' });
+      throw new RepriseError(
+        'RPR_CONFIG_INVALID',
+        `"${text}": a replay only knows error_rate (per output, no endpoint); the other metrics need reprise compare`,
+        { option: 'fail-on' },
+      );
     }
     return threshold;
   });

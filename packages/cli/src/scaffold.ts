@@ -15,8 +15,17 @@ const packageRoot = (name: string) => dirname(require.resolve(`${name}/package.j
 
 /** The component name for a plugin folder: `input-<name>`, `output-<name>`, or the name for middleware. */
 export function componentNameFor(kind: ScaffoldKind, dir: string): string {
-  const base = basename(resolve(dir)).toLowerCase().replace(/^reprise-plugin-/, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '') || 'example';
-  if (!/^[a-z]/.test(base)) throw new RepriseError('RPR_CONFIG_INVALID', `the folder name "${basename(resolve(dir))}" must start with a letter: it names the component`);
+  const base =
+    basename(resolve(dir))
+      .toLowerCase()
+      .replace(/^reprise-plugin-/, '')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'example';
+  if (!/^[a-z]/.test(base))
+    throw new RepriseError(
+      'RPR_CONFIG_INVALID',
+      `the folder name "${basename(resolve(dir))}" must start with a letter: it names the component`,
+    );
   if (kind === 'input' || kind === 'output') return base.startsWith(`${kind}-`) ? base : `${kind}-${base}`;
   return base.startsWith('middleware-') ? base : `middleware-${base}`;
 }

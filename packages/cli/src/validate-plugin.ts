@@ -32,21 +32,31 @@ export async function validatePlugin(dir: string): Promise<PluginValidation> {
   try {
     built = await buildComponentManifest(root);
   } catch (error) {
-    result.problems.push(error instanceof RepriseError ? error : new RepriseError('RPR_PLUGIN_LOAD', String(error), { plugin: result.name }));
+    result.problems.push(
+      error instanceof RepriseError ? error : new RepriseError('RPR_PLUGIN_LOAD', String(error), { plugin: result.name }),
+    );
     return result;
   }
   const { pkg, manifest } = built;
   result.components = pkg.manifest.components.map((c) => c.name);
   for (const component of pkg.manifest.components.filter((c) => c.script)) {
     if (!existsSync(resolve(root, component.script!))) {
-      result.problems.push(new RepriseError('RPR_PLUGIN_MANIFEST', `script ${component.script} of "${component.name}" does not exist`, { plugin: pkg.name }));
+      result.problems.push(
+        new RepriseError('RPR_PLUGIN_MANIFEST', `script ${component.script} of "${component.name}" does not exist`, { plugin: pkg.name }),
+      );
     }
   }
   if (pkg.manifest.entry) {
     const definitions = (await import(pathToFileURL(join(root, pkg.manifest.entry)).href)).default as AnyComponentDefinition[];
-    for (const definition of [definitions].flat().filter((d) => (d as { kind?: string })?.kind !== 'comparator')) checkDefinition(definition, pkg.name, result);
+    for (const definition of [definitions].flat().filter((d) => (d as { kind?: string })?.kind !== 'comparator'))
+      checkDefinition(definition, pkg.name, result);
   }
-  if (!json.oclif) result.problems.push(new RepriseError('RPR_PLUGIN_MANIFEST', 'package.json needs "oclif": {} so that "reprise plugins install" accepts it', { plugin: pkg.name }));
+  if (!json.oclif)
+    result.problems.push(
+      new RepriseError('RPR_PLUGIN_MANIFEST', 'package.json needs "oclif": {} so that "reprise plugins install" accepts it', {
+        plugin: pkg.name,
+      }),
+    );
   if (!(json.keywords ?? []).includes('reprise-plugin')) result.warnings.push('add the npm keyword "reprise-plugin" so users can find it');
   checkComponentManifestFile(root, manifest, pkg.name, result);
   return result;
@@ -60,12 +70,20 @@ function checkDefinition(definition: AnyComponentDefinition, plugin: string, res
     const text = (error as Error).message;
     // A required option without a default is fine: only a broken schema is a problem.
     if (!(error instanceof RepriseError && /missing "/.test(text))) {
-      result.problems.push(new RepriseError('RPR_PLUGIN_MANIFEST', `the options schema of "${definition.name}" is invalid: ${text}`, { plugin }));
+      result.problems.push(
+        new RepriseError('RPR_PLUGIN_MANIFEST', `the options schema of "${definition.name}" is invalid: ${text}`, { plugin }),
+      );
     }
   }
   for (const [option, schema] of Object.entries(definition.options?.properties ?? {})) {
-    if (!schema.description) result.problems.push(new RepriseError('RPR_PLUGIN_MANIFEST', `option "${option}" of "${definition.name}" has no description (it is the --help text)`, { plugin }));
-    if (schema.type !== 'boolean' && !schema.examples?.length) result.warnings.push(`option "${option}" of "${definition.name}" has no examples: --help shows none`);
+    if (!schema.description)
+      result.problems.push(
+        new RepriseError('RPR_PLUGIN_MANIFEST', `option "${option}" of "${definition.name}" has no description (it is the --help text)`, {
+          plugin,
+        }),
+      );
+    if (schema.type !== 'boolean' && !schema.examples?.length)
+      result.warnings.push(`option "${option}" of "${definition.name}" has no examples: --help shows none`);
   }
 }
 
@@ -73,7 +91,9 @@ function checkComponentManifestFile(root: string, expected: object, plugin: stri
   const path = join(root, COMPONENT_MANIFEST_FILE);
   const fix = `run "reprise plugins manifest ${root}" (e.g. in your prepack script)`;
   if (!existsSync(path)) {
-    result.warnings.push(`no ${COMPONENT_MANIFEST_FILE}: reprise writes it when the plugin is installed or linked; ship it to spare that step: ${fix}`);
+    result.warnings.push(
+      `no ${COMPONENT_MANIFEST_FILE}: reprise writes it when the plugin is installed or linked; ship it to spare that step: ${fix}`,
+    );
     return;
   }
   if (readFileSync(path, 'utf8') !== JSON.stringify(expected, null, 2) + '\n') {

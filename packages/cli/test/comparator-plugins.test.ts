@@ -15,7 +15,14 @@ function writePlugin(dir: string, name: string, entry: string): PluginPackage {
     name,
     version: '1.0.0',
     type: 'module',
-    reprise: { coreVersion: '^0.1.0', entry: './index.js', components: [{ kind: 'comparator', name: 'csv' }, { kind: 'output', name: 'output-csvx' }] },
+    reprise: {
+      coreVersion: '^0.1.0',
+      entry: './index.js',
+      components: [
+        { kind: 'comparator', name: 'csv' },
+        { kind: 'output', name: 'output-csvx' },
+      ],
+    },
   };
   writeFileSync(join(root, 'package.json'), JSON.stringify(packageJson));
   writeFileSync(join(root, 'index.js'), entry);
@@ -45,17 +52,32 @@ test('a plugin’s comparator is imported for compare and kept out of the pipeli
   assert.equal(catalog.get('csv'), undefined);
 
   const imported = await importComparators([good, broken]);
-  assert.deepEqual(imported.comparators.map((c) => c.name), ['csv']);
+  assert.deepEqual(
+    imported.comparators.map((c) => c.name),
+    ['csv'],
+  );
   assert.equal(imported.problems.length, 1);
-  assert.match(imported.problems[0]!.message, /reprise-plugin-broken: the manifest declares comparator "csv" but the entry does not export it/);
+  assert.match(
+    imported.problems[0]!.message,
+    /reprise-plugin-broken: the manifest declares comparator "csv" but the entry does not export it/,
+  );
 
   const analyzer = new Analyzer({ comparators: imported.comparators });
-  const message = (kind: 'request' | 'replayed-response', text: string) => ({ kind, id: 'a'.repeat(24), timestamp: 1n, latency: 1n, payload: Buffer.from(text) });
+  const message = (kind: 'request' | 'replayed-response', text: string) => ({
+    kind,
+    id: 'a'.repeat(24),
+    timestamp: 1n,
+    latency: 1n,
+    payload: Buffer.from(text),
+  });
   analyzer.add({
     id: 'a'.repeat(24),
     request: message('request', 'GET /r HTTP/1.1\r\n\r\n'),
     baseline: [message('replayed-response', 'HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\n\r\na,b,c')],
     candidate: [message('replayed-response', 'HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\n\r\na,x,c')],
   });
-  assert.deepEqual(analyzer.result().endpoints[0]!.differences.map((d) => d.field), ['body.col1']);
+  assert.deepEqual(
+    analyzer.result().endpoints[0]!.differences.map((d) => d.field),
+    ['body.col1'],
+  );
 });

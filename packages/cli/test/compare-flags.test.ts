@@ -8,7 +8,7 @@ import type { RepriseError } from '@reprise/core';
 import { analyzerOptionsOf } from '../src/compare/compare-flags.js';
 import { checkReportFlags } from '../src/compare/deliver-report.js';
 
-test('analysis options: the run file\'s own are kept unless a flag replaces them', () => {
+test("analysis options: the run file's own are kept unless a flag replaces them", () => {
   assert.deepEqual(analyzerOptionsOf({}), { endpoints: [], ignore: [...DEFAULT_IGNORED_FIELDS] });
   assert.deepEqual(analyzerOptionsOf({ ignore: ['body.meta.*'] }).ignore, [...DEFAULT_IGNORED_FIELDS, 'body.meta.*']);
   assert.deepEqual(analyzerOptionsOf({ ignore: ['body.x'], ignoreDefaults: false }).ignore, ['body.x']);

@@ -25,8 +25,14 @@ test('an exchange is handed on once every reply arrived, whatever the order', ()
   assert.equal(out.length, 1);
   const [e] = out;
   assert.equal(e!.request, req);
-  assert.deepEqual(e!.baseline.map((m) => m.payload.toString()), ['b1']);
-  assert.deepEqual(e!.candidate.map((m) => m.payload.toString()), ['c1', 'c2']);
+  assert.deepEqual(
+    e!.baseline.map((m) => m.payload.toString()),
+    ['b1'],
+  );
+  assert.deepEqual(
+    e!.candidate.map((m) => m.payload.toString()),
+    ['c1', 'c2'],
+  );
   assert.deepEqual(e!.errors, [{ target: 'baseline', reason: 'timeout' }]);
   assert.equal(j.pendingCount, 0);
 });
@@ -68,5 +74,8 @@ test('memory is bounded: past maxPending the oldest waiting exchange is handed o
   const { out, joiner: j } = joiner(false, 3);
   for (const id of ['1', '2', '3', '4', '5']) j.sent(message('request', id), 2);
   assert.equal(j.pendingCount, 3);
-  assert.deepEqual(out.map((e) => e.id), ['1', '2']);
+  assert.deepEqual(
+    out.map((e) => e.id),
+    ['1', '2'],
+  );
 });

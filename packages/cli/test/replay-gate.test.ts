@@ -22,7 +22,14 @@ test('each output is judged on its own requests: a dead target is not diluted by
 
 test('only error_rate, without an endpoint, makes sense for a replay', () => {
   for (const text of ['diff_rate>1%', 'p99_delta>10%', 'error_rate{endpoint="GET /x"}>1%']) {
-    assert.throws(() => parseReplayGate([text]), (e: RepriseError) => e.code === 'RPR_CONFIG_INVALID' && e.option === 'fail-on', text);
+    assert.throws(
+      () => parseReplayGate([text]),
+      (e: RepriseError) => e.code === 'RPR_CONFIG_INVALID' && e.option === 'fail-on',
+      text,
+    );
   }
-  assert.throws(() => parseReplayGate(['error_rate>>1']), (e: RepriseError) => e.code === 'RPR_CONFIG_INVALID');
+  assert.throws(
+    () => parseReplayGate(['error_rate>>1']),
+    (e: RepriseError) => e.code === 'RPR_CONFIG_INVALID',
+  );
 });

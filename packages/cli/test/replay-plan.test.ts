@@ -22,7 +22,7 @@ test('the method is read from the request line', () => {
   assert.equal(methodOf(Buffer.from('garbage')), 'garbage');
 });
 
-test('shuffling gives every order of a request\'s replays, so neither side is always first', () => {
+test("shuffling gives every order of a request's replays, so neither side is always first", () => {
   const seen = new Set<string>();
   for (let i = 0; i < 500; i++) seen.add(shuffle(['baseline', 'candidate']).join(','));
   assert.deepEqual([...seen].sort(), ['baseline,candidate', 'candidate,baseline']);

@@ -22,7 +22,13 @@ async function pairOfServers(t: { after(fn: () => Promise<void>): void }) {
       res.end(side);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    t.after(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    t.after(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   };
   return { baseline: await start('baseline'), candidate: await start('candidate'), seen };
@@ -55,7 +61,10 @@ test('each request reaches both sides, in a random order per request; responses 
   assert.ok(firsts.includes('baseline') && firsts.includes('candidate'), `first arrivals: ${firsts.join(',')}`);
   for (const list of seen.values()) assert.deepEqual(list.map((s) => s.side).sort(), ['baseline', 'baseline', 'candidate', 'candidate']);
   assert.equal(ctx.emitted.length, 240);
-  assert.ok(ctx.emitted.every((m) => m.kind === 'replayed-response' && m.payload.toString().endsWith(m.meta!.role!)), 'each response says which side answered');
+  assert.ok(
+    ctx.emitted.every((m) => m.kind === 'replayed-response' && m.payload.toString().endsWith(m.meta!.role!)),
+    'each response says which side answered',
+  );
 });
 
 test('a side that does not answer is reported to the joiner as failed, by side and reason', T, async (t) => {
@@ -63,7 +72,12 @@ test('a side that does not answer is reported to the joiner as failed, by side a
   const exchanges: Exchange[] = [];
   const joiner = new ExchangeJoiner((e) => exchanges.push(e), false);
   const ctx = createRecordingContext('compare');
-  const driver = createTargetDriver({ baseline, candidate: 'http://127.0.0.1:1', allowSideEffects: false }, { timeoutMs: 5000, workers: 2 }, joiner, ctx);
+  const driver = createTargetDriver(
+    { baseline, candidate: 'http://127.0.0.1:1', allowSideEffects: false },
+    { timeoutMs: 5000, workers: 2 },
+    joiner,
+    ctx,
+  );
   t.after(() => driver.close!());
   await driver.write(requests(3, 'POST'));
   await driver.flush!();

@@ -92,7 +92,10 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       return e !== undefined && thresholdFails(t, endpointMetrics(e));
     })
     .map((t) => t.text);
-  const failed = thresholds.length > 0 ? failedThresholds.length > 0 : endpoints.some((e) => e.differences.length > 0 || e.errorRegression || e.latency.regression);
+  const failed =
+    thresholds.length > 0
+      ? failedThresholds.length > 0
+      : endpoints.some((e) => e.differences.length > 0 || e.errorRegression || e.latency.regression);
 
   return {
     version: REPORT_VERSION,
@@ -116,7 +119,15 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
 
 function endpointMetrics(e: EndpointReport): FailOnMetrics {
   const { p50Delta, p99Delta, p50DeltaMs, p99DeltaMs } = e.latency;
-  return { diffRate: e.diffRate, statusMismatchRate: e.statusMismatchRate, errorRate: e.errorRate, p50Delta, p99Delta, p50DeltaMs, p99DeltaMs };
+  return {
+    diffRate: e.diffRate,
+    statusMismatchRate: e.statusMismatchRate,
+    errorRate: e.errorRate,
+    p50Delta,
+    p99Delta,
+    p50DeltaMs,
+    p99DeltaMs,
+  };
 }
 
 function noiseRateOf(state: EndpointState, field: FieldState, profileRates: Map<string, number>, borrowed: Map<string, number>): number {
@@ -150,7 +161,8 @@ export function compareLatency(
   const p50Delta = measured && b.p50 > 0 ? p50DeltaMs / b.p50 : 0;
   const p99Delta = measured && b.p99 > 0 ? p99DeltaMs / b.p99 : 0;
   const { pValue } = measured ? mannWhitneyGreater(baseline.reservoir.values(), candidate.reservoir.values()) : { pValue: 1 };
-  const regression = measured && pValue < settings.alpha && p50Delta >= settings.minRelativeDelta && p50DeltaMs >= settings.minAbsoluteDeltaMs;
+  const regression =
+    measured && pValue < settings.alpha && p50Delta >= settings.minRelativeDelta && p50DeltaMs >= settings.minAbsoluteDeltaMs;
   return {
     baseline: b,
     candidate: c,

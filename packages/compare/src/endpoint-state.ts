@@ -39,7 +39,11 @@ export class EndpointState {
   readonly pooledSignatures = { count: 0, keys: new Set<string>() };
   readonly latency: { baseline: LatencyTrack; candidate: LatencyTrack };
 
-  constructor(readonly endpoint: string, reservoirSize: number, private readonly maxExamples: number) {
+  constructor(
+    readonly endpoint: string,
+    reservoirSize: number,
+    private readonly maxExamples: number,
+  ) {
     this.latency = { baseline: new LatencyTrack(reservoirSize), candidate: new LatencyTrack(reservoirSize) };
   }
 
@@ -53,7 +57,8 @@ export class EndpointState {
       if (state.field === OTHER_FIELD && keys.includes(state.key)) continue; // once per exchange, like any field
       keys.push(state.key);
       state.raw++;
-      if (state.examples.length < this.maxExamples) state.examples.push({ id, baseline: exampleText(d.baseline), candidate: exampleText(d.candidate) });
+      if (state.examples.length < this.maxExamples)
+        state.examples.push({ id, baseline: exampleText(d.baseline), candidate: exampleText(d.candidate) });
     }
     keys.sort();
     const signature = keys.join('\u0001');

@@ -52,10 +52,14 @@ export interface EndpointPattern {
 export function parseEndpointPattern(text: string): EndpointPattern {
   const match = /^\s*([A-Za-z]+|\*)\s+(\/\S*)\s*$/.exec(text);
   if (!match) {
-    throw new RepriseError('RPR_CONFIG_INVALID', `"${text}" is not an endpoint pattern: expected "METHOD /path", e.g. "GET /v1/items/:sku"`, {
-      plugin: 'compare',
-      option: 'endpoint',
-    });
+    throw new RepriseError(
+      'RPR_CONFIG_INVALID',
+      `"${text}" is not an endpoint pattern: expected "METHOD /path", e.g. "GET /v1/items/:sku"`,
+      {
+        plugin: 'compare',
+        option: 'endpoint',
+      },
+    );
   }
   const method = match[1]!.toUpperCase();
   const path = match[2]!;

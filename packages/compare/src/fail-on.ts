@@ -43,7 +43,10 @@ function invalid(text: string, why: string): RepriseError {
 export function parseFailOn(text: string): FailOnThreshold {
   const match = EXPRESSION.exec(text);
   if (!match) {
-    throw invalid(text, 'expected METRIC[{endpoint="METHOD /path"}] OP VALUE, e.g. diff_rate>0.5% or p99_delta{endpoint="GET /users/:id"}>=20ms');
+    throw invalid(
+      text,
+      'expected METRIC[{endpoint="METHOD /path"}] OP VALUE, e.g. diff_rate>0.5% or p99_delta{endpoint="GET /users/:id"}>=20ms',
+    );
   }
   const [, metric, endpoint, operator, number, suffix] = match;
   const isRate = (RATE_METRICS as readonly string[]).includes(metric!);

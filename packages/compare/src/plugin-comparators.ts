@@ -11,11 +11,18 @@ export function comparatorsFromExports(exported: unknown, names: readonly string
   const definitions = (Array.isArray(exported) ? exported : [exported]) as Array<Partial<Comparator> | null | undefined>;
   return names.map((name) => {
     const d = definitions.find((x) => x?.name === name && x.kind === 'comparator');
-    if (!d) throw new RepriseError('RPR_PLUGIN_MANIFEST', `the manifest declares comparator "${name}" but the entry does not export it (use defineComparator)`, { plugin });
+    if (!d)
+      throw new RepriseError(
+        'RPR_PLUGIN_MANIFEST',
+        `the manifest declares comparator "${name}" but the entry does not export it (use defineComparator)`,
+        { plugin },
+      );
     for (const method of ['matches', 'compare'] as const) {
-      if (typeof d[method] !== 'function') throw new RepriseError('RPR_PLUGIN_MANIFEST', `comparator "${name}" has no ${method}() function`, { plugin });
+      if (typeof d[method] !== 'function')
+        throw new RepriseError('RPR_PLUGIN_MANIFEST', `comparator "${name}" has no ${method}() function`, { plugin });
     }
-    if (d.parse !== undefined && typeof d.parse !== 'function') throw new RepriseError('RPR_PLUGIN_MANIFEST', `comparator "${name}": parse must be a function`, { plugin });
+    if (d.parse !== undefined && typeof d.parse !== 'function')
+      throw new RepriseError('RPR_PLUGIN_MANIFEST', `comparator "${name}": parse must be a function`, { plugin });
     return d as Comparator;
   });
 }

@@ -103,7 +103,15 @@ export interface CompareReport {
   /** The --fail-on expressions that failed (empty without --fail-on). */
   failedThresholds: string[];
   /** Global metrics, as evaluated by --fail-on expressions without an endpoint. */
-  totals: { diffRate: number; statusMismatchRate: number; errorRate: number; p50Delta: number; p99Delta: number; p50DeltaMs: number; p99DeltaMs: number };
+  totals: {
+    diffRate: number;
+    statusMismatchRate: number;
+    errorRate: number;
+    p50Delta: number;
+    p99Delta: number;
+    p50DeltaMs: number;
+    p99DeltaMs: number;
+  };
   endpoints: EndpointReport[];
   settings: ReportSettings;
 }
@@ -112,16 +120,23 @@ const rate = { type: 'number', minimum: 0, maximum: 1 };
 const latencySummary = {
   type: 'object',
   required: ['count', 'errors', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'],
-  properties: Object.fromEntries(['count', 'errors', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'].map((k) => [k, { type: 'number', minimum: 0 }])),
+  properties: Object.fromEntries(
+    ['count', 'errors', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'].map((k) => [k, { type: 'number', minimum: 0 }]),
+  ),
 };
 const differenceProperties = {
-  field: { type: 'string', pattern: '^(status|header\\.[a-z0-9!#$%&\'*+.^_`|~-]+|body.*)$' },
+  field: { type: 'string', pattern: "^(status|header\\.[a-z0-9!#$%&'*+.^_`|~-]+|body.*)$" },
   kind: { enum: ['changed', 'missing', 'extra', 'type'] },
   count: { type: 'integer', minimum: 0 },
   rate,
   noiseRate: rate,
 };
-const deltas = { p50Delta: { type: 'number' }, p99Delta: { type: 'number' }, p50DeltaMs: { type: 'number' }, p99DeltaMs: { type: 'number' } };
+const deltas = {
+  p50Delta: { type: 'number' },
+  p99Delta: { type: 'number' },
+  p50DeltaMs: { type: 'number' },
+  p99DeltaMs: { type: 'number' },
+};
 const example = {
   type: 'object',
   required: ['id', 'baseline', 'candidate'],
@@ -147,7 +162,20 @@ export const compareReportSchema = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['endpoint', 'requests', 'compared', 'noiseSamples', 'diffRate', 'statusMismatchRate', 'errorRate', 'baselineErrorRate', 'errorRegression', 'differences', 'noise', 'latency'],
+        required: [
+          'endpoint',
+          'requests',
+          'compared',
+          'noiseSamples',
+          'diffRate',
+          'statusMismatchRate',
+          'errorRate',
+          'baselineErrorRate',
+          'errorRegression',
+          'differences',
+          'noise',
+          'latency',
+        ],
         properties: {
           endpoint: { type: 'string', pattern: '^[A-Z*]+ /' },
           requests: { type: 'integer', minimum: 0 },

@@ -85,12 +85,16 @@ type Add = (field: string, kind: DifferenceKind, baseline: unknown, candidate: u
 function diffHeaders(a: ResponseView, b: ResponseView, bodiesDiffer: boolean, add: Add): void {
   // Content-Length follows the body (compared on its own) and the framing; it says nothing more.
   const skipLength =
-    bodiesDiffer || a.headers.has('transfer-encoding') || b.headers.has('transfer-encoding') || a.headers.get('content-encoding') !== b.headers.get('content-encoding');
+    bodiesDiffer ||
+    a.headers.has('transfer-encoding') ||
+    b.headers.has('transfer-encoding') ||
+    a.headers.get('content-encoding') !== b.headers.get('content-encoding');
   for (const [name, value] of a.headers) {
     if (skipLength && name === 'content-length') continue;
     const other = b.headers.get(name);
     if (other === undefined) add(`header.${name}`, 'missing', value, undefined);
-    else if (name === 'set-cookie' ? cookieNames(value) !== cookieNames(other) : value !== other) add(`header.${name}`, 'changed', value, other);
+    else if (name === 'set-cookie' ? cookieNames(value) !== cookieNames(other) : value !== other)
+      add(`header.${name}`, 'changed', value, other);
   }
   for (const [name, value] of b.headers) {
     if (skipLength && name === 'content-length') continue;

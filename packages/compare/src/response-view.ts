@@ -56,7 +56,11 @@ function mediaType(contentType: string): string {
 /** Removes gzip/deflate/br codings (listed in the order applied); a body that fails to decode stays as sent. */
 export function decodeContent(body: Buffer, contentEncoding: string | undefined): Buffer {
   if (!contentEncoding || body.length === 0) return body;
-  const codings = contentEncoding.toLowerCase().split(',').map((c) => c.trim()).filter((c) => c && c !== 'identity');
+  const codings = contentEncoding
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c && c !== 'identity');
   let out = body;
   try {
     for (let i = codings.length - 1; i >= 0; i--) {

@@ -56,7 +56,8 @@ export function encodeExchange(exchange: Exchange): Buffer {
     messages.push(exchange.original);
     parts.push('original');
   }
-  const baselineIsOriginal = exchange.original !== undefined && exchange.baseline.length === 1 && exchange.baseline[0] === exchange.original;
+  const baselineIsOriginal =
+    exchange.original !== undefined && exchange.baseline.length === 1 && exchange.baseline[0] === exchange.original;
   if (!baselineIsOriginal) {
     for (const m of exchange.baseline) messages.push(m);
     for (let i = 0; i < exchange.baseline.length; i++) parts.push('baseline');
@@ -132,7 +133,11 @@ export class RunDecoder {
       this.descriptor = undefined;
       const blockOffset = bodyStart;
       const exchange = decodeBlock(value, records);
-      out.push(typeof exchange === 'string' ? { type: 'problem', problem: { offset: blockOffset, reason: exchange } } : { type: 'exchange', exchange, offset: blockOffset });
+      out.push(
+        typeof exchange === 'string'
+          ? { type: 'problem', problem: { offset: blockOffset, reason: exchange } }
+          : { type: 'exchange', exchange, offset: blockOffset },
+      );
     }
   }
 
@@ -180,7 +185,11 @@ export class RunDecoder {
     if (!match) throw this.notARunFile();
     const version = Number(match[1]);
     if (version !== RUN_FILE_VERSION) {
-      throw new RepriseError('RPR_GOR_CORRUPT', `run file version ${version} is not supported (this reprise reads version ${RUN_FILE_VERSION})`, { file: this.file, offset: 0 });
+      throw new RepriseError(
+        'RPR_GOR_CORRUPT',
+        `run file version ${version} is not supported (this reprise reads version ${RUN_FILE_VERSION})`,
+        { file: this.file, offset: 0 },
+      );
     }
     try {
       const body = JSON.parse(match[2]!) as { createdAt?: unknown; settings?: unknown };
@@ -191,7 +200,10 @@ export class RunDecoder {
   }
 
   private notARunFile(): RepriseError {
-    return new RepriseError('RPR_GOR_CORRUPT', `not a reprise run file: the first line must be "${MAGIC} ${RUN_FILE_VERSION} {…}"`, { file: this.file, offset: 0 });
+    return new RepriseError('RPR_GOR_CORRUPT', `not a reprise run file: the first line must be "${MAGIC} ${RUN_FILE_VERSION} {…}"`, {
+      file: this.file,
+      offset: 0,
+    });
   }
 }
 
@@ -247,7 +259,10 @@ export class RunFileWriter {
   private failure: Error | undefined;
   private written = 0;
 
-  private constructor(private readonly stream: WriteStream, readonly path: string) {
+  private constructor(
+    private readonly stream: WriteStream,
+    readonly path: string,
+  ) {
     stream.on('error', (error) => (this.failure = error));
   }
 
@@ -283,7 +298,12 @@ export class RunFileWriter {
 }
 
 function writeError(path: string, error: Error): RepriseError {
-  return new RepriseError('RPR_PLUGIN_FAILED', `cannot write the run file: ${error.message}`, { plugin: 'compare', option: 'save-run', file: path, cause: error });
+  return new RepriseError('RPR_PLUGIN_FAILED', `cannot write the run file: ${error.message}`, {
+    plugin: 'compare',
+    option: 'save-run',
+    file: path,
+    cause: error,
+  });
 }
 
 export interface RunFile {
@@ -311,7 +331,11 @@ export async function openRunFile(path: string): Promise<RunFile> {
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') throw new RepriseError('RPR_INPUT_NOT_FOUND', 'run file does not exist', { file: path });
-        throw new RepriseError('RPR_PLUGIN_FAILED', `cannot read the run file: ${(error as Error).message}`, { plugin: 'compare', file: path, cause: error });
+        throw new RepriseError('RPR_PLUGIN_FAILED', `cannot read the run file: ${(error as Error).message}`, {
+          plugin: 'compare',
+          file: path,
+          cause: error,
+        });
       }
       if (next.done) {
         ended = true;

@@ -31,8 +31,19 @@ function shuffled<T>(items: T[], random: () => number): T[] {
  * A service answering with real noise: a random request id in the body and headers, a clock
  * field, arrays shuffled on every response, volatile headers. `change` alters the candidate.
  */
-function noisyResponse(random: () => number, userId: number, change: { email?: boolean; dropPhone?: boolean; status?: number; latencyMs?: number } = {}): ResponseSpec {
-  const friends = shuffled([{ id: 1, n: 'a' }, { id: 2, n: 'b' }, { id: 3, n: 'c' }], random);
+function noisyResponse(
+  random: () => number,
+  userId: number,
+  change: { email?: boolean; dropPhone?: boolean; status?: number; latencyMs?: number } = {},
+): ResponseSpec {
+  const friends = shuffled(
+    [
+      { id: 1, n: 'a' },
+      { id: 2, n: 'b' },
+      { id: 3, n: 'c' },
+    ],
+    random,
+  );
   return {
     status: change.status ?? 200,
     latencyMs: (change.latencyMs ?? 5) + random() * 2,
@@ -61,12 +72,22 @@ test('injected regressions are named with their rates and nothing else: noise is
     const id = 1000 + i;
     // /users/:id: 10% of emails changed, phone removed everywhere, 5% status 500.
     analyzer.add(
-      exchange('GET', `/users/${id}?v=${i}`, [noisyResponse(random, id), noisyResponse(random, id)], [
-        noisyResponse(random, id, { email: i % 10 === 3, dropPhone: true, status: i % 20 === 7 ? 500 : 200 }),
-      ]),
+      exchange(
+        'GET',
+        `/users/${id}?v=${i}`,
+        [noisyResponse(random, id), noisyResponse(random, id)],
+        [noisyResponse(random, id, { email: i % 10 === 3, dropPhone: true, status: i % 20 === 7 ? 500 : 200 })],
+      ),
     );
     // /teams/:id: same behaviour, 4 ms slower.
-    analyzer.add(exchange('GET', `/teams/${id}`, [noisyResponse(random, id), noisyResponse(random, id)], [noisyResponse(random, id, { latencyMs: 9 })]));
+    analyzer.add(
+      exchange(
+        'GET',
+        `/teams/${id}`,
+        [noisyResponse(random, id), noisyResponse(random, id)],
+        [noisyResponse(random, id, { latencyMs: 9 })],
+      ),
+    );
   }
   const report = analyzer.result();
   assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
@@ -87,7 +108,8 @@ test('injected regressions are named with their rates and nothing else: noise is
   assert.equal(users.statusMismatchRate, 0.05);
   assert.equal(users.diffRate, 1, 'every request lost the phone');
   const cancelled = users.noise.map((d) => d.field);
-  for (const f of ['body.requestId', 'body.servedAt', 'body.user.friends[].id', 'body.user.friends[].n']) assert.ok(cancelled.includes(f), `${f} is noise: ${cancelled.join()}`);
+  for (const f of ['body.requestId', 'body.servedAt', 'body.user.friends[].id', 'body.user.friends[].n'])
+    assert.ok(cancelled.includes(f), `${f} is noise: ${cancelled.join()}`);
   assert.deepEqual(
     [...new Set(cancelled.filter((f) => f.startsWith('header.') || f === 'body.user.roles[]'))],
     ['header.content-encoding'],
@@ -145,7 +167,9 @@ test('noise rule: reported only when raw > noise × 1.2 (relative margin)', () =
   assert.deepEqual(reported(counted(1000, 150, 100), { relativeMargin: 0.6 }), [], 'the margin is an option');
   assert.equal(counted(1000, 121, 100).result().endpoints[0]!.noise.length, 0);
   assert.deepEqual(
-    counted(1000, 120, 100).result().endpoints[0]!.noise.map((d) => `${d.field} ${d.kind} ${d.count}`),
+    counted(1000, 120, 100)
+      .result()
+      .endpoints[0]!.noise.map((d) => `${d.field} ${d.kind} ${d.count}`),
     ['body.v changed 120'],
     'cancelled fields are listed as noise',
   );
@@ -168,8 +192,14 @@ test('with the recorded original as baseline, noise comes from the candidate rep
   }
   const e = analyzer.result().endpoints[0]!;
   assert.equal(e.noiseSamples, 100);
-  assert.deepEqual(e.differences.map((d) => `${d.field} ${d.rate}`), ['body.stable 0.3']);
-  assert.deepEqual(e.noise.map((d) => d.field), ['body.t']);
+  assert.deepEqual(
+    e.differences.map((d) => `${d.field} ${d.rate}`),
+    ['body.stable 0.3'],
+  );
+  assert.deepEqual(
+    e.noise.map((d) => d.field),
+    ['body.t'],
+  );
   assert.equal(e.latency.baseline.count, 0);
   assert.equal(e.latency.regression, false);
 });
@@ -182,8 +212,14 @@ test('an endpoint without noise pairs borrows the noise of the same field elsewh
   }
   const post = endpoint(analyzer.result(), 'POST /a');
   assert.equal(post.noiseSamples, 0);
-  assert.deepEqual(post.differences.map((d) => `${d.field} ${d.rate} ${d.noiseRate}`), ['body.ok 0.2 0']);
-  assert.deepEqual(post.noise.map((d) => `${d.field} ${d.noiseRate}`), ['body.id 1']);
+  assert.deepEqual(
+    post.differences.map((d) => `${d.field} ${d.rate} ${d.noiseRate}`),
+    ['body.ok 0.2 0'],
+  );
+  assert.deepEqual(
+    post.noise.map((d) => `${d.field} ${d.noiseRate}`),
+    ['body.id 1'],
+  );
 });
 
 test('candidate failures count in error_rate and the failing side’s latency errors', () => {
@@ -216,7 +252,12 @@ function withErrors(baselineErrors: number, candidateErrors: number): Analyzer {
     const baselineFailed = i < baselineErrors;
     // Candidate failures on other exchanges than the baseline's, so both rates are what they say.
     const candidateFailed = i >= 1000 - candidateErrors;
-    const e = exchange('GET', `/users/${i}`, baselineFailed ? [] : [{ body: { ok: true } }], candidateFailed ? [] : [{ body: { ok: true } }]);
+    const e = exchange(
+      'GET',
+      `/users/${i}`,
+      baselineFailed ? [] : [{ body: { ok: true } }],
+      candidateFailed ? [] : [{ body: { ok: true } }],
+    );
     e.errors = [
       ...(baselineFailed ? [{ target: 'baseline' as const, reason: 'timeout' }] : []),
       ...(candidateFailed ? [{ target: 'candidate' as const, reason: 'ECONNRESET' }] : []),
@@ -256,7 +297,9 @@ test('--fail-on replaces the default verdict; endpoint-scoped expressions read t
   const lenient = analyzer.result({ failOn: ['diff_rate>10%'] });
   assert.equal(lenient.verdict, 'pass');
   assert.deepEqual(lenient.failedThresholds, []);
-  const strict = analyzer.result({ failOn: ['diff_rate>1%', 'diff_rate{endpoint="GET /x"}>=0.05', 'diff_rate{endpoint="GET /y"}>0%', 'p99_delta>10%'] });
+  const strict = analyzer.result({
+    failOn: ['diff_rate>1%', 'diff_rate{endpoint="GET /x"}>=0.05', 'diff_rate{endpoint="GET /y"}>0%', 'p99_delta>10%'],
+  });
   assert.equal(strict.verdict, 'fail');
   assert.deepEqual(strict.failedThresholds, ['diff_rate>1%', 'diff_rate{endpoint="GET /x"}>=0.05']);
   assert.deepEqual(strict.settings.failOn.length, 4);
@@ -289,10 +332,26 @@ test('plugin comparators come before the built-ins', async () => {
     },
   });
   const analyzer = new Analyzer({ comparators: [csv] });
-  analyzer.add(exchange('GET', '/r', [{ body: 'a,b,c', headers: { 'Content-Type': 'text/csv' } }], [{ body: 'a,x,c', headers: { 'Content-Type': 'text/csv' } }]));
-  assert.deepEqual(analyzer.result().endpoints[0]!.differences.map((d) => `${d.field} ${d.examples[0]!.baseline}→${d.examples[0]!.candidate}`), ['body.col1 b→x']);
+  analyzer.add(
+    exchange(
+      'GET',
+      '/r',
+      [{ body: 'a,b,c', headers: { 'Content-Type': 'text/csv' } }],
+      [{ body: 'a,x,c', headers: { 'Content-Type': 'text/csv' } }],
+    ),
+  );
+  assert.deepEqual(
+    analyzer.result().endpoints[0]!.differences.map((d) => `${d.field} ${d.examples[0]!.baseline}→${d.examples[0]!.candidate}`),
+    ['body.col1 b→x'],
+  );
 
-  const broken = defineComparator<string>({ name: 'broken', matches: () => true, compare: () => { throw new Error('boom'); } });
+  const broken = defineComparator<string>({
+    name: 'broken',
+    matches: () => true,
+    compare: () => {
+      throw new Error('boom');
+    },
+  });
   assert.throws(
     () => new Analyzer({ comparators: [broken] }).add(exchange('GET', '/r', [{ body: 'a' }], [{ body: 'b' }])),
     (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_FAILED' && e.message === 'comparator broken, during compare: boom',
@@ -323,9 +382,15 @@ test('identical bodies are never parsed; a differing body is parsed once however
   analyzer.add(exchange('GET', '/differs', [spec('a\nb'), spec('a\nc')], [spec('x\nb')]));
   assert.deepEqual(parsed.sort(), ['a\nb', 'a\nc', 'x\nb']);
   const e = analyzer.result().endpoints.find((x) => x.endpoint === 'GET /differs')!;
-  assert.deepEqual(e.differences.map((d) => d.field), ['body.line0']);
+  assert.deepEqual(
+    e.differences.map((d) => d.field),
+    ['body.line0'],
+  );
   const learnt = analyzer.noiseProfile().endpoints.find((x) => x.endpoint === 'GET /differs')!;
-  assert.deepEqual(learnt.fields.map((f) => `${f.field} ${f.rate}`), ['body.line1 1']);
+  assert.deepEqual(
+    learnt.fields.map((f) => `${f.field} ${f.rate}`),
+    ['body.line1 1'],
+  );
 });
 
 test('comparators from a plugin entry are checked and named when broken', async () => {
@@ -334,6 +399,12 @@ test('comparators from a plugin entry are checked and named when broken', async 
   const good = defineComparator({ name: 'xml', matches: () => false, compare: () => {} });
   assert.deepEqual(comparatorsFromExports([good, { kind: 'input', name: 'x' }], ['xml'], 'reprise-plugin-xml'), [good]);
   assert.deepEqual(comparatorsFromExports(good, ['xml'], 'p'), [good], 'a single default export');
-  assert.throws(() => comparatorsFromExports([], ['xml'], 'reprise-plugin-xml'), /reprise-plugin-xml: the manifest declares comparator "xml" but the entry does not export it/);
-  assert.throws(() => comparatorsFromExports([{ ...good, compare: 1 }], ['xml'], 'p'), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_MANIFEST' && /no compare\(\) function/.test(e.message));
+  assert.throws(
+    () => comparatorsFromExports([], ['xml'], 'reprise-plugin-xml'),
+    /reprise-plugin-xml: the manifest declares comparator "xml" but the entry does not export it/,
+  );
+  assert.throws(
+    () => comparatorsFromExports([{ ...good, compare: 1 }], ['xml'], 'p'),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_MANIFEST' && /no compare\(\) function/.test(e.message),
+  );
 });

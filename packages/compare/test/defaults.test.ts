@@ -12,7 +12,10 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
 test('the README lists exactly the default ignore list', () => {
   const section = /<!-- ignored-fields:start -->([\s\S]*?)<!-- ignored-fields:end -->/.exec(readme)?.[1] ?? '';
-  assert.deepEqual([...section.matchAll(/`([^`]+)`/g)].map((m) => m[1]), [...DEFAULT_IGNORED_FIELDS]);
+  assert.deepEqual(
+    [...section.matchAll(/`([^`]+)`/g)].map((m) => m[1]),
+    [...DEFAULT_IGNORED_FIELDS],
+  );
 });
 
 test('default margins, latency test settings and reservoir size are the documented ones', () => {
@@ -46,7 +49,8 @@ test('at most 2,000 fields per endpoint, further ones counted under body.(other)
 test('beyond 1,000 distinct sets of differing fields, exchanges are pooled and still counted in diff_rate', () => {
   const analyzer = new Analyzer();
   const n = 1100;
-  for (let i = 0; i < n; i++) analyzer.add(exchange('GET', '/sets', [{ body: { [`f${i}`]: 1, same: 1 } }], [{ body: { [`f${i}`]: 2, same: 1 } }]));
+  for (let i = 0; i < n; i++)
+    analyzer.add(exchange('GET', '/sets', [{ body: { [`f${i}`]: 1, same: 1 } }], [{ body: { [`f${i}`]: 2, same: 1 } }]));
   const state = analyzer.endpoints.get('GET /sets')!;
   assert.equal(state.signatures.size, 1000);
   assert.equal(state.pooledSignatures.count, 100);
@@ -55,8 +59,18 @@ test('beyond 1,000 distinct sets of differing fields, exchanges are pooled and s
 
 test('a JSON-typed baseline that is not JSON is compared as text; raw deflate bodies are decoded', () => {
   const analyzer = new Analyzer();
-  analyzer.add(exchange('GET', '/t', [{ body: 'not json', headers: { 'Content-Type': 'application/json' } }], [{ body: 'not json!', headers: { 'Content-Type': 'application/json' } }]));
-  assert.deepEqual(analyzer.result().endpoints[0]!.differences.map((d) => `${d.field} ${d.kind} ${d.examples[0]!.candidate}`), ['body changed not json!']);
+  analyzer.add(
+    exchange(
+      'GET',
+      '/t',
+      [{ body: 'not json', headers: { 'Content-Type': 'application/json' } }],
+      [{ body: 'not json!', headers: { 'Content-Type': 'application/json' } }],
+    ),
+  );
+  assert.deepEqual(
+    analyzer.result().endpoints[0]!.differences.map((d) => `${d.field} ${d.kind} ${d.examples[0]!.candidate}`),
+    ['body changed not json!'],
+  );
   const raw = response({ body: deflateRawSync(Buffer.from('{"a":1}')), headers: { 'Content-Encoding': 'deflate' } });
   assert.equal(viewResponse(raw).body.toString(), '{"a":1}');
 });

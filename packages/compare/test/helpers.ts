@@ -28,9 +28,14 @@ export interface ResponseSpec {
 export function response(spec: ResponseSpec = {}, id = '0'.repeat(24)): Message {
   const status = spec.status ?? 200;
   let body: Buffer =
-    spec.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(spec.body) ? spec.body : Buffer.from(typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body));
+    spec.body === undefined
+      ? Buffer.alloc(0)
+      : Buffer.isBuffer(spec.body)
+        ? spec.body
+        : Buffer.from(typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body));
   const headers: Record<string, string> = { ...(spec.headers ?? {}) };
-  if (spec.body !== undefined && typeof spec.body === 'object' && !Buffer.isBuffer(spec.body)) headers['Content-Type'] ??= 'application/json';
+  if (spec.body !== undefined && typeof spec.body === 'object' && !Buffer.isBuffer(spec.body))
+    headers['Content-Type'] ??= 'application/json';
   if (spec.gzip) {
     body = gzipSync(body);
     headers['Content-Encoding'] = 'gzip';

@@ -17,8 +17,20 @@ test('objects are compared key by key: changed, missing (not in the candidate), 
 });
 
 test('array elements fold into one path, nested arrays too', () => {
-  const a = { items: [{ price: 1, sku: 'a' }, { price: 2, sku: 'b' }], grid: [[{ v: 1 }]] };
-  const b = { items: [{ price: 1, sku: 'a' }, { price: 3, sku: 'b' }], grid: [[{ v: 2 }]] };
+  const a = {
+    items: [
+      { price: 1, sku: 'a' },
+      { price: 2, sku: 'b' },
+    ],
+    grid: [[{ v: 1 }]],
+  };
+  const b = {
+    items: [
+      { price: 1, sku: 'a' },
+      { price: 3, sku: 'b' },
+    ],
+    grid: [[{ v: 2 }]],
+  };
   assert.deepEqual(diff(a, b), ['grid[][].v changed', 'items[].price changed']);
   assert.deepEqual(diff([{ id: 1 }], [{ id: 2 }]), ['[].id changed'], 'a top-level array');
 });

@@ -62,7 +62,10 @@ test('JUnit: well-formed, one case per endpoint, a failure for the failing one, 
   assert.equal(suite.tests, '2');
   assert.equal(suite.failures, '1');
   const cases = suite.testcase as Array<Record<string, string & Record<string, string>>>;
-  assert.deepEqual(cases.map((c) => c.name), ['GET /a|b<c>', 'GET /users/:id']);
+  assert.deepEqual(
+    cases.map((c) => c.name),
+    ['GET /a|b<c>', 'GET /users/:id'],
+  );
   assert.match(cases[1]!.failure['#text'], /body\.email changed in 25\.0%/);
   assert.equal(cases[0]!.failure, undefined);
 });
@@ -71,8 +74,17 @@ test('JUnit with --fail-on: endpoint thresholds fail their endpoint, global ones
   const scoped = 'diff_rate{endpoint="GET /users/:id"}>10%';
   const xml = renderJunit(sampleReport([scoped, 'diff_rate>5%', 'error_rate>1%']));
   assert.equal(XMLValidator.validate(xml), true);
-  const cases = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).testsuites.testsuite.testcase as Array<Record<string, string & Record<string, string>>>;
-  assert.deepEqual(cases.map((c) => [c.name, c.failure !== undefined]), [['GET /a|b<c>', false], ['GET /users/:id', true], ['thresholds', true]]);
+  const cases = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(xml).testsuites.testsuite.testcase as Array<
+    Record<string, string & Record<string, string>>
+  >;
+  assert.deepEqual(
+    cases.map((c) => [c.name, c.failure !== undefined]),
+    [
+      ['GET /a|b<c>', false],
+      ['GET /users/:id', true],
+      ['thresholds', true],
+    ],
+  );
   assert.match(cases[1]!.failure.message, /threshold diff_rate\{endpoint=&quot;GET|threshold diff_rate\{endpoint="GET/);
   assert.match(cases[2]!.failure['#text'], /^diff_rate>5%$/);
 });
@@ -82,7 +94,7 @@ test('HTML: self-contained (no request possible), a chart and a table per endpoi
   assert.match(html, /<meta http-equiv="Content-Security-Policy" content="default-src 'none';/);
   assert.doesNotMatch(html, /\s(src|href)="(?!#)/, 'no external resource, only in-page links');
   assert.equal([...html.matchAll(/<svg class="latency-chart"/g)].length, 2);
-  assert.equal([...html.matchAll(/<script>/g)].length, 1, 'only the page\'s own script');
+  assert.equal([...html.matchAll(/<script>/g)].length, 1, "only the page's own script");
   assert.ok(html.includes('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;'));
   assert.ok(html.includes('<code>GET /a|b&lt;c&gt;</code>'));
   assert.match(html, /<td class="changed-left">u0@example\.com<\/td><td class="changed-right">&lt;\/script&gt;/);

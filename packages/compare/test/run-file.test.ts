@@ -21,12 +21,25 @@ function sampleExchanges(): Exchange[] {
   for (let i = 0; i < 60; i++) {
     const body = { i, note: i % 7 === 0 ? '\nX {"id":"fake"}\n🐵🙈🙉\n' : 'n', price: i % 5 === 0 ? 2 : 1 };
     if (i % 3 === 0) {
-      const e = exchange('GET', `/items/${i}`, [], [{ body: { ...body, price: 1 }, gzip: true }, { body, chunked: true }]);
+      const e = exchange(
+        'GET',
+        `/items/${i}`,
+        [],
+        [
+          { body: { ...body, price: 1 }, gzip: true },
+          { body, chunked: true },
+        ],
+      );
       e.original = response({ kind: 'response', body }, e.id);
       e.baseline = [e.original];
       out.push(e);
     } else {
-      const e = exchange('POST', `/orders/${i}`, [{ body }, { body, latencyMs: 3 }], i % 10 === 1 ? [] : [{ body: { ...body, price: 1 }, latencyMs: 2 }]);
+      const e = exchange(
+        'POST',
+        `/orders/${i}`,
+        [{ body }, { body, latencyMs: 3 }],
+        i % 10 === 1 ? [] : [{ body: { ...body, price: 1 }, latencyMs: 2 }],
+      );
       for (const m of [...e.baseline, ...e.candidate]) m.meta = { target: `http://127.0.0.1:${8000 + (m === e.candidate[0] ? 1 : 0)}` };
       if (i % 10 === 1) e.errors = [{ target: 'candidate', reason: 'ECONNREFUSED' }];
       out.push(e);
@@ -43,7 +56,10 @@ async function readAll(path: string) {
 }
 
 function plain(e: Exchange) {
-  const m = (x: { kind: string; id: string; timestamp: bigint; latency: bigint; payload: Uint8Array; meta?: object }) => ({ ...x, payload: Buffer.from(x.payload).toString('latin1') });
+  const m = (x: { kind: string; id: string; timestamp: bigint; latency: bigint; payload: Uint8Array; meta?: object }) => ({
+    ...x,
+    payload: Buffer.from(x.payload).toString('latin1'),
+  });
   return { ...e, request: m(e.request), original: e.original && m(e.original), baseline: e.baseline.map(m), candidate: e.candidate.map(m) };
 }
 
@@ -72,7 +88,10 @@ test('a run file round-trips every exchange, and the report rebuilt from it equa
   for (const e of read.exchanges) offline.add(e);
   const options = { failOn: ['diff_rate>1%'], run: read.header.settings };
   assert.deepEqual(offline.result(options), live.result(options));
-  assert.ok(live.result().endpoints.some((e) => e.differences.length > 0), 'the sample has differences to compare');
+  assert.ok(
+    live.result().endpoints.some((e) => e.differences.length > 0),
+    'the sample has differences to compare',
+  );
 });
 
 test('a truncated last exchange is reported as a problem, and every exchange before it is read', async (t) => {
@@ -112,9 +131,16 @@ test('a corrupt exchange in the middle is skipped and reported; the ones around 
 
 test('a missing file, a file of another format and a future version are clear errors naming the file', async (t) => {
   const dir = tempDir(t);
-  await assert.rejects(openRunFile(join(dir, 'nope.rpr')), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && e.message.includes('nope.rpr'));
+  await assert.rejects(
+    openRunFile(join(dir, 'nope.rpr')),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && e.message.includes('nope.rpr'),
+  );
   writeFileSync(join(dir, 'a.gor'), '1 0123456789abcdef01234567 1 0\nGET / HTTP/1.1\r\n\r\n\n🐵🙈🙉\n');
-  await assert.rejects(openRunFile(join(dir, 'a.gor')), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_GOR_CORRUPT' && /not a reprise run file/.test(e.message) && e.message.includes('a.gor'));
+  await assert.rejects(
+    openRunFile(join(dir, 'a.gor')),
+    (e: unknown) =>
+      e instanceof RepriseError && e.code === 'RPR_GOR_CORRUPT' && /not a reprise run file/.test(e.message) && e.message.includes('a.gor'),
+  );
   writeFileSync(join(dir, 'v9.rpr'), 'reprise-run 9 {}\n');
   await assert.rejects(openRunFile(join(dir, 'v9.rpr')), /run file version 9 is not supported/);
   writeFileSync(join(dir, 'empty.rpr'), '');
@@ -123,7 +149,10 @@ test('a missing file, a file of another format and a future version are clear er
 
 test('the writer reports a path it cannot write, naming the option and the file', async (t) => {
   const path = join(tempDir(t), 'missing-dir', 'run.rpr');
-  await assert.rejects(RunFileWriter.create(path, {}), (e: unknown) => e instanceof RepriseError && e.option === 'save-run' && e.message.includes(path));
+  await assert.rejects(
+    RunFileWriter.create(path, {}),
+    (e: unknown) => e instanceof RepriseError && e.option === 'save-run' && e.message.includes(path),
+  );
 });
 
 test('an exchange larger than the read chunks is read whole', async (t) => {

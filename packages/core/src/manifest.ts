@@ -59,16 +59,22 @@ export function readManifest(packageJson: { name?: string; reprise?: unknown }):
   const name = packageJson.name ?? '(unnamed package)';
   if (!validateManifest(packageJson.reprise)) {
     const error = validateManifest.errors![0]!;
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `package.json "reprise"${error.instancePath} ${describeAjvError(error)}`, { plugin: name });
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `package.json "reprise"${error.instancePath} ${describeAjvError(error)}`, {
+      plugin: name,
+    });
   }
   const manifest = packageJson.reprise as unknown as PluginManifest;
   const coded = manifest.components.filter((c) => !c.script);
   if (coded.length > 0 && !manifest.entry) {
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `package.json "reprise" needs "entry" for ${coded.map((c) => c.name).join(', ')}`, { plugin: name });
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `package.json "reprise" needs "entry" for ${coded.map((c) => c.name).join(', ')}`, {
+      plugin: name,
+    });
   }
   const misplaced = manifest.components.find((c) => c.script && c.kind !== 'middleware');
   if (misplaced) {
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `"script" is for middleware components only, not ${misplaced.kind} "${misplaced.name}"`, { plugin: name });
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `"script" is for middleware components only, not ${misplaced.kind} "${misplaced.name}"`, {
+      plugin: name,
+    });
   }
   if (!semver.validRange(manifest.coreVersion) || !semver.satisfies(CORE_API_VERSION, manifest.coreVersion)) {
     throw new RepriseError(
@@ -148,7 +154,9 @@ export function describeComponent(definition: AnyComponentDefinition): Component
 export function readComponentManifest(json: unknown, packageName: string): ComponentManifest {
   if (!validateComponentManifest(json)) {
     const error = validateComponentManifest.errors![0]!;
-    throw new RepriseError('RPR_PLUGIN_MANIFEST', `${COMPONENT_MANIFEST_FILE}${error.instancePath} ${describeAjvError(error)}`, { plugin: packageName });
+    throw new RepriseError('RPR_PLUGIN_MANIFEST', `${COMPONENT_MANIFEST_FILE}${error.instancePath} ${describeAjvError(error)}`, {
+      plugin: packageName,
+    });
   }
   return json as unknown as ComponentManifest;
 }

@@ -198,11 +198,7 @@ export interface ComponentDefinition<K extends ComponentKind = ComponentKind, O 
    */
   implies?: Array<{ component: string; options: Record<string, unknown>; reason: string }>;
   options: OptionsSchema;
-  create(
-    value: string | undefined,
-    options: Readonly<O>,
-    ctx: PluginContext,
-  ): InstanceOf<K> | Promise<InstanceOf<K>>;
+  create(value: string | undefined, options: Readonly<O>, ctx: PluginContext): InstanceOf<K> | Promise<InstanceOf<K>>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: any definition, whatever its options type (create's parameter makes it invariant)
@@ -215,21 +211,29 @@ export type AnyComponentDefinition = ComponentDefinition<ComponentKind, any>;
 export type ComponentDescription = Omit<AnyComponentDefinition, 'create'>;
 
 /** A definition whose options type is derived from its schema (no separate interface to keep in step). */
-type DefinitionFromSchema<K extends ComponentKind, S extends OptionsSchema> = Omit<ComponentDefinition<K, OptionsOf<S>>, 'options'> & { options: S };
+type DefinitionFromSchema<K extends ComponentKind, S extends OptionsSchema> = Omit<ComponentDefinition<K, OptionsOf<S>>, 'options'> & {
+  options: S;
+};
 
-export function defineInput<const S extends OptionsSchema>(definition: DefinitionFromSchema<'input', S>): ComponentDefinition<'input', OptionsOf<S>>;
+export function defineInput<const S extends OptionsSchema>(
+  definition: DefinitionFromSchema<'input', S>,
+): ComponentDefinition<'input', OptionsOf<S>>;
 export function defineInput<O>(definition: ComponentDefinition<'input', O>): ComponentDefinition<'input', O>;
 export function defineInput(definition: AnyComponentDefinition): AnyComponentDefinition {
   return definition;
 }
 
-export function defineOutput<const S extends OptionsSchema>(definition: DefinitionFromSchema<'output', S>): ComponentDefinition<'output', OptionsOf<S>>;
+export function defineOutput<const S extends OptionsSchema>(
+  definition: DefinitionFromSchema<'output', S>,
+): ComponentDefinition<'output', OptionsOf<S>>;
 export function defineOutput<O>(definition: ComponentDefinition<'output', O>): ComponentDefinition<'output', O>;
 export function defineOutput(definition: AnyComponentDefinition): AnyComponentDefinition {
   return definition;
 }
 
-export function defineMiddleware<const S extends OptionsSchema>(definition: DefinitionFromSchema<'middleware', S>): ComponentDefinition<'middleware', OptionsOf<S>>;
+export function defineMiddleware<const S extends OptionsSchema>(
+  definition: DefinitionFromSchema<'middleware', S>,
+): ComponentDefinition<'middleware', OptionsOf<S>>;
 export function defineMiddleware<O>(definition: ComponentDefinition<'middleware', O>): ComponentDefinition<'middleware', O>;
 export function defineMiddleware(definition: AnyComponentDefinition): AnyComponentDefinition {
   return definition;

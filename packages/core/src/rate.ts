@@ -12,7 +12,9 @@ export function parseRateSuffix(text: string, where: string): { value: string; r
   const suffix = text.slice(bar + 1).trim();
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(suffix);
   if (!m) {
-    throw new RepriseError('RPR_CONFIG_INVALID', `rate suffix "|${suffix}" is neither |N (per second) nor |N% (examples: |100, |50%)`, { option: where });
+    throw new RepriseError('RPR_CONFIG_INVALID', `rate suffix "|${suffix}" is neither |N (per second) nor |N% (examples: |100, |50%)`, {
+      option: where,
+    });
   }
   const n = Number(m[1]);
   if (m[2] === '%') return { value, rate: { kind: 'percent', value: n } };

@@ -15,7 +15,9 @@ import {
 } from '@reprise/core';
 
 const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/goreplay');
-const fixtureFiles = readdirSync(FIXTURES).filter((f) => f.endsWith('.gor')).sort();
+const fixtureFiles = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.gor'))
+  .sort();
 
 function decodeAll(bytes: Uint8Array, chunkBytes = bytes.length || 1): GorDecoded[] {
   const decoder = new GorDecoder();
@@ -86,7 +88,10 @@ test('encodeRecord writes the header line, the payload and the separator', { tim
     '3 abcdef0123456789abcdef01 1795574173007755756 1234567\nHTTP/1.1 200 OK\r\n\r\n\n🐵🙈🙉\n',
   );
   const [back] = records(decodeAll(encodeRecord(message)));
-  assert.deepEqual({ ...back!.message, payload: Buffer.from(back!.message.payload) }, { ...message, payload: Buffer.from(message.payload) });
+  assert.deepEqual(
+    { ...back!.message, payload: Buffer.from(back!.message.payload) },
+    { ...message, payload: Buffer.from(message.payload) },
+  );
 });
 
 test('a record with an empty payload round-trips', { timeout: 5_000 }, () => {
@@ -97,7 +102,7 @@ test('a record with an empty payload round-trips', { timeout: 5_000 }, () => {
   assert.deepEqual(Buffer.from(encodeRecords(decoded.map((d) => d.message))), Buffer.from(bytes));
 });
 
-test('a payload holding the separator\'s pieces but not the whole separator is kept intact', { timeout: 5_000 }, () => {
+test("a payload holding the separator's pieces but not the whole separator is kept intact", { timeout: 5_000 }, () => {
   const tricky = 'POST / HTTP/1.1\r\n\r\n\n🐵🙈\n🐵🙈🙉 \n🐵🙈🙉\r\n🐵🙈🙉🙉\n\xf0';
   const bytes = encodeRecords([request(1, tricky), request(2)]);
   for (const chunk of [bytes.length, 5, 1]) {
@@ -144,7 +149,10 @@ test('a truncated last record is reported at its offset after the earlier record
   for (const cut of [firstTwo + 1, whole.length - 20, whole.length - 1]) {
     const decoded = decodeAll(whole.subarray(0, cut), 11);
     assert.equal(decoded.length, 3, `cut at ${cut}`);
-    assert.deepEqual(records(decoded).map((r) => r.offset), [0, firstTwo / 2]);
+    assert.deepEqual(
+      records(decoded).map((r) => r.offset),
+      [0, firstTwo / 2],
+    );
     const last = decoded[2]!;
     assert.equal(last.type, 'corrupt');
     assert.equal(last.offset, firstTwo);
@@ -160,13 +168,20 @@ test('the protocol token is a 5th field on the header line and round-trips', { t
   const h2: Message = { ...request(2), kind: 'response', latency: 42n, protocol: 'h2' };
   const bytes = encodeRecords([h2c, request(3), h2]);
   assert.equal(
-    Buffer.from(bytes).toString('utf8').split('\n🐵🙈🙉\n').map((r) => r.split('\n')[0]).join('|'),
+    Buffer.from(bytes)
+      .toString('utf8')
+      .split('\n🐵🙈🙉\n')
+      .map((r) => r.split('\n')[0])
+      .join('|'),
     '1 000000000000000000000001 1795574173008755756 0 h2c|1 000000000000000000000003 1795574173010755756 0|' +
       '2 000000000000000000000002 1795574173009755756 42 h2|',
   );
   for (const chunk of [bytes.length, 3, 1]) {
     const back = records(decodeAll(bytes, chunk)).map((r) => r.message);
-    assert.deepEqual(back.map((m) => m.protocol), ['h2c', undefined, 'h2']);
+    assert.deepEqual(
+      back.map((m) => m.protocol),
+      ['h2c', undefined, 'h2'],
+    );
     assert.equal('protocol' in back[1]!, false, 'an HTTP/1 record has no protocol key');
     assert.deepEqual(Buffer.from(encodeRecords(back)), Buffer.from(bytes));
   }
@@ -202,24 +217,30 @@ test('any messages survive encoding and decoding in arbitrary chunks', { timeout
   // The format cannot hold a payload that, between the header's newline and the separator,
   // contains the separator (GoReplay has the same limit), so such payloads are not generated.
   const isRepresentable = (b: Buffer) => Buffer.concat([Buffer.from('\n'), b, GOR_SEPARATOR]).indexOf(GOR_SEPARATOR) === b.length + 1;
-  const arbitraryMessage = fc.record({
-    kind: fc.constantFrom('request' as const, 'response' as const, 'replayed-response' as const),
-    id: fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString('hex')),
-    timestamp: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
-    latency: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
-    payload: fc
-      .uint8Array({ maxLength: 300 })
-      .map((b) => Buffer.from(b))
-      .filter(isRepresentable),
-    protocol: fc.constantFrom('h2c' as const, 'h2' as const),
-  }, { requiredKeys: ['kind', 'id', 'timestamp', 'latency', 'payload'] });
+  const arbitraryMessage = fc.record(
+    {
+      kind: fc.constantFrom('request' as const, 'response' as const, 'replayed-response' as const),
+      id: fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString('hex')),
+      timestamp: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+      latency: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+      payload: fc
+        .uint8Array({ maxLength: 300 })
+        .map((b) => Buffer.from(b))
+        .filter(isRepresentable),
+      protocol: fc.constantFrom('h2c' as const, 'h2' as const),
+    },
+    { requiredKeys: ['kind', 'id', 'timestamp', 'latency', 'payload'] },
+  );
   fc.assert(
     fc.property(fc.array(arbitraryMessage, { maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (messages, chunk) => {
       const bytes = encodeRecords(messages);
       const decoded = decodeAll(bytes, chunk);
       assert.equal(decoded.length, messages.length);
       const back = records(decoded).map((r) => ({ ...r.message, payload: Buffer.from(r.message.payload) }));
-      assert.deepEqual(back, messages.map((m) => ({ ...m })));
+      assert.deepEqual(
+        back,
+        messages.map((m) => ({ ...m })),
+      );
     }),
     { numRuns: 300 },
   );

@@ -47,7 +47,10 @@ export class ComponentCatalog<D extends ComponentDescription = AnyComponentDefin
     if (definition.value || definition.enabledBy !== 'options') newFlags.set(definition.name, { type: 'component', component: definition });
     for (const [option, schema] of Object.entries(definition.options.properties)) {
       const target = { component: definition, option, schema };
-      newFlags.set(optionFlagName(definition, option), schema['x-shared'] ? { type: 'shared', targets: [target] } : { type: 'option', ...target });
+      newFlags.set(
+        optionFlagName(definition, option),
+        schema['x-shared'] ? { type: 'shared', targets: [target] } : { type: 'option', ...target },
+      );
     }
     for (const [flag, target] of newFlags) {
       const taken = this.flags.get(flag);

@@ -97,8 +97,14 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
     throw new RepriseError('RPR_CONFIG_INVALID', `${key || '/'} ${describeAjvError(error)}`, { file: source });
   }
   const typed = config as unknown as PipelineConfig;
-  if (typed.inputs.length === 0) throw new RepriseError('RPR_CONFIG_INVALID', 'no input: add one, e.g. --input-file requests.gor or --input-raw :8080', { file: source });
-  if (typed.outputs.length === 0) throw new RepriseError('RPR_CONFIG_INVALID', 'no output: add one, e.g. --output-http http://staging or --output-stdout', { file: source });
+  if (typed.inputs.length === 0)
+    throw new RepriseError('RPR_CONFIG_INVALID', 'no input: add one, e.g. --input-file requests.gor or --input-raw :8080', {
+      file: source,
+    });
+  if (typed.outputs.length === 0)
+    throw new RepriseError('RPR_CONFIG_INVALID', 'no output: add one, e.g. --output-http http://staging or --output-stdout', {
+      file: source,
+    });
   const resolve = (kind: ComponentKind, list: ComponentConfig[] | undefined, section: string) =>
     (list ?? []).map((item, index) => resolveComponent(item, kind, catalog, `${source}: /${section}/${index}`));
   const s = typed.settings ?? {};
@@ -146,7 +152,10 @@ function applyImplications(uses: ComponentUse[]): void {
 function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: ComponentCatalog, where: string): ComponentUse {
   const definition = catalog.get(item.use);
   if (!definition || definition.kind !== kind) {
-    const names = catalog.components().filter((c) => c.kind === kind).map((c) => c.name);
+    const names = catalog
+      .components()
+      .filter((c) => c.kind === kind)
+      .map((c) => c.name);
     const hint = suggest(item.use, names);
     throw new RepriseError(
       'RPR_CONFIG_INVALID',
@@ -159,10 +168,17 @@ function resolveComponent(item: ComponentConfig, kind: ComponentKind, catalog: C
   if (value !== undefined && (definition.rate ?? 'core') !== 'none') ({ value, rate } = parseRateSuffix(value, definition.name));
   else if (value !== undefined && RATE_SUFFIX.test(value)) {
     // Taken as part of the value, "x.json|50%" would quietly become a file name.
-    throw new RepriseError('RPR_CONFIG_INVALID', `"${value}" ends with a rate suffix, but ${definition.name} takes no rate (|N, |N%)`, { plugin: definition.name, file: where });
+    throw new RepriseError('RPR_CONFIG_INVALID', `"${value}" ends with a rate suffix, but ${definition.name} takes no rate (|N, |N%)`, {
+      plugin: definition.name,
+      file: where,
+    });
   }
   if (definition.value && (value === undefined || value === '')) {
-    throw new RepriseError('RPR_CONFIG_INVALID', `needs a value: ${definition.value.description} (e.g. --${definition.name} ${definition.value.example})`, { plugin: definition.name, file: where });
+    throw new RepriseError(
+      'RPR_CONFIG_INVALID',
+      `needs a value: ${definition.value.description} (e.g. --${definition.name} ${definition.value.example})`,
+      { plugin: definition.name, file: where },
+    );
   }
   let options: Record<string, unknown>;
   try {

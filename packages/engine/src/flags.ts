@@ -86,7 +86,10 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
   for (const [name, { targets, raw }] of shared) {
     const used = targets.filter((t) => order.includes(t.component.name));
     if (used.length === 0) {
-      throw new RepriseError('RPR_CONFIG_INVALID', `--${name} applies to ${targets.map((t) => t.component.name).join(' or ')}, and neither is used`);
+      throw new RepriseError(
+        'RPR_CONFIG_INVALID',
+        `--${name} applies to ${targets.map((t) => t.component.name).join(' or ')}, and neither is used`,
+      );
     }
     for (const t of used) {
       const bag = options.get(t.component.name) ?? {};
@@ -104,7 +107,9 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
     if (definition.value && !list) {
       throw new RepriseError(
         'RPR_CONFIG_INVALID',
-        `${Object.keys(given ?? {}).map((o) => '--' + optionFlagName(definition, o)).join(', ')} given without --${name} (e.g. --${name} ${definition.value.example})`,
+        `${Object.keys(given ?? {})
+          .map((o) => '--' + optionFlagName(definition, o))
+          .join(', ')} given without --${name} (e.g. --${name} ${definition.value.example})`,
         { plugin: name },
       );
     }
@@ -158,6 +163,9 @@ function unknownFlag(name: string, catalog: ComponentCatalog): RepriseError {
   const hint = suggest(name, catalog.flags.keys());
   const rest = hint.length ? `; did you mean ${hint.map((h) => '--' + h).join(', ')}?` : '; see reprise --help';
   const plugin = /^(input|output)-([a-z0-9]+)/.exec(name);
-  const missing = plugin && !catalog.flags.has(`${plugin[1]}-${plugin[2]}`) ? ` (no installed plugin provides ${plugin[1]}-${plugin[2]}: see reprise plugins available)` : '';
+  const missing =
+    plugin && !catalog.flags.has(`${plugin[1]}-${plugin[2]}`)
+      ? ` (no installed plugin provides ${plugin[1]}-${plugin[2]}: see reprise plugins available)`
+      : '';
   return new RepriseError('RPR_CONFIG_UNKNOWN_FLAG', `unknown flag --${name}${rest}${missing}`);
 }

@@ -10,19 +10,21 @@ export interface RefusedFlag {
 
 export const REFUSED_GOREPLAY_FLAGS: Readonly<Record<string, RefusedFlag>> = {
   'http-pprof': {
-    reason: 'it serves Go\'s pprof profiler, which a Node program does not have',
+    reason: "it serves Go's pprof profiler, which a Node program does not have",
     instead: 'use --cpuprofile FILE, or run with NODE_OPTIONS=--inspect and attach Chrome DevTools',
   },
   'copy-buffer-size': {
-    reason: 'GoReplay cuts every message at this size (5mb by default); reprise never cuts one: capture reassembles whole messages and file records are read whole',
+    reason:
+      'GoReplay cuts every message at this size (5mb by default); reprise never cuts one: capture reassembles whole messages and file records are read whole',
     instead: 'nothing to set; --output-http-response-buffer limits what is kept of replayed responses',
   },
   'output-http-workers-min': {
-    reason: 'reprise\'s connection pool opens connections on demand up to --output-http-workers, so there is no minimum to keep',
+    reason: "reprise's connection pool opens connections on demand up to --output-http-workers, so there is no minimum to keep",
     instead: 'use --output-http-workers for the maximum and --output-http-worker-timeout for how long idle connections stay',
   },
   'output-file-buffer': {
-    reason: 'GoReplay keeps S3 chunks in a local folder before uploading them; reprise streams an s3:// --output-file to S3 as a multipart upload, so nothing waits on disk',
+    reason:
+      'GoReplay keeps S3 chunks in a local folder before uploading them; reprise streams an s3:// --output-file to S3 as a multipart upload, so nothing waits on disk',
     instead: 'nothing to set: --output-file s3://bucket/key uploads as it writes',
   },
   'output-file-queue-limit': {
@@ -35,7 +37,8 @@ export const REFUSED_GOREPLAY_FLAGS: Readonly<Record<string, RefusedFlag>> = {
 export const REFUSED_GOREPLAY_VALUES: Readonly<Record<string, Readonly<Record<string, RefusedFlag>>>> = {
   'input-raw-engine': {
     raw_socket: {
-      reason: 'GoReplay\'s own raw-socket capture exists to avoid libpcap; reprise captures through libpcap (tcpdump) without GoReplay\'s drops',
+      reason:
+        "GoReplay's own raw-socket capture exists to avoid libpcap; reprise captures through libpcap (tcpdump) without GoReplay's drops",
       instead: 'use the default engine (tcpdump), or --input-raw-engine libpcap',
     },
     af_packet: {

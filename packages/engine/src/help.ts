@@ -18,7 +18,10 @@ export function renderFlagsHelp(catalog: ComponentCatalog<ComponentDescription>)
     if (example) out.push(`      e.g. ${example}`);
   };
   for (const [title, belongs] of GROUPS) {
-    const components = catalog.components().filter(belongs).sort((a, b) => a.name.localeCompare(b.name));
+    const components = catalog
+      .components()
+      .filter(belongs)
+      .sort((a, b) => a.name.localeCompare(b.name));
     if (components.length === 0) continue;
     out.push('', title);
     for (const component of components) {
@@ -45,11 +48,15 @@ export function renderFlagsHelp(catalog: ComponentCatalog<ComponentDescription>)
   }
   out.push('', 'GENERAL');
   for (const setting of SETTINGS_FLAGS) {
-    const arg = setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : setting.format ?? setting.type;
+    const arg = setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : (setting.format ?? setting.type);
     flag(setting.flag, setting.isRepeatable ? `${arg} (repeatable)` : arg, setting.description, setting.example);
   }
   out.push('', 'GOREPLAY FLAGS REPRISE REFUSES (each says why and what to use instead; see docs/GOREPLAY.md)');
-  out.push(`  ${Object.keys(REFUSED_GOREPLAY_FLAGS).map((f) => '--' + f).join(', ')}`);
+  out.push(
+    `  ${Object.keys(REFUSED_GOREPLAY_FLAGS)
+      .map((f) => '--' + f)
+      .join(', ')}`,
+  );
   return out.join('\n');
 }
 

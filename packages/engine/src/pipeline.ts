@@ -13,14 +13,7 @@ import { Bus } from './bus.js';
 import { wrapPluginError, type RepriseError } from '@reprise/core';
 import { createLogger, type LogLevel } from './logger.js';
 import type { Message } from '@reprise/core';
-import type {
-  AnyComponentDefinition,
-  InputInstance,
-  MiddlewareInstance,
-  OutputInstance,
-  PluginContext,
-  Rate,
-} from '@reprise/core';
+import type { AnyComponentDefinition, InputInstance, MiddlewareInstance, OutputInstance, PluginContext, Rate } from '@reprise/core';
 import { RateGate, hidePassword, sessionShareOf } from '@reprise/core';
 import { SessionGate } from './session-gate.js';
 import { InstanceStats } from './stats.js';
@@ -131,9 +124,7 @@ export class Pipeline {
       return { use, label, stats: new InstanceStats(label), gate: isCoreRate ? new RateGate(use.rate!) : undefined };
     };
     this.inputs = uses.inputs.map(stage);
-    this.middleware = [...uses.middleware]
-      .sort((a, b) => (a.definition.order ?? 50) - (b.definition.order ?? 50))
-      .map(stage);
+    this.middleware = [...uses.middleware].sort((a, b) => (a.definition.order ?? 50) - (b.definition.order ?? 50)).map(stage);
     this.outputs = uses.outputs.map((use) => ({ ...stage(use), queue: new BatchQueue(this.settings.queueCapacity) }));
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
@@ -472,11 +463,9 @@ export class Pipeline {
   }
 }
 
-
 function admit(gate: RateGate, batch: Message[], stats: InstanceStats): Message[] {
   const admitted = batch.filter(() => gate.admit());
   // Messages held back by a rate suffix are counted apart from drops: the user asked for them to go.
   if (admitted.length !== batch.length) stats.add('rate-limited', batch.length - admitted.length);
   return admitted;
 }
-

@@ -45,7 +45,9 @@ export function startReporter(pipeline: Pipeline, options: ReporterOptions): { s
         const rate = ((sent - lastOut) * 1000) / Math.max(1, now - lastAt);
         lastOut = sent;
         lastAt = now;
-        write(`\r\x1b[Kreprise ${((now - startedAt) / 1000).toFixed(0)}s  read ${read}  sent ${sent}  failed ${failed}  dropped ${dropped}  ${formatRate(rate)} msg/s`);
+        write(
+          `\r\x1b[Kreprise ${((now - startedAt) / 1000).toFixed(0)}s  read ${read}  sent ${sent}  failed ${failed}  dropped ${dropped}  ${formatRate(rate)} msg/s`,
+        );
         hasProgressLine = true;
       }, 250),
     );
@@ -66,8 +68,15 @@ export function formatSummary(result: PipelineResult, isDetailed = true): string
   const lines = [`reprise stopped (${describeReason(result)}) after ${seconds.toFixed(1)}s`];
   for (const stats of result.stats) {
     const out = stats.get('out');
-    const line = isDetailed ? stats.format() : `in=${stats.get('in')} out=${out} dropped=${stats.get('dropped')} failed=${stats.get('failed')}`;
-    const extras = isDetailed ? '' : [...stats.counters].filter(([k, v]) => !['in', 'out', 'dropped', 'failed'].includes(k) && v > 0).map(([k, v]) => ` ${k}=${v}`).join('');
+    const line = isDetailed
+      ? stats.format()
+      : `in=${stats.get('in')} out=${out} dropped=${stats.get('dropped')} failed=${stats.get('failed')}`;
+    const extras = isDetailed
+      ? ''
+      : [...stats.counters]
+          .filter(([k, v]) => !['in', 'out', 'dropped', 'failed'].includes(k) && v > 0)
+          .map(([k, v]) => ` ${k}=${v}`)
+          .join('');
     lines.push(`  ${stats.label}: ${line}${extras} avg=${formatRate(out / Math.max(seconds, 0.001))}/s`);
   }
   return lines.join('\n') + '\n';

@@ -10,5 +10,8 @@ export function suggest(word: string, candidates: Iterable<string>, max = 3): st
       scored.push([candidate, edits]);
     }
   }
-  return scored.sort((a, b) => a[1] - b[1]).slice(0, max).map(([c]) => c);
+  return scored
+    .sort((a, b) => a[1] - b[1])
+    .slice(0, max)
+    .map(([c]) => c);
 }

@@ -1,10 +1,4 @@
-import {
-  defineInput,
-  defineMiddleware,
-  defineOutput,
-  type Message,
-  type OutputInstance,
-} from '@reprise/core';
+import { defineInput, defineMiddleware, defineOutput, type Message, type OutputInstance } from '@reprise/core';
 
 let sequence = 0;
 export function request(path = '/'): Message {

@@ -5,24 +5,36 @@ import { Pipeline } from '../src/index.js';
 import { arrayInput, collectingOutput, mapMiddleware, request } from './helpers.js';
 
 const use = (definition: AnyComponentDefinition, value?: string, rate?: Rate) => ({ definition, value, rate, options: {} });
-const batches = (count: number, size: number) =>
-  Array.from({ length: count }, () => Array.from({ length: size }, () => request()));
+const batches = (count: number, size: number) => Array.from({ length: count }, () => Array.from({ length: size }, () => request()));
 
 test('every output gets every message, in order', async () => {
   const input = batches(10, 7);
   const a = collectingOutput('output-a');
   const b = collectingOutput('output-b');
-  const result = await new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(a.definition), use(b.definition)] }).run();
+  const result = await new Pipeline({
+    inputs: [use(arrayInput(input))],
+    middleware: [],
+    outputs: [use(a.definition), use(b.definition)],
+  }).run();
   assert.equal(result.reason, 'inputs-ended');
-  assert.deepEqual(a.received.map((m) => m.id), input.flat().map((m) => m.id));
-  assert.deepEqual(b.received.map((m) => m.id), input.flat().map((m) => m.id));
+  assert.deepEqual(
+    a.received.map((m) => m.id),
+    input.flat().map((m) => m.id),
+  );
+  assert.deepEqual(
+    b.received.map((m) => m.id),
+    input.flat().map((m) => m.id),
+  );
 });
 
 test('split-output deals requests round-robin so each output gets a share', async () => {
   const input = batches(3, 10);
   const a = collectingOutput('output-a');
   const b = collectingOutput('output-b');
-  await new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(a.definition), use(b.definition)] }, { splitOutput: true }).run();
+  await new Pipeline(
+    { inputs: [use(arrayInput(input))], middleware: [], outputs: [use(a.definition), use(b.definition)] },
+    { splitOutput: true },
+  ).run();
   assert.equal(a.received.length, 15);
   assert.equal(b.received.length, 15);
   const ids = new Set([...a.received, ...b.received].map((m) => m.id));
@@ -33,7 +45,10 @@ test('a recorded input is paced by a slow output and nothing is dropped', async 
   const input = batches(20, 50);
   const slow = collectingOutput('output-slow', 2);
   const fast = collectingOutput('output-fast');
-  const pipeline = new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(slow.definition), use(fast.definition)] }, { queueCapacity: 100 });
+  const pipeline = new Pipeline(
+    { inputs: [use(arrayInput(input))], middleware: [], outputs: [use(slow.definition), use(fast.definition)] },
+    { queueCapacity: 100 },
+  );
   await pipeline.run();
   assert.equal(slow.received.length, 1000);
   assert.equal(fast.received.length, 1000);
@@ -44,7 +59,10 @@ test('a live input never waits for a slow output: the overflow is dropped and co
   const input = batches(40, 50);
   const slow = collectingOutput('output-slow', 20);
   const fast = collectingOutput('output-fast');
-  const pipeline = new Pipeline({ inputs: [use(arrayInput(input, { isLive: true }))], middleware: [], outputs: [use(slow.definition), use(fast.definition)] }, { queueCapacity: 100 });
+  const pipeline = new Pipeline(
+    { inputs: [use(arrayInput(input, { isLive: true }))], middleware: [], outputs: [use(slow.definition), use(fast.definition)] },
+    { queueCapacity: 100 },
+  );
   await pipeline.run();
   assert.equal(fast.received.length, 2000);
   const dropped = pipeline.outputs[0]!.stats.get('dropped');
@@ -55,7 +73,11 @@ test('a live input never waits for a slow output: the overflow is dropped and co
 test('a |50% rate suffix on an output samples about half the messages', async () => {
   const input = batches(40, 100);
   const out = collectingOutput();
-  const pipeline = new Pipeline({ inputs: [use(arrayInput(input))], middleware: [], outputs: [use(out.definition, 'x', { kind: 'percent', value: 50 })] });
+  const pipeline = new Pipeline({
+    inputs: [use(arrayInput(input))],
+    middleware: [],
+    outputs: [use(out.definition, 'x', { kind: 'percent', value: 50 })],
+  });
   await pipeline.run();
   // 4000 trials at p=0.5: the standard deviation is ~32, so ±200 is over 6 sigma.
   assert.ok(Math.abs(out.received.length - 2000) < 200, `got ${out.received.length}`);
@@ -104,7 +126,11 @@ test('replayed responses emitted by an output at flush reach the other outputs b
 test('stop() ends an endless input and still delivers everything that was read', async () => {
   const input = batches(5, 10);
   const out = collectingOutput('output-slowish', 5);
-  const pipeline = new Pipeline({ inputs: [use(arrayInput(input, { untilAborted: true }))], middleware: [], outputs: [use(out.definition)] });
+  const pipeline = new Pipeline({
+    inputs: [use(arrayInput(input, { untilAborted: true }))],
+    middleware: [],
+    outputs: [use(out.definition)],
+  });
   const running = pipeline.run();
   setTimeout(() => pipeline.stop('signal'), 50);
   const result = await running;
@@ -126,7 +152,11 @@ test('an output that throws stops the pipeline with an error naming the componen
       };
     },
   });
-  const result = await new Pipeline({ inputs: [use(arrayInput(batches(3, 3), { untilAborted: true }))], middleware: [], outputs: [use(broken)] }).run();
+  const result = await new Pipeline({
+    inputs: [use(arrayInput(batches(3, 3), { untilAborted: true }))],
+    middleware: [],
+    outputs: [use(broken)],
+  }).run();
   assert.equal(result.reason, 'error');
   assert.match(result.error!.message, /output-broken.*during write.*disk on fire/);
 });
@@ -136,7 +166,11 @@ test('a password in a component value never reaches labels, logs or stats', asyn
   assert.equal(hidePassword('http://elastic:s3cret@127.0.0.1:9200/gor'), 'http://elastic:***@127.0.0.1:9200/gor');
   assert.equal(hidePassword('http://127.0.0.1:8080'), 'http://127.0.0.1:8080');
   const out = collectingOutput();
-  const pipeline = new Pipeline({ inputs: [use(arrayInput([]))], middleware: [], outputs: [use(out.definition, 'https://u:p4ss@staging/x')] });
+  const pipeline = new Pipeline({
+    inputs: [use(arrayInput([]))],
+    middleware: [],
+    outputs: [use(out.definition, 'https://u:p4ss@staging/x')],
+  });
   assert.equal(pipeline.outputs[0]!.stats.label, 'output-collect https://u:***@staging/x');
 });
 
@@ -153,7 +187,11 @@ test('a middleware learns at create whether any output sends replayed responses 
     },
   });
   const run = (extra: { emitsMessages?: boolean }) =>
-    new Pipeline({ inputs: [use(arrayInput(batches(1, 1)))], middleware: [use(probe)], outputs: [use(collectingOutput('a').definition), use(collectingOutput('b', 0, extra).definition)] }).run();
+    new Pipeline({
+      inputs: [use(arrayInput(batches(1, 1)))],
+      middleware: [use(probe)],
+      outputs: [use(collectingOutput('a').definition), use(collectingOutput('b', 0, extra).definition)],
+    }).run();
   await run({});
   await run({ emitsMessages: true });
   assert.deepEqual(seen, [false, true]);
@@ -204,7 +242,7 @@ function answeringOutput(delayMs: number, silentPaths: string[] = []) {
   });
 }
 
-test('with sessions, the chain sees each session\'s next request only after the previous replayed response; sessions interleave', async () => {
+test("with sessions, the chain sees each session's next request only after the previous replayed response; sessions interleave", async () => {
   const input = sessionRequests(5, 4);
   const seen: string[] = [];
   const watch = mapMiddleware((m) => {
@@ -225,8 +263,15 @@ test('with sessions, the chain sees each session\'s next request only after the 
     assert.ok(seen.indexOf(`res ${previous}`) < seen.indexOf(`req ${message.id}`), `${message.id} came after ${previous}'s response`);
   }
   // Without the hold, every request reaches the chain before any response: the order differs.
-  assert.equal(seen.slice(0, 5).every((s) => s.startsWith('req')), true, 'the first request of every session goes at once');
-  assert.ok(seen.slice(0, 6).some((s) => s.startsWith('res')), 'the second requests waited for responses');
+  assert.equal(
+    seen.slice(0, 5).every((s) => s.startsWith('req')),
+    true,
+    'the first request of every session goes at once',
+  );
+  assert.ok(
+    seen.slice(0, 6).some((s) => s.startsWith('res')),
+    'the second requests waited for responses',
+  );
   assert.equal(pipeline.stats.find((s) => s.label === 'sessions')!.get('timed-out'), 0);
 });
 
@@ -251,7 +296,10 @@ test('split-output with sessions deals whole sessions: every request of a sessio
   const input = sessionRequests(40, 3);
   const a = collectingOutput('output-a');
   const b = collectingOutput('output-b');
-  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [], outputs: [use(a.definition), use(b.definition)] }, { splitOutput: true, recognizeTcpSessions: true }).run();
+  await new Pipeline(
+    { inputs: [use(arrayInput([input]))], middleware: [], outputs: [use(a.definition), use(b.definition)] },
+    { splitOutput: true, recognizeTcpSessions: true },
+  ).run();
   const sessionsOf = (list: Message[]) => new Set(list.map((m) => m.id.slice(0, 16)));
   const inA = sessionsOf(a.received);
   const inB = sessionsOf(b.received);
@@ -269,12 +317,17 @@ test('by default a session waits 2 s for a replayed response that never comes', 
     if (m.kind === 'request') arrivals.push(Date.now() - started);
     return [m];
   });
-  await new Pipeline({ inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(1, ['/s0/1 ']))] }, { recognizeTcpSessions: true }).run();
+  await new Pipeline(
+    { inputs: [use(arrayInput([input]))], middleware: [use(watch)], outputs: [use(answeringOutput(1, ['/s0/1 ']))] },
+    { recognizeTcpSessions: true },
+  ).run();
   assert.equal(arrivals.length, 2);
   assert.ok(arrivals[1]! - arrivals[0]! >= 1900, `the second request waited ${arrivals[1]! - arrivals[0]!} ms`);
 });
 
-test('the session hold is bounded: a live input drops (and counts) what the gate cannot hold, a recorded one waits', { timeout: 20_000 }, async () => {
+test('the session hold is bounded: a live input drops (and counts) what the gate cannot hold, a recorded one waits', {
+  timeout: 20_000,
+}, async () => {
   // One session, nothing ever answered: every request after the first is held until the timeout.
   const oneSession = (count: number) => sessionRequests(1, count).map((m) => [m]);
   const live = new Pipeline(

@@ -10,7 +10,8 @@ function message(kind: Message['kind'], session: string, n: number): Message {
 const A = 'a'.repeat(16);
 const B = 'b'.repeat(16);
 /** `ra2`: request of session a, exchange 2; `sa2`: its original response. */
-const names = (batch: Message[]) => batch.map((m) => `${m.kind === 'request' ? 'r' : 's'}${m.id.slice(0, 1)}${parseInt(m.id.slice(16), 16)}`);
+const names = (batch: Message[]) =>
+  batch.map((m) => `${m.kind === 'request' ? 'r' : 's'}${m.id.slice(0, 1)}${parseInt(m.id.slice(16), 16)}`);
 
 test('the session key is the first 16 hex digits (connection), shared by every exchange of it', () => {
   assert.equal(sessionKeyOf('0123456789abcdef00000001'), '0123456789abcdef');
@@ -19,9 +20,12 @@ test('the session key is the first 16 hex digits (connection), shared by every e
   assert.deepEqual([...shares].sort(), [0, 1, 2, 3], 'sessions spread over every share');
 });
 
-test('a session\'s second request waits until the first one\'s replayed response settles; other sessions flow', () => {
+test("a session's second request waits until the first one's replayed response settles; other sessions flow", () => {
   const gate = new SessionGate(1000);
-  const passed = gate.admit([message('request', A, 1), message('request', B, 1), message('request', A, 2), message('request', B, 2), message('request', A, 3)], 0);
+  const passed = gate.admit(
+    [message('request', A, 1), message('request', B, 1), message('request', A, 2), message('request', B, 2), message('request', A, 3)],
+    0,
+  );
   assert.deepEqual(names(passed), ['ra1', 'rb1']);
   assert.equal(gate.held, 3);
   assert.deepEqual(names(gate.settle(A + '00000001', 10)), ['ra2']);
@@ -35,13 +39,16 @@ test('a session\'s second request waits until the first one\'s replayed response
 
 test('original responses keep their place in the session, behind a held request', () => {
   const gate = new SessionGate(1000);
-  const passed = gate.admit([message('request', A, 1), message('response', A, 1), message('request', A, 2), message('response', A, 2), message('request', A, 3)], 0);
+  const passed = gate.admit(
+    [message('request', A, 1), message('response', A, 1), message('request', A, 2), message('response', A, 2), message('request', A, 3)],
+    0,
+  );
   assert.deepEqual(names(passed), ['ra1', 'sa1'], 'the response of the awaited request is not held');
   assert.deepEqual(names(gate.settle(A + '00000001', 1)), ['ra2', 'sa2']);
   assert.deepEqual(names(gate.settle(A + '00000002', 2)), ['ra3']);
 });
 
-test('an overdue response releases its session\'s next request, and counts it', () => {
+test("an overdue response releases its session's next request, and counts it", () => {
   const gate = new SessionGate(100);
   gate.admit([message('request', A, 1), message('request', A, 2)], 0);
   gate.admit([message('request', B, 1), message('request', B, 2)], 50);

@@ -21,8 +21,21 @@ export const inputDummy = defineInput({
   options: {
     type: 'object',
     properties: {
-      interval: { type: 'string', format: 'duration', default: '10ms', description: 'Time between generated requests; 0 generates as fast as the outputs accept.', examples: ['1ms'] },
-      batchSize: { type: 'integer', minimum: 1, default: 256, description: 'Requests per batch when generating without interval.', examples: [1024], 'x-hidden': true },
+      interval: {
+        type: 'string',
+        format: 'duration',
+        default: '10ms',
+        description: 'Time between generated requests; 0 generates as fast as the outputs accept.',
+        examples: ['1ms'],
+      },
+      batchSize: {
+        type: 'integer',
+        minimum: 1,
+        default: 256,
+        description: 'Requests per batch when generating without interval.',
+        examples: [1024],
+        'x-hidden': true,
+      },
     },
   },
   create(value, options, ctx) {
@@ -37,7 +50,13 @@ export const inputDummy = defineInput({
           const size = intervalMs > 0 ? 1 : options.batchSize;
           const batch: Message[] = [];
           for (let i = 0; i < size && !(count > 0 && sequence >= count); i++) {
-            batch.push({ kind: 'request', id: newMessageId(), timestamp: nowNanoseconds(), latency: 0n, payload: dummyRequest(sequence++) });
+            batch.push({
+              kind: 'request',
+              id: newMessageId(),
+              timestamp: nowNanoseconds(),
+              latency: 0n,
+              payload: dummyRequest(sequence++),
+            });
           }
           yield batch;
           if (intervalMs > 0 && !isDone()) await sleep(intervalMs, ctx.signal);

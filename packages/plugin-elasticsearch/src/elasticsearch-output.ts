@@ -260,7 +260,12 @@ export class ElasticsearchOutput implements OutputInstance {
         continue;
       }
       if (mayDrop && this.isUnavailable && queue.isFull) {
-        this.countFailed('es-unavailable', 'queue_full', `Elasticsearch unreachable and the queue is full (${this.lastUnavailableReason})`, 1);
+        this.countFailed(
+          'es-unavailable',
+          'queue_full',
+          `Elasticsearch unreachable and the queue is full (${this.lastUnavailableReason})`,
+          1,
+        );
         continue;
       }
       doc[INDEX] = this.namer.nameAt(Number(exchange.request.timestamp / 1_000_000n));
@@ -341,7 +346,7 @@ export class ElasticsearchOutput implements OutputInstance {
       if (this.templateState === 'failed') this.templateReady = this.ensureTemplate();
       return;
     }
-    if (reason !== undefined && (reason.startsWith('HTTP 4') && !reason.startsWith('HTTP 429'))) return;
+    if (reason !== undefined && reason.startsWith('HTTP 4') && !reason.startsWith('HTTP 429')) return;
     if (!this.isUnavailable) this.ctx.logger.warn(`Elasticsearch unreachable: ${reason ?? 'unknown reason'}`);
     this.isUnavailable = true;
     this.lastUnavailableReason = reason ?? 'unknown reason';

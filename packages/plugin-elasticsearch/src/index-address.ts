@@ -85,4 +85,3 @@ function checkIndexName(index: string, fail: (why: string) => never): void {
   if (FORBIDDEN_INDEX_CHARS.test(literal)) fail(`the index name "${index}" has a character Elasticsearch refuses`);
   if (/^[-_+.]/.test(literal)) fail(`an index name cannot start with -, _, + or . ("${index}")`);
 }
-

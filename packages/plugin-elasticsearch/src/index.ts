@@ -39,7 +39,8 @@ export const outputElasticsearch: ComponentDefinition<'output', ElasticsearchOpt
 export const outputHttpElasticsearch: ComponentDefinition<'output', HttpElasticsearchOptions> = defineOutput({
   kind: 'output',
   name: 'output-http-elasticsearch',
-  summary: "GoReplay's form: index each replayed request with its replayed response into Elasticsearch 8 (switches on --output-http-track-response)",
+  summary:
+    "GoReplay's form: index each replayed request with its replayed response into Elasticsearch 8 (switches on --output-http-track-response)",
   implies: [{ component: 'output-http', options: { trackResponse: true }, reason: 'replayed responses are what GoReplay indexes' }],
   value: {
     placeholder: 'url',

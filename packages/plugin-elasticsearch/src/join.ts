@@ -130,4 +130,3 @@ export class ExchangeJoin {
 function slotOf(entry: Pending, kind: Message['kind']): Message | undefined {
   return kind === 'request' ? entry.request : kind === 'response' ? entry.original : entry.replayed;
 }
-

@@ -162,7 +162,8 @@ export type HttpElasticsearchOptions = OptionsOf<typeof HTTP_ELASTICSEARCH_OPTIO
 /** Converts validated options (the schema's defaults applied) to settings: durations and sizes parsed. */
 export function toSettings(options: ElasticsearchOptions, component: string): ElasticsearchSettings {
   const where = (option: string): string => `--${component}-${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-  const duration = (name: 'joinWindow' | 'flushInterval' | 'retryBackoff' | 'timeout'): number => parseDurationMs(options[name], where(name));
+  const duration = (name: 'joinWindow' | 'flushInterval' | 'retryBackoff' | 'timeout'): number =>
+    parseDurationMs(options[name], where(name));
   const size = (name: 'bodyLimit' | 'flushBytes'): number => parseSizeBytes(options[name], where(name));
   const settings: ElasticsearchSettings = {
     joinWindowMs: duration('joinWindow'),

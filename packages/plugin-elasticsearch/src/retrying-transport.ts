@@ -68,7 +68,12 @@ function describe(error: unknown): { statusCode?: number; name: string; reason: 
   return { statusCode, name, reason };
 }
 
-function failedBulkResult(bulkBody: unknown[], failure: { statusCode?: number; reason: string }, options: { meta?: boolean } | undefined, attempts: number): unknown {
+function failedBulkResult(
+  bulkBody: unknown[],
+  failure: { statusCode?: number; reason: string },
+  options: { meta?: boolean } | undefined,
+  attempts: number,
+): unknown {
   // The helper sends index actions only: an action line and a document line each.
   const count = Math.ceil(bulkBody.length / 2);
   const item = {

@@ -72,7 +72,12 @@ export interface IndexTemplate {
 /** The template for an index name pattern (`gor` → pattern `gor`; `gor-%Y.%m.%d` → `gor-*`). */
 export function indexTemplateFor(indexPattern: string): IndexTemplate {
   const pattern = templatePatternOf(indexPattern);
-  const name = `reprise-${pattern.replace(/\*/g, '').replace(/[^a-z0-9_.-]/g, '_').replace(/[-_.]+$/, '') || 'all'}`;
+  const name = `reprise-${
+    pattern
+      .replace(/\*/g, '')
+      .replace(/[^a-z0-9_.-]/g, '_')
+      .replace(/[-_.]+$/, '') || 'all'
+  }`;
   return {
     name,
     body: {

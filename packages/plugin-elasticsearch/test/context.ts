@@ -23,11 +23,7 @@ export function newId(): string {
 
 const encoder = new TextEncoder();
 
-export function requestMessage(
-  id: string,
-  head: string,
-  options: { timestampMs?: number; body?: string } = {},
-): Message {
+export function requestMessage(id: string, head: string, options: { timestampMs?: number; body?: string } = {}): Message {
   const text = `${head.replace(/\n/g, '\r\n')}\r\n\r\n${options.body ?? ''}`;
   return {
     kind: 'request',

@@ -19,7 +19,11 @@ test('an API key from the environment wins over a user and password', { timeout:
 
 test('a user and password come from the environment, then from the address', { timeout: 5000 }, () => {
   assert.deepEqual(
-    resolveCredentials({ env: { REPRISE_ES_USERNAME: 'u', REPRISE_ES_PASSWORD: 'p' }, address: { username: 'a', password: 'b' }, component }),
+    resolveCredentials({
+      env: { REPRISE_ES_USERNAME: 'u', REPRISE_ES_PASSWORD: 'p' },
+      address: { username: 'a', password: 'b' },
+      component,
+    }),
     { credentials: { username: 'u', password: 'p' }, source: 'environment' },
   );
   assert.deepEqual(resolveCredentials({ env: {}, address: { username: 'a', password: 'b' }, component }), {

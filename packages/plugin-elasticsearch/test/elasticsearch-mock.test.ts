@@ -38,7 +38,9 @@ function setup(t: { after(fn: () => unknown): void }, options = {}) {
   return { mock, ctx, output };
 }
 
-test('with the official mock: the template is put when HEAD says missing, then documents go through _bulk', { timeout: 20000 }, async (t) => {
+test('with the official mock: the template is put when HEAD says missing, then documents go through _bulk', {
+  timeout: 20000,
+}, async (t) => {
   const { mock, ctx, output } = setup(t);
   const putBodies: unknown[] = [];
   const bulkLines: BulkLine[] = [];

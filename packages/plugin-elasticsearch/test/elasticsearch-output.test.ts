@@ -46,7 +46,10 @@ test('documents are indexed after the index template is created with explicit ma
   await output.write([...exchange('/a?x=1'), ...exchange('/b', 404)]);
   await output.flush();
   assert.equal(fake.documents.length, 2);
-  assert.deepEqual(fake.documents.map((d) => d.index), ['gor', 'gor']);
+  assert.deepEqual(
+    fake.documents.map((d) => d.index),
+    ['gor', 'gor'],
+  );
   const a = fake.documents.find((d) => d.document['Req_Path'] === '/a')!.document;
   assert.equal(a['Req_URL'], '/a?x=1');
   assert.equal(a['Req_Query'], 'x=1');
@@ -56,7 +59,10 @@ test('documents are indexed after the index template is created with explicit ma
   const b = fake.documents.find((d) => d.document['Req_Path'] === '/b')!.document;
   assert.equal(b['Resp_Status-Code'], '404');
 
-  const template = fake.templates.get('reprise-gor') as { index_patterns: string[]; template: { mappings: { properties: Record<string, { type: string }> } } };
+  const template = fake.templates.get('reprise-gor') as {
+    index_patterns: string[];
+    template: { mappings: { properties: Record<string, { type: string }> } };
+  };
   assert.ok(template, 'the template was created');
   assert.deepEqual(template.index_patterns, ['gor']);
   assert.equal(template.template.mappings.properties['Req_Method']!.type, 'keyword');
@@ -94,7 +100,12 @@ test('documents rejected one by one with 429 are retried by the bulk helper', { 
   const fake = await startFake(t, {
     onBulk: (n) =>
       n === 0
-        ? { itemError: (doc) => (doc['Req_Path'] === '/busy' ? { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } } : undefined) }
+        ? {
+            itemError: (doc) =>
+              doc['Req_Path'] === '/busy'
+                ? { status: 429, error: { type: 'es_rejected_execution_exception', reason: 'queue full' } }
+                : undefined,
+          }
         : undefined,
   });
   const { output, ctx } = startOutput(t, `${fake.url}/gor`);
@@ -175,7 +186,10 @@ test('indexing resumes when Elasticsearch comes back', { timeout: 30000 }, async
   isDown = false;
   await output.write(exchange('/after'));
   await output.flush();
-  assert.deepEqual(fake.documents.map((d) => d.document['Req_Path']), ['/after']);
+  assert.deepEqual(
+    fake.documents.map((d) => d.document['Req_Path']),
+    ['/after'],
+  );
   assert.equal(count(ctx, 'failed'), 1);
   assert.ok(ctx.logs.some((l) => l.message.includes('answers again')));
 });
@@ -211,7 +225,9 @@ test('sensitive headers are redacted in what Elasticsearch receives, and bodies 
   const { output } = startOutput(t, `${fake.url}/gor`);
   const id = newId();
   await output.write([
-    requestMessage(id, 'POST /login HTTP/1.1\nHost: a\nAuthorization: Basic dXNlcjpwYXNz\nCookie: sid=s3cr3t', { body: 'password=hunter2' }),
+    requestMessage(id, 'POST /login HTTP/1.1\nHost: a\nAuthorization: Basic dXNlcjpwYXNz\nCookie: sid=s3cr3t', {
+      body: 'password=hunter2',
+    }),
     responseMessage(id, 'response', 'HTTP/1.1 200 OK\nSet-Cookie: sid=n3w; HttpOnly', { body: 'welcome' }),
   ]);
   await output.flush();
@@ -248,7 +264,12 @@ test('credentials from the environment are sent and never logged', { timeout: 20
 
 test('wrong credentials are counted as rejected with the reason, without retries', { timeout: 20000 }, async (t) => {
   const fake = await startFake(t, { requiredAuthorization: 'ApiKey right' });
-  const { output, ctx } = startOutput(t, `${fake.url}/gor`, {}, { env: { REPRISE_ES_USERNAME: 'elastic', REPRISE_ES_PASSWORD: 'wrong-password' } });
+  const { output, ctx } = startOutput(
+    t,
+    `${fake.url}/gor`,
+    {},
+    { env: { REPRISE_ES_USERNAME: 'elastic', REPRISE_ES_PASSWORD: 'wrong-password' } },
+  );
   await output.write(exchange('/denied'));
   await output.flush();
   assert.equal(count(ctx, 'failed'), 1);
@@ -275,7 +296,13 @@ test('a dated index pattern puts each request in the index of its own day', { ti
 
 test('a full queue holds write back until Elasticsearch has taken documents', { timeout: 20000 }, async (t) => {
   const fake = await startFake(t, { bulkDelayMs: 150 });
-  const { output, ctx } = startOutput(t, `${fake.url}/gor`, { queueLimit: 4, concurrency: 1, flushBytes: '200', flushInterval: '20ms', responses: 'original' });
+  const { output, ctx } = startOutput(t, `${fake.url}/gor`, {
+    queueLimit: 4,
+    concurrency: 1,
+    flushBytes: '200',
+    flushInterval: '20ms',
+    responses: 'original',
+  });
   const batch: Message[] = [];
   for (let i = 0; i < 8; i++) batch.push(...exchange(`/${i}`));
   let isWritten = false;
@@ -315,7 +342,10 @@ test('output-http-elasticsearch indexes replayed responses and ignores original 
 });
 
 test('the package exports both components with documented options', { timeout: 5000 }, () => {
-  assert.deepEqual(plugins.map((p) => p.name), ['output-elasticsearch', 'output-http-elasticsearch']);
+  assert.deepEqual(
+    plugins.map((p) => p.name),
+    ['output-elasticsearch', 'output-http-elasticsearch'],
+  );
   for (const definition of plugins) {
     assert.equal(definition.kind, 'output');
     for (const [name, option] of Object.entries(definition.options.properties)) {
@@ -367,9 +397,17 @@ test('a template the cluster refuses is not asked for again on every bulk reques
   assert.equal(count(ctx, 'failed'), 2);
 });
 
-test('an Elasticsearch that never answers times out: write is not held back for good and documents are counted', { timeout: 30000 }, async (t) => {
+test('an Elasticsearch that never answers times out: write is not held back for good and documents are counted', {
+  timeout: 30000,
+}, async (t) => {
   const fake = await startFake(t, { bulkDelayMs: 60_000 });
-  const { output, ctx } = startOutput(t, `${fake.url}/gor`, { timeout: '200ms', retries: 1, queueLimit: 2, concurrency: 1, responses: 'original' });
+  const { output, ctx } = startOutput(t, `${fake.url}/gor`, {
+    timeout: '200ms',
+    retries: 1,
+    queueLimit: 2,
+    concurrency: 1,
+    responses: 'original',
+  });
   for (let i = 0; i < 6; i++) await output.write(exchange(`/${i}`));
   await output.flush();
   assert.equal(count(ctx, 'failed'), 6);

@@ -5,7 +5,12 @@ import { hidePassword } from '@reprise/core';
 import { parseIndexAddress } from '../src/index-address.js';
 
 test('an address without a scheme is http on port 9200 when no port is given', { timeout: 5000 }, () => {
-  assert.deepEqual(parseIndexAddress('localhost/gor'), { node: 'http://localhost:9200', index: 'gor', username: undefined, password: undefined });
+  assert.deepEqual(parseIndexAddress('localhost/gor'), {
+    node: 'http://localhost:9200',
+    index: 'gor',
+    username: undefined,
+    password: undefined,
+  });
   assert.equal(parseIndexAddress('localhost:9201/gor').node, 'http://localhost:9201');
 });
 
@@ -30,8 +35,21 @@ test('credentials in the address are taken apart from the node URL', { timeout: 
 });
 
 test('addresses without an index, with a bad scheme or a bad index name are refused without echoing a password', { timeout: 5000 }, () => {
-  for (const bad of ['localhost:9200', 'localhost:9200/', 'ftp://localhost/gor', 'localhost:9200/GOR', 'localhost:9200/a*b', 'localhost:9200/_gor', 'localhost:9200/gor-%Q', ':9200/gor']) {
-    assert.throws(() => parseIndexAddress(bad), (error: unknown) => error instanceof RepriseError && error.code === 'RPR_CONFIG_INVALID', bad);
+  for (const bad of [
+    'localhost:9200',
+    'localhost:9200/',
+    'ftp://localhost/gor',
+    'localhost:9200/GOR',
+    'localhost:9200/a*b',
+    'localhost:9200/_gor',
+    'localhost:9200/gor-%Q',
+    ':9200/gor',
+  ]) {
+    assert.throws(
+      () => parseIndexAddress(bad),
+      (error: unknown) => error instanceof RepriseError && error.code === 'RPR_CONFIG_INVALID',
+      bad,
+    );
   }
   assert.throws(
     () => parseIndexAddress('http://user:hunter2@localhost:9200/'),

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { ExchangeJoin, type Exchange, type JoinOptions } from '../src/join.js';
 import { newId, requestMessage, responseMessage } from './context.js';
 
-const join = (options: Partial<JoinOptions> = {}) =>
-  new ExchangeJoin({ windowMs: 1000, maxPending: 100, responses: 'auto', ...options });
+const join = (options: Partial<JoinOptions> = {}) => new ExchangeJoin({ windowMs: 1000, maxPending: 100, responses: 'auto', ...options });
 const req = (id: string) => requestMessage(id, 'GET / HTTP/1.1\nHost: a');
 const orig = (id: string) => responseMessage(id, 'response', 'HTTP/1.1 200 OK');
 const replay = (id: string) => responseMessage(id, 'replayed-response', 'HTTP/1.1 200 OK');
@@ -114,9 +113,15 @@ test('expiry releases in arrival order and stops at the first request still in i
   j.add(req(ids[1]!), 50, out);
   j.add(req(ids[2]!), 120, out);
   j.expire(160, out);
-  assert.deepEqual(out.map((e) => e.id), [ids[0], ids[1]]);
+  assert.deepEqual(
+    out.map((e) => e.id),
+    [ids[0], ids[1]],
+  );
   j.drain(out);
-  assert.deepEqual(out.map((e) => e.id), ids);
+  assert.deepEqual(
+    out.map((e) => e.id),
+    ids,
+  );
   assert.equal(j.size, 0);
 });
 
@@ -197,7 +202,15 @@ test('auto also stops waiting for a never-seen kind when maxPending requests wen
   }
   assert.equal(out.length, 0, 'all three wait for a replayed response');
   j.add(req(ids[3]!), 1, out);
-  assert.deepEqual(out.map((e) => e.id), [ids[0]], 'the fourth request evicted the first');
+  assert.deepEqual(
+    out.map((e) => e.id),
+    [ids[0]],
+    'the fourth request evicted the first',
+  );
   j.add(orig(ids[3]!), 2, out);
-  assert.deepEqual(out.map((e) => e.id), [ids[0], ids[3]], 'the fourth completes with its original response alone');
+  assert.deepEqual(
+    out.map((e) => e.id),
+    [ids[0], ids[3]],
+    'the fourth completes with its original response alone',
+  );
 });

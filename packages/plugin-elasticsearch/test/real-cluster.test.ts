@@ -28,7 +28,11 @@ test('documents reach a real Elasticsearch 8 cluster with the template mappings'
     await admin.close();
   });
   const ctx = recordingContext();
-  const output = new ElasticsearchOutput(`${esUrl.replace(/\/+$/, '')}/${index}`, settingsFor({ flushInterval: '200ms' }, ctx.component), ctx);
+  const output = new ElasticsearchOutput(
+    `${esUrl.replace(/\/+$/, '')}/${index}`,
+    settingsFor({ flushInterval: '200ms' }, ctx.component),
+    ctx,
+  );
   t.after(() => output.close());
   const batch = [];
   for (let i = 0; i < 5; i++) {

@@ -15,10 +15,28 @@ test('429, 5xx and requests that got no answer are retried; other answers are no
 
 test('waits double with each attempt, stay within half and all of the ceiling, and are capped', { timeout: 5000 }, () => {
   const settings = { retries: 5, backoffMs: 100, maxBackoffMs: 1000 };
-  assert.equal(backoffDelayMs(1, settings, () => 0), 50);
-  assert.equal(backoffDelayMs(1, settings, () => 0.999999), 100);
-  assert.equal(backoffDelayMs(2, settings, () => 0), 100);
-  assert.equal(backoffDelayMs(3, settings, () => 0), 200);
-  assert.equal(backoffDelayMs(10, settings, () => 0.999999), 1000);
-  assert.equal(backoffDelayMs(10, settings, () => 0), 500);
+  assert.equal(
+    backoffDelayMs(1, settings, () => 0),
+    50,
+  );
+  assert.equal(
+    backoffDelayMs(1, settings, () => 0.999999),
+    100,
+  );
+  assert.equal(
+    backoffDelayMs(2, settings, () => 0),
+    100,
+  );
+  assert.equal(
+    backoffDelayMs(3, settings, () => 0),
+    200,
+  );
+  assert.equal(
+    backoffDelayMs(10, settings, () => 0.999999),
+    1000,
+  );
+  assert.equal(
+    backoffDelayMs(10, settings, () => 0),
+    500,
+  );
 });

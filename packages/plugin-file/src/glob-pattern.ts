@@ -9,7 +9,10 @@ import picomatch from 'picomatch';
 /** picomatch held to the syntax above; `posix` is what makes `[!a-z]` a negated set. */
 const OPTIONS: picomatch.PicomatchOptions = { dot: true, nobrace: true, noextglob: true, nonegate: true, posix: true };
 
-export type GlobSegment = { type: 'literal'; text: string } | { type: 'pattern'; matches: (name: string) => boolean } | { type: 'globstar' };
+export type GlobSegment =
+  | { type: 'literal'; text: string }
+  | { type: 'pattern'; matches: (name: string) => boolean }
+  | { type: 'globstar' };
 
 const MAGIC = /[*?[\\]/;
 

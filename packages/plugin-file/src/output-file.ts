@@ -90,7 +90,10 @@ export const outputFile = defineOutput({
         cause: error,
       });
     }
-    const total = options.maxSizeLimit === undefined ? undefined : new TotalSizeLimit(parseSizeBytes(options.maxSizeLimit, 'output-file-max-size-limit'));
+    const total =
+      options.maxSizeLimit === undefined
+        ? undefined
+        : new TotalSizeLimit(parseSizeBytes(options.maxSizeLimit, 'output-file-max-size-limit'));
     let isWarned = false;
     const writeWithin = (batch: readonly Message[]) => {
       const taken = total!.take(batch);

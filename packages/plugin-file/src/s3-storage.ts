@@ -33,7 +33,9 @@ export class S3Storage implements FileStorage {
     let token: string | undefined;
     try {
       do {
-        const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listingPrefix(key), ContinuationToken: token }));
+        const page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: listingPrefix(key), ContinuationToken: token }),
+        );
         for (const object of page.Contents ?? []) if (object.Key !== undefined && matches(object.Key)) keys.push(object.Key);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
@@ -66,12 +68,16 @@ export class S3Storage implements FileStorage {
   async openWrite(url: string, isAppend: boolean): Promise<WritableFile> {
     const location = this.locate(url);
     if (isAppend) {
-      throw new RepriseError('RPR_CONFIG_INVALID', 'an S3 object cannot be appended to; rotate with --output-file-size-limit or a time pattern instead', {
-        plugin: this.plugin,
-        option: 'append',
-        phase: 'create',
-        file: url,
-      });
+      throw new RepriseError(
+        'RPR_CONFIG_INVALID',
+        'an S3 object cannot be appended to; rotate with --output-file-size-limit or a time pattern instead',
+        {
+          plugin: this.plugin,
+          option: 'append',
+          phase: 'create',
+          file: url,
+        },
+      );
     }
     if (!this.checkedBuckets.has(location.bucket)) {
       // An upload only reaches S3 once a part is full or the file ends: find a missing bucket now.
@@ -88,7 +94,11 @@ export class S3Storage implements FileStorage {
   private locate(url: string): S3Location {
     const location = parseS3Url(url);
     if (!location) {
-      throw new RepriseError('RPR_CONFIG_INVALID', 'not an S3 address: use s3://bucket/key', { plugin: this.plugin, phase: 'create', file: url });
+      throw new RepriseError('RPR_CONFIG_INVALID', 'not an S3 address: use s3://bucket/key', {
+        plugin: this.plugin,
+        phase: 'create',
+        file: url,
+      });
     }
     return location;
   }

@@ -51,8 +51,14 @@ test('expanding a glob lists the matching files on disk, sorted, skipping direct
   await mkdir(join(dir, 'sub.gor'));
   for (const file of ['2.gor', '1.gor', 'x.txt', 'a/3.gor', 'a/b/4.gor.gz', 'a/b/5.gor']) await writeFile(join(dir, file), '');
   assert.deepEqual(await expandGlob(join(dir, '*.gor')), [join(dir, '1.gor'), join(dir, '2.gor')]);
-  assert.deepEqual(await expandGlob(join(dir, '**/*.gor')), ['1.gor', '2.gor', 'a/3.gor', 'a/b/5.gor'].map((f) => join(dir, f)));
-  assert.deepEqual(await expandGlob(join(dir, '**/*.gor*')), ['1.gor', '2.gor', 'a/3.gor', 'a/b/4.gor.gz', 'a/b/5.gor'].map((f) => join(dir, f)));
+  assert.deepEqual(
+    await expandGlob(join(dir, '**/*.gor')),
+    ['1.gor', '2.gor', 'a/3.gor', 'a/b/5.gor'].map((f) => join(dir, f)),
+  );
+  assert.deepEqual(
+    await expandGlob(join(dir, '**/*.gor*')),
+    ['1.gor', '2.gor', 'a/3.gor', 'a/b/4.gor.gz', 'a/b/5.gor'].map((f) => join(dir, f)),
+  );
   assert.deepEqual(await expandGlob(join(dir, '[12].gor')), [join(dir, '1.gor'), join(dir, '2.gor')]);
   assert.deepEqual(await expandGlob(join(dir, 'nothing-*.gor')), []);
   assert.deepEqual(await expandGlob(join(dir, '1.gor')), [join(dir, '1.gor')]);
@@ -63,7 +69,10 @@ test('expanding a glob lists the matching files on disk, sorted, skipping direct
 test('expanding: a leading dot matches *, an escaped star is a file name, braces are literal', { timeout: 10_000 }, async (t) => {
   const dir = await tempDir(t);
   for (const file of ['.h.gor', '*.gor', '{a,b}.gor', 'a.gor']) await writeFile(join(dir, file), '');
-  assert.deepEqual(await expandGlob(join(dir, '*.gor')), ['*.gor', '.h.gor', 'a.gor', '{a,b}.gor'].map((f) => join(dir, f)));
+  assert.deepEqual(
+    await expandGlob(join(dir, '*.gor')),
+    ['*.gor', '.h.gor', 'a.gor', '{a,b}.gor'].map((f) => join(dir, f)),
+  );
   assert.deepEqual(await expandGlob(join(dir, '\\*.gor')), [join(dir, '*.gor')]);
   assert.deepEqual(await expandGlob(join(dir, '{a,b}.gor')), [join(dir, '{a,b}.gor')]);
   assert.deepEqual(await expandGlob(join(dir, '[{]*')), [join(dir, '{a,b}.gor')]);

@@ -27,7 +27,16 @@ test('the core fills the option defaults and rejects a bad duration or size', { 
   assert.deepEqual(validateOptions(input, {}), { readDepth: 10_000, loop: false, noWait: false, dryRun: false });
   assert.deepEqual(validateOptions(output, {}), { append: false, flushInterval: '1s' });
   assert.deepEqual(validateOptions(output, { sizeLimit: '32mb' }), { append: false, flushInterval: '1s', sizeLimit: '32mb' });
-  assert.throws(() => validateOptions(input, { maxWait: 'soon' }), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS');
-  assert.throws(() => validateOptions(output, { sizeLimit: 'big' }), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS');
-  assert.throws(() => validateOptions(input, { readDepth: -1 }), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS');
+  assert.throws(
+    () => validateOptions(input, { maxWait: 'soon' }),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS',
+  );
+  assert.throws(
+    () => validateOptions(output, { sizeLimit: 'big' }),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS',
+  );
+  assert.throws(
+    () => validateOptions(input, { readDepth: -1 }),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS',
+  );
 });

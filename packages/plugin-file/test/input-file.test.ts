@@ -12,7 +12,11 @@ const FIXTURES = join(import.meta.dirname, '../../../test/fixtures/goreplay');
 const T0 = 1795574173007755756n;
 const MS = 1_000_000n;
 
-async function open(path: string, options: Record<string, unknown>, ctx: TestPluginContext = makeContext('input-file')): Promise<InputInstance> {
+async function open(
+  path: string,
+  options: Record<string, unknown>,
+  ctx: TestPluginContext = makeContext('input-file'),
+): Promise<InputInstance> {
   const input = (await inputFile.create(path, validatedOptions(inputFile, options), ctx)) as InputInstance;
   return input;
 }
@@ -28,7 +32,10 @@ test('records GoReplay wrote out of order come out in timestamp order', { timeou
   assert.equal(messages.length, 7);
   const inFile = (await readFile(path, 'latin1')).match(/^1 [0-9a-f]{24} \d+ 0$/gm)!.map((line) => BigInt(line.split(' ')[2]!));
   assert.ok(!inFile.every((ts, i) => i === 0 || inFile[i - 1]! <= ts), 'the fixture itself is out of order');
-  assert.deepEqual(messages.map((m) => m.timestamp), [...inFile].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+  assert.deepEqual(
+    messages.map((m) => m.timestamp),
+    [...inFile].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
   assert.equal(ctx.counters.get('failed'), undefined);
 });
 
@@ -45,7 +52,9 @@ test('requests and responses from a GoReplay file keep their kinds, ids and payl
   }
 });
 
-test('a corrupt header mid-file is logged with the file and byte offset, counted, and every other record is replayed', { timeout: 10_000 }, async (t) => {
+test('a corrupt header mid-file is logged with the file and byte offset, counted, and every other record is replayed', {
+  timeout: 10_000,
+}, async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'corrupt.gor');
   const before = encodeRecords([request(1, T0), request(2, T0 + MS)]);
@@ -54,7 +63,10 @@ test('a corrupt header mid-file is logged with the file and byte offset, counted
   await writeFile(path, Buffer.concat([before, bad, after]));
   const ctx = makeContext('input-file');
   const { messages } = await drain(await open(path, { noWait: true }, ctx));
-  assert.deepEqual(messages.map((m) => m.id.slice(-1)), ['1', '2', '3', '4']);
+  assert.deepEqual(
+    messages.map((m) => m.id.slice(-1)),
+    ['1', '2', '3', '4'],
+  );
   const errors = ctx.logs.filter((l) => l.level === 'error');
   assert.equal(errors.length, 1);
   assert.ok(errors[0]!.message.includes(`${path} at byte ${before.length}`), errors[0]!.message);
@@ -70,7 +82,10 @@ test('a truncated last record is reported and the records before it are replayed
   await writeFile(path, whole.subarray(0, whole.length - 10));
   const ctx = makeContext('input-file');
   const { messages } = await drain(await open(path, { noWait: true }, ctx));
-  assert.deepEqual(messages.map((m) => m.id.slice(-1)), ['1', '2']);
+  assert.deepEqual(
+    messages.map((m) => m.id.slice(-1)),
+    ['1', '2'],
+  );
   const errors = ctx.logs.filter((l) => l.level === 'error');
   assert.equal(errors.length, 1);
   assert.match(errors[0]!.message, /truncated/);
@@ -95,7 +110,10 @@ test('a damaged gzip file is reported as corrupt after the records it still hold
   const ctx = makeContext('input-file');
   const { messages } = await drain(await open(join(dir, 'cut.gor.gz'), { noWait: true }, ctx));
   assert.ok(messages.length > 0 && messages.length < records.length, `${messages.length} records`);
-  assert.deepEqual(messages.map((m) => m.id), records.slice(0, messages.length).map((m) => m.id));
+  assert.deepEqual(
+    messages.map((m) => m.id),
+    records.slice(0, messages.length).map((m) => m.id),
+  );
   assert.ok((ctx.counters.get('corrupt') ?? 0) >= 1);
   assert.ok(ctx.logs.some((l) => l.level === 'error' && l.message.includes('cut.gor.gz')));
 });
@@ -108,7 +126,10 @@ test('a glob merges several files in timestamp order', { timeout: 10_000 }, asyn
   await writeFile(join(dir, 'part-b.gor.gz'), gzipSync(encodeRecords(even)));
   await writeFile(join(dir, 'other.gor'), encodeRecords([request(99, T0)]));
   const { messages } = await drain(await open(join(dir, 'part-?.gor*'), { noWait: true }));
-  assert.deepEqual(messages.map((m) => Number.parseInt(m.id, 16)), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    messages.map((m) => Number.parseInt(m.id, 16)),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
 });
 
 test('a missing file or a glob matching nothing is RPR_INPUT_NOT_FOUND naming the path', { timeout: 10_000 }, async (t) => {
@@ -143,7 +164,10 @@ test('max-wait caps a long recorded gap', { timeout: 20_000 }, async (t) => {
   const path = join(dir, 'gap.gor');
   // A one-hour gap between two pairs of records 20 ms apart.
   const hour = 3_600_000n * MS;
-  await writeFile(path, encodeRecords([request(1, T0), request(2, T0 + 20n * MS), request(3, T0 + hour), request(4, T0 + hour + 20n * MS)]));
+  await writeFile(
+    path,
+    encodeRecords([request(1, T0), request(2, T0 + 20n * MS), request(3, T0 + hour), request(4, T0 + hour + 20n * MS)]),
+  );
   const { messages, times } = await drain(await open(path, { maxWait: '100ms' }));
   assert.equal(messages.length, 4);
   const gapMs = times[2]! - times[1]!;
@@ -242,9 +266,15 @@ test('a small read depth replays in file order while a large one sorts', { timeo
   const order = [3, 1, 2, 6, 4, 5];
   await writeFile(path, encodeRecords(order.map((n) => request(n, T0 + BigInt(n) * MS))));
   const unsorted = await drain(await open(path, { noWait: true, readDepth: 0 }));
-  assert.deepEqual(unsorted.messages.map((m) => Number.parseInt(m.id, 16)), order);
+  assert.deepEqual(
+    unsorted.messages.map((m) => Number.parseInt(m.id, 16)),
+    order,
+  );
   const sorted = await drain(await open(path, { noWait: true, readDepth: 2 }));
-  assert.deepEqual(sorted.messages.map((m) => Number.parseInt(m.id, 16)), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    sorted.messages.map((m) => Number.parseInt(m.id, 16)),
+    [1, 2, 3, 4, 5, 6],
+  );
 });
 
 test('records are handed over in batches of at most 256', { timeout: 20_000 }, async (t) => {
@@ -268,5 +298,8 @@ test('close() during a file read ends the replay without an error', { timeout: 1
   const first = iterator.next();
   await input.close!();
   assert.equal((await first).done, true);
-  assert.deepEqual(ctx.logs.filter((l) => l.level === 'error'), []);
+  assert.deepEqual(
+    ctx.logs.filter((l) => l.level === 'error'),
+    [],
+  );
 });

@@ -32,9 +32,16 @@ for (const name of ['signal.gor', 'signal.gor.gz']) {
     const decoder = new GorDecoder();
     const decoded = decoder.end(decoder.push(bytes));
     assert.ok(decoded.length > 64, `${decoded.length} records written`);
-    assert.deepEqual(decoded.filter((d) => d.type === 'corrupt'), []);
+    assert.deepEqual(
+      decoded.filter((d) => d.type === 'corrupt'),
+      [],
+    );
     const ids = decoded.map((d) => (d.type === 'record' ? Number.parseInt(d.message.id, 16) : -1));
     assert.equal(ids.length, written, 'every record given to write() is in the file');
-    assert.deepEqual(ids, ids.map((_, i) => i), 'records are in order with none missing');
+    assert.deepEqual(
+      ids,
+      ids.map((_, i) => i),
+      'records are in order with none missing',
+    );
   });
 }

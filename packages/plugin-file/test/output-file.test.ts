@@ -26,7 +26,10 @@ function decode(bytes: Uint8Array): GorDecoded[] {
 
 function messagesOf(bytes: Uint8Array): Message[] {
   const decoded = decode(bytes);
-  assert.ok(decoded.every((d) => d.type === 'record'), 'every record is whole');
+  assert.ok(
+    decoded.every((d) => d.type === 'record'),
+    'every record is whole',
+  );
   return decoded.map((d) => (d as Extract<GorDecoded, { type: 'record' }>).message);
 }
 
@@ -36,7 +39,11 @@ for (const name of ['goreplay-requests.gor', 'goreplay-with-responses.gor']) {
   test(`replaying ${name} in file order into output-file gives the same bytes`, { timeout: 10_000 }, async (t) => {
     const dir = await tempDir(t);
     const ctx = makeContext('input-file');
-    const input = (await inputFile.create(join(FIXTURES, name), validatedOptions(inputFile, { noWait: true, readDepth: 0 }), ctx)) as InputInstance;
+    const input = (await inputFile.create(
+      join(FIXTURES, name),
+      validatedOptions(inputFile, { noWait: true, readDepth: 0 }),
+      ctx,
+    )) as InputInstance;
     const output = await create(join(dir, 'copy.gor'));
     for await (const batch of input.read()) await output.write(batch);
     await output.flush!();
@@ -74,7 +81,14 @@ test('every message kind is written', { timeout: 10_000 }, async (t) => {
   const messages: Message[] = [
     { kind: 'request', id, timestamp: T0, latency: 0n, payload: Buffer.from('GET / HTTP/1.1\r\n\r\n') },
     { kind: 'response', id, timestamp: T0 + MS, latency: 5n, payload: Buffer.from('HTTP/1.1 200 OK\r\n\r\n') },
-    { kind: 'replayed-response', id, timestamp: T0 + 2n * MS, latency: 7n, payload: Buffer.from('HTTP/1.1 201 Created\r\n\r\n'), meta: { target: 'x' } },
+    {
+      kind: 'replayed-response',
+      id,
+      timestamp: T0 + 2n * MS,
+      latency: 7n,
+      payload: Buffer.from('HTTP/1.1 201 Created\r\n\r\n'),
+      meta: { target: 'x' },
+    },
   ];
   const output = await create(path);
   await output.write(messages);
@@ -137,7 +151,9 @@ test('a .gz name is written gzip-compressed and read back by input-file', { time
   await output.close!(); // a second member, with its trailer
   const plain = encodeRecords(batchOf(1, 100));
   assert.deepEqual(gunzipSync(await readFile(path)), plain);
-  const { messages } = await drain((await inputFile.create(path, validatedOptions(inputFile, { noWait: true }), makeContext('input-file'))) as InputInstance);
+  const { messages } = await drain(
+    (await inputFile.create(path, validatedOptions(inputFile, { noWait: true }), makeContext('input-file'))) as InputInstance,
+  );
   assert.deepEqual(encodeRecords(messages), plain);
 });
 
@@ -167,7 +183,10 @@ test('a size limit starts numbered files, never splitting a record', { timeout: 
     assert.ok(bytes.length <= recordBytes * 2 + 10, `${name} holds ${bytes.length} bytes`);
     ids.push(...messagesOf(bytes).map((m) => m.id));
   }
-  assert.deepEqual(ids, batchOf(1, 7).map((m) => m.id));
+  assert.deepEqual(
+    ids,
+    batchOf(1, 7).map((m) => m.id),
+  );
 });
 
 test('a record larger than the size limit gets a file of its own', { timeout: 10_000 }, async (t) => {
@@ -192,8 +211,14 @@ test('a time pattern in the name starts a new file when the formatted name chang
   assert.equal(names.length, 2, names.join(', '));
   for (const name of names) assert.match(name, /^req-\d{8}-\d{6}\.gor$/);
   assert.equal(names[0], `req-${formatTimePattern('%Y%m%d-%H%M%S', new Date(firstSecond * 1000))}.gor`);
-  assert.deepEqual(messagesOf(await readFile(join(dir, names[0]!))).map((m) => m.id), batchOf(1, 2).map((m) => m.id));
-  assert.deepEqual(messagesOf(await readFile(join(dir, names[1]!))).map((m) => m.id), batchOf(3, 2).map((m) => m.id));
+  assert.deepEqual(
+    messagesOf(await readFile(join(dir, names[0]!))).map((m) => m.id),
+    batchOf(1, 2).map((m) => m.id),
+  );
+  assert.deepEqual(
+    messagesOf(await readFile(join(dir, names[1]!))).map((m) => m.id),
+    batchOf(3, 2).map((m) => m.id),
+  );
 });
 
 test('time patterns use local time and rotated names keep the .gor and .gz suffixes', { timeout: 5_000 }, () => {
@@ -217,7 +242,9 @@ test('missing directories in the path are created', { timeout: 10_000 }, async (
   assert.equal(messagesOf(await readFile(path)).length, 1);
 });
 
-test('max-size-limit stops recording before the records, across rotated files, would pass it; the rest is counted', { timeout: 10_000 }, async (t) => {
+test('max-size-limit stops recording before the records, across rotated files, would pass it; the rest is counted', {
+  timeout: 10_000,
+}, async (t) => {
   const dir = await tempDir(t);
   const records = batchOf(1, 20);
   const recordBytes = encodeRecords(records.slice(0, 1)).length;
@@ -233,7 +260,13 @@ test('max-size-limit stops recording before the records, across rotated files, w
   const files = (await readdir(dir)).sort();
   const written = (await Promise.all(files.map((f) => readFile(join(dir, f))))).flatMap((b) => messagesOf(b));
   assert.equal(written.length, 10, 'ten whole records fit, the eleventh would pass the limit');
-  assert.deepEqual(written.map((m) => m.id).sort(), records.slice(0, 10).map((m) => m.id).sort());
+  assert.deepEqual(
+    written.map((m) => m.id).sort(),
+    records
+      .slice(0, 10)
+      .map((m) => m.id)
+      .sort(),
+  );
   assert.equal(files.length, 3, 'size rotation still applies under the total limit');
   assert.equal(ctx.counters.get('skipped-size-limit'), 10);
   assert.equal(ctx.logs.filter((l) => /max-size-limit .* reached/.test(l.message)).length, 1, 'said once');

@@ -11,7 +11,10 @@ test('items pushed in any order come out sorted by key, equal keys in arrival or
       assert.equal(window.size, keys.length);
       const out: number[] = [];
       for (let i = window.pop(); i !== undefined; i = window.pop()) out.push(i);
-      const expected = keys.map((key, i) => ({ key, i })).sort((a, b) => a.key - b.key || a.i - b.i).map((x) => x.i);
+      const expected = keys
+        .map((key, i) => ({ key, i }))
+        .sort((a, b) => a.key - b.key || a.i - b.i)
+        .map((x) => x.i);
       assert.deepEqual(out, expected);
       assert.equal(window.size, 0);
       assert.equal(window.peekKey(), undefined);

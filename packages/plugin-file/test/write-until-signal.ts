@@ -8,7 +8,11 @@ import { validatedOptions } from '@reprise/core/testing';
 import { makeContext, request } from './context.js';
 
 const path = process.argv[2]!;
-const output = (await outputFile.create(path, validatedOptions(outputFile, { flushInterval: '5ms' }), makeContext('output-file'))) as OutputInstance;
+const output = (await outputFile.create(
+  path,
+  validatedOptions(outputFile, { flushInterval: '5ms' }),
+  makeContext('output-file'),
+)) as OutputInstance;
 let isStopping = false;
 process.on('SIGTERM', () => {
   isStopping = true;
@@ -18,7 +22,9 @@ process.on('SIGTERM', () => {
 process.send?.('ready');
 let n = 0;
 while (!isStopping) {
-  const batch = Array.from({ length: 64 }, () => request(n++, 1795574173007755756n + BigInt(n), `POST /n/${n} HTTP/1.1\r\n\r\n${'x'.repeat(n % 3000)}`));
+  const batch = Array.from({ length: 64 }, () =>
+    request(n++, 1795574173007755756n + BigInt(n), `POST /n/${n} HTTP/1.1\r\n\r\n${'x'.repeat(n % 3000)}`),
+  );
   await output.write(batch);
   await new Promise((r) => setImmediate(r));
 }

@@ -2,15 +2,7 @@
  * Names the reason a replayed request failed, for the `failed` breakdown in --stats.
  * Reads undici's and Node's error codes; the cause chain is followed because undici wraps some.
  */
-export type FailureReason =
-  | 'timeout'
-  | 'refused'
-  | 'reset'
-  | 'tls'
-  | 'dns'
-  | 'invalid-request'
-  | 'aborted'
-  | 'error';
+export type FailureReason = 'timeout' | 'refused' | 'reset' | 'tls' | 'dns' | 'invalid-request' | 'aborted' | 'error';
 
 const BY_CODE: Record<string, FailureReason> = {
   ECONNREFUSED: 'refused',

@@ -239,7 +239,8 @@ export class HttpReplayer implements ExchangeOwner {
       oldest.agent.close().catch(() => {});
     }
     const agent = new Agent({ ...this.poolOptions, connections: 1, pipelining: 1 });
-    const dispatcher = this.options.redirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: this.options.redirects })) : agent;
+    const dispatcher =
+      this.options.redirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: this.options.redirects })) : agent;
     this.sessions.set(key, { agent, dispatcher });
     return dispatcher;
   }
@@ -303,7 +304,10 @@ export class HttpReplayer implements ExchangeOwner {
     this.options.onFailure?.(exchange.request, reason);
     if (reason !== 'aborted' && !this.reasonsLogged.has(reason) && this.options.logger) {
       this.reasonsLogged.add(reason);
-      const text = error instanceof Error ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}` : `no response within ${this.options.timeoutMs}ms`;
+      const text =
+        error instanceof Error
+          ? `${error.message}${(error as { code?: string }).code ? ` (${(error as { code?: string }).code})` : ''}`
+          : `no response within ${this.options.timeoutMs}ms`;
       this.options.logger.warn(`${this.options.origin}: request failed (${reason}): ${text}; further ${reason} failures are only counted`);
     }
   }

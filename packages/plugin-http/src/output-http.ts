@@ -10,7 +10,8 @@ const COMPONENT = 'output-http';
 /** Accepts `http://host:port`, `https://host` or a bare `host:port` (taken as http, like GoReplay). */
 export function parseTarget(value: string | undefined): URL {
   const text = (value ?? '').trim();
-  if (!text) throw new RepriseError('RPR_CONFIG_INVALID', 'a target URL is required (example: http://127.0.0.1:8082)', { plugin: COMPONENT });
+  if (!text)
+    throw new RepriseError('RPR_CONFIG_INVALID', 'a target URL is required (example: http://127.0.0.1:8082)', { plugin: COMPONENT });
   let url: URL;
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
@@ -81,25 +82,28 @@ export const outputHttp = defineOutput({
       skipVerify: {
         type: 'boolean',
         default: false,
-        description: 'Do not verify the target\'s TLS certificate (self-signed staging servers)',
+        description: "Do not verify the target's TLS certificate (self-signed staging servers)",
         examples: [true],
       },
       workerTimeout: {
         type: 'string',
         format: 'duration',
-        description: 'An idle connection to the target closes after this long (GoReplay: idle workers stop). Default: undici\'s 4s, or less if the target\'s Keep-Alive header says so',
+        description:
+          "An idle connection to the target closes after this long (GoReplay: idle workers stop). Default: undici's 4s, or less if the target's Keep-Alive header says so",
         examples: ['2s'],
       },
       responseBuffer: {
         type: 'string',
         format: 'size',
-        description: 'Body bytes of each replayed response kept for --output-http-track-response; the rest is discarded and counted (truncated-response). Default: the whole body (GoReplay keeps 100kb)',
+        description:
+          'Body bytes of each replayed response kept for --output-http-track-response; the rest is discarded and counted (truncated-response). Default: the whole body (GoReplay keeps 100kb)',
         examples: ['100kb'],
       },
       stats: {
         type: 'boolean',
         default: false,
-        description: 'Print, every --output-http-stats-ms, how full the replay window was (latest, mean, max, count, count/second, as GoReplay does) and the response latency',
+        description:
+          'Print, every --output-http-stats-ms, how full the replay window was (latest, mean, max, count, count/second, as GoReplay does) and the response latency',
         examples: [true],
       },
       statsMs: {
@@ -114,14 +118,15 @@ export const outputHttp = defineOutput({
         minimum: 1,
         maximum: 100000,
         default: 256,
-        description: 'With --recognize-tcp-sessions: each session gets its own connection instead of the --output-http-workers pool; at most this many stay open (the least recently used closes)',
+        description:
+          'With --recognize-tcp-sessions: each session gets its own connection instead of the --output-http-workers pool; at most this many stay open (the least recently used closes)',
         examples: [1000],
       },
       originalHost: {
         type: 'boolean',
         default: false,
         'x-flag': 'http-original-host',
-        description: 'Keep the recorded Host header instead of rewriting it to the target\'s host',
+        description: "Keep the recorded Host header instead of rewriting it to the target's host",
         examples: [true],
       },
     },
@@ -130,7 +135,10 @@ export const outputHttp = defineOutput({
     const target = parseTarget(value);
     const timeoutMs = parseDurationMs(options.timeout, 'timeout');
     if (!(timeoutMs > 0)) {
-      throw new RepriseError('RPR_CONFIG_INVALID', 'timeout must be greater than zero (example: 5s)', { plugin: COMPONENT, option: 'timeout' });
+      throw new RepriseError('RPR_CONFIG_INVALID', 'timeout must be greater than zero (example: 5s)', {
+        plugin: COMPONENT,
+        option: 'timeout',
+      });
     }
     const { trackResponse } = options;
     const replayStats = options.stats ? new ReplayStats() : undefined;

@@ -97,10 +97,13 @@ export async function startRecordingServer(
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, port, seen, server };
 }
@@ -124,7 +127,10 @@ export function headerPairs(rawHeaders: string[]): Array<[string, string]> {
 /** Whether a promise has settled after pending I/O callbacks had a chance to run. */
 export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   let settled = false;
-  promise.then(() => (settled = true), () => (settled = true));
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
   await new Promise((r) => setImmediate(r));
   await new Promise((r) => setImmediate(r));
   return settled;

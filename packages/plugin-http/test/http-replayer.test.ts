@@ -7,7 +7,12 @@ import { closedPort, makeContext, requestMessage, startRecordingServer } from '.
 
 const T = { timeout: 15_000 };
 
-function replayer(t: { after(fn: () => Promise<void>): void }, origin: string, timeoutMs: number, pool = { connections: 8, pipelining: 1 }) {
+function replayer(
+  t: { after(fn: () => Promise<void>): void },
+  origin: string,
+  timeoutMs: number,
+  pool = { connections: 8, pipelining: 1 },
+) {
   const failures: Array<[string, FailureReason]> = [];
   const responses: Message[] = [];
   const ctx = makeContext();
@@ -48,7 +53,13 @@ test('a refused connection and an unparsable request are reported as failures wi
   const garbage = requestMessage('not http at all');
   await instance.write([refused, garbage]);
   await instance.flush();
-  assert.deepEqual(new Map(failures), new Map<string, FailureReason>([[refused.id, 'refused'], [garbage.id, 'invalid-request']]));
+  assert.deepEqual(
+    new Map(failures),
+    new Map<string, FailureReason>([
+      [refused.id, 'refused'],
+      [garbage.id, 'invalid-request'],
+    ]),
+  );
 });
 
 // One connection without pipelining: two requests are handed to undici, the others wait in the replayer.
@@ -63,7 +74,11 @@ test('requests beyond the dispatch window wait, then all go out in order; an unp
   assert.deepEqual(failures, [[requests[150]!.id, 'invalid-request']]);
   assert.equal(responses.length, 299);
   const paths = Array.from({ length: 300 }, (_, i) => `/${i}`).filter((p) => p !== '/150');
-  assert.deepEqual(target.seen.map((r) => r.url), paths, 'each once, in recorded order');
+  assert.deepEqual(
+    target.seen.map((r) => r.url),
+    paths,
+    'each once, in recorded order',
+  );
 });
 
 test('waiting requests time out once each and are never sent after their deadline', T, async (t) => {
@@ -75,7 +90,10 @@ test('waiting requests time out once each and are never sent after their deadlin
   const sentBeforeDeadlines = target.seen.length;
   await new Promise((resolve) => setTimeout(resolve, 300)); // room for a late send to show
   assert.equal(responses.length, 0);
-  assert.deepEqual(failures, requests.map((r) => [r.id, 'timeout']));
+  assert.deepEqual(
+    failures,
+    requests.map((r) => [r.id, 'timeout']),
+  );
   assert.equal(target.seen.length, sentBeforeDeadlines, 'nothing written once every request had timed out');
   assert.ok(sentBeforeDeadlines >= 1);
 });
@@ -88,6 +106,12 @@ test('close() counts waiting requests as aborted and never sends them', T, async
   while (target.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
   await instance.close();
   await new Promise((resolve) => setTimeout(resolve, 200));
-  assert.deepEqual(failures, requests.map((r) => [r.id, 'aborted']));
-  assert.deepEqual(target.seen.map((r) => r.url), ['/0']);
+  assert.deepEqual(
+    failures,
+    requests.map((r) => [r.id, 'aborted']),
+  );
+  assert.deepEqual(
+    target.seen.map((r) => r.url),
+    ['/0'],
+  );
 });

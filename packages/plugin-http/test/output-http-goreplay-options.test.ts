@@ -6,7 +6,7 @@ import { createOutput, requestMessage, startRecordingServer } from './helpers.js
 
 const T = { timeout: 15_000 };
 
-test('ReplayStats prints GoReplay\'s queue columns (latest, mean, max, count, count/second) and latency, then starts a new period', () => {
+test("ReplayStats prints GoReplay's queue columns (latest, mean, max, count, count/second) and latency, then starts a new period", () => {
   const stats = new ReplayStats();
   for (const length of [1, 3, 8, 4]) stats.sampleQueue(length);
   stats.sampleLatency(2);
@@ -24,7 +24,11 @@ test('--output-http-stats logs a line every statsMs while replaying', T, async (
   const lines = ctx.infos.filter((l) => l.startsWith('queue latest,mean,max,count,count/second: '));
   assert.ok(lines.length >= 2, `periodic lines: ${JSON.stringify(ctx.infos)}`);
   const counts = lines.map((l) => Number(/: \d+,\d+,\d+,(\d+),/.exec(l)![1]));
-  assert.equal(counts.reduce((a, b) => a + b, 0), 30, 'every request counted in exactly one period');
+  assert.equal(
+    counts.reduce((a, b) => a + b, 0),
+    30,
+    'every request counted in exactly one period',
+  );
 });
 
 test('--output-http-response-buffer keeps only that many body bytes of a tracked response, and counts it', T, async (t) => {
@@ -61,5 +65,5 @@ test('--output-http-worker-timeout closes an idle connection after that long', T
   };
   assert.equal(await replayTwice({ workerTimeout: '100ms' }), 2, 'idle for 400ms > 100ms: a new connection');
   assert.equal(await replayTwice({ workerTimeout: '2s' }), 1, 'idle for 400ms < 2s: the same connection');
-  assert.equal(await replayTwice({}), 1, 'by default (undici\'s 4s) the connection is kept too');
+  assert.equal(await replayTwice({}), 1, "by default (undici's 4s) the connection is kept too");
 });

@@ -8,14 +8,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { headerValue, parseHttpHead, type Message } from '@reprise/core';
-import {
-  closedPort,
-  createOutput,
-  headerPairs,
-  isSettled,
-  requestMessage,
-  startRecordingServer,
-} from './helpers.js';
+import { closedPort, createOutput, headerPairs, isSettled, requestMessage, startRecordingServer } from './helpers.js';
 
 const T = { timeout: 15_000 };
 
@@ -24,10 +17,13 @@ test('bodies arrive intact with their length, whether recorded with Content-Leng
   const { output, ctx } = await createOutput(t, target.url);
   const binary = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256));
   const withLength = Buffer.concat([
-    Buffer.from(`POST /upload HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/octet-stream\r\nContent-Length: ${binary.length}\r\n\r\n`),
+    Buffer.from(
+      `POST /upload HTTP/1.1\r\nHost: shop.example\r\nContent-Type: application/octet-stream\r\nContent-Length: ${binary.length}\r\n\r\n`,
+    ),
     binary,
   ]);
-  const chunked = 'PUT /chunked HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n';
+  const chunked =
+    'PUT /chunked HTTP/1.1\r\nHost: shop.example\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n';
   await output.write([requestMessage(withLength), requestMessage(chunked)]);
   await output.flush!();
 
@@ -146,7 +142,10 @@ test('a payload that is not an HTTP request is counted as invalid without stoppi
   await output.write([requestMessage('not http at all'), requestMessage('GET /ok HTTP/1.1\r\n\r\n')]);
   await output.flush!();
   assert.deepEqual(ctx.counters, { failed: 1, 'invalid-request': 1 });
-  assert.deepEqual(target.seen.map((s) => s.url), ['/ok']);
+  assert.deepEqual(
+    target.seen.map((s) => s.url),
+    ['/ok'],
+  );
 });
 
 test('a target that refuses connections is counted as refused, without throwing, and flush resolves', T, async (t) => {
@@ -164,7 +163,11 @@ test('a target that never answers is counted as timed out once the timeout passe
     /* never answers */
   });
   const { output, ctx } = await createOutput(t, target.url, { timeout: '300ms' });
-  await output.write([requestMessage('GET /1 HTTP/1.1\r\n\r\n'), requestMessage('GET /2 HTTP/1.1\r\n\r\n'), requestMessage('POST /3 HTTP/1.1\r\nContent-Length: 1\r\n\r\nx')]);
+  await output.write([
+    requestMessage('GET /1 HTTP/1.1\r\n\r\n'),
+    requestMessage('GET /2 HTTP/1.1\r\n\r\n'),
+    requestMessage('POST /3 HTTP/1.1\r\nContent-Length: 1\r\n\r\nx'),
+  ]);
   await output.flush!();
   assert.deepEqual(ctx.counters, { failed: 3, timeout: 3 });
   assert.equal(ctx.warnings.filter((w) => w.includes('(timeout)')).length, 1);
@@ -173,7 +176,11 @@ test('a target that never answers is counted as timed out once the timeout passe
 test('a target that destroys its sockets is counted as reset', T, async (t) => {
   const target = await startRecordingServer(t, (req) => req.socket.destroy());
   const { output, ctx } = await createOutput(t, target.url);
-  await output.write([requestMessage('GET /1 HTTP/1.1\r\n\r\n'), requestMessage('GET /2 HTTP/1.1\r\n\r\n'), requestMessage('POST /3 HTTP/1.1\r\n\r\n')]);
+  await output.write([
+    requestMessage('GET /1 HTTP/1.1\r\n\r\n'),
+    requestMessage('GET /2 HTTP/1.1\r\n\r\n'),
+    requestMessage('POST /3 HTTP/1.1\r\n\r\n'),
+  ]);
   await output.flush!();
   assert.equal(ctx.counters.failed, 3);
   assert.equal(ctx.counters.reset, 3);
@@ -225,13 +232,19 @@ test('redirects are not followed by default and are followed when asked', T, asy
   const plain = await createOutput(t, target.url, { trackResponse: true });
   await plain.output.write([requestMessage(raw)]);
   await plain.output.flush!();
-  assert.deepEqual(target.seen.map((s) => s.url), ['/start']);
+  assert.deepEqual(
+    target.seen.map((s) => s.url),
+    ['/start'],
+  );
   assert.equal(parseHttpHead(plain.ctx.emitted.flat()[0]!.payload)!.startLine[1], '302');
 
   const following = await createOutput(t, target.url, { trackResponse: true, redirects: 3 });
   await following.output.write([requestMessage(raw)]);
   await following.output.flush!();
-  assert.deepEqual(target.seen.map((s) => s.url), ['/start', '/start', '/final']);
+  assert.deepEqual(
+    target.seen.map((s) => s.url),
+    ['/start', '/start', '/final'],
+  );
   const final = following.ctx.emitted.flat()[0]!;
   const head = parseHttpHead(final.payload)!;
   assert.equal(head.startLine[1], '200');
@@ -242,18 +255,36 @@ test('redirects are not followed by default and are followed when asked', T, asy
 test('https with a self-signed certificate fails by default and works with skipVerify', T, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-http-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
   const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
     res.end(`secure ${req.url}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const strict = await createOutput(t, url);
@@ -274,7 +305,10 @@ test('a path on the target URL is reported as ignored, since requests keep their
   const { output, ctx } = await createOutput(t, `${target.url}/api`);
   await output.write([requestMessage('GET /items HTTP/1.1\r\n\r\n')]);
   await output.flush!();
-  assert.deepEqual(target.seen.map((s) => s.url), ['/items']);
+  assert.deepEqual(
+    target.seen.map((s) => s.url),
+    ['/items'],
+  );
   assert.equal(ctx.warnings.length, 1);
   assert.match(ctx.warnings[0]!, /path .* is ignored/);
 });

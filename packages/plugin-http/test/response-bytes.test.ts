@@ -13,7 +13,10 @@ test('status line, headers in order and body are written back as HTTP/1.1 bytes'
 test('a chunked response is written with a Content-Length in place of its Transfer-Encoding', () => {
   const bytes = responseBytes(200, 'OK', raw('Transfer-Encoding', 'chunked', 'X-A', '1'), [Buffer.from('ab'), Buffer.from('cde')]);
   const head = parseHttpHead(bytes)!;
-  assert.deepEqual(head.headers, [['X-A', '1'], ['Content-Length', '5']]);
+  assert.deepEqual(head.headers, [
+    ['X-A', '1'],
+    ['Content-Length', '5'],
+  ]);
   assert.equal(bytes.subarray(head.bodyOffset).toString(), 'abcde');
 });
 

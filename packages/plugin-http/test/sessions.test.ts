@@ -32,7 +32,7 @@ async function portRecordingServer(t: Parameters<typeof startRecordingServer>[0]
   return { ...target, ports };
 }
 
-test('with sessions, each session\'s requests arrive in order on one connection of its own', T, async (t) => {
+test("with sessions, each session's requests arrive in order on one connection of its own", T, async (t) => {
   // The first request of each session is slow: without a connection per session the next would overtake it.
   const target = await portRecordingServer(t, (url) => (url.endsWith('/1') ? 50 : 0));
   const { output, ctx } = await createOutput(t, target.url, { workers: 8 }, { sessions: true });
@@ -41,7 +41,11 @@ test('with sessions, each session\'s requests arrive in order on one connection 
   assert.equal(ctx.counters.failed, undefined);
   for (let s = 0; s < 4; s++) {
     const urls = target.seen.map((x) => x.url).filter((u) => u.startsWith(`/s${s}/`));
-    assert.deepEqual(urls, [1, 2, 3, 4, 5].map((n) => `/s${s}/${n}`), `session ${s} in order`);
+    assert.deepEqual(
+      urls,
+      [1, 2, 3, 4, 5].map((n) => `/s${s}/${n}`),
+      `session ${s} in order`,
+    );
     assert.equal(new Set(urls.map((u) => target.ports.get(u))).size, 1, `session ${s} on one connection`);
   }
   const connections = new Set(target.ports.values());
@@ -60,7 +64,13 @@ test('without sessions, the same requests spread over the shared pool', T, async
 test('at most sessionConnections sessions keep a connection: the least recently used closes', T, async (t) => {
   const target = await portRecordingServer(t);
   const { output, ctx } = await createOutput(t, target.url, { sessionConnections: 2 }, { sessions: true });
-  for (const batch of [[sessionRequest(0, 1)], [sessionRequest(1, 1)], [sessionRequest(0, 2)], [sessionRequest(2, 1)], [sessionRequest(0, 3)]]) {
+  for (const batch of [
+    [sessionRequest(0, 1)],
+    [sessionRequest(1, 1)],
+    [sessionRequest(0, 2)],
+    [sessionRequest(2, 1)],
+    [sessionRequest(0, 3)],
+  ]) {
     await output.write(batch);
     await output.flush!();
   }

@@ -10,6 +10,9 @@ test('a target without a scheme is taken as http, like GoReplay', () => {
 
 test('a missing or non-HTTP target is a configuration error naming the component', () => {
   for (const bad of [undefined, '', 'ftp://files', 'http://']) {
-    assert.throws(() => parseTarget(bad), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID' && e.plugin === 'output-http');
+    assert.throws(
+      () => parseTarget(bad),
+      (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID' && e.plugin === 'output-http',
+    );
   }
 });

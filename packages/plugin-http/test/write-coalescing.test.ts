@@ -14,10 +14,13 @@ async function coalescedPair(t: { after(fn: () => unknown): void }): Promise<{ s
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const socket: Socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  t.after(() => new Promise<void>((resolve) => {
-    socket.destroy();
-    server.close(() => resolve());
-  }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
   await new Promise((resolve) => socket.once('connect', resolve));
   return { socket: coalesceWrites(socket), chunks, ended };
 }

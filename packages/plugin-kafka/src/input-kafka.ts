@@ -45,7 +45,8 @@ export const inputKafka = defineInput({
     try {
       const metadata = await consumer.metadata({ topics: [topic] });
       const partitions = metadata.topics.get(topic)?.partitions ?? [];
-      const offsets = (await consumer.listOffsets({ topics: [topic], timestamp: options.offset === 'oldest' ? -2n : -1n })).get(topic) ?? [];
+      const offsets =
+        (await consumer.listOffsets({ topics: [topic], timestamp: options.offset === 'oldest' ? -2n : -1n })).get(topic) ?? [];
       const positions = partitions.map((p, index) => ({ partition: index, leader: p.leader, offset: offsets[index] ?? 0n }));
       return new KafkaReader(consumer, topic, positions, options, ctx);
     } catch (error) {
@@ -103,7 +104,13 @@ class KafkaReader implements InputInstance {
         topics: [
           {
             topicId: this.topic,
-            partitions: positions.map((p) => ({ partition: p.partition, currentLeaderEpoch: -1, fetchOffset: p.offset, lastFetchedEpoch: -1, partitionMaxBytes: PARTITION_MAX_BYTES })),
+            partitions: positions.map((p) => ({
+              partition: p.partition,
+              currentLeaderEpoch: -1,
+              fetchOffset: p.offset,
+              lastFetchedEpoch: -1,
+              partitionMaxBytes: PARTITION_MAX_BYTES,
+            })),
           },
         ],
       });

@@ -4,12 +4,16 @@ import type { KafkaOptions } from './kafka-options.js';
 
 /** The brokers or the topic could not be reached at start: an environment problem (exit code 4), naming the brokers and topic. */
 export function unreachable(error: unknown, options: Readonly<KafkaOptions>, plugin: string): RepriseError {
-  return new RepriseError('RPR_STORAGE_UNAVAILABLE', `cannot use topic ${options.topic} on the Kafka brokers ${options.host}: ${describeKafkaError(error)}`, {
-    plugin,
-    option: 'host',
-    phase: 'create',
-    cause: error,
-  });
+  return new RepriseError(
+    'RPR_STORAGE_UNAVAILABLE',
+    `cannot use topic ${options.topic} on the Kafka brokers ${options.host}: ${describeKafkaError(error)}`,
+    {
+      plugin,
+      option: 'host',
+      phase: 'create',
+      cause: error,
+    },
+  );
 }
 
 /** The library's error with the last of the errors it gathered over its retries, in a line. */

@@ -78,7 +78,13 @@ export function fromKafkaValue(value: Uint8Array, isJson: boolean): DecodedKafka
   const problem = parseRecordHeader(bytes, 0, bytes.length, header);
   if (problem !== undefined) return { error: `not a GoReplay message: ${problem}` };
   return {
-    message: { kind: header.kind, id: header.id, timestamp: header.timestamp, latency: header.latency, payload: bytes.subarray(header.payloadStart) },
+    message: {
+      kind: header.kind,
+      id: header.id,
+      timestamp: header.timestamp,
+      latency: header.latency,
+      payload: bytes.subarray(header.payloadStart),
+    },
   };
 }
 
@@ -91,11 +97,14 @@ function fromGoReplayJson(bytes: Buffer): DecodedKafkaValue {
   }
   const kind = TYPE_KIND[json.Req_Type ?? ''];
   if (!kind) return { error: `Req_Type is not 1, 2 or 3: ${JSON.stringify(json.Req_Type)}` };
-  if (typeof json.Req_ID !== 'string' || !/^[0-9a-f]{24}$/.test(json.Req_ID)) return { error: `Req_ID is not 24 lowercase hex characters: ${JSON.stringify(json.Req_ID)}` };
-  if (typeof json.Req_Ts !== 'string' || !/^\d{1,20}$/.test(json.Req_Ts)) return { error: `Req_Ts is not a decimal timestamp: ${JSON.stringify(json.Req_Ts)}` };
+  if (typeof json.Req_ID !== 'string' || !/^[0-9a-f]{24}$/.test(json.Req_ID))
+    return { error: `Req_ID is not 24 lowercase hex characters: ${JSON.stringify(json.Req_ID)}` };
+  if (typeof json.Req_Ts !== 'string' || !/^\d{1,20}$/.test(json.Req_Ts))
+    return { error: `Req_Ts is not a decimal timestamp: ${JSON.stringify(json.Req_Ts)}` };
   // As GoReplay rebuilds it: the start line, the headers (here in sorted order), a blank line, the body.
   let head = `${json.Req_Method ?? ''} ${json.Req_URL ?? ''} HTTP/1.1\r\n`;
-  for (const [name, value] of Object.entries(json.Req_Headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) head += `${name}: ${value}\r\n`;
+  for (const [name, value] of Object.entries(json.Req_Headers ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    head += `${name}: ${value}\r\n`;
   const payload = Buffer.concat([Buffer.from(`${head}\r\n`, 'utf8'), Buffer.from(json.Req_Body ?? '', 'utf8')]);
   return { message: { kind, id: json.Req_ID, timestamp: BigInt(json.Req_Ts), latency: 0n, payload } };
 }
@@ -113,5 +122,8 @@ export function goJsonStringify(value: unknown): string {
 
 function firstLineTokens(payload: Buffer): string[] {
   const end = payload.indexOf(10);
-  return payload.toString('latin1', 0, end < 0 ? payload.length : end).trim().split(' ');
+  return payload
+    .toString('latin1', 0, end < 0 ? payload.length : end)
+    .trim()
+    .split(' ');
 }

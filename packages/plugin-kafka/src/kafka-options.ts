@@ -11,7 +11,11 @@ export function kafkaOptionsSchema(direction: 'read' | 'write') {
     additionalProperties: false,
     required: ['host', 'topic'],
     properties: {
-      host: { type: 'string', description: 'Kafka brokers to bootstrap from, comma-separated host:port', examples: ['192.168.0.1:9092,192.168.0.2:9092'] },
+      host: {
+        type: 'string',
+        description: 'Kafka brokers to bootstrap from, comma-separated host:port',
+        examples: ['192.168.0.1:9092,192.168.0.2:9092'],
+      },
       topic: { type: 'string', description: `The topic to ${direction}`, examples: ['goreplay'] },
       jsonFormat: {
         type: 'boolean',
@@ -22,9 +26,27 @@ export function kafkaOptionsSchema(direction: 'read' | 'write') {
             : "Read GoReplay's JSON format (Req_URL, Req_Method, Req_Headers, Req_Body…) instead of raw GoReplay messages",
         examples: [true],
       },
-      tlsCaCert: { type: 'string', description: 'CA certificate (PEM) that signs the brokers: connects with TLS (Kafka input and output)', examples: ['ca.pem'], 'x-flag': 'kafka-tls-ca-cert', ...shared },
-      tlsClientCert: { type: 'string', description: 'Client certificate (PEM) for TLS client authentication: connects with TLS (Kafka input and output)', examples: ['client.pem'], 'x-flag': 'kafka-tls-client-cert', ...shared },
-      tlsClientKey: { type: 'string', description: 'Private key (PEM) of --kafka-tls-client-cert', examples: ['client.key'], 'x-flag': 'kafka-tls-client-key', ...shared },
+      tlsCaCert: {
+        type: 'string',
+        description: 'CA certificate (PEM) that signs the brokers: connects with TLS (Kafka input and output)',
+        examples: ['ca.pem'],
+        'x-flag': 'kafka-tls-ca-cert',
+        ...shared,
+      },
+      tlsClientCert: {
+        type: 'string',
+        description: 'Client certificate (PEM) for TLS client authentication: connects with TLS (Kafka input and output)',
+        examples: ['client.pem'],
+        'x-flag': 'kafka-tls-client-cert',
+        ...shared,
+      },
+      tlsClientKey: {
+        type: 'string',
+        description: 'Private key (PEM) of --kafka-tls-client-cert',
+        examples: ['client.key'],
+        'x-flag': 'kafka-tls-client-key',
+        ...shared,
+      },
     },
   } as const satisfies OptionsSchema;
 }
@@ -53,7 +75,10 @@ export async function kafkaClientSettings(options: Readonly<KafkaOptions>, plugi
   for (const broker of bootstrapBrokers) if (!/^[^:\s]+:\d+$/.test(broker)) throw fail('host', `"${broker}" is not host:port`);
   if (!options.topic) throw fail('topic', 'needs a topic, e.g. goreplay');
   if (Boolean(options.tlsClientCert) !== Boolean(options.tlsClientKey)) {
-    throw fail(options.tlsClientCert ? 'tlsClientKey' : 'tlsClientCert', 'a TLS client certificate and its key go together: give both --kafka-tls-client-cert and --kafka-tls-client-key');
+    throw fail(
+      options.tlsClientCert ? 'tlsClientKey' : 'tlsClientCert',
+      'a TLS client certificate and its key go together: give both --kafka-tls-client-cert and --kafka-tls-client-key',
+    );
   }
   if (!options.tlsCaCert && !options.tlsClientCert) return { bootstrapBrokers, retryDelay: RETRY_DELAY_MS };
   const read = async (option: 'tlsCaCert' | 'tlsClientCert' | 'tlsClientKey') => {

@@ -10,13 +10,19 @@ export const outputKafka = defineOutput({
   name: 'output-kafka',
   enabledBy: 'options',
   summary:
-    "Produce every message to a Kafka topic, as GoReplay does: raw GoReplay messages or its JSON format, keyed by TCP connection " +
+    'Produce every message to a Kafka topic, as GoReplay does: raw GoReplay messages or its JSON format, keyed by TCP connection ' +
     '(the first 16 hex digits of the id) so a connection stays on one partition, in order',
   rate: 'core',
   options: kafkaOptionsSchema('write'),
   async create(_value, options, ctx) {
     const settings = await kafkaClientSettings(options, 'output-kafka');
-    const producer = new Producer({ clientId: 'reprise', ...settings, acks: ProduceAcks.LEADER, idempotent: false, autocreateTopics: true });
+    const producer = new Producer({
+      clientId: 'reprise',
+      ...settings,
+      acks: ProduceAcks.LEADER,
+      idempotent: false,
+      autocreateTopics: true,
+    });
     try {
       // GoReplay stops at start when the brokers cannot be reached: so does reprise, with the reason.
       await producer.metadata({ topics: [options.topic], autocreateTopics: true });

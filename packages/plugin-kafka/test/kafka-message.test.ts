@@ -10,14 +10,22 @@ const request: Message = {
   id: ID,
   timestamp: 1795574173000000001n,
   latency: 0n,
-  payload: Buffer.from(`POST /api/items?x=1&y=<2> HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\nX-Multi: a\r\nx-multi: b\r\n\r\n${body}`, 'utf8'),
+  payload: Buffer.from(
+    `POST /api/items?x=1&y=<2> HTTP/1.1\r\nHost: example.com\r\ncontent-type: application/json\r\nX-Multi: a\r\nx-multi: b\r\n\r\n${body}`,
+    'utf8',
+  ),
 };
 
-test('the raw format is the .gor header line and the payload, keyed by the connection (first 16 hex digits of the id)', { timeout: 5000 }, () => {
+test('the raw format is the .gor header line and the payload, keyed by the connection (first 16 hex digits of the id)', {
+  timeout: 5000,
+}, () => {
   const record = toKafkaRecord(request, false);
   assert.equal(record.key.toString(), '0fa01f90017f0001');
   assert.deepEqual(record.value, Buffer.concat([Buffer.from(`1 ${ID} 1795574173000000001 0\n`), Buffer.from(request.payload)]));
-  const replayed = toKafkaRecord({ ...request, kind: 'replayed-response', latency: 1234n, payload: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n') }, false);
+  const replayed = toKafkaRecord(
+    { ...request, kind: 'replayed-response', latency: 1234n, payload: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n') },
+    false,
+  );
   assert.equal(replayed.value.toString(), `3 ${ID} 1795574173000000001 1234\nHTTP/1.1 204 No Content\r\n\r\n`);
 });
 
@@ -44,10 +52,13 @@ test('Go escaping and canonical header names', { timeout: 5000 }, () => {
 
 test('a raw record reads back as the same message', { timeout: 5000 }, () => {
   const decoded = fromKafkaValue(toKafkaRecord(request, false).value, false);
-  assert.deepEqual({ ...decoded.message!, payload: Buffer.from(decoded.message!.payload) }, { ...request, payload: Buffer.from(request.payload) });
+  assert.deepEqual(
+    { ...decoded.message!, payload: Buffer.from(decoded.message!.payload) },
+    { ...request, payload: Buffer.from(request.payload) },
+  );
 });
 
-test("a JSON record is rebuilt into a request as GoReplay does (headers here in sorted order)", { timeout: 5000 }, () => {
+test('a JSON record is rebuilt into a request as GoReplay does (headers here in sorted order)', { timeout: 5000 }, () => {
   const decoded = fromKafkaValue(toKafkaRecord(request, true).value, true);
   assert.equal(decoded.error, undefined);
   assert.deepEqual(

@@ -12,7 +12,11 @@ import { outputKafka } from '../src/output-kafka.js';
 const settingsOf = (options: Record<string, unknown>) => kafkaClientSettings(validatedOptions(outputKafka, options), 'output-kafka');
 
 const isOptionError = (option: string, text: RegExp) => (e: unknown) =>
-  e instanceof RepriseError && e.code === 'RPR_PLUGIN_OPTIONS' && e.option === option && e.plugin === 'output-kafka' && text.test(e.message);
+  e instanceof RepriseError &&
+  e.code === 'RPR_PLUGIN_OPTIONS' &&
+  e.option === option &&
+  e.plugin === 'output-kafka' &&
+  text.test(e.message);
 
 test('brokers are a comma-separated host:port list; TLS is off without certificates', { timeout: 5000 }, async () => {
   assert.deepEqual(await settingsOf({ host: 'a:9092, b:9093', topic: 't' }), { bootstrapBrokers: ['a:9092', 'b:9093'], retryDelay: 250 });
@@ -36,6 +40,12 @@ test('TLS files are read at start; a client certificate needs its key; a missing
     { ca: 'ca.pem contents', cert: 'client.pem contents', key: 'client.key contents' },
   );
   assert.deepEqual(Object.keys((await settingsOf({ host: 'a:1', topic: 't', tlsCaCert: join(dir, 'ca.pem') })).tls!), ['ca']);
-  await assert.rejects(settingsOf({ host: 'a:1', topic: 't', tlsClientCert: join(dir, 'client.pem') }), isOptionError('tlsClientKey', /give both/));
-  await assert.rejects(settingsOf({ host: 'a:1', topic: 't', tlsCaCert: join(dir, 'nope.pem') }), isOptionError('tlsCaCert', /cannot read .*nope\.pem/));
+  await assert.rejects(
+    settingsOf({ host: 'a:1', topic: 't', tlsClientCert: join(dir, 'client.pem') }),
+    isOptionError('tlsClientKey', /give both/),
+  );
+  await assert.rejects(
+    settingsOf({ host: 'a:1', topic: 't', tlsCaCert: join(dir, 'nope.pem') }),
+    isOptionError('tlsCaCert', /cannot read .*nope\.pem/),
+  );
 });

@@ -148,7 +148,9 @@ export class ExternalMiddleware {
     const result = await Promise.race([this.exited.then(() => 'exited' as const), timedOut]);
     clearTimeout(timer);
     if (result === 'timeout') {
-      this.warnLog.line(`middleware "${this.options.command}" did not exit within ${this.options.flushTimeoutMs} ms of its input ending; stopping it`);
+      this.warnLog.line(
+        `middleware "${this.options.command}" did not exit within ${this.options.flushTimeoutMs} ms of its input ending; stopping it`,
+      );
       this.kill();
       await this.exited;
     }

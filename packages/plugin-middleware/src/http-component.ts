@@ -27,14 +27,29 @@ export const http = defineMiddleware<HttpModifierOptions>({
     properties: {
       allowUrl: list('Keep only requests whose path and query match one of these regexps (repeatable)', '^/api/'),
       disallowUrl: list('Drop requests whose path and query match this regexp (repeatable)', '^/admin'),
-      allowHeader: list('Keep only requests having this header with a value matching the regexp (repeatable, all must match)', 'api-version: ^v1'),
+      allowHeader: list(
+        'Keep only requests having this header with a value matching the regexp (repeatable, all must match)',
+        'api-version: ^v1',
+      ),
       disallowHeader: list('Drop requests having this header with a value matching the regexp (repeatable)', 'User-Agent: Replayed by Gor'),
       allowMethod: list('Keep only requests with one of these methods (repeatable)', 'GET'),
-      basicAuthFilter: list('Keep only requests whose Basic credentials ("user:password", decoded) match the regexp; requests without Basic auth pass', '^customer[0-9].*'),
-      headerLimiter: list('Keep a consistent share of requests by hashing a header value (FNV-1a, as GoReplay): the same value is always kept or always dropped', 'X-User-Id: 10%'),
+      basicAuthFilter: list(
+        'Keep only requests whose Basic credentials ("user:password", decoded) match the regexp; requests without Basic auth pass',
+        '^customer[0-9].*',
+      ),
+      headerLimiter: list(
+        'Keep a consistent share of requests by hashing a header value (FNV-1a, as GoReplay): the same value is always kept or always dropped',
+        'X-User-Id: 10%',
+      ),
       paramLimiter: list('Keep a consistent share of requests by hashing a query parameter value', 'user_id: 10%'),
-      rewriteUrl: list('Rewrite the path and query: "regexp:replacement", $1 for groups; the first matching rule applies', '/v1/(.*):/v2/$1'),
-      rewriteHeader: list('Rewrite a header value: "Name: regexp,replacement", $1 for groups', 'Host: (.*).example.com,$1.beta.example.com'),
+      rewriteUrl: list(
+        'Rewrite the path and query: "regexp:replacement", $1 for groups; the first matching rule applies',
+        '/v1/(.*):/v2/$1',
+      ),
+      rewriteHeader: list(
+        'Rewrite a header value: "Name: regexp,replacement", $1 for groups',
+        'Host: (.*).example.com,$1.beta.example.com',
+      ),
       setHeader: list('Set a header on every request, replacing its first value or adding it (repeatable)', 'X-Env: staging'),
       setParam: list('Set a query parameter on every request, replacing it or adding it (repeatable)', 'api_key=staging-key'),
     },

@@ -23,8 +23,13 @@ interface Parts {
 function split(bytes: Uint8Array): Parts {
   const head = parseHttpHead(bytes);
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  if (!head) return { startLine: buffer.toString('latin1', 0, Math.min(buffer.length, 200)).split('\n')[0]!.trimEnd(), headers: [], body: '' };
-  return { startLine: head.startLine.filter((s) => s !== '').join(' '), headers: head.headers, body: buffer.toString('utf8', head.bodyOffset) };
+  if (!head)
+    return { startLine: buffer.toString('latin1', 0, Math.min(buffer.length, 200)).split('\n')[0]!.trimEnd(), headers: [], body: '' };
+  return {
+    startLine: head.startLine.filter((s) => s !== '').join(' '),
+    headers: head.headers,
+    body: buffer.toString('utf8', head.bodyOffset),
+  };
 }
 
 function diffHeaders(a: Array<[string, string]>, b: Array<[string, string]>): string[] {

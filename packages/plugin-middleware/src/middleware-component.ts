@@ -5,7 +5,8 @@ import { ExternalMiddleware } from './external-middleware.js';
 export const middleware = defineMiddleware({
   kind: 'middleware',
   name: 'middleware',
-  summary: "Pipe every message through an external program speaking GoReplay's middleware protocol (hex lines on stdin/stdout); existing GoReplay middlewares work unchanged",
+  summary:
+    "Pipe every message through an external program speaking GoReplay's middleware protocol (hex lines on stdin/stdout); existing GoReplay middlewares work unchanged",
   value: { description: 'The command, run by the shell', example: 'python3 ./middleware.py' },
   rate: 'none',
   order: 20,
@@ -24,7 +25,9 @@ export const middleware = defineMiddleware({
   },
   create(value, options, ctx) {
     if (!value) {
-      throw new RepriseError('RPR_CONFIG_INVALID', 'needs a command, e.g. --middleware "python3 ./middleware.py"', { plugin: 'middleware' });
+      throw new RepriseError('RPR_CONFIG_INVALID', 'needs a command, e.g. --middleware "python3 ./middleware.py"', {
+        plugin: 'middleware',
+      });
     }
     const external = new ExternalMiddleware({
       command: value,

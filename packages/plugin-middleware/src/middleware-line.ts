@@ -52,7 +52,13 @@ export function decodeMiddlewareLine(line: string): DecodedLine {
     const nl = bytes.indexOf(10);
     return { error: `${problem} in "${bytes.toString('latin1', 0, Math.min(nl < 0 ? bytes.length : nl, 80))}"` };
   }
-  const message: Message = { kind: header.kind, id: header.id, timestamp: header.timestamp, latency: header.latency, payload: bytes.subarray(header.payloadStart) };
+  const message: Message = {
+    kind: header.kind,
+    id: header.id,
+    timestamp: header.timestamp,
+    latency: header.latency,
+    payload: bytes.subarray(header.payloadStart),
+  };
   if (header.protocol !== undefined) message.protocol = header.protocol;
   return { message };
 }

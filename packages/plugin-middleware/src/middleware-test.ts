@@ -47,7 +47,11 @@ export interface MiddlewareTestOptions {
 const LIVE_DEFAULTS = middlewareScript.options.properties;
 
 /** Runs the script over the messages in order (state carries over, as in a real run), in batches as the pipeline does. */
-export function runMiddlewareTest(scriptPath: string, messages: Iterable<Message>, options: MiddlewareTestOptions = {}): MiddlewareTestReport {
+export function runMiddlewareTest(
+  scriptPath: string,
+  messages: Iterable<Message>,
+  options: MiddlewareTestOptions = {},
+): MiddlewareTestReport {
   const run = new TestRun(scriptPath, options);
   try {
     for (const m of messages) run.add(m);
@@ -131,7 +135,8 @@ class TestRun {
       for (const out of result!.outputs) {
         if (out.kind !== 'request') continue;
         for (const replayed of await replay(out)) {
-          if (recordedResponseIds.has(replayed.id) && !seenResponseIds.has(replayed.id)) held.set(replayed.id, [...(held.get(replayed.id) ?? []), replayed]);
+          if (recordedResponseIds.has(replayed.id) && !seenResponseIds.has(replayed.id))
+            held.set(replayed.id, [...(held.get(replayed.id) ?? []), replayed]);
           else this.runOne(replayed);
         }
       }
@@ -162,15 +167,20 @@ class TestRun {
         return lines;
       });
       const outcomeOf: MiddlewareTestOutcome =
-        error !== undefined ? 'failed'
-        : outputs.length === 0 ? 'dropped'
-        : outputs.length > 1 ? 'amplified'
-        : diffs[0]!.length > 0 ? 'changed'
-        : 'unchanged';
+        error !== undefined
+          ? 'failed'
+          : outputs.length === 0
+            ? 'dropped'
+            : outputs.length > 1
+              ? 'amplified'
+              : diffs[0]!.length > 0
+                ? 'changed'
+                : 'unchanged';
       this.report.results.push({ input, outcome: outcomeOf, outputs, diffs, ...(error !== undefined ? { error } : {}) });
     });
     this.report.logs.push(...outcome.logs);
-    if (outcome.rebuilds > 0) this.report.logs.push(`(the isolate was rebuilt: module state was reset, store kept with ${this.sandbox.storeSize} keys)`);
+    if (outcome.rebuilds > 0)
+      this.report.logs.push(`(the isolate was rebuilt: module state was reset, store kept with ${this.sandbox.storeSize} keys)`);
     if (outcome.logsLeftOut > 0) this.report.logs.push(`(${outcome.logsLeftOut} more console lines left out)`);
     return this.report.results.slice(firstResult);
   }
@@ -195,7 +205,12 @@ export function formatMiddlewareTestReport(report: MiddlewareTestReport): string
     lines.push('', 'console:');
     for (const l of report.logs) lines.push(`  ${l}`);
   }
-  lines.push('', `${report.results.length} messages: ${Object.entries(totals).map(([k, v]) => `${v} ${k}`).join(', ')}`);
+  lines.push(
+    '',
+    `${report.results.length} messages: ${Object.entries(totals)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}`,
+  );
   return lines.join('\n');
 }
 

@@ -94,7 +94,9 @@ function asBytes(text: string): string {
 
 /** Go's template syntax `${1}`/`${name}` becomes JavaScript's `$1`/`$<name>`. */
 function replacementOf(text: string): string {
-  return asBytes(text).replace(/\$\{(\d+)\}/g, '$$$1').replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
+  return asBytes(text)
+    .replace(/\$\{(\d+)\}/g, '$$$1')
+    .replace(/\$\{([A-Za-z_]\w*)\}/g, '$$<$1>');
 }
 
 export function parseHttpRules(o: HttpModifierOptions): HttpRules {

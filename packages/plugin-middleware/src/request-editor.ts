@@ -104,7 +104,9 @@ export class RequestEditor {
 
   private decodeHead(): string {
     if (this.head !== undefined) return this.head;
-    const bytes = Buffer.isBuffer(this.payload) ? this.payload : Buffer.from(this.payload.buffer, this.payload.byteOffset, this.payload.length);
+    const bytes = Buffer.isBuffer(this.payload)
+      ? this.payload
+      : Buffer.from(this.payload.buffer, this.payload.byteOffset, this.payload.length);
     let end = bytes.indexOf('\r\n\r\n');
     if (end >= 0) this.headLinesEnd = end + 2;
     else {

@@ -38,7 +38,13 @@ function logger(level: string) {
     logs.push(`${level} ${line}`);
   };
 }
-const sandboxConsole = Object.freeze({ log: logger('info'), info: logger('info'), debug: logger('debug'), warn: logger('warn'), error: logger('error') });
+const sandboxConsole = Object.freeze({
+  log: logger('info'),
+  info: logger('info'),
+  debug: logger('debug'),
+  warn: logger('warn'),
+  error: logger('error'),
+});
 Object.defineProperty(globalThis, 'console', { value: sandboxConsole, writable: false, configurable: false });
 
 // latin1 "byte strings" <-> text: the payload travels as one char per byte.
@@ -105,7 +111,8 @@ const checkedNames = new Map<string, string>();
 function checkedName(name: string): string {
   let lower = checkedNames.get(name);
   if (lower === undefined) {
-    if (!TOKEN.test(name)) throw new InvalidFieldError('header name', name, "a header name is a token (letters, digits and !#$%&'*+-.^_`|~)");
+    if (!TOKEN.test(name))
+      throw new InvalidFieldError('header name', name, "a header name is a token (letters, digits and !#$%&'*+-.^_`|~)");
     if (checkedNames.size >= CHECKED_NAMES_SIZE) checkedNames.clear();
     lower = name.toLowerCase();
     checkedNames.set(name, lower);
@@ -203,7 +210,8 @@ class Headers {
     const offs = this._offsets;
     const len = lower.length;
     for (let k = 0; k < offs.length; k += 4) {
-      if (offs[k + 1]! - offs[k]! === len && raw.slice(offs[k], offs[k + 1]).toLowerCase() === lower) return raw.slice(offs[k + 2], offs[k + 3]);
+      if (offs[k + 1]! - offs[k]! === len && raw.slice(offs[k], offs[k + 1]).toLowerCase() === lower)
+        return raw.slice(offs[k + 2], offs[k + 3]);
     }
     return null;
   }
@@ -350,7 +358,15 @@ class HttpMessage {
   _headEnd = -1;
   _body: string | null = null;
 
-  constructor(kind: MessageKind, id: string, raw: string, source: number, ts: bigint | undefined, tsArray: BigUint64Array | null, tsIndex: number) {
+  constructor(
+    kind: MessageKind,
+    id: string,
+    raw: string,
+    source: number,
+    ts: bigint | undefined,
+    tsArray: BigUint64Array | null,
+    tsIndex: number,
+  ) {
     this._kind = kind;
     this._id = id;
     this._raw = raw;
@@ -367,7 +383,8 @@ class HttpMessage {
   }
   set id(valueIn: unknown) {
     const value = String(valueIn);
-    if (!ID.test(value)) throw new InvalidFieldError(this._kind === 'request' ? 'req.id' : 'res.id', value, 'an id is 24 lowercase hex digits');
+    if (!ID.test(value))
+      throw new InvalidFieldError(this._kind === 'request' ? 'req.id' : 'res.id', value, 'an id is 24 lowercase hex digits');
     if (value !== this._id) {
       this._id = value;
       this._idChanged = true;
@@ -392,7 +409,11 @@ class HttpMessage {
     const sp1 = line.indexOf(' ');
     const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
     this._line =
-      sp1 < 0 ? [line, '', ''] : sp2 < 0 ? [line.slice(0, sp1), line.slice(sp1 + 1), ''] : [line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
+      sp1 < 0
+        ? [line, '', '']
+        : sp2 < 0
+          ? [line.slice(0, sp1), line.slice(sp1 + 1), '']
+          : [line.slice(0, sp1), line.slice(sp1 + 1, sp2), line.slice(sp2 + 1)];
     return this._line;
   }
   _changeLine(part: 0 | 1 | 2, value: string): void {
@@ -443,7 +464,11 @@ class HttpMessage {
   _setBody(b: string): void {
     const at = b.indexOf(GOR_SEPARATOR);
     if (at >= 0) {
-      throw new InvalidFieldError(this._kind === 'request' ? 'req.body' : 'res.body', b.slice(Math.max(0, at - 20)), 'a body cannot hold the .gor record separator (a newline, three monkeys, a newline)');
+      throw new InvalidFieldError(
+        this._kind === 'request' ? 'req.body' : 'res.body',
+        b.slice(Math.max(0, at - 20)),
+        'a body cannot hold the .gor record separator (a newline, three monkeys, a newline)',
+      );
     }
     const headers = this.headers;
     this._body = b;
@@ -579,7 +604,8 @@ class Request extends HttpMessage {
   set url(valueIn: unknown) {
     const line = this._parseLine();
     const v = String(valueIn);
-    if (v === '' || /[\x00-\x20\x7f]/.test(v)) throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters');
+    if (v === '' || /[\x00-\x20\x7f]/.test(v))
+      throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters');
     if (v !== line[1]) this._changeLine(1, v);
   }
   get path(): string {
@@ -798,7 +824,9 @@ function correlated(id: string, map: Map<string, Remembered>, kind: 'response'):
 function correlated(id: string, map: Map<string, Remembered>, kind: 'request' | 'response'): HttpMessage | null {
   const kept = map.get(id);
   if (kept === undefined) return null;
-  return kind === 'request' ? new Request('request', id, kept.raw, -1, kept.timestamp, null, 0) : new Response('response', id, kept.raw, -1, kept.timestamp, null, 0);
+  return kind === 'request'
+    ? new Request('request', id, kept.raw, -1, kept.timestamp, null, 0)
+    : new Response('response', id, kept.raw, -1, kept.timestamp, null, 0);
 }
 
 export function run(input: BatchInput): BatchResult {
@@ -839,7 +867,8 @@ export function run(input: BatchInput): BatchResult {
         /* dropped */
       } else if (Array.isArray(result)) {
         for (const item of result) {
-          if (!(item instanceof HttpMessage)) throw new TypeError(`${hook}() returned an array holding something other than a message (use msg.clone())`);
+          if (!(item instanceof HttpMessage))
+            throw new TypeError(`${hook}() returned an array holding something other than a message (use msg.clone())`);
           const sent = emit(out, item, raw, i);
           if (first === undefined) first = sent;
         }
@@ -851,7 +880,8 @@ export function run(input: BatchInput): BatchResult {
         // Kept as sent on (what staging saw), with their own timestamps.
         if (kind === 49) {
           if (first !== undefined) boundedSet(requestsById, id, { raw: first._serialize(), timestamp: timestamps[i]! });
-        } else if (kind === 50) boundedSet(responsesById, id, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
+        } else if (kind === 50)
+          boundedSet(responsesById, id, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
         else {
           requestsById.delete(id);
           responsesById.delete(id);
@@ -883,7 +913,29 @@ export function partial(): BatchResult | null {
 // The runner relies on these built-ins: a script may not replace them (which would corrupt what the
 // host reads back). Frozen before the script is loaded.
 const TypedArray = Object.getPrototypeOf(Int32Array) as object;
-for (const c of [Object, Array, String, Number, Boolean, BigInt, Symbol, Map, Set, RegExp, Function, Error, TypeError, JSON, Math, Reflect, TypedArray, Int32Array, Uint8Array, BigUint64Array, ArrayBuffer]) {
+for (const c of [
+  Object,
+  Array,
+  String,
+  Number,
+  Boolean,
+  BigInt,
+  Symbol,
+  Map,
+  Set,
+  RegExp,
+  Function,
+  Error,
+  TypeError,
+  JSON,
+  Math,
+  Reflect,
+  TypedArray,
+  Int32Array,
+  Uint8Array,
+  BigUint64Array,
+  ArrayBuffer,
+]) {
   Object.freeze(c);
   const prototype = (c as { prototype?: object }).prototype;
   if (prototype) Object.freeze(prototype);

@@ -28,14 +28,16 @@ export const middlewareScript = defineMiddleware({
       timeout: {
         type: 'string',
         format: 'duration',
-        description: 'Time limit of one call into a script; a call that runs longer is stopped, the message in hand counted as failed and the script restarted',
+        description:
+          'Time limit of one call into a script; a call that runs longer is stopped, the message in hand counted as failed and the script restarted',
         default: '100ms',
         examples: ['250ms'],
       },
       onError: {
         type: 'string',
         enum: ['drop', 'pass', 'stop'],
-        description: 'What happens to a message when the script throws, times out or runs out of memory on it: drop it (fail closed, counted in dropped-by-script-error), pass it on unchanged, or stop reprise. A field set to an invalid value always drops the message',
+        description:
+          'What happens to a message when the script throws, times out or runs out of memory on it: drop it (fail closed, counted in dropped-by-script-error), pass it on unchanged, or stop reprise. A field set to an invalid value always drops the message',
         default: 'drop',
         examples: ['pass'],
       },
@@ -50,7 +52,9 @@ export const middlewareScript = defineMiddleware({
   },
   create(value, options, ctx) {
     if (!value) {
-      throw new RepriseError('RPR_CONFIG_INVALID', 'needs the path of a script, e.g. --middleware-script ./rewrite.js', { plugin: 'middleware-script' });
+      throw new RepriseError('RPR_CONFIG_INVALID', 'needs the path of a script, e.g. --middleware-script ./rewrite.js', {
+        plugin: 'middleware-script',
+      });
     }
     const timeLimitMs = parseDurationMs(options.timeout, 'middleware-script-timeout');
     const sandbox = new ScriptSandbox({ file: value, memoryLimitMb: options.memoryLimit, timeLimitMs });
@@ -83,7 +87,12 @@ export const middlewareScript = defineMiddleware({
 export type MiddlewareScriptOptions = Parameters<typeof middlewareScript.create>[1];
 export type OnScriptError = MiddlewareScriptOptions['onError'];
 
-const FAILURE_COUNTER = { error: 'script-errors', timeout: 'script-timeouts', memory: 'script-out-of-memory', invalid: 'script-invalid-fields' } as const;
+const FAILURE_COUNTER = {
+  error: 'script-errors',
+  timeout: 'script-timeouts',
+  memory: 'script-out-of-memory',
+  invalid: 'script-invalid-fields',
+} as const;
 
 function report(outcome: BatchOutcome, ctx: PluginContext, scriptLog: LogLimiter, errorLog: LogLimiter, sandbox: ScriptSandbox): void {
   for (const line of outcome.logs) scriptLog.line(line);

@@ -78,11 +78,15 @@ function readPrelude(): string {
   try {
     preludeSource ??= readFileSync(PRELUDE_FILE, 'utf8');
   } catch (error) {
-    throw new RepriseError('RPR_INTERNAL', `cannot read the script sandbox's prelude ${PRELUDE_FILE} (is the package built?): ${(error as Error).message}`, {
-      plugin: 'middleware-script',
-      phase: 'create',
-      cause: error,
-    });
+    throw new RepriseError(
+      'RPR_INTERNAL',
+      `cannot read the script sandbox's prelude ${PRELUDE_FILE} (is the package built?): ${(error as Error).message}`,
+      {
+        plugin: 'middleware-script',
+        phase: 'create',
+        cause: error,
+      },
+    );
   }
   return preludeSource;
 }
@@ -200,7 +204,11 @@ export class ScriptSandbox {
 
   private call(batch: PackedBatch, start: number, end: number): BatchResult {
     const input: BatchInput = { ...batch.input, kinds: batch.input.kinds.slice(0, end), start };
-    return this.runRef.applySync(undefined, [input], { arguments: { copy: true }, result: { copy: true }, timeout: this.options.timeLimitMs }) as BatchResult;
+    return this.runRef.applySync(undefined, [input], {
+      arguments: { copy: true },
+      result: { copy: true },
+      timeout: this.options.timeLimitMs,
+    }) as BatchResult;
   }
 
   private runRange(batch: PackedBatch, start: number, end: number, outcome: BatchOutcome): void {
@@ -230,7 +238,12 @@ export class ScriptSandbox {
           for (let i = from; i < end; i++) this.runOne(batch, i, outcome);
           return;
         }
-        throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, { plugin: 'middleware-script', phase: 'transform', file: this.file, cause: error });
+        throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, {
+          plugin: 'middleware-script',
+          phase: 'transform',
+          file: this.file,
+          cause: error,
+        });
       }
     }
   }
@@ -241,9 +254,16 @@ export class ScriptSandbox {
       result = this.call(batch, index, index + 1);
     } catch (error) {
       const text = (error as Error).message ?? String(error);
-      if (this.isolate.isDisposed) this.fail(outcome, index, batch, 'memory', `exhausted its memory limit of ${this.options.memoryLimitMb} MB`);
+      if (this.isolate.isDisposed)
+        this.fail(outcome, index, batch, 'memory', `exhausted its memory limit of ${this.options.memoryLimitMb} MB`);
       else if (text.includes(TIMEOUT_TEXT)) this.fail(outcome, index, batch, 'timeout', `timed out after ${this.options.timeLimitMs} ms`);
-      else throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, { plugin: 'middleware-script', phase: 'transform', file: this.file, cause: error });
+      else
+        throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, {
+          plugin: 'middleware-script',
+          phase: 'transform',
+          file: this.file,
+          cause: error,
+        });
       // Whatever the script was doing is suspect (a loop half-way through, a heap at its limit): start afresh.
       this.rebuild();
       outcome.rebuilds++;
@@ -318,10 +338,18 @@ export class ScriptSandbox {
     // The separator holds the byte 0xf0: one memchr over the batch's changed bytes clears the usual
     // batch (ASCII heads); each payload is searched only when that byte is there.
     let withSeparator: Set<number> | undefined;
-    if ((middles !== undefined && middles.indexOf(SEPARATOR_BYTE) >= 0) || (spliced !== undefined && spliced.indexOf(SEPARATOR_BYTE) >= 0)) {
+    if (
+      (middles !== undefined && middles.indexOf(SEPARATOR_BYTE) >= 0) ||
+      (spliced !== undefined && spliced.indexOf(SEPARATOR_BYTE) >= 0)
+    ) {
       for (let k = 0; k < changedRows.length; k += 2) {
         const output = outcome.outputs[changedRows[k]!]!;
-        if (Buffer.from(output.message.payload.buffer, output.message.payload.byteOffset, output.message.payload.length).indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) >= 0) {
+        if (
+          Buffer.from(output.message.payload.buffer, output.message.payload.byteOffset, output.message.payload.length).indexOf(
+            GOR_SEPARATOR,
+            checkFrom[changedRows[k + 1]!]!,
+          ) >= 0
+        ) {
           (withSeparator ??= new Set()).add(output.source);
         }
       }
@@ -337,13 +365,25 @@ export class ScriptSandbox {
       outcome.outputs.push(...kept);
       for (const index of withSeparator) {
         const hook = hookOf(batch.input.kinds[index]!);
-        outcome.failures.push({ index, hook, kind: 'invalid', message: `${hook}() produced a message holding the .gor record separator`, location: this.file });
+        outcome.failures.push({
+          index,
+          hook,
+          kind: 'invalid',
+          message: `${hook}() produced a message holding the .gor record separator`,
+          location: this.file,
+        });
       }
     }
     for (const [index, id] of badIds ?? []) {
       const hook = hookOf(batch.input.kinds[index]!);
       const shown = JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id);
-      outcome.failures.push({ index, hook, kind: 'invalid', message: `${hook}() set an invalid id ${shown}: an id is 24 lowercase hex digits`, location: this.file });
+      outcome.failures.push({
+        index,
+        hook,
+        kind: 'invalid',
+        message: `${hook}() set an invalid id ${shown}: an id is 24 lowercase hex digits`,
+        location: this.file,
+      });
     }
     for (const failure of result.failures) {
       outcome.failures.push({
@@ -388,25 +428,57 @@ const HOOKS: readonly string[] = ['request', 'response', 'replayedResponse'];
 /** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
 function checkShape(result: BatchResult, count: number): void {
   const malformed = (): RepriseError =>
-    new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
+    new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', {
+      plugin: 'middleware-script',
+      phase: 'transform',
+    });
   if (result === null || typeof result !== 'object') {
-    throw new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned no result (the script interfered with its runtime)', { plugin: 'middleware-script', phase: 'transform' });
+    throw new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned no result (the script interfered with its runtime)', {
+      plugin: 'middleware-script',
+      phase: 'transform',
+    });
   }
   const { outputs, middles, idChanges, failures } = result;
-  if (outputs === null || typeof outputs !== 'object' || typeof middles !== 'string' || !Array.isArray(idChanges) || !Array.isArray(failures) || !Array.isArray(result.logs)) throw malformed();
+  if (
+    outputs === null ||
+    typeof outputs !== 'object' ||
+    typeof middles !== 'string' ||
+    !Array.isArray(idChanges) ||
+    !Array.isArray(failures) ||
+    !Array.isArray(result.logs)
+  )
+    throw malformed();
   const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = outputs;
   const rows = source instanceof Int32Array ? source.length : -1;
-  for (const column of [source, keep, middleStart, middleEnd, resumeAt, checkFrom]) if (!(column instanceof Int32Array) || column.length !== rows) throw malformed();
+  for (const column of [source, keep, middleStart, middleEnd, resumeAt, checkFrom])
+    if (!(column instanceof Int32Array) || column.length !== rows) throw malformed();
   for (let r = 0; r < rows; r++) {
     const kept = keep[r]!;
-    const ok = source[r]! >= 0 && source[r]! < count && (kept < 0 || (middleStart[r]! >= 0 && middleStart[r]! <= middleEnd[r]! && middleEnd[r]! <= middles.length && resumeAt[r]! >= kept && checkFrom[r]! >= 0));
+    const ok =
+      source[r]! >= 0 &&
+      source[r]! < count &&
+      (kept < 0 ||
+        (middleStart[r]! >= 0 &&
+          middleStart[r]! <= middleEnd[r]! &&
+          middleEnd[r]! <= middles.length &&
+          resumeAt[r]! >= kept &&
+          checkFrom[r]! >= 0));
     if (!ok) throw malformed();
   }
   for (const change of idChanges) {
-    if (change === null || typeof change !== 'object' || !Number.isInteger(change.output) || change.output < 0 || change.output >= rows || typeof change.id !== 'string') throw malformed();
+    if (
+      change === null ||
+      typeof change !== 'object' ||
+      !Number.isInteger(change.output) ||
+      change.output < 0 ||
+      change.output >= rows ||
+      typeof change.id !== 'string'
+    )
+      throw malformed();
   }
   for (const failure of failures) {
-    if (failure === null || typeof failure !== 'object' || !Number.isInteger(failure.index) || failure.index < 0 || failure.index >= count) throw malformed();
+    if (failure === null || typeof failure !== 'object' || !Number.isInteger(failure.index) || failure.index < 0 || failure.index >= count)
+      throw malformed();
     if (!HOOKS.includes(failure.hook) || typeof failure.message !== 'string' || typeof failure.stack !== 'string') throw malformed();
   }
 }

@@ -23,7 +23,13 @@ export function request(text: string, id?: string): Message {
 
 export function response(kind: 'response' | 'replayed-response', id: string, text: string): Message {
   counter++;
-  return { kind, id, timestamp: 1_700_000_000_000_000_000n + BigInt(counter), latency: 0n, payload: Buffer.from(text.replace(/\n/g, '\r\n'), 'utf8') };
+  return {
+    kind,
+    id,
+    timestamp: 1_700_000_000_000_000_000n + BigInt(counter),
+    latency: 0n,
+    payload: Buffer.from(text.replace(/\n/g, '\r\n'), 'utf8'),
+  };
 }
 
 export function text(m: Message): string {

@@ -57,13 +57,20 @@ test('an echo middleware in Node passes every kind of message back unchanged', {
   const instance = await middleware.create(`node ${fixture('echo-middleware.js')}`, { flushTimeout: '5s' }, ctx);
   t.after(() => instance.close?.());
   const req = request('POST /x HTTP/1.1\nContent-Length: 3\n\nabc');
-  const batch: Message[] = [req, response('response', req.id, 'HTTP/1.1 200 OK\n\n'), response('replayed-response', req.id, 'HTTP/1.1 201 Created\n\n')];
+  const batch: Message[] = [
+    req,
+    response('response', req.id, 'HTTP/1.1 200 OK\n\n'),
+    response('replayed-response', req.id, 'HTTP/1.1 201 Created\n\n'),
+  ];
   const many = Array.from({ length: 2000 }, (_, i) => request(`GET /many/${i} HTTP/1.1\n\n`));
   assert.deepEqual(await instance.process(batch), []);
   await instance.process(many);
   await instance.flush!();
   assert.equal(ctx.emitted.length, 2003);
-  assert.deepEqual(ctx.emitted.slice(0, 3).map((m) => [m.kind, m.id, m.timestamp, text(m)]), batch.map((m) => [m.kind, m.id, m.timestamp, text(m)]));
+  assert.deepEqual(
+    ctx.emitted.slice(0, 3).map((m) => [m.kind, m.id, m.timestamp, text(m)]),
+    batch.map((m) => [m.kind, m.id, m.timestamp, text(m)]),
+  );
   assert.equal(text(ctx.emitted[2002]!), 'GET /many/1999 HTTP/1.1\n\n');
   assert.equal(ctx.counters.get('middleware-restarts'), undefined);
 });
@@ -84,10 +91,16 @@ test('a GoReplay token-rewriting middleware in Python works unchanged: drops, le
   const me = request('GET /me HTTP/1.1\nAuthorization: Bearer prod\n\n');
   await instance.process([me]);
   await instance.flush!();
-  assert.deepEqual(ctx.emitted.map((m) => m.kind), ['request', 'response', 'replayed-response', 'request']);
+  assert.deepEqual(
+    ctx.emitted.map((m) => m.kind),
+    ['request', 'response', 'replayed-response', 'request'],
+  );
   assert.equal(text(ctx.emitted[3]!), 'GET /me HTTP/1.1\nAuthorization: Bearer stage\n\n');
   assert.equal(ctx.emitted[3]!.id, me.id);
-  assert.ok(ctx.logs.some((l) => l.message === `[middleware] request ${login.id}`), 'stderr reaches the log');
+  assert.ok(
+    ctx.logs.some((l) => l.message === `[middleware] request ${login.id}`),
+    'stderr reaches the log',
+  );
 });
 
 test('a middleware that crashes is reported and restarted, and later messages get through', { timeout: 20000 }, async (t) => {
@@ -106,20 +119,29 @@ test('a middleware that crashes is reported and restarted, and later messages ge
   await instance.process([request('GET /after HTTP/1.1\n\n')]);
   await until(ctx, 2);
   await instance.flush!();
-  assert.deepEqual(ctx.emitted.map((m) => text(m).split('\n')[0]), ['GET /before HTTP/1.1', 'GET /after HTTP/1.1']);
+  assert.deepEqual(
+    ctx.emitted.map((m) => text(m).split('\n')[0]),
+    ['GET /before HTTP/1.1', 'GET /after HTTP/1.1'],
+  );
   assert.ok(ctx.logs.some((l) => l.level === 'warn' && /exited \(code 3\); restarting it/.test(l.message)));
 });
 
 test('a command that never exits is stopped when the flush deadline passes', { timeout: 20000 }, async (t) => {
   const ctx = recordingContext('middleware');
-  const instance = await middleware.create(`node -e "process.stdin.resume(); process.stdin.on('end', () => setInterval(() => {}, 1000))"`, { flushTimeout: '300ms' }, ctx);
+  const instance = await middleware.create(
+    `node -e "process.stdin.resume(); process.stdin.on('end', () => setInterval(() => {}, 1000))"`,
+    { flushTimeout: '300ms' },
+    ctx,
+  );
   t.after(() => instance.close?.());
   await instance.process([request('GET / HTTP/1.1\n\n')]);
   await instance.flush!();
   assert.ok(ctx.logs.some((l) => /did not exit within 300 ms/.test(l.message)));
 });
 
-test('a command that dies at every start is given up on: the next batch stops the pipeline with an error', { timeout: 30000 }, async (t) => {
+test('a command that dies at every start is given up on: the next batch stops the pipeline with an error', {
+  timeout: 30000,
+}, async (t) => {
   const ctx = recordingContext('middleware');
   const instance = await middleware.create(`echo "cannot start" >&2; exit 3`, { flushTimeout: '1s' }, ctx);
   t.after(() => instance.close?.());
@@ -136,5 +158,8 @@ test('a command that dies at every start is given up on: the next batch stops th
   assert.ok(error instanceof RepriseError, 'the pipeline is stopped');
   assert.equal((error as RepriseError).code, 'RPR_PLUGIN_FAILED');
   assert.match((error as Error).message, /exited 5 times in a row/);
-  assert.ok(ctx.logs.some((l) => l.message === '[middleware] cannot start'), 'its stderr was logged');
+  assert.ok(
+    ctx.logs.some((l) => l.message === '[middleware] cannot start'),
+    'its stderr was logged',
+  );
 });

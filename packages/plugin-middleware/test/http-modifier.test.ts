@@ -85,7 +85,10 @@ test('param-limiter samples by the hash of a query parameter value', { timeout: 
 });
 
 test('rewrite-url applies the first matching rule with capture groups, in GoReplay and JavaScript syntax', { timeout: 5000 }, () => {
-  assert.equal(run({ rewriteUrl: ['/v1/(.*):/v2/$1'] }, 'GET /v1/user/1?x=2 HTTP/1.1\nHost: a\n\n'), 'GET /v2/user/1?x=2 HTTP/1.1\nHost: a\n\n');
+  assert.equal(
+    run({ rewriteUrl: ['/v1/(.*):/v2/$1'] }, 'GET /v1/user/1?x=2 HTTP/1.1\nHost: a\n\n'),
+    'GET /v2/user/1?x=2 HTTP/1.1\nHost: a\n\n',
+  );
   assert.equal(run({ rewriteUrl: ['^/old/(\\w+):/new/${1}/x'] }, 'GET /old/abc HTTP/1.1\n\n'), 'GET /new/abc/x HTTP/1.1\n\n');
   assert.equal(run({ rewriteUrl: ['^/a:/b', '^/a:/c'] }, 'GET /a HTTP/1.1\n\n'), 'GET /b HTTP/1.1\n\n', 'only the first matching rule');
   assert.equal(run({ rewriteUrl: ['^/zzz:/b'] }, GET), GET);
@@ -101,7 +104,10 @@ test('rewrite-header rewrites a header value with groups and leaves other reques
 
 test('set-header replaces the first value in place or appends the header', { timeout: 5000 }, () => {
   assert.equal(run({ setHeader: ['User-Agent: Gor'] }, GET), 'GET /api/users?id=7 HTTP/1.1\nHost: www.example.com\nUser-Agent: Gor\n\n');
-  assert.equal(run({ setHeader: ['X-Env: staging'] }, 'POST /x HTTP/1.1\nContent-Length: 2\n\nhi'), 'POST /x HTTP/1.1\nContent-Length: 2\nX-Env: staging\n\nhi');
+  assert.equal(
+    run({ setHeader: ['X-Env: staging'] }, 'POST /x HTTP/1.1\nContent-Length: 2\n\nhi'),
+    'POST /x HTTP/1.1\nContent-Length: 2\nX-Env: staging\n\nhi',
+  );
 });
 
 test('set-param replaces a query parameter or adds it', { timeout: 5000 }, () => {
@@ -111,8 +117,17 @@ test('set-param replaces a query parameter or adds it', { timeout: 5000 }, () =>
 });
 
 test('malformed flag values are configuration errors that name the option', { timeout: 5000 }, () => {
-  for (const [option, value] of [['rewriteUrl', 'nocolon'], ['headerLimiter', 'X-Id: ten'], ['setParam', 'noequals'], ['allowUrl', '(unclosed'], ['setHeader', 'NoColon']] as const) {
-    assert.throws(() => parseHttpRules({ [option]: [value] }), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID' && e.option === option);
+  for (const [option, value] of [
+    ['rewriteUrl', 'nocolon'],
+    ['headerLimiter', 'X-Id: ten'],
+    ['setParam', 'noequals'],
+    ['allowUrl', '(unclosed'],
+    ['setHeader', 'NoColon'],
+  ] as const) {
+    assert.throws(
+      () => parseHttpRules({ [option]: [value] }),
+      (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID' && e.option === option,
+    );
   }
 });
 
@@ -121,8 +136,19 @@ test('the http component filters requests, drops the responses of dropped reques
   const instance = await http.create(undefined, { disallowUrl: ['^/admin'], setHeader: ['X-Env: staging'] }, ctx);
   const admin = request('GET /admin HTTP/1.1\nHost: a\n\n');
   const ok = request('GET /ok HTTP/1.1\nHost: a\n\n');
-  const out = await instance.process([admin, ok, response('response', admin.id, 'HTTP/1.1 200 OK\n\n'), response('response', ok.id, 'HTTP/1.1 200 OK\n\n')]);
-  assert.deepEqual(out.map((m) => [m.kind, m.id]), [['request', ok.id], ['response', ok.id]]);
+  const out = await instance.process([
+    admin,
+    ok,
+    response('response', admin.id, 'HTTP/1.1 200 OK\n\n'),
+    response('response', ok.id, 'HTTP/1.1 200 OK\n\n'),
+  ]);
+  assert.deepEqual(
+    out.map((m) => [m.kind, m.id]),
+    [
+      ['request', ok.id],
+      ['response', ok.id],
+    ],
+  );
   assert.equal(text(out[0]!), 'GET /ok HTTP/1.1\nHost: a\nX-Env: staging\n\n');
   assert.equal(ctx.counters.get('filtered-url'), 1);
   const later = await instance.process([response('response', admin.id, 'HTTP/1.1 200 OK\n\n')]);

@@ -6,7 +6,11 @@ import { BoundedIdSet } from '../src/bounded-id-set.js';
 test('the log limiter lets N lines a second through and then tells how many it held back', { timeout: 5000 }, () => {
   let nowMs = 10_000;
   const written: string[] = [];
-  const limiter = new LogLimiter(2, (line) => written.push(line), () => nowMs);
+  const limiter = new LogLimiter(
+    2,
+    (line) => written.push(line),
+    () => nowMs,
+  );
   assert.equal(limiter.line('a'), true);
   assert.equal(limiter.line('b'), true);
   assert.equal(limiter.line('c'), false);

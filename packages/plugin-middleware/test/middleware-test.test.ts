@@ -11,7 +11,9 @@ test('the report tells per message whether the script dropped, changed, amplifie
   const dir = mkdtempSync(join(tmpdir(), 'reprise-mwtest-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'rewrite.js');
-  writeFileSync(file, `export function request(req) {
+  writeFileSync(
+    file,
+    `export function request(req) {
   if (req.path === '/admin') return null;
   if (req.path === '/boom') throw new RangeError('bad input');
   if (req.path === '/twice') return [req, req.clone()];
@@ -21,7 +23,8 @@ test('the report tells per message whether the script dropped, changed, amplifie
   if (req.method === 'POST') req.body = req.body.replace('prod', 'staging');
   console.log('rewrote', req.path);
   return req;
-}`);
+}`,
+  );
   const messages = [
     request('GET /admin HTTP/1.1\n\n'),
     request('POST /login HTTP/1.1\nCookie: a=1\nContent-Length: 12\n\nuser=prod\nok'),
@@ -31,8 +34,19 @@ test('the report tells per message whether the script dropped, changed, amplifie
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n'),
   ];
   const report = runMiddlewareTest(file, messages, { batchSize: 4 });
-  assert.deepEqual(report.results.map((r) => r.outcome), ['dropped', 'changed', 'amplified', 'unchanged', 'failed', 'unchanged']);
-  assert.deepEqual(report.results[1]!.diffs[0], ['- Cookie: a=1', '- Content-Length: 12', '+ Content-Length: 16', '+ X-Env: staging', '@@ body, line 1', '- user=prod', '+ user=staging']);
+  assert.deepEqual(
+    report.results.map((r) => r.outcome),
+    ['dropped', 'changed', 'amplified', 'unchanged', 'failed', 'unchanged'],
+  );
+  assert.deepEqual(report.results[1]!.diffs[0], [
+    '- Cookie: a=1',
+    '- Content-Length: 12',
+    '+ Content-Length: 16',
+    '+ X-Env: staging',
+    '@@ body, line 1',
+    '- user=prod',
+    '+ user=staging',
+  ]);
   assert.match(report.results[4]!.error!, /rewrite\.js:3:\d+: request\(\) threw RangeError: bad input/);
   assert.deepEqual(report.logs, ['info rewrote /login']);
   const text = formatMiddlewareTestReport(report);
@@ -58,5 +72,8 @@ test('messages can come from an async source, such as a file being decoded', { t
     for (let i = 0; i < 5; i++) yield request(`GET /${i} HTTP/1.1\n\n`);
   }
   const report = await runMiddlewareTestAsync(file, source(), { batchSize: 2 });
-  assert.deepEqual(report.results.map((r) => r.outcome), ['unchanged', 'dropped', 'unchanged', 'dropped', 'unchanged']);
+  assert.deepEqual(
+    report.results.map((r) => r.outcome),
+    ['unchanged', 'dropped', 'unchanged', 'dropped', 'unchanged'],
+  );
 });

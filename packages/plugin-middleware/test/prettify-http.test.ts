@@ -24,10 +24,16 @@ function chunked(body: Buffer, sizes: number[]): Buffer {
   return Buffer.concat(parts);
 }
 
-const EXPECTED_RESPONSE = message(`HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: ${BODY.length}\nVary: Accept-Encoding\n\n`, BODY);
+const EXPECTED_RESPONSE = message(
+  `HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Length: ${BODY.length}\nVary: Accept-Encoding\n\n`,
+  BODY,
+);
 
 test('a chunked response is joined and gets a Content-Length where Transfer-Encoding was', { timeout: 5000 }, () => {
-  const raw = message('HTTP/1.1 200 OK\nContent-Type: application/json\nTransfer-Encoding: chunked\nVary: Accept-Encoding\n\n', chunked(BODY, [5, 17]));
+  const raw = message(
+    'HTTP/1.1 200 OK\nContent-Type: application/json\nTransfer-Encoding: chunked\nVary: Accept-Encoding\n\n',
+    chunked(BODY, [5, 17]),
+  );
   const result = prettifyHttp(raw);
   assert.equal(result.outcome, 'prettified');
   assert.deepEqual(Buffer.from(result.payload), EXPECTED_RESPONSE);
@@ -53,7 +59,10 @@ for (const [coding, encode] of [
 
 test('raw deflate (without the zlib wrapper, as some servers send it) is decoded too', { timeout: 5000 }, () => {
   const encoded = deflateRawSync(BODY);
-  const raw = message(`HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Encoding: deflate\nContent-Length: ${encoded.length}\nVary: Accept-Encoding\n\n`, encoded);
+  const raw = message(
+    `HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Encoding: deflate\nContent-Length: ${encoded.length}\nVary: Accept-Encoding\n\n`,
+    encoded,
+  );
   assert.deepEqual(Buffer.from(prettifyHttp(raw).payload), EXPECTED_RESPONSE);
 });
 
@@ -65,13 +74,19 @@ test('a chunked gzip response is joined then decoded; a gzip-then-br body is und
   assert.deepEqual(Buffer.from(prettifyHttp(raw).payload), EXPECTED_RESPONSE);
 
   const twice = brotliCompressSync(gzipSync(BODY));
-  const layered = message(`HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Encoding: gzip, br\nContent-Length: ${twice.length}\nVary: Accept-Encoding\n\n`, twice);
+  const layered = message(
+    `HTTP/1.1 200 OK\nContent-Type: application/json\nContent-Encoding: gzip, br\nContent-Length: ${twice.length}\nVary: Accept-Encoding\n\n`,
+    twice,
+  );
   assert.deepEqual(Buffer.from(prettifyHttp(layered).payload), EXPECTED_RESPONSE);
 });
 
 test('a chunked gzip request (lowercase names, bare LF line endings) keeps its start line and other headers', { timeout: 5000 }, () => {
   const raw = Buffer.concat([
-    Buffer.from('POST /api/upload?x=1 HTTP/1.1\nhost: example.com\ncontent-encoding: GZIP\ntransfer-encoding: Chunked\nx-id: 7\n\n', 'latin1'),
+    Buffer.from(
+      'POST /api/upload?x=1 HTTP/1.1\nhost: example.com\ncontent-encoding: GZIP\ntransfer-encoding: Chunked\nx-id: 7\n\n',
+      'latin1',
+    ),
     chunked(gzipSync(BODY), [1]),
   ]);
   const result = prettifyHttp(raw);
@@ -108,16 +123,27 @@ test('plain messages, unknown codings, empty encoded bodies and incomplete heads
   for (const raw of cases) assert.deepEqual(prettifyHttp(raw), { payload: raw, outcome: 'unchanged' }, raw.toString('latin1'));
 });
 
-test('the prettify-http middleware rewrites every kind of message and counts what it decoded and what it could not', { timeout: 5000 }, async () => {
+test('the prettify-http middleware rewrites every kind of message and counts what it decoded and what it could not', {
+  timeout: 5000,
+}, async () => {
   const ctx = recordingContext('prettify-http');
   const instance = await prettifyHttpMiddleware.create(undefined, {}, ctx);
   const gz = gzipSync(Buffer.from('hello'));
   const req = request('GET / HTTP/1.1\nHost: a\n\n');
   const batch = [
     req,
-    { ...response('response', req.id, ''), payload: message(`HTTP/1.1 200 OK\nContent-Encoding: gzip\nContent-Length: ${gz.length}\n\n`, gz) },
-    { ...response('replayed-response', req.id, ''), payload: message('HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n', Buffer.from('5\r\nhello\r\n0\r\n\r\n')) },
-    { ...response('replayed-response', req.id, ''), payload: message('HTTP/1.1 200 OK\nContent-Encoding: br\nContent-Length: 3\n\n', Buffer.from('bad')) },
+    {
+      ...response('response', req.id, ''),
+      payload: message(`HTTP/1.1 200 OK\nContent-Encoding: gzip\nContent-Length: ${gz.length}\n\n`, gz),
+    },
+    {
+      ...response('replayed-response', req.id, ''),
+      payload: message('HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n', Buffer.from('5\r\nhello\r\n0\r\n\r\n')),
+    },
+    {
+      ...response('replayed-response', req.id, ''),
+      payload: message('HTTP/1.1 200 OK\nContent-Encoding: br\nContent-Length: 3\n\n', Buffer.from('bad')),
+    },
   ];
   const out = await instance.process(batch);
   assert.equal(out.length, 4);

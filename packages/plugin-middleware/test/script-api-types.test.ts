@@ -22,13 +22,27 @@ function documentedExample(): string {
 }
 
 /** A folder where the plugin is "installed" (a symlink in node_modules) and `file` is checked by tsc with checkJs. */
-async function typeCheck(t: { after(fn: () => void): void }, code: string, lib: string[] = ['es2022']): Promise<{ ok: boolean; output: string }> {
+async function typeCheck(
+  t: { after(fn: () => void): void },
+  code: string,
+  lib: string[] = ['es2022'],
+): Promise<{ ok: boolean; output: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-script-types-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   mkdirSync(join(dir, 'node_modules', '@reprise'), { recursive: true });
   symlinkSync(packageDir, join(dir, 'node_modules', '@reprise', 'plugin-middleware'), 'dir');
   writeFileSync(join(dir, 'script.js'), code);
-  const compilerOptions = { allowJs: true, checkJs: true, noEmit: true, strict: true, target: 'es2022', lib, module: 'nodenext', moduleResolution: 'nodenext', types: [] };
+  const compilerOptions = {
+    allowJs: true,
+    checkJs: true,
+    noEmit: true,
+    strict: true,
+    target: 'es2022',
+    lib,
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    types: [],
+  };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['script.js'] }));
   try {
     const { stdout } = await run(process.execPath, [tsc, '-p', join(dir, 'tsconfig.json')]);
@@ -38,7 +52,9 @@ async function typeCheck(t: { after(fn: () => void): void }, code: string, lib: 
   }
 }
 
-test("SCRIPTS.md's example type-checks against script-api.d.ts (store, views, hook types), with or without the DOM lib", { timeout: 60000 }, async (t) => {
+test("SCRIPTS.md's example type-checks against script-api.d.ts (store, views, hook types), with or without the DOM lib", {
+  timeout: 60000,
+}, async (t) => {
   const example = documentedExample();
   assert.match(example, /reference types="@reprise\/plugin-middleware\/script-api"/);
   assert.match(example, /store\.set\(/);
@@ -49,7 +65,9 @@ test("SCRIPTS.md's example type-checks against script-api.d.ts (store, views, ho
 });
 
 test('a script that misuses the API fails the type check, naming each mistake', { timeout: 60000 }, async (t) => {
-  const result = await typeCheck(t, `/// <reference types="@reprise/plugin-middleware/script-api" />
+  const result = await typeCheck(
+    t,
+    `/// <reference types="@reprise/plugin-middleware/script-api" />
 /** @type {reprise.RequestHook} */
 export function request(req) {
   req.status = 200;
@@ -57,7 +75,8 @@ export function request(req) {
   const n = store.get('k') + 1;
   return req.headers;
 }
-`);
+`,
+  );
   assert.equal(result.ok, false);
   assert.match(result.output, /script\.js\(4,7\): error TS2339: Property 'status' does not exist on type 'Request'/);
   assert.match(result.output, /script\.js\(5,18\): error TS2345/);
@@ -70,5 +89,6 @@ test('the package ships the types, SCRIPTS.md and THREAT-MODEL.md, and exports t
   assert.deepEqual(manifest.exports['./script-api'], { types: './script-api.d.ts' });
   const { stdout } = await run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: packageDir });
   const files = (JSON.parse(stdout) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
-  for (const shipped of ['script-api.d.ts', 'SCRIPTS.md', 'THREAT-MODEL.md', 'dist/index.js']) assert.ok(files.includes(shipped), `${shipped} in ${files.join(', ')}`);
+  for (const shipped of ['script-api.d.ts', 'SCRIPTS.md', 'THREAT-MODEL.md', 'dist/index.js'])
+    assert.ok(files.includes(shipped), `${shipped} in ${files.join(', ')}`);
 });

@@ -65,7 +65,9 @@ test('fail closed by default: a script that throws before its /admin check does 
   });
 });
 
-test('a timed-out request hook drops its message by default and the rebuild is a warning that module state was reset', { timeout: 20000 }, async () => {
+test('a timed-out request hook drops its message by default and the rebuild is a warning that module state was reset', {
+  timeout: 20000,
+}, async () => {
   const file = script(`export function request(req) {
     store.set('k', 1);
     if (req.path === '/loop') for (;;) {}
@@ -78,7 +80,14 @@ test('a timed-out request hook drops its message by default and the rebuild is a
     assert.equal(ctx.counters.get('dropped-by-script-error'), 1);
     assert.equal(ctx.counters.get('script-restarts'), 1);
     const warnings = ctx.logs.filter((l) => l.level === 'warn').map((l) => l.message);
-    assert.ok(warnings.some((w) => w === `${file}: the isolate was rebuilt after a timeout or an exhausted heap: module state (top-level variables) was reset; store kept (1 keys)`), JSON.stringify(warnings));
+    assert.ok(
+      warnings.some(
+        (w) =>
+          w ===
+          `${file}: the isolate was rebuilt after a timeout or an exhausted heap: module state (top-level variables) was reset; store kept (1 keys)`,
+      ),
+      JSON.stringify(warnings),
+    );
   });
 });
 
@@ -111,5 +120,9 @@ test('replayedResponse without a response-tracking output is a warning at create
   const requestOnly = script(`export function request(req) { return req; }`);
   const ctx = recordingContext('middleware-script', { outputsTrackResponses: false });
   await withInstance(requestOnly, {}, async () => {}, ctx);
-  assert.deepEqual(ctx.logs.filter((l) => l.level === 'warn'), [], 'a script without replayedResponse needs no tracking');
+  assert.deepEqual(
+    ctx.logs.filter((l) => l.level === 'warn'),
+    [],
+    'a script without replayedResponse needs no tracking',
+  );
 });

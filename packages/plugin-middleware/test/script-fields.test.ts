@@ -68,8 +68,14 @@ test('each invalid field fails its own message with a message naming the field; 
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["statusText", "OK\\r\\nX: 1"]'),
   ];
   const outcome = sb.runBatch(batch);
-  assert.deepEqual(outcome.outputs.map((o) => o.source), [3, 7, 9, 12, 16]);
-  assert.deepEqual(outcome.failures.map((f) => f.kind), Array(13).fill('invalid'));
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    [3, 7, 9, 12, 16],
+  );
+  assert.deepEqual(
+    outcome.failures.map((f) => f.kind),
+    Array(13).fill('invalid'),
+  );
   const messages = outcome.failures.map((f) => f.message);
   assert.match(messages[0]!, /^request\(\) threw InvalidFieldError: invalid req\.id "ab\\n1 c+.*: an id is 24 lowercase hex digits$/);
   assert.match(messages[1]!, /invalid req\.id "not-hex": an id is 24 lowercase hex digits/);
@@ -81,9 +87,10 @@ test('each invalid field fails its own message with a message naming the field; 
   assert.match(messages[12]!, /invalid res\.statusText/);
   assert.match(outcome.failures[0]!.location, /:6:\d+$/, 'the error points at the line that set the field');
   assert.equal(outcome.dropped, 0, 'a failed message is not counted as dropped by the script');
-  assert.deepEqual(outcome.outputs.map((o) => text(o.message).split('\n')[0]), [
-    'POST /id HTTP/1.1', 'POST /header-value HTTP/1.1', 'PURGE /method HTTP/1.1', 'POST /fine?x=1 HTTP/1.1', 'HTTP/1.1 599 OK',
-  ]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => text(o.message).split('\n')[0]),
+    ['POST /id HTTP/1.1', 'POST /header-value HTTP/1.1', 'PURGE /method HTTP/1.1', 'POST /fine?x=1 HTTP/1.1', 'HTTP/1.1 599 OK'],
+  );
   assert.equal(outcome.outputs[0]!.message.id, '0123456789abcdef01234567');
 });
 
@@ -100,7 +107,9 @@ test('an id set behind the setter (on the view internals) is refused by the host
   assert.match(outcome.failures[0]!.message, /^request\(\) set an invalid id "ab\\n1 c+/);
 });
 
-test('a forged id never reaches a .gor output: the message is dropped, even with on-error pass, and counted', { timeout: 10000 }, async () => {
+test('a forged id never reaches a .gor output: the message is dropped, even with on-error pass, and counted', {
+  timeout: 10000,
+}, async () => {
   const file = script(`export function request(req) { if (req.path === '/forge') req.id = ${JSON.stringify(FORGED_ID)}; return req; }`);
   const ctx = recordingContext('middleware-script');
   const instance = await middlewareScript.create(file, { memoryLimit: 32, timeout: '200ms', onError: 'pass', logRate: 20 }, ctx);
@@ -108,10 +117,16 @@ test('a forged id never reaches a .gor output: the message is dropped, even with
     const kept = request('GET /kept HTTP/1.1\n\n');
     const out = (await instance.process([request('GET /forge HTTP/1.1\n\n'), kept])) as Message[];
     const decoded = decodeGor(encodeRecords(out));
-    assert.deepEqual(decoded.map((d) => (d.type === 'record' ? [d.message.id, text(d.message)] : [d.type])), [[kept.id, 'GET /kept HTTP/1.1\n\n']]);
+    assert.deepEqual(
+      decoded.map((d) => (d.type === 'record' ? [d.message.id, text(d.message)] : [d.type])),
+      [[kept.id, 'GET /kept HTTP/1.1\n\n']],
+    );
     assert.equal(ctx.counters.get('script-invalid-fields'), 1);
     assert.equal(ctx.counters.get('dropped-by-script-error'), 1);
-    assert.ok(ctx.logs.some((l) => l.level === 'warn' && l.message.startsWith(`${file}:1:`) && l.message.includes('invalid req.id')), JSON.stringify(ctx.logs));
+    assert.ok(
+      ctx.logs.some((l) => l.level === 'warn' && l.message.startsWith(`${file}:1:`) && l.message.includes('invalid req.id')),
+      JSON.stringify(ctx.logs),
+    );
   } finally {
     await instance.close?.();
   }
@@ -133,8 +148,18 @@ test('a body holding the .gor record separator is refused, by the setter and aga
   });
   t.after(() => sb.dispose());
   const outcome = sb.runBatch(['/setter', '/bytes', '/internals', '/emoji'].map((p) => request(`POST ${p} HTTP/1.1\nHost: x\n\n`)));
-  assert.deepEqual(outcome.outputs.map((o) => o.source), [3]);
-  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind]), [[0, 'invalid'], [1, 'invalid'], [2, 'invalid']]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    [3],
+  );
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind]),
+    [
+      [0, 'invalid'],
+      [1, 'invalid'],
+      [2, 'invalid'],
+    ],
+  );
   assert.match(outcome.failures[0]!.message, /InvalidFieldError: invalid req\.body .*: a body cannot hold the \.gor record separator/);
   assert.equal(outcome.failures[2]!.message, 'request() produced a message holding the .gor record separator');
 });

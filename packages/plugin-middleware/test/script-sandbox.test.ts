@@ -39,7 +39,10 @@ test('a script rewrites the url, a header and the body, and Content-Length follo
   t.after(() => sb.dispose());
   const [out] = outputs(sb, [request('POST /v1/users?a=1 HTTP/1.1\nHost: api\nCookie: s=1\nContent-Length: 9\n\n{"id": 1}')]);
   const body = '{"id":1,"name":"Zoë"}';
-  assert.equal(out, `POST /v2/users?a=1&debug=yes%20please HTTP/1.1\nHost: api\nContent-Length: ${Buffer.byteLength(body)}\nx-env: staging\n\n${body}`);
+  assert.equal(
+    out,
+    `POST /v2/users?a=1&debug=yes%20please HTTP/1.1\nHost: api\nContent-Length: ${Buffer.byteLength(body)}\nx-env: staging\n\n${body}`,
+  );
   assert.equal(Buffer.byteLength(body), 22, 'the length counts UTF-8 bytes, not characters');
 });
 
@@ -67,12 +70,18 @@ test('small and large payloads (returned whole or spliced around the change) int
     request(`POST /large2 HTTP/1.1\nHost: d\n\n${large}`),
   ];
   const outcome = sb.runBatch(batch);
-  assert.deepEqual(outcome.outputs.map((o) => [o.source, text(o.message)]), [
-    [0, `POST /large HTTP/1.1\nHost: a\nContent-Length: ${Buffer.byteLength(large)}\nX-Env: staging\n\n${large}`],
-    [1, 'GET /small HTTP/1.1\nHost: b\nX-Env: staging\n\n'],
-    [3, `POST /large2 HTTP/1.1\nHost: d\nX-Env: staging\n\n${large}`],
-  ]);
-  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind, f.message]), [[2, 'invalid', 'request() produced a message holding the .gor record separator']]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => [o.source, text(o.message)]),
+    [
+      [0, `POST /large HTTP/1.1\nHost: a\nContent-Length: ${Buffer.byteLength(large)}\nX-Env: staging\n\n${large}`],
+      [1, 'GET /small HTTP/1.1\nHost: b\nX-Env: staging\n\n'],
+      [3, `POST /large2 HTTP/1.1\nHost: d\nX-Env: staging\n\n${large}`],
+    ],
+  );
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind, f.message]),
+    [[2, 'invalid', 'request() produced a message holding the .gor record separator']],
+  );
 });
 
 test('a script drops with null, keeps with undefined, and amplifies with an array of clones', { timeout: 10000 }, (t) => {
@@ -90,11 +99,14 @@ test('a script drops with null, keeps with undefined, and amplifies with an arra
   const b = request('GET /keep HTTP/1.1\n\n');
   const c = request('GET /twice HTTP/1.1\n\n');
   const outcome = sb.runBatch([a, b, c]);
-  assert.deepEqual(outcome.outputs.map((o) => [o.source, o.message.id, text(o.message)]), [
-    [1, b.id, 'GET /keep HTTP/1.1\nkept: 1\n\n'],
-    [2, c.id, 'GET /twice HTTP/1.1\n\n'],
-    [2, 'c'.repeat(24), 'GET /copy HTTP/1.1\n\n'],
-  ]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => [o.source, o.message.id, text(o.message)]),
+    [
+      [1, b.id, 'GET /keep HTTP/1.1\nkept: 1\n\n'],
+      [2, c.id, 'GET /twice HTTP/1.1\n\n'],
+      [2, 'c'.repeat(24), 'GET /copy HTTP/1.1\n\n'],
+    ],
+  );
 });
 
 test('module state maps tokens from original to replayed responses and rewrites later requests', { timeout: 10000 }, (t) => {
@@ -119,7 +131,10 @@ test('module state maps tokens from original to replayed responses and rewrites 
   sb.runBatch([login, response('response', login.id, 'HTTP/1.1 200 OK\nContent-Length: 16\n\n{"token":"prod"}')]);
   const second = sb.runBatch([response('replayed-response', login.id, 'HTTP/1.1 200 OK\nContent-Length: 19\n\n{"token":"staging"}')]);
   assert.deepEqual(second.logs, ['info mapped prod to staging']);
-  const later = outputs(sb, [request('GET /me HTTP/1.1\nAuthorization: Bearer prod\n\n'), request('GET /me HTTP/1.1\nAuthorization: Bearer other\n\n')]);
+  const later = outputs(sb, [
+    request('GET /me HTTP/1.1\nAuthorization: Bearer prod\n\n'),
+    request('GET /me HTTP/1.1\nAuthorization: Bearer other\n\n'),
+  ]);
   assert.deepEqual(later, ['GET /me HTTP/1.1\nAuthorization: Bearer staging\n\n', 'GET /me HTTP/1.1\nAuthorization: Bearer other\n\n']);
 });
 
@@ -132,7 +147,11 @@ test('response hooks see the status and the request of the same id', { timeout: 
     }`);
   t.after(() => sb.dispose());
   const req = request('GET /a HTTP/1.1\n\n');
-  const out = outputs(sb, [req, response('response', req.id, 'HTTP/1.1 200 OK\nContent-Length: 0\n\n'), response('response', 'e'.repeat(24), 'HTTP/1.1 503 Busy\n\n')]);
+  const out = outputs(sb, [
+    req,
+    response('response', req.id, 'HTTP/1.1 200 OK\nContent-Length: 0\n\n'),
+    response('response', 'e'.repeat(24), 'HTTP/1.1 503 Busy\n\n'),
+  ]);
   assert.deepEqual(out, ['GET /a HTTP/1.1\n\n', 'HTTP/1.1 200 OK\nContent-Length: 0\nx-for: GET /a\n\n']);
 });
 
@@ -146,7 +165,10 @@ test('a throw affects only the message in hand and is located at the script line
 }`);
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /a HTTP/1.1\n\n'), request('GET /bad HTTP/1.1\n\n'), request('GET /c HTTP/1.1\n\n')]);
-  assert.deepEqual(outcome.outputs.map((o) => o.source), [0, 2]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    [0, 2],
+  );
   assert.equal(outcome.failures.length, 1);
   const f = outcome.failures[0]!;
   assert.equal(f.index, 1);
@@ -157,28 +179,55 @@ test('a throw affects only the message in hand and is located at the script line
 });
 
 test('an endless loop times out on its message only, the isolate is rebuilt, and the rest of the batch runs', { timeout: 20000 }, (t) => {
-  const sb = sandbox(`let seen = 0;
-export function request(req) { seen++; if (req.path === '/loop') for (;;) {} req.headers.set('seen', String(seen)); return req; }`, { timeLimitMs: 100 });
+  const sb = sandbox(
+    `let seen = 0;
+export function request(req) { seen++; if (req.path === '/loop') for (;;) {} req.headers.set('seen', String(seen)); return req; }`,
+    { timeLimitMs: 100 },
+  );
   t.after(() => sb.dispose());
-  const outcome = sb.runBatch([request('GET /a HTTP/1.1\n\n'), request('GET /loop HTTP/1.1\n\n'), request('GET /b HTTP/1.1\n\n'), request('GET /c HTTP/1.1\n\n')]);
-  assert.deepEqual(outcome.outputs.map((o) => [o.source, text(o.message)]), [
-    [0, 'GET /a HTTP/1.1\nseen: 1\n\n'],
-    // The rebuilt isolate starts with fresh module state.
-    [2, 'GET /b HTTP/1.1\nseen: 1\n\n'],
-    [3, 'GET /c HTTP/1.1\nseen: 2\n\n'],
+  const outcome = sb.runBatch([
+    request('GET /a HTTP/1.1\n\n'),
+    request('GET /loop HTTP/1.1\n\n'),
+    request('GET /b HTTP/1.1\n\n'),
+    request('GET /c HTTP/1.1\n\n'),
   ]);
-  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind, f.location]), [[1, 'timeout', sb.file]]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => [o.source, text(o.message)]),
+    [
+      [0, 'GET /a HTTP/1.1\nseen: 1\n\n'],
+      // The rebuilt isolate starts with fresh module state.
+      [2, 'GET /b HTTP/1.1\nseen: 1\n\n'],
+      [3, 'GET /c HTTP/1.1\nseen: 2\n\n'],
+    ],
+  );
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind, f.location]),
+    [[1, 'timeout', sb.file]],
+  );
   assert.equal(outcome.rebuilds, 1);
-  assert.equal(outputs(sb, [request('GET /d HTTP/1.1\n\n')])[0], 'GET /d HTTP/1.1\nseen: 3\n\n', 'the script keeps working, with its state');
+  assert.equal(
+    outputs(sb, [request('GET /d HTTP/1.1\n\n')])[0],
+    'GET /d HTTP/1.1\nseen: 3\n\n',
+    'the script keeps working, with its state',
+  );
 });
 
 test('a script that allocates without end loses only the message in hand', { timeout: 60000 }, (t) => {
-  const sb = sandbox(`const hoard = [];
-export function request(req) { if (req.path === '/hog') for (;;) hoard.push('x'.repeat(1024) + Math.random()); return req; }`, { memoryLimitMb: 16, timeLimitMs: 20000 });
+  const sb = sandbox(
+    `const hoard = [];
+export function request(req) { if (req.path === '/hog') for (;;) hoard.push('x'.repeat(1024) + Math.random()); return req; }`,
+    { memoryLimitMb: 16, timeLimitMs: 20000 },
+  );
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /a HTTP/1.1\n\n'), request('GET /hog HTTP/1.1\n\n'), request('GET /b HTTP/1.1\n\n')]);
-  assert.deepEqual(outcome.outputs.map((o) => o.source), [0, 2]);
-  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind]), [[1, 'memory']]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    [0, 2],
+  );
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind]),
+    [[1, 'memory']],
+  );
   assert.match(outcome.failures[0]!.message, /memory limit of 16 MB/);
   assert.deepEqual(outputs(sb, [request('GET /z HTTP/1.1\n\n')]), ['GET /z HTTP/1.1\n\n']);
 });
@@ -209,7 +258,10 @@ test('the sandbox has no process, require, timers, network or host escape throug
 });
 
 test('a dynamic import or a static import cannot load anything', { timeout: 10000 }, async (t) => {
-  assert.throws(() => sandbox(`import fs from 'node:fs'; export function request(r) { return r; }`), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && /imports are not available/.test(e.message));
+  assert.throws(
+    () => sandbox(`import fs from 'node:fs'; export function request(r) { return r; }`),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && /imports are not available/.test(e.message),
+  );
   const sb = sandbox(`let result = 'none';
     export function request(req) { import('node:fs').then(() => { result = 'loaded'; }, (e) => { result = 'refused'; }); req.headers.set('r', result); return req; }`);
   t.after(() => sb.dispose());
@@ -218,7 +270,10 @@ test('a dynamic import or a static import cannot load anything', { timeout: 1000
 });
 
 test('a script with a syntax error or without hooks is refused at start with its file and line', { timeout: 10000 }, () => {
-  assert.throws(() => sandbox(`export function request(req) {\n  return req +;\n}`), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && /script-\d+\.js:2/.test(e.message));
+  assert.throws(
+    () => sandbox(`export function request(req) {\n  return req +;\n}`),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && /script-\d+\.js:2/.test(e.message),
+  );
   assert.throws(() => sandbox(`export const x = 1;`), /exports none of request, response, replayedResponse/);
 });
 
@@ -236,20 +291,31 @@ test('reading only the path parses the request line only, not the headers or the
   const api = request('GET /api/x HTTP/1.1\nHost: a\n\nbody');
   const outcome = sb.runBatch([api, request('GET /other HTTP/1.1\n\n')]);
   assert.deepEqual(outcome.failures, []);
-  assert.deepEqual(outcome.outputs.map((o) => o.message), [api]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.message),
+    [api],
+  );
 });
 
 test('binary bodies survive untouched and can be replaced through bytes', { timeout: 10000 }, (t) => {
   const sb = sandbox(`export function request(req) { const b = req.bytes; req.bytes = b.map((x) => 255 - x); return req; }`);
   t.after(() => sb.dispose());
   const body = Buffer.from([0, 1, 2, 200, 255, 13, 10]);
-  const input: Message = { ...request('POST /bin HTTP/1.1\nContent-Length: 7\n\n'), payload: Buffer.concat([Buffer.from('POST /bin HTTP/1.1\r\nContent-Length: 7\r\n\r\n'), body]) };
+  const input: Message = {
+    ...request('POST /bin HTTP/1.1\nContent-Length: 7\n\n'),
+    payload: Buffer.concat([Buffer.from('POST /bin HTTP/1.1\r\nContent-Length: 7\r\n\r\n'), body]),
+  };
   const out = sb.runBatch([input]).outputs[0]!.message.payload;
-  assert.deepEqual([...out.subarray(out.length - 7)], [...body].map((x) => 255 - x));
+  assert.deepEqual(
+    [...out.subarray(out.length - 7)],
+    [...body].map((x) => 255 - x),
+  );
 });
 
 test('the component applies the error policy: pass keeps the message, drop loses it, stop throws', { timeout: 20000 }, async () => {
-  const file = script(`export function request(req) { if (req.path === '/bad') throw new TypeError('nope'); req.headers.set('ok', '1'); return req; }`);
+  const file = script(
+    `export function request(req) { if (req.path === '/bad') throw new TypeError('nope'); req.headers.set('ok', '1'); return req; }`,
+  );
   const batch = () => [request('GET /a HTTP/1.1\n\n'), request('GET /bad HTTP/1.1\n\n')];
   for (const onError of ['pass', 'drop', 'stop'] as const) {
     const ctx = recordingContext('middleware-script');
@@ -257,7 +323,10 @@ test('the component applies the error policy: pass keeps the message, drop loses
     try {
       const input = batch();
       if (onError === 'stop') {
-        assert.throws(() => instance.process(input), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && e.messageId === input[1]!.id);
+        assert.throws(
+          () => instance.process(input),
+          (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && e.messageId === input[1]!.id,
+        );
         continue;
       }
       const out = (await instance.process(input)) as Message[];
@@ -303,7 +372,10 @@ test('setting headers keeps existing ones in place and completes a head that lac
   t.after(() => sb.dispose());
   const truncated: Message = { ...request('GET / HTTP/1.1\n\n'), payload: Buffer.from('GET /t HTTP/1.1\r\nAccept: */*') };
   const out = outputs(sb, [request('GET / HTTP/1.1\nHost: prod\nAccept: */*\n\n'), truncated]);
-  assert.deepEqual(out, ['GET / HTTP/1.1\nHost: staging\nAccept: */*\nX-New: 1\n\n', 'GET /t HTTP/1.1\nAccept: */*\nhost: staging\nX-New: 1\n\n']);
+  assert.deepEqual(out, [
+    'GET / HTTP/1.1\nHost: staging\nAccept: */*\nX-New: 1\n\n',
+    'GET /t HTTP/1.1\nAccept: */*\nhost: staging\nX-New: 1\n\n',
+  ]);
   const added = sandbox(`export function request(req) { req.headers.set('X-New', '1'); return req; }`);
   t.after(() => added.dispose());
   assert.deepEqual(outputs(added, [truncated]), ['GET /t HTTP/1.1\nAccept: */*\nX-New: 1\n\n']);
@@ -311,22 +383,36 @@ test('setting headers keeps existing ones in place and completes a head that lac
 
 test('a batch that is slow as a whole is not blamed on one message: the message in hand gets its own call', { timeout: 30000 }, (t) => {
   // Each message takes 20 ms; 15 of them exceed the 150 ms limit of one call, yet none exceeds it alone.
-  const sb = sandbox(`export function request(req) { const end = Date.now() + 20; while (Date.now() < end) {} return req; }`, { timeLimitMs: 150 });
+  const sb = sandbox(`export function request(req) { const end = Date.now() + 20; while (Date.now() < end) {} return req; }`, {
+    timeLimitMs: 150,
+  });
   t.after(() => sb.dispose());
   const batch = Array.from({ length: 15 }, (_, i) => request(`GET /${i} HTTP/1.1\n\n`));
   const outcome = sb.runBatch(batch);
   assert.deepEqual(outcome.failures, []);
-  assert.deepEqual(outcome.outputs.map((o) => o.source), batch.map((_, i) => i));
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    batch.map((_, i) => i),
+  );
 });
 
 test('a script cannot replace the built-ins the runtime relies on', { timeout: 10000 }, (t) => {
-  assert.throws(() => sandbox(`Array.prototype.push = function () { return 0; };\nexport function request(req) { return req; }`), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && /script-\d+\.js:1/.test(e.message));
+  assert.throws(
+    () => sandbox(`Array.prototype.push = function () { return 0; };\nexport function request(req) { return req; }`),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && /script-\d+\.js:1/.test(e.message),
+  );
   const sb = sandbox(`export function request(req) { if (req.path === '/patch') Object.prototype.polluted = 1; return req; }`);
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /patch HTTP/1.1\n\n'), request('GET /fine HTTP/1.1\n\n')]);
-  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind]), [[0, 'error']]);
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind]),
+    [[0, 'error']],
+  );
   assert.match(outcome.failures[0]!.message, /TypeError/);
-  assert.deepEqual(outcome.outputs.map((o) => o.source), [1]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    [1],
+  );
 });
 
 test('an async hook is reported as such, since hooks must answer synchronously', { timeout: 10000 }, (t) => {
@@ -339,5 +425,8 @@ test('an async hook is reported as such, since hooks must answer synchronously',
 
 test('a script file that does not exist is an input error naming the file', { timeout: 10000 }, () => {
   const missing = join(dir, 'missing.js');
-  assert.throws(() => new ScriptSandbox({ file: missing, memoryLimitMb: 32, timeLimitMs: 100 }), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && e.message.includes(missing));
+  assert.throws(
+    () => new ScriptSandbox({ file: missing, memoryLimitMb: 32, timeLimitMs: 100 }),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && e.message.includes(missing),
+  );
 });

@@ -11,7 +11,10 @@ const dir = mkdtempSync(join(tmpdir(), 'reprise-store-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 
-function sandbox(code: string, options: { timeLimitMs?: number; memoryLimitMb?: number; maxKeys?: number; maxChars?: number } = {}): ScriptSandbox {
+function sandbox(
+  code: string,
+  options: { timeLimitMs?: number; memoryLimitMb?: number; maxKeys?: number; maxChars?: number } = {},
+): ScriptSandbox {
   const file = join(dir, `store-${++n}.js`);
   writeFileSync(file, code);
   return new ScriptSandbox({
@@ -32,13 +35,19 @@ test('store keeps JSON values by key: get, set, has, delete; a missing key reads
     return req;
   }`);
   t.after(() => sb.dispose());
-  const out = sb.runBatch([
-    request('GET /a HTTP/1.1\n\n'),
-    request('PUT /a HTTP/1.1\nContent-Length: 2\n\n42'),
-    request('GET /a HTTP/1.1\n\n'),
-    request('DELETE /a HTTP/1.1\n\n'),
-    request('DELETE /a HTTP/1.1\n\n'),
-  ]).outputs.map((o) => text(o.message).split('\n').filter((l) => l.startsWith('x-')));
+  const out = sb
+    .runBatch([
+      request('GET /a HTTP/1.1\n\n'),
+      request('PUT /a HTTP/1.1\nContent-Length: 2\n\n42'),
+      request('GET /a HTTP/1.1\n\n'),
+      request('DELETE /a HTTP/1.1\n\n'),
+      request('DELETE /a HTTP/1.1\n\n'),
+    ])
+    .outputs.map((o) =>
+      text(o.message)
+        .split('\n')
+        .filter((l) => l.startsWith('x-')),
+    );
   const stored = '{"n":42,"list":[1,"two",null],"ok":true}';
   assert.deepEqual(out, [
     ['x-has: false', 'x-value: undefined'],
@@ -51,7 +60,8 @@ test('store keeps JSON values by key: get, set, has, delete; a missing key reads
 });
 
 test('store survives a timeout that rebuilds the isolate; module state does not', { timeout: 20000 }, (t) => {
-  const sb = sandbox(`let moduleToken = null;
+  const sb = sandbox(
+    `let moduleToken = null;
     export function response(res, req) {
       if (req?.path === '/login') { const token = JSON.parse(res.body).token; store.set('token', token); moduleToken = token; }
       return res;
@@ -61,14 +71,19 @@ test('store survives a timeout that rebuilds the isolate; module state does not'
       req.headers.set('x-store', store.get('token') ?? 'none');
       req.headers.set('x-module', moduleToken ?? 'none');
       return req;
-    }`, { timeLimitMs: 50 });
+    }`,
+    { timeLimitMs: 50 },
+  );
   t.after(() => sb.dispose());
   const login = request('POST /login HTTP/1.1\n\n');
   const first = sb.runBatch([login, response('response', login.id, 'HTTP/1.1 200 OK\n\n{"token":"abc"}'), request('GET /me HTTP/1.1\n\n')]);
   assert.match(text(first.outputs[2]!.message), /x-store: abc\nx-module: abc/);
   const second = sb.runBatch([request('GET /slow HTTP/1.1\n\n'), request('GET /me HTTP/1.1\n\n')]);
   assert.equal(second.rebuilds, 1);
-  assert.deepEqual(second.failures.map((f) => f.kind), ['timeout']);
+  assert.deepEqual(
+    second.failures.map((f) => f.kind),
+    ['timeout'],
+  );
   assert.match(text(second.outputs[0]!.message), /x-store: abc\nx-module: none/);
 });
 
@@ -82,11 +97,14 @@ test('store is per script: two sandboxes do not share keys', { timeout: 10000 },
 });
 
 test('store bounds: a write past the key or size limit throws for that call only, with a clear message', { timeout: 10000 }, (t) => {
-  const sb = sandbox(`export function request(req) {
+  const sb = sandbox(
+    `export function request(req) {
     const [, key, size] = req.path.split('/');
     store.set(key, 'x'.repeat(Number(size)));
     return req;
-  }`, { maxKeys: 2, maxChars: 100 });
+  }`,
+    { maxKeys: 2, maxChars: 100 },
+  );
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([
     request('GET /a/10 HTTP/1.1\n\n'),
@@ -95,10 +113,22 @@ test('store bounds: a write past the key or size limit throws for that call only
     request('GET /a/200 HTTP/1.1\n\n'),
     request('GET /a/20 HTTP/1.1\n\n'),
   ]);
-  assert.deepEqual(outcome.outputs.map((o) => o.source), [0, 1, 4]);
-  assert.deepEqual(outcome.failures.map((f) => [f.index, f.kind]), [[2, 'error'], [3, 'error']]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    [0, 1, 4],
+  );
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind]),
+    [
+      [2, 'error'],
+      [3, 'error'],
+    ],
+  );
   assert.match(outcome.failures[0]!.message, /RangeError: store\.set\("c"\): the store is full \(2 keys\)/);
-  assert.match(outcome.failures[1]!.message, /RangeError: store\.set\("a"\): the store would hold \d+ characters of keys and JSON, more than its 100/);
+  assert.match(
+    outcome.failures[1]!.message,
+    /RangeError: store\.set\("a"\): the store would hold \d+ characters of keys and JSON, more than its 100/,
+  );
   assert.equal(sb.storeSize, 2);
 });
 
@@ -111,14 +141,19 @@ test('store refuses what is not JSON and keys that are not strings', { timeout: 
   }`);
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /fn HTTP/1.1\n\n'), request('GET /key HTTP/1.1\n\n'), request('GET /big HTTP/1.1\n\n')]);
-  assert.deepEqual(outcome.failures.map((f) => f.message.split(': ').slice(1).join(': ')), [
-    'store.set("k"): the value must be JSON (not undefined, a function or a symbol)',
-    'store.get(): a key is a string, not number',
-    'Do not know how to serialize a BigInt',
-  ]);
+  assert.deepEqual(
+    outcome.failures.map((f) => f.message.split(': ').slice(1).join(': ')),
+    [
+      'store.set("k"): the value must be JSON (not undefined, a function or a symbol)',
+      'store.get(): a key is a string, not number',
+      'Do not know how to serialize a BigInt',
+    ],
+  );
 });
 
-test('reads are served from a bounded mirror in the isolate and stay right after writes, deletes and many misses', { timeout: 20000 }, (t) => {
+test('reads are served from a bounded mirror in the isolate and stay right after writes, deletes and many misses', {
+  timeout: 20000,
+}, (t) => {
   const sb = sandbox(`export function request(req) {
     const key = req.path.slice(1);
     if (req.method === 'PUT') store.set(key, key.length);
@@ -128,14 +163,16 @@ test('reads are served from a bounded mirror in the isolate and stay right after
     return req;
   }`);
   t.after(() => sb.dispose());
-  const values = sb.runBatch([
-    request('GET /abc HTTP/1.1\n\n'),
-    request('PUT /abc HTTP/1.1\n\n'),
-    request('GET /abc HTTP/1.1\n\n'),
-    request('PROBE /abc HTTP/1.1\n\n'),
-    request('DELETE /abc HTTP/1.1\n\n'),
-    request('GET /abc HTTP/1.1\n\n'),
-  ]).outputs.map((o) => /x-value: (.*)/.exec(text(o.message))?.[1]);
+  const values = sb
+    .runBatch([
+      request('GET /abc HTTP/1.1\n\n'),
+      request('PUT /abc HTTP/1.1\n\n'),
+      request('GET /abc HTTP/1.1\n\n'),
+      request('PROBE /abc HTTP/1.1\n\n'),
+      request('DELETE /abc HTTP/1.1\n\n'),
+      request('GET /abc HTTP/1.1\n\n'),
+    ])
+    .outputs.map((o) => /x-value: (.*)/.exec(text(o.message))?.[1]);
   assert.deepEqual(values, ['undefined', '3', '3', '3', 'undefined', 'undefined']);
 });
 
@@ -152,16 +189,22 @@ test('the host store counts keys and characters, replacing a value frees the old
 
 test('the default bounds are the documented 10,000 keys and 1,000,000 characters', { timeout: 20000 }, (t) => {
   const file = join(dir, `store-${++n}.js`);
-  writeFileSync(file, `export function request(req) {
+  writeFileSync(
+    file,
+    `export function request(req) {
     if (req.path === '/fill') for (let i = 0; i < 10000; i++) store.set('k' + i, 1);
     if (req.path === '/one-more') store.set('one-more', 1);
     if (req.path === '/big') { store.delete('k0'); store.set('k0', 'x'.repeat(1000000)); }
     return req;
-  }`);
+  }`,
+  );
   const sb = new ScriptSandbox({ file, memoryLimitMb: 64, timeLimitMs: 5000 });
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /fill HTTP/1.1\n\n'), request('GET /one-more HTTP/1.1\n\n'), request('GET /big HTTP/1.1\n\n')]);
-  assert.deepEqual(outcome.outputs.map((o) => o.source), [0]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => o.source),
+    [0],
+  );
   assert.match(outcome.failures[0]!.message, /the store is full \(10000 keys\)/);
   assert.match(outcome.failures[1]!.message, /more than its 1000000/);
 });

@@ -35,8 +35,28 @@ export interface ClusterStatus {
   /** Messages deleted by the stream's limits before every consumer acknowledged them. */
   retentionLost: number;
   consumers: ConsumerStatus[];
-  workers: Array<{ worker: string; isAlive: boolean; partitions: number[]; replayed: number; redelivered: number; noResponse: number; inFlight: number; ratePerSec: number; ageMs: number }>;
-  agents: Array<{ agent: string; published: number; acked: number; duplicates: number; dropped: number; spilled: number; failed: number; pending: number; ageMs: number }>;
+  workers: Array<{
+    worker: string;
+    isAlive: boolean;
+    partitions: number[];
+    replayed: number;
+    redelivered: number;
+    noResponse: number;
+    inFlight: number;
+    ratePerSec: number;
+    ageMs: number;
+  }>;
+  agents: Array<{
+    agent: string;
+    published: number;
+    acked: number;
+    duplicates: number;
+    dropped: number;
+    spilled: number;
+    failed: number;
+    pending: number;
+    ageMs: number;
+  }>;
   rate: { targetPerSec?: number; speedPercent?: number; achievedPerSec: number };
   warnings: string[];
 }
@@ -53,10 +73,14 @@ export async function clusterStatus(url: string, service: string): Promise<Clust
 async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   const { jsm, names } = conn;
   const streamInfo = await jsm.streams.info(names.trafficStream).catch(() => {
-    throw new RepriseError('RPR_INPUT_NOT_FOUND', `no stream ${names.trafficStream}: nothing was published for service "${names.service}"`, {
-      plugin: 'cluster status',
-      option: 'service',
-    });
+    throw new RepriseError(
+      'RPR_INPUT_NOT_FOUND',
+      `no stream ${names.trafficStream}: nothing was published for service "${names.service}"`,
+      {
+        plugin: 'cluster status',
+        option: 'service',
+      },
+    );
   });
   const results = await jsm.streams.info(names.resultsStream).catch(() => undefined);
   const now = Date.now();
@@ -116,7 +140,9 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
     const unfinished = info.num_pending + info.num_ack_pending;
     let lagMs = 0;
     if (unfinished > 0) {
-      const oldest = await jsm.streams.getMessage(names.trafficStream, { seq: Math.max(ackFloor + 1, streamInfo.state.first_seq) }).catch(() => null);
+      const oldest = await jsm.streams
+        .getMessage(names.trafficStream, { seq: Math.max(ackFloor + 1, streamInfo.state.first_seq) })
+        .catch(() => null);
       if (oldest) lagMs = Math.max(0, now - oldest.time.getTime());
     }
     const isStalled = info.num_pending > 0 && info.num_ack_pending >= info.config.max_ack_pending!;
@@ -136,7 +162,8 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
     }
   }
   const stalled = consumers.filter((c) => c.isStalled && c.partition === undefined);
-  for (const c of stalled) warnings.push(`${c.name}: ${c.inFlight} in flight, at its limit of ${c.limit}: delivery waits until workers acknowledge`);
+  for (const c of stalled)
+    warnings.push(`${c.name}: ${c.inFlight} in flight, at its limit of ${c.limit}: delivery waits until workers acknowledge`);
   if (consumers.some((c) => c.backlog > 0) && alive.size === 0) warnings.push('messages are waiting and no worker is alive');
   for (const a of agents) if (a.dropped > 0) warnings.push(`agent ${a.agent} dropped ${a.dropped} messages NATS could not take`);
   const firstSeq = streamInfo.state.first_seq;
@@ -146,7 +173,13 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   const freshWorkers = workers.filter((w) => w.isAlive);
   return {
     service: names.service,
-    stream: { name: names.trafficStream, messages: streamInfo.state.messages, bytes: streamInfo.state.bytes, firstSeq, lastSeq: streamInfo.state.last_seq },
+    stream: {
+      name: names.trafficStream,
+      messages: streamInfo.state.messages,
+      bytes: streamInfo.state.bytes,
+      firstSeq,
+      lastSeq: streamInfo.state.last_seq,
+    },
     results: { name: names.resultsStream, messages: results?.state.messages ?? 0 },
     mode,
     backlog: consumers.length > 0 ? consumers.reduce((n, c) => n + c.backlog, 0) : streamInfo.state.messages,
@@ -183,27 +216,39 @@ async function entries(kv: KV, filter: string): Promise<Array<[string, string]>>
 export function formatClusterStatus(s: ClusterStatus): string {
   const lines: string[] = [];
   lines.push(`service ${s.service}: ${s.mode}`);
-  lines.push(`  stream ${s.stream.name}: ${s.stream.messages} messages, ${s.stream.bytes} bytes (seq ${s.stream.firstSeq}..${s.stream.lastSeq}); results ${s.results.messages}`);
+  lines.push(
+    `  stream ${s.stream.name}: ${s.stream.messages} messages, ${s.stream.bytes} bytes (seq ${s.stream.firstSeq}..${s.stream.lastSeq}); results ${s.results.messages}`,
+  );
   lines.push(`  backlog ${s.backlog}, in flight ${s.inFlight}, redelivered ${s.redelivered}, lost to retention ${s.retentionLost}`);
-  const target = s.rate.targetPerSec ? `${s.rate.targetPerSec}/s` : s.rate.speedPercent ? `${s.rate.speedPercent}% of recorded timing` : 'as fast as the target takes';
+  const target = s.rate.targetPerSec
+    ? `${s.rate.targetPerSec}/s`
+    : s.rate.speedPercent
+      ? `${s.rate.speedPercent}% of recorded timing`
+      : 'as fast as the target takes';
   lines.push(`  rate: achieved ${s.rate.achievedPerSec}/s, target ${target}`);
   if (s.consumers.length > 0) {
     lines.push('  consumers:');
     for (const c of s.consumers) {
       const owner = c.partition === undefined ? '' : ` owner ${c.owner ?? '-'}`;
-      lines.push(`    ${c.name}${owner}: backlog ${c.backlog}, in flight ${c.inFlight}/${c.limit}${c.isStalled ? ' (at limit)' : ''}, redelivered ${c.redelivered}, lag ${(c.lagMs / 1000).toFixed(1)}s`);
+      lines.push(
+        `    ${c.name}${owner}: backlog ${c.backlog}, in flight ${c.inFlight}/${c.limit}${c.isStalled ? ' (at limit)' : ''}, redelivered ${c.redelivered}, lag ${(c.lagMs / 1000).toFixed(1)}s`,
+      );
     }
   }
   if (s.workers.length > 0) {
     lines.push('  workers:');
     for (const w of s.workers) {
-      lines.push(`    ${w.worker}${w.isAlive ? '' : ' (gone)'}: ${w.ratePerSec.toFixed(1)}/s, replayed ${w.replayed}, redelivered ${w.redelivered}, no response ${w.noResponse}, in flight ${w.inFlight}${w.partitions.length ? `, partitions ${w.partitions.join(',')}` : ''}`);
+      lines.push(
+        `    ${w.worker}${w.isAlive ? '' : ' (gone)'}: ${w.ratePerSec.toFixed(1)}/s, replayed ${w.replayed}, redelivered ${w.redelivered}, no response ${w.noResponse}, in flight ${w.inFlight}${w.partitions.length ? `, partitions ${w.partitions.join(',')}` : ''}`,
+      );
     }
   }
   if (s.agents.length > 0) {
     lines.push('  agents:');
     for (const a of s.agents) {
-      lines.push(`    ${a.agent}: published ${a.published}, acked ${a.acked}, duplicates ${a.duplicates}, dropped ${a.dropped}, spilled ${a.spilled}, failed ${a.failed} (${(a.ageMs / 1000).toFixed(0)}s ago)`);
+      lines.push(
+        `    ${a.agent}: published ${a.published}, acked ${a.acked}, duplicates ${a.duplicates}, dropped ${a.dropped}, spilled ${a.spilled}, failed ${a.failed} (${(a.ageMs / 1000).toFixed(0)}s ago)`,
+      );
     }
   }
   for (const w of s.warnings) lines.push(`  warning: ${w}`);

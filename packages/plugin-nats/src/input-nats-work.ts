@@ -44,29 +44,91 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
   kind: 'input',
   name: COMPONENT,
   rate: 'none',
-  summary: 'Take a replay worker\'s share of a NATS service\'s requests (used by `reprise cluster run`)',
+  summary: "Take a replay worker's share of a NATS service's requests (used by `reprise cluster run`)",
   value: { placeholder: 'url', description: 'NATS server URL(s), comma-separated', example: 'nats://127.0.0.1:4222' },
   options: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      service: { type: 'string', default: 'default', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Service name, as given to --output-nats-service', examples: ['shop'] },
-      worker: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'This worker\'s name (default: <host>-<pid>)', examples: ['load-1'] },
+      service: {
+        type: 'string',
+        default: 'default',
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description: 'Service name, as given to --output-nats-service',
+        examples: ['shop'],
+      },
+      worker: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_.-]{1,100}$',
+        description: "This worker's name (default: <host>-<pid>)",
+        examples: ['load-1'],
+      },
       sessionAffinity: {
         type: 'boolean',
         default: false,
         description: 'Keep each TCP session on one worker, in order: workers lease partitions, one request in flight per partition',
         examples: [true],
       },
-      atMostOnce: { type: 'boolean', default: false, description: 'Acknowledge before replaying: a crash loses requests instead of repeating them', examples: [true] },
-      speed: { type: 'number', minimum: 0.001, description: 'Replay at this percentage of the recorded timing, across all workers (100: as recorded)', examples: [100, 1000] },
-      rate: { type: 'number', minimum: 0.001, description: 'Aggregate requests per second across all workers (each live worker sends its share)', examples: [200] },
-      maxInFlight: { type: 'integer', minimum: 1, maximum: 100_000, default: 256, description: 'Requests this worker holds unacknowledged at once (without session affinity)', examples: [1024] },
-      ackWait: { type: 'string', format: 'duration', default: '30s', description: 'Time after which a request not acknowledged (its worker died) is delivered again', examples: ['30s'] },
-      responseTimeout: { type: 'string', format: 'duration', default: '10s', description: 'Time a request may wait for its replayed response before it is handed back for redelivery', examples: ['10s'] },
-      maxDeliver: { type: 'integer', minimum: 1, default: 5, description: 'Deliveries of a request that never gets a response before it is given up (counted)', examples: [3] },
-      leaseTtl: { type: 'string', format: 'duration', default: '5s', description: 'Life of a partition lease and a worker heartbeat: how soon a dead worker\'s partitions move', examples: ['5s'] },
-      exitWhenDrained: { type: 'boolean', default: false, description: 'End once the stream is consumed and nothing is in flight on any worker', examples: [true] },
+      atMostOnce: {
+        type: 'boolean',
+        default: false,
+        description: 'Acknowledge before replaying: a crash loses requests instead of repeating them',
+        examples: [true],
+      },
+      speed: {
+        type: 'number',
+        minimum: 0.001,
+        description: 'Replay at this percentage of the recorded timing, across all workers (100: as recorded)',
+        examples: [100, 1000],
+      },
+      rate: {
+        type: 'number',
+        minimum: 0.001,
+        description: 'Aggregate requests per second across all workers (each live worker sends its share)',
+        examples: [200],
+      },
+      maxInFlight: {
+        type: 'integer',
+        minimum: 1,
+        maximum: 100_000,
+        default: 256,
+        description: 'Requests this worker holds unacknowledged at once (without session affinity)',
+        examples: [1024],
+      },
+      ackWait: {
+        type: 'string',
+        format: 'duration',
+        default: '30s',
+        description: 'Time after which a request not acknowledged (its worker died) is delivered again',
+        examples: ['30s'],
+      },
+      responseTimeout: {
+        type: 'string',
+        format: 'duration',
+        default: '10s',
+        description: 'Time a request may wait for its replayed response before it is handed back for redelivery',
+        examples: ['10s'],
+      },
+      maxDeliver: {
+        type: 'integer',
+        minimum: 1,
+        default: 5,
+        description: 'Deliveries of a request that never gets a response before it is given up (counted)',
+        examples: [3],
+      },
+      leaseTtl: {
+        type: 'string',
+        format: 'duration',
+        default: '5s',
+        description: "Life of a partition lease and a worker heartbeat: how soon a dead worker's partitions move",
+        examples: ['5s'],
+      },
+      exitWhenDrained: {
+        type: 'boolean',
+        default: false,
+        description: 'End once the stream is consumed and nothing is in flight on any worker',
+        examples: [true],
+      },
     },
   },
   create(value, options, ctx) {
@@ -119,7 +181,9 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
         const isFirst = (await leases.liveWorkers()) === 0;
         const { clock, isOwn } = await sharedRunClock(c.state, await proposedClock(c, names.trafficStream, consumers, options), isFirst);
         if (!isOwn && (clock.speedPercent !== options.speed || clock.ratePerSecond !== options.rate)) {
-          ctx.logger.warn(`the service's run already has speed ${clock.speedPercent ?? 'none'}% and rate ${clock.ratePerSecond ?? 'none'}/s (set by the first worker): following it`);
+          ctx.logger.warn(
+            `the service's run already has speed ${clock.speedPercent ?? 'none'}% and rate ${clock.ratePerSecond ?? 'none'}/s (set by the first worker): following it`,
+          );
         }
         let liveWorkers = 1;
         const pacer = new SharePacer();
@@ -241,7 +305,9 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
             for (const k of confirmed) void stopLane(names.partitionConsumer(k)).then(() => leases!.release(k));
             for (const k of claimed) startLane(consumers[k]!);
             if (claimed.length + lost.length + confirmed.length > 0) {
-              ctx.logger.info(`worker ${worker} of ${liveWorkers}: partitions ${leases!.ownedPartitions.filter((k) => !confirmed.includes(k)).join(',') || 'none'}`);
+              ctx.logger.info(
+                `worker ${worker} of ${liveWorkers}: partitions ${leases!.ownedPartitions.filter((k) => !confirmed.includes(k)).join(',') || 'none'}`,
+              );
             }
           }
           if (options.exitWhenDrained && ledger.inFlight === 0 && queue.length === 0) {
@@ -255,7 +321,9 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
         const timer = setInterval(() => {
           ticking = ticking.then(tick).catch((e) => ctx.logger.warn(`heartbeat: ${(e as Error).message}`));
         }, tickEveryMs);
-        ctx.logger.info(`worker ${worker} on ${names.trafficStream}: ${options.sessionAffinity ? `${partitions} partitions, session affinity` : 'shared consumer'}`);
+        ctx.logger.info(
+          `worker ${worker} on ${names.trafficStream}: ${options.sessionAffinity ? `${partitions} partitions, session affinity` : 'shared consumer'}`,
+        );
         try {
           while (!stop.signal.aborted && !isDrained) {
             if (queue.length === 0) {
@@ -286,7 +354,12 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
 });
 
 /** A proposal for the run's clock: start shortly, from the next message to deliver (or now, when there is none). */
-async function proposedClock(c: ServiceConnection, stream: string, consumers: WorkConsumer[], options: InputNatsWorkOptions): Promise<RunClock> {
+async function proposedClock(
+  c: ServiceConnection,
+  stream: string,
+  consumers: WorkConsumer[],
+  options: InputNatsWorkOptions,
+): Promise<RunClock> {
   let firstTimestampNs = String(BigInt(Date.now()) * 1_000_000n);
   let nextSeq = Infinity;
   for (const consumer of consumers) {

@@ -62,10 +62,14 @@ export const inputNats = defineInput<InputNatsOptions>({
         try {
           lastSeq = (await conn.jsm.streams.info(streamName)).state.last_seq;
         } catch (error) {
-          throw new RepriseError('RPR_INPUT_NOT_FOUND', `no stream ${streamName} on ${url} (is the service name right?): ${(error as Error).message}`, {
-            plugin: COMPONENT,
-            option: 'service',
-          });
+          throw new RepriseError(
+            'RPR_INPUT_NOT_FOUND',
+            `no stream ${streamName} on ${url} (is the service name right?): ${(error as Error).message}`,
+            {
+              plugin: COMPONENT,
+              option: 'service',
+            },
+          );
         }
         if (!options.follow && lastSeq === 0) return;
         const consumer = await conn.js.consumers.get(streamName);

@@ -75,7 +75,10 @@ export async function connectService(options: ConnectOptions): Promise<ServiceCo
 
 /** `nats://host:4222`, `host:4222`, or several separated by commas. */
 export function natsServers(url: string, plugin: string): string[] {
-  const servers = url.split(',').map((s) => s.trim()).filter(Boolean);
+  const servers = url
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (servers.length === 0) {
     throw new RepriseError('RPR_CONFIG_INVALID', 'a NATS URL is required (example: nats://127.0.0.1:4222)', { plugin });
   }
@@ -99,7 +102,10 @@ export async function ensureStreams(conn: ServiceConnection, limits: ServiceLimi
   await addIfMissing(jsm, { name: names.resultsStream, subjects: [names.resultsSubject], ...common });
 }
 
-async function addIfMissing(jsm: JetStreamManager, config: { name: string; subjects: string[]; max_age: number; max_bytes: number; duplicate_window: number }): Promise<void> {
+async function addIfMissing(
+  jsm: JetStreamManager,
+  config: { name: string; subjects: string[]; max_age: number; max_bytes: number; duplicate_window: number },
+): Promise<void> {
   try {
     await jsm.streams.info(config.name);
     return;

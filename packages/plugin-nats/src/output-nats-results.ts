@@ -24,14 +24,25 @@ export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
   kind: 'output',
   name: COMPONENT,
   rate: 'none',
-  summary: 'Publish replayed responses to a NATS service\'s results stream (used by `reprise cluster run`)',
+  summary: "Publish replayed responses to a NATS service's results stream (used by `reprise cluster run`)",
   value: { placeholder: 'url', description: 'NATS server URL(s), comma-separated', example: 'nats://127.0.0.1:4222' },
   options: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      service: { type: 'string', default: 'default', pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Service name, as given to --output-nats-service', examples: ['shop'] },
-      worker: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,100}$', description: 'The worker named in each result (and whose requests are acknowledged)', examples: ['load-1'] },
+      service: {
+        type: 'string',
+        default: 'default',
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description: 'Service name, as given to --output-nats-service',
+        examples: ['shop'],
+      },
+      worker: {
+        type: 'string',
+        pattern: '^[A-Za-z0-9_.-]{1,100}$',
+        description: 'The worker named in each result (and whose requests are acknowledged)',
+        examples: ['load-1'],
+      },
     },
   },
   async create(value, options, ctx) {
@@ -39,7 +50,12 @@ export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
     natsServers(url, COMPONENT);
     const names = serviceNames(options.service, { plugin: COMPONENT, option: 'service' });
     const worker = options.worker ?? defaultAgentName();
-    const conn: ServiceConnection = await connectService({ url, service: options.service, plugin: COMPONENT, clientName: `reprise results ${worker}` });
+    const conn: ServiceConnection = await connectService({
+      url,
+      service: options.service,
+      plugin: COMPONENT,
+      clientName: `reprise results ${worker}`,
+    });
     await ensureStreams(conn, STREAM_DEFAULTS);
     const inFlight = new Set<Promise<void>>();
 

@@ -51,7 +51,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         minimum: 1,
         maximum: 1024,
         default: 16,
-        description: 'Partitions a service\'s sessions are hashed into (the first agent of a service decides; later ones follow)',
+        description: "Partitions a service's sessions are hashed into (the first agent of a service decides; later ones follow)",
         examples: [16, 64],
       },
       window: {
@@ -108,7 +108,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         type: 'string',
         format: 'duration',
         default: '2s',
-        description: 'How often this agent\'s counters are written to the service\'s KV bucket (shown by `reprise cluster status`)',
+        description: "How often this agent's counters are written to the service's KV bucket (shown by `reprise cluster status`)",
         examples: ['5s'],
       },
       connectWait: {
@@ -121,7 +121,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
       agent: {
         type: 'string',
         pattern: '^[A-Za-z0-9_.-]{1,100}$',
-        description: 'This agent\'s name in `reprise cluster status` (default: <host>-<pid>)',
+        description: "This agent's name in `reprise cluster status` (default: <host>-<pid>)",
         examples: ['node-a'],
       },
     },
@@ -132,9 +132,15 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     const ackTimeoutMs = parseDurationMs(options.ackTimeout, 'ackTimeout');
     const countersMs = parseDurationMs(options.countersInterval, 'countersInterval');
     if (options.onFull === 'spill' && !options.spill) {
-      throw new RepriseError('RPR_CONFIG_INVALID', '--output-nats-on-full spill needs --output-nats-spill FILE.gor', { plugin: COMPONENT, option: 'spill' });
+      throw new RepriseError('RPR_CONFIG_INVALID', '--output-nats-on-full spill needs --output-nats-spill FILE.gor', {
+        plugin: COMPONENT,
+        option: 'spill',
+      });
     }
-    const spill = options.onFull === 'spill' ? new SpillFile(options.spill!, (e) => ctx.logger.error(`cannot write the spill file ${options.spill}: ${e.message}`)) : undefined;
+    const spill =
+      options.onFull === 'spill'
+        ? new SpillFile(options.spill!, (e) => ctx.logger.error(`cannot write the spill file ${options.spill}: ${e.message}`))
+        : undefined;
     const agent = options.agent ?? defaultAgentName();
     const counts = { published: 0, acked: 0, duplicates: 0, dropped: 0, spilled: 0, failed: 0 };
     let conn: ServiceConnection | undefined;
@@ -194,7 +200,9 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         const now = Date.now();
         if (now - lastFailureLogMs > 5000) {
           lastFailureLogMs = now;
-          ctx.logger.warn(`publish failed (${(error as Error).message}); ${options.onFull === 'spill' ? 'spilling' : 'dropping'} until NATS acks again`);
+          ctx.logger.warn(
+            `publish failed (${(error as Error).message}); ${options.onFull === 'spill' ? 'spilling' : 'dropping'} until NATS acks again`,
+          );
         }
       },
     });
@@ -202,14 +210,23 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     const writeCounters = () => {
       if (!conn || !window.isConnected) return Promise.resolve();
       const entry = JSON.stringify({ ...counts, pending: window.pending, atMs: Date.now() });
-      return conn.state.put(`agent.${agent}`, entry).then(() => undefined, () => undefined);
+      return conn.state.put(`agent.${agent}`, entry).then(
+        () => undefined,
+        () => undefined,
+      );
     };
     const timer = setInterval(() => void writeCounters(), countersMs);
     timer.unref();
 
     const closing = new AbortController();
     const ready = (async () => {
-      const c = await connectService({ url, service: options.service, plugin: COMPONENT, clientName: `reprise agent ${agent}`, retryUntil: closing.signal });
+      const c = await connectService({
+        url,
+        service: options.service,
+        plugin: COMPONENT,
+        clientName: `reprise agent ${agent}`,
+        retryUntil: closing.signal,
+      });
       if (closing.signal.aborted) return void (await c.close());
       conn = c;
       await ensureStreams(c, {
@@ -237,7 +254,8 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     });
 
     await Promise.race([ready, new Promise((resolve) => setTimeout(resolve, parseDurationMs(options.connectWait, 'connectWait')).unref())]);
-    if (!window.isConnected) ctx.logger.warn(`NATS ${url} not reachable yet: ${options.onFull === 'spill' ? 'spilling' : 'dropping'} until it is`);
+    if (!window.isConnected)
+      ctx.logger.warn(`NATS ${url} not reachable yet: ${options.onFull === 'spill' ? 'spilling' : 'dropping'} until it is`);
     return {
       async write(batch) {
         for (const message of batch) {

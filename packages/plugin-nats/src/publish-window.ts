@@ -42,17 +42,19 @@ export class PublishWindow<T> {
     } catch (error) {
       published = Promise.reject(error);
     }
-    published.then(
-      (ack) => this.hooks.onAck(ack.duplicate),
-      (error) => {
-        this.hooks.onFailure(error);
-        this.hooks.overflow(item, 'failed');
-      },
-    ).finally(() => {
-      this.inFlight--;
-      this.roomWaiters.shift()?.();
-      if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
-    });
+    published
+      .then(
+        (ack) => this.hooks.onAck(ack.duplicate),
+        (error) => {
+          this.hooks.onFailure(error);
+          this.hooks.overflow(item, 'failed');
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.roomWaiters.shift()?.();
+        if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      });
   }
 
   /** Resolves when a publish can start without overflowing (for recorded inputs, which may wait). */

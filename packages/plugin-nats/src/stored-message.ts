@@ -10,7 +10,8 @@ export async function storedMessage(conn: ServiceConnection, m: JsMsg, plugin: s
   let payload: Uint8Array = m.data;
   if (object) {
     const blob = await (await conn.bodies()).getBlob(object);
-    if (!blob) throw new RepriseError('RPR_GOR_CORRUPT', `${where}: its body "${object}" is missing from ${conn.names.bodiesBucket}`, { plugin });
+    if (!blob)
+      throw new RepriseError('RPR_GOR_CORRUPT', `${where}: its body "${object}" is missing from ${conn.names.bodiesBucket}`, { plugin });
     payload = blob;
   }
   return messageOf(m.headers, payload, where);

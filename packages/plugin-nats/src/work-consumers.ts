@@ -21,7 +21,12 @@ export function workConsumers(names: ServiceNames, partitions: number, isSession
   return Array.from({ length: partitions }, (_, k) => ({ name: names.partitionConsumer(k), partition: k, maxAckPending: 1 }));
 }
 
-export async function ensureWorkConsumers(jsm: JetStreamManager, names: ServiceNames, consumers: WorkConsumer[], ackWaitMs: number): Promise<void> {
+export async function ensureWorkConsumers(
+  jsm: JetStreamManager,
+  names: ServiceNames,
+  consumers: WorkConsumer[],
+  ackWaitMs: number,
+): Promise<void> {
   for (const consumer of consumers) {
     try {
       await jsm.consumers.info(names.trafficStream, consumer.name);

@@ -5,7 +5,8 @@ import { dueAtMs, shareIntervalMs, SharePacer } from '../src/run-clock.js';
 const clock = { startMs: 10_000, firstTimestampNs: '1795574173000000000' };
 
 test('with a speed, a request is due at the start plus its recorded offset divided by the speed', () => {
-  const at = (offsetMs: number, speedPercent: number) => dueAtMs({ ...clock, speedPercent }, 1_795_574_173_000_000_000n + BigInt(offsetMs) * 1_000_000n);
+  const at = (offsetMs: number, speedPercent: number) =>
+    dueAtMs({ ...clock, speedPercent }, 1_795_574_173_000_000_000n + BigInt(offsetMs) * 1_000_000n);
   assert.equal(at(0, 100), 10_000);
   assert.equal(at(500, 100), 10_500);
   assert.equal(at(500, 1000), 10_050);

@@ -18,10 +18,13 @@ test('a service name gives every stream, subject and bucket; a bad one is refuse
   assert.equal(names.trafficStream, 'REPRISE_shop');
   assert.equal(names.trafficSubject(3), 'reprise.shop.t.3');
   assert.equal(names.resultsSubject, 'reprise.shop.r');
-  assert.throws(() => serviceNames('shop.eu', { plugin: 'output-nats', option: 'service' }), (e: Error & { option?: string; plugin?: string }) => {
-    assert.match(e.message, /service "shop.eu"/);
-    assert.equal(e.option, 'service');
-    assert.equal(e.plugin, 'output-nats');
-    return true;
-  });
+  assert.throws(
+    () => serviceNames('shop.eu', { plugin: 'output-nats', option: 'service' }),
+    (e: Error & { option?: string; plugin?: string }) => {
+      assert.match(e.message, /service "shop.eu"/);
+      assert.equal(e.option, 'service');
+      assert.equal(e.plugin, 'output-nats');
+      return true;
+    },
+  );
 });

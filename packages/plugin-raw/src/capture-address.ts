@@ -5,9 +5,7 @@
  */
 import { isIP } from 'node:net';
 
-export type CaptureTarget =
-  | { kind: 'live'; host?: string; device?: string; port: number }
-  | { kind: 'file'; path: string; port: number };
+export type CaptureTarget = { kind: 'live'; host?: string; device?: string; port: number } | { kind: 'file'; path: string; port: number };
 
 /** Parses a live address; throws an Error with a readable message when it is not one. */
 export function parseLiveAddress(value: string): { host?: string; device?: string; port: number } {

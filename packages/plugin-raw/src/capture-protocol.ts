@@ -27,7 +27,6 @@ export interface LiveCaptureConfig {
 
 export type ToCapture = { type: 'start'; config: LiveCaptureConfig } | { type: 'stop' };
 
-
 export type FromCapture =
   | { type: 'ready'; devices: Array<{ name: string; filter: string }>; pids: number[]; tempDirs: string[] }
   | { type: 'batch'; bytes: Uint8Array; counters: Record<string, number> }

@@ -26,6 +26,9 @@ export const TIMESTAMP_TYPES = ['host', 'host_lowprec', 'host_hiprec', 'host_hip
 
 /** tcpdump's name for a timestamp type given either way ("host_hiprec" or GoReplay's "PCAP_TSTAMP_HOST_HIPREC"). */
 export function timestampTypeOf(value: string): string | undefined {
-  const name = value.trim().toLowerCase().replace(/^pcap_tstamp_/, '');
+  const name = value
+    .trim()
+    .toLowerCase()
+    .replace(/^pcap_tstamp_/, '');
   return (TIMESTAMP_TYPES as readonly string[]).includes(name) ? name : undefined;
 }

@@ -123,7 +123,10 @@ class Connection {
     const client = framerSink(this.requestFramer, tracker.counters);
     const server = framerSink(this.responseFramer, tracker.counters);
     // binary keeps every protocol as bursts, HTTP/2 included.
-    this.router = options.protocol === 'binary' ? undefined : new ProtocolRouter({ client, server }, (upgrade) => tracker.newH2Recorder(this, upgrade), tracker.counters);
+    this.router =
+      options.protocol === 'binary'
+        ? undefined
+        : new ProtocolRouter({ client, server }, (upgrade) => tracker.newH2Recorder(this, upgrade), tracker.counters);
     const isReused = options.isBufferReused ?? true;
     this.requestStream = new TcpReassembler(this.router?.client ?? client, undefined, isReused);
     this.responseStream = new TcpReassembler(this.router?.server ?? server, undefined, isReused);
@@ -190,7 +193,14 @@ export class HttpTracker {
     const key = connectionKey(s);
     let c = this.connections.get(key);
     const isSyn = (s.flags & TCP_SYN) !== 0;
-    if (c && isSyn && (s.flags & TCP_ACK) === 0 && s.src === c.clientAddress && s.srcPort === c.clientPort && (c.requestStream.isEnded || c.isReset || (c.requestStream.expectedSeq !== -1 && c.requestStream.expectedSeq !== ((s.seq + 1) >>> 0)))) {
+    if (
+      c &&
+      isSyn &&
+      (s.flags & TCP_ACK) === 0 &&
+      s.src === c.clientAddress &&
+      s.srcPort === c.clientPort &&
+      (c.requestStream.isEnded || c.isReset || (c.requestStream.expectedSeq !== -1 && c.requestStream.expectedSeq !== (s.seq + 1) >>> 0))
+    ) {
       // A new connection on the same 4-tuple (port reuse): finish the old one first.
       this.finishConnection(key, c);
       c = undefined;
@@ -362,8 +372,7 @@ export class HttpTracker {
       if (!c.isNotHttp) this.counters.unpaired++;
       return;
     }
-    const latencyNs =
-      (m.startSeconds - slot.endSeconds) * 1_000_000_000 + (m.startNanoseconds - slot.endNanoseconds);
+    const latencyNs = (m.startSeconds - slot.endSeconds) * 1_000_000_000 + (m.startNanoseconds - slot.endNanoseconds);
     this.counters.responses++;
     this.emit({
       kind: 'response',
@@ -395,7 +404,14 @@ export class HttpTracker {
    * engine): they skip the TCP reassembler and go straight to the connection's protocol router.
    * `ack` (client) or `seq` (server) is the segment's raw TCP number, for GoReplay's ids.
    */
-  streamBytes(stream: DecryptedStream, isClient: boolean, tcpNumber: number, bytes: Uint8Array, seconds: number, nanoseconds: number): void {
+  streamBytes(
+    stream: DecryptedStream,
+    isClient: boolean,
+    tcpNumber: number,
+    bytes: Uint8Array,
+    seconds: number,
+    nanoseconds: number,
+  ): void {
     this.nowSeconds = seconds;
     this.nowNanoseconds = nanoseconds;
     const nowMs = seconds * 1000 + nanoseconds / 1e6;

@@ -3,7 +3,15 @@
  * with libpcap, or read from a .pcap/.pcapng file.
  */
 import { existsSync, statSync } from 'node:fs';
-import { defineInput, parseDurationMs, parseSizeBytes, RepriseError, type InputInstance, type Message, type PluginContext } from '@reprise/core';
+import {
+  defineInput,
+  parseDurationMs,
+  parseSizeBytes,
+  RepriseError,
+  type InputInstance,
+  type Message,
+  type PluginContext,
+} from '@reprise/core';
 import { parseFileTarget, parseLiveAddress } from './capture-address.js';
 import { isImmediateMode, snaplenOf, TIMESTAMP_TYPES, timestampTypeOf } from './capture-settings.js';
 import { CaptureStats } from './capture-stats.js';
@@ -80,14 +88,14 @@ export const inputRaw = defineInput<InputRawOptions>({
       promisc: {
         type: 'boolean',
         default: false,
-        description:
-          'Capture in promiscuous mode (also traffic not addressed to this host). The libpcap engine (cap) always enables it.',
+        description: 'Capture in promiscuous mode (also traffic not addressed to this host). The libpcap engine (cap) always enables it.',
         examples: [true],
       },
       trackResponse: {
         type: 'boolean',
         default: false,
-        description: 'Also capture responses; each is paired with its request (same id) and carries the latency from request end to response start.',
+        description:
+          'Also capture responses; each is paired with its request (same id) and carries the latency from request end to response start.',
         examples: [true],
       },
       realipHeader: {
@@ -144,7 +152,7 @@ export const inputRaw = defineInput<InputRawOptions>({
         type: 'string',
         format: 'duration',
         description:
-          "The longest libpcap may hold captured packets before handing them over (pcap_set_timeout). tcpdump engine: " +
+          'The longest libpcap may hold captured packets before handing them over (pcap_set_timeout). tcpdump engine: ' +
           "under 1s switches to immediate mode (each packet at once, at some CPU cost); otherwise tcpdump's fixed 1s " +
           'block timeout applies. The libpcap engine always runs in immediate mode.',
         examples: ['0', '10ms'],
@@ -225,15 +233,26 @@ export const inputRaw = defineInput<InputRawOptions>({
     const engine = options.engine === 'libpcap' ? 'libpcap' : 'tcpdump';
     const timestampType = options.timestampType ? timestampTypeOf(options.timestampType) : '';
     if (timestampType === undefined) {
-      throw new RepriseError('RPR_CONFIG_INVALID', `unknown timestamp type "${options.timestampType}": use one of ${TIMESTAMP_TYPES.join(', ')}`, {
-        plugin: COMPONENT,
-        option: 'timestampType',
-      });
+      throw new RepriseError(
+        'RPR_CONFIG_INVALID',
+        `unknown timestamp type "${options.timestampType}": use one of ${TIMESTAMP_TYPES.join(', ')}`,
+        {
+          plugin: COMPONENT,
+          option: 'timestampType',
+        },
+      );
     }
     if (engine === 'libpcap') {
       // cap opens devices with fixed settings: what it cannot do is refused, not ignored.
-      for (const [option, isSet] of [['timestampType', timestampType !== ''], ['monitor', options.monitor ?? false]] as const) {
-        if (isSet) throw new RepriseError('RPR_CONFIG_INVALID', 'the libpcap engine (cap) cannot set this: use --input-raw-engine tcpdump', { plugin: COMPONENT, option });
+      for (const [option, isSet] of [
+        ['timestampType', timestampType !== ''],
+        ['monitor', options.monitor ?? false],
+      ] as const) {
+        if (isSet)
+          throw new RepriseError('RPR_CONFIG_INVALID', 'the libpcap engine (cap) cannot set this: use --input-raw-engine tcpdump', {
+            plugin: COMPONENT,
+            option,
+          });
       }
     }
     const source = new LiveSource(
@@ -245,7 +264,9 @@ export const inputRaw = defineInput<InputRawOptions>({
         snaplenBytes: snaplenOf(Math.max(256, parseSizeBytes(options.snaplen ?? '256kb', 'snaplen')), options.overrideSnaplen ?? false),
         bufferSizeBytes: parseSizeBytes(options.bufferSize ?? '16mb', 'bufferSize'),
         ...tracking,
-        immediateMode: isImmediateMode(options.bufferTimeout === undefined ? undefined : parseDurationMs(options.bufferTimeout, 'bufferTimeout')),
+        immediateMode: isImmediateMode(
+          options.bufferTimeout === undefined ? undefined : parseDurationMs(options.bufferTimeout, 'bufferTimeout'),
+        ),
         timestampType,
         monitor: options.monitor ?? false,
       },
@@ -264,7 +285,12 @@ export const inputRaw = defineInput<InputRawOptions>({
 });
 
 /** Passes the batches through while --input-raw-stats logs its line every interval. */
-async function* observe(batches: AsyncIterable<Message[]>, stats: CaptureStats, interval: string | undefined, ctx: PluginContext): AsyncIterable<Message[]> {
+async function* observe(
+  batches: AsyncIterable<Message[]>,
+  stats: CaptureStats,
+  interval: string | undefined,
+  ctx: PluginContext,
+): AsyncIterable<Message[]> {
   const stop = stats.start(parseDurationMs(interval ?? '5s', 'statsInterval'), (line) => ctx.logger.info(line));
   try {
     for await (const batch of batches) {

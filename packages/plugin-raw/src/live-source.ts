@@ -103,7 +103,13 @@ export class LiveSource {
       const onExit = (how: string | number | null) => {
         if (!isReady) {
           const why = this.workerError ? `: ${this.workerError.message}` : '';
-          reject(new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how}) before capturing${why}`, { plugin: COMPONENT, phase: 'start', cause: this.workerError }));
+          reject(
+            new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how}) before capturing${why}`, {
+              plugin: COMPONENT,
+              phase: 'start',
+              cause: this.workerError,
+            }),
+          );
         } else if (!this.isStopping && how !== 0) {
           this.fail(new RepriseError('RPR_PLUGIN_FAILED', `the capture exited (${how})`, { plugin: COMPONENT, phase: 'read' }));
         }
@@ -286,7 +292,13 @@ function toRepriseError(kind: string, message: string, engine: LiveCaptureConfig
   }
   if (kind === 'device' || kind === 'tool') return new RepriseError('RPR_INPUT_NOT_FOUND', message, { plugin: COMPONENT, phase: 'start' });
   if (kind === 'filter') return new RepriseError('RPR_CONFIG_INVALID', message, { plugin: COMPONENT, option: 'bpfFilter', phase: 'start' });
-  if (kind === 'monitor') return new RepriseError('RPR_CONFIG_INVALID', `${message} (--input-raw-monitor is for wireless devices that support it)`, { plugin: COMPONENT, option: 'monitor', phase: 'start' });
-  if (kind === 'timestamp') return new RepriseError('RPR_CONFIG_INVALID', message, { plugin: COMPONENT, option: 'timestampType', phase: 'start' });
+  if (kind === 'monitor')
+    return new RepriseError('RPR_CONFIG_INVALID', `${message} (--input-raw-monitor is for wireless devices that support it)`, {
+      plugin: COMPONENT,
+      option: 'monitor',
+      phase: 'start',
+    });
+  if (kind === 'timestamp')
+    return new RepriseError('RPR_CONFIG_INVALID', message, { plugin: COMPONENT, option: 'timestampType', phase: 'start' });
   return new RepriseError('RPR_PLUGIN_FAILED', message, { plugin: COMPONENT, phase: 'start' });
 }

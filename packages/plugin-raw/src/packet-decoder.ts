@@ -36,7 +36,17 @@ const ETHERTYPE_QINQ = 0x88a8;
 const ETHERTYPE_VLAN_OLD = 0x9100;
 
 export class PacketDecoder {
-  readonly segment: TcpSegment = { src: 0, dst: 0, srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: 0, payload: new Uint8Array(0), missingBytes: 0 };
+  readonly segment: TcpSegment = {
+    src: 0,
+    dst: 0,
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    flags: 0,
+    payload: new Uint8Array(0),
+    missingBytes: 0,
+  };
   readonly defragmenter: IpDefragmenter;
 
   constructor(fragmentExpireMs = 30_000) {
@@ -183,7 +193,7 @@ export class PacketDecoder {
     s.ack = view.getUint32(at + 8, false);
     s.flags = bytes[at + 13]!;
     s.payload = bytes.subarray(at + dataOffset, end);
-    s.missingBytes = Math.max(missingBytes , 0);
+    s.missingBytes = Math.max(missingBytes, 0);
     return 'tcp';
   }
 }

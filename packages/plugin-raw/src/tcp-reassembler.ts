@@ -60,15 +60,7 @@ export class TcpReassembler {
    * One segment. `payload` may be a view into a reused capture buffer: it is copied when kept.
    * `nowMs` times how long out-of-order data waits.
    */
-  segment(
-    seq: number,
-    payload: Uint8Array,
-    isFin: boolean,
-    seconds: number,
-    nanoseconds: number,
-    nowMs: number,
-    missingBytes = 0,
-  ): void {
+  segment(seq: number, payload: Uint8Array, isFin: boolean, seconds: number, nanoseconds: number, nowMs: number, missingBytes = 0): void {
     if (this.isEnded) return;
     if (isFin) {
       const fin = (seq + payload.length + missingBytes) >>> 0;
@@ -81,7 +73,11 @@ export class TcpReassembler {
         this.retransmissions++;
       } else if (offset <= 0) {
         // Partly new: deliver only the unseen tail.
-        this.sink.data(this.isReused ? copyBytes(payload, -offset) : offset < 0 ? payload.subarray(-offset) : payload, seconds, nanoseconds);
+        this.sink.data(
+          this.isReused ? copyBytes(payload, -offset) : offset < 0 ? payload.subarray(-offset) : payload,
+          seconds,
+          nanoseconds,
+        );
         this.nextSeq = (this.nextSeq + payload.length + offset) >>> 0;
         if (missingBytes > 0) this.cutOff(missingBytes);
         this.drain();
@@ -110,7 +106,14 @@ export class TcpReassembler {
       this.retransmissions++;
       return;
     }
-    this.pending.splice(i, 0, { seq, bytes: this.isReused ? copyBytes(payload) : payload, missingBytes, seconds, nanoseconds, receivedMs: nowMs });
+    this.pending.splice(i, 0, {
+      seq,
+      bytes: this.isReused ? copyBytes(payload) : payload,
+      missingBytes,
+      seconds,
+      nanoseconds,
+      receivedMs: nowMs,
+    });
     this.pendingBytes += payload.length;
     if (this.pendingBytes > this.maxPendingBytes) this.skipGap();
   }

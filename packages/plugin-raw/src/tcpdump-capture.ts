@@ -95,7 +95,12 @@ export class TcpdumpCapture {
         if (unsupported) {
           this.isStopped = true;
           this.child.kill('SIGKILL');
-          reject(new CaptureOpenError(`${unsupported[2]}: time stamp type "${unsupported[1]}": ${unsupported[3]}${supportedTimestampTypes(unsupported[2]!)}`, 'timestamp'));
+          reject(
+            new CaptureOpenError(
+              `${unsupported[2]}: time stamp type "${unsupported[1]}": ${unsupported[3]}${supportedTimestampTypes(unsupported[2]!)}`,
+              'timestamp',
+            ),
+          );
           return;
         }
         if (/listening on/.test(this.stderr)) {
@@ -108,7 +113,9 @@ export class TcpdumpCapture {
         clearInterval(this.statsTimer);
         fifo?.close();
         const e = new CaptureOpenError(
-          (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'tcpdump is not installed: apt-get install tcpdump, or use --input-raw-engine libpcap' : error.message,
+          (error as NodeJS.ErrnoException).code === 'ENOENT'
+            ? 'tcpdump is not installed: apt-get install tcpdump, or use --input-raw-engine libpcap'
+            : error.message,
           (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'tool' : 'other',
         );
         reject(e);
@@ -145,7 +152,8 @@ export class TcpdumpCapture {
 /** tcpdump's command line for one device. */
 export function tcpdumpArguments(options: Omit<TcpdumpOptions, 'onPacket' | 'onKernelDropped' | 'onExit'>): string[] {
   const args = [
-    '-i', options.device,
+    '-i',
+    options.device,
     // No --immediate-mode unless asked (--input-raw-buffer-timeout under 1s): it makes libpcap use
     // TPACKET_V2, a ring of snaplen-sized slots (a 32 MB buffer holds only ~128 frames of 256 KB)
     // that overflows in bursts. TPACKET_V3 packs frames by their real size and hands them over in
@@ -153,9 +161,16 @@ export function tcpdumpArguments(options: Omit<TcpdumpOptions, 'onPacket' | 'onK
     // -U writes each packet out as it is saved. (Without it, output waits for a full stdio buffer;
     // flushing that with SIGUSR2 is not safe: tcpdump flushes inside the signal handler, and a
     // flush that interrupts a write corrupted the stream here.)
-    '-U', '-w', '-', '-n', '--time-stamp-precision', 'nano',
-    '-s', String(options.snaplenBytes),
-    '-B', String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
+    '-U',
+    '-w',
+    '-',
+    '-n',
+    '--time-stamp-precision',
+    'nano',
+    '-s',
+    String(options.snaplenBytes),
+    '-B',
+    String(Math.max(1, Math.round(options.bufferSizeBytes / 1024))),
   ];
   if (options.immediateMode) args.push('--immediate-mode');
   if (options.timestampType) args.push('-j', options.timestampType);
@@ -174,7 +189,10 @@ function supportedTimestampTypes(device: string): string {
 }
 
 function classify(device: string, text: string): CaptureOpenError {
-  const message = `${device}: ${text.split('\n').filter((l) => !/^tcpdump: listening/.test(l)).join(' ')}`;
+  const message = `${device}: ${text
+    .split('\n')
+    .filter((l) => !/^tcpdump: listening/.test(l))
+    .join(' ')}`;
   if (/permission|not permitted/i.test(text)) return new CaptureOpenError(message, 'permission');
   if (/monitor mode/i.test(text)) return new CaptureOpenError(message, 'monitor');
   if (/no such device|doesn't exist/i.test(text)) return new CaptureOpenError(message, 'device');

@@ -52,7 +52,20 @@ export function parseTsharkLine(line: string): TsharkPacket | undefined {
   const f = line.split('\t');
   if (f.length < TSHARK_FIELDS.length || f[1] === '' || f[6] === '') return undefined;
   const [time, stream, ip4src, ip6src, ip4dst, ip6dst, srcPort, dstPort, flags, seq, ack, recordLengths, contentTypes, data] = f as [
-    string, string, string, string, string, string, string, string, string, string, string, string, string, string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
   ];
   const dot = time.indexOf('.');
   const seconds = Number(dot < 0 ? time : time.slice(0, dot));

@@ -69,7 +69,20 @@ export class TsharkSource {
     process.on('exit', this.killChildren);
     const tshark = spawn('tshark', tsharkArgs(fifo, o.keylogFile), { stdio: ['ignore', 'pipe', 'pipe'] });
     this.tshark = tshark;
-    const tcpdumpArgs = ['-i', o.device, '-U', '-w', fifo, '-n', '--time-stamp-precision', 'nano', '-s', String(o.snaplenBytes), '-B', String(Math.max(1, Math.round(o.bufferSizeBytes / 1024)))];
+    const tcpdumpArgs = [
+      '-i',
+      o.device,
+      '-U',
+      '-w',
+      fifo,
+      '-n',
+      '--time-stamp-precision',
+      'nano',
+      '-s',
+      String(o.snaplenBytes),
+      '-B',
+      String(Math.max(1, Math.round(o.bufferSizeBytes / 1024))),
+    ];
     if (!o.promisc) tcpdumpArgs.push('-p');
     tcpdumpArgs.push(o.filter);
     const tcpdump = spawn('tcpdump', tcpdumpArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -80,8 +93,17 @@ export class TsharkSource {
     tshark.on('close', (code) => {
       clearInterval(this.sweepTimer);
       if (code !== 0 && !this.isStopping) {
-        const detail = tsharkErrors.split('\n').filter((l) => l && !/Running as user/.test(l)).join(' ');
-        this.fail(new RepriseError('RPR_PLUGIN_FAILED', `tshark exited with ${code}: ${detail}`, { plugin: COMPONENT, option: 'engine', phase: 'read' }));
+        const detail = tsharkErrors
+          .split('\n')
+          .filter((l) => l && !/Running as user/.test(l))
+          .join(' ');
+        this.fail(
+          new RepriseError('RPR_PLUGIN_FAILED', `tshark exited with ${code}: ${detail}`, {
+            plugin: COMPONENT,
+            option: 'engine',
+            phase: 'read',
+          }),
+        );
       }
       if (tcpdump.exitCode === null) tcpdump.kill('SIGINT');
       this.removeDir();
@@ -103,7 +125,10 @@ export class TsharkSource {
         }
       });
       const notInstalled = (tool: string) => (error: NodeJS.ErrnoException) => {
-        const text = error.code === 'ENOENT' ? `${tool} is not installed (the tshark engine needs tcpdump and tshark): apt-get install ${tool}` : `${tool}: ${error.message}`;
+        const text =
+          error.code === 'ENOENT'
+            ? `${tool} is not installed (the tshark engine needs tcpdump and tshark): apt-get install ${tool}`
+            : `${tool}: ${error.message}`;
         const failure = new RepriseError('RPR_INPUT_NOT_FOUND', text, { plugin: COMPONENT, option: 'engine', phase: 'start' });
         this.stop();
         reject(failure);
@@ -114,7 +139,10 @@ export class TsharkSource {
         if (isListening || this.isStopping) return;
         const text = `${o.device}: ${stderr.trim() || `tcpdump exited with ${code}`}`;
         const failure = /permission|not permitted/i.test(text)
-          ? new RepriseError('RPR_CAPTURE_PERMISSION', `${text}\nPacket capture needs root or the CAP_NET_RAW capability.`, { plugin: COMPONENT, phase: 'start' })
+          ? new RepriseError('RPR_CAPTURE_PERMISSION', `${text}\nPacket capture needs root or the CAP_NET_RAW capability.`, {
+              plugin: COMPONENT,
+              phase: 'start',
+            })
           : new RepriseError('RPR_PLUGIN_FAILED', text, { plugin: COMPONENT, phase: 'start' });
         this.stop();
         reject(failure);

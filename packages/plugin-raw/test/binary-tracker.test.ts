@@ -7,7 +7,7 @@ import { CLIENT, makeTracker, SERVER_PORT, text, TCP_ACK, TCP_FIN, TCP_SYN } fro
 
 const BINARY = { protocol: 'binary' as const };
 
-test('each client burst is a request and the server\'s answer a response with the same id', { timeout: 5_000 }, () => {
+test("each client burst is a request and the server's answer a response with the same id", { timeout: 5_000 }, () => {
   const { feed, messages, counters } = makeTracker(true, 2000, BINARY);
   feed('request', 100, '', TCP_SYN, 1500);
   feed('response', 900, '', TCP_SYN | TCP_ACK, 1500, 1, 101);
@@ -56,7 +56,10 @@ test('a server that speaks first (a greeting) gives a response of its own id; a 
   feed('response', 700, '', TCP_SYN | TCP_ACK, 40000, 1, 101);
   feed('response', 701, '220 hello\r\n', TCP_ACK, 40000, 1, 101);
   feed('request', 101, 'HELO x\r\n', TCP_ACK, 40000, 1, 712);
-  assert.deepEqual(messages.map((m) => [m.kind, text(m), m.id.slice(16)]), [['response', '220 hello\r\n', (701).toString(16).padStart(8, '0')]]);
+  assert.deepEqual(
+    messages.map((m) => [m.kind, text(m), m.id.slice(16)]),
+    [['response', '220 hello\r\n', (701).toString(16).padStart(8, '0')]],
+  );
   tracker.sweep(now() + 1500);
   assert.deepEqual(messages.map((m) => [m.kind, text(m)]).at(-1), ['request', 'HELO x\r\n']);
   assert.equal(messages.at(-1)!.id.slice(16), (712).toString(16).padStart(8, '0'));

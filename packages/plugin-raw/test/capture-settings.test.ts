@@ -11,7 +11,7 @@ test('--input-raw-override-snaplen raises a smaller snaplen to 64 KiB + 200 and 
   assert.equal(snaplenOf(262144, true), 262144);
 });
 
-test('--input-raw-buffer-timeout under tcpdump\'s 1 s block timeout means immediate mode', () => {
+test("--input-raw-buffer-timeout under tcpdump's 1 s block timeout means immediate mode", () => {
   assert.equal(isImmediateMode(undefined), false);
   assert.equal(isImmediateMode(0), true);
   assert.equal(isImmediateMode(999), true);
@@ -21,7 +21,7 @@ test('--input-raw-buffer-timeout under tcpdump\'s 1 s block timeout means immedi
   assert.ok(!tcpdumpArguments(base).includes('--immediate-mode'));
 });
 
-test('--input-raw-timestamp-type takes tcpdump\'s names and GoReplay\'s PCAP_TSTAMP_* names', () => {
+test("--input-raw-timestamp-type takes tcpdump's names and GoReplay's PCAP_TSTAMP_* names", () => {
   assert.equal(timestampTypeOf('host_hiprec'), 'host_hiprec');
   assert.equal(timestampTypeOf('PCAP_TSTAMP_ADAPTER_UNSYNCED'), 'adapter_unsynced');
   assert.equal(timestampTypeOf('PCAP_TSTAMP_HOST'), 'host');

@@ -25,7 +25,10 @@ test('--input-raw-stats lines: totals with their rate over the interval, message
   );
   // The next interval's rates count only what is new; the totals keep growing.
   stats.add('packets', 20);
-  assert.equal(stats.line(1), 'capture stats: packets=120 (20.0/s) requests=2 (0.0/s) gaps=1 (0.0/s) bytes=0 (0/s) responses=0 (0/s) messages=0 (0.0/s) size avg=0B max=0B');
+  assert.equal(
+    stats.line(1),
+    'capture stats: packets=120 (20.0/s) requests=2 (0.0/s) gaps=1 (0.0/s) bytes=0 (0/s) responses=0 (0/s) messages=0 (0.0/s) size avg=0B max=0B',
+  );
   // Everything still reaches the component's counters.
   assert.equal(ctx.counters.get('packets'), 120);
   assert.equal(ctx.counters.get('gaps'), 1);

@@ -27,7 +27,9 @@ function exchange(feed: ReturnType<typeof makeTracker>['feed'], clientPort: numb
 for (const clientPort of [1500, 40000]) {
   for (const withSyn of [true, false]) {
     for (const ports of ['filter', 'none'] as const) {
-      test(`client port ${clientPort} vs server ${SERVER_PORT}, ${withSyn ? 'with' : 'without'} SYN, ${ports === 'filter' ? 'port filter' : 'no port'}: every exchange is found`, { timeout: 5_000 }, () => {
+      test(`client port ${clientPort} vs server ${SERVER_PORT}, ${withSyn ? 'with' : 'without'} SYN, ${ports === 'filter' ? 'port filter' : 'no port'}: every exchange is found`, {
+        timeout: 5_000,
+      }, () => {
         const { feed, messages, counters, tracker } = makeTracker(true, 2000, ports === 'none' ? ANY_PORT : {});
         exchange(feed, clientPort, ['/a', '/b'], withSyn);
         tracker.finishAll();
@@ -56,10 +58,13 @@ test('a capture that starts with a response: the status line tells the server si
   feed('response', 5001, OK('early'), TCP_ACK, clientPort, 1, 1001);
   feed('request', 1001, GET('/next'), TCP_ACK, clientPort, 1, 5001 + OK('early').length);
   feed('response', 5001 + OK('early').length, OK('next'), TCP_ACK, clientPort, 1, 1001 + GET('/next').length);
-  assert.deepEqual(messages.map((m) => [m.kind, text(m).split('\r\n').pop()]), [
-    ['request', ''],
-    ['response', 'next'],
-  ]);
+  assert.deepEqual(
+    messages.map((m) => [m.kind, text(m).split('\r\n').pop()]),
+    [
+      ['request', ''],
+      ['response', 'next'],
+    ],
+  );
   assert.equal(counters.unpaired, 1, 'the answer to a request before the capture has nothing to pair with');
 });
 
@@ -69,7 +74,10 @@ test('mid-message bytes before the first start line are dropped, not taken as th
   feed('request', 900, 'tail of an earlier body', TCP_ACK, clientPort, 1, 5001);
   feed('request', 1001, GET('/x'), TCP_ACK, clientPort, 1, 5001);
   feed('response', 5001, OK('x'), TCP_ACK, clientPort, 1, 1001 + GET('/x').length);
-  assert.deepEqual(messages.map((m) => m.kind), ['request', 'response']);
+  assert.deepEqual(
+    messages.map((m) => m.kind),
+    ['request', 'response'],
+  );
   assert.equal(counters['non-http'], 0);
 });
 
@@ -102,7 +110,11 @@ test('pipelined requests with the same ack get distinct ids (ack, ack + 1), each
   const responses = messages.filter((m) => m.kind === 'response');
   assert.deepEqual(
     responses.map((m) => [m.id.slice(16), text(m).slice(-1)]),
-    [['ffffffff', '1'], ['00000000', '2'], ['00000001', '3']],
+    [
+      ['ffffffff', '1'],
+      ['00000000', '2'],
+      ['00000001', '3'],
+    ],
   );
 });
 
@@ -123,7 +135,10 @@ test('an IPv6 client gets the hash of its address in the connection part of the 
   });
   tracker.segment(segment(true, 1, 77, GET('/v6')), 1_700_000_000, 0);
   tracker.segment(segment(false, 77, 1 + GET('/v6').length, OK('v6')), 1_700_000_000, 1000);
-  assert.deepEqual(messages.map((m) => m.kind), ['request', 'response']);
+  assert.deepEqual(
+    messages.map((m) => m.kind),
+    ['request', 'response'],
+  );
   assert.equal(messages[0]!.id, connectionIdOf(1500, 8443, '2001:db8::1') + '0000004d');
   assert.equal(messages[1]!.id, messages[0]!.id);
 });

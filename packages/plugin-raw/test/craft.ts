@@ -117,7 +117,11 @@ export interface CapturedFrame {
 }
 
 /** A classic pcap file; `nano` picks the nanosecond magic, `bigEndian` the byte order. */
-export function pcapFile(frames: CapturedFrame[], linkType: number = LINKTYPE.ETHERNET, opts: { nano?: boolean; bigEndian?: boolean } = {}): Uint8Array {
+export function pcapFile(
+  frames: CapturedFrame[],
+  linkType: number = LINKTYPE.ETHERNET,
+  opts: { nano?: boolean; bigEndian?: boolean } = {},
+): Uint8Array {
   const le = !opts.bigEndian;
   const size = 24 + frames.reduce((n, f) => n + 16 + f.frame.length, 0);
   const out = new Uint8Array(size);
@@ -187,7 +191,10 @@ export function pcapngFile(frames: CapturedFrame[], linkType: number = LINKTYPE.
 }
 
 /** Converts a classic pcap file (as read by PcapReader) into pcapng bytes. */
-export function toPcapng(packets: Array<{ linkType: number; seconds: number; nanoseconds: number; data: Uint8Array }>, tsresol = 9): Uint8Array {
+export function toPcapng(
+  packets: Array<{ linkType: number; seconds: number; nanoseconds: number; data: Uint8Array }>,
+  tsresol = 9,
+): Uint8Array {
   const linkType = packets[0]?.linkType ?? LINKTYPE.ETHERNET;
   return pcapngFile(
     packets.map((p) => ({ seconds: p.seconds, nanoseconds: p.nanoseconds, frame: p.data })),

@@ -48,7 +48,18 @@ async function grpcStylePosts(): Promise<{ chunks: RecordedChunk[]; seen: Seen[]
       for (let i = 0; i < 6; i++) {
         const body = Buffer.from(`message ${i}`);
         const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, body.length]), body]);
-        await h2Request(client, { ':method': 'POST', ':path': `/pkg.Items/Put/${i}`, 'content-type': 'application/grpc', te: 'trailers', 'x-tenant': 'acme', 'x-call': String(i) }, frame);
+        await h2Request(
+          client,
+          {
+            ':method': 'POST',
+            ':path': `/pkg.Items/Put/${i}`,
+            'content-type': 'application/grpc',
+            te: 'trailers',
+            'x-tenant': 'acme',
+            'x-call': String(i),
+          },
+          frame,
+        );
       }
     },
   });
@@ -56,7 +67,9 @@ async function grpcStylePosts(): Promise<{ chunks: RecordedChunk[]; seen: Seen[]
 }
 
 for (const clientPort of [40000, 1234]) {
-  test(`sequential gRPC-style POSTs on h2c become h2c-tagged request/response pairs (client port ${clientPort})`, { timeout: 20_000 }, async () => {
+  test(`sequential gRPC-style POSTs on h2c become h2c-tagged request/response pairs (client port ${clientPort})`, {
+    timeout: 20_000,
+  }, async () => {
     const { chunks, seen } = await grpcStylePosts();
     const { messages, counters } = feedChunks(chunks, { clientPort });
     assert.equal(counters['non-http'], 0);
@@ -91,10 +104,13 @@ test('concurrent streams pair by stream id; a cancelled stream is counted and it
       const path = headers[':path'] as string;
       if (path === '/slow') return; // never answered: the client cancels it
       // Answer in reverse order of arrival so the responses interleave.
-      setTimeout(() => {
-        stream.respond({ ':status': 200 });
-        stream.end(`ok:${path}`);
-      }, 60 - Number(path.slice(3)) * 10);
+      setTimeout(
+        () => {
+          stream.respond({ ':status': 200 });
+          stream.end(`ok:${path}`);
+        },
+        60 - Number(path.slice(3)) * 10,
+      );
     },
     async run(client) {
       const slow = client.request({ ':method': 'GET', ':path': '/slow' });
@@ -133,7 +149,9 @@ test('a capture that joins an h2c connection late counts it once and emits nothi
   assert.equal(counters['non-http'], 0);
 });
 
-test('an h2c connection quiet for longer than --input-raw-expire is kept: its later streams still decode', { timeout: 20_000 }, async () => {
+test('an h2c connection quiet for longer than --input-raw-expire is kept: its later streams still decode', {
+  timeout: 20_000,
+}, async () => {
   const { chunks, seen } = await grpcStylePosts();
   const middle = chunks.findIndex((c, i) => i > chunks.length / 2 && c.side === 'client');
   const { messages, counters } = feedChunks(chunks, { pause: { beforeChunk: middle, ms: 60_000 } });
@@ -144,17 +162,27 @@ test('an h2c connection quiet for longer than --input-raw-expire is kept: its la
 test('without --input-raw-track-response only the h2c requests are recorded', { timeout: 20_000 }, async () => {
   const { chunks, seen } = await grpcStylePosts();
   const { messages, counters } = feedChunks(chunks, { trackResponse: false });
-  assert.deepEqual(messages.map((m) => `${m.kind} ${head(m).startLine[1]}`), seen.map((s) => `request ${s.path}`));
+  assert.deepEqual(
+    messages.map((m) => `${m.kind} ${head(m).startLine[1]}`),
+    seen.map((s) => `request ${s.path}`),
+  );
   assert.equal(counters.incomplete, 0, 'a stream whose request is complete is not left open');
 });
 
 for (const isOneSegment of [true, false]) {
-  test(`Upgrade: h2c + 101 switches the connection; stream 1 answers the upgrade request (101 ${isOneSegment ? 'and frames in one segment' : 'alone'})`, { timeout: 5_000 }, () => {
+  test(`Upgrade: h2c + 101 switches the connection; stream 1 answers the upgrade request (101 ${isOneSegment ? 'and frames in one segment' : 'alone'})`, {
+    timeout: 5_000,
+  }, () => {
     const { messages, counters } = feedChunks(upgradeChunks(isOneSegment));
     assert.equal(counters['non-http'], 0);
     assert.deepEqual(
       messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'} ${head(m).startLine.join(' ')}`),
-      ['request http1 POST /upload HTTP/1.1', 'response h2c HTTP/1.1 200 OK', 'request h2c GET /next HTTP/1.1', 'response h2c HTTP/1.1 200 OK'],
+      [
+        'request http1 POST /upload HTTP/1.1',
+        'response h2c HTTP/1.1 200 OK',
+        'request h2c GET /next HTTP/1.1',
+        'response h2c HTTP/1.1 200 OK',
+      ],
     );
     assert.equal(messages[1]!.id, messages[0]!.id, 'stream 1 pairs with the upgrade request');
     assert.equal(bodyOf(messages[1]!), 'upgraded:hello');
@@ -175,15 +203,20 @@ test('an Upgrade: h2c the server refuses keeps the connection HTTP/1', { timeout
     { side: 'client', bytes: Buffer.from('GET /again HTTP/1.1\r\nHost: x\r\n\r\n', 'latin1') },
     { side: 'server', bytes: Buffer.from('HTTP/1.1 204 No Content\r\n\r\n', 'latin1') },
   ]);
-  assert.deepEqual(messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'} ${head(m).startLine.join(' ')}`), [
-    'request http1 POST /upload HTTP/1.1',
-    'response http1 HTTP/1.1 200 OK',
-    'request http1 GET /again HTTP/1.1',
-    'response http1 HTTP/1.1 204 No Content',
-  ]);
+  assert.deepEqual(
+    messages.map((m) => `${m.kind} ${m.protocol ?? 'http1'} ${head(m).startLine.join(' ')}`),
+    [
+      'request http1 POST /upload HTTP/1.1',
+      'response http1 HTTP/1.1 200 OK',
+      'request http1 GET /again HTTP/1.1',
+      'response http1 HTTP/1.1 204 No Content',
+    ],
+  );
 });
 
-test('a server whose SETTINGS arrive before the client preface is still decoded (held until the client speaks)', { timeout: 20_000 }, async () => {
+test('a server whose SETTINGS arrive before the client preface is still decoded (held until the client speaks)', {
+  timeout: 20_000,
+}, async () => {
   const { chunks, seen } = await grpcStylePosts();
   const firstServer = chunks.findIndex((c) => c.side === 'server');
   const reordered = [chunks[firstServer]!, ...chunks.filter((_, i) => i !== firstServer)];

@@ -17,8 +17,14 @@ interface Decoded {
 function decode(chunks: RecordedChunk[], options = {}): Decoded {
   const out: Decoded = { requests: new Map(), responses: new Map(), aborted: [], failures: [], order: [] };
   const events: H2Events = {
-    request: (id, payload) => { out.requests.set(id, Buffer.from(payload).toString('latin1')); out.order.push(`req ${id}`); },
-    response: (id, payload) => { out.responses.set(id, Buffer.from(payload).toString('latin1')); out.order.push(`res ${id}`); },
+    request: (id, payload) => {
+      out.requests.set(id, Buffer.from(payload).toString('latin1'));
+      out.order.push(`req ${id}`);
+    },
+    response: (id, payload) => {
+      out.responses.set(id, Buffer.from(payload).toString('latin1'));
+      out.order.push(`res ${id}`);
+    },
     aborted: (id) => out.aborted.push(id),
     undecodable: (reason) => out.failures.push(reason),
   };
@@ -31,11 +37,23 @@ function decode(chunks: RecordedChunk[], options = {}): Decoded {
 const head = (text: string) => parseHttpHead(Buffer.from(text, 'latin1'))!;
 const bodyOf = (text: string) => text.slice(text.indexOf('\r\n\r\n') + 4);
 
-test('sequential POSTs with repeated headers decode through the dynamic table, as HTTP/1.1-shaped messages', { timeout: 20_000 }, async () => {
+test('sequential POSTs with repeated headers decode through the dynamic table, as HTTP/1.1-shaped messages', {
+  timeout: 20_000,
+}, async () => {
   const chunks = await recordH2({
     async run(client) {
       for (let i = 0; i < 5; i++) {
-        await h2Request(client, { ':method': 'POST', ':path': `/svc.Items/Put?i=${i}`, 'content-type': 'application/json', authorization: 'Bearer same-token-every-time', 'x-call': String(i) }, JSON.stringify({ i }));
+        await h2Request(
+          client,
+          {
+            ':method': 'POST',
+            ':path': `/svc.Items/Put?i=${i}`,
+            'content-type': 'application/json',
+            authorization: 'Bearer same-token-every-time',
+            'x-call': String(i),
+          },
+          JSON.stringify({ i }),
+        );
       }
     },
   });
@@ -62,10 +80,13 @@ test('concurrent streams are paired by stream id, whatever order their frames in
     onStream(stream, headers) {
       // Answer later requests first, so responses interleave against request order.
       const n = Number(String(headers[':path']).slice(3));
-      setTimeout(() => {
-        stream.respond({ ':status': 200 });
-        stream.end(`answer-${n}`);
-      }, (20 - n) * 3);
+      setTimeout(
+        () => {
+          stream.respond({ ':status': 200 });
+          stream.end(`answer-${n}`);
+        },
+        (20 - n) * 3,
+      );
     },
     async run(client) {
       await Promise.all(Array.from({ length: 20 }, (_, n) => h2Request(client, { ':method': 'GET', ':path': `/c/${n}` })));
@@ -100,7 +121,10 @@ test('gRPC-style trailers become a chunked trailer section; a Trailers-Only erro
   const chunks = await recordH2({
     onStream(stream, headers) {
       if (headers[':path'] === '/pkg.Svc/Fail') {
-        stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'not found' }, { endStream: true });
+        stream.respond(
+          { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '5', 'grpc-message': 'not found' },
+          { endStream: true },
+        );
         return;
       }
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
@@ -108,8 +132,16 @@ test('gRPC-style trailers become a chunked trailer section; a Trailers-Only erro
       stream.end(Buffer.from([0, 0, 0, 0, 2, 8, 1]));
     },
     async run(client) {
-      await h2Request(client, { ':method': 'POST', ':path': '/pkg.Svc/Get', 'content-type': 'application/grpc', te: 'trailers' }, Buffer.from([0, 0, 0, 0, 2, 8, 7]));
-      await h2Request(client, { ':method': 'POST', ':path': '/pkg.Svc/Fail', 'content-type': 'application/grpc', te: 'trailers' }, Buffer.from([0, 0, 0, 0, 0]));
+      await h2Request(
+        client,
+        { ':method': 'POST', ':path': '/pkg.Svc/Get', 'content-type': 'application/grpc', te: 'trailers' },
+        Buffer.from([0, 0, 0, 0, 2, 8, 7]),
+      );
+      await h2Request(
+        client,
+        { ':method': 'POST', ':path': '/pkg.Svc/Fail', 'content-type': 'application/grpc', te: 'trailers' },
+        Buffer.from([0, 0, 0, 0, 0]),
+      );
     },
   });
   const decoded = decode(chunks);
@@ -122,11 +154,18 @@ test('gRPC-style trailers become a chunked trailer section; a Trailers-Only erro
   assert.equal(headerValue(head(decoded.requests.get(1)!).headers, 'te'), 'trailers');
 });
 
-test('a cancelled stream records its request as aborted, with no response, and later streams still decode', { timeout: 20_000 }, async () => {
+test('a cancelled stream records its request as aborted, with no response, and later streams still decode', {
+  timeout: 20_000,
+}, async () => {
   const chunks = await recordH2({
     onStream(stream, headers) {
       if (headers[':path'] === '/slow') {
-        setTimeout(() => { if (!stream.destroyed) { stream.respond({ ':status': 200 }); stream.end('late'); } }, 300);
+        setTimeout(() => {
+          if (!stream.destroyed) {
+            stream.respond({ ':status': 200 });
+            stream.end('late');
+          }
+        }, 300);
         return;
       }
       stream.respond({ ':status': 200 });

@@ -1,6 +1,14 @@
 // Real HTTP/2 bytes for tests: Node's http2 client and h2c server talk through a TCP relay on
 // 127.0.0.1 that records each direction's chunks in the order it saw them.
-import { connect, createServer as createH2Server, type ClientHttp2Session, type Http2Server, type ServerHttp2Stream, type IncomingHttpHeaders, type SecureServerOptions } from 'node:http2';
+import {
+  connect,
+  createServer as createH2Server,
+  type ClientHttp2Session,
+  type Http2Server,
+  type ServerHttp2Stream,
+  type IncomingHttpHeaders,
+  type SecureServerOptions,
+} from 'node:http2';
 import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 
 export interface RecordedChunk {
@@ -69,7 +77,11 @@ export async function recordH2(scenario: H2Scenario): Promise<RecordedChunk[]> {
 }
 
 /** One request on the client session; resolves with the status and body. */
-export function h2Request(client: ClientHttp2Session, headers: Record<string, string | string[]>, body?: Buffer | string): Promise<{ status: number; body: Buffer; trailers: IncomingHttpHeaders }> {
+export function h2Request(
+  client: ClientHttp2Session,
+  headers: Record<string, string | string[]>,
+  body?: Buffer | string,
+): Promise<{ status: number; body: Buffer; trailers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = client.request(headers, { endStream: body === undefined });
     const parts: Buffer[] = [];

@@ -27,7 +27,8 @@ const STATUS_200 = Buffer.from([0x88]);
  * are written by hand. The 101 and the server's first frames share one segment when `isOneSegment`.
  */
 export function upgradeChunks(isOneSegment: boolean): RecordedChunk[] {
-  const upgradeRequest = 'POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
+  const upgradeRequest =
+    'POST /upload HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n' +
     'HTTP2-Settings: AAMAAABkAAQAoAAAAAIAAAAA\r\nContent-Length: 5\r\n\r\nhello';
   const switching = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n', 'latin1');
   const serverFrames = Buffer.concat([
@@ -35,14 +36,21 @@ export function upgradeChunks(isOneSegment: boolean): RecordedChunk[] {
     frame(HEADERS, END_HEADERS, 1, Buffer.concat([STATUS_200, literal('content-type', 'text/plain')])),
     frame(DATA, END_STREAM, 1, Buffer.from('upgraded:hello')),
   ]);
-  const second = frame(HEADERS, END_HEADERS | END_STREAM, 3, Buffer.concat([Buffer.from([0x82, 0x86]), literal(':path', '/next'), literal(':authority', '127.0.0.1:8080')]));
+  const second = frame(
+    HEADERS,
+    END_HEADERS | END_STREAM,
+    3,
+    Buffer.concat([Buffer.from([0x82, 0x86]), literal(':path', '/next'), literal(':authority', '127.0.0.1:8080')]),
+  );
   return [
     { side: 'client', bytes: Buffer.from(upgradeRequest, 'latin1') },
     ...(isOneSegment
       ? [{ side: 'server' as const, bytes: Buffer.concat([switching, serverFrames]) }]
-      : [{ side: 'server' as const, bytes: switching }, { side: 'server' as const, bytes: serverFrames }]),
+      : [
+          { side: 'server' as const, bytes: switching },
+          { side: 'server' as const, bytes: serverFrames },
+        ]),
     { side: 'client', bytes: Buffer.concat([PREFACE, frame(SETTINGS, 0, 0), second]) },
     { side: 'server', bytes: Buffer.concat([frame(HEADERS, END_HEADERS, 3, STATUS_200), frame(DATA, END_STREAM, 3, Buffer.from('next'))]) },
   ];
 }
-

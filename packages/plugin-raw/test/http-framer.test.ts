@@ -48,7 +48,10 @@ test('splits pipelined requests that share segments', { timeout: 10_000 }, () =>
 
 test('frames chunked bodies with extensions and trailers', { timeout: 10_000 }, () => {
   const request =
-    'POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' + '5;ext=1\r\nhello\r\n' + 'A\r\n0123456789\r\n' + '0\r\nX-Trailer: yes\r\n\r\n';
+    'POST /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' +
+    '5;ext=1\r\nhello\r\n' +
+    'A\r\n0123456789\r\n' +
+    '0\r\nX-Trailer: yes\r\n\r\n';
   const next = 'GET /after HTTP/1.1\r\n\r\n';
   eachSplit(request + next, (parts) => {
     const { messages, push } = makeFramer('request');

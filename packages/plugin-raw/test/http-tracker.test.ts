@@ -44,7 +44,10 @@ test('a new connection on the same ports (after FIN) starts fresh', { timeout: 5
   assert.equal(tracker.connectionCount, 0);
   feed('request', 900_000, '', TCP_SYN);
   feed('request', 900_001, GET('/second'));
-  assert.deepEqual(messages.map((m) => text(m).split(' ')[1]), ['/first', '/second']);
+  assert.deepEqual(
+    messages.map((m) => text(m).split(' ')[1]),
+    ['/first', '/second'],
+  );
 });
 
 test('a reused 4-tuple with a new SYN replaces a connection that never closed', { timeout: 5_000 }, () => {
@@ -53,7 +56,10 @@ test('a reused 4-tuple with a new SYN replaces a connection that never closed', 
   feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial');
   feed('request', 77_000, '', TCP_SYN);
   feed('request', 77_001, GET('/new'));
-  assert.deepEqual(messages.map((m) => text(m).split(' ')[1]), ['/new']);
+  assert.deepEqual(
+    messages.map((m) => text(m).split(' ')[1]),
+    ['/new'],
+  );
   assert.equal(counters.incomplete, 1);
 });
 
@@ -79,11 +85,14 @@ test('a missing segment drops that message only; the connection recovers at the 
   tracker.sweep(now() + 1500);
   feed('response', 7001 + OK('x').length, OK('after'), TCP_ACK, 40000, 0);
   assert.equal(counters.gaps, 1);
-  assert.deepEqual(messages.filter((m) => m.kind === 'request').map((m) => text(m)), [next]);
+  assert.deepEqual(
+    messages.filter((m) => m.kind === 'request').map((m) => text(m)),
+    [next],
+  );
   assert.ok(!messages.some((m) => text(m).includes('/lost')), 'the broken message is never emitted');
 });
 
-test("a hole the server has acknowledged is given up at once, not after the expiry", { timeout: 5_000 }, () => {
+test('a hole the server has acknowledged is given up at once, not after the expiry', { timeout: 5_000 }, () => {
   const { feed, messages, counters, tracker, now } = makeTracker(true, 5000);
   feed('request', 1000, '', TCP_SYN);
   feed('response', 7000, '', TCP_SYN | TCP_ACK, 40000, 1, 1001);
@@ -148,10 +157,13 @@ test('with allowIncomplete, a message cut short at connection end is handed over
   feed('request', 1001, 'POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial', TCP_ACK, 40000, 1, 7001);
   feed('response', 7001, 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nhalf', TCP_ACK, 40000, 1, 1001);
   tracker.sweep(now() + 1500);
-  assert.deepEqual(messages.map((m) => [m.kind, text(m).split('\r\n\r\n')[1]]), [
-    ['request', 'partial'],
-    ['response', 'half'],
-  ]);
+  assert.deepEqual(
+    messages.map((m) => [m.kind, text(m).split('\r\n\r\n')[1]]),
+    [
+      ['request', 'partial'],
+      ['response', 'half'],
+    ],
+  );
   assert.equal(messages[0]!.id, messages[1]!.id, 'the incomplete request still pairs with its response');
   assert.equal(counters.incomplete, 2);
 });
@@ -172,10 +184,13 @@ test('a capture that joins a keep-alive connection mid-message waits for the nex
   feed('response', 9000, 'tail of a response body', TCP_ACK, 40000, 1, 5022);
   feed('request', 5022, GET('/next'), TCP_ACK, 40000, 1, 9023);
   feed('response', 9023, OK('next'), TCP_ACK, 40000, 1, 5022 + GET('/next').length);
-  assert.deepEqual(messages.map((m) => [m.kind, text(m).split('\r\n')[0]]), [
-    ['request', 'GET /next HTTP/1.1'],
-    ['response', 'HTTP/1.1 200 OK'],
-  ]);
+  assert.deepEqual(
+    messages.map((m) => [m.kind, text(m).split('\r\n')[0]]),
+    [
+      ['request', 'GET /next HTTP/1.1'],
+      ['response', 'HTTP/1.1 200 OK'],
+    ],
+  );
   assert.equal(messages[0]!.id, messages[1]!.id);
   assert.equal(counters['non-http'], 0);
   assert.equal(counters.unpaired, 0);

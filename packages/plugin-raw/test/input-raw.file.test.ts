@@ -12,7 +12,14 @@ import { ethernet, ipv4Packet, pcapFile, pcapngFile, type CapturedFrame } from '
 import { makeContext, text } from './helpers.js';
 
 // Defaults filled the way reprise fills them, so a new option never needs adding here.
-const options = validateOptions(inputRaw, { snaplen: '256kb', bufferSize: '16mb', promisc: false, trackResponse: true, expire: '2s', engine: 'tcpdump' });
+const options = validateOptions(inputRaw, {
+  snaplen: '256kb',
+  bufferSize: '16mb',
+  promisc: false,
+  trackResponse: true,
+  expire: '2s',
+  engine: 'tcpdump',
+});
 const fixture = fileURLToPath(new URL('./fixtures/lo-ethernet.pcap', import.meta.url));
 
 async function readAll(value: string, opts: Partial<InputRawOptions> = {}) {
@@ -58,7 +65,11 @@ test('a body over 1 MB cut into full-size segments, some reordered, comes out wh
   let ns = 0;
   const frame = (seq: number, payload: Uint8Array | string, flags?: number) => {
     ns += 1000;
-    frames.push({ seconds: 1_700_000_000, nanoseconds: ns, frame: ethernet(ipv4Packet({ srcPort: 50000, dstPort: 80, seq, payload, flags })) });
+    frames.push({
+      seconds: 1_700_000_000,
+      nanoseconds: ns,
+      frame: ethernet(ipv4Packet({ srcPort: 50000, dstPort: 80, seq, payload, flags })),
+    });
   };
   frame(isn, '', 0x02);
   const segments: Array<[number, Uint8Array]> = [];
@@ -82,7 +93,11 @@ test('reads pcapng files', { timeout: 10_000 }, async (t) => {
   const file = join(dir, 'f.pcapng');
   writeFileSync(
     file,
-    pcapngFile([{ seconds: 1_700_000_000, nanoseconds: 5, frame: ethernet(ipv4Packet({ srcPort: 40000, dstPort: 80, seq: 1, payload: req })) }], LINKTYPE.ETHERNET, 9),
+    pcapngFile(
+      [{ seconds: 1_700_000_000, nanoseconds: 5, frame: ethernet(ipv4Packet({ srcPort: 40000, dstPort: 80, seq: 1, payload: req })) }],
+      LINKTYPE.ETHERNET,
+      9,
+    ),
   );
   const { messages } = await readAll(file);
   assert.deepEqual(messages.map(text), [req]);
@@ -103,7 +118,10 @@ test('a file that is not a capture, and a missing file, are clear errors', { tim
   const dir = tempDir(t);
   const file = join(dir, 'notes.txt');
   writeFileSync(file, 'these are not packets, just some words in a file');
-  await assert.rejects(readAll(file), (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID' && /not a pcap/.test(e.message));
+  await assert.rejects(
+    readAll(file),
+    (e: unknown) => e instanceof RepriseError && e.code === 'RPR_CONFIG_INVALID' && /not a pcap/.test(e.message),
+  );
   await assert.rejects(
     readAll(join(dir, 'missing'), { engine: 'pcap_file' }),
     (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND',

@@ -44,7 +44,12 @@ async function captureWhile(
   const ctx = makeContext();
   const instance = await inputRaw.create(value(port), { ...defaults, ...options }, ctx);
   try {
-    const reading = collect(instance.read(), (all) => all.length >= expected, () => ctx.controller.abort(), 15_000);
+    const reading = collect(
+      instance.read(),
+      (all) => all.length >= expected,
+      () => ctx.controller.abort(),
+      15_000,
+    );
     await traffic(port);
     const messages = await reading;
     return { messages, received, ctx };
@@ -72,18 +77,30 @@ for (const engine of ['libpcap', 'tcpdump'] as const) {
     );
     const requests = messages.filter((m) => m.kind === 'request');
     const responses = messages.filter((m) => m.kind === 'response');
-    assert.deepEqual(requests.map((m) => text(m).split('\r\n')[0]), ['GET /one?q=1 HTTP/1.1', 'POST /two HTTP/1.1', 'PUT /three HTTP/1.1']);
+    assert.deepEqual(
+      requests.map((m) => text(m).split('\r\n')[0]),
+      ['GET /one?q=1 HTTP/1.1', 'POST /two HTTP/1.1', 'PUT /three HTTP/1.1'],
+    );
     assert.match(text(requests[0]!), /\r\nx-custom: yes\r\n/);
     assert.ok(text(requests[1]!).endsWith('\r\n\r\na body'));
     assert.ok(text(requests[2]!).endsWith('p'.repeat(30_000)));
     assert.equal(received.length, 3);
-    assert.deepEqual(responses.map((m) => m.id), requests.map((m) => m.id));
-    assert.deepEqual(responses.map((m) => text(m).split('\r\n\r\n')[1]), ['ok:0', 'ok:6', 'ok:30000']);
+    assert.deepEqual(
+      responses.map((m) => m.id),
+      requests.map((m) => m.id),
+    );
+    assert.deepEqual(
+      responses.map((m) => text(m).split('\r\n\r\n')[1]),
+      ['ok:0', 'ok:6', 'ok:30000'],
+    );
     for (const m of messages) assert.ok(m.timestamp > 1_600_000_000_000_000_000n);
     assert.equal(ctx.counters.get('requests'), 3);
     assert.equal(ctx.counters.get('responses'), 3);
     assert.equal(ctx.counters.get('failed') ?? 0, 0);
-    assert.ok(ctx.logs.some((l) => /capturing on .*(lo|any) /.test(l.message)), 'logs the devices it captures on');
+    assert.ok(
+      ctx.logs.some((l) => /capturing on .*(lo|any) /.test(l.message)),
+      'logs the devices it captures on',
+    );
     const leftovers = pipeFolders().filter((name) => !pipeFoldersBefore.includes(name));
     assert.deepEqual(leftovers, [], 'the named pipe of the tcpdump engine is removed');
   });
@@ -202,4 +219,3 @@ test('without permission to capture, the error says how to grant it', { timeout:
     assert.match(out[engine]?.message ?? '', /setcap cap_net_raw,cap_net_admin=eip \$\(which node\)/);
   }
 });
-

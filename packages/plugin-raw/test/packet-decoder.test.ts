@@ -56,10 +56,14 @@ test('reassembles a fragmented IPv4 datagram whatever the fragment order', { tim
   const body = 'POST /x HTTP/1.1\r\nContent-Length: 40\r\n\r\n' + 'y'.repeat(40);
   const tcp = tcpBytes({ ...spec, payload: body });
   const cut = [0, 24, 48, tcp.length];
-  const fragments = cut.slice(0, -1).map((from, i) =>
-    ipv4Packet(spec, { id: 7, offsetBytes: from, more: i < cut.length - 2, data: tcp.subarray(from, cut[i + 1]) }),
-  );
-  for (const order of [[0, 1, 2], [2, 0, 1], [1, 2, 0]]) {
+  const fragments = cut
+    .slice(0, -1)
+    .map((from, i) => ipv4Packet(spec, { id: 7, offsetBytes: from, more: i < cut.length - 2, data: tcp.subarray(from, cut[i + 1]) }));
+  for (const order of [
+    [0, 1, 2],
+    [2, 0, 1],
+    [1, 2, 0],
+  ]) {
     const d = new PacketDecoder();
     const results = order.map((i) => d.decode(LINKTYPE.RAW, fragments[i]!, 0));
     assert.deepEqual(results, ['fragment', 'fragment', 'tcp']);

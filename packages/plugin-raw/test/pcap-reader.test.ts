@@ -32,7 +32,10 @@ test('reads every packet of a tcpdump capture with microsecond timestamps', { ti
   assert.equal(reader.format, 'pcap');
   assert.equal(packets.length, 56);
   assert.ok(packets.every((p) => p.linkType === LINKTYPE.ETHERNET));
-  assert.ok(packets.every((p) => p.nanoseconds % 1000 === 0), 'microsecond files give whole microseconds');
+  assert.ok(
+    packets.every((p) => p.nanoseconds % 1000 === 0),
+    'microsecond files give whole microseconds',
+  );
   assert.ok(packets[0]!.seconds > 1_600_000_000);
   assert.equal(reader.hasTrailingBytes, false);
 });
@@ -40,7 +43,10 @@ test('reads every packet of a tcpdump capture with microsecond timestamps', { ti
 test('keeps nanosecond timestamps from a capture made with --time-stamp-precision nano', { timeout: 10_000 }, () => {
   const { packets } = readAll(fixture('lo-ethernet-nano.pcap'));
   assert.equal(packets.length, 56);
-  assert.ok(packets.some((p) => p.nanoseconds % 1000 !== 0), 'some timestamps have sub-microsecond digits');
+  assert.ok(
+    packets.some((p) => p.nanoseconds % 1000 !== 0),
+    'some timestamps have sub-microsecond digits',
+  );
 });
 
 test('reports the link type of captures on the any device (cooked v1 and v2)', { timeout: 10_000 }, () => {

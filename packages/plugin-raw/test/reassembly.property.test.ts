@@ -43,7 +43,9 @@ interface Segment {
 
 /** Cuts `stream` at the given fractions of its length into segments starting at `isn + 1`. */
 function cut(stream: string, isn: number, cuts: number[], offset: number): Segment[] {
-  const points = [...new Set(cuts.map((f) => Math.floor(f * stream.length)))].filter((p) => p > 0 && p < stream.length).sort((a, b) => a - b);
+  const points = [...new Set(cuts.map((f) => Math.floor(f * stream.length)))]
+    .filter((p) => p > 0 && p < stream.length)
+    .sort((a, b) => a - b);
   const bounds = [0, ...points, stream.length];
   const out: Segment[] = [];
   for (let i = 0; i + 1 < bounds.length; i++) {
@@ -105,9 +107,18 @@ test('random segmentations and reorderings of random HTTP exchanges reassemble t
       tracker.finishAll();
       const requests = messages.filter((m) => m.kind === 'request');
       const responses = messages.filter((m) => m.kind === 'response');
-      assert.deepEqual(requests.map(text), pairs.map(([q]) => q));
-      assert.deepEqual(responses.map(text), pairs.map(([, r]) => r));
-      assert.deepEqual(responses.map((m) => m.id), requests.map((m) => m.id));
+      assert.deepEqual(
+        requests.map(text),
+        pairs.map(([q]) => q),
+      );
+      assert.deepEqual(
+        responses.map(text),
+        pairs.map(([, r]) => r),
+      );
+      assert.deepEqual(
+        responses.map((m) => m.id),
+        requests.map((m) => m.id),
+      );
       assert.equal(counters.gaps + counters.incomplete + counters.unpaired + counters['non-http'], 0);
     }),
     { numRuns: 300 },

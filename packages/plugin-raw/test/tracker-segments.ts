@@ -13,10 +13,8 @@ export const SERVER_PORT = 8080;
 export function makeTracker(trackResponse = true, expireMs = 2000, more: Partial<TrackerOptions> = {}) {
   const messages: Message[] = [];
   const counters = newCounters();
-  const tracker = new HttpTracker(
-    { ports: new Set([SERVER_PORT]), trackResponse, realipHeader: '', expireMs, ...more },
-    counters,
-    (m) => messages.push(m),
+  const tracker = new HttpTracker({ ports: new Set([SERVER_PORT]), trackResponse, realipHeader: '', expireMs, ...more }, counters, (m) =>
+    messages.push(m),
   );
   let timeMs = 1_700_000_000_000;
   const feed = (

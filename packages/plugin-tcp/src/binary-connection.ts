@@ -100,7 +100,9 @@ export class BinaryConnection {
         reject(error);
       };
       socket.setNoDelay(true);
-      socket.setTimeout(this.target.timeoutMs, () => socket.destroy(new BinaryExchangeError('timeout', `no connection within ${this.target.timeoutMs} ms`)));
+      socket.setTimeout(this.target.timeoutMs, () =>
+        socket.destroy(new BinaryExchangeError('timeout', `no connection within ${this.target.timeoutMs} ms`)),
+      );
       socket.once('connect', () => {
         // Closed while connecting: nothing more is sent.
         if (this.isClosed) return socket.destroy(new BinaryExchangeError('error', 'closed'));

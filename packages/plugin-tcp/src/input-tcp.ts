@@ -30,7 +30,8 @@ const inputTcpOptions = {
     secure: {
       type: 'boolean',
       default: false,
-      description: 'Accept TLS connections only (senders use --output-tcp-secure); needs --input-tcp-certificate and --input-tcp-certificate-key',
+      description:
+        'Accept TLS connections only (senders use --output-tcp-secure); needs --input-tcp-certificate and --input-tcp-certificate-key',
       examples: [true],
     },
     certificate: {
@@ -81,7 +82,10 @@ export const inputTcp = defineInput({
       });
     }
     const tls = options.secure
-      ? { cert: readPemFile(options.certificate, COMPONENT, 'certificate'), key: readPemFile(options.certificateKey, COMPONENT, 'certificateKey') }
+      ? {
+          cert: readPemFile(options.certificate, COMPONENT, 'certificate'),
+          key: readPemFile(options.certificateKey, COMPONENT, 'certificateKey'),
+        }
       : undefined;
     const listener = new RelayListener(parseSizeBytes(options.maxRecordSize, 'input-tcp-max-record-size'), ctx);
     await listener.listen(address, tls);
@@ -243,7 +247,9 @@ class RelayListener implements InputInstance {
     this.ctx.stats.add('corrupt');
     if (this.corruptLogged < MAX_CORRUPT_LOGS) {
       this.corruptLogged++;
-      this.ctx.logger.warn(`${peer} at byte ${corruption.offset}: skipped a corrupt record (${corruption.lengthBytes} bytes): ${corruption.reason}`);
+      this.ctx.logger.warn(
+        `${peer} at byte ${corruption.offset}: skipped a corrupt record (${corruption.lengthBytes} bytes): ${corruption.reason}`,
+      );
       if (this.corruptLogged === MAX_CORRUPT_LOGS) this.ctx.logger.warn('further corrupt records are only counted (corrupt=)');
     }
   }

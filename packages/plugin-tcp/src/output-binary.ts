@@ -57,7 +57,8 @@ const outputBinaryOptions = {
       format: 'size',
       default: '100kb',
       'x-flag': 'output-tcp-response-buffer',
-      description: 'Response bytes kept per request with --output-binary-track-response; the rest is read and discarded (GoReplay\'s flag name)',
+      description:
+        "Response bytes kept per request with --output-binary-track-response; the rest is read and discarded (GoReplay's flag name)",
       examples: ['100kb', '1mb'],
     },
     responseIdle: {
@@ -77,7 +78,7 @@ export type OutputBinaryOptions = OptionsOf<typeof outputBinaryOptions>;
 export const outputBinary = defineOutput({
   kind: 'output',
   name: COMPONENT,
-  summary: 'Send the payload of each request, whatever its protocol, to a target over plain TCP (GoReplay Pro\'s binary replay)',
+  summary: "Send the payload of each request, whatever its protocol, to a target over plain TCP (GoReplay Pro's binary replay)",
   value: {
     placeholder: 'address',
     description: 'The target, HOST:PORT',

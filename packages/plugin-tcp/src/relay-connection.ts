@@ -106,7 +106,9 @@ export class RelayConnection {
       : connectPlain({ host, port });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.setTimeout(this.target.connectTimeoutMs, () => socket.destroy(new Error(`no connection after ${this.target.connectTimeoutMs} ms`)));
+    socket.setTimeout(this.target.connectTimeoutMs, () =>
+      socket.destroy(new Error(`no connection after ${this.target.connectTimeoutMs} ms`)),
+    );
     let lastError: Error | undefined;
     socket.once(tls ? 'secureConnect' : 'connect', () => {
       socket.setTimeout(0);

@@ -51,7 +51,12 @@ export async function collectingServer(t: TestContext, port = 0) {
       server.close(() => resolve());
     });
   t.after(close);
-  return { port: (server.address() as AddressInfo).port, connections, close, received: () => connections.map((c) => Buffer.concat(c.bytes)) };
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections,
+    close,
+    received: () => connections.map((c) => Buffer.concat(c.bytes)),
+  };
 }
 
 /** A port that was free a moment ago (for a server that starts later). */
@@ -71,7 +76,23 @@ export function selfSignedCertificate(t: TestContext): { cert: string; key: stri
   const key = join(dir, 'key.pem');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
     { stdio: 'ignore' },
   );
   return { cert, key };

@@ -36,7 +36,10 @@ test('many clients at once, sending records in interleaved pieces, all arrive wh
     for (const c of clients) c.destroy();
   });
   const sent = clients.map((_, c) =>
-    Array.from({ length: 20 }, (_, i) => ({ ...message(i, { session: `${c}`.repeat(16), kind: i % 3 ? 'request' : 'response' }), latency: BigInt(i) })),
+    Array.from({ length: 20 }, (_, i) => ({
+      ...message(i, { session: `${c}`.repeat(16), kind: i % 3 ? 'request' : 'response' }),
+      latency: BigInt(i),
+    })),
   );
   const streams = sent.map((messages) => encodeRecords(messages));
   // 7-byte slices, round-robin across the clients.
@@ -51,30 +54,38 @@ test('many clients at once, sending records in interleaved pieces, all arrive wh
   assert.deepEqual(received.map(key).sort(), sent.flat().map(key).sort());
   for (let c = 0; c < 3; c++) {
     const fromClient = received.filter((m) => m.id.startsWith(`${c}`.repeat(16)));
-    assert.deepEqual(fromClient.map((m) => m.id), sent[c]!.map((m) => m.id), 'one connection keeps its order');
+    assert.deepEqual(
+      fromClient.map((m) => m.id),
+      sent[c]!.map((m) => m.id),
+      'one connection keeps its order',
+    );
   }
   assert.equal(ctx.counters.get('connections'), 3);
   assert.equal(ctx.counters.get('failed'), undefined);
 });
 
-test('a corrupt record from one client is counted and logged with the peer and offset; its neighbours and other clients are delivered', T, async (t) => {
-  const { instance, ctx } = await create<InputInstance>(t, inputTcp, '127.0.0.1:0');
-  const port = listeningPort(ctx);
-  const [bad, good] = await Promise.all([openClient(port), openClient(port)]);
-  t.after(() => {
-    bad.destroy();
-    good.destroy();
-  });
-  const first = encodeRecords([message(1)]);
-  bad.write(Buffer.concat([first, Buffer.from('1 short-id 12\nGET / HTTP/1.1\r\n\r\n'), GOR_SEPARATOR, encodeRecords([message(2)])]));
-  good.write(encodeRecords([message(3, { session: 'f'.repeat(16) })]));
-  const received = await readMessages(instance, 3);
-  assert.deepEqual(received.map((m) => m.id).sort(), [message(1).id, message(2).id, message(3, { session: 'f'.repeat(16) }).id].sort());
-  assert.equal(ctx.counters.get('corrupt'), 1);
-  assert.equal(ctx.counters.get('failed'), 1);
-  const warning = ctx.logs.find((l) => l.level === 'warn')!.message;
-  assert.match(warning, new RegExp(`^127\\.0\\.0\\.1:${bad.localPort} at byte ${first.length}: skipped a corrupt record .*id is not 24`));
-});
+test(
+  'a corrupt record from one client is counted and logged with the peer and offset; its neighbours and other clients are delivered',
+  T,
+  async (t) => {
+    const { instance, ctx } = await create<InputInstance>(t, inputTcp, '127.0.0.1:0');
+    const port = listeningPort(ctx);
+    const [bad, good] = await Promise.all([openClient(port), openClient(port)]);
+    t.after(() => {
+      bad.destroy();
+      good.destroy();
+    });
+    const first = encodeRecords([message(1)]);
+    bad.write(Buffer.concat([first, Buffer.from('1 short-id 12\nGET / HTTP/1.1\r\n\r\n'), GOR_SEPARATOR, encodeRecords([message(2)])]));
+    good.write(encodeRecords([message(3, { session: 'f'.repeat(16) })]));
+    const received = await readMessages(instance, 3);
+    assert.deepEqual(received.map((m) => m.id).sort(), [message(1).id, message(2).id, message(3, { session: 'f'.repeat(16) }).id].sort());
+    assert.equal(ctx.counters.get('corrupt'), 1);
+    assert.equal(ctx.counters.get('failed'), 1);
+    const warning = ctx.logs.find((l) => l.level === 'warn')!.message;
+    assert.match(warning, new RegExp(`^127\\.0\\.0\\.1:${bad.localPort} at byte ${first.length}: skipped a corrupt record .*id is not 24`));
+  },
+);
 
 test('a record cut short by the sender closing is reported as truncated', T, async (t) => {
   const { instance, ctx } = await create<InputInstance>(t, inputTcp, '127.0.0.1:0');
@@ -82,7 +93,10 @@ test('a record cut short by the sender closing is reported as truncated', T, asy
   const bytes = encodeRecords([message(1), message(2)]);
   client.end(bytes.subarray(0, bytes.length - 5));
   const received = await readMessages(instance, 1);
-  assert.deepEqual(received.map((m) => m.id), [message(1).id]);
+  assert.deepEqual(
+    received.map((m) => m.id),
+    [message(1).id],
+  );
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(ctx.counters.get('corrupt'), 1);
   assert.match(ctx.logs.find((l) => l.level === 'warn')!.message, /truncated/);
@@ -111,19 +125,29 @@ test('reading ends when the pipeline stops', T, async (t) => {
   await new Promise((r) => setTimeout(r, 100));
   ctx.controller.abort();
   await reading;
-  assert.deepEqual(all.map((m) => m.id), [message(1).id]);
+  assert.deepEqual(
+    all.map((m) => m.id),
+    [message(1).id],
+  );
 });
 
 test('TLS: records from a TLS client arrive; a plain-text client is refused and counted', T, async (t) => {
   const { cert, key } = selfSignedCertificate(t);
-  const { instance, ctx } = await create<InputInstance>(t, inputTcp, '127.0.0.1:0', { secure: true, certificate: cert, certificateKey: key });
+  const { instance, ctx } = await create<InputInstance>(t, inputTcp, '127.0.0.1:0', {
+    secure: true,
+    certificate: cert,
+    certificateKey: key,
+  });
   const port = listeningPort(ctx);
   assert.match(ctx.logs[0]!.message, /\(TLS\)$/);
   const secure = connectTls({ host: '127.0.0.1', port, ca: readFileSync(cert) });
   t.after(() => secure.destroy());
   await new Promise<void>((resolve, reject) => secure.once('secureConnect', resolve).once('error', reject));
   secure.write(encodeRecords([message(1), message(2)]));
-  assert.deepEqual((await readMessages(instance, 2)).map((m) => m.id), [message(1).id, message(2).id]);
+  assert.deepEqual(
+    (await readMessages(instance, 2)).map((m) => m.id),
+    [message(1).id, message(2).id],
+  );
 
   const plain = await openClient(port);
   plain.on('error', () => {});
@@ -135,8 +159,14 @@ test('TLS: records from a TLS client arrive; a plain-text client is refused and 
 test('bad settings are refused at start, naming the option', T, async (t) => {
   const { cert, key } = selfSignedCertificate(t);
   const attempt = (value: string, options: Record<string, unknown>) => create(t, inputTcp, value, options);
-  await assert.rejects(attempt(':0', { certificate: cert, certificateKey: key }), (e: RepriseError) => e.code === 'RPR_CONFIG_INVALID' && e.option === 'secure');
-  await assert.rejects(attempt(':0', { secure: true, certificateKey: key }), (e: RepriseError) => e.option === 'certificate' && /--input-tcp-certificate/.test(e.message));
+  await assert.rejects(
+    attempt(':0', { certificate: cert, certificateKey: key }),
+    (e: RepriseError) => e.code === 'RPR_CONFIG_INVALID' && e.option === 'secure',
+  );
+  await assert.rejects(
+    attempt(':0', { secure: true, certificateKey: key }),
+    (e: RepriseError) => e.option === 'certificate' && /--input-tcp-certificate/.test(e.message),
+  );
   await assert.rejects(
     attempt(':0', { secure: true, certificate: '/nonexistent/cert.pem', certificateKey: key }),
     (e: RepriseError) => e.code === 'RPR_INPUT_NOT_FOUND' && e.option === 'certificate',

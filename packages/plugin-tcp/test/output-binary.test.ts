@@ -30,7 +30,13 @@ async function lineServer(t: TestContext, options: { isSilent?: boolean; closeAf
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }));
+  t.after(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  );
   return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, lines, connections: () => sockets.size };
 }
 
@@ -50,7 +56,11 @@ test('payloads are sent as they are, whatever the protocol; only requests are se
 
 test('track-response: what the target answers becomes a replayed response with the request id', T, async (t) => {
   const server = await lineServer(t);
-  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, { workers: 3, trackResponse: true, responseIdle: '50ms' });
+  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, {
+    workers: 3,
+    trackResponse: true,
+    responseIdle: '50ms',
+  });
   assert.equal(instance.emitsMessages, true);
   const sent = Array.from({ length: 12 }, (_, i) => ping(i));
   await instance.write(sent);
@@ -68,15 +78,27 @@ test('track-response: what the target answers becomes a replayed response with t
 
 test('a target that answers and closes ends the response at once, and the next request reconnects', T, async (t) => {
   const server = await lineServer(t, { closeAfterAnswer: true });
-  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, { workers: 1, trackResponse: true, responseIdle: '10s' });
+  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, {
+    workers: 1,
+    trackResponse: true,
+    responseIdle: '10s',
+  });
   await instance.write([ping(1), ping(2)]);
   await instance.flush!();
-  assert.deepEqual(ctx.emitted.map((m) => Buffer.from(m.payload).toString()), ['PONG 1\n', 'PONG 2\n']);
+  assert.deepEqual(
+    ctx.emitted.map((m) => Buffer.from(m.payload).toString()),
+    ['PONG 1\n', 'PONG 2\n'],
+  );
 });
 
 test('the response buffer keeps the first bytes of a long answer', T, async (t) => {
   const server = await lineServer(t);
-  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, { workers: 1, trackResponse: true, responseIdle: '50ms', responseBuffer: '4' });
+  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, {
+    workers: 1,
+    trackResponse: true,
+    responseIdle: '50ms',
+    responseBuffer: '4',
+  });
   await instance.write([ping(12345)]);
   await instance.flush!();
   assert.equal(Buffer.from(ctx.emitted[0]!.payload).toString(), 'PONG');
@@ -101,11 +123,16 @@ test('a silent target times out and a dead one is refused: both counted, never t
 
 test('debug logs each payload and response, escaped', T, async (t) => {
   const server = await lineServer(t);
-  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, { workers: 1, trackResponse: true, debug: true, responseIdle: '50ms' });
+  const { instance, ctx } = await create<OutputInstance>(t, outputBinary, server.address, {
+    workers: 1,
+    trackResponse: true,
+    debug: true,
+    responseIdle: '50ms',
+  });
   await instance.write([ping(7)]);
   await instance.flush!();
-  assert.deepEqual(ctx.logs.filter((l) => l.level === 'info').map((l) => l.message.replace(/ [0-9a-f]{24} /, ' ID ')), [
-    'send ID (7 bytes): PING 7\\n',
-    'received for ID (7 bytes): PONG 7\\n',
-  ]);
+  assert.deepEqual(
+    ctx.logs.filter((l) => l.level === 'info').map((l) => l.message.replace(/ [0-9a-f]{24} /, ' ID ')),
+    ['send ID (7 bytes): PING 7\\n', 'received for ID (7 bytes): PONG 7\\n'],
+  );
 });

@@ -40,11 +40,19 @@ test('sticky: every message of a session goes over one connection, in order', T,
   await waitFor(() => server.received().reduce((n, b) => n + decode(b).length, 0) === sent.length, 5000, 'every record');
   const connectionsUsed = new Set<number>();
   for (const session of sessions) {
-    const holders = server.received().map(decode).flatMap((records, c) => (records.some((m) => m.id.startsWith(session)) ? [c] : []));
+    const holders = server
+      .received()
+      .map(decode)
+      .flatMap((records, c) => (records.some((m) => m.id.startsWith(session)) ? [c] : []));
     assert.equal(holders.length, 1, `session ${session} on ${holders.length} connections`);
     connectionsUsed.add(holders[0]!);
-    const ids = decode(server.received()[holders[0]!]!).filter((m) => m.id.startsWith(session)).map((m) => m.id);
-    assert.deepEqual(ids, sent.filter((m) => m.id.startsWith(session)).map((m) => m.id));
+    const ids = decode(server.received()[holders[0]!]!)
+      .filter((m) => m.id.startsWith(session))
+      .map((m) => m.id);
+    assert.deepEqual(
+      ids,
+      sent.filter((m) => m.id.startsWith(session)).map((m) => m.id),
+    );
   }
   assert.ok(connectionsUsed.size > 1, 'sessions are spread over the connections');
 });
@@ -62,7 +70,10 @@ test('a dead aggregator: writing waits once the buffer is full, nothing is lost,
   await writing;
   await instance.flush!();
   await waitFor(() => decode(Buffer.concat(server.received())).length === 40, 5000, 'every record');
-  assert.deepEqual(decode(Buffer.concat(server.received())).map((m) => m.id), sent.map((m) => m.id));
+  assert.deepEqual(
+    decode(Buffer.concat(server.received())).map((m) => m.id),
+    sent.map((m) => m.id),
+  );
   assert.equal(ctx.counters.get('reconnects'), 1);
   assert.equal(ctx.counters.get('failed'), undefined);
 });
@@ -93,7 +104,9 @@ test('flush gives up on an unreachable aggregator after one more attempt, counti
 test('TLS: a self-signed aggregator is refused unless skip-verify, and then receives the records', T, async (t) => {
   const { cert, key } = selfSignedCertificate(t);
   const received: Buffer[] = [];
-  const server = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) => socket.on('data', (c) => received.push(c)));
+  const server = createTlsServer({ cert: readFileSync(cert), key: readFileSync(key) }, (socket) =>
+    socket.on('data', (c) => received.push(c)),
+  );
   server.on('tlsClientError', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -4,7 +4,13 @@ import { encodeRecords, GOR_SEPARATOR, type GorCorruption, type Message } from '
 import { RecordStream } from '../src/record-stream.js';
 
 function message(n: number, body = `GET /r/${n} HTTP/1.1\r\nHost: example\r\n\r\n`): Message {
-  return { kind: n % 2 ? 'request' : 'response', id: n.toString(16).padStart(24, '0'), timestamp: 1_700_000_000_000_000_000n + BigInt(n), latency: BigInt(n * 7), payload: Buffer.from(body) };
+  return {
+    kind: n % 2 ? 'request' : 'response',
+    id: n.toString(16).padStart(24, '0'),
+    timestamp: 1_700_000_000_000_000_000n + BigInt(n),
+    latency: BigInt(n * 7),
+    payload: Buffer.from(body),
+  };
 }
 
 function decodeChunks(chunks: Buffer[], maxRecordBytes = 1 << 20) {
@@ -16,7 +22,13 @@ function decodeChunks(chunks: Buffer[], maxRecordBytes = 1 << 20) {
   return { messages, corrupt, withinLimit };
 }
 
-const view = (m: Message) => ({ kind: m.kind, id: m.id, timestamp: m.timestamp, latency: m.latency, payload: Buffer.from(m.payload).toString('latin1') });
+const view = (m: Message) => ({
+  kind: m.kind,
+  id: m.id,
+  timestamp: m.timestamp,
+  latency: m.latency,
+  payload: Buffer.from(m.payload).toString('latin1'),
+});
 
 test('records split across chunks at every byte position decode to the same messages', { timeout: 20_000 }, () => {
   const sent = [message(1), message(2, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi'), message(3, 'binary \u00f0\u009f\n\u0000 bytes')];
@@ -58,7 +70,10 @@ test('a corrupt header is reported with its offset and skipped; the records on b
   const bad = Buffer.concat([Buffer.from('9 not-a-header\ngarbage'), GOR_SEPARATOR]);
   const good2 = encodeRecords([message(3)]);
   const { messages, corrupt } = decodeChunks([Buffer.concat([good1, bad.subarray(0, 4)]), Buffer.concat([bad.subarray(4), good2])]);
-  assert.deepEqual(messages.map((m) => m.id), [message(1).id, message(3).id]);
+  assert.deepEqual(
+    messages.map((m) => m.id),
+    [message(1).id, message(3).id],
+  );
   assert.equal(corrupt.length, 1);
   assert.equal(corrupt[0]!.offset, good1.length);
   assert.equal(corrupt[0]!.lengthBytes, bad.length);
@@ -67,7 +82,10 @@ test('a corrupt header is reported with its offset and skipped; the records on b
 test('a connection that ends in the middle of a record reports it as truncated', () => {
   const bytes = encodeRecords([message(1), message(3)]);
   const { messages, corrupt } = decodeChunks([bytes.subarray(0, bytes.length - 3)]);
-  assert.deepEqual(messages.map((m) => m.id), [message(1).id]);
+  assert.deepEqual(
+    messages.map((m) => m.id),
+    [message(1).id],
+  );
   assert.equal(corrupt.length, 1);
   assert.match(corrupt[0]!.reason, /truncated/);
 });

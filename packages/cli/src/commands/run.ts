@@ -7,7 +7,8 @@ import { loadCatalog } from '../catalog-loader.js';
 
 export default class Run extends Command {
   static override summary = 'Run a pipeline from a JSON config file.';
-  static override description = `The file holds "inputs", "middleware" and "outputs" (each {"use": "output-http", "value": "http://staging|50%", "options": {"workers": 64}}) and "settings" (splitOutput, exitAfter, stats, …). It is validated before anything starts; an error names the bad key.`;
+  static override description =
+    `The file holds "inputs", "middleware" and "outputs" (each {"use": "output-http", "value": "http://staging|50%", "options": {"workers": 64}}) and "settings" (splitOutput, exitAfter, stats, …). It is validated before anything starts; an error names the bad key.`;
   static override examples = ['<%= config.bin %> run --config pipeline.json'];
   static override flags = {
     config: Flags.string({ char: 'c', summary: 'Path of the pipeline JSON file.', required: true }),

@@ -15,9 +15,16 @@ const NATS_INPUT = 'input-nats';
 
 /** The flags that only make sense when compare replays: refused with this mode, naming the flag. */
 export function checkFromInputFlags(flags: CompareFlags): void {
-  for (const [option, flag] of [['candidate', 'candidate'], ['baseline', 'baseline']] as const) {
+  for (const [option, flag] of [
+    ['candidate', 'candidate'],
+    ['baseline', 'baseline'],
+  ] as const) {
     if (flags[option] !== undefined) {
-      throw new RepriseError('RPR_CONFIG_INVALID', `--${flag} replays to a target, --candidate-from-input replays nothing: give one of them`, { plugin: 'compare', option });
+      throw new RepriseError(
+        'RPR_CONFIG_INVALID',
+        `--${flag} replays to a target, --candidate-from-input replays nothing: give one of them`,
+        { plugin: 'compare', option },
+      );
     }
   }
 }

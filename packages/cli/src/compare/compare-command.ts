@@ -55,10 +55,14 @@ export async function runCompare(argv: string[]): Promise<number> {
     const config = parseFlags(argv, catalog);
     const isCandidateGiven = (o: Record<string, unknown> = {}) => o.candidate !== undefined || o.candidateFromInput === true;
     if (!config.outputs.some((o) => o.use === 'compare' && isCandidateGiven(o.options))) {
-      throw new RepriseError('RPR_CONFIG_INVALID', '--candidate is required (e.g. --candidate http://new:8080), or --candidate-from-input to compare the replayed responses in the input; see reprise compare --help', {
-        plugin: 'compare',
-        option: 'candidate',
-      });
+      throw new RepriseError(
+        'RPR_CONFIG_INVALID',
+        '--candidate is required (e.g. --candidate http://new:8080), or --candidate-from-input to compare the replayed responses in the input; see reprise compare --help',
+        {
+          plugin: 'compare',
+          option: 'candidate',
+        },
+      );
     }
     const resolved = resolvePipelineConfig(config, catalog, 'flags');
     const compareUse = resolved.outputs.find((o) => o.definition === compareComponent)!;
@@ -70,11 +74,21 @@ export async function runCompare(argv: string[]): Promise<number> {
     else checkTarget(flags.candidate!, 'candidate');
     if (flags.baseline !== undefined) checkTarget(flags.baseline, 'baseline');
     const run = isFromInput
-      ? { mode: 'candidate-from-input', baseline: 'recorded responses', candidate: 'replayed responses in the input', noise: fromInputNoiseNote(flags.noise) }
-      : { mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline', baseline: flags.baseline ?? 'recorded responses', candidate: flags.candidate };
+      ? {
+          mode: 'candidate-from-input',
+          baseline: 'recorded responses',
+          candidate: 'replayed responses in the input',
+          noise: fromInputNoiseNote(flags.noise),
+        }
+      : {
+          mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline',
+          baseline: flags.baseline ?? 'recorded responses',
+          candidate: flags.candidate,
+        };
     const analyzerOptions = analyzerOptionsOf(flags);
     const analyzer = new Analyzer({ ...analyzerOptions, comparators: await loadComparators() });
-    const runWriter = flags.saveRun === undefined ? undefined : await RunFileWriter.create(flags.saveRun, { run, analyzer: analyzerOptions });
+    const runWriter =
+      flags.saveRun === undefined ? undefined : await RunFileWriter.create(flags.saveRun, { run, analyzer: analyzerOptions });
     // Writes are chained, so a full stream buffer is waited for once, not by every exchange; a write
     // failure is raised when the run ends.
     let written: Promise<void> = Promise.resolve();
@@ -91,7 +105,10 @@ export async function runCompare(argv: string[]): Promise<number> {
       if (!resolved.report.quiet) process.stderr.write(`[compare] candidate from the input: noise ${run.noise}\n`);
     } else {
       const plan = { baseline: flags.baseline, candidate: flags.candidate!, allowSideEffects: flags.allowSideEffects };
-      compareUse.definition = { ...compareComponent, create: (_value, _options, ctx) => createTargetDriver(plan, driverOptions, joiner, ctx) };
+      compareUse.definition = {
+        ...compareComponent,
+        create: (_value, _options, ctx) => createTargetDriver(plan, driverOptions, joiner, ctx),
+      };
     }
     resolved.outputs.push(exchangeSinkUse(joiner, isFromInput));
 
@@ -116,7 +133,10 @@ function checkTarget(url: string, option: 'baseline' | 'candidate'): void {
   try {
     parseTarget(url);
   } catch (error) {
-    throw new RepriseError('RPR_CONFIG_INVALID', `--${option}: ${(error as RepriseError).detail ?? String(error)}`, { plugin: 'compare', option });
+    throw new RepriseError('RPR_CONFIG_INVALID', `--${option}: ${(error as RepriseError).detail ?? String(error)}`, {
+      plugin: 'compare',
+      option,
+    });
   }
 }
 

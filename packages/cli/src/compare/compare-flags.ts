@@ -27,11 +27,20 @@ export const REPORT_PROPERTIES = {
   ignoreDefaults: {
     type: 'boolean',
     'x-flag': 'ignore-defaults',
-    description: 'Ignore the default volatile headers (Date, X-Request-Id, ETag, traceparent, …; see docs/REGRESSION.md); --ignore-defaults=false compares them too',
+    description:
+      'Ignore the default volatile headers (Date, X-Request-Id, ETag, traceparent, …; see docs/REGRESSION.md); --ignore-defaults=false compares them too',
   },
-  noise: file('noise', 'A saved noise profile (from --save-noise): a field\'s noise rate is the higher of the learnt and the saved one', 'noise.json'),
+  noise: file(
+    'noise',
+    "A saved noise profile (from --save-noise): a field's noise rate is the higher of the learnt and the saved one",
+    'noise.json',
+  ),
   saveNoise: file('save-noise', 'Write the noise learnt in this run as a profile, for --noise', 'noise.json'),
-  reportHtml: file('report-html', 'Write the report as one self-contained HTML page (tables, latency charts, side-by-side diffs)', 'report.html'),
+  reportHtml: file(
+    'report-html',
+    'Write the report as one self-contained HTML page (tables, latency charts, side-by-side diffs)',
+    'report.html',
+  ),
   reportJson: file('report-json', 'Write the report as JSON (schema in docs/REGRESSION.md)', 'report.json'),
   reportJunit: file('report-junit', 'Write a JUnit XML file: one test case per endpoint, a failure for each failing one', 'junit.xml'),
   reportMarkdown: file('report-markdown', 'Write the report as Markdown, for a pull-request comment', 'pr-comment.md'),
@@ -53,7 +62,7 @@ export const COMPARE_OPTIONS = {
       default: false,
       'x-flag': 'candidate-from-input',
       description:
-        'Replay nothing: the replayed responses in the input (type 3) are the candidate, the recorded ones (type 2) the baseline; with --input-nats the service\'s results stream is read too',
+        "Replay nothing: the replayed responses in the input (type 3) are the candidate, the recorded ones (type 2) the baseline; with --input-nats the service's results stream is read too",
     },
     allowSideEffects: {
       type: 'boolean',
@@ -81,7 +90,11 @@ export const COMPARE_OPTIONS = {
   },
 } as const satisfies OptionsSchema;
 
-export const REPORT_OPTIONS = { type: 'object', additionalProperties: false, properties: REPORT_PROPERTIES } as const satisfies OptionsSchema;
+export const REPORT_OPTIONS = {
+  type: 'object',
+  additionalProperties: false,
+  properties: REPORT_PROPERTIES,
+} as const satisfies OptionsSchema;
 
 /** The validated flags of `reprise report`, and of `reprise compare` (a superset), typed from their schemas. */
 export type ReportFlags = OptionsOf<typeof REPORT_OPTIONS>;

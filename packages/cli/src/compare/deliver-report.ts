@@ -1,7 +1,17 @@
 /** Writes a finished comparison everywhere it was asked for and turns its verdict into the exit code. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseFailOn, parseNoiseProfile, renderHtml, renderJunit, renderMarkdown, renderTerminal, type Analyzer, type CompareReport, type NoiseProfile } from '@reprise/compare';
+import {
+  parseFailOn,
+  parseNoiseProfile,
+  renderHtml,
+  renderJunit,
+  renderMarkdown,
+  renderTerminal,
+  type Analyzer,
+  type CompareReport,
+  type NoiseProfile,
+} from '@reprise/compare';
 import { RepriseError } from '@reprise/core';
 import { EXIT } from '../exit-codes.js';
 import type { ReportFlags } from './compare-flags.js';
@@ -28,7 +38,11 @@ export function checkReportFlags(flags: ReportFlags & { saveRun?: string }, fail
   try {
     text = readFileSync(flags.noise, 'utf8');
   } catch (error) {
-    throw new RepriseError('RPR_INPUT_NOT_FOUND', `cannot read the noise profile: ${(error as Error).message}`, { plugin: 'compare', option: 'noise', file: flags.noise });
+    throw new RepriseError('RPR_INPUT_NOT_FOUND', `cannot read the noise profile: ${(error as Error).message}`, {
+      plugin: 'compare',
+      option: 'noise',
+      file: flags.noise,
+    });
   }
   return parseNoiseProfile(text, flags.noise);
 }
@@ -39,7 +53,11 @@ export function deliverReport(report: CompareReport, analyzer: Analyzer, flags: 
     try {
       writeFileSync(path, text());
     } catch (error) {
-      throw new RepriseError('RPR_PLUGIN_FAILED', `cannot write: ${(error as Error).message}`, { plugin: 'compare', option: flag, file: path });
+      throw new RepriseError('RPR_PLUGIN_FAILED', `cannot write: ${(error as Error).message}`, {
+        plugin: 'compare',
+        option: flag,
+        file: path,
+      });
     }
   };
   write('report-json', flags.reportJson, () => JSON.stringify(report, null, 2) + '\n');

@@ -34,11 +34,15 @@ export function exchangeSinkUse(joiner: ExchangeJoiner, candidateFromInput = fal
         ctx.stats.add('exchanges', exchanges);
         if (incomplete) ctx.stats.add('incomplete', incomplete);
         if (incomplete && candidateFromInput) {
-          ctx.logger.warn(`${incomplete} requests had no replayed response (type 3) in the input, counted as candidate errors (are all results published? record with --output-http-track-response)`);
+          ctx.logger.warn(
+            `${incomplete} requests had no replayed response (type 3) in the input, counted as candidate errors (are all results published? record with --output-http-track-response)`,
+          );
         }
         if (withoutOriginal) {
           ctx.stats.add('without-original', withoutOriginal);
-          ctx.logger.warn(`${withoutOriginal} requests had no recorded response to compare with (record with --input-raw-track-response, or give --baseline)`);
+          ctx.logger.warn(
+            `${withoutOriginal} requests had no recorded response to compare with (record with --input-raw-track-response, or give --baseline)`,
+          );
         }
       },
     }),

@@ -47,7 +47,9 @@ export async function runReport(argv: string[]): Promise<number> {
     const analyzer = new Analyzer({ ...analyzerOptionsOf(flags, saved.analyzer), comparators: await loadComparators() });
     const isQuiet = config.settings?.quiet ?? false;
     // A long run file takes a while: say how far the reading is.
-    const progress = isQuiet ? undefined : setInterval(() => process.stderr.write(`[report] ${analyzer.requests} exchanges read\n`), PROGRESS_EVERY_MS);
+    const progress = isQuiet
+      ? undefined
+      : setInterval(() => process.stderr.write(`[report] ${analyzer.requests} exchanges read\n`), PROGRESS_EVERY_MS);
     try {
       for await (const exchange of run.exchanges) analyzer.add(exchange);
     } finally {

@@ -14,4 +14,3 @@ export const binaryComparator = defineComparator<string>({
     if (baseline !== candidate) emit('', 'changed', baseline, candidate);
   },
 });
-

@@ -7,7 +7,10 @@ export class Reservoir {
   private seen = 0;
   private readonly random: () => number;
 
-  constructor(readonly capacity: number, seed = 0x9e3779b9) {
+  constructor(
+    readonly capacity: number,
+    seed = 0x9e3779b9,
+  ) {
     this.samples = new Float64Array(capacity);
     this.random = mulberry32(seed);
   }

@@ -187,7 +187,8 @@ function rateBars(d: Pick<Difference, 'rate' | 'noiseRate'>): string {
 
 function differencesTable(differences: Difference[]): string {
   const rows = differences.map(
-    (d) => `<tr><td><code>${h(d.field)}</code></td><td>${d.kind}</td><td class="num">${d.count}</td><td class="num" data-value="${d.rate}">${percent(d.rate)}</td><td class="num" data-value="${d.noiseRate}">${percent(d.noiseRate)}</td><td>${rateBars(d)}</td></tr>`,
+    (d) =>
+      `<tr><td><code>${h(d.field)}</code></td><td>${d.kind}</td><td class="num">${d.count}</td><td class="num" data-value="${d.rate}">${percent(d.rate)}</td><td class="num" data-value="${d.noiseRate}">${percent(d.noiseRate)}</td><td>${rateBars(d)}</td></tr>`,
   );
   return `<table class="sortable differences">
 <thead><tr><th>field</th><th>kind</th><th class="num">count</th><th class="num">raw rate</th><th class="num">noise rate</th><th>raw / noise</th></tr></thead>
@@ -216,7 +217,8 @@ ${diffs.join('\n')}
 
 function noiseTable(noise: EndpointReport['noise']): string {
   const rows = noise.map(
-    (d) => `<tr><td><code>${h(d.field)}</code></td><td>${d.kind}</td><td class="num" data-value="${d.rate}">${percent(d.rate)}</td><td class="num" data-value="${d.noiseRate}">${percent(d.noiseRate)}</td><td>${rateBars(d)}</td></tr>`,
+    (d) =>
+      `<tr><td><code>${h(d.field)}</code></td><td>${d.kind}</td><td class="num" data-value="${d.rate}">${percent(d.rate)}</td><td class="num" data-value="${d.noiseRate}">${percent(d.noiseRate)}</td><td>${rateBars(d)}</td></tr>`,
   );
   return `<details class="noise"><summary>${noise.length} field${noise.length === 1 ? '' : 's'} cancelled as noise</summary>
 <table class="sortable">

@@ -34,7 +34,9 @@ export function renderJunit(report: CompareReport): string {
     if (global.length === 0) cases.push(`    <testcase ${name}/>`);
     else {
       failures++;
-      cases.push(`    <testcase ${name}>\n      <failure message="${escapeXml(global.join('; '))}" type="threshold">${escapeXml(global.join('\n'))}</failure>\n    </testcase>`);
+      cases.push(
+        `    <testcase ${name}>\n      <failure message="${escapeXml(global.join('; '))}" type="threshold">${escapeXml(global.join('\n'))}</failure>\n    </testcase>`,
+      );
     }
   }
   const counts = `tests="${cases.length}" failures="${failures}" errors="0"`;

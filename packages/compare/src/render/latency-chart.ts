@@ -36,12 +36,16 @@ export function latencyChart(latency: LatencyComparison, title: string): string 
     parts.push(`<line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(value)}" y2="${y(value)}" class="grid"/>`);
     parts.push(`<text x="${PAD.left - 6}" y="${y(value) + 4}" text-anchor="end" class="tick">${formatTick(value)}</text>`);
   }
-  for (const [i, [, label]] of PERCENTILES.entries()) parts.push(`<text x="${x(i)}" y="${HEIGHT - PAD.bottom + 18}" text-anchor="middle" class="tick">${label}</text>`);
-  parts.push(`<text x="14" y="${PAD.top + plotHeight / 2}" transform="rotate(-90 14 ${PAD.top + plotHeight / 2})" text-anchor="middle" class="tick">ms</text>`);
+  for (const [i, [, label]] of PERCENTILES.entries())
+    parts.push(`<text x="${x(i)}" y="${HEIGHT - PAD.bottom + 18}" text-anchor="middle" class="tick">${label}</text>`);
+  parts.push(
+    `<text x="14" y="${PAD.top + plotHeight / 2}" transform="rotate(-90 14 ${PAD.top + plotHeight / 2})" text-anchor="middle" class="tick">ms</text>`,
+  );
   const series = (summary: LatencySummary, color: string, name: string) => {
     const points = PERCENTILES.map(([key], i) => `${x(i).toFixed(1)},${y(summary[key]).toFixed(1)}`);
-    const dots = PERCENTILES.map(([key, label], i) =>
-      `<circle cx="${x(i).toFixed(1)}" cy="${y(summary[key]).toFixed(1)}" r="3.5" fill="${color}"><title>${name} ${label}: ${summary[key].toFixed(2)} ms</title></circle>`,
+    const dots = PERCENTILES.map(
+      ([key, label], i) =>
+        `<circle cx="${x(i).toFixed(1)}" cy="${y(summary[key]).toFixed(1)}" r="3.5" fill="${color}"><title>${name} ${label}: ${summary[key].toFixed(2)} ms</title></circle>`,
     );
     return `<polyline points="${points.join(' ')}" fill="none" stroke="${color}" stroke-width="2" class="series-${name}"/>${dots.join('')}`;
   };

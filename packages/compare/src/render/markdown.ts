@@ -27,18 +27,34 @@ export function renderMarkdown(report: CompareReport): string {
   );
   const global = globalThresholds(report);
   if (global.length) out.push('', `Failed thresholds: ${global.map((g) => code(g)).join(', ')}`);
-  out.push('', '| | endpoint | requests | differences | p50 baseline → candidate | p99 baseline → candidate |', '| --- | --- | ---: | ---: | --- | --- |');
+  out.push(
+    '',
+    '| | endpoint | requests | differences | p50 baseline → candidate | p99 baseline → candidate |',
+    '| --- | --- | ---: | ---: | --- | --- |',
+  );
   for (const e of report.endpoints) {
     const mark = failureReasons(report, e).length ? '❌' : '✅';
     const l = e.latency;
     const slow = l.regression ? ' ⚠️ slower' : '';
-    out.push(`| ${mark} | \`${cell(e.endpoint)}\` | ${e.requests} | ${e.differences.length} | ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)}${slow} | ${ms(l.baseline.p99)} → ${ms(l.candidate.p99)} |`);
+    out.push(
+      `| ${mark} | \`${cell(e.endpoint)}\` | ${e.requests} | ${e.differences.length} | ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)}${slow} | ${ms(l.baseline.p99)} → ${ms(l.candidate.p99)} |`,
+    );
   }
   for (const e of report.endpoints.filter((x) => x.differences.length > 0)) {
-    out.push('', `### \`${e.endpoint}\``, '', '| field | kind | rate | noise | example (baseline → candidate) |', '| --- | --- | ---: | ---: | --- |');
+    out.push(
+      '',
+      `### \`${e.endpoint}\``,
+      '',
+      '| field | kind | rate | noise | example (baseline → candidate) |',
+      '| --- | --- | ---: | ---: | --- |',
+    );
     for (const d of e.differences) out.push(differenceRow(d));
   }
-  out.push('', `<sub>Noise cancelled: a field is reported when it differs more often than between two responses of the same side by ${percent(report.settings.relativeMargin)} relative and ${percent(report.settings.absoluteMargin)} absolute.</sub>`, '');
+  out.push(
+    '',
+    `<sub>Noise cancelled: a field is reported when it differs more often than between two responses of the same side by ${percent(report.settings.relativeMargin)} relative and ${percent(report.settings.absoluteMargin)} absolute.</sub>`,
+    '',
+  );
   return out.join('\n');
 }
 

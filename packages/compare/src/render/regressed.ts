@@ -33,7 +33,9 @@ export function failureReasons(report: CompareReport, endpoint: EndpointReport):
   }
   if (endpoint.latency.regression) {
     const l = endpoint.latency;
-    reasons.push(`latency regression: p50 ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)}, p99 ${ms(l.baseline.p99)} → ${ms(l.candidate.p99)} (p = ${l.pValue.toPrecision(2)})`);
+    reasons.push(
+      `latency regression: p50 ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)}, p99 ${ms(l.baseline.p99)} → ${ms(l.candidate.p99)} (p = ${l.pValue.toPrecision(2)})`,
+    );
   }
   return reasons;
 }

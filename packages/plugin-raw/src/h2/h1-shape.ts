@@ -52,7 +52,10 @@ function assemble(lines: string[], head: H2Head): Uint8Array {
   const parts: Uint8Array[] = [Buffer.from(headText, 'latin1')];
   if (hasTrailers) {
     if (bodyLength > 0) parts.push(Buffer.from(`${bodyLength.toString(16)}\r\n`, 'latin1'), ...head.body, Buffer.from('\r\n', 'latin1'));
-    const trailerText = head.trailers!.filter(([name]) => !name.startsWith(':')).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    const trailerText = head
+      .trailers!.filter(([name]) => !name.startsWith(':'))
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join('');
     parts.push(Buffer.from(`0\r\n${trailerText}\r\n`, 'latin1'));
   } else {
     parts.push(...head.body);

@@ -91,7 +91,14 @@ export class H2Recorder {
     }
     const latency = nanosecondsOf(start) - nanosecondsOf(request.end);
     this.counters.responses++;
-    this.emit({ kind: 'response', id: request.id, timestamp: nanosecondsOf(start), latency: latency > 0n ? latency : 0n, payload, protocol: this.options.protocol });
+    this.emit({
+      kind: 'response',
+      id: request.id,
+      timestamp: nanosecondsOf(start),
+      latency: latency > 0n ? latency : 0n,
+      payload,
+      protocol: this.options.protocol,
+    });
   }
 }
 

@@ -133,7 +133,12 @@ export class H2Session {
     let fragment = unpadded(frame);
     if (!fragment) return this.fail('protocol');
     if (frame.flags & FLAG.priority) fragment = fragment.subarray(5);
-    const block: PendingBlock = { streamId: frame.streamId, fragments: [fragment], isEndStream: (frame.flags & FLAG.endStream) !== 0, isPushPromise: false };
+    const block: PendingBlock = {
+      streamId: frame.streamId,
+      fragments: [fragment],
+      isEndStream: (frame.flags & FLAG.endStream) !== 0,
+      isPushPromise: false,
+    };
     if (frame.flags & FLAG.endHeaders) this.blockDone(side, block);
     else this.pending[side] = block;
   }

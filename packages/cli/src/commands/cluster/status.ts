@@ -2,9 +2,13 @@ import { Command, Flags } from '@oclif/core';
 import { reportError } from '../../execute.js';
 
 export default class ClusterStatus extends Command {
-  static override summary = 'Show a NATS service\'s backlog, in-flight work, redeliveries, lag, rates and agent drops.';
-  static override description = `Per consumer (or partition, with its owner): backlog, in flight against its limit (a warning when delivery is stalled), redeliveries and time lag; per worker its rate and counters; per capture agent what it published, dropped or spilled; the achieved against the target rate. --json prints the same as one object whose "backlog" is the service's number of messages not yet delivered.`;
-  static override examples = ['<%= config.bin %> cluster status --nats nats://nats:4222 --service shop', '<%= config.bin %> cluster status --nats nats://nats:4222 --service shop --json'];
+  static override summary = "Show a NATS service's backlog, in-flight work, redeliveries, lag, rates and agent drops.";
+  static override description =
+    `Per consumer (or partition, with its owner): backlog, in flight against its limit (a warning when delivery is stalled), redeliveries and time lag; per worker its rate and counters; per capture agent what it published, dropped or spilled; the achieved against the target rate. --json prints the same as one object whose "backlog" is the service's number of messages not yet delivered.`;
+  static override examples = [
+    '<%= config.bin %> cluster status --nats nats://nats:4222 --service shop',
+    '<%= config.bin %> cluster status --nats nats://nats:4222 --service shop --json',
+  ];
   static override flags = {
     nats: Flags.string({ summary: 'NATS server URL(s), comma-separated.', required: true }),
     service: Flags.string({ summary: 'Service name, as given to --output-nats-service.', required: true }),

@@ -20,7 +20,8 @@ const SCRIPTS_MD = fileURLToPath(new URL('SCRIPTS.md', import.meta.resolve('@rep
 
 export default class MiddlewareTest extends Command {
   static override summary = 'Show what a middleware script does to recorded traffic, message by message.';
-  static override description = `Runs SCRIPT in the same sandbox as --middleware-script, with the same defaults (time and memory limits), over the messages of a .gor file (in timestamp order, state carried from one message to the next) and prints, for each, whether it was dropped, left unchanged, changed (with a diff of the start line, headers and body) or amplified, then the script's console output and totals. Without --target nothing is sent anywhere. With --target URL, every request the script passes on is replayed to URL one at a time (through output-http, tracking responses) and the replayed response goes through the script as well, so replayedResponse runs as in a live run.
+  static override description =
+    `Runs SCRIPT in the same sandbox as --middleware-script, with the same defaults (time and memory limits), over the messages of a .gor file (in timestamp order, state carried from one message to the next) and prints, for each, whether it was dropped, left unchanged, changed (with a diff of the start line, headers and body) or amplified, then the script's console output and totals. Without --target nothing is sent anywhere. With --target URL, every request the script passes on is replayed to URL one at a time (through output-http, tracking responses) and the replayed response goes through the script as well, so replayedResponse runs as in a live run.
 
 Script API reference: ${SCRIPTS_MD} (editor types: script-api.d.ts beside it).`;
   static override examples = [
@@ -45,7 +46,10 @@ Script API reference: ${SCRIPTS_MD} (editor types: script-api.d.ts beside it).`;
       const chosen = flags.limit ? messages.slice(0, flags.limit) : messages;
       const { middlewareScript, runMiddlewareTestAsync, formatMiddlewareTestReport } = await loadMiddlewarePlugin();
       // The live defaults come from the component's schema; the flags override them, checked the same way.
-      const given = { ...(flags['memory-limit'] === undefined ? {} : { memoryLimit: flags['memory-limit'] }), ...(flags.timeout === undefined ? {} : { timeout: flags.timeout }) };
+      const given = {
+        ...(flags['memory-limit'] === undefined ? {} : { memoryLimit: flags['memory-limit'] }),
+        ...(flags.timeout === undefined ? {} : { timeout: flags.timeout }),
+      };
       const options = validateOptions(middlewareScript, given, 'middleware test') as { memoryLimit: number; timeout: string };
       const replayed: Message[] = [];
       if (flags.target) target = await createTarget(flags.target, replayed);

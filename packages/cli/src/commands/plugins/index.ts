@@ -2,7 +2,8 @@ import { Command } from '@oclif/core';
 import { describeCatalog } from '../../catalog-loader.js';
 
 export default class Plugins extends Command {
-  static override summary = 'List the plugins reprise can use: built-in and installed, with kind, version and source (read from their manifests; no plugin code runs).';
+  static override summary =
+    'List the plugins reprise can use: built-in and installed, with kind, version and source (read from their manifests; no plugin code runs).';
   static override description = 'Installed plugins run in-process with your permissions; see "reprise plugins install --help".';
   static override examples = ['<%= config.bin %> plugins'];
 

@@ -4,7 +4,8 @@ import { scaffoldPlugin, type ScaffoldKind } from '../../scaffold.js';
 
 export default class PluginsInit extends Command {
   static override summary = 'Start a new plugin: a TypeScript package with a component, a unit test and a README.';
-  static override description = `Writes a plugin package into DIR (new or empty): package.json with its "reprise" manifest, the component (input, output or middleware, in TypeScript) or a sandboxed middleware script, a unit test on the @reprise/core/testing kit, and a README. It depends on this reprise's @reprise/core by a file: reference, so "npm install && npm test" work outside reprise's repository. Then "reprise plugins validate DIR" and "reprise plugins link DIR". The component is named after the folder: input-NAME, output-NAME or middleware-NAME.`;
+  static override description =
+    `Writes a plugin package into DIR (new or empty): package.json with its "reprise" manifest, the component (input, output or middleware, in TypeScript) or a sandboxed middleware script, a unit test on the @reprise/core/testing kit, and a README. It depends on this reprise's @reprise/core by a file: reference, so "npm install && npm test" work outside reprise's repository. Then "reprise plugins validate DIR" and "reprise plugins link DIR". The component is named after the folder: input-NAME, output-NAME or middleware-NAME.`;
   static override examples = [
     '<%= config.bin %> plugins init ./reprise-plugin-audit --kind output',
     '<%= config.bin %> plugins init ./reprise-plugin-tokens --kind script',

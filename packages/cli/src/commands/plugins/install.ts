@@ -10,7 +10,8 @@ const Base: any = commands['plugins:install'];
 /** oclif's installer, with reprise's trust note in its help, install scripts off by default, and the manifest file written. */
 export default class PluginsInstall extends Base {
   static summary = 'Install a reprise plugin from npm, a local path or a tarball.';
-  static description = `Installs the package into your data directory (not into the CLI's own tree; $REPRISE_DATA_DIR, default $XDG_DATA_HOME/reprise or ~/.local/share/reprise); its components then appear in reprise --help with their flags.
+  static description =
+    `Installs the package into your data directory (not into the CLI's own tree; $REPRISE_DATA_DIR, default $XDG_DATA_HOME/reprise or ~/.local/share/reprise); its components then appear in reprise --help with their flags.
 
 Dependencies' install scripts do not run unless --allow-scripts is given. If the package ships no reprise.manifest.json, reprise imports it once now to write one, so that --help and listing never run its code.
 
@@ -24,7 +25,11 @@ TRUST: a plugin is third-party code that runs inside the reprise process with yo
   static flags = { ...Base.flags, 'allow-scripts': allowScriptsFlag };
 
   async run(): Promise<unknown> {
-    return installWithPolicy(this.argv, (message) => this.warn(message), () => super.run());
+    return installWithPolicy(
+      this.argv,
+      (message) => this.warn(message),
+      () => super.run(),
+    );
   }
 
   // oclif reads "./x.tgz" as a GitHub slug; a local tarball or folder becomes a file: URL for npm.

@@ -5,7 +5,8 @@ import { reportError } from '../../execute.js';
 
 export default class PluginsManifest extends Command {
   static override summary = `Write a plugin's ${COMPONENT_MANIFEST_FILE} from its code.`;
-  static override description = `Imports the plugin's entry once and writes ${COMPONENT_MANIFEST_FILE} beside its package.json: each component's summary, value and options schema. reprise reads that file for --help, "reprise plugins" and flag routing, so it never runs plugin code it does not use. Ship the file in your package (add it to "files" and run this in "prepack"); reprise writes it on install or link when a package has none.`;
+  static override description =
+    `Imports the plugin's entry once and writes ${COMPONENT_MANIFEST_FILE} beside its package.json: each component's summary, value and options schema. reprise reads that file for --help, "reprise plugins" and flag routing, so it never runs plugin code it does not use. Ship the file in your package (add it to "files" and run this in "prepack"); reprise writes it on install or link when a package has none.`;
   static override examples = ['<%= config.bin %> plugins manifest .', '<%= config.bin %> plugins manifest ./reprise-plugin-jsonl'];
   static override args = { dir: Args.string({ description: 'The plugin folder (with its package.json).', default: '.' }) };
 

@@ -6,7 +6,7 @@
  * server port and client address, then the acknowledgement number of the request's first segment.
  * Pure logic: segments and times in, core Messages out, so it runs the same on files and live.
  */
-import { connectionIdOf, messageIdOf, type Message, type WireProtocol } from '@reprise/core';
+import { connectionIdOf, findHeadEnd, messageIdOf, type Message, type WireProtocol } from '@reprise/core';
 import { BinaryFramer } from './binary-framer.js';
 import type { Counters } from './capture-counters.js';
 import { clientSideByPort, clientSideOf } from './connection-direction.js';
@@ -454,7 +454,8 @@ export class HttpTracker {
   private withRealip(payload: Uint8Array, address: string): Uint8Array {
     const lineEnd = payload.indexOf(10) + 1;
     const name = this.options.realipHeader.toLowerCase();
-    const headEnd = findHeadEnd(payload);
+    const end = findHeadEnd(payload);
+    const headEnd = end < 0 ? payload.length : end;
     const head = Buffer.from(payload.buffer, payload.byteOffset, headEnd).toString('latin1');
     const kept = head
       .slice(lineEnd)
@@ -471,15 +472,6 @@ export class HttpTracker {
     ]);
     return new Uint8Array(rebuilt.buffer, rebuilt.byteOffset, rebuilt.byteLength);
   }
-}
-
-function findHeadEnd(bytes: Uint8Array): number {
-  for (let i = 0; i + 1 < bytes.length; i++) {
-    if (bytes[i] !== 10) continue;
-    if (bytes[i + 1] === 10) return i + 2;
-    if (bytes[i + 1] === 13 && bytes[i + 2] === 10) return i + 3;
-  }
-  return bytes.length;
 }
 
 /** A connection whose bytes come reassembled and decrypted (see `streamBytes`). */

@@ -23,13 +23,11 @@ const STOP_DEADLINE_MS = 10_000;
 const CAPTURE_YOUNG_GENERATION_MB = 12;
 
 function entry(name: 'capture-process' | 'capture-worker'): { path: string; execArgv: string[] } {
-  // Under tsx (tests) the sources are .ts files; built, they are .js.
-  const isTypeScript = import.meta.url.endsWith('.ts');
-  const path = fileURLToPath(new URL(`./${name}.${isTypeScript ? 'ts' : 'js'}`, import.meta.url));
+  // The built entry, whether this module runs built (dist) or from its sources (src, in tests): a
+  // process or worker starts from JavaScript, with no loader of its own to set up.
+  const path = fileURLToPath(new URL(`../dist/${name}.js`, import.meta.url));
   // Node's own flags (memory limits, profiling) apply to the capture process too.
-  const inherited = process.execArgv.filter((a) => !a.startsWith('--test'));
-  const hasTsx = inherited.some((a) => a.includes('tsx'));
-  return { path, execArgv: isTypeScript && !hasTsx ? [...inherited, '--import', 'tsx'] : inherited };
+  return { path, execArgv: process.execArgv.filter((a) => !a.startsWith('--test')) };
 }
 
 /** Where the capture runs: a child process (cap needs a main thread) or a worker thread. */
@@ -155,15 +153,7 @@ export class LiveSource {
   private startWorker(onMessage: (m: FromCapture) => void, onExit: (how: string | number | null) => void): CaptureRunner {
     const { path } = entry('capture-worker');
     const resourceLimits = { maxYoungGenerationSizeMb: CAPTURE_YOUNG_GENERATION_MB };
-    const worker = path.endsWith('.ts')
-      ? // Tests run the TypeScript sources: the worker registers tsx itself (it does not inherit the hooks).
-        new Worker(
-          `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((m) => { m.register(); return import(${JSON.stringify(
-            new URL(`file://${path}`).href,
-          )}); });`,
-          { eval: true, workerData: this.config, stderr: false, resourceLimits },
-        )
-      : new Worker(path, { workerData: this.config, stderr: false, resourceLimits });
+    const worker = new Worker(path, { workerData: this.config, stderr: false, resourceLimits });
     let hasExited = false;
     const exited = new Promise<void>((resolve) =>
       worker.on('exit', (code) => {

@@ -1,9 +1,12 @@
 /** A real nats-server with JetStream in a temporary directory, on a free port; killed after the test. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+/** Debian installs it in /usr/sbin, which a non-root PATH may lack. */
+const NATS_SERVER = ['/usr/sbin/nats-server', '/usr/bin/nats-server'].find((path) => existsSync(path)) ?? 'nats-server';
 
 export interface NatsServer {
   url: string;
@@ -43,7 +46,7 @@ export async function startNatsServer(
   writeFileSync(config, `max_payload: ${options.maxPayloadBytes ?? 1048576}\n`);
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'store'), '-c', config], {
+    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'store'), '-c', config], {
       stdio: 'ignore',
     });
     const startedAt = Date.now();

@@ -3,7 +3,7 @@
 // server saw is compared with what was recorded. A server whose keys are not logged is counted.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSecureServer } from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { GorDecoder, headerValue, parseHttpHead, type Message } from '@reprise/core';
 import { runCli, runWhileSending, tempDir } from './support/cli.js';
 import { summaryCounters } from './support/gor.js';
+import { selfSignedCertificate } from './support/tls-cert.js';
 
 const run = promisify(execFile);
 
@@ -25,29 +26,11 @@ interface Seen {
 
 /** A Node HTTPS server speaking HTTP/2 and HTTP/1.1 (ALPN), appending its TLS keys to `keylog` when given. */
 async function secureServer(t: TestContext, dir: string, keylog: string | undefined) {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
+  const tls = selfSignedCertificate(dir);
   const seen: Seen[] = [];
   const server = createSecureServer({
-    key: readFileSync(join(dir, 'key.pem')),
-    cert: readFileSync(join(dir, 'cert.pem')),
+    key: readFileSync(tls.key),
+    cert: readFileSync(tls.cert),
     allowHTTP1: true,
   });
   if (keylog) server.on('keylog', (line) => appendFileSync(keylog, line));

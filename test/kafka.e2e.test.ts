@@ -3,13 +3,13 @@
 // protocol as documented, not against Kafka itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message } from '@reprise/core';
 import { runCli, tempDir } from './support/cli.js';
 import { readRecords, summaryCounters, writeGor } from './support/gor.js';
 import { startFakeKafka, storedRecords } from './support/fake-kafka.js';
+import { selfSignedCertificate } from './support/tls-cert.js';
 
 /** Requests and responses of three connections, interleaved; client ports below and above the server's. */
 function recording(): Message[] {
@@ -141,28 +141,7 @@ test('--kafka-tls-* connect with TLS and a client certificate; a broker that can
   timeout: 90_000,
 }, async (t) => {
   const dir = tempDir(t);
-  const cert = (name: string, san: string) =>
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${name}`,
-        '-addext',
-        `subjectAltName=${san}`,
-        '-keyout',
-        join(dir, `${name}.key`),
-        '-out',
-        join(dir, `${name}.pem`),
-      ],
-      { stdio: 'ignore' },
-    );
+  const cert = (name: string, san: string) => selfSignedCertificate(dir, { name, cn: name, san });
   cert('broker', 'IP:127.0.0.1');
   cert('client', 'DNS:reprise-client');
   const kafka = await startFakeKafka(t, {

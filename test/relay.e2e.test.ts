@@ -4,7 +4,6 @@
  * dead for a while; sticky sessions; --output-binary against a line protocol server.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { test, type TestContext } from 'node:test';
 import { encodeRecords, type Message } from '@reprise/core';
 import { goreplayFixtures, runCli, startCli, tempDir, waitFor, type RunningCli } from './support/cli.js';
 import { rawRecords, readRecords, summaryCounters, writeGor } from './support/gor.js';
+import { selfSignedCertificate } from './support/tls-cert.js';
 
 const T = { timeout: 90_000 };
 const responsesFixture = join(goreplayFixtures, 'goreplay-with-responses.gor');
@@ -89,29 +89,7 @@ test('relayed over several connections, every record arrives intact (requests an
 
 test('TLS relay: a self-signed aggregator with skip-verify, and verified against a trusted CA', T, async (t) => {
   const dir = tempDir(t);
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
+  const { cert, key } = selfSignedCertificate(dir);
   const tlsArgs = ['--input-tcp-secure', '--input-tcp-certificate', cert, '--input-tcp-certificate-key', key];
   for (const variant of ['skip-verify', 'trusted-ca', 'untrusted'] as const) {
     const out = join(dir, `${variant}.gor`);

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { ServerResponse } from 'node:http';
 import { headerValue, parseHttpHead, type Message } from '@reprise/core';
 import { closedPort, createOutput, headerPairs, isSettled, requestMessage, startRecordingServer } from './helpers.js';
+import { selfSignedCertificate } from '../../../test/support/tls-cert.js';
 
 const T = { timeout: 15_000 };
 
@@ -255,26 +255,8 @@ test('redirects are not followed by default and are followed when asked', T, asy
 test('https with a self-signed certificate fails by default and works with skipVerify', T, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-http-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+  const tls = selfSignedCertificate(dir);
+  const server = createHttpsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
     res.end(`secure ${req.url}`);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

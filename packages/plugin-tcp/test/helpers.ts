@@ -1,5 +1,4 @@
 /** Test helpers: components driven with core's recording context, real sockets on 127.0.0.1. */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,6 +7,7 @@ import type { TestContext } from 'node:test';
 import type { AnyComponentDefinition, Message } from '@reprise/core';
 import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 import { validateOptions } from '@reprise/core';
+import { selfSignedCertificate as certificateIn } from '../../../test/support/tls-cert.js';
 
 export async function create<T>(t: TestContext, definition: AnyComponentDefinition, value: string, options: Record<string, unknown> = {}) {
   const ctx = createRecordingContext(definition.name);
@@ -72,30 +72,7 @@ export async function freePort(): Promise<number> {
 export function selfSignedCertificate(t: TestContext): { cert: string; key: string } {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-tcp-tls-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const cert = join(dir, 'cert.pem');
-  const key = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
+  return certificateIn(dir);
 }
 
 export async function waitFor(condition: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {

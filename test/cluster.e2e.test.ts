@@ -186,7 +186,7 @@ test('a worker killed with SIGKILL loses nothing: its requests are redelivered t
   assert.equal((await resultWorkers(nats.url, 'api')).size, traffic.length, 'every request has its replayed response');
 });
 
-test('two workers together hold the aggregate rate within 10% of the target', async (t) => {
+test('two workers together hold the aggregate rate within 5% of the target', async (t) => {
   const nats = await startNatsServer(t);
   const target = await recordingServer(t);
   const dir = tempDir(t);
@@ -204,11 +204,8 @@ test('two workers together hold the aggregate rate within 10% of the target', as
     { length: 8 },
     (_, k) => target.received.filter((r) => r.atMs >= from - 1500 + k * 1000 && r.atMs < from - 500 + k * 1000).length,
   );
-  // The issue asks for 5%; on this 2-core machine 9 runs in 11 held it and the others reached 182-189/s
-  // (a shortfall the pacer's catch-up does not make good, not yet explained), so the test holds 10% and the
-  // gap is recorded as open work in docs/CLUSTER.md.
   assert.ok(
-    Math.abs(achieved - 200) <= 20,
+    Math.abs(achieved - 200) <= 10,
     `achieved ${achieved}/s against 200/s (per second from the first request: ${perSecond.join(' ')})`,
   );
   const s = await status(nats.url, 'rate');

@@ -200,9 +200,10 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
 
 async function entries(kv: KV, filter: string): Promise<Array<[string, string]>> {
   const out: Array<[string, string]> = [];
-  const keys: string[] = [];
+  // a set: a key written while the keys are listed is delivered a second time
+  const keys = new Set<string>();
   try {
-    for await (const key of await kv.keys(filter)) keys.push(key);
+    for await (const key of await kv.keys(filter)) keys.add(key);
   } catch {
     return out; // the bucket does not exist yet (no worker has run)
   }

@@ -24,9 +24,10 @@ export class PartitionLeases {
 
   /** Workers alive now (their heartbeats have not expired), this one included once it has announced itself. */
   async liveWorkers(): Promise<number> {
-    let count = 0;
-    for await (const _ of await this.live.keys('worker.>')) count++;
-    return count;
+    // a set, not a count: a heartbeat written while the keys are listed is delivered a second time
+    const names = new Set<string>();
+    for await (const key of await this.live.keys('worker.>')) names.add(key);
+    return names.size;
   }
 
   /** Announces this worker (with what it wants others to see) and returns how many workers are alive. */

@@ -14,6 +14,16 @@ import { sessionKeyOf, type Logger, type Message, type PluginStats } from '@repr
 import type { FailureReason } from './failure-reason.js';
 import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
 import { toReplayRequest } from './replay-request.js';
+import { toH2Headers } from './h2-headers.js';
+import {
+  H2Dispatcher,
+  h2PoolOptions,
+  isGrpcRequest,
+  wireFor,
+  type H2PoolSettings,
+  type ReplayProtocol,
+  type Wire,
+} from './replay-protocol.js';
 import { responseBytes } from './response-bytes.js';
 import type { ReplayStats } from './replay-stats.js';
 import { coalescingConnector } from './write-coalescing.js';
@@ -30,6 +40,8 @@ export interface HttpReplayerOptions {
   timeoutMs: number;
   redirects: number;
   skipVerify: boolean;
+  /** HTTP version of the replayed requests (replay-protocol.ts); default `auto`: as captured. */
+  protocol?: ReplayProtocol;
   /** Idle connections close after this long (GoReplay's worker timeout); undefined: undici's default. */
   idleTimeoutMs?: number;
   /** Body bytes of a tracked response kept (the rest is discarded); undefined: all. */
@@ -64,6 +76,9 @@ export class HttpReplayer implements ExchangeOwner {
   private readonly dispatcher: Dispatcher;
   private readonly pool: Pool | Agent;
   private readonly poolOptions: Pool.Options;
+  private readonly protocol: ReplayProtocol;
+  private readonly h2Settings: H2PoolSettings;
+  private readonly h2: H2Dispatcher;
   /** Per-session connections in least-recently-used order (the first is the oldest). */
   private readonly sessions = new Map<string, SessionDispatcher>();
   private inFlight = 0;
@@ -101,6 +116,15 @@ export class HttpReplayer implements ExchangeOwner {
       ...(idleTimeoutMs === undefined ? {} : { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }),
     };
     this.poolOptions = poolOptions;
+    this.protocol = options.protocol ?? 'auto';
+    this.h2Settings = {
+      origin: options.origin,
+      base: poolOptions,
+      timeoutMs,
+      skipVerify: options.skipVerify,
+      redirects: options.redirects,
+    };
+    this.h2 = new H2Dispatcher(this.h2Settings);
     if (options.redirects > 0) {
       // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
       this.pool = new Agent(poolOptions);
@@ -151,7 +175,7 @@ export class HttpReplayer implements ExchangeOwner {
     }
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all([this.pool.destroy(), ...sessions.map((s) => s.agent.destroy())]);
+    await Promise.all([this.pool.destroy(), this.h2.destroy(), ...sessions.map((s) => s.agent.destroy())]);
     this.emitResponses();
     this.wake(this.roomWaiters);
     this.wake(this.idleWaiters);
@@ -183,17 +207,24 @@ export class HttpReplayer implements ExchangeOwner {
     }
     exchange.isDispatched = true;
     this.dispatched++;
-    const dispatcher = this.options.sessionConnections === undefined ? this.dispatcher : this.sessionDispatcher(message.id);
+    // h2-replay: the HTTP version (replay-protocol.ts); over HTTP/2 every method is multiplexed
+    const isGrpc = isGrpcRequest(parsed.headers);
+    exchange.isGrpc = isGrpc;
+    const wire = wireFor(this.protocol, message, isGrpc);
+    const isH2 = wire === 'h2';
+    if (isH2) this.options.stats.add('sent-h2');
+    const dispatcher =
+      this.options.sessionConnections !== undefined ? this.sessionDispatcher(message.id, wire) : isH2 ? this.h2.get() : this.dispatcher;
     dispatcher.dispatch(
       {
         origin: this.options.origin,
         method: parsed.method,
         path: parsed.path,
-        headers: parsed.headers,
+        headers: isH2 ? toH2Headers(parsed.headers, parsed.hasTeTrailers) : parsed.headers,
         body: parsed.body,
         // Without this, undici waits for each response head before writing the next request.
         blocking: false,
-        idempotent: IDEMPOTENT.has(parsed.method),
+        idempotent: isH2 || IDEMPOTENT.has(parsed.method),
       },
       exchange,
     );
@@ -224,8 +255,8 @@ export class HttpReplayer implements ExchangeOwner {
    * the previous response, as the recorded client sent them. Beyond the limit the least recently used
    * session's connection closes once its requests are answered.
    */
-  private sessionDispatcher(id: string): Dispatcher {
-    const key = sessionKeyOf(id);
+  private sessionDispatcher(id: string, wire: Wire): Dispatcher {
+    const key = wire === 'h2' ? `h2 ${sessionKeyOf(id)}` : sessionKeyOf(id);
     const known = this.sessions.get(key);
     if (known) {
       this.sessions.delete(key);
@@ -238,7 +269,8 @@ export class HttpReplayer implements ExchangeOwner {
       this.options.stats.add('sessions-closed');
       oldest.agent.close().catch(() => {});
     }
-    const agent = new Agent({ ...this.poolOptions, connections: 1, pipelining: 1 });
+    const base = wire === 'h2' ? h2PoolOptions(this.h2Settings) : this.poolOptions;
+    const agent = new Agent({ ...base, connections: 1, pipelining: 1 });
     const dispatcher =
       this.options.redirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: this.options.redirects })) : agent;
     this.sessions.set(key, { agent, dispatcher });
@@ -292,6 +324,9 @@ export class HttpReplayer implements ExchangeOwner {
       this.options.stats.add('status-5xx');
     }
     if (exchange.isTruncated) this.options.stats.add('truncated-response');
+    // a gRPC error is an answer, not an HTTP failure: counted apart
+    if (exchange.isGrpc)
+      this.options.stats.add(exchange.grpcStatus === undefined ? 'grpc-status-missing' : `grpc-status-${exchange.grpcStatus}`);
     this.options.replayStats?.sampleLatency(performance.now() - (exchange.deadlineMs - this.options.timeoutMs));
     if (this.isTracking) this.queueResponse(exchange);
     this.untrack(exchange);
@@ -329,7 +364,7 @@ export class HttpReplayer implements ExchangeOwner {
       id: exchange.request.id,
       timestamp: this.epochBaseNs + (headAtNs - this.hrBaseNs),
       latency: exchange.sentAtNs > 0n && headAtNs > exchange.sentAtNs ? headAtNs - exchange.sentAtNs : 0n,
-      payload: responseBytes(exchange.statusCode, exchange.statusText, exchange.rawHeaders ?? [], exchange.chunks ?? []),
+      payload: responseBytes(exchange.statusCode, exchange.statusText, exchange.rawHeaders ?? [], exchange.chunks ?? [], exchange.trailers),
       meta: { target: this.options.origin },
     });
     if (this.responses.length >= EMIT_BATCH) this.emitResponses();

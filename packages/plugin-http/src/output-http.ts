@@ -3,6 +3,7 @@
  */
 import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type Message } from '@reprise/core';
 import { HttpReplayer } from './http-replayer.js';
+import { checkProtocolForTarget, REPLAY_PROTOCOLS } from './replay-protocol.js';
 import { ReplayStats } from './replay-stats.js';
 
 const COMPONENT = 'output-http';
@@ -122,6 +123,16 @@ export const outputHttp = defineOutput({
           'With --recognize-tcp-sessions: each session gets its own connection instead of the --output-http-workers pool; at most this many stay open (the least recently used closes)',
         examples: [1000],
       },
+      protocol: {
+        type: 'string',
+        enum: [...REPLAY_PROTOCOLS],
+        default: 'auto',
+        description:
+          'HTTP version of the replayed requests. auto: as captured (h2c and h2 records over HTTP/2, others over HTTP/1.1) and gRPC always over HTTP/2; ' +
+          'http1, h2c (HTTP/2 in clear text, prior knowledge; http:// targets), h2 (HTTP/2 over TLS by ALPN; https:// targets): every request that way. ' +
+          'Over HTTP/2, --output-http-workers is the number of connections and --output-http-pipelining the streams in flight on each, for every method',
+        examples: ['h2c'],
+      },
       originalHost: {
         type: 'boolean',
         default: false,
@@ -140,6 +151,7 @@ export const outputHttp = defineOutput({
         option: 'timeout',
       });
     }
+    checkProtocolForTarget(options.protocol, target, COMPONENT);
     const { trackResponse } = options;
     const replayStats = options.stats ? new ReplayStats() : undefined;
     const replayer = new HttpReplayer({
@@ -151,6 +163,7 @@ export const outputHttp = defineOutput({
       timeoutMs,
       redirects: options.redirects,
       skipVerify: options.skipVerify,
+      protocol: options.protocol,
       idleTimeoutMs: options.workerTimeout === undefined ? undefined : parseDurationMs(options.workerTimeout, 'worker-timeout'),
       responseBufferBytes: options.responseBuffer === undefined ? undefined : parseSizeBytes(options.responseBuffer, 'response-buffer'),
       sessionConnections: ctx.sessions ? options.sessionConnections : undefined,

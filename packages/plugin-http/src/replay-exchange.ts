@@ -6,6 +6,7 @@
 import type { Message } from '@reprise/core';
 import type { FailureReason } from './failure-reason.js';
 import { failureReasonOf } from './failure-reason.js';
+import { grpcStatusOf, trailerPairsOf, type TrailerPairs } from './response-trailers.js';
 
 export interface ExchangeOwner {
   readonly isTracking: boolean;
@@ -31,6 +32,11 @@ export class ReplayExchange {
   /** process.hrtime.bigint() when the request was written and when the response head arrived (tracking only). */
   sentAtNs = 0n;
   headAtNs = 0n;
+  /** A gRPC request: its response's grpc-status is read and counted. */
+  isGrpc = false;
+  /** The response's trailers (tracking only; empty when it had none). */
+  trailers: TrailerPairs = [];
+  grpcStatus: number | undefined;
   private abortRequest: ((error?: Error) => void) | null = null;
 
   constructor(
@@ -65,6 +71,8 @@ export class ReplayExchange {
       this.statusText = statusText;
       this.rawHeaders = rawHeaders;
       this.chunks = [];
+    } else if (this.isGrpc) {
+      this.rawHeaders = rawHeaders; // a Trailers-Only response has its grpc-status here
     }
     return true;
   }
@@ -83,9 +91,16 @@ export class ReplayExchange {
     return true;
   }
 
-  onComplete(): void {
+  /** `trailers`: raw [name, value, …] buffers over HTTP/1.1, a header object over HTTP/2. */
+  onComplete(trailers?: unknown): void {
     this.abortRequest = null;
-    if (!this.isSettled) this.owner.settleAnswered(this);
+    if (this.isSettled) return;
+    if (this.owner.isTracking || this.isGrpc) {
+      const pairs = trailerPairsOf(trailers);
+      if (this.owner.isTracking) this.trailers = pairs;
+      if (this.isGrpc) this.grpcStatus = grpcStatusOf(this.rawHeaders, pairs);
+    }
+    this.owner.settleAnswered(this);
   }
 
   onError(error: Error): void {

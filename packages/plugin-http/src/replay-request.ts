@@ -16,6 +16,8 @@ export interface ReplayRequest {
   /** Flat list: name, value, name, value… names as recorded. */
   headers: string[];
   body: Buffer | null;
+  /** The recorded TE header named `trailers` (dropped for HTTP/1.1, sent again over HTTP/2). */
+  hasTeTrailers: boolean;
 }
 
 export type ReplayRequestProblem = 'no-head' | 'bad-request-line' | 'bad-chunked-body';
@@ -73,6 +75,7 @@ export function toReplayRequest(payload: Uint8Array, hostHeader: string | undefi
   const headers: string[] = [];
   let contentLength = -1;
   let isChunked = false;
+  let hasTeTrailers = false;
   let hasHost = false;
   let connectionTokens: string | undefined;
   let start = lineEnd + 1;
@@ -117,6 +120,8 @@ export function toReplayRequest(payload: Uint8Array, hostHeader: string | undefi
                 if (Number.isInteger(n) && n >= 0 && (contentLength < 0 || n < contentLength)) contentLength = n;
               } else if (lower === 'transfer-encoding') {
                 isChunked = /(^|,)\s*chunked\s*$/i.test(value);
+              } else if (lower === 'te') {
+                hasTeTrailers = /(^|,)\s*trailers\s*(,|;|$)/i.test(value);
               } else if (lower === 'connection' && !PLAIN_CONNECTION.test(value)) {
                 // only a Connection header naming other headers needs the second pass
                 connectionTokens = connectionTokens === undefined ? value : `${connectionTokens},${value}`;
@@ -141,7 +146,7 @@ export function toReplayRequest(payload: Uint8Array, hostHeader: string | undefi
     const stop = Math.min(end + contentLength, payload.length);
     if (stop > end) body = Buffer.from(payload.buffer, payload.byteOffset + end, stop - end);
   }
-  return { method, path, headers, body };
+  return { method, path, headers, body, hasTeTrailers };
 }
 
 /** Removes headers that the Connection header lists as hop-by-hop (other than close/keep-alive). */

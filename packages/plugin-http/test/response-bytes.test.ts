@@ -23,3 +23,24 @@ test('a chunked response is written with a Content-Length in place of its Transf
 test('a response without a body has only its head', () => {
   assert.equal(responseBytes(204, 'No Content', [], []).toString(), 'HTTP/1.1 204 No Content\r\n\r\n');
 });
+
+test('a response with trailers is written as capture writes one: the body as one chunk, then the trailer section', () => {
+  const bytes = responseBytes(
+    200,
+    '',
+    raw('content-type', 'application/grpc', 'content-length', '7', 'trailer', 'grpc-status'),
+    [Buffer.from('ab'), Buffer.from('cde')],
+    [
+      ['grpc-status', '0'],
+      ['grpc-message', 'ok'],
+    ],
+  );
+  assert.equal(
+    bytes.toString('latin1'),
+    'HTTP/1.1 200 \r\ncontent-type: application/grpc\r\ntransfer-encoding: chunked\r\n\r\n5\r\nabcde\r\n0\r\ngrpc-status: 0\r\ngrpc-message: ok\r\n\r\n',
+  );
+  assert.equal(
+    responseBytes(200, 'OK', [], [], [['grpc-status', '5']]).toString('latin1'),
+    'HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n0\r\ngrpc-status: 5\r\n\r\n',
+  );
+});

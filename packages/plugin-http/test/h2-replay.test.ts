@@ -7,9 +7,14 @@ import {
   type IncomingHttpHeaders,
   type ServerHttp2Stream,
 } from 'node:http2';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dechunk, findHeadEnd, type Message } from '@reprise/core';
-import { createOutput, requestMessage, startRecordingServer } from './helpers.js';
+import { selfSignedCertificate } from '../../../test/support/tls-cert.js';
+import { createOutput, listenUntilDone, requestMessage, startRecordingServer } from './helpers.js';
 
 const T = { timeout: 15_000 };
 
@@ -203,7 +208,11 @@ test('HTTP/1.1 chunked response trailers are kept in the tracked response', T, a
 });
 
 test('an h2c record with a chunked body and request trailers replays over HTTP/1.1 with its body intact', T, async (t) => {
-  const target = await startRecordingServer(t);
+  const trailers: Array<Record<string, string | undefined>> = [];
+  const target = await startRecordingServer(t, (req, res) => {
+    trailers.push(req.trailers);
+    res.end('ok');
+  });
   const { output, ctx } = await createOutput(t, target.url, { protocol: 'http1' });
   const recorded = h2cMessage(
     'POST /upload HTTP/1.1\r\nHost: recorded.example\r\ncontent-type: application/octet-stream\r\ntransfer-encoding: chunked\r\n\r\n' +
@@ -215,6 +224,7 @@ test('an h2c record with a chunked body and request trailers replays over HTTP/1
   assert.equal(target.seen.length, 1);
   assert.equal(target.seen[0]!.body.toString(), 'hello world');
   assert.equal(target.seen[0]!.method, 'POST');
+  assert.deepEqual(trailers, [{}], 'request trailers are not sent: undici 7 cannot (documented)');
 });
 
 test('over HTTP/2 many requests are multiplexed on few connections, every method included; each stream arrives as sent', T, async (t) => {
@@ -255,3 +265,61 @@ test('a forced HTTP/2 flavour that does not match the target scheme is a configu
   });
   await assert.rejects(createOutput(t, 'http://127.0.0.1:9', { protocol: 'h2' }), /protocol h2 .*http:\/\/ \(use h2c\)/);
 });
+
+test('with sessions over h2c, each recorded session gets its own HTTP/2 connection and its requests arrive in order', T, async (t) => {
+  // the first request of each session is slow: on a shared connection the next would overtake it
+  const target = await startH2cServer(t, (stream, seen) => {
+    setTimeout(
+      () => {
+        stream.respond({ ':status': 200 });
+        stream.end('ok');
+      },
+      (seen.headers[':path'] as string).endsWith('/1') ? 50 : 0,
+    );
+  });
+  const { output, ctx } = await createOutput(t, target.url, { protocol: 'h2c' }, { sessions: true });
+  const request = (session: number, n: number): Message => ({
+    ...requestMessage(`GET /s${session}/${n} HTTP/1.1\r\nHost: x\r\n\r\n`),
+    id: session.toString(16).padStart(16, '0') + n.toString(16).padStart(8, '0'),
+  });
+  const batch: Message[] = [];
+  for (let n = 1; n <= 3; n++) for (let s = 0; s < 3; s++) batch.push(request(s, n));
+  await output.write(batch);
+  await output.flush!();
+  assert.equal(ctx.counters.failed, undefined);
+  for (let s = 0; s < 3; s++) {
+    const mine = target.seen.filter((x) => (x.headers[':path'] as string).startsWith(`/s${s}/`));
+    assert.deepEqual(
+      mine.map((x) => x.headers[':path']),
+      [`/s${s}/1`, `/s${s}/2`, `/s${s}/3`],
+      `session ${s} in order`,
+    );
+    assert.equal(new Set(mine.map((x) => x.session)).size, 1, `session ${s} on one connection`);
+  }
+  assert.equal(new Set(target.seen.map((x) => x.session)).size, 3);
+});
+
+test(
+  'h2 to an https:// server that offers only http/1.1 by ALPN falls back to HTTP/1.1; an unverified certificate is a tls failure',
+  T,
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'reprise-h2-tls-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const tls = selfSignedCertificate(dir);
+    const versions: string[] = [];
+    const server = createHttpsServer({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) }, (req, res) => {
+      versions.push(req.httpVersion);
+      res.end('h1');
+    });
+    const url = `https://127.0.0.1:${await listenUntilDone(t, server)}`;
+    const strict = await createOutput(t, url, { protocol: 'h2' });
+    await strict.output.write([requestMessage('GET /s HTTP/1.1\r\n\r\n')]);
+    await strict.output.flush!();
+    assert.equal(strict.ctx.counters.tls, 1);
+    const lenient = await createOutput(t, url, { protocol: 'h2', skipVerify: true });
+    await lenient.output.write([requestMessage('GET /s HTTP/1.1\r\n\r\n')]);
+    await lenient.output.flush!();
+    assert.equal(lenient.ctx.counters.failed, undefined);
+    assert.deepEqual(versions, ['1.1']);
+  },
+);

@@ -1,5 +1,6 @@
 /** Test helpers: a PluginContext that records counters and emitted messages, and request builders. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Message, OutputInstance, PluginContext } from '@reprise/core';
@@ -96,6 +97,12 @@ export async function startRecordingServer(
       respond(req, res, entry);
     });
   });
+  const port = await listenUntilDone(t, server);
+  return { url: `http://127.0.0.1:${port}`, port, seen, server };
+}
+
+/** Listens on 127.0.0.1:0 and closes the server, its connections included, when the test ends; resolves to the port. */
+export async function listenUntilDone(t: TestContext, server: Server | HttpsServer): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(
     () =>
@@ -104,8 +111,7 @@ export async function startRecordingServer(
         server.close(() => resolve());
       }),
   );
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, port, seen, server };
+  return (server.address() as AddressInfo).port;
 }
 
 /** A port nothing listens on: bound, then released. */

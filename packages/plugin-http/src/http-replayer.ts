@@ -325,8 +325,10 @@ export class HttpReplayer implements ExchangeOwner {
     }
     if (exchange.isTruncated) this.options.stats.add('truncated-response');
     // a gRPC error is an answer, not an HTTP failure: counted apart
-    if (exchange.isGrpc)
+    if (exchange.isGrpc) {
       this.options.stats.add(exchange.grpcStatus === undefined ? 'grpc-status-missing' : `grpc-status-${exchange.grpcStatus}`);
+      this.options.replayStats?.sampleGrpcStatus(exchange.grpcStatus);
+    }
     this.options.replayStats?.sampleLatency(performance.now() - (exchange.deadlineMs - this.options.timeoutMs));
     if (this.isTracking) this.queueResponse(exchange);
     this.untrack(exchange);

@@ -104,7 +104,7 @@ export const outputHttp = defineOutput({
         type: 'boolean',
         default: false,
         description:
-          'Print, every --output-http-stats-ms, how full the replay window was (latest, mean, max, count, count/second, as GoReplay does) and the response latency',
+          'Print, every --output-http-stats-ms, how full the replay window was (latest, mean, max, count, count/second, as GoReplay does) and the response latency; with gRPC traffic, the answers per grpc-status',
         examples: [true],
       },
       statsMs: {

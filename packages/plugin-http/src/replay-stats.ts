@@ -11,6 +11,8 @@ export class ReplayStats {
   private latencySumMs = 0;
   private latencyMaxMs = 0;
   private answered = 0;
+  /** gRPC answers of the period by grpc-status ('missing' when none); empty without gRPC traffic. */
+  private grpcStatuses = new Map<string, number>();
 
   /** Requests in flight or waiting for a connection, sampled at each request handed over. */
   sampleQueue(length: number): void {
@@ -26,6 +28,11 @@ export class ReplayStats {
     this.answered++;
   }
 
+  sampleGrpcStatus(status: number | undefined): void {
+    const key = status === undefined ? 'missing' : String(status);
+    this.grpcStatuses.set(key, (this.grpcStatuses.get(key) ?? 0) + 1);
+  }
+
   /** The period's line, then a fresh period. */
   takeLine(periodMs: number): string {
     const mean = this.writes ? Math.round(this.queueSum / this.writes) : 0;
@@ -33,7 +40,9 @@ export class ReplayStats {
     const latencyMean = this.answered ? this.latencySumMs / this.answered : 0;
     const line =
       `queue latest,mean,max,count,count/second: ${this.queueLatest},${mean},${this.queueMax},${this.writes},${perSecond}; ` +
-      `latency ms mean,max: ${latencyMean.toFixed(1)},${this.latencyMaxMs.toFixed(1)} over ${this.answered} responses`;
+      `latency ms mean,max: ${latencyMean.toFixed(1)},${this.latencyMaxMs.toFixed(1)} over ${this.answered} responses` +
+      (this.grpcStatuses.size ? `; grpc-status ${[...this.grpcStatuses].map(([s, n]) => `${s}:${n}`).join(',')}` : '');
+    this.grpcStatuses = new Map();
     this.queueLatest = this.queueSum = this.queueMax = this.writes = 0;
     this.latencySumMs = this.latencyMaxMs = this.answered = 0;
     return line;

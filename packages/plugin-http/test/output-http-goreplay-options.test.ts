@@ -15,6 +15,13 @@ test("ReplayStats prints GoReplay's queue columns (latest, mean, max, count, cou
   assert.equal(stats.takeLine(2000), 'queue latest,mean,max,count,count/second: 0,0,0,0,0; latency ms mean,max: 0.0,0.0 over 0 responses');
 });
 
+test('with gRPC answers in the period, ReplayStats adds their count per grpc-status', () => {
+  const stats = new ReplayStats();
+  for (const status of [0, 14, 0, undefined]) stats.sampleGrpcStatus(status);
+  assert.match(stats.takeLine(1000), /over 0 responses; grpc-status 0:2,14:1,missing:1$/);
+  assert.match(stats.takeLine(1000), /over 0 responses$/);
+});
+
 test('--output-http-stats logs a line every statsMs while replaying', T, async (t) => {
   const target = await startRecordingServer(t);
   const { output, ctx } = await createOutput(t, target.url, { stats: true, statsMs: 100 });

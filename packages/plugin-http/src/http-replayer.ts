@@ -9,6 +9,7 @@
  * outlive V8's young generation: measured, a quarter of what the replay allocated was then promoted
  * and collected by the slow old-generation GC.
  */
+import { STATUS_CODES } from 'node:http';
 import { Agent, Pool, interceptors, type Dispatcher } from 'undici';
 import { sessionKeyOf, type Logger, type Message, type PluginStats } from '@reprise/core';
 import type { FailureReason } from './failure-reason.js';
@@ -207,11 +208,12 @@ export class HttpReplayer implements ExchangeOwner {
     }
     exchange.isDispatched = true;
     this.dispatched++;
-    // h2-replay: the HTTP version (replay-protocol.ts); over HTTP/2 every method is multiplexed
+    // HTTP/1.1 or HTTP/2 (replay-protocol.ts); over HTTP/2 every method is multiplexed
     const isGrpc = isGrpcRequest(parsed.headers);
     exchange.isGrpc = isGrpc;
     const wire = wireFor(this.protocol, message, isGrpc);
     const isH2 = wire === 'h2';
+    exchange.isH2 = isH2;
     if (isH2) this.options.stats.add('sent-h2');
     const dispatcher =
       this.options.sessionConnections !== undefined ? this.sessionDispatcher(message.id, wire) : isH2 ? this.h2.get() : this.dispatcher;
@@ -366,7 +368,14 @@ export class HttpReplayer implements ExchangeOwner {
       id: exchange.request.id,
       timestamp: this.epochBaseNs + (headAtNs - this.hrBaseNs),
       latency: exchange.sentAtNs > 0n && headAtNs > exchange.sentAtNs ? headAtNs - exchange.sentAtNs : 0n,
-      payload: responseBytes(exchange.statusCode, exchange.statusText, exchange.rawHeaders ?? [], exchange.chunks ?? [], exchange.trailers),
+      payload: responseBytes(
+        exchange.statusCode,
+        // HTTP/2 has no reason phrase: the standard one, as capture writes it
+        exchange.isH2 ? (STATUS_CODES[exchange.statusCode] ?? '') : exchange.statusText,
+        exchange.rawHeaders ?? [],
+        exchange.chunks ?? [],
+        exchange.trailers,
+      ),
       meta: { target: this.options.origin },
     });
     if (this.responses.length >= EMIT_BATCH) this.emitResponses();

@@ -32,6 +32,8 @@ export class ReplayExchange {
   /** process.hrtime.bigint() when the request was written and when the response head arrived (tracking only). */
   sentAtNs = 0n;
   headAtNs = 0n;
+  /** Sent over HTTP/2 (a response then has no reason phrase). */
+  isH2 = false;
   /** A gRPC request: its response's grpc-status is read and counted. */
   isGrpc = false;
   /** The response's trailers (tracking only; empty when it had none). */

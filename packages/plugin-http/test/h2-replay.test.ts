@@ -187,6 +187,7 @@ test(
     const failText = Buffer.from(responses.get(fail.id)!.payload).toString('latin1');
     assert.match(failText, /\r\ngrpc-status: 14\r\n/);
     assert.ok(failText.endsWith('\r\n\r\n'), 'a Trailers-Only response has no body');
+    assert.ok(failText.startsWith('HTTP/1.1 200 OK\r\n'), 'the standard reason phrase, as capture writes it');
   },
 );
 

@@ -78,6 +78,7 @@ export class HttpReplayer implements ExchangeOwner {
   private readonly pool: Pool | Agent;
   private readonly poolOptions: Pool.Options;
   private readonly protocol: ReplayProtocol;
+  private readonly isTlsTarget: boolean;
   private readonly h2Settings: H2PoolSettings;
   private readonly h2: H2Dispatcher;
   /** Per-session connections in least-recently-used order (the first is the oldest). */
@@ -118,6 +119,7 @@ export class HttpReplayer implements ExchangeOwner {
     };
     this.poolOptions = poolOptions;
     this.protocol = options.protocol ?? 'auto';
+    this.isTlsTarget = options.origin.startsWith('https:');
     this.h2Settings = {
       origin: options.origin,
       base: poolOptions,
@@ -211,7 +213,7 @@ export class HttpReplayer implements ExchangeOwner {
     // HTTP/1.1 or HTTP/2 (replay-protocol.ts); over HTTP/2 every method is multiplexed
     const isGrpc = isGrpcRequest(parsed.headers);
     exchange.isGrpc = isGrpc;
-    const wire = wireFor(this.protocol, message, isGrpc);
+    const wire = wireFor(this.protocol, message, isGrpc, this.isTlsTarget);
     const isH2 = wire === 'h2';
     exchange.isH2 = isH2;
     if (isH2) this.options.stats.add('sent-h2');

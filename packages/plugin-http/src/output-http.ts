@@ -128,7 +128,7 @@ export const outputHttp = defineOutput({
         enum: [...REPLAY_PROTOCOLS],
         default: 'auto',
         description:
-          'HTTP version of the replayed requests. auto: as captured (h2c and h2 records over HTTP/2, others over HTTP/1.1) and gRPC always over HTTP/2; ' +
+          'HTTP version of the replayed requests. auto: as captured (h2c records over HTTP/2; h2 ones over HTTP/2 to https:// targets, HTTP/1.1 to http:// ones; others over HTTP/1.1) and gRPC always over HTTP/2; ' +
           'http1, h2c (HTTP/2 in clear text, prior knowledge; http:// targets), h2 (HTTP/2 over TLS by ALPN; https:// targets): every request that way. ' +
           'Over HTTP/2, --output-http-workers is the number of connections and --output-http-pipelining the streams in flight on each, for every method',
         examples: ['h2c'],

@@ -1,9 +1,12 @@
 /**
  * Which HTTP version a replayed request goes out on, and the undici pools that speak HTTP/2.
  *
- * `auto` replays each request as it was captured: a record whose protocol token is h2c or h2, or a
- * gRPC request (gRPC only exists on HTTP/2), goes over HTTP/2; anything else over HTTP/1.1. The
- * target's scheme picks the HTTP/2 flavour: prior knowledge in clear text on http:, ALPN on https:.
+ * `auto` replays each request as it was captured: a record whose protocol token is h2c, or a gRPC
+ * request (gRPC only exists on HTTP/2), goes over HTTP/2; one tagged h2 (captured inside TLS) too when
+ * the target is https:, where ALPN lets a server answer HTTP/1.1 instead, but over HTTP/1.1 to an
+ * http: target, since clear text has nothing to negotiate with and an h1-only staging server is common
+ * behind a TLS edge; anything else over HTTP/1.1. The target's scheme picks the HTTP/2 flavour: prior
+ * knowledge in clear text on http:, ALPN on https:.
  * HTTP/2 pools are created on first use, so an HTTP/1.1-only replay never opens one.
  */
 import { Agent, buildConnector, interceptors, Pool, type Dispatcher } from 'undici';
@@ -26,10 +29,11 @@ export function isGrpcRequest(headers: readonly string[]): boolean {
   return false;
 }
 
-export function wireFor(protocol: ReplayProtocol, message: Message, isGrpc: boolean): Wire {
+export function wireFor(protocol: ReplayProtocol, message: Message, isGrpc: boolean, isTlsTarget: boolean): Wire {
   if (protocol === 'http1') return 'http1';
   if (protocol !== 'auto') return 'h2';
-  return message.protocol !== undefined || isGrpc ? 'h2' : 'http1';
+  if (isGrpc || message.protocol === 'h2c') return 'h2';
+  return message.protocol === 'h2' && isTlsTarget ? 'h2' : 'http1';
 }
 
 /** h2c is HTTP/2 without TLS, h2 with it: a forced protocol must match the target's scheme. */

@@ -1,6 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  createSecureServer as createSecureH2Server,
   createServer as createH2Server,
   type Http2Server,
   type Http2Session,
@@ -116,12 +117,44 @@ test('auto replays h2c records over HTTP/2 and HTTP/1 records over HTTP/1.1 to t
 
   const h1 = await startRecordingServer(t);
   const second = await createOutput(t, h1.url, {});
-  await second.output.write([h2cMessage('GET /h2 HTTP/1.1\r\nHost: x\r\n\r\n'), requestMessage('GET /h1 HTTP/1.1\r\nHost: x\r\n\r\n')]);
+  const tls = { ...requestMessage('GET /captured-in-tls HTTP/1.1\r\nHost: x\r\n\r\n'), protocol: 'h2' as const };
+  await second.output.write([
+    h2cMessage('GET /h2 HTTP/1.1\r\nHost: x\r\n\r\n'),
+    requestMessage('GET /h1 HTTP/1.1\r\nHost: x\r\n\r\n'),
+    tls,
+  ]);
   await second.output.flush!();
   assert.deepEqual(
-    h1.seen.map((s) => s.url),
-    ['/h1'],
+    h1.seen.map((s) => s.url).sort(),
+    ['/captured-in-tls', '/h1'],
+    'an h2 (TLS-captured) record goes over HTTP/1.1 to an http:// target: nothing to negotiate in clear text',
   );
+});
+
+test('auto replays an h2 (TLS-captured) record over HTTP/2 to an https:// target by ALPN', T, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'reprise-h2-alpn-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const tls = selfSignedCertificate(dir);
+  const alpn: Array<string | false | undefined> = [];
+  const sessions = new Set<Http2Session>();
+  const server = createSecureH2Server({ key: readFileSync(tls.key), cert: readFileSync(tls.cert) });
+  server.on('session', (session) => sessions.add(session));
+  server.on('stream', (stream) => {
+    alpn.push(stream.session?.alpnProtocol);
+    stream.respond({ ':status': 200 });
+    stream.end('ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const session of sessions) session.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const { output, ctx } = await createOutput(t, url, { skipVerify: true });
+  await output.write([{ ...requestMessage('GET /x HTTP/1.1\r\nHost: x\r\n\r\n'), protocol: 'h2' }]);
+  await output.flush!();
+  assert.deepEqual(alpn, ['h2']);
+  assert.equal(ctx.counters.failed, undefined);
 });
 
 /** Splits a tracked response's bytes into head, de-chunked body and trailer section text. */

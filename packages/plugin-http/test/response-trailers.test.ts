@@ -36,14 +36,17 @@ const message = (protocol?: 'h2c' | 'h2'): Message => ({
   ...(protocol ? { protocol } : {}),
 });
 
-test('auto sends h2c and h2 records and gRPC over HTTP/2, the rest over HTTP/1.1; a forced protocol applies to all', () => {
-  assert.equal(wireFor('auto', message(), false), 'http1');
-  assert.equal(wireFor('auto', message('h2c'), false), 'h2');
-  assert.equal(wireFor('auto', message('h2'), false), 'h2');
-  assert.equal(wireFor('auto', message(), true), 'h2');
-  assert.equal(wireFor('http1', message('h2c'), true), 'http1');
-  assert.equal(wireFor('h2c', message(), false), 'h2');
-  assert.equal(wireFor('h2', message(), false), 'h2');
+test('auto sends h2c records and gRPC over HTTP/2, h2 records too to an https target, the rest over HTTP/1.1; a forced protocol applies to all', () => {
+  for (const isTls of [false, true]) {
+    assert.equal(wireFor('auto', message(), false, isTls), 'http1');
+    assert.equal(wireFor('auto', message('h2c'), false, isTls), 'h2');
+    assert.equal(wireFor('auto', message(), true, isTls), 'h2');
+    assert.equal(wireFor('http1', message('h2c'), true, isTls), 'http1');
+    assert.equal(wireFor('h2c', message(), false, isTls), 'h2');
+    assert.equal(wireFor('h2', message(), false, isTls), 'h2');
+  }
+  assert.equal(wireFor('auto', message('h2'), false, true), 'h2');
+  assert.equal(wireFor('auto', message('h2'), false, false), 'http1', 'clear text has nothing to negotiate: HTTP/1.1');
   assert.equal(isGrpcRequest(['Host', 'x', 'Content-Type', 'application/grpc+proto']), true);
   assert.equal(isGrpcRequest(['content-type', 'application/json']), false);
   assert.equal(isGrpcRequest(['x-content-type', 'application/grpc']), false);

@@ -38,6 +38,8 @@ export class EndpointState {
   readonly signatures = new Map<string, { count: number; keys: string[] }>();
   readonly pooledSignatures = { count: 0, keys: new Set<string>() };
   readonly latency: { baseline: LatencyTrack; candidate: LatencyTrack };
+  /** gRPC status → exchanges whose first response of that side had it (gRPC responses only). */
+  readonly grpcStatuses = { baseline: new Map<string, number>(), candidate: new Map<string, number>() };
 
   constructor(
     readonly endpoint: string,
@@ -51,8 +53,10 @@ export class EndpointState {
     this.compared++;
     if (differences.size === 0) return;
     const keys: string[] = [];
+    let statusDiffers = false;
     for (const [key, d] of differences) {
-      if (d.field === 'status') this.statusMismatches++;
+      // A gRPC call's status is its grpc-status (HTTP says 200 either way).
+      if (d.field === 'status' || d.field === 'grpc-status') statusDiffers = true;
       const state = this.field(key, d.field, d.kind);
       if (state.field === OTHER_FIELD && keys.includes(state.key)) continue; // once per exchange, like any field
       keys.push(state.key);
@@ -60,6 +64,7 @@ export class EndpointState {
       if (state.examples.length < this.maxExamples)
         state.examples.push({ id, baseline: exampleText(d.baseline), candidate: exampleText(d.candidate) });
     }
+    if (statusDiffers) this.statusMismatches++;
     keys.sort();
     const signature = keys.join('\u0001');
     const known = this.signatures.get(signature);
@@ -82,6 +87,11 @@ export class EndpointState {
       }
       state.noise++;
     }
+  }
+
+  countGrpcStatus(side: 'baseline' | 'candidate', status: string): void {
+    const counts = this.grpcStatuses[side];
+    counts.set(status, (counts.get(status) ?? 0) + 1);
   }
 
   /** Exchanges with at least one difference among `reported` (field keys). */

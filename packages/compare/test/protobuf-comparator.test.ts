@@ -8,6 +8,7 @@ import { grpcComparator, protobufComparator } from '../src/comparators/index.js'
 import { decodeProtobuf, protoFieldsJson } from '../src/comparators/protobuf-fields.js';
 import { DEFAULT_IGNORED_FIELDS, fieldMatcher } from '../src/ignore-list.js';
 import { compareReportSchema } from '../src/report.js';
+import { renderHtml, renderMarkdown, renderTerminal } from '../src/render/index.js';
 import { ComparedResponse, diffResponses } from '../src/response-diff.js';
 import { viewResponse } from '../src/response-view.js';
 import { grpcExchange, grpcResponse, type GrpcResponseSpec, userMessage } from './grpc-helpers.js';
@@ -182,6 +183,10 @@ test('with two baseline responses, a random field is cancelled as noise and the 
   assert.equal(e.statusMismatchRate, 4 / 40, 'grpc-status differences count as status mismatches');
   assert.deepEqual(e.grpcStatus, { baseline: { 0: 40 }, candidate: { 0: 36, 14: 4 } });
   assert.equal(report.verdict, 'fail');
+  const line = 'grpc-status: baseline 0 OK ×40 · candidate 0 OK ×36, 14 UNAVAILABLE ×4';
+  assert.ok(renderTerminal(report).includes(`\n         ${line}\n`), renderTerminal(report));
+  assert.ok(renderMarkdown(report).includes(`- \`POST /users.Users/Get\`: ${line}`));
+  assert.ok(renderHtml(report).includes(`<div class="muted grpc-status">${line}</div>`));
 });
 
 test('an endpoint without gRPC responses has no grpcStatus breakdown', () => {

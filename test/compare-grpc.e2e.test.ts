@@ -188,4 +188,16 @@ test('reprise compare names changed protobuf fields by number and a grpc-status 
   const { settings: _a, ...live } = report;
   const { settings: _b, ...rebuilt } = readReport(again);
   assert.deepEqual(rebuilt, live);
+
+  // grpc-status errors feed --fail-on error_rate: 1 of 12 calls is 8.3%.
+  const gate = (threshold: string) => runCli(['report', run, '--quiet', '--fail-on', threshold], { timeoutMs: 30_000 });
+  assert.equal((await gate('error_rate>10%')).code, 0);
+  assert.equal((await gate('error_rate>5%')).code, 5);
+});
+
+test('reprise compare --help says how gRPC is compared', T, async () => {
+  const help = await compare(['--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /gRPC and protobuf bodies are compared by field number without \.proto files \(body\.2\.1\)/);
+  assert.match(help.stdout, /grpc-status is compared, and one other than 0 counts as an error \(error_rate\)/);
 });

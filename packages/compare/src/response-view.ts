@@ -13,17 +13,19 @@ export interface ResponseView {
   contentType: string;
   body: Buffer;
   /** A chunked body's trailer section, lower-case name → value (gRPC's grpc-status travels there). */
-  trailers: Map<string, string>;
+  trailers: ReadonlyMap<string, string>;
   /**
    * A gRPC response's status: the `grpc-status` trailer, or the header of a Trailers-Only response
    * (an error answered with headers alone). Undefined for any other response.
    */
-  grpcStatus?: string;
+  grpcStatus: string | undefined;
   /** Its `grpc-message`, as sent (percent-encoded), from the same place. */
-  grpcMessage?: string;
+  grpcMessage: string | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
+const CR = 0x0d;
+/** Shared by every response without trailers (most of them): nothing is allocated for them. */
 const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
 export function viewResponse(message: Message): ResponseView {
@@ -31,7 +33,16 @@ export function viewResponse(message: Message): ResponseView {
   const payload = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
   // One string for the whole head, then plain string scans: this runs 2-3 times per exchange.
   const headEnd = findHeadEnd(payload);
-  if (headEnd < 0) return { status: '', headers: new Map(), contentType: '', body: EMPTY, trailers: new Map() };
+  if (headEnd < 0)
+    return {
+      status: '',
+      headers: new Map(),
+      contentType: '',
+      body: EMPTY,
+      trailers: NO_TRAILERS,
+      grpcStatus: undefined,
+      grpcMessage: undefined,
+    };
   // latin1Slice is what toString('latin1') calls after its argument checks, which cost as much here.
   const head = (payload as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, headEnd);
   const lineEnd = head.indexOf('\n');
@@ -44,17 +55,23 @@ export function viewResponse(message: Message): ResponseView {
   const chunked = transferEncoding !== undefined && /chunked\s*$/i.test(transferEncoding);
   const dechunked = chunked ? dechunk(raw) : undefined;
   const unframed = dechunked?.body ?? raw;
-  const trailers = dechunked?.trailerOffset === undefined ? new Map<string, string>() : trailerLines(raw, dechunked.trailerOffset);
+  const trailerOffset = dechunked?.trailerOffset;
+  // Most chunked bodies end with an empty trailer section: a bare CRLF.
+  const trailers = trailerOffset === undefined || raw[trailerOffset] === CR ? NO_TRAILERS : trailerLines(raw, trailerOffset);
   const type = headers.get('content-type');
   const contentType = type === undefined ? '' : mediaType(type);
-  const view: ResponseView = { status, headers, contentType, body: decodeContent(unframed, headers.get('content-encoding')), trailers };
   // The status of a gRPC call is in its trailers, or in its only header block (Trailers-Only).
-  const grpcFrom = trailers.has('grpc-status') ? trailers : headers.has('grpc-status') ? headers : NO_TRAILERS;
-  const grpcStatus = grpcFrom.get('grpc-status');
-  if (grpcStatus !== undefined) view.grpcStatus = grpcStatus;
-  const grpcMessage = grpcFrom.get('grpc-message');
-  if (grpcMessage !== undefined) view.grpcMessage = grpcMessage;
-  return view;
+  const grpcFrom = trailers.size > 0 && trailers.has('grpc-status') ? trailers : headers;
+  return {
+    status,
+    headers,
+    contentType,
+    body: decodeContent(unframed, headers.get('content-encoding')),
+    trailers,
+    // Always present (undefined when absent), so every view has one shape.
+    grpcStatus: grpcFrom.get('grpc-status'),
+    grpcMessage: grpcFrom.get('grpc-message'),
+  };
 }
 
 /** `name: value` lines from `from` to the end of `text` (or an empty line), by lower-case name. */

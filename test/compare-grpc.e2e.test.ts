@@ -4,8 +4,7 @@
  * server and once against a changed candidate; the candidate's responses become type 3 records of
  * the baseline recording, and `reprise compare --candidate-from-input` / `reprise report` must name
  * the changed protobuf fields by number and the grpc-status change, without .proto files.
- * (grpc-js servers never compress replies: compressed messages are tested on bytes, in
- * packages/compare/test/protobuf-comparator.test.ts.)
+ * A second candidate, written on node:http2, gzip-compresses its messages (grpc-js servers never do).
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +12,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { GorDecoder, findHeadEnd, type Message } from '@reprise/core';
+import { createServer, type ServerHttp2Session } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import type { CompareReport } from '@reprise/compare';
+import { GorDecoder, findHeadEnd, splitGrpcMessages, type Message } from '@reprise/core';
 import { runCli, runWhileSending, tempDir } from './support/cli.js';
 import { compare, readReport, reportedDifferences } from './support/compare-run.js';
 import { writeGor } from './support/gor.js';
@@ -53,9 +56,22 @@ function idOf(request: Buffer): number {
   return reader.int32();
 }
 
+/** What the users service answers: a reply, or an error status. */
+function getReply(id: number, candidate: boolean): Buffer | { code: grpc.status; details: string } {
+  if (candidate && id === DOWN_USER) return { code: grpc.status.UNAVAILABLE, details: 'down' };
+  return userReply(id, candidate && id % 3 === 0 ? 'ADA' : 'Ada');
+}
+
+function listReplies(page: number, candidate: boolean): Buffer[] {
+  return [0, 1, 2].map((i) => {
+    const name = candidate && i === 2 ? `item-${page}-two` : `item-${page}-${i}`;
+    return Buffer.from(new BinaryWriter().tag(1, WireType.Varint).int32(i).tag(2, WireType.LengthDelimited).string(name).finish());
+  });
+}
+
 /**
- * A users service. The candidate upper-cases the name of every third
- * user, is UNAVAILABLE for one user (Trailers-Only), and renames the last item of its stream.
+ * The users service on @grpc/grpc-js. The candidate upper-cases the name of every third user, is
+ * UNAVAILABLE for one user (Trailers-Only), and renames the last item of its stream.
  */
 async function usersServer(t: TestContext, candidate: boolean): Promise<number> {
   const server = new grpc.Server();
@@ -63,18 +79,12 @@ async function usersServer(t: TestContext, candidate: boolean): Promise<number> 
     { Get: method('/users.Users/Get', false), List: method('/users.Users/List', true) },
     {
       Get: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        const id = idOf(call.request);
-        if (candidate && id === DOWN_USER) return callback({ code: grpc.status.UNAVAILABLE, details: 'down' });
-        callback(null, userReply(id, candidate && id % 3 === 0 ? 'ADA' : 'Ada'));
+        const reply = getReply(idOf(call.request), candidate);
+        if (Buffer.isBuffer(reply)) callback(null, reply);
+        else callback(reply);
       },
       List: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
-        const page = idOf(call.request);
-        for (let i = 0; i < 3; i++) {
-          const name = candidate && i === 2 ? `item-${page}-two` : `item-${page}-${i}`;
-          call.write(
-            Buffer.from(new BinaryWriter().tag(1, WireType.Varint).int32(i).tag(2, WireType.LengthDelimited).string(name).finish()),
-          );
-        }
+        for (const reply of listReplies(idOf(call.request), candidate)) call.write(reply);
         call.end();
       },
     },
@@ -84,6 +94,51 @@ async function usersServer(t: TestContext, candidate: boolean): Promise<number> 
   );
   t.after(() => server.forceShutdown());
   return port;
+}
+
+/**
+ * The candidate service written on node:http2, gzip-compressing every reply (grpc-js servers never
+ * compress theirs), with the headers and trailers grpc-js sends.
+ */
+async function gzipUsersServer(t: TestContext): Promise<number> {
+  const server = createServer();
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+  });
+  server.on('stream', (stream, headers) => {
+    const parts: Buffer[] = [];
+    stream.on('error', () => {});
+    stream.on('data', (d: Buffer) => parts.push(d));
+    stream.on('end', () => {
+      const id = idOf(Buffer.from(splitGrpcMessages(Buffer.concat(parts)).messages[0]!.data));
+      const replies = headers[':path'] === '/users.Users/List' ? listReplies(id, true) : [getReply(id, true)];
+      const type = { 'content-type': 'application/grpc+proto' };
+      const only = replies[0]!;
+      if (!Buffer.isBuffer(only)) {
+        stream.respond({ ':status': 200, ...type, 'grpc-status': String(only.code), 'grpc-message': only.details }, { endStream: true });
+        return;
+      }
+      const encoding = { 'grpc-accept-encoding': 'identity,deflate,gzip', 'grpc-encoding': 'gzip' };
+      stream.respond({ ':status': 200, ...type, ...encoding }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'OK' }));
+      for (const reply of replies as Buffer[]) {
+        const compressed = gzipSync(reply);
+        const prefix = Buffer.alloc(5);
+        prefix[0] = 1;
+        prefix.writeUInt32BE(compressed.length, 1);
+        stream.write(Buffer.concat([prefix, compressed]));
+      }
+      stream.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const session of sessions) session.destroy();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return (server.address() as AddressInfo).port;
 }
 
 const idRequest = (id: number) => Buffer.from(new BinaryWriter().tag(1, WireType.Varint).int32(id).finish());
@@ -121,10 +176,14 @@ function callKey(request: Message): string {
   return `${bytes.toString('latin1', 0, bytes.indexOf('\r\n'))} ${bytes.subarray(findHeadEnd(bytes)).toString('hex')}`;
 }
 
-test('reprise compare names changed protobuf fields by number and a grpc-status change, from recorded gRPC traffic', T, async (t) => {
+/**
+ * Captures the same calls to the baseline (grpc-js) and to a candidate, makes the candidate's
+ * responses type 3 records of the baseline recording, and compares them.
+ */
+async function compareCaptures(t: TestContext, candidatePort: number) {
   const dir = tempDir(t);
   const baseline = await captureCalls(t, await usersServer(t, false), join(dir, 'baseline.gor'));
-  const changed = await captureCalls(t, await usersServer(t, true), join(dir, 'candidate.gor'));
+  const changed = await captureCalls(t, candidatePort, join(dir, 'candidate.gor'));
   const candidateResponses = new Map(changed.filter((m) => m.kind === 'response').map((m) => [m.id, m]));
   const candidateByCall = new Map(changed.filter((m) => m.kind === 'request').map((m) => [callKey(m), candidateResponses.get(m.id)]));
   const requests = baseline.filter((m) => m.kind === 'request');
@@ -138,7 +197,6 @@ test('reprise compare names changed protobuf fields by number and a grpc-status 
   writeGor(input, [...baseline, ...replayed]);
   const json = join(dir, 'report.json');
   const run = join(dir, 'run.rpr');
-
   const result = await compare([
     '--input-file',
     input,
@@ -149,19 +207,23 @@ test('reprise compare names changed protobuf fields by number and a grpc-status 
     '--save-run',
     run,
   ]);
-
   assert.equal(result.code, 5, `the changes fail the verdict\n${result.stderr}`);
-  const report = readReport(json);
-  assert.deepEqual(reportedDifferences(report), [
-    'POST /users.Users/Get body.2.1 changed',
-    'POST /users.Users/Get body[] missing',
-    'POST /users.Users/Get grpc-message changed', // 'OK' in grpc-js's trailers, 'down'
-    'POST /users.Users/Get grpc-status changed',
-    // A Trailers-Only error carries no message, and grpc-js sends no encoding headers with it.
-    'POST /users.Users/Get header.grpc-accept-encoding missing',
-    'POST /users.Users/Get header.grpc-encoding missing',
-    'POST /users.Users/List body.2 changed',
-  ]);
+  return { report: readReport(json), stderr: result.stderr, run, dir, changed };
+}
+
+/** The differences the candidate's changes make, whatever server implements it. */
+const INJECTED = [
+  'POST /users.Users/Get body.2.1 changed',
+  'POST /users.Users/Get body[] missing',
+  'POST /users.Users/Get grpc-message changed', // 'OK' in the trailers, 'down'
+  'POST /users.Users/Get grpc-status changed',
+  // A Trailers-Only error carries no message, and grpc-js sends no encoding headers with it.
+  'POST /users.Users/Get header.grpc-accept-encoding missing',
+  'POST /users.Users/Get header.grpc-encoding missing',
+  'POST /users.Users/List body.2 changed',
+];
+
+function assertInjectedChanges(report: CompareReport): void {
   const get = report.endpoints.find((e) => e.endpoint === 'POST /users.Users/Get')!;
   const field = (name: string) => get.differences.find((d) => d.field === name)!;
   assert.equal(field('body.2.1').count, 4, 'users 0, 3, 6 and 9 renamed');
@@ -172,14 +234,21 @@ test('reprise compare names changed protobuf fields by number and a grpc-status 
   assert.deepEqual(get.grpcStatus, { baseline: { 0: USERS }, candidate: { 0: USERS - 1, 14: 1 } });
   const list = report.endpoints.find((e) => e.endpoint === 'POST /users.Users/List')!;
   assert.deepEqual(
-    list.differences[0]!.examples.map((e) => [e.baseline, e.candidate]),
+    list.differences.find((d) => d.field === 'body.2')!.examples.map((e) => [e.baseline, e.candidate]),
     [
       ['item-0-2', 'item-0-two'],
       ['item-1-2', 'item-1-two'],
     ],
   );
   assert.deepEqual(list.grpcStatus, { baseline: { 0: 2 }, candidate: { 0: 2 } });
-  assert.match(result.stderr, /grpc-status: baseline 0 OK ×12 · candidate 0 OK ×11, 14 UNAVAILABLE ×1/);
+}
+
+test('reprise compare names changed protobuf fields by number and a grpc-status change, from recorded gRPC traffic', T, async (t) => {
+  const { report, stderr, run, dir } = await compareCaptures(t, await usersServer(t, true));
+
+  assert.deepEqual(reportedDifferences(report), INJECTED);
+  assertInjectedChanges(report);
+  assert.match(stderr, /grpc-status: baseline 0 OK ×12 · candidate 0 OK ×11, 14 UNAVAILABLE ×1/);
 
   // The run file gives the same report offline.
   const again = join(dir, 'again.json');
@@ -193,6 +262,18 @@ test('reprise compare names changed protobuf fields by number and a grpc-status 
   const gate = (threshold: string) => runCli(['report', run, '--quiet', '--fail-on', threshold], { timeoutMs: 30_000 });
   assert.equal((await gate('error_rate>10%')).code, 0);
   assert.equal((await gate('error_rate>5%')).code, 5);
+});
+
+test('a candidate that gzip-compresses its messages differs only by grpc-encoding and the injected changes', T, async (t) => {
+  const { report, changed } = await compareCaptures(t, await gzipUsersServer(t));
+
+  const compressed = changed.find((m) => m.kind === 'response' && Buffer.from(m.payload).includes('grpc-encoding: gzip'));
+  assert.ok(compressed, 'the candidate recording holds gzip-compressed messages');
+  assert.deepEqual(
+    reportedDifferences(report),
+    [...INJECTED, 'POST /users.Users/Get header.grpc-encoding changed', 'POST /users.Users/List header.grpc-encoding changed'].sort(),
+  );
+  assertInjectedChanges(report);
 });
 
 test('reprise compare --help says how gRPC is compared', T, async () => {

@@ -12,14 +12,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { BinaryReader, BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
-import { createServer, type ServerHttp2Session } from 'node:http2';
-import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import type { CompareReport } from '@reprise/compare';
 import { GorDecoder, findHeadEnd, splitGrpcMessages, type Message } from '@reprise/core';
 import { runCli, runWhileSending, tempDir } from './support/cli.js';
 import { compare, readReport, reportedDifferences } from './support/compare-run.js';
 import { writeGor } from './support/gor.js';
+import { h2cTestServer } from './support/h2c-server.js';
 
 const T = { timeout: 120_000 };
 const USERS = 12;
@@ -101,44 +100,28 @@ async function usersServer(t: TestContext, candidate: boolean): Promise<number> 
  * compress theirs), with the headers and trailers grpc-js sends.
  */
 async function gzipUsersServer(t: TestContext): Promise<number> {
-  const server = createServer();
-  const sessions = new Set<ServerHttp2Session>();
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
+  const { port } = await h2cTestServer(t, (stream, headers, body) => {
+    const id = idOf(Buffer.from(splitGrpcMessages(body).messages[0]!.data));
+    const replies = headers[':path'] === '/users.Users/List' ? listReplies(id, true) : [getReply(id, true)];
+    const type = { 'content-type': 'application/grpc+proto' };
+    const only = replies[0]!;
+    if (!Buffer.isBuffer(only)) {
+      stream.respond({ ':status': 200, ...type, 'grpc-status': String(only.code), 'grpc-message': only.details }, { endStream: true });
+      return;
+    }
+    const encoding = { 'grpc-accept-encoding': 'identity,deflate,gzip', 'grpc-encoding': 'gzip' };
+    stream.respond({ ':status': 200, ...type, ...encoding }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'OK' }));
+    for (const reply of replies as Buffer[]) {
+      const compressed = gzipSync(reply);
+      const prefix = Buffer.alloc(5);
+      prefix[0] = 1;
+      prefix.writeUInt32BE(compressed.length, 1);
+      stream.write(Buffer.concat([prefix, compressed]));
+    }
+    stream.end();
   });
-  server.on('stream', (stream, headers) => {
-    const parts: Buffer[] = [];
-    stream.on('error', () => {});
-    stream.on('data', (d: Buffer) => parts.push(d));
-    stream.on('end', () => {
-      const id = idOf(Buffer.from(splitGrpcMessages(Buffer.concat(parts)).messages[0]!.data));
-      const replies = headers[':path'] === '/users.Users/List' ? listReplies(id, true) : [getReply(id, true)];
-      const type = { 'content-type': 'application/grpc+proto' };
-      const only = replies[0]!;
-      if (!Buffer.isBuffer(only)) {
-        stream.respond({ ':status': 200, ...type, 'grpc-status': String(only.code), 'grpc-message': only.details }, { endStream: true });
-        return;
-      }
-      const encoding = { 'grpc-accept-encoding': 'identity,deflate,gzip', 'grpc-encoding': 'gzip' };
-      stream.respond({ ':status': 200, ...type, ...encoding }, { waitForTrailers: true });
-      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0', 'grpc-message': 'OK' }));
-      for (const reply of replies as Buffer[]) {
-        const compressed = gzipSync(reply);
-        const prefix = Buffer.alloc(5);
-        prefix[0] = 1;
-        prefix.writeUInt32BE(compressed.length, 1);
-        stream.write(Buffer.concat([prefix, compressed]));
-      }
-      stream.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    for (const session of sessions) session.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as AddressInfo).port;
+  return port;
 }
 
 const idRequest = (id: number) => Buffer.from(new BinaryWriter().tag(1, WireType.Varint).int32(id).finish());

@@ -24,6 +24,8 @@ const MAX_SIGNATURES = 1000;
 /** Distinct fields kept per endpoint; beyond, differences are counted under `body.(other)`. */
 const MAX_FIELDS = 2000;
 const OTHER_FIELD = 'body.(other)';
+/** Distinct grpc-status values counted per endpoint and side; beyond, they are counted as `other`. */
+const MAX_GRPC_STATUSES = 32;
 const EXAMPLE_TEXT_LIMIT = 2000;
 
 export class EndpointState {
@@ -91,7 +93,9 @@ export class EndpointState {
 
   countGrpcStatus(side: 'baseline' | 'candidate', status: string): void {
     const counts = this.grpcStatuses[side];
-    counts.set(status, (counts.get(status) ?? 0) + 1);
+    // gRPC defines 17 codes; a server sending many other values must not grow the state.
+    const key = counts.has(status) || counts.size < MAX_GRPC_STATUSES ? status : 'other';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 
   /** Exchanges with at least one difference among `reported` (field keys). */

@@ -195,3 +195,13 @@ test('an endpoint without gRPC responses has no grpcStatus breakdown', () => {
   analyzer.add({ ...req, baseline: [response({ body: 'a' }, req.id)], candidate: [response({ body: 'a' }, req.id)] });
   assert.equal(analyzer.result().endpoints[0]!.grpcStatus, undefined);
 });
+
+test('the grpc-status breakdown stays bounded whatever values a server sends', () => {
+  const analyzer = new Analyzer();
+  const m = userMessage({ id: 'u1' });
+  for (let status = 0; status < 100; status++) analyzer.add(grpcExchange('/svc.S/M', [{ messages: [m] }], [{ messages: [m], status }]));
+  const breakdown = analyzer.result().endpoints[0]!.grpcStatus!;
+  assert.equal(Object.keys(breakdown.candidate).length, 33);
+  assert.equal(breakdown.candidate['other'], 100 - 32);
+  assert.equal(breakdown.candidate['16'], 1);
+});

@@ -56,10 +56,17 @@ function scalarKey(value: ProtoValue): string {
 
 function sameMultiset(a: ProtoValue[], b: ProtoValue[]): boolean {
   if (a.length !== b.length) return false;
+  // Most repeated fields are equal in order: only what follows the common prefix needs counting.
+  let start = 0;
+  while (start < a.length && a[start]!.wire === b[start]!.wire && sameScalar(a[start]!, b[start]!)) start++;
+  if (start === a.length) return true;
   const counts = new Map<string, number>();
-  for (const v of a) counts.set(scalarKey(v), (counts.get(scalarKey(v)) ?? 0) + 1);
-  for (const v of b) {
-    const key = scalarKey(v);
+  for (let i = start; i < a.length; i++) {
+    const key = scalarKey(a[i]!);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  for (let i = start; i < b.length; i++) {
+    const key = scalarKey(b[i]!);
     const n = counts.get(key);
     if (!n) return false;
     counts.set(key, n - 1);

@@ -74,6 +74,9 @@ test('differences are named body.<field number>, nested body.2.1, repeated folde
     'body.1 missing "u1" → undefined',
     'body.3[] extra ["x","y"] → ["x","y","z"]',
   ]);
+  assert.deepEqual(diff({ messages: [before] }, { messages: [userMessage({ id: 'u1', name: 'ada', count: 1, tags: ['x', 'z'] })] }), [
+    'body.3[] changed ["x","y"] → ["x","z"]',
+  ]);
   const typed = new BinaryWriter().tag(1, WireType.Varint).int32(5).finish();
   assert.deepEqual(diff({ messages: [userMessage({ id: 'u1' })] }, { messages: [typed] }), [
     'body.1 type "u1" → 5',

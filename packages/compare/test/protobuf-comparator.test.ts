@@ -208,3 +208,17 @@ test('the grpc-status breakdown stays bounded whatever values a server sends', (
   assert.equal(breakdown.candidate['other'], 100 - 32);
   assert.equal(breakdown.candidate['16'], 1);
 });
+
+test('a recorded response (the baseline) with a grpc-status other than 0 is a baseline error', () => {
+  const analyzer = new Analyzer();
+  const m = userMessage({ id: 'u1' });
+  for (let i = 0; i < 10; i++) {
+    const x = grpcExchange('/svc.S/M', [i < 3 ? { trailersOnly: true, status: 14 } : { messages: [m] }], [{ messages: [m] }]);
+    analyzer.add({ ...x, baseline: x.baseline.map((r) => ({ ...r, kind: 'response' as const })) });
+  }
+  const e = analyzer.result().endpoints[0]!;
+  assert.equal(e.baselineErrorRate, 0.3);
+  assert.equal(e.errorRate, 0);
+  assert.equal(e.errorRegression, false);
+  assert.deepEqual(e.grpcStatus, { baseline: { 0: 7, 14: 3 }, candidate: { 0: 10 } });
+});

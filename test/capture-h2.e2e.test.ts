@@ -3,12 +3,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { connect, constants, createServer, type ClientHttp2Session, type IncomingHttpHeaders, type ServerHttp2Session } from 'node:http2';
+import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { connect as tcpConnect, createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GorDecoder, headerValue, parseHttpHead, type Message } from '@reprise/core';
 import { runWhileSending, tempDir } from './support/cli.js';
+import { h2cTestServer } from './support/h2c-server.js';
 import { summaryCounters } from './support/gor.js';
 import { upgradeChunks } from '../packages/plugin-raw/test/h2-upgrade-fixture.js';
 import type { RecordedChunk } from '../packages/plugin-raw/test/h2-traffic.js';
@@ -22,36 +23,19 @@ interface Seen {
 /** An h2c server answering `ok:<path>` (gRPC-framed with trailers for application/grpc), recording each stream. */
 async function h2cServer(t: TestContext) {
   const seen: Seen[] = [];
-  const server = createServer();
-  const sessions = new Set<ServerHttp2Session>();
-  server.on('session', (session) => {
-    sessions.add(session);
-    session.on('close', () => sessions.delete(session));
+  const { port, server } = await h2cTestServer(t, (stream, headers, body) => {
+    const path = headers[':path'] as string;
+    seen.push({ path, headers, body });
+    if (path === '/slow') return; // the client cancels it
+    if (headers['content-type'] === 'application/grpc') {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    } else {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+    }
+    stream.end(`ok:${path}`);
   });
-  server.on('stream', (stream, headers) => {
-    const parts: Buffer[] = [];
-    stream.on('error', () => {});
-    stream.on('data', (d: Buffer) => parts.push(d));
-    stream.on('end', () => {
-      const path = headers[':path'] as string;
-      seen.push({ path, headers, body: Buffer.concat(parts) });
-      if (path === '/slow') return; // the client cancels it
-      if (headers['content-type'] === 'application/grpc') {
-        stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
-        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
-      } else {
-        stream.respond({ ':status': 200, 'content-type': 'text/plain' });
-      }
-      stream.end(`ok:${path}`);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    // close() waits for every session: end them first.
-    for (const session of sessions) session.destroy();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { port: (server.address() as AddressInfo).port, seen, server };
+  return { port, seen, server };
 }
 
 function h2Request(client: ClientHttp2Session, headers: Record<string, string>, body?: string | Buffer): Promise<void> {

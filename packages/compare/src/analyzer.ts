@@ -57,15 +57,20 @@ export class Analyzer {
       state.latency[error.target].errors++;
       this.overall[error.target].errors++;
     }
-    // An exchange counts once in the error rate, however many of its candidate replays failed.
-    if (exchange.errors?.some((e) => e.target === 'candidate')) state.candidateErrors++;
-    if (exchange.errors?.some((e) => e.target === 'baseline')) state.baselineErrors++;
     // A recorded original's latency was measured in production, not against the baseline: not compared.
     for (const m of exchange.baseline) if (m.kind === 'replayed-response') this.recordLatency(state, 'baseline', m);
     for (const m of exchange.candidate) this.recordLatency(state, 'candidate', m);
 
     const baseline = compared(exchange.baseline);
     const candidate = compared(exchange.candidate);
+    // An exchange counts once in the error rate, however many of its replays failed: no response,
+    // or a gRPC status other than 0 (OK), which HTTP answers with 200.
+    if (exchange.errors?.some((e) => e.target === 'candidate') || candidate.some(isGrpcError)) state.candidateErrors++;
+    if (exchange.errors?.some((e) => e.target === 'baseline') || baseline.some(isGrpcError)) state.baselineErrors++;
+    const baselineStatus = baseline[0]?.view.grpcStatus;
+    if (baselineStatus !== undefined) state.countGrpcStatus('baseline', baselineStatus);
+    const candidateStatus = candidate[0]?.view.grpcStatus;
+    if (candidateStatus !== undefined) state.countGrpcStatus('candidate', candidateStatus);
     const reference = baseline[0] ?? candidate[0];
     if (!reference) return;
     // Chosen only when two bodies differ: identical bodies (most of real traffic) are never parsed.
@@ -124,6 +129,11 @@ export class Analyzer {
     this.endpointStates.set(name, state);
     return state;
   }
+}
+
+function isGrpcError(response: ComparedResponse): boolean {
+  const status = response.view.grpcStatus;
+  return status !== undefined && status !== '0';
 }
 
 function compared(messages: readonly Message[]): ComparedResponse[] {

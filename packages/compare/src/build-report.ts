@@ -71,6 +71,7 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       differences,
       noise,
       latency: compareLatency(state.latency.baseline, state.latency.candidate, latencySettings),
+      ...grpcStatusOf(state),
     };
   });
 
@@ -115,6 +116,14 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       ...(options.noiseLabel !== undefined || options.noise ? { noiseProfile: options.noiseLabel ?? '(given)' } : {}),
     },
   };
+}
+
+/** The grpc-status breakdown, on endpoints that answered gRPC; codes in numeric order. */
+function grpcStatusOf(state: EndpointState): Pick<EndpointReport, 'grpcStatus'> {
+  const { baseline, candidate } = state.grpcStatuses;
+  if (baseline.size === 0 && candidate.size === 0) return {};
+  const counts = (m: Map<string, number>) => Object.fromEntries([...m].sort(([a], [b]) => Number(a) - Number(b) || a.localeCompare(b)));
+  return { grpcStatus: { baseline: counts(baseline), candidate: counts(candidate) } };
 }
 
 function endpointMetrics(e: EndpointReport): FailOnMetrics {

@@ -13,9 +13,10 @@ export type EmitDifference = (path: string, kind: DifferenceKind, baseline?: unk
  * lists `{ "kind": "comparator", "name": "…" }` in its manifest and its entry's default export
  * includes the definition made with `defineComparator`. The first comparator whose `matches` is
  * true for the baseline's body is used for all responses of the exchange; the built-ins (json, text,
- * binary) come last.
+ * binary) come last (after the gRPC and protobuf ones, which match only their content types).
  *
- * `parse` (optional; default: the bytes as they are) runs at most once per response, so a body
+ * `parse` (optional; default: the bytes as they are) gets the decoded body and the response's
+ * headers by lower-case name (e.g. `grpc-encoding`); it runs at most once per response, so a body
  * compared with two others is parsed once; byte-identical bodies are not parsed at all. When it
  * throws for the baseline, the text comparator is used instead; when it throws for another
  * response only, the analyzer reports `body` with kind `type`.
@@ -26,7 +27,7 @@ export interface Comparator<Parsed = unknown> {
   summary?: string;
   /** `contentType` is the lower-cased media type without parameters (`application/json`), or ''. */
   matches(contentType: string, body: Uint8Array): boolean;
-  parse?(body: Uint8Array): Parsed;
+  parse?(body: Uint8Array, headers: ReadonlyMap<string, string>): Parsed;
   compare(baseline: Parsed, candidate: Parsed, emit: EmitDifference): void;
 }
 

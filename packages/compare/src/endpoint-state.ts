@@ -24,6 +24,8 @@ const MAX_SIGNATURES = 1000;
 /** Distinct fields kept per endpoint; beyond, differences are counted under `body.(other)`. */
 const MAX_FIELDS = 2000;
 const OTHER_FIELD = 'body.(other)';
+/** Distinct grpc-status values counted per endpoint and side; beyond, they are counted as `other`. */
+const MAX_GRPC_STATUSES = 32;
 const EXAMPLE_TEXT_LIMIT = 2000;
 
 export class EndpointState {
@@ -38,6 +40,8 @@ export class EndpointState {
   readonly signatures = new Map<string, { count: number; keys: string[] }>();
   readonly pooledSignatures = { count: 0, keys: new Set<string>() };
   readonly latency: { baseline: LatencyTrack; candidate: LatencyTrack };
+  /** gRPC status → exchanges whose first response of that side had it (gRPC responses only). */
+  readonly grpcStatuses = { baseline: new Map<string, number>(), candidate: new Map<string, number>() };
 
   constructor(
     readonly endpoint: string,
@@ -51,8 +55,10 @@ export class EndpointState {
     this.compared++;
     if (differences.size === 0) return;
     const keys: string[] = [];
+    let statusDiffers = false;
     for (const [key, d] of differences) {
-      if (d.field === 'status') this.statusMismatches++;
+      // A gRPC call's status is its grpc-status (HTTP says 200 either way).
+      if (d.field === 'status' || d.field === 'grpc-status') statusDiffers = true;
       const state = this.field(key, d.field, d.kind);
       if (state.field === OTHER_FIELD && keys.includes(state.key)) continue; // once per exchange, like any field
       keys.push(state.key);
@@ -60,6 +66,7 @@ export class EndpointState {
       if (state.examples.length < this.maxExamples)
         state.examples.push({ id, baseline: exampleText(d.baseline), candidate: exampleText(d.candidate) });
     }
+    if (statusDiffers) this.statusMismatches++;
     keys.sort();
     const signature = keys.join('\u0001');
     const known = this.signatures.get(signature);
@@ -82,6 +89,13 @@ export class EndpointState {
       }
       state.noise++;
     }
+  }
+
+  countGrpcStatus(side: 'baseline' | 'candidate', status: string): void {
+    const counts = this.grpcStatuses[side];
+    // gRPC defines 17 codes; a server sending many other values must not grow the state.
+    const key = counts.has(status) || counts.size < MAX_GRPC_STATUSES ? status : 'other';
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
 
   /** Exchanges with at least one difference among `reported` (field keys). */

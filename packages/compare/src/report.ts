@@ -15,7 +15,10 @@ export interface DifferenceExample {
 }
 
 export interface Difference {
-  /** `status`, `header.<lower-case name>` or `body[.<path>]` with array elements folded (`body.items[].price`). */
+  /**
+   * `status`, `grpc-status`, `grpc-message`, `header.<lower-case name>`, `trailer.<lower-case name>` or
+   * `body[.<path>]` with array elements folded (`body.items[].price`; protobuf by field number: `body.2.1`).
+   */
   field: string;
   kind: DifferenceKind;
   /** Exchanges of the endpoint where the field differed this way, baseline vs candidate. */
@@ -80,6 +83,11 @@ export interface EndpointReport {
   /** Fields that differed but were cancelled as noise (no examples), for transparency. */
   noise: Array<Omit<Difference, 'examples'>>;
   latency: LatencyComparison;
+  /**
+   * gRPC endpoints only: per side, grpc-status code → exchanges whose (first) response had it;
+   * `"0"` is OK, any other code counts as an error in errorRate / baselineErrorRate.
+   */
+  grpcStatus?: { baseline: Record<string, number>; candidate: Record<string, number> };
 }
 
 export interface ReportSettings {
@@ -125,7 +133,7 @@ const latencySummary = {
   ),
 };
 const differenceProperties = {
-  field: { type: 'string', pattern: "^(status|header\\.[a-z0-9!#$%&'*+.^_`|~-]+|body.*)$" },
+  field: { type: 'string', pattern: "^(status|grpc-status|grpc-message|(header|trailer)\\.[a-z0-9!#$%&'*+.^_`|~-]+|body.*)$" },
   kind: { enum: ['changed', 'missing', 'extra', 'type'] },
   count: { type: 'integer', minimum: 0 },
   rate,
@@ -207,6 +215,14 @@ export const compareReportSchema = {
               ...deltas,
               pValue: { type: 'number', minimum: 0, maximum: 1 },
               regression: { type: 'boolean' },
+            },
+          },
+          grpcStatus: {
+            type: 'object',
+            required: ['baseline', 'candidate'],
+            properties: {
+              baseline: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+              candidate: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
             },
           },
         },

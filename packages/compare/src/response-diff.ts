@@ -1,6 +1,7 @@
 /**
  * The differences between two responses of one exchange, as `field kind` keys with the first
- * values seen: status, headers (minus the ignore list) and the body through a comparator.
+ * values seen: status, a gRPC status, headers and trailers (minus the ignore list) and the body
+ * through a comparator.
  */
 import { wrapPluginError } from '@reprise/core';
 import type { Comparator, DifferenceKind } from './comparator.js';
@@ -27,7 +28,7 @@ export class ComparedResponse {
     if (this.parsedBy !== comparator) {
       this.parsedBy = comparator;
       try {
-        this.parsed = { ok: true, value: comparator.parse ? comparator.parse(this.view.body) : this.view.body };
+        this.parsed = { ok: true, value: comparator.parse ? comparator.parse(this.view.body, this.view.headers) : this.view.body };
       } catch {
         this.parsed = { ok: false };
       }
@@ -56,8 +57,11 @@ export function diffResponses(
   const va = a.view;
   const vb = b.view;
   if (va.status !== vb.status) add('status', 'changed', va.status, vb.status);
+  diffOptional('grpc-status', va.grpcStatus, vb.grpcStatus, add);
+  diffOptional('grpc-message', va.grpcMessage, vb.grpcMessage, add);
   const sameBody = va.body.equals(vb.body);
   diffHeaders(va, vb, !sameBody, add);
+  diffTrailers(va.trailers, vb.trailers, add);
   if (sameBody) return out;
   const comparator = typeof comparatorOrLazy === 'function' ? comparatorOrLazy() : comparatorOrLazy;
   const pa = a.parse(comparator);
@@ -90,16 +94,36 @@ function diffHeaders(a: ResponseView, b: ResponseView, bodiesDiffer: boolean, ad
     b.headers.has('transfer-encoding') ||
     a.headers.get('content-encoding') !== b.headers.get('content-encoding');
   for (const [name, value] of a.headers) {
-    if (skipLength && name === 'content-length') continue;
+    if ((skipLength && name === 'content-length') || GRPC_STATUS_FIELDS.has(name)) continue;
     const other = b.headers.get(name);
     if (other === undefined) add(`header.${name}`, 'missing', value, undefined);
     else if (name === 'set-cookie' ? cookieNames(value) !== cookieNames(other) : value !== other)
       add(`header.${name}`, 'changed', value, other);
   }
   for (const [name, value] of b.headers) {
-    if (skipLength && name === 'content-length') continue;
+    if ((skipLength && name === 'content-length') || GRPC_STATUS_FIELDS.has(name)) continue;
     if (!a.headers.has(name)) add(`header.${name}`, 'extra', undefined, value);
   }
+}
+
+/**
+ * A gRPC status and message are compared as `grpc-status` / `grpc-message` wherever they travel
+ * (trailers, or the headers of a Trailers-Only response), never again as a header or trailer.
+ */
+const GRPC_STATUS_FIELDS: ReadonlySet<string> = new Set(['grpc-status', 'grpc-message']);
+
+function diffOptional(field: string, a: string | undefined, b: string | undefined, add: Add): void {
+  if (a === b) return;
+  if (b === undefined) add(field, 'missing', a, undefined);
+  else if (a === undefined) add(field, 'extra', undefined, b);
+  else add(field, 'changed', a, b);
+}
+
+/** Trailers (a chunked body's trailer section) as `trailer.<lower-case name>`. */
+function diffTrailers(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>, add: Add): void {
+  if (a.size === 0 && b.size === 0) return;
+  for (const [name, value] of a) if (!GRPC_STATUS_FIELDS.has(name)) diffOptional(`trailer.${name}`, value, b.get(name), add);
+  for (const [name, value] of b) if (!GRPC_STATUS_FIELDS.has(name) && !a.has(name)) add(`trailer.${name}`, 'extra', undefined, value);
 }
 
 /** Set-Cookie values are sessions: compare the cookie names set, sorted. */

@@ -12,40 +12,90 @@ export interface ResponseView {
   /** `application/json` (lower case, no parameters), or ''. */
   contentType: string;
   body: Buffer;
+  /** A chunked body's trailer section, lower-case name → value (gRPC's grpc-status travels there). */
+  trailers: ReadonlyMap<string, string>;
+  /**
+   * A gRPC response's status: the `grpc-status` trailer, or the header of a Trailers-Only response
+   * (an error answered with headers alone). Undefined for any other response.
+   */
+  grpcStatus: string | undefined;
+  /** Its `grpc-message`, as sent (percent-encoded), from the same place. */
+  grpcMessage: string | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);
+const CR = 0x0d;
+/** Shared by every response without trailers (most of them): nothing is allocated for them. */
+const NO_TRAILERS: ReadonlyMap<string, string> = new Map();
 
 export function viewResponse(message: Message): ResponseView {
   const p = message.payload;
   const payload = Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength);
   // One string for the whole head, then plain string scans: this runs 2-3 times per exchange.
   const headEnd = findHeadEnd(payload);
-  if (headEnd < 0) return { status: '', headers: new Map(), contentType: '', body: EMPTY };
+  if (headEnd < 0)
+    return {
+      status: '',
+      headers: new Map(),
+      contentType: '',
+      body: EMPTY,
+      trailers: NO_TRAILERS,
+      grpcStatus: undefined,
+      grpcMessage: undefined,
+    };
   // latin1Slice is what toString('latin1') calls after its argument checks, which cost as much here.
   const head = (payload as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, headEnd);
-  let lineEnd = head.indexOf('\n');
+  const lineEnd = head.indexOf('\n');
   const statusLine = head.slice(0, lineEnd);
   const sp = statusLine.indexOf(' ');
   const status = sp < 0 ? '' : statusLine.slice(sp + 1, sp + 4);
-  const headers = new Map<string, string>();
-  for (let start = lineEnd + 1; start < head.length; start = lineEnd + 1) {
-    lineEnd = head.indexOf('\n', start);
-    if (lineEnd < 0) lineEnd = head.length;
-    const colon = head.indexOf(':', start);
-    if (colon <= start || colon > lineEnd) continue;
-    const key = head.slice(start, colon).trim().toLowerCase();
-    const value = head.slice(colon + 1, lineEnd).trim();
-    const previous = headers.get(key);
-    headers.set(key, previous === undefined ? value : `${previous}${key === 'set-cookie' ? '\n' : ', '}${value}`);
-  }
+  const headers = headerLines(head, lineEnd + 1);
   const raw = payload.subarray(headEnd);
   const transferEncoding = headers.get('transfer-encoding');
   const chunked = transferEncoding !== undefined && /chunked\s*$/i.test(transferEncoding);
-  const unframed = chunked ? (dechunk(raw)?.body ?? raw) : raw;
+  const dechunked = chunked ? dechunk(raw) : undefined;
+  const unframed = dechunked?.body ?? raw;
+  const trailerOffset = dechunked?.trailerOffset;
+  // Most chunked bodies end with an empty trailer section: a bare CRLF.
+  const trailers = trailerOffset === undefined || raw[trailerOffset] === CR ? NO_TRAILERS : trailerLines(raw, trailerOffset);
   const type = headers.get('content-type');
   const contentType = type === undefined ? '' : mediaType(type);
-  return { status, headers, contentType, body: decodeContent(unframed, headers.get('content-encoding')) };
+  // The status of a gRPC call is in its trailers, or in its only header block (Trailers-Only).
+  const grpcFrom = trailers.size > 0 && trailers.has('grpc-status') ? trailers : headers;
+  return {
+    status,
+    headers,
+    contentType,
+    body: decodeContent(unframed, headers.get('content-encoding')),
+    trailers,
+    // Always present (undefined when absent), so every view has one shape.
+    grpcStatus: grpcFrom.get('grpc-status'),
+    grpcMessage: grpcFrom.get('grpc-message'),
+  };
+}
+
+/** `name: value` lines from `from` to the end of `text` (or an empty line), by lower-case name. */
+function headerLines(text: string, from: number): Map<string, string> {
+  const headers = new Map<string, string>();
+  let lineEnd: number;
+  for (let start = from; start < text.length; start = lineEnd + 1) {
+    lineEnd = text.indexOf('\n', start);
+    if (lineEnd < 0) lineEnd = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon <= start || colon > lineEnd) continue;
+    const key = text.slice(start, colon).trim().toLowerCase();
+    const value = text.slice(colon + 1, lineEnd).trim();
+    const previous = headers.get(key);
+    headers.set(key, previous === undefined ? value : `${previous}${key === 'set-cookie' ? '\n' : ', '}${value}`);
+  }
+  return headers;
+}
+
+function trailerLines(raw: Buffer, offset: number): Map<string, string> {
+  const section = raw.subarray(offset);
+  const end = section.indexOf('\r\n\r\n');
+  // The section starts with its first field line; a bare CRLF (no trailers) yields none.
+  return headerLines(section.toString('latin1', 0, end < 0 ? section.length : end), 0);
 }
 
 function mediaType(contentType: string): string {

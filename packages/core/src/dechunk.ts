@@ -1,11 +1,14 @@
 /**
  * Decodes an HTTP/1.1 chunked body (RFC 9112 §7.1) into its bytes. Pure: tested on bytes.
- * Chunk extensions and trailers are dropped. Used to replay chunked requests and to compare chunked responses.
+ * Chunk extensions are dropped; trailers are left where `trailerOffset` says. Used to replay chunked requests and to
+ * compare chunked responses.
  */
 export interface DechunkResult {
   body: Buffer;
   /** False when the recording ends before the last (zero-size) chunk: the body is what was captured. */
   isComplete: boolean;
+  /** Where the trailer section (header lines, then an empty line) starts, when the last chunk was seen. */
+  trailerOffset?: number;
 }
 
 const CR = 13;
@@ -41,7 +44,7 @@ export function dechunk(bytes: Uint8Array, from = 0): DechunkResult | undefined 
     const rest = bytes[at];
     if (rest !== CR && rest !== LF && rest !== 0x3b /* ; */ && rest !== 0x20 && rest !== 0x09) return undefined;
     at = lineEnd + 1;
-    if (size === 0) return { body: concat(parts, total), isComplete: true };
+    if (size === 0) return { body: concat(parts, total), isComplete: true, trailerOffset: at };
     const end = Math.min(at + size, bytes.length);
     parts.push(bytes.subarray(at, end));
     total += end - at;

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   RPR_INPUT_LISTEN: 'an input cannot listen on its address (in use, not local, no permission)',
   RPR_STORAGE_UNAVAILABLE: 'a storage or broker (an S3 bucket, Kafka brokers) is missing, unreachable or refuses access',
   RPR_SCRIPT_FAILED: 'a middleware script failed',
+  RPR_GRPC_FRAMING: 'a gRPC body is not whole length-prefixed messages (truncated, oversized, an unknown grpc-encoding)',
   RPR_INTERNAL: 'a bug in reprise',
 } as const;
 

@@ -26,3 +26,11 @@ test('a size line that is not hexadecimal is rejected', () => {
 test('decoding starts at the given offset', () => {
   assert.equal(dechunk(Buffer.from('HEAD2\r\nok\r\n0\r\n\r\n'), 4)?.body.toString(), 'ok');
 });
+
+test('the trailer section after the last chunk is located, not parsed (gRPC status trailers)', () => {
+  const bytes = Buffer.from('2\r\nok\r\n0\r\ngrpc-status: 14\r\n\r\n');
+  const r = dechunk(bytes);
+  assert.equal(r?.trailerOffset, 10);
+  assert.equal(bytes.subarray(r!.trailerOffset).toString(), 'grpc-status: 14\r\n\r\n');
+  assert.equal(dechunk(Buffer.from('2\r\nok\r\n'))?.trailerOffset, undefined);
+});

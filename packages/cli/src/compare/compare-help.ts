@@ -32,6 +32,8 @@ USAGE
   Without --baseline, the recorded responses (type 2) are the baseline and the candidate gets safe
   requests twice. --allow-side-effects sends every method twice. --stats prints the comparison so
   far every 10 s (or --stats-interval). The method is explained in docs/REGRESSION.md.
+  gRPC and protobuf bodies are compared by field number without .proto files (body.2.1); a gRPC
+  call's grpc-status is compared, and one other than 0 counts as an error (error_rate).
 
   --candidate-from-input replays nothing: the input's replayed responses (type 3: a .gor written with
   --output-http-track-response, or with --input-nats the service's results stream from reprise cluster

@@ -4,7 +4,7 @@
  * or in a mail. The tables and charts are plain HTML/SVG; the script only sorts and filters them.
  */
 import type { CompareReport, Difference, EndpointReport } from '../report.js';
-import { ms, percent, signedPercent } from './format.js';
+import { grpcStatusLine, ms, percent, signedPercent } from './format.js';
 import { escapeHtml as h } from './html-escape.js';
 import { BASELINE_COLOR, CANDIDATE_COLOR, latencyChart } from './latency-chart.js';
 import { failureReasons, globalThresholds } from './regressed.js';
@@ -159,6 +159,7 @@ function endpointSection(report: CompareReport, e: EndpointReport, index: number
   return `<section class="endpoint${reasons.length ? ' failing' : ''}" id="endpoint-${index}"${passingAttribute(report, e)}>
 <h2><code>${h(e.endpoint)}</code></h2>
 <div class="muted">${e.requests} requests, ${e.compared} compared, ${e.noiseSamples} noise samples</div>
+${e.grpcStatus ? `<div class="muted grpc-status">${h(grpcStatusLine(e))}</div>` : ''}
 ${reasons.length ? `<ul>${reasons.map((r) => `<li>${h(r)}</li>`).join('')}</ul>` : ''}
 <h3>Latency${l.regression ? ' <span class="badge fail">regression</span>' : ''}</h3>
 <div class="latency">

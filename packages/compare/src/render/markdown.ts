@@ -1,6 +1,6 @@
 /** `--report-markdown`: a pull-request comment (GitHub-flavoured Markdown). */
 import type { CompareReport, Difference } from '../report.js';
-import { ms, percent, signedPercent } from './format.js';
+import { grpcStatusLine, ms, percent, signedPercent } from './format.js';
 import { failureReasons, globalThresholds } from './regressed.js';
 
 /** Table cells cannot hold `|` or new lines. */
@@ -40,6 +40,8 @@ export function renderMarkdown(report: CompareReport): string {
       `| ${mark} | \`${cell(e.endpoint)}\` | ${e.requests} | ${e.differences.length} | ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)}${slow} | ${ms(l.baseline.p99)} → ${ms(l.candidate.p99)} |`,
     );
   }
+  const grpc = report.endpoints.filter((x) => x.grpcStatus);
+  if (grpc.length) out.push('', ...grpc.map((e) => `- \`${cell(e.endpoint)}\`: ${cell(grpcStatusLine(e))}`));
   for (const e of report.endpoints.filter((x) => x.differences.length > 0)) {
     out.push(
       '',

@@ -1,6 +1,6 @@
 /** The summary printed on stderr at the end of `reprise compare` / `reprise report` (and every 10 s with --stats). */
 import type { CompareReport } from '../report.js';
-import { ms, percent, signedPercent } from './format.js';
+import { grpcStatusLine, ms, percent, signedPercent } from './format.js';
 import { failureReasons, globalThresholds } from './regressed.js';
 
 export function renderTerminal(report: CompareReport): string {
@@ -19,6 +19,8 @@ export function renderTerminal(report: CompareReport): string {
         `${endpoint.noise.length} noisy fields, p50 ${ms(l.baseline.p50)} → ${ms(l.candidate.p50)}, p99 ${ms(l.baseline.p99)} → ${ms(l.candidate.p99)}`,
     );
     for (const reason of reasons) lines.push(`         ${reason}`);
+    const grpc = grpcStatusLine(endpoint);
+    if (grpc) lines.push(`         ${grpc}`);
   }
   for (const threshold of globalThresholds(report)) lines.push(`  FAIL threshold ${threshold}`);
   return lines.join('\n') + '\n';

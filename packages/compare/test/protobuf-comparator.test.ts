@@ -101,6 +101,15 @@ test('gzip-compressed messages are compared by content; an unknown grpc-encoding
   ]);
 });
 
+test('messages that are not protobuf are compared by their bytes: two different payloads differ, equal ones do not', () => {
+  const raw = (text: string) => new TextEncoder().encode(text);
+  for (const text of ['echo:hello-0', 'ECHO:hello-0']) assert.throws(() => decodeProtobuf(raw(text)), `${text} is not protobuf`);
+  const changed = diff({ messages: [raw('echo:hello-0')] }, { messages: [raw('ECHO:hello-0')] });
+  assert.equal(changed.length, 1, changed.join('\n'));
+  assert.match(changed[0]!, /^body changed "sha256:[0-9a-f]{16} \(12 bytes\)" → "sha256:[0-9a-f]{16} \(12 bytes\)"$/);
+  assert.deepEqual(diff({ messages: [raw('echo:hello-0')] }, { messages: [raw('echo:hello-0')] }), []);
+});
+
 test('grpc-status is compared wherever it travels: the trailer, or the header of a Trailers-Only error', () => {
   const m = userMessage({ id: 'u1' });
   assert.deepEqual(diff({ messages: [m] }, { trailersOnly: true, status: 14, grpcMessage: 'unavailable' }), [

@@ -1,5 +1,7 @@
 /**
- * The replay engine: sends recorded requests to one target through an undici pool, keeps a bounded
+ * The replay engine: sends recorded requests to one target (a plain http:// target through our own
+ * HTTP/1.1 sender, h1-sender.ts; https, redirects and per-session connections through an undici
+ * pool or agent), keeps a bounded
  * window of requests in flight (write() waits for room), expires requests past their deadline with a
  * single timer, counts every failure by reason, and hands tracked responses back in batches.
  *
@@ -12,6 +14,8 @@
 import { Agent, Pool, interceptors, type Dispatcher } from 'undici';
 import { sessionKeyOf, type Logger, type Message, type PluginStats } from '@reprise/core';
 import type { FailureReason } from './failure-reason.js';
+import { H1RequestWriter } from './h1-request-head.js';
+import { H1Sender } from './h1-sender.js';
 import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
 import { toReplayRequest } from './replay-request.js';
 import { responseBytes } from './response-bytes.js';
@@ -50,8 +54,34 @@ export interface HttpReplayerOptions {
 /** Methods that may be pipelined and re-sent by undici when a connection drops under them (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const EMIT_BATCH = 256;
+/** undici's keep-alive default, kept for the HTTP/1.1 sender when --output-http-worker-timeout is not given. */
+const DEFAULT_IDLE_TIMEOUT_MS = 4000;
 /** Rounds of the pool's connections × pipelining dispatched ahead, so a freed connection has the next requests at hand. */
 const DISPATCH_ROUNDS = 2;
+
+/**
+ * Plain http:// HTTP/1.1 target, no redirects, no per-session connections → our own HTTP/1.1 sender
+ * (h1-sender.ts); everything else goes through undici.
+ */
+function usesH1Sender(options: HttpReplayerOptions): boolean {
+  return options.origin.startsWith('http:') && options.redirects === 0 && options.sessionConnections === undefined;
+}
+
+/** The HTTP/1.1 sender for the target, with the writer of its request heads. */
+function createH1Sender(options: HttpReplayerOptions): { sender: H1Sender; writer: H1RequestWriter } {
+  const url = new URL(options.origin);
+  const sender = new H1Sender({
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 80 : Number(url.port),
+    connections: options.connections,
+    pipelining: options.pipelining,
+    connectTimeoutMs: options.timeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    keepsHeaders: options.onResponses !== undefined,
+    stats: options.stats,
+  });
+  return { sender, writer: new H1RequestWriter(options.hostHeader, url.host) };
+}
 
 interface SessionDispatcher {
   agent: Agent;
@@ -61,8 +91,10 @@ interface SessionDispatcher {
 export class HttpReplayer implements ExchangeOwner {
   readonly isTracking: boolean;
   readonly responseBufferBytes: number;
-  private readonly dispatcher: Dispatcher;
-  private readonly pool: Pool | Agent;
+  /** undici, unless the HTTP/1.1 sender serves the target. */
+  private readonly dispatcher: Dispatcher | undefined;
+  private readonly pool: Pool | Agent | undefined;
+  private readonly h1: { sender: H1Sender; writer: H1RequestWriter } | undefined;
   private readonly poolOptions: Pool.Options;
   /** Per-session connections in least-recently-used order (the first is the oldest). */
   private readonly sessions = new Map<string, SessionDispatcher>();
@@ -101,7 +133,9 @@ export class HttpReplayer implements ExchangeOwner {
       ...(idleTimeoutMs === undefined ? {} : { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }),
     };
     this.poolOptions = poolOptions;
-    if (options.redirects > 0) {
+    if (usesH1Sender(options)) {
+      this.h1 = createH1Sender(options);
+    } else if (options.redirects > 0) {
       // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
       this.pool = new Agent(poolOptions);
       this.dispatcher = this.pool.compose(interceptors.redirect({ maxRedirections: options.redirects }));
@@ -142,6 +176,7 @@ export class HttpReplayer implements ExchangeOwner {
     if (this.isClosed) return;
     this.isClosed = true;
     clearInterval(this.sweepTimer);
+    this.h1?.sender.destroy();
     this.waiting = [];
     this.waitingHead = 0;
     while (this.head) {
@@ -151,7 +186,7 @@ export class HttpReplayer implements ExchangeOwner {
     }
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all([this.pool.destroy(), ...sessions.map((s) => s.agent.destroy())]);
+    await Promise.all([this.pool?.destroy(), ...sessions.map((s) => s.agent.destroy())]);
     this.emitResponses();
     this.wake(this.roomWaiters);
     this.wake(this.idleWaiters);
@@ -173,17 +208,19 @@ export class HttpReplayer implements ExchangeOwner {
 
   private dispatch(exchange: ReplayExchange): void {
     const message = exchange.request;
-    const parsed = toReplayRequest(message.payload, this.options.hostHeader);
-    if (typeof parsed === 'string') {
-      this.options.stats.add('failed');
-      this.options.stats.add('invalid-request');
-      this.untrack(exchange);
-      this.options.onFailure?.(message, 'invalid-request');
+    if (this.h1) {
+      const request = this.h1.writer.build(message.payload);
+      if (typeof request === 'string') return this.rejectInvalid(exchange);
+      exchange.isDispatched = true;
+      this.dispatched++;
+      this.h1.sender.send(exchange, request);
       return;
     }
+    const parsed = toReplayRequest(message.payload, this.options.hostHeader);
+    if (typeof parsed === 'string') return this.rejectInvalid(exchange);
     exchange.isDispatched = true;
     this.dispatched++;
-    const dispatcher = this.options.sessionConnections === undefined ? this.dispatcher : this.sessionDispatcher(message.id);
+    const dispatcher = this.options.sessionConnections === undefined ? this.dispatcher! : this.sessionDispatcher(message.id);
     dispatcher.dispatch(
       {
         origin: this.options.origin,
@@ -197,6 +234,13 @@ export class HttpReplayer implements ExchangeOwner {
       },
       exchange,
     );
+  }
+
+  private rejectInvalid(exchange: ReplayExchange): void {
+    this.options.stats.add('failed');
+    this.options.stats.add('invalid-request');
+    this.untrack(exchange);
+    this.options.onFailure?.(exchange.request, 'invalid-request');
   }
 
   /** Dispatches waiting requests while the window has room (a loop, not recursion: a settle may happen inside dispatch). */

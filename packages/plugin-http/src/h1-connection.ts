@@ -1,0 +1,167 @@
+/**
+ * One HTTP/1.1 connection of the sender: writes the requests handed to it (those of one tick joined
+ * into one write), pipelined, and reads their responses in order with the response framer, handing
+ * each to its exchange. When the connection ends it tells its owner which requests were left
+ * unanswered and why, so the owner can send them again or count them.
+ */
+import { connect, type Socket } from 'node:net';
+import type { H1Request } from './h1-request-head.js';
+import { ResponseFramer, type ResponseSink } from './h1-response-framer.js';
+import type { ReplayExchange } from './replay-exchange.js';
+
+export interface H1Job {
+  exchange: ReplayExchange;
+  request: H1Request;
+  /** Times it was sent again after its connection dropped. */
+  retries: number;
+}
+
+export interface H1ConnectionEnd {
+  /** Requests neither answered nor already counted, in the order they were sent. */
+  unanswered: H1Job[];
+  /** Why the connection ended; undefined when the server announced it (Connection: close) or it was idle. */
+  error: Error | undefined;
+  /** False when the connection was never established (refused, connect timeout): nothing reached the server. */
+  wasConnected: boolean;
+}
+
+export interface H1ConnectionOwner {
+  /** Answered requests left room for more. */
+  onRoom(connection: H1Connection): void;
+  onEnd(connection: H1Connection, end: H1ConnectionEnd): void;
+}
+
+export interface H1ConnectionOptions {
+  host: string;
+  port: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  keepsHeaders: boolean;
+}
+
+function codedError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+export class H1Connection implements ResponseSink {
+  /** Requests handed over and not answered yet, oldest first: the first is the one being answered. */
+  private readonly jobs: H1Job[] = [];
+  private written = 0;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private isWriteScheduled = false;
+  private isConnected = false;
+  /** Takes no more requests: the server announced the close, or the connection is being destroyed. */
+  private isEnding = false;
+  private error: Error | undefined;
+  private readonly socket: Socket;
+  private readonly framer: ResponseFramer;
+  private readonly abortOne = (error?: Error): void => this.destroy(error ?? codedError('request aborted', 'UND_ERR_ABORTED'));
+  private readonly writePending = (): void => this.flush();
+
+  constructor(
+    private readonly owner: H1ConnectionOwner,
+    private readonly options: H1ConnectionOptions,
+  ) {
+    this.framer = new ResponseFramer(this, options.keepsHeaders);
+    const socket = connect({ host: options.host, port: options.port, noDelay: true });
+    this.socket = socket;
+    socket.setTimeout(options.connectTimeoutMs);
+    socket.on('connect', () => {
+      this.isConnected = true;
+      socket.setTimeout(options.idleTimeoutMs);
+      this.flush();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (socket.destroyed) return;
+      const problem = this.framer.push(chunk);
+      if (problem !== undefined) this.destroy(codedError(`invalid response from the target: ${problem}`, 'HPE_INVALID_RESPONSE'));
+    });
+    socket.on('timeout', () => {
+      if (!this.isConnected) this.destroy(codedError(`connect timed out after ${options.connectTimeoutMs}ms`, 'ETIMEDOUT'));
+      else if (this.jobs.length === 0) this.destroy(undefined); // idle: close quietly
+    });
+    socket.on('error', (error) => {
+      this.error ??= error;
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  get size(): number {
+    return this.jobs.length;
+  }
+
+  /** Whether a request may go out on this connection now: non-idempotent ones only alone, nothing beside them. */
+  hasRoom(isIdempotent: boolean, pipelining: number): boolean {
+    if (this.isEnding) return false;
+    if (this.jobs.length === 0) return true;
+    return isIdempotent && this.jobs.length < pipelining && this.jobs[0]!.request.isIdempotent;
+  }
+
+  send(job: H1Job): void {
+    this.jobs.push(job);
+    const { parts } = job.request;
+    for (let i = 0; i < parts.length; i++) this.pending.push(parts[i]!);
+    this.pendingBytes += job.request.byteLength;
+    job.exchange.onConnect(this.abortOne);
+    if (this.isConnected && !this.isWriteScheduled) {
+      this.isWriteScheduled = true;
+      process.nextTick(this.writePending);
+    }
+  }
+
+  /** Closes the connection; what is unanswered is reported to the owner once it has closed. */
+  destroy(error: Error | undefined): void {
+    if (error) this.error ??= error;
+    this.isEnding = true;
+    this.socket.destroy();
+  }
+
+  /** Writes what was handed over since the last write, as one buffer. */
+  private flush(): void {
+    this.isWriteScheduled = false;
+    if (this.pendingBytes === 0 || this.socket.destroyed) return;
+    const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.socket.write(data);
+    for (let i = this.written; i < this.jobs.length; i++) this.jobs[i]!.exchange.onRequestSent();
+    this.written = this.jobs.length;
+  }
+
+  isHeadRequest(): boolean {
+    return this.jobs[0]?.request.method === 'HEAD';
+  }
+
+  onHead(statusCode: number, statusText: string, rawHeaders: Buffer[]): void {
+    const job = this.jobs[0];
+    if (job === undefined) this.destroy(codedError('a response came without a request', 'HPE_UNEXPECTED_RESPONSE'));
+    else job.exchange.onHeaders(statusCode, rawHeaders, () => {}, statusText);
+  }
+
+  onBody(chunk: Buffer): void {
+    this.jobs[0]?.exchange.onData(chunk);
+  }
+
+  onEnd(isLast: boolean): void {
+    const job = this.jobs.shift();
+    if (job === undefined) return;
+    this.written--;
+    if (isLast) this.isEnding = true;
+    job.exchange.onComplete();
+    if (isLast) this.socket.destroy();
+    else this.owner.onRoom(this);
+  }
+
+  private onClose(): void {
+    // a body delimited by the close ends here; any other response cut short is not complete
+    this.framer.finish();
+    const unanswered = this.jobs.filter((job) => !job.exchange.isSettled);
+    this.jobs.length = 0;
+    this.pending = [];
+    this.pendingBytes = 0;
+    const isAnnounced = this.isEnding && this.error === undefined;
+    const error = isAnnounced ? undefined : (this.error ?? codedError('other side closed', 'UND_ERR_SOCKET'));
+    this.owner.onEnd(this, { unanswered, error, wasConnected: this.isConnected });
+  }
+}

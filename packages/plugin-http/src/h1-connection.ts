@@ -61,7 +61,7 @@ export class H1Connection implements ResponseSink {
 
   constructor(
     private readonly owner: H1ConnectionOwner,
-    private readonly options: H1ConnectionOptions,
+    options: H1ConnectionOptions,
   ) {
     this.framer = new ResponseFramer(this, options.keepsHeaders);
     const socket = connect({ host: options.host, port: options.port, noDelay: true });
@@ -79,16 +79,12 @@ export class H1Connection implements ResponseSink {
     });
     socket.on('timeout', () => {
       if (!this.isConnected) this.destroy(codedError(`connect timed out after ${options.connectTimeoutMs}ms`, 'ETIMEDOUT'));
-      else if (this.jobs.length === 0) this.destroy(undefined); // idle: close quietly
+      else if (this.jobs.length === 0 || this.isEnding) this.destroy(undefined); // idle, or announced closing and silent
     });
     socket.on('error', (error) => {
       this.error ??= error;
     });
     socket.on('close', () => this.onClose());
-  }
-
-  get size(): number {
-    return this.jobs.length;
   }
 
   /** Whether a request may go out on this connection now: non-idempotent ones only alone, nothing beside them. */
@@ -147,10 +143,12 @@ export class H1Connection implements ResponseSink {
     const job = this.jobs.shift();
     if (job === undefined) return;
     this.written--;
+    // After an announced close no request is added, but responses the server still sends are read:
+    // some servers (Node's) answer the pipelined requests they had already read.
     if (isLast) this.isEnding = true;
     job.exchange.onComplete();
-    if (isLast) this.socket.destroy();
-    else this.owner.onRoom(this);
+    if (!this.isEnding) this.owner.onRoom(this);
+    else if (this.jobs.length === 0) this.socket.destroy();
   }
 
   private onClose(): void {

@@ -34,7 +34,7 @@ enum State {
   TrailerStart,
   TrailerLine,
   TrailerEndLf,
-  /** After the last response of a connection (or an error): bytes are ignored. */
+  /** After the connection closed, or an error: bytes are ignored. */
   Done,
 }
 
@@ -137,7 +137,8 @@ export class ResponseFramer {
   }
 
   private end(): void {
-    this.state = this.isLast ? State.Done : State.Head;
+    // a response announced as the last may still be followed by others: the sink decides what to read
+    this.state = State.Head;
     this.sink.onEnd(this.isLast);
   }
 
@@ -174,14 +175,18 @@ export class ResponseFramer {
     // "HTTP/1.x SSS reason"
     if (end - start < 12 || !equalsIgnoringCase(bytes, start, start + 7, 'http/1.')) return 'not an HTTP/1.x status line';
     const minor = bytes[start + 7]! - 48;
-    const status = (bytes[start + 9]! - 48) * 100 + (bytes[start + 10]! - 48) * 10 + (bytes[start + 11]! - 48);
+    const d1 = bytes[start + 9]! - 48;
+    const d2 = bytes[start + 10]! - 48;
+    const d3 = bytes[start + 11]! - 48;
+    const after = bytes[start + 12];
     if (
       bytes[start + 8] !== 32 ||
-      !(status >= 100 && status <= 999) ||
-      !(bytes[start + 12] === 32 || bytes[start + 12] === CR || bytes[start + 12] === LF)
+      !(d1 >= 1 && d1 <= 9 && d2 >= 0 && d2 <= 9 && d3 >= 0 && d3 <= 9) ||
+      !(after === 32 || after === CR || after === LF)
     ) {
       return 'bad status line';
     }
+    const status = d1 * 100 + d2 * 10 + d3;
     let lineEnd = bytes.indexOf(LF, start);
     const statusText =
       bytes[start + 12] === 32 ? bytes.toString('latin1', start + 13, bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd) : '';

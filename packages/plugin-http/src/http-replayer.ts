@@ -11,7 +11,7 @@
  * outlive V8's young generation: measured, a quarter of what the replay allocated was then promoted
  * and collected by the slow old-generation GC.
  */
-import { Agent, Pool, interceptors, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher, Pool } from 'undici';
 import { sessionKeyOf, type Logger, type Message, type PluginStats } from '@reprise/core';
 import type { FailureReason } from './failure-reason.js';
 import { H1RequestWriter } from './h1-request-head.js';
@@ -20,6 +20,7 @@ import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
 import { toReplayRequest } from './replay-request.js';
 import { responseBytes } from './response-bytes.js';
 import type { ReplayStats } from './replay-stats.js';
+import { loadUndici } from './undici-loader.js';
 import { coalescingConnector } from './write-coalescing.js';
 
 export interface HttpReplayerOptions {
@@ -95,7 +96,7 @@ export class HttpReplayer implements ExchangeOwner {
   private readonly dispatcher: Dispatcher | undefined;
   private readonly pool: Pool | Agent | undefined;
   private readonly h1: { sender: H1Sender; writer: H1RequestWriter } | undefined;
-  private readonly poolOptions: Pool.Options;
+  private readonly poolOptions: Pool.Options | undefined;
   /** Per-session connections in least-recently-used order (the first is the oldest). */
   private readonly sessions = new Map<string, SessionDispatcher>();
   private inFlight = 0;
@@ -123,25 +124,28 @@ export class HttpReplayer implements ExchangeOwner {
     this.isTracking = options.onResponses !== undefined;
     this.responseBufferBytes = options.responseBufferBytes ?? Infinity;
     const { timeoutMs, idleTimeoutMs } = options;
-    const poolOptions: Pool.Options = {
-      connections: options.connections,
-      pipelining: options.pipelining,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connect: coalescingConnector({ timeout: timeoutMs, rejectUnauthorized: !options.skipVerify }),
-      // A server's keep-alive hint may shorten this, never lengthen it.
-      ...(idleTimeoutMs === undefined ? {} : { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }),
-    };
-    this.poolOptions = poolOptions;
     if (usesH1Sender(options)) {
       this.h1 = createH1Sender(options);
-    } else if (options.redirects > 0) {
-      // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
-      this.pool = new Agent(poolOptions);
-      this.dispatcher = this.pool.compose(interceptors.redirect({ maxRedirections: options.redirects }));
     } else {
-      this.pool = new Pool(options.origin, poolOptions);
-      this.dispatcher = this.pool;
+      const { Agent, Pool, interceptors } = loadUndici();
+      const poolOptions: Pool.Options = {
+        connections: options.connections,
+        pipelining: options.pipelining,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        connect: coalescingConnector({ timeout: timeoutMs, rejectUnauthorized: !options.skipVerify }),
+        // A server's keep-alive hint may shorten this, never lengthen it.
+        ...(idleTimeoutMs === undefined ? {} : { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }),
+      };
+      this.poolOptions = poolOptions;
+      if (options.redirects > 0) {
+        // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
+        this.pool = new Agent(poolOptions);
+        this.dispatcher = this.pool.compose(interceptors.redirect({ maxRedirections: options.redirects }));
+      } else {
+        this.pool = new Pool(options.origin, poolOptions);
+        this.dispatcher = this.pool;
+      }
     }
     // Sessions keep their own connections (one request each at a time): they are dispatched at once.
     this.dispatchWindow = options.sessionConnections === undefined ? options.connections * options.pipelining * DISPATCH_ROUNDS : Infinity;
@@ -282,6 +286,7 @@ export class HttpReplayer implements ExchangeOwner {
       this.options.stats.add('sessions-closed');
       oldest.agent.close().catch(() => {});
     }
+    const { Agent, interceptors } = loadUndici();
     const agent = new Agent({ ...this.poolOptions, connections: 1, pipelining: 1 });
     const dispatcher =
       this.options.redirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: this.options.redirects })) : agent;

@@ -36,7 +36,7 @@ export interface H1ConnectionOptions {
   port: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
-  keepsHeaders: boolean;
+  keepsResponses: boolean;
 }
 
 function codedError(message: string, code: string): Error {
@@ -63,7 +63,7 @@ export class H1Connection implements ResponseSink {
     private readonly owner: H1ConnectionOwner,
     options: H1ConnectionOptions,
   ) {
-    this.framer = new ResponseFramer(this, options.keepsHeaders);
+    this.framer = new ResponseFramer(this, options.keepsResponses);
     const socket = connect({ host: options.host, port: options.port, noDelay: true });
     this.socket = socket;
     socket.setTimeout(options.connectTimeoutMs);

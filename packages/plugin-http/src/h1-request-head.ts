@@ -109,7 +109,8 @@ export class H1RequestWriter {
       return undefined;
     if (!isToken(bytes, 0, sp1)) return 'bad-request-line';
     if (bytes[end - 2] !== CR) return undefined;
-    const method = bytes.toString('latin1', 0, sp1);
+    // the usual method without a string made per request
+    const method = sp1 === 3 && bytes[0] === 71 && bytes[1] === 69 && bytes[2] === 84 ? 'GET' : bytes.toString('latin1', 0, sp1);
 
     const parts: Uint8Array[] = [];
     let keptFrom = 0;

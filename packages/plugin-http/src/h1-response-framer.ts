@@ -13,9 +13,9 @@ import { equalsIgnoringCase, isBlank } from './ascii-bytes.js';
 export interface ResponseSink {
   /** Whether the response now being read answers a HEAD request (no body, whatever its head says). */
   isHeadRequest(): boolean;
-  /** The final head; `rawHeaders` (name, value, … as received) only when the framer keeps headers, else empty. */
+  /** The final head; `rawHeaders` (name, value, … as received) only when the framer keeps responses, else empty. */
   onHead(statusCode: number, statusText: string, rawHeaders: Buffer[]): void;
-  /** De-framed body bytes (chunk sizes and trailers removed); views of the received buffers. */
+  /** De-framed body bytes (chunk sizes and trailers removed), views of the received buffers; only when the framer keeps bodies. */
   onBody(chunk: Buffer): void;
   /** The response is complete; `isLast`: the server closes the connection after it (Connection: close, HTTP/1.0). */
   onEnd(isLast: boolean): void;
@@ -63,8 +63,8 @@ export class ResponseFramer {
 
   constructor(
     private readonly sink: ResponseSink,
-    /** Whether onHead receives the header pairs (only when responses are tracked). */
-    private readonly keepsHeaders: boolean,
+    /** Whether onHead receives the header pairs and onBody the body (only when responses are tracked). */
+    private readonly keepsResponses: boolean,
   ) {}
 
   /** Whether a response is partly read (bytes received, end not yet). */
@@ -85,18 +85,18 @@ export class ResponseFramer {
         }
         case State.Length: {
           const n = Math.min(this.remaining, data.length - at);
-          this.sink.onBody(data.subarray(at, at + n));
+          if (this.keepsResponses) this.sink.onBody(data.subarray(at, at + n));
           at += n;
           this.remaining -= n;
           if (this.remaining === 0) this.end();
           break;
         }
         case State.UntilClose:
-          this.sink.onBody(at === 0 ? data : data.subarray(at));
+          if (this.keepsResponses) this.sink.onBody(at === 0 ? data : data.subarray(at));
           return undefined;
         case State.ChunkData: {
           const n = Math.min(this.remaining, data.length - at);
-          this.sink.onBody(data.subarray(at, at + n));
+          if (this.keepsResponses) this.sink.onBody(data.subarray(at, at + n));
           at += n;
           this.remaining -= n;
           if (this.remaining === 0) this.state = State.ChunkDataCr;
@@ -206,7 +206,7 @@ export class ResponseFramer {
         let valueEnd = stop;
         while (valueStart < valueEnd && isBlank(bytes[valueStart])) valueStart++;
         while (valueEnd > valueStart && isBlank(bytes[valueEnd - 1])) valueEnd--;
-        if (this.keepsHeaders) rawHeaders.push(bytes.subarray(line, colon), bytes.subarray(valueStart, valueEnd));
+        if (this.keepsResponses) rawHeaders.push(bytes.subarray(line, colon), bytes.subarray(valueStart, valueEnd));
         const nameLength = colon - line;
         if (nameLength === 14 && equalsIgnoringCase(bytes, line, colon, 'content-length')) {
           const text = bytes.toString('latin1', valueStart, valueEnd);

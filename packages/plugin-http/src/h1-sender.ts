@@ -23,8 +23,8 @@ export interface H1SenderOptions {
   pipelining: number;
   connectTimeoutMs: number;
   idleTimeoutMs: number;
-  /** Whether response heads are kept for the exchanges (tracked responses). */
-  keepsHeaders: boolean;
+  /** Whether response heads and bodies are handed to the exchanges (tracked responses). */
+  keepsResponses: boolean;
   stats: PluginStats;
 }
 
@@ -113,8 +113,8 @@ export class H1Sender implements H1ConnectionOwner {
     const { pipelining } = this.options;
     for (const connection of this.connections) if (connection.hasRoom(isIdempotent, pipelining)) return connection;
     if (this.connections.length >= this.options.connections) return undefined;
-    const { host, port, connectTimeoutMs, idleTimeoutMs, keepsHeaders } = this.options;
-    const connection = new H1Connection(this, { host, port, connectTimeoutMs, idleTimeoutMs, keepsHeaders });
+    const { host, port, connectTimeoutMs, idleTimeoutMs, keepsResponses } = this.options;
+    const connection = new H1Connection(this, { host, port, connectTimeoutMs, idleTimeoutMs, keepsResponses });
     this.connections.push(connection);
     return connection;
   }

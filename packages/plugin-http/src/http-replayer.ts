@@ -78,7 +78,7 @@ function createH1Sender(options: HttpReplayerOptions): { sender: H1Sender; write
     pipelining: options.pipelining,
     connectTimeoutMs: options.timeoutMs,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    keepsHeaders: options.onResponses !== undefined,
+    keepsResponses: options.onResponses !== undefined,
     stats: options.stats,
   });
   return { sender, writer: new H1RequestWriter(options.hostHeader, url.host) };

@@ -5,7 +5,17 @@ import { ResponseFramer, type ResponseSink } from '../src/h1-response-framer.js'
 const T = { timeout: 30_000 };
 
 /** What the sink saw, as text: one entry per head, the body joined, and each end. */
-function transcriptOf(pieces: Buffer[], options: { heads?: boolean[]; keepsHeaders?: boolean; close?: boolean } = {}): string[] {
+interface Reading {
+  /** Which responses answer HEAD requests, by position. */
+  heads?: boolean[];
+  /** The framer's keepsResponses (default true); headers are printed only when asked. */
+  keepsResponses?: boolean;
+  printsHeaders?: boolean;
+  /** Tell the framer the connection closed after the bytes. */
+  close?: boolean;
+}
+
+function transcriptOf(pieces: Buffer[], options: Reading = {}): string[] {
   const out: string[] = [];
   const heads = options.heads ?? [];
   let index = 0;
@@ -13,7 +23,7 @@ function transcriptOf(pieces: Buffer[], options: { heads?: boolean[]; keepsHeade
   const sink: ResponseSink = {
     isHeadRequest: () => heads[index] === true,
     onHead(status, text, raw) {
-      out.push(`head ${status} ${text}${raw.length ? ` ${raw.map((b) => b.toString('latin1')).join('|')}` : ''}`);
+      out.push(`head ${status} ${text}${options.printsHeaders ? ` ${raw.map((b) => b.toString('latin1')).join('|')}` : ''}`);
     },
     onBody(chunk) {
       body += chunk.toString('latin1');
@@ -24,7 +34,7 @@ function transcriptOf(pieces: Buffer[], options: { heads?: boolean[]; keepsHeade
       index++;
     },
   };
-  const framer = new ResponseFramer(sink, options.keepsHeaders ?? false);
+  const framer = new ResponseFramer(sink, options.keepsResponses ?? true);
   for (const piece of pieces) {
     const problem = framer.push(piece);
     if (problem !== undefined) {
@@ -37,11 +47,7 @@ function transcriptOf(pieces: Buffer[], options: { heads?: boolean[]; keepsHeade
 }
 
 /** The same bytes fed whole, in two pieces split at every point, and one byte at a time all read the same. */
-function assertEverySplit(
-  text: string,
-  expected: string[],
-  options: { heads?: boolean[]; keepsHeaders?: boolean; close?: boolean } = {},
-): void {
+function assertEverySplit(text: string, expected: string[], options: Reading = {}): void {
   const bytes = Buffer.from(text, 'latin1');
   assert.deepEqual(transcriptOf([bytes], options), expected, 'whole');
   for (let at = 1; at < bytes.length; at++) {
@@ -135,7 +141,7 @@ test('headers are kept as received (values trimmed) only when asked, and an empt
     'HTTP/1.1 200 \r\nX-A:  one \r\nContent-Length: 0\r\nX-B:two\r\n\r\n',
     ['head 200  X-A|one|Content-Length|0|X-B|two', 'body ""', 'end'],
     {
-      keepsHeaders: true,
+      printsHeaders: true,
     },
   );
 });
@@ -171,4 +177,12 @@ test('bytes that are not an HTTP/1.x response are refused with the reason', T, (
   assert.deepEqual(transcriptOf([Buffer.from('HTTP/1.1 101 Switching Protocols\r\n\r\n')]), [
     'error the target switched protocols (101), which replay does not follow',
   ]);
+});
+
+test('without tracked responses neither headers nor body bytes are handed over, and framing is the same', T, () => {
+  assertEverySplit(
+    'HTTP/1.1 200 OK\r\nX-A: 1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+    ['head 200 OK ', 'body ""', 'end', 'head 200 OK ', 'body ""', 'end'],
+    { keepsResponses: false, printsHeaders: true },
+  );
 });

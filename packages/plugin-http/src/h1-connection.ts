@@ -54,6 +54,7 @@ export class H1Connection implements ResponseSink {
   /** Takes no more requests: the server announced the close, or the connection is being destroyed. */
   private isEnding = false;
   private error: Error | undefined;
+  private idleTimeoutMs: number;
   private readonly socket: Socket;
   private readonly framer: ResponseFramer;
   private readonly abortOne = (error?: Error): void => this.destroy(error ?? codedError('request aborted', 'UND_ERR_ABORTED'));
@@ -64,12 +65,13 @@ export class H1Connection implements ResponseSink {
     options: H1ConnectionOptions,
   ) {
     this.framer = new ResponseFramer(this, options.keepsResponses);
+    this.idleTimeoutMs = options.idleTimeoutMs;
     const socket = connect({ host: options.host, port: options.port, noDelay: true });
     this.socket = socket;
     socket.setTimeout(options.connectTimeoutMs);
     socket.on('connect', () => {
       this.isConnected = true;
-      socket.setTimeout(options.idleTimeoutMs);
+      socket.setTimeout(this.idleTimeoutMs);
       this.flush();
     });
     socket.on('data', (chunk: Buffer) => {
@@ -147,8 +149,22 @@ export class H1Connection implements ResponseSink {
     // some servers (Node's) answer the pipelined requests they had already read.
     if (isLast) this.isEnding = true;
     job.exchange.onComplete();
+    if (this.framer.keepAliveHintMs >= 0) this.shortenIdleTimeout(this.framer.keepAliveHintMs);
     if (!this.isEnding) this.owner.onRoom(this);
     else if (this.jobs.length === 0) this.socket.destroy();
+  }
+
+  /**
+   * Closes idle connections before the server does, as its Keep-Alive hint says (with undici's margin
+   * of a second): a request written as the server closes would be lost, and only GETs are sent again.
+   */
+  private shortenIdleTimeout(hintMs: number): void {
+    this.framer.keepAliveHintMs = -1;
+    const idleMs = Math.min(this.idleTimeoutMs, Math.max(hintMs - 1000, hintMs / 2));
+    if (idleMs !== this.idleTimeoutMs) {
+      this.idleTimeoutMs = idleMs;
+      this.socket.setTimeout(idleMs);
+    }
   }
 
   private onClose(): void {

@@ -60,6 +60,8 @@ export class ResponseFramer {
   private remaining = 0;
   private hasSizeDigit = false;
   private isLast = false;
+  /** The last `Keep-Alive: timeout=N` a response gave, in ms (-1: none): how long the server keeps an idle connection. */
+  keepAliveHintMs = -1;
 
   constructor(
     private readonly sink: ResponseSink,
@@ -220,6 +222,9 @@ export class ResponseFramer {
           const tokens = bytes.toString('latin1', valueStart, valueEnd).toLowerCase();
           if (/(^|,)[ \t]*close[ \t]*(,|$)/.test(tokens)) hasClose = true;
           if (/(^|,)[ \t]*keep-alive[ \t]*(,|$)/.test(tokens)) hasKeepAlive = true;
+        } else if (nameLength === 10 && equalsIgnoringCase(bytes, line, colon, 'keep-alive')) {
+          const timeout = /(?:^|[,;\s])timeout=(\d+)/i.exec(bytes.toString('latin1', valueStart, valueEnd));
+          if (timeout) this.keepAliveHintMs = Number(timeout[1]) * 1000;
         }
       }
       line = lineEnd + 1;

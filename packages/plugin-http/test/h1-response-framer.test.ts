@@ -186,3 +186,13 @@ test('without tracked responses neither headers nor body bytes are handed over, 
     { keepsResponses: false, printsHeaders: true },
   );
 });
+
+test("the server's Keep-Alive timeout hint is read, in milliseconds", T, () => {
+  const sink: ResponseSink = { isHeadRequest: () => false, onHead() {}, onBody() {}, onEnd() {} };
+  const framer = new ResponseFramer(sink, false);
+  assert.equal(framer.keepAliveHintMs, -1);
+  framer.push(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 0\r\nKeep-Alive: max=100, timeout=5\r\n\r\n'));
+  assert.equal(framer.keepAliveHintMs, 5000);
+  framer.push(Buffer.from('HTTP/1.1 200 OK\r\nkeep-alive: timeout=2\r\nContent-Length: 0\r\n\r\n'));
+  assert.equal(framer.keepAliveHintMs, 2000);
+});

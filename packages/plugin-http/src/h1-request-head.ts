@@ -10,7 +10,7 @@
  * Connection header naming other headers) is rebuilt from `toReplayRequest`, the parse the undici
  * path uses, so both send the same request.
  */
-import { dechunk, findHeadEnd } from '@reprise/core';
+import { dechunk } from '@reprise/core';
 import { equalsIgnoringCase, isBlank } from './ascii-bytes.js';
 import { toReplayRequest, type ReplayRequestProblem } from './replay-request.js';
 
@@ -93,13 +93,11 @@ export class H1RequestWriter {
 
   build(payload: Uint8Array): H1Request | H1RequestProblem {
     const bytes = asBuffer(payload);
-    const end = findHeadEnd(bytes);
-    if (end < 0) return 'no-head';
-    return this.buildInPlace(bytes, end) ?? this.rebuild(bytes);
+    return this.buildInPlace(bytes) ?? this.rebuild(bytes);
   }
 
-  /** The byte path; undefined when the request needs the rebuild. */
-  private buildInPlace(bytes: Buffer, end: number): H1Request | H1RequestProblem | undefined {
+  /** The byte path (it finds the end of the head itself); undefined when the request needs the rebuild. */
+  private buildInPlace(bytes: Buffer): H1Request | H1RequestProblem | undefined {
     // request line: METHOD SP /origin-form SP HTTP/1.1 CRLF
     const lineEnd = bytes.indexOf(LF);
     const sp1 = bytes.indexOf(32);
@@ -108,7 +106,6 @@ export class H1RequestWriter {
     if (lineEnd - 1 - sp2 !== 9 || !equalsIgnoringCase(bytes, sp2 + 1, lineEnd - 1, 'http/1.1') || bytes[sp2 + 1] !== 72 /* H */)
       return undefined;
     if (!isToken(bytes, 0, sp1)) return 'bad-request-line';
-    if (bytes[end - 2] !== CR) return undefined;
     // the usual method without a string made per request
     const method = sp1 === 3 && bytes[0] === 71 && bytes[1] === 69 && bytes[2] === 84 ? 'GET' : bytes.toString('latin1', 0, sp1);
 
@@ -117,13 +114,15 @@ export class H1RequestWriter {
     let hasHost = false;
     let contentLength = -1;
     let isChunked = false;
-    const headEnd = end - 2; // the blank line's CRLF
     let line = lineEnd + 1;
-    while (line < headEnd) {
+    // the blank line's CRLF ends the head
+    while (bytes[line] !== CR || bytes[line + 1] !== LF) {
       const next = bytes.indexOf(LF, line);
-      if (bytes[next - 1] !== CR || isBlank(bytes[line])) return undefined;
-      const colon = bytes.indexOf(58 /* : */, line);
-      if (colon < 0 || colon > next || !isToken(bytes, line, colon)) return undefined;
+      if (next < 0 || bytes[next - 1] !== CR) return undefined;
+      // the name, checked as it is scanned: a folded line, a bad name or no colon go to the rebuild
+      let colon = line;
+      while (TOKEN[bytes[colon]!] === 1) colon++;
+      if (colon === line || bytes[colon] !== 58 /* : */) return undefined;
       let replacement: Uint8Array | null | undefined; // undefined: keep the line; null: leave it out
       if (colon - line === 4 && equalsIgnoringCase(bytes, line, colon, 'host')) {
         if (hasHost)
@@ -159,6 +158,8 @@ export class H1RequestWriter {
       line = next + 1;
     }
 
+    const headEnd = line;
+    const end = line + 2;
     let body: Uint8Array | undefined;
     let bodyEnd = end;
     if (isChunked) {

@@ -79,6 +79,7 @@ test('requests the byte path does not cover are rebuilt to the same request as t
 
 test('what undici would refuse is refused with the same problems', T, () => {
   assert.equal(rewriting.build(Buffer.from('not http at all')), 'no-head');
+  assert.equal(rewriting.build(Buffer.from('GET / HTTP/1.1\r\nHost: cut\r\n')), 'no-head');
   assert.equal(rewriting.build(Buffer.from('GE(T /x HTTP/1.1\r\n\r\n')), 'bad-request-line');
   assert.equal(rewriting.build(Buffer.from('GET /x HTTP/1.1\r\nBad Name: 1\r\n\r\n')), 'bad-header');
   assert.equal(rewriting.build(Buffer.from('POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n')), 'bad-chunked-body');

@@ -52,6 +52,18 @@ function hexValue(code: number): number {
   return -1;
 }
 
+/** The decimal number bytes[start, end) spell, or -1 when they are not one (or too large). */
+function decimalOf(bytes: Buffer, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const digit = bytes[i]! - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
 export class ResponseFramer {
   private state = State.Head;
   /** Bytes of a head not complete yet. */
@@ -211,17 +223,22 @@ export class ResponseFramer {
         if (this.keepsResponses) rawHeaders.push(bytes.subarray(line, colon), bytes.subarray(valueStart, valueEnd));
         const nameLength = colon - line;
         if (nameLength === 14 && equalsIgnoringCase(bytes, line, colon, 'content-length')) {
-          const text = bytes.toString('latin1', valueStart, valueEnd);
-          const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-          if (!Number.isSafeInteger(n) || (contentLength >= 0 && n !== contentLength)) return `bad Content-Length "${text}"`;
+          const n = decimalOf(bytes, valueStart, valueEnd);
+          if (n < 0 || (contentLength >= 0 && n !== contentLength))
+            return `bad Content-Length "${bytes.toString('latin1', valueStart, valueEnd)}"`;
           contentLength = n;
         } else if (nameLength === 17 && equalsIgnoringCase(bytes, line, colon, 'transfer-encoding')) {
           // chunked is the last coding when present (RFC 9112 §6.1)
           isChunked = /(^|,)[ \t]*chunked$/i.test(bytes.toString('latin1', valueStart, valueEnd));
         } else if (nameLength === 10 && equalsIgnoringCase(bytes, line, colon, 'connection')) {
-          const tokens = bytes.toString('latin1', valueStart, valueEnd).toLowerCase();
-          if (/(^|,)[ \t]*close[ \t]*(,|$)/.test(tokens)) hasClose = true;
-          if (/(^|,)[ \t]*keep-alive[ \t]*(,|$)/.test(tokens)) hasKeepAlive = true;
+          // the usual single token is compared in place; a list is split
+          if (equalsIgnoringCase(bytes, valueStart, valueEnd, 'keep-alive')) hasKeepAlive = true;
+          else if (equalsIgnoringCase(bytes, valueStart, valueEnd, 'close')) hasClose = true;
+          else {
+            const tokens = bytes.toString('latin1', valueStart, valueEnd).toLowerCase();
+            if (/(^|,)[ \t]*close[ \t]*(,|$)/.test(tokens)) hasClose = true;
+            if (/(^|,)[ \t]*keep-alive[ \t]*(,|$)/.test(tokens)) hasKeepAlive = true;
+          }
         } else if (nameLength === 10 && equalsIgnoringCase(bytes, line, colon, 'keep-alive')) {
           const timeout = /(?:^|[,;\s])timeout=(\d+)/i.exec(bytes.toString('latin1', valueStart, valueEnd));
           if (timeout) this.keepAliveHintMs = Number(timeout[1]) * 1000;

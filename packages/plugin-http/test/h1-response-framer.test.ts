@@ -174,6 +174,7 @@ test('bytes that are not an HTTP/1.x response are refused with the reason', T, (
   assert.deepEqual(transcriptOf([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n')]), [
     'error bad Content-Length "2"',
   ]);
+  assert.deepEqual(transcriptOf([Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n')]), ['error bad Content-Length "1x"']);
   assert.deepEqual(transcriptOf([Buffer.from('HTTP/1.1 101 Switching Protocols\r\n\r\n')]), [
     'error the target switched protocols (101), which replay does not follow',
   ]);

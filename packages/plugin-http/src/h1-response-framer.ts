@@ -38,6 +38,8 @@ enum State {
   Done,
 }
 
+/** Handed to onHead when headers are not kept (never written to). */
+const NO_HEADERS: Buffer[] = [];
 const CR = 13;
 const LF = 10;
 /** A head larger than this is refused rather than buffered without end. */
@@ -205,7 +207,7 @@ export class ResponseFramer {
     const statusText =
       bytes[start + 12] === 32 ? bytes.toString('latin1', start + 13, bytes[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd) : '';
 
-    const rawHeaders: Buffer[] = [];
+    const rawHeaders: Buffer[] = this.keepsResponses ? [] : NO_HEADERS;
     let contentLength = -1;
     let isChunked = false;
     let hasClose = false;

@@ -39,6 +39,9 @@ export interface H1ConnectionOptions {
   keepsResponses: boolean;
 }
 
+/** Where untracked responses are read (each read is framed before the next one). */
+const SHARED_READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
 function codedError(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
@@ -59,6 +62,10 @@ export class H1Connection implements ResponseSink {
   private readonly framer: ResponseFramer;
   private readonly abortOne = (error?: Error): void => this.destroy(error ?? codedError('request aborted', 'UND_ERR_ABORTED'));
   private readonly writePending = (): void => this.flush();
+  private readonly onRead = (length: number, buffer: Uint8Array): boolean => {
+    this.read(Buffer.from(buffer.buffer, buffer.byteOffset, length));
+    return true;
+  };
 
   constructor(
     private readonly owner: H1ConnectionOwner,
@@ -66,18 +73,17 @@ export class H1Connection implements ResponseSink {
   ) {
     this.framer = new ResponseFramer(this, options.keepsResponses);
     this.idleTimeoutMs = options.idleTimeoutMs;
-    const socket = connect({ host: options.host, port: options.port, noDelay: true });
+    // Untracked responses are only framed, nothing of them is kept: they are read into one shared
+    // buffer, without a Buffer and a stream event per read. Tracked ones keep views of what was read.
+    const onread = options.keepsResponses ? undefined : { buffer: SHARED_READ_BUFFER, callback: this.onRead };
+    const socket = connect({ host: options.host, port: options.port, noDelay: true, onread });
     this.socket = socket;
+    if (options.keepsResponses) socket.on('data', (chunk: Buffer) => this.read(chunk));
     socket.setTimeout(options.connectTimeoutMs);
     socket.on('connect', () => {
       this.isConnected = true;
       socket.setTimeout(this.idleTimeoutMs);
       this.flush();
-    });
-    socket.on('data', (chunk: Buffer) => {
-      if (socket.destroyed) return;
-      const problem = this.framer.push(chunk);
-      if (problem !== undefined) this.destroy(codedError(`invalid response from the target: ${problem}`, 'HPE_INVALID_RESPONSE'));
     });
     socket.on('timeout', () => {
       if (!this.isConnected) this.destroy(codedError(`connect timed out after ${options.connectTimeoutMs}ms`, 'ETIMEDOUT'));
@@ -113,6 +119,12 @@ export class H1Connection implements ResponseSink {
     if (error) this.error ??= error;
     this.isEnding = true;
     this.socket.destroy();
+  }
+
+  private read(chunk: Buffer): void {
+    if (this.socket.destroyed) return;
+    const problem = this.framer.push(chunk);
+    if (problem !== undefined) this.destroy(codedError(`invalid response from the target: ${problem}`, 'HPE_INVALID_RESPONSE'));
   }
 
   /** Writes what was handed over since the last write, as one buffer. */

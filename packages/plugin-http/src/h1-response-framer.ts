@@ -177,7 +177,8 @@ export class ResponseFramer {
     const end = findHeadEnd(bytes, searchFrom);
     if (end < 0) {
       if (bytes.length - start > MAX_HEAD_BYTES) return `response head larger than ${MAX_HEAD_BYTES} bytes`;
-      this.pendingHead = start === 0 ? bytes : bytes.subarray(start);
+      // a copy: the bytes may be read into a buffer that the next read overwrites
+      this.pendingHead = Buffer.from(start === 0 ? bytes : bytes.subarray(start));
       return data.length;
     }
     this.pendingHead = null;

@@ -17,8 +17,10 @@ export interface H1Job {
 }
 
 export interface H1ConnectionEnd {
-  /** Requests neither answered nor already counted, in the order they were sent. */
+  /** Requests written but neither answered nor already counted, in the order they were sent. */
   unanswered: H1Job[];
+  /** Requests handed to the connection but not written yet (held behind a non-idempotent one, or not flushed). */
+  unsent: H1Job[];
   /** Why the connection ended; undefined when the server announced it (Connection: close) or it was idle. */
   error: Error | undefined;
   /** False when the connection was never established (refused, connect timeout): nothing reached the server. */
@@ -47,9 +49,16 @@ function codedError(message: string, code: string): Error {
 }
 
 export class H1Connection implements ResponseSink {
-  /** Requests handed over and not answered yet, oldest first: the first is the one being answered. */
+  /**
+   * Requests handed over and not answered yet, oldest first: the first is the one being answered.
+   * jobs[0, written) are on the wire, jobs[written, staged) in `pending` for the next write, the rest
+   * held: nothing goes out beside a non-idempotent request.
+   */
   private readonly jobs: H1Job[] = [];
   private written = 0;
+  private staged = 0;
+  /** A non-idempotent request is staged and not answered: the requests after it are held. */
+  private isBlocked = false;
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private isWriteScheduled = false;
@@ -95,20 +104,36 @@ export class H1Connection implements ResponseSink {
     socket.on('close', () => this.onClose());
   }
 
-  /** Whether a request may go out on this connection now: non-idempotent ones only alone, nothing beside them. */
-  hasRoom(isIdempotent: boolean, pipelining: number): boolean {
-    if (this.isEnding) return false;
-    if (this.jobs.length === 0) return true;
-    return isIdempotent && this.jobs.length < pipelining && this.jobs[0]!.request.isIdempotent;
+  /**
+   * Whether the connection takes one more request. Requests keep their order on a connection (as in
+   * undici's client queue): one after a non-idempotent request waits for it, which waits for the
+   * requests before it to be answered.
+   */
+  hasRoom(pipelining: number): boolean {
+    return !this.isEnding && this.jobs.length < pipelining;
   }
 
   send(job: H1Job): void {
     this.jobs.push(job);
-    const { parts } = job.request;
-    for (let i = 0; i < parts.length; i++) this.pending.push(parts[i]!);
-    this.pendingBytes += job.request.byteLength;
     job.exchange.onConnect(this.abortOne);
-    if (this.isConnected && !this.isWriteScheduled) {
+    this.stage();
+  }
+
+  /** Moves the requests that may go out now, in order, to the next write. */
+  private stage(): void {
+    const staged = this.staged;
+    while (this.staged < this.jobs.length && !this.isBlocked) {
+      const job = this.jobs[this.staged]!;
+      if (!job.request.isIdempotent) {
+        if (this.staged > 0) break; // alone on the connection
+        this.isBlocked = true;
+      }
+      const { parts } = job.request;
+      for (let i = 0; i < parts.length; i++) this.pending.push(parts[i]!);
+      this.pendingBytes += job.request.byteLength;
+      this.staged++;
+    }
+    if (this.staged > staged && this.isConnected && !this.isWriteScheduled) {
       this.isWriteScheduled = true;
       process.nextTick(this.writePending);
     }
@@ -130,13 +155,14 @@ export class H1Connection implements ResponseSink {
   /** Writes what was handed over since the last write, as one buffer. */
   private flush(): void {
     this.isWriteScheduled = false;
-    if (this.pendingBytes === 0 || this.socket.destroyed) return;
+    // nothing more after an announced close: what is staged goes to another connection
+    if (this.pendingBytes === 0 || this.isEnding || this.socket.destroyed) return;
     const data = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
     this.socket.write(data);
-    for (let i = this.written; i < this.jobs.length; i++) this.jobs[i]!.exchange.onRequestSent();
-    this.written = this.jobs.length;
+    for (let i = this.written; i < this.staged; i++) this.jobs[i]!.exchange.onRequestSent();
+    this.written = this.staged;
   }
 
   isHeadRequest(): boolean {
@@ -144,26 +170,32 @@ export class H1Connection implements ResponseSink {
   }
 
   onHead(statusCode: number, statusText: string, rawHeaders: Buffer[]): void {
-    const job = this.jobs[0];
+    const job = this.written > 0 ? this.jobs[0] : undefined;
     if (job === undefined) this.destroy(codedError('a response came without a request', 'HPE_UNEXPECTED_RESPONSE'));
     else job.exchange.onHeaders(statusCode, rawHeaders, () => {}, statusText);
   }
 
   onBody(chunk: Buffer): void {
-    this.jobs[0]?.exchange.onData(chunk);
+    if (this.written > 0) this.jobs[0]!.exchange.onData(chunk);
   }
 
   onEnd(isLast: boolean): void {
-    const job = this.jobs.shift();
-    if (job === undefined) return;
+    if (this.written === 0) return;
+    const job = this.jobs.shift()!;
     this.written--;
+    this.staged--;
+    if (!job.request.isIdempotent) this.isBlocked = false;
     // After an announced close no request is added, but responses the server still sends are read:
     // some servers (Node's) answer the pipelined requests they had already read.
     if (isLast) this.isEnding = true;
     job.exchange.onComplete();
     if (this.framer.keepAliveHintMs >= 0) this.shortenIdleTimeout(this.framer.keepAliveHintMs);
-    if (!this.isEnding) this.owner.onRoom(this);
-    else if (this.jobs.length === 0) this.socket.destroy();
+    if (!this.isEnding) {
+      this.stage();
+      this.owner.onRoom(this);
+    } else if (this.written === 0) {
+      this.socket.destroy(); // what is left was never written: sent again on another connection
+    }
   }
 
   /**
@@ -182,12 +214,15 @@ export class H1Connection implements ResponseSink {
   private onClose(): void {
     // a body delimited by the close ends here; any other response cut short is not complete
     this.framer.finish();
-    const unanswered = this.jobs.filter((job) => !job.exchange.isSettled);
+    const isOpen = (job: H1Job): boolean => !job.exchange.isSettled;
+    const unanswered = this.jobs.slice(0, this.written).filter(isOpen);
+    const unsent = this.jobs.slice(this.written).filter(isOpen);
     this.jobs.length = 0;
+    this.written = this.staged = 0;
     this.pending = [];
     this.pendingBytes = 0;
     const isAnnounced = this.isEnding && this.error === undefined;
     const error = isAnnounced ? undefined : (this.error ?? codedError('other side closed', 'UND_ERR_SOCKET'));
-    this.owner.onEnd(this, { unanswered, error, wasConnected: this.isConnected });
+    this.owner.onEnd(this, { unanswered, unsent, error, wasConnected: this.isConnected });
   }
 }

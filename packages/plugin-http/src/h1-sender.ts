@@ -3,9 +3,10 @@
  * of undici's general client: the recorded head bytes go out nearly as they are (h1-request-head.ts)
  * and responses are only framed (h1-response-framer.ts), which is what replay needs.
  *
- * Up to `connections` connections, each carrying up to `pipelining` idempotent requests; a
- * non-idempotent request waits for an idle connection and goes alone (as undici does with
- * `idempotent: false`), and requests go out in the order they came. When a connection drops, the
+ * Up to `connections` connections, each filled with up to `pipelining` requests before the next is
+ * used; a connection writes its requests in the order they came, and a non-idempotent one goes out
+ * alone: after the requests before it are answered, and before those after it are written (undici's
+ * `idempotent: false`, with its client queue's order). When a connection drops, the
  * idempotent requests it had not answered are sent once more on another (counted `retried`), the
  * others fail with the connection's error; when the server announced the close (Connection: close),
  * the requests after the last response were never read and are all sent again.
@@ -62,12 +63,12 @@ export class H1Sender implements H1ConnectionOwner {
     const at = this.connections.indexOf(connection);
     if (at >= 0) this.connections.splice(at, 1);
     if (this.isClosed) return;
-    const { unanswered, error, wasConnected } = end;
+    const { unanswered, unsent, error, wasConnected } = end;
     const retry: H1Job[] = [];
     for (const job of unanswered) {
       if (job.exchange.isSettled) continue;
       if (!wasConnected) {
-        job.exchange.onError(error!);
+        job.exchange.onError(error ?? new Error('connection failed'));
       } else if (error === undefined) {
         retry.push(job); // the server announced the close and did not read these
       } else if (job.request.isIdempotent && job.retries === 0) {
@@ -77,6 +78,12 @@ export class H1Sender implements H1ConnectionOwner {
       } else {
         job.exchange.onError(error);
       }
+    }
+    for (const job of unsent) {
+      // never written: nothing reached the server, so it goes to another connection as it is (unless none can be made)
+      if (job.exchange.isSettled) continue;
+      if (wasConnected) retry.push(job);
+      else job.exchange.onError(error ?? new Error('connection failed'));
     }
     if (retry.length > 0) this.again = retry.concat(this.again);
     this.pump();
@@ -91,7 +98,7 @@ export class H1Sender implements H1ConnectionOwner {
       const job = fromAgain ? this.again[0] : this.queue[this.queueHead];
       if (job === undefined) break;
       if (!job.exchange.isSettled) {
-        const connection = this.connectionFor(job.request.isIdempotent);
+        const connection = this.connectionFor();
         if (connection === undefined) break;
         connection.send(job);
       }
@@ -109,9 +116,9 @@ export class H1Sender implements H1ConnectionOwner {
   }
 
   /** The first connection with room (filling one before the next, as undici's pool does), or a new one. */
-  private connectionFor(isIdempotent: boolean): H1Connection | undefined {
+  private connectionFor(): H1Connection | undefined {
     const { pipelining } = this.options;
-    for (const connection of this.connections) if (connection.hasRoom(isIdempotent, pipelining)) return connection;
+    for (const connection of this.connections) if (connection.hasRoom(pipelining)) return connection;
     if (this.connections.length >= this.options.connections) return undefined;
     const { host, port, connectTimeoutMs, idleTimeoutMs, keepsResponses } = this.options;
     const connection = new H1Connection(this, { host, port, connectTimeoutMs, idleTimeoutMs, keepsResponses });

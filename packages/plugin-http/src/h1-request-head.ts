@@ -12,7 +12,7 @@
  */
 import { dechunk } from '@reprise/core';
 import { equalsIgnoringCase, isBlank } from './ascii-bytes.js';
-import { toReplayRequest, type ReplayRequestProblem } from './replay-request.js';
+import { IDEMPOTENT_METHODS, toReplayRequest, type ReplayRequestProblem } from './replay-request.js';
 
 export interface H1Request {
   method: string;
@@ -25,7 +25,6 @@ export interface H1Request {
 
 export type H1RequestProblem = ReplayRequestProblem | 'bad-header';
 
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 /** Methods whose request announces its (possibly empty) body length, as undici does. */
 const EXPECTS_BODY = new Set(['POST', 'PUT', 'PATCH', 'QUERY']);
 const CR = 13;
@@ -184,7 +183,7 @@ export class H1RequestWriter {
     }
     let byteLength = 0;
     for (const part of parts) byteLength += part.length;
-    return { method, isIdempotent: IDEMPOTENT.has(method), parts, byteLength };
+    return { method, isIdempotent: IDEMPOTENT_METHODS.has(method), parts, byteLength };
   }
 
   /** The general path: the undici path's parse, written back as an HTTP/1.1 head. */
@@ -208,6 +207,6 @@ export class H1RequestWriter {
     head += '\r\n';
     const parts: Uint8Array[] = [Buffer.from(head, 'latin1')];
     if (body) parts.push(body);
-    return { method, isIdempotent: IDEMPOTENT.has(method), parts, byteLength: parts[0]!.length + (body ? body.length : 0) };
+    return { method, isIdempotent: IDEMPOTENT_METHODS.has(method), parts, byteLength: parts[0]!.length + (body ? body.length : 0) };
   }
 }

@@ -17,7 +17,7 @@ import type { FailureReason } from './failure-reason.js';
 import { H1RequestWriter } from './h1-request-head.js';
 import { H1Sender } from './h1-sender.js';
 import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
-import { toReplayRequest } from './replay-request.js';
+import { IDEMPOTENT_METHODS, toReplayRequest } from './replay-request.js';
 import { responseBytes } from './response-bytes.js';
 import type { ReplayStats } from './replay-stats.js';
 import { loadUndici } from './undici-loader.js';
@@ -52,8 +52,6 @@ export interface HttpReplayerOptions {
   logger?: Logger;
 }
 
-/** Methods that may be pipelined and re-sent by undici when a connection drops under them (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const EMIT_BATCH = 256;
 /** undici's keep-alive default, kept for the HTTP/1.1 sender when --output-http-worker-timeout is not given. */
 const DEFAULT_IDLE_TIMEOUT_MS = 4000;
@@ -234,7 +232,7 @@ export class HttpReplayer implements ExchangeOwner {
         body: parsed.body,
         // Without this, undici waits for each response head before writing the next request.
         blocking: false,
-        idempotent: IDEMPOTENT.has(parsed.method),
+        idempotent: IDEMPOTENT_METHODS.has(parsed.method),
       },
       exchange,
     );

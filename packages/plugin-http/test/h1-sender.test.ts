@@ -32,3 +32,23 @@ test('requests keep their input order around a POST; the requests after it are w
   assert.ok(events.indexOf('answered POST /2') < events.indexOf('seen PUT /3'), events.join(', '));
   assert.ok(events.indexOf('answered GET /1') < events.indexOf('seen POST /2'), events.join(', '));
 });
+
+test("an idle connection is closed before the server's Keep-Alive timeout says the server will close it", T, async (t) => {
+  // Node sends `Keep-Alive: timeout=3` and destroys the socket after 3 s idle; the sender closes at 2 s (4 s otherwise)
+  const target = await startRecordingServer(t);
+  target.server.keepAliveTimeout = 3000;
+  let closedBy = '';
+  target.server.on('connection', (socket) => {
+    socket.on('end', () => {
+      closedBy ||= 'client';
+    });
+    socket.on('close', () => {
+      closedBy ||= 'server';
+    });
+  });
+  const { output } = await createOutput(t, target.url);
+  await output.write([requestMessage('GET /1 HTTP/1.1\r\n\r\n')]);
+  await output.flush!();
+  while (closedBy === '') await new Promise((r) => setTimeout(r, 50));
+  assert.equal(closedBy, 'client');
+});

@@ -1,5 +1,7 @@
 /**
- * The replay engine: sends recorded requests to one target through an undici pool, keeps a bounded
+ * The replay engine: sends recorded requests to one target (HTTP/1.1 to a plain http:// target
+ * through our own sender, h1-sender.ts; https, redirects, per-session connections and HTTP/2
+ * (replay-protocol.ts) through undici pools created on first use), keeps a bounded
  * window of requests in flight (write() waits for room), expires requests past their deadline with a
  * single timer, counts every failure by reason, and hands tracked responses back in batches.
  *
@@ -10,16 +12,19 @@
  * and collected by the slow old-generation GC.
  */
 import { STATUS_CODES } from 'node:http';
-import { Agent, Pool, interceptors, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher, Pool } from 'undici';
 import { sessionKeyOf, type Logger, type Message, type PluginStats } from '@reprise/core';
 import type { FailureReason } from './failure-reason.js';
+import { H1RequestWriter } from './h1-request-head.js';
+import { H1Sender } from './h1-sender.js';
 import { ReplayExchange, type ExchangeOwner } from './replay-exchange.js';
-import { toReplayRequest } from './replay-request.js';
+import { IDEMPOTENT_METHODS, toReplayRequest } from './replay-request.js';
 import { toH2Headers } from './h2-headers.js';
 import {
   H2Dispatcher,
   h2PoolOptions,
   isGrpcRequest,
+  mayBeGrpc,
   wireFor,
   type H2PoolSettings,
   type ReplayProtocol,
@@ -27,6 +32,7 @@ import {
 } from './replay-protocol.js';
 import { responseBytes } from './response-bytes.js';
 import type { ReplayStats } from './replay-stats.js';
+import { loadUndici } from './undici-loader.js';
 import { coalescingConnector } from './write-coalescing.js';
 
 export interface HttpReplayerOptions {
@@ -60,11 +66,42 @@ export interface HttpReplayerOptions {
   logger?: Logger;
 }
 
-/** Methods that may be pipelined and re-sent by undici when a connection drops under them (RFC 9110 §9.2.2). */
-const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
 const EMIT_BATCH = 256;
+/** undici's keep-alive default, kept for the HTTP/1.1 sender when --output-http-worker-timeout is not given. */
+const DEFAULT_IDLE_TIMEOUT_MS = 4000;
 /** Rounds of the pool's connections × pipelining dispatched ahead, so a freed connection has the next requests at hand. */
 const DISPATCH_ROUNDS = 2;
+
+/**
+ * Plain http:// target, no redirects, no per-session connections, HTTP/1.1 not ruled out by
+ * --output-http-protocol → our own HTTP/1.1 sender (h1-sender.ts) for the requests that go over
+ * HTTP/1.1; everything else (https, redirects, sessions, HTTP/2) goes through undici.
+ */
+function usesH1Sender(options: HttpReplayerOptions): boolean {
+  const protocol = options.protocol ?? 'auto';
+  return (
+    options.origin.startsWith('http:') &&
+    options.redirects === 0 &&
+    options.sessionConnections === undefined &&
+    (protocol === 'auto' || protocol === 'http1')
+  );
+}
+
+/** The HTTP/1.1 sender for the target, with the writer of its request heads. */
+function createH1Sender(options: HttpReplayerOptions): { sender: H1Sender; writer: H1RequestWriter } {
+  const url = new URL(options.origin);
+  const sender = new H1Sender({
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 80 : Number(url.port),
+    connections: options.connections,
+    pipelining: options.pipelining,
+    connectTimeoutMs: options.timeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    keepsResponses: options.onResponses !== undefined,
+    stats: options.stats,
+  });
+  return { sender, writer: new H1RequestWriter(options.hostHeader, url.host) };
+}
 
 interface SessionDispatcher {
   agent: Agent;
@@ -74,13 +111,14 @@ interface SessionDispatcher {
 export class HttpReplayer implements ExchangeOwner {
   readonly isTracking: boolean;
   readonly responseBufferBytes: number;
-  private readonly dispatcher: Dispatcher;
-  private readonly pool: Pool | Agent;
-  private readonly poolOptions: Pool.Options;
+  /** The HTTP/1.1 sender, when it serves the target (usesH1Sender). */
+  private readonly h1: { sender: H1Sender; writer: H1RequestWriter } | undefined;
+  /** undici's HTTP/1.1 pool (an Agent with redirects) and its HTTP/2 one, each created on first use. */
+  private undiciH1: { pool: Pool | Agent; dispatcher: Dispatcher } | undefined;
+  private h2: H2Dispatcher | undefined;
+  private poolOptions: Pool.Options | undefined;
   private readonly protocol: ReplayProtocol;
   private readonly isTlsTarget: boolean;
-  private readonly h2Settings: H2PoolSettings;
-  private readonly h2: H2Dispatcher;
   /** Per-session connections in least-recently-used order (the first is the oldest). */
   private readonly sessions = new Map<string, SessionDispatcher>();
   private inFlight = 0;
@@ -107,35 +145,10 @@ export class HttpReplayer implements ExchangeOwner {
   constructor(private readonly options: HttpReplayerOptions) {
     this.isTracking = options.onResponses !== undefined;
     this.responseBufferBytes = options.responseBufferBytes ?? Infinity;
-    const { timeoutMs, idleTimeoutMs } = options;
-    const poolOptions: Pool.Options = {
-      connections: options.connections,
-      pipelining: options.pipelining,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connect: coalescingConnector({ timeout: timeoutMs, rejectUnauthorized: !options.skipVerify }),
-      // A server's keep-alive hint may shorten this, never lengthen it.
-      ...(idleTimeoutMs === undefined ? {} : { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }),
-    };
-    this.poolOptions = poolOptions;
+    const { timeoutMs } = options;
     this.protocol = options.protocol ?? 'auto';
     this.isTlsTarget = options.origin.startsWith('https:');
-    this.h2Settings = {
-      origin: options.origin,
-      base: poolOptions,
-      timeoutMs,
-      skipVerify: options.skipVerify,
-      redirects: options.redirects,
-    };
-    this.h2 = new H2Dispatcher(this.h2Settings);
-    if (options.redirects > 0) {
-      // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
-      this.pool = new Agent(poolOptions);
-      this.dispatcher = this.pool.compose(interceptors.redirect({ maxRedirections: options.redirects }));
-    } else {
-      this.pool = new Pool(options.origin, poolOptions);
-      this.dispatcher = this.pool;
-    }
+    if (usesH1Sender(options)) this.h1 = createH1Sender(options);
     // Sessions keep their own connections (one request each at a time): they are dispatched at once.
     this.dispatchWindow = options.sessionConnections === undefined ? options.connections * options.pipelining * DISPATCH_ROUNDS : Infinity;
     this.sweepTimer = setInterval(() => this.expire(), Math.min(1000, Math.max(10, timeoutMs / 4)));
@@ -169,6 +182,7 @@ export class HttpReplayer implements ExchangeOwner {
     if (this.isClosed) return;
     this.isClosed = true;
     clearInterval(this.sweepTimer);
+    this.h1?.sender.destroy();
     this.waiting = [];
     this.waitingHead = 0;
     while (this.head) {
@@ -178,7 +192,7 @@ export class HttpReplayer implements ExchangeOwner {
     }
     const sessions = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all([this.pool.destroy(), this.h2.destroy(), ...sessions.map((s) => s.agent.destroy())]);
+    await Promise.all([this.undiciH1?.pool.destroy(), this.h2?.destroy(), ...sessions.map((s) => s.agent.destroy())]);
     this.emitResponses();
     this.wake(this.roomWaiters);
     this.wake(this.idleWaiters);
@@ -200,25 +214,26 @@ export class HttpReplayer implements ExchangeOwner {
 
   private dispatch(exchange: ReplayExchange): void {
     const message = exchange.request;
+    // the HTTP/1.1 sender takes what surely goes over HTTP/1.1 without parsing it; the rest is parsed first
+    if (this.h1 && !this.mayGoOverH2(message)) return this.sendH1(exchange);
     const parsed = toReplayRequest(message.payload, this.options.hostHeader);
-    if (typeof parsed === 'string') {
-      this.options.stats.add('failed');
-      this.options.stats.add('invalid-request');
-      this.untrack(exchange);
-      this.options.onFailure?.(message, 'invalid-request');
-      return;
-    }
-    exchange.isDispatched = true;
-    this.dispatched++;
+    if (typeof parsed === 'string') return this.rejectInvalid(exchange);
     // HTTP/1.1 or HTTP/2 (replay-protocol.ts); over HTTP/2 every method is multiplexed
     const isGrpc = isGrpcRequest(parsed.headers);
-    exchange.isGrpc = isGrpc;
     const wire = wireFor(this.protocol, message, isGrpc, this.isTlsTarget);
+    if (this.h1 && wire === 'http1') return this.sendH1(exchange);
+    exchange.isGrpc = isGrpc;
     const isH2 = wire === 'h2';
     exchange.isH2 = isH2;
     if (isH2) this.options.stats.add('sent-h2');
+    exchange.isDispatched = true;
+    this.dispatched++;
     const dispatcher =
-      this.options.sessionConnections !== undefined ? this.sessionDispatcher(message.id, wire) : isH2 ? this.h2.get() : this.dispatcher;
+      this.options.sessionConnections !== undefined
+        ? this.sessionDispatcher(message.id, wire)
+        : isH2
+          ? this.h2Dispatcher().get()
+          : this.undiciH1Dispatcher();
     dispatcher.dispatch(
       {
         origin: this.options.origin,
@@ -228,10 +243,72 @@ export class HttpReplayer implements ExchangeOwner {
         body: parsed.body,
         // Without this, undici waits for each response head before writing the next request.
         blocking: false,
-        idempotent: isH2 || IDEMPOTENT.has(parsed.method),
+        idempotent: isH2 || IDEMPOTENT_METHODS.has(parsed.method),
       },
       exchange,
     );
+  }
+
+  /** Whether a request may go over HTTP/2 (a cheap look at its protocol token and bytes; parsing decides). */
+  private mayGoOverH2(message: Message): boolean {
+    if (this.protocol === 'http1') return false;
+    return message.protocol === 'h2c' || mayBeGrpc(message.payload);
+  }
+
+  private sendH1(exchange: ReplayExchange): void {
+    const request = this.h1!.writer.build(exchange.request.payload);
+    if (typeof request === 'string') return this.rejectInvalid(exchange);
+    exchange.isDispatched = true;
+    this.dispatched++;
+    this.h1!.sender.send(exchange, request);
+  }
+
+  /** undici's pool options for this target (HTTP/1.1; the HTTP/2 ones are derived from them). */
+  private undiciPoolOptions(): Pool.Options {
+    if (this.poolOptions) return this.poolOptions;
+    const { timeoutMs, idleTimeoutMs, skipVerify } = this.options;
+    this.poolOptions = {
+      connections: this.options.connections,
+      pipelining: this.options.pipelining,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connect: coalescingConnector({ timeout: timeoutMs, rejectUnauthorized: !skipVerify }),
+      // A server's keep-alive hint may shorten this, never lengthen it.
+      ...(idleTimeoutMs === undefined ? {} : { keepAliveTimeout: idleTimeoutMs, keepAliveMaxTimeout: idleTimeoutMs }),
+    };
+    return this.poolOptions;
+  }
+
+  private undiciH1Dispatcher(): Dispatcher {
+    if (this.undiciH1) return this.undiciH1.dispatcher;
+    const { Agent, Pool, interceptors } = loadUndici();
+    const options = this.undiciPoolOptions();
+    if (this.options.redirects > 0) {
+      // A redirect may leave the target's origin: an Agent routes each hop to its own pool.
+      const pool = new Agent(options);
+      this.undiciH1 = { pool, dispatcher: pool.compose(interceptors.redirect({ maxRedirections: this.options.redirects })) };
+    } else {
+      const pool = new Pool(this.options.origin, options);
+      this.undiciH1 = { pool, dispatcher: pool };
+    }
+    return this.undiciH1.dispatcher;
+  }
+
+  private h2Settings(): H2PoolSettings {
+    const { origin, timeoutMs, skipVerify, redirects } = this.options;
+    return { origin, base: this.undiciPoolOptions(), timeoutMs, skipVerify, redirects };
+  }
+
+  private h2Dispatcher(): H2Dispatcher {
+    this.h2 ??= new H2Dispatcher(this.h2Settings());
+    return this.h2;
+  }
+
+  private rejectInvalid(exchange: ReplayExchange): void {
+    this.options.stats.add('failed');
+    this.options.stats.add('invalid-request');
+    this.untrack(exchange);
+    this.options.onFailure?.(exchange.request, 'invalid-request');
   }
 
   /** Dispatches waiting requests while the window has room (a loop, not recursion: a settle may happen inside dispatch). */
@@ -273,7 +350,8 @@ export class HttpReplayer implements ExchangeOwner {
       this.options.stats.add('sessions-closed');
       oldest.agent.close().catch(() => {});
     }
-    const base = wire === 'h2' ? h2PoolOptions(this.h2Settings) : this.poolOptions;
+    const { Agent, interceptors } = loadUndici();
+    const base = wire === 'h2' ? h2PoolOptions(this.h2Settings()) : this.undiciPoolOptions();
     const agent = new Agent({ ...base, connections: 1, pipelining: 1 });
     const dispatcher =
       this.options.redirects > 0 ? agent.compose(interceptors.redirect({ maxRedirections: this.options.redirects })) : agent;

@@ -1,5 +1,6 @@
 /**
- * `--output-http URL`: replays recorded requests against a target with undici, GoReplay's flags.
+ * `--output-http URL`: replays recorded requests against a target, GoReplay's flags (http:// through
+ * the HTTP/1.1 sender, the rest through undici: see http-replayer.ts).
  */
 import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, type Message } from '@reprise/core';
 import { HttpReplayer } from './http-replayer.js';
@@ -90,7 +91,7 @@ export const outputHttp = defineOutput({
         type: 'string',
         format: 'duration',
         description:
-          "An idle connection to the target closes after this long (GoReplay: idle workers stop). Default: undici's 4s, or less if the target's Keep-Alive header says so",
+          "An idle connection to the target closes after this long (GoReplay: idle workers stop). Default: 4s, or less if the target's Keep-Alive header says so",
         examples: ['2s'],
       },
       responseBuffer: {

@@ -9,8 +9,9 @@
  * knowledge in clear text on http:, ALPN on https:.
  * HTTP/2 pools are created on first use, so an HTTP/1.1-only replay never opens one.
  */
-import { Agent, buildConnector, interceptors, Pool, type Dispatcher } from 'undici';
+import type { Agent, buildConnector, Dispatcher, Pool } from 'undici';
 import { RepriseError, type Message } from '@reprise/core';
+import { loadUndici } from './undici-loader.js';
 
 export const REPLAY_PROTOCOLS = ['auto', 'http1', 'h2c', 'h2'] as const;
 export type ReplayProtocol = (typeof REPLAY_PROTOCOLS)[number];
@@ -26,6 +27,21 @@ export function isGrpcRequest(headers: readonly string[]): boolean {
     const name = headers[i]!;
     if (name.length === 12 && name.toLowerCase() === 'content-type') return GRPC_TYPE.test(headers[i + 1]!);
   }
+  return false;
+}
+
+/** Where a gRPC content type may be named: only the start of a payload is looked at (the head, not a large body). */
+const GRPC_LOOK_BYTES = 4096;
+const GRPC_SPELLINGS = ['grpc', 'GRPC', 'Grpc'].map((text) => Buffer.from(text, 'latin1'));
+
+/**
+ * A cheap test on a request's bytes, before any parsing: false when it surely carries no gRPC content
+ * type (the usual case), true when it may (then the parsed headers decide).
+ */
+export function mayBeGrpc(payload: Uint8Array): boolean {
+  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const start = bytes.length > GRPC_LOOK_BYTES ? bytes.subarray(0, GRPC_LOOK_BYTES) : bytes;
+  for (const spelling of GRPC_SPELLINGS) if (start.indexOf(spelling) >= 0) return true;
   return false;
 }
 
@@ -79,7 +95,7 @@ export function h2PoolOptions(settings: H2PoolSettings): Pool.Options {
     allowH2: true,
     useH2c: settings.origin.startsWith('http:'),
   };
-  return { ...settings.base, allowH2: true, connect: buildConnector(connectOptions) };
+  return { ...settings.base, allowH2: true, connect: loadUndici().buildConnector(connectOptions) };
 }
 
 /** The target's HTTP/2 dispatcher, created on first use; an Agent when redirects are followed. */
@@ -93,6 +109,7 @@ export class H2Dispatcher {
     if (this.dispatcher) return this.dispatcher;
     const options = h2PoolOptions(this.settings);
     const { redirects, origin } = this.settings;
+    const { Agent, Pool, interceptors } = loadUndici();
     if (redirects > 0) {
       const agent = new Agent(options);
       this.pool = agent;

@@ -20,6 +20,9 @@ export interface ReplayRequest {
   hasTeTrailers: boolean;
 }
 
+/** Methods that may be pipelined and sent again when a connection drops under them (RFC 9110 §9.2.2). */
+export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE']);
+
 export type ReplayRequestProblem = 'no-head' | 'bad-request-line' | 'bad-chunked-body';
 
 /** Header names (lower case) never copied; their lengths let most names skip the lower-casing. */

@@ -11,7 +11,8 @@
  * halves the bytes allocated per request on the way to the socket.
  */
 import type { Socket } from 'node:net';
-import { buildConnector } from 'undici';
+import type { buildConnector } from 'undici';
+import { loadUndici } from './undici-loader.js';
 
 type Write = (...args: unknown[]) => boolean;
 
@@ -53,7 +54,7 @@ export function coalesceWrites(socket: Socket): Socket {
 
 /** undici's own connector (TLS, timeouts, keep-alive) whose sockets coalesce their writes. */
 export function coalescingConnector(options: buildConnector.BuildOptions): buildConnector.connector {
-  const connect = buildConnector(options);
+  const connect = loadUndici().buildConnector(options);
   return (connectOptions, callback) =>
     connect(connectOptions, (error, socket) => {
       if (error) callback(error, null);

@@ -72,5 +72,5 @@ test('--output-http-worker-timeout closes an idle connection after that long', T
   };
   assert.equal(await replayTwice({ workerTimeout: '100ms' }), 2, 'idle for 400ms > 100ms: a new connection');
   assert.equal(await replayTwice({ workerTimeout: '2s' }), 1, 'idle for 400ms < 2s: the same connection');
-  assert.equal(await replayTwice({}), 1, "by default (undici's 4s) the connection is kept too");
+  assert.equal(await replayTwice({}), 1, 'by default (4s) the connection is kept too');
 });

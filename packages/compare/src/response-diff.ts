@@ -3,7 +3,7 @@
  * values seen: status, headers (minus the ignore list) and the body through a comparator.
  */
 import { wrapPluginError } from '@reprise/core';
-import type { Comparator, DifferenceKind } from './comparator.js';
+import type { Comparator, DifferenceKind, EmitDifference } from './comparator.js';
 import type { ResponseView } from './response-view.js';
 
 export interface FieldDifference {
@@ -60,17 +60,22 @@ export function diffResponses(
   diffHeaders(va, vb, !sameBody, add);
   if (sameBody) return out;
   const comparator = typeof comparatorOrLazy === 'function' ? comparatorOrLazy() : comparatorOrLazy;
+  const emit: EmitDifference = (path, kind, baseline, candidate) => add(bodyField(path), kind, baseline, candidate);
   const pa = a.parse(comparator);
-  const pb = b.parse(comparator);
-  if (!pa.ok || !pb.ok) {
-    add('body', 'type', bodyText(va), bodyText(vb));
-    return out;
-  }
+  let compared = false;
   try {
-    comparator.compare(pa.value, pb.value, (path, kind, baseline, candidate) => add(bodyField(path), kind, baseline, candidate));
+    if (pa.ok && comparator.compareBytes) compared = comparator.compareBytes(va.body, pa.value, vb.body, emit);
+    else {
+      const pb = b.parse(comparator);
+      if (pa.ok && pb.ok) {
+        comparator.compare(pa.value, pb.value, emit);
+        compared = true;
+      }
+    }
   } catch (error) {
     throw wrapPluginError(error, `comparator ${comparator.name}`, 'compare');
   }
+  if (!compared) add('body', 'type', bodyText(va), bodyText(vb));
   return out;
 }
 

@@ -97,14 +97,26 @@ function diffHeaders(a: ResponseView, b: ResponseView, bodiesDiffer: boolean, ad
   for (const [name, value] of a.headers) {
     if (skipLength && name === 'content-length') continue;
     const other = b.headers.get(name);
-    if (other === undefined) add(`header.${name}`, 'missing', value, undefined);
+    if (other === undefined) add(headerField(name), 'missing', value, undefined);
     else if (name === 'set-cookie' ? cookieNames(value) !== cookieNames(other) : value !== other)
-      add(`header.${name}`, 'changed', value, other);
+      add(headerField(name), 'changed', value, other);
   }
   for (const [name, value] of b.headers) {
     if (skipLength && name === 'content-length') continue;
-    if (!a.headers.has(name)) add(`header.${name}`, 'extra', undefined, value);
+    if (!a.headers.has(name)) add(headerField(name), 'extra', undefined, value);
   }
+}
+
+/** `header.<name>` for the names seen (a few dozen): one string each, hashed once by the ignore list's Set. */
+const headerFields = new Map<string, string>();
+
+function headerField(name: string): string {
+  let field = headerFields.get(name);
+  if (field === undefined) {
+    field = `header.${name}`;
+    if (headerFields.size < 1000) headerFields.set(name, field);
+  }
+  return field;
 }
 
 /** Set-Cookie values are sessions: compare the cookie names set, sorted. */

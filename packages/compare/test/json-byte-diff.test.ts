@@ -231,3 +231,13 @@ test('readJson accepts exactly what JSON.parse accepts (listed cases and 20,000 
     }
   }
 });
+
+test('a body of very many values, then smaller ones: each laid out whole (the arrays grow, then shrink)', () => {
+  const big = (price: number) =>
+    JSON.stringify({ items: Array.from({ length: 40_000 }, (_, i) => ({ id: i, price: i === 39_999 ? price : 1 })) });
+  assert.deepEqual([...(byteWay(big(1), big(2)) as Firsts).keys()], ['items[].price changed']);
+  const middle = (price: number) =>
+    JSON.stringify({ items: Array.from({ length: 5000 }, (_, i) => ({ id: i, price: i === 4999 ? price : 1 })) });
+  assert.deepEqual(byteWay(middle(1), middle(3)), parsedWay(middle(1), middle(3)));
+  assert.deepEqual([...(byteWay('{"a":1}', '{"a":2}') as Firsts).keys()], ['a changed']);
+});

@@ -1,9 +1,9 @@
 /**
- * Where the values of a valid JSON body lie in its bytes, for json-byte-diff.ts: every object and
- * array, and every value an object holds, as a node, in document order. A node's region is its
- * bytes; for a value held by an object it starts just after the colon, so a difference in the
- * spaces before the value belongs to the value. Built in one pass that skips string contents four
- * bytes at a time.
+ * A JSON body checked (exactly what JSON.parse accepts) and laid out in one pass, for
+ * json-byte-diff.ts: where each object and array lies in its bytes, and each value an object
+ * holds, as nodes in document order. A node's region is its bytes; for a value held by an object
+ * it starts just after the colon, so a difference in the spaces before the value belongs to the
+ * value. String contents are skipped four bytes at a time; no object or string is built.
  */
 import { childPath } from './json-compare-values.js';
 
@@ -59,6 +59,8 @@ export class JsonLayout {
     this.keys = [];
     const valid = this.scan();
     this.repeated.fill(0, 0, this.count);
+    // After a body of very many values, give the memory back rather than keep it for small ones.
+    if (this.from.length > 65_536 && this.count < this.from.length / 8) this.resize(Math.max(64, this.count * 2));
     return valid;
   }
 
@@ -148,18 +150,23 @@ export class JsonLayout {
   }
 
   private grow(): void {
-    const twice = <T extends Int32Array | Uint8Array>(old: T): T => {
-      const bigger = new (old.constructor as new (length: number) => T)(old.length * 2);
-      bigger.set(old);
-      return bigger;
+    this.resize(this.from.length * 2);
+  }
+
+  /** New arrays of `length` entries holding the nodes laid out so far (no more than fit). */
+  private resize(length: number): void {
+    const copy = <T extends Int32Array | Uint8Array>(old: T): T => {
+      const resized = new (old.constructor as new (length: number) => T)(length);
+      resized.set(old.subarray(0, Math.min(length, this.count)));
+      return resized;
     };
-    this.from = twice(this.from);
-    this.to = twice(this.to);
-    this.parent = twice(this.parent);
-    this.kind = twice(this.kind);
-    this.keyFrom = twice(this.keyFrom);
-    this.keyTo = twice(this.keyTo);
-    this.repeated = twice(this.repeated);
+    this.from = copy(this.from);
+    this.to = copy(this.to);
+    this.parent = copy(this.parent);
+    this.kind = copy(this.kind);
+    this.keyFrom = copy(this.keyFrom);
+    this.keyTo = copy(this.keyTo);
+    this.repeated = copy(this.repeated);
   }
 
   /** One pass over the bytes: lays out the nodes and checks the text is JSON as JSON.parse reads it. */

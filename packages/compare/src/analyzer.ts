@@ -146,7 +146,9 @@ function compared(messages: readonly Message[]): ComparedResponse[] {
 function requestLine(payload: Uint8Array): [string, string] {
   let end = payload.indexOf(0x0a);
   if (end < 0) end = payload.length;
-  const line = Buffer.from(payload.buffer, payload.byteOffset, end).toString('latin1').trim();
+  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  // latin1Slice is what toString('latin1') calls after its argument checks, which cost as much here.
+  const line = (bytes as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, end).trim();
   const sp1 = line.indexOf(' ');
   if (sp1 < 0) return [line.toUpperCase() || 'UNKNOWN', '/'];
   const sp2 = line.indexOf(' ', sp1 + 1);

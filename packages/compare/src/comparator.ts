@@ -20,6 +20,10 @@ export type EmitDifference = (path: string, kind: DifferenceKind, baseline?: unk
  * compared with two others is parsed once; byte-identical bodies are not parsed at all. When it
  * throws for the baseline, the text comparator is used instead; when it throws for another
  * response only, the analyzer reports `body` with kind `type`.
+ *
+ * `compareBytes` (optional) spares the second parse: given the baseline's body with its parse and
+ * the candidate's body, it emits what `compare` would on the two parsed bodies and returns true,
+ * or returns false, having emitted nothing, when the candidate's body does not parse.
  */
 export interface Comparator<Parsed = unknown> {
   kind: 'comparator';
@@ -29,6 +33,7 @@ export interface Comparator<Parsed = unknown> {
   matches(contentType: string, body: Uint8Array): boolean;
   parse?(body: Uint8Array, headers: ReadonlyMap<string, string>): Parsed;
   compare(baseline: Parsed, candidate: Parsed, emit: EmitDifference): void;
+  compareBytes?(baseline: Uint8Array, parsedBaseline: Parsed, candidate: Uint8Array, emit: EmitDifference): boolean;
 }
 
 export function defineComparator<Parsed>(definition: Omit<Comparator<Parsed>, 'kind'> & { kind?: 'comparator' }): Comparator<Parsed> {

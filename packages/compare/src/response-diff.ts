@@ -4,7 +4,7 @@
  * through a comparator.
  */
 import { wrapPluginError } from '@reprise/core';
-import type { Comparator, DifferenceKind } from './comparator.js';
+import type { Comparator, DifferenceKind, EmitDifference } from './comparator.js';
 import type { ResponseView } from './response-view.js';
 
 export interface FieldDifference {
@@ -64,17 +64,22 @@ export function diffResponses(
   diffTrailers(va.trailers, vb.trailers, add);
   if (sameBody) return out;
   const comparator = typeof comparatorOrLazy === 'function' ? comparatorOrLazy() : comparatorOrLazy;
+  const emit: EmitDifference = (path, kind, baseline, candidate) => add(bodyField(path), kind, baseline, candidate);
   const pa = a.parse(comparator);
-  const pb = b.parse(comparator);
-  if (!pa.ok || !pb.ok) {
-    add('body', 'type', bodyText(va), bodyText(vb));
-    return out;
-  }
+  let compared = false;
   try {
-    comparator.compare(pa.value, pb.value, (path, kind, baseline, candidate) => add(bodyField(path), kind, baseline, candidate));
+    if (pa.ok && comparator.compareBytes) compared = comparator.compareBytes(va.body, pa.value, vb.body, emit);
+    else {
+      const pb = b.parse(comparator);
+      if (pa.ok && pb.ok) {
+        comparator.compare(pa.value, pb.value, emit);
+        compared = true;
+      }
+    }
   } catch (error) {
     throw wrapPluginError(error, `comparator ${comparator.name}`, 'compare');
   }
+  if (!compared) add('body', 'type', bodyText(va), bodyText(vb));
   return out;
 }
 
@@ -96,13 +101,13 @@ function diffHeaders(a: ResponseView, b: ResponseView, bodiesDiffer: boolean, ad
   for (const [name, value] of a.headers) {
     if ((skipLength && name === 'content-length') || GRPC_STATUS_FIELDS.has(name)) continue;
     const other = b.headers.get(name);
-    if (other === undefined) add(`header.${name}`, 'missing', value, undefined);
+    if (other === undefined) add(headerField(name), 'missing', value, undefined);
     else if (name === 'set-cookie' ? cookieNames(value) !== cookieNames(other) : value !== other)
-      add(`header.${name}`, 'changed', value, other);
+      add(headerField(name), 'changed', value, other);
   }
   for (const [name, value] of b.headers) {
     if ((skipLength && name === 'content-length') || GRPC_STATUS_FIELDS.has(name)) continue;
-    if (!a.headers.has(name)) add(`header.${name}`, 'extra', undefined, value);
+    if (!a.headers.has(name)) add(headerField(name), 'extra', undefined, value);
   }
 }
 
@@ -124,6 +129,18 @@ function diffTrailers(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, str
   if (a.size === 0 && b.size === 0) return;
   for (const [name, value] of a) if (!GRPC_STATUS_FIELDS.has(name)) diffOptional(`trailer.${name}`, value, b.get(name), add);
   for (const [name, value] of b) if (!GRPC_STATUS_FIELDS.has(name) && !a.has(name)) add(`trailer.${name}`, 'extra', undefined, value);
+}
+
+/** `header.<name>` for the names seen (a few dozen): one string each, hashed once by the ignore list's Set. */
+const headerFields = new Map<string, string>();
+
+function headerField(name: string): string {
+  let field = headerFields.get(name);
+  if (field === undefined) {
+    field = `header.${name}`;
+    if (headerFields.size < 1000) headerFields.set(name, field);
+  }
+  return field;
 }
 
 /** Set-Cookie values are sessions: compare the cookie names set, sorted. */

@@ -2,11 +2,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DifferenceKind } from '../src/comparator.js';
 import { jsonComparator } from '../src/comparators/index.js';
+import { readJson } from '../src/comparators/parsed-json.js';
 
+/** Both ways of comparing (parsed, and byte-wise against the baseline's layout) must agree. */
 function diff(a: unknown, b: unknown): string[] {
-  const out: string[] = [];
-  jsonComparator.compare(a, b, (path: string, kind: DifferenceKind) => out.push(`${path} ${kind}`));
-  return [...new Set(out)].sort(); // folded array paths repeat; the analyzer counts each once
+  const bytesA = Buffer.from(JSON.stringify(a));
+  const bytesB = Buffer.from(JSON.stringify(b));
+  const parsed: string[] = [];
+  jsonComparator.compare(readJson(bytesA), readJson(bytesB), (path: string, kind: DifferenceKind) => parsed.push(`${path} ${kind}`));
+  const byteWise: string[] = [];
+  const done = jsonComparator.compareBytes?.(bytesA, readJson(bytesA), bytesB, (path: string, kind: DifferenceKind) =>
+    byteWise.push(`${path} ${kind}`),
+  );
+  assert.equal(done, true);
+  const folded = (out: string[]) => [...new Set(out)].sort(); // folded array paths repeat; the analyzer counts each once
+  assert.deepEqual(folded(byteWise), folded(parsed));
+  return folded(parsed);
 }
 
 test('objects are compared key by key: changed, missing (not in the candidate), extra, type', () => {

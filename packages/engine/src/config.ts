@@ -10,7 +10,7 @@ import { describeAjvError, lazyValidator, validateOptions } from '@reprise/core'
 import type { ComponentUse, PipelineSettings } from './pipeline.js';
 import type { ComponentKind } from '@reprise/core';
 import { parseRateSuffix, type Rate } from '@reprise/core';
-import { SETTINGS_FLAGS } from './settings.js';
+import { SETTINGS_FLAGS, settingDefault } from './settings.js';
 import { suggest } from './suggest.js';
 
 export interface ComponentConfig {
@@ -130,7 +130,7 @@ export function resolvePipelineConfig(config: unknown, catalog: ComponentCatalog
     }),
     report: {
       stats: s.stats ?? false,
-      statsIntervalMs: duration(s.statsInterval, 'stats-interval') ?? 5000,
+      statsIntervalMs: duration(s.statsInterval, 'stats-interval') ?? (settingDefault('statsInterval') as number),
       quiet: s.quiet ?? false,
       failOn: s.failOn ?? [],
     },

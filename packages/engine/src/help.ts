@@ -49,7 +49,8 @@ export function renderFlagsHelp(catalog: ComponentCatalog<ComponentDescription>)
   out.push('', 'GENERAL');
   for (const setting of SETTINGS_FLAGS) {
     const arg = setting.type === 'boolean' ? '' : setting.enum ? `<${setting.enum.join('|')}>` : (setting.format ?? setting.type);
-    flag(setting.flag, setting.isRepeatable ? `${arg} (repeatable)` : arg, setting.description, setting.example);
+    const description = setting.default === undefined ? setting.description : `${setting.description} (default ${setting.default})`;
+    flag(setting.flag, setting.isRepeatable ? `${arg} (repeatable)` : arg, description, setting.example);
   }
   out.push('', 'GOREPLAY FLAGS REPRISE REFUSES (each says why and what to use instead; see docs/GOREPLAY.md)');
   out.push(

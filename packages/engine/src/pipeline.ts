@@ -16,6 +16,7 @@ import type { Message } from '@reprise/core';
 import type { AnyComponentDefinition, InputInstance, MiddlewareInstance, OutputInstance, PluginContext, Rate } from '@reprise/core';
 import { RateGate, hidePassword, sessionShareOf } from '@reprise/core';
 import { SessionGate } from './session-gate.js';
+import { settingDefault } from './settings.js';
 import { InstanceStats } from './stats.js';
 
 /** One component in a pipeline: its definition, its main value, its rate suffix, its validated options. */
@@ -48,13 +49,14 @@ export interface PipelineSettings {
   logLevel: LogLevel;
 }
 
+/** The defaults of the settings that have one come from SETTINGS_FLAGS (settings.ts), as the help shows them. */
 export const DEFAULT_SETTINGS: PipelineSettings = {
   splitOutput: false,
   recognizeTcpSessions: false,
-  sessionResponseTimeoutMs: 2000,
-  queueCapacity: 16_384,
-  bufferPolicy: 'auto',
-  drainTimeoutMs: 10_000,
+  sessionResponseTimeoutMs: settingDefault('sessionResponseTimeout') as number,
+  queueCapacity: settingDefault('queueSize') as number,
+  bufferPolicy: settingDefault('bufferPolicy') as BufferPolicy,
+  drainTimeoutMs: settingDefault('drainTimeout') as number,
   logLevel: 'info',
 };
 

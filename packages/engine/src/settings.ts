@@ -1,4 +1,10 @@
-/** The pipeline-wide flags (not owned by any component), GoReplay's where it has them. */
+import { parseDurationMs } from '@reprise/core';
+
+/**
+ * The pipeline-wide flags (not owned by any component), GoReplay's where it has them. This list is
+ * the one source of their defaults: the help shows `default`, and the pipeline and the reporter
+ * take theirs from it (settingDefault).
+ */
 export interface SettingFlag {
   flag: string;
   /** Key in the config file's "settings" object. */
@@ -8,6 +14,8 @@ export interface SettingFlag {
   example: string;
   enum?: string[];
   format?: 'duration';
+  /** The value when the flag is not given, written as a user would write it (`2s`, 16384). */
+  default?: string | number;
   /** A boolean that GoReplay gave a level: `--verbose 2` is taken as on, `--verbose 0` as off. */
   takesLevel?: boolean;
   /** Given several times, the values collect into a list. */
@@ -36,8 +44,8 @@ export const SETTINGS_FLAGS: SettingFlag[] = [
     key: 'sessionResponseTimeout',
     type: 'string',
     format: 'duration',
-    description:
-      "With --recognize-tcp-sessions: how long a session's next request waits for the previous one's replayed response (default 2s).",
+    description: "With --recognize-tcp-sessions: how long a session's next request waits for the previous one's replayed response.",
+    default: '2s',
     example: '--session-response-timeout 5s',
   },
   {
@@ -60,7 +68,8 @@ export const SETTINGS_FLAGS: SettingFlag[] = [
     key: 'statsInterval',
     type: 'string',
     format: 'duration',
-    description: 'How often --stats prints (default 5s).',
+    description: 'How often --stats prints.',
+    default: '5s',
     example: '--stats-interval 1s',
   },
   {
@@ -76,7 +85,8 @@ export const SETTINGS_FLAGS: SettingFlag[] = [
     flag: 'output-queue-size',
     key: 'queueSize',
     type: 'integer',
-    description: 'Messages each output may hold queued (default 16384).',
+    description: 'Messages each output may hold queued.',
+    default: 16_384,
     example: '--output-queue-size 50000',
   },
   {
@@ -86,6 +96,7 @@ export const SETTINGS_FLAGS: SettingFlag[] = [
     enum: ['auto', 'block', 'drop'],
     description:
       'When an output queue is full: drop and count (drop), or pause the inputs (block). auto: drop for live capture, block for recorded files.',
+    default: 'auto',
     example: '--buffer-policy drop',
   },
   {
@@ -116,7 +127,15 @@ export const SETTINGS_FLAGS: SettingFlag[] = [
     key: 'drainTimeout',
     type: 'string',
     format: 'duration',
-    description: 'After a stop (signal, --exit-after), how long outputs may take to deliver what was read (default 10s).',
+    description: 'After a stop (signal, --exit-after), how long outputs may take to deliver what was read.',
+    default: '10s',
     example: '--drain-timeout 30s',
   },
 ];
+
+/** A setting's default as SETTINGS_FLAGS writes it; a duration in milliseconds. */
+export function settingDefault(key: string): string | number {
+  const setting = SETTINGS_FLAGS.find((s) => s.key === key);
+  if (setting?.default === undefined) throw new Error(`setting ${key} has no default`);
+  return setting.format === 'duration' ? parseDurationMs(setting.default, setting.flag) : setting.default;
+}

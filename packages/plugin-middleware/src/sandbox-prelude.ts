@@ -152,6 +152,8 @@ function headerOffsets(raw: string, lineEnd: number, stop: number): number[] {
   return offs;
 }
 
+const NO_PAIRS: string[] = Object.freeze([]) as unknown as string[];
+
 /**
  * Header names compared case-insensitively. Until a script needs the whole list, headers stay in the raw
  * head (searched, or split into offsets once asked for by value), plus the pairs the script appended.
@@ -161,7 +163,8 @@ class Headers {
   _offs: number[] | null = null;
   /** The whole list, [name, value, ...], once a script needed it. */
   _pairs: string[] | null = null;
-  _added: string[] = [];
+  /** Starts as the shared empty list: a view that adds nothing allocates none. */
+  _added: string[] = NO_PAIRS;
   /** Lowercased names of the list, computed once, on first search. */
   _lower: string[] | null = null;
   /** List entries below originalCount are the ones in the raw head; _isEdited once one of them changed. */
@@ -197,9 +200,9 @@ class Headers {
       if (pattern !== null) {
         const stop = owner._headStop;
         pattern.lastIndex = owner._lineEnd - 1;
-        const match = pattern.exec(raw);
-        if (match === null || match.index + match[0].length > stop) return null;
-        let v = match.index + match[0].length;
+        // test() and lastIndex, not exec(): no match array per lookup.
+        if (!pattern.test(raw) || pattern.lastIndex > stop) return null;
+        let v = pattern.lastIndex;
         let e = raw.indexOf('\n', v);
         if (e < 0 || e > stop) e = stop;
         while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
@@ -214,6 +217,10 @@ class Headers {
         return raw.slice(offs[k + 2], offs[k + 3]);
     }
     return null;
+  }
+  _add(name: string, value: string): void {
+    if (this._added === NO_PAIRS) this._added = [name, value];
+    else this._added.push(name, value);
   }
   _findAdded(lower: string): number {
     const added = this._added;
@@ -269,7 +276,7 @@ class Headers {
     const value = checkedValue(name, valueIn);
     if (this._pairs === null && this._rawValue(lower) === null && this._findAdded(lower) < 0) {
       // The common case, a new header: no need to build the list.
-      this._added.push(name, value);
+      this._add(name, value);
       this._owner._dirty = true;
       return;
     }
@@ -289,7 +296,7 @@ class Headers {
     const name = String(nameIn);
     checkedName(name);
     const value = checkedValue(name, valueIn);
-    if (this._pairs === null) this._added.push(name, value);
+    if (this._pairs === null) this._add(name, value);
     else this._pairs.push(name, value);
     this._owner._dirty = true;
   }
@@ -795,23 +802,17 @@ class Outputs {
 
 let current: Outputs | null = null;
 
-/** Changed payloads up to this size travel back whole: one copy out beats splicing on the host. */
-const WHOLE_UP_TO = 16384;
-
 /** Adds a view the hook returned; a clone or a message from elsewhere is sent whole. */
 function emit(out: Outputs, view: HttpMessage, original: string, source: number): HttpMessage {
   let row: number;
   if (view._raw === original && view._source === source && !view._clone) {
     const p = view._parts();
-    if (p === null) row = out.add(source, -1, '', 0, 0);
-    else {
-      // A new record separator can only start in the changed part or just before it.
-      const checkFrom = Math.max(0, p.keep - GOR_SEPARATOR.length + 1);
-      row =
-        original.length <= WHOLE_UP_TO
-          ? out.add(source, 0, original.slice(0, p.keep) + p.middle + original.slice(p.resumeAt), original.length, checkFrom)
-          : out.add(source, p.keep, p.middle, p.resumeAt, checkFrom);
-    }
+    // Only the changed part travels back: the host splices it into the bytes it already has.
+    // A new record separator can only start in the changed part or just before it.
+    row =
+      p === null
+        ? out.add(source, -1, '', 0, 0)
+        : out.add(source, p.keep, p.middle, p.resumeAt, Math.max(0, p.keep - GOR_SEPARATOR.length + 1));
   } else {
     row = out.add(source, 0, view._serialize(), original.length, 0);
   }

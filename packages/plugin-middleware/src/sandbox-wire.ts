@@ -28,9 +28,9 @@ export interface BatchInput {
 /**
  * The output messages, one row per index across the columns. An output's payload is its source's bytes
  * 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt; keep is -1 when
- * the message is unchanged (the host reuses the input message). A small payload comes back whole (keep
- * 0, resumeAt its length: the host then copies nothing); of a large one only the changed middle crosses
- * back, so adding a header to a large request does not copy the request out.
+ * the message is unchanged (the host reuses the input message). Only the changed middle crosses back (the
+ * host splices it into the bytes it packed), so adding a header does not copy the request out; a payload
+ * rebuilt as a whole comes back whole (keep 0, resumeAt its length).
  */
 export interface OutputColumns {
   /** Index of the input message it came from. */

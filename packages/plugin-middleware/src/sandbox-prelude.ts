@@ -57,7 +57,7 @@ function bytesToText(b: string): string {
   }
 }
 function textToBytes(t: string): string {
-  if (!/[^\x00-\x7f]/.test(t)) return t;
+  if (!/[\x80-\uffff]/.test(t)) return t;
   return unescape(encodeURIComponent(t));
 }
 function byteStringToArray(b: string): Uint8Array {
@@ -611,6 +611,7 @@ class Request extends HttpMessage {
   set url(valueIn: unknown) {
     const line = this._parseLine();
     const v = String(valueIn);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose
     if (v === '' || /[\x00-\x20\x7f]/.test(v))
       throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters');
     if (v !== line[1]) this._changeLine(1, v);
@@ -833,7 +834,8 @@ function correlated(id: string, map: Map<string, Remembered>, kind: 'request' | 
 export function run(input: BatchInput): BatchResult {
   const { kinds, payloads, offsets, timestamps } = input;
   const idList = input.ids.split('\n');
-  const out = (current = new Outputs(input.start));
+  const out = new Outputs(input.start);
+  current = out;
   logs = [];
   logsLeftOut = 0;
   const n = kinds.length;

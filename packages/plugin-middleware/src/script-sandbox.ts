@@ -199,7 +199,11 @@ export class ScriptSandbox {
     // Outputs come in input order: a message with neither an output nor a failure was dropped by the script.
     let sources = 0;
     let last = -1;
-    for (const o of outcome.outputs) if (o.source !== last) (last = o.source), sources++;
+    for (const o of outcome.outputs) {
+      if (o.source === last) continue;
+      last = o.source;
+      sources++;
+    }
     outcome.dropped = batch.length - sources - outcome.failures.length;
     return outcome;
   }
@@ -287,7 +291,9 @@ export class ScriptSandbox {
     // The ids go into .gor record headers: checked here too, whatever the isolate let through.
     let badIds: Map<number, string> | undefined;
     for (const change of result.idChanges) {
-      if (!ID_PATTERN.test(change.id)) (badIds ??= new Map()).set(source[change.output]!, change.id);
+      if (ID_PATTERN.test(change.id)) continue;
+      badIds ??= new Map();
+      badIds.set(source[change.output]!, change.id);
     }
     // Every changed payload is a view of one buffer per call: [spliced payloads | middles | the input payloads].
     // A payload that came back whole is a view of its middle; a spliced one is assembled with copyWithin
@@ -358,8 +364,9 @@ export class ScriptSandbox {
     if (work !== undefined && work.subarray(0, inputAt).indexOf(SEPARATOR_BYTE) >= 0) {
       for (let k = 0; k < changedRows.length; k += 2) {
         const payload = outcome.outputs[changedRows[k]!]!.message.payload as Buffer;
-        if (payload.indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) >= 0)
-          (withSeparator ??= new Set()).add(source[changedRows[k + 1]!]!);
+        if (payload.indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) < 0) continue;
+        withSeparator ??= new Set();
+        withSeparator.add(source[changedRows[k + 1]!]!);
       }
     }
     for (const change of result.idChanges) {

@@ -12,6 +12,8 @@
 import type { BatchInput, BatchResult, HookFailure, HookName, IdChange, StoreCall } from './sandbox-wire.js';
 
 const MAX_LOG_LINES = 100;
+/** The usual id: 24 hex digits (see BatchInput.idWidth). */
+const ID_WIDTH = 24;
 const CORRELATION_CAPACITY = 10000;
 let logs: string[] = [];
 let logsLeftOut = 0;
@@ -341,7 +343,9 @@ interface Parts {
 
 class HttpMessage {
   _kind: MessageKind;
-  _id: string;
+  /** The id, or null until read from `_ids` (the batch's ids, fixed width, at `_tsIndex`). */
+  _id: string | null;
+  _ids: string | null;
   /** The timestamp, or where to read it (a BigInt is made only when a script asks). */
   _ts: bigint | undefined;
   _tsArray: BigUint64Array | null;
@@ -367,15 +371,17 @@ class HttpMessage {
 
   constructor(
     kind: MessageKind,
-    id: string,
+    id: string | null,
     raw: string,
     source: number,
     ts: bigint | undefined,
     tsArray: BigUint64Array | null,
     tsIndex: number,
+    ids: string | null = null,
   ) {
     this._kind = kind;
     this._id = id;
+    this._ids = ids;
     this._raw = raw;
     this._source = source;
     this._ts = ts;
@@ -386,13 +392,14 @@ class HttpMessage {
     return this._kind;
   }
   get id(): string {
+    if (this._id === null) this._id = this._ids!.slice(this._tsIndex * (ID_WIDTH + 1), this._tsIndex * (ID_WIDTH + 1) + ID_WIDTH);
     return this._id;
   }
   set id(valueIn: unknown) {
     const value = String(valueIn);
     if (!ID.test(value))
       throw new InvalidFieldError(this._kind === 'request' ? 'req.id' : 'res.id', value, 'an id is 24 lowercase hex digits');
-    if (value !== this._id) {
+    if (value !== this.id) {
       this._id = value;
       this._idChanged = true;
     }
@@ -633,7 +640,7 @@ class Request extends HttpMessage {
     return this._parseLine()[2];
   }
   clone(): Request {
-    const copy = new Request(this._kind, this._id, this._serialize(), this._source, this.timestamp, null, 0);
+    const copy = new Request(this._kind, this.id, this._serialize(), this._source, this.timestamp, null, 0);
     copy._clone = true;
     return copy;
   }
@@ -662,7 +669,7 @@ class Response extends HttpMessage {
     if (v !== line[2]) this._changeLine(2, v);
   }
   clone(): Response {
-    const copy = new Response(this._kind, this._id, this._serialize(), this._source, this.timestamp, null, 0);
+    const copy = new Response(this._kind, this.id, this._serialize(), this._source, this.timestamp, null, 0);
     copy._clone = true;
     return copy;
   }
@@ -817,7 +824,7 @@ function emit(out: Outputs, view: HttpMessage, original: string, source: number)
   } else {
     row = out.add(source, 0, view._serialize(), original.length, 0);
   }
-  if (view._idChanged) out.idChanges.push({ output: row, id: view._id });
+  if (view._idChanged) out.idChanges.push({ output: row, id: view.id });
   return view;
 }
 
@@ -833,36 +840,39 @@ function correlated(id: string, map: Map<string, Remembered>, kind: 'request' | 
 
 export function run(input: BatchInput): BatchResult {
   const { kinds, payloads, offsets, timestamps } = input;
-  const idList = input.ids.split('\n');
+  const correlate = hooks.response !== null || hooks.replayedResponse !== null;
+  // Fixed-width ids are sliced only when a script reads one (correlation reads them all).
+  const lazyIds = input.idWidth === ID_WIDTH && !correlate ? input.ids : null;
+  const idList = lazyIds === null ? input.ids.split('\n') : null;
   const out = new Outputs(input.start);
   current = out;
   logs = [];
   logsLeftOut = 0;
   const n = kinds.length;
-  const correlate = hooks.response !== null || hooks.replayedResponse !== null;
   for (let i = input.start; i < n; i++) {
     out.inHand = i;
     const kind = kinds.charCodeAt(i);
     const raw = payloads.slice(offsets[i], offsets[i + 1]);
-    const id = idList[i]!;
+    // Null only when nothing correlates: the response hooks and the correlation below read it (as id!).
+    const id = idList === null ? null : idList[i]!;
     let view: HttpMessage;
     let hook: HookName = 'request';
     let result: unknown;
     try {
       if (kind === 49) {
-        view = new Request('request', id, raw, i, undefined, timestamps, i);
+        view = new Request('request', id, raw, i, undefined, timestamps, i, lazyIds);
         result = hooks.request === null ? view : hooks.request(view);
       } else if (kind === 50) {
-        view = new Response('response', id, raw, i, undefined, timestamps, i);
+        view = new Response('response', id, raw, i, undefined, timestamps, i, lazyIds);
         hook = 'response';
-        result = hooks.response === null ? view : hooks.response(view, correlated(id, requestsById, 'request'));
+        result = hooks.response === null ? view : hooks.response(view, correlated(id!, requestsById, 'request'));
       } else {
-        view = new Response('replayed-response', id, raw, i, undefined, timestamps, i);
+        view = new Response('replayed-response', id, raw, i, undefined, timestamps, i, lazyIds);
         hook = 'replayedResponse';
         result =
           hooks.replayedResponse === null
             ? view
-            : hooks.replayedResponse(view, correlated(id, requestsById, 'request'), correlated(id, responsesById, 'response'));
+            : hooks.replayedResponse(view, correlated(id!, requestsById, 'request'), correlated(id!, responsesById, 'response'));
       }
       if (result === undefined) result = view;
       let first: HttpMessage | undefined;
@@ -882,12 +892,12 @@ export function run(input: BatchInput): BatchResult {
       if (correlate) {
         // Kept as sent on (what staging saw), with their own timestamps.
         if (kind === 49) {
-          if (first !== undefined) boundedSet(requestsById, id, { raw: first._serialize(), timestamp: timestamps[i]! });
+          if (first !== undefined) boundedSet(requestsById, id!, { raw: first._serialize(), timestamp: timestamps[i]! });
         } else if (kind === 50)
-          boundedSet(responsesById, id, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
+          boundedSet(responsesById, id!, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
         else {
-          requestsById.delete(id);
-          responsesById.delete(id);
+          requestsById.delete(id!);
+          responsesById.delete(id!);
         }
       }
     } catch (error) {

@@ -16,6 +16,8 @@ export interface BatchInput {
   kinds: string;
   /** The message ids, joined with '\n'. */
   ids: string;
+  /** 24 when every id has 24 characters (id i is then at i * 25), else 0. */
+  idWidth: number;
   /** Nanoseconds, one per message. */
   timestamps: BigUint64Array;
   /** All payloads as one latin1 string (one char per byte); message i spans offsets[i]..offsets[i+1]. */

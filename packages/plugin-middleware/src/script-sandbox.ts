@@ -512,8 +512,10 @@ function packBatch(batch: readonly Message[]): PackedBatch {
   let ids = '';
   const timestamps = new BigUint64Array(n);
   let total = 0;
+  let idWidth = 24;
   for (let i = 0; i < n; i++) {
     const m = batch[i]!;
+    if (m.id.length !== 24) idWidth = 0;
     offsets[i] = total;
     total += m.payload.length;
     kinds += KIND_CODE[m.kind];
@@ -523,7 +525,11 @@ function packBatch(batch: readonly Message[]): PackedBatch {
   offsets[n] = total;
   const all = packingBuffer(total);
   for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[i]!);
-  return { input: { kinds, ids, timestamps, payloads: all.toString('latin1', 0, total), offsets }, payloads: all, messages: batch };
+  return {
+    input: { kinds, ids, timestamps, payloads: all.toString('latin1', 0, total), offsets, idWidth },
+    payloads: all,
+    messages: batch,
+  };
 }
 
 /** Batches up to this size are packed in one reused buffer (a call copies what it needs before the next). */

@@ -95,6 +95,7 @@ declare namespace reprise {
   }
 
   /** A hook returns the message (changed or not), null to drop it, several to amplify, or nothing to keep it. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook that ends without a return statement returns void, which undefined does not accept
   type HookResult = HttpMessage | HttpMessage[] | null | undefined | void;
 
   /** `export function request(req)`: every request, before it is sent. */
@@ -110,13 +111,13 @@ declare var store: reprise.Store;
 
 /**
  * Lines go to reprise's log (shown even with --quiet), rate-limited by --middleware-script-log-rate.
- * Declared as the DOM and Node types declare it, so it merges with theirs.
+ * Declared as an interface, as the DOM and Node types declare it, so it merges with theirs.
  */
 interface Console {
-  log(...data: any[]): void;
-  info(...data: any[]): void;
-  debug(...data: any[]): void;
-  warn(...data: any[]): void;
-  error(...data: any[]): void;
+  log(...data: unknown[]): void;
+  info(...data: unknown[]): void;
+  debug(...data: unknown[]): void;
+  warn(...data: unknown[]): void;
+  error(...data: unknown[]): void;
 }
 declare var console: Console;

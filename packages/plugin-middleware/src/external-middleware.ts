@@ -115,7 +115,7 @@ export class ExternalMiddleware {
   write(batch: readonly Message[]): void | Promise<void> {
     if (this.fatal) throw this.fatal;
     const child = this.child;
-    if (!child || !child.stdin || child.stdin.destroyed || this.isEnding) {
+    if (!child?.stdin || child.stdin.destroyed || this.isEnding) {
       // Between a crash and the restart: these messages cannot be delivered.
       this.options.stats.add('failed', batch.length);
       this.options.stats.add('middleware-lost', batch.length);

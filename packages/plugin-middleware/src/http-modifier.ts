@@ -42,7 +42,7 @@ export function applyHttpRules(rules: HttpRules, payload: Uint8Array): ModifierR
   if (rules.basicAuthFilter.length > 0) {
     const auth = req.header('Authorization');
     // Only Basic credentials are judged; requests without them pass, as in GoReplay.
-    if (auth && auth.startsWith('Basic ')) {
+    if (auth?.startsWith('Basic ')) {
       const decoded = Buffer.from(auth.slice(6).trim(), 'base64').toString('latin1');
       for (const re of rules.basicAuthFilter) if (decoded.search(re) < 0) return { dropped: 'basic-auth' };
     }

@@ -89,7 +89,7 @@ function percentOf(text: string, option: string): number {
 
 /** Payloads are handled as latin1 text (one char per byte): values typed as UTF-8 become their bytes. */
 function asBytes(text: string): string {
-  return /[^\x00-\x7f]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
+  return /[\x80-\uffff]/.test(text) ? Buffer.from(text, 'utf8').toString('latin1') : text;
 }
 
 /** Go's template syntax `${1}`/`${name}` becomes JavaScript's `$1`/`$<name>`. */

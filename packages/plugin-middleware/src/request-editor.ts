@@ -67,12 +67,16 @@ export class RequestEditor {
     const i = this.find(lower);
     if (i >= 0) {
       if ((this.replaced?.get(i) ?? this.valueAt(i)) === value) return;
-      (this.replaced ??= new Map()).set(i, value);
+      this.replaced ??= new Map();
+      this.replaced.set(i, value);
       return;
     }
     const added = this.added?.find(([key]) => key.toLowerCase() === lower);
     if (added) added[1] = value;
-    else (this.added ??= []).push([name, value]);
+    else {
+      this.added ??= [];
+      this.added.push([name, value]);
+    }
   }
 
   /** The request bytes, rebuilt when something changed, else the original array. */

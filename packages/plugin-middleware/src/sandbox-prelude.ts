@@ -12,6 +12,8 @@
 import type { BatchInput, BatchResult, HookFailure, HookName, IdChange, StoreCall } from './sandbox-wire.js';
 
 const MAX_LOG_LINES = 100;
+/** The usual id: 24 hex digits (see BatchInput.idWidth). */
+const ID_WIDTH = 24;
 const CORRELATION_CAPACITY = 10000;
 let logs: string[] = [];
 let logsLeftOut = 0;
@@ -57,7 +59,7 @@ function bytesToText(b: string): string {
   }
 }
 function textToBytes(t: string): string {
-  if (!/[^\x00-\x7f]/.test(t)) return t;
+  if (!/[\x80-\uffff]/.test(t)) return t;
   return unescape(encodeURIComponent(t));
 }
 function byteStringToArray(b: string): Uint8Array {
@@ -152,6 +154,8 @@ function headerOffsets(raw: string, lineEnd: number, stop: number): number[] {
   return offs;
 }
 
+const NO_PAIRS: string[] = Object.freeze([]) as unknown as string[];
+
 /**
  * Header names compared case-insensitively. Until a script needs the whole list, headers stay in the raw
  * head (searched, or split into offsets once asked for by value), plus the pairs the script appended.
@@ -161,7 +165,8 @@ class Headers {
   _offs: number[] | null = null;
   /** The whole list, [name, value, ...], once a script needed it. */
   _pairs: string[] | null = null;
-  _added: string[] = [];
+  /** Starts as the shared empty list: a view that adds nothing allocates none. */
+  _added: string[] = NO_PAIRS;
   /** Lowercased names of the list, computed once, on first search. */
   _lower: string[] | null = null;
   /** List entries below originalCount are the ones in the raw head; _isEdited once one of them changed. */
@@ -197,9 +202,9 @@ class Headers {
       if (pattern !== null) {
         const stop = owner._headStop;
         pattern.lastIndex = owner._lineEnd - 1;
-        const match = pattern.exec(raw);
-        if (match === null || match.index + match[0].length > stop) return null;
-        let v = match.index + match[0].length;
+        // test() and lastIndex, not exec(): no match array per lookup.
+        if (!pattern.test(raw) || pattern.lastIndex > stop) return null;
+        let v = pattern.lastIndex;
         let e = raw.indexOf('\n', v);
         if (e < 0 || e > stop) e = stop;
         while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
@@ -214,6 +219,10 @@ class Headers {
         return raw.slice(offs[k + 2], offs[k + 3]);
     }
     return null;
+  }
+  _add(name: string, value: string): void {
+    if (this._added === NO_PAIRS) this._added = [name, value];
+    else this._added.push(name, value);
   }
   _findAdded(lower: string): number {
     const added = this._added;
@@ -269,7 +278,7 @@ class Headers {
     const value = checkedValue(name, valueIn);
     if (this._pairs === null && this._rawValue(lower) === null && this._findAdded(lower) < 0) {
       // The common case, a new header: no need to build the list.
-      this._added.push(name, value);
+      this._add(name, value);
       this._owner._dirty = true;
       return;
     }
@@ -289,7 +298,7 @@ class Headers {
     const name = String(nameIn);
     checkedName(name);
     const value = checkedValue(name, valueIn);
-    if (this._pairs === null) this._added.push(name, value);
+    if (this._pairs === null) this._add(name, value);
     else this._pairs.push(name, value);
     this._owner._dirty = true;
   }
@@ -334,7 +343,9 @@ interface Parts {
 
 class HttpMessage {
   _kind: MessageKind;
-  _id: string;
+  /** The id, or null until read from `_ids` (the batch's ids, fixed width, at `_tsIndex`). */
+  _id: string | null;
+  _ids: string | null;
   /** The timestamp, or where to read it (a BigInt is made only when a script asks). */
   _ts: bigint | undefined;
   _tsArray: BigUint64Array | null;
@@ -360,15 +371,17 @@ class HttpMessage {
 
   constructor(
     kind: MessageKind,
-    id: string,
+    id: string | null,
     raw: string,
     source: number,
     ts: bigint | undefined,
     tsArray: BigUint64Array | null,
     tsIndex: number,
+    ids: string | null = null,
   ) {
     this._kind = kind;
     this._id = id;
+    this._ids = ids;
     this._raw = raw;
     this._source = source;
     this._ts = ts;
@@ -379,13 +392,14 @@ class HttpMessage {
     return this._kind;
   }
   get id(): string {
+    if (this._id === null) this._id = this._ids!.slice(this._tsIndex * (ID_WIDTH + 1), this._tsIndex * (ID_WIDTH + 1) + ID_WIDTH);
     return this._id;
   }
   set id(valueIn: unknown) {
     const value = String(valueIn);
     if (!ID.test(value))
       throw new InvalidFieldError(this._kind === 'request' ? 'req.id' : 'res.id', value, 'an id is 24 lowercase hex digits');
-    if (value !== this._id) {
+    if (value !== this.id) {
       this._id = value;
       this._idChanged = true;
     }
@@ -604,6 +618,7 @@ class Request extends HttpMessage {
   set url(valueIn: unknown) {
     const line = this._parseLine();
     const v = String(valueIn);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose
     if (v === '' || /[\x00-\x20\x7f]/.test(v))
       throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters');
     if (v !== line[1]) this._changeLine(1, v);
@@ -625,7 +640,7 @@ class Request extends HttpMessage {
     return this._parseLine()[2];
   }
   clone(): Request {
-    const copy = new Request(this._kind, this._id, this._serialize(), this._source, this.timestamp, null, 0);
+    const copy = new Request(this._kind, this.id, this._serialize(), this._source, this.timestamp, null, 0);
     copy._clone = true;
     return copy;
   }
@@ -654,7 +669,7 @@ class Response extends HttpMessage {
     if (v !== line[2]) this._changeLine(2, v);
   }
   clone(): Response {
-    const copy = new Response(this._kind, this._id, this._serialize(), this._source, this.timestamp, null, 0);
+    const copy = new Response(this._kind, this.id, this._serialize(), this._source, this.timestamp, null, 0);
     copy._clone = true;
     return copy;
   }
@@ -795,27 +810,21 @@ class Outputs {
 
 let current: Outputs | null = null;
 
-/** Changed payloads up to this size travel back whole: one copy out beats splicing on the host. */
-const WHOLE_UP_TO = 16384;
-
 /** Adds a view the hook returned; a clone or a message from elsewhere is sent whole. */
 function emit(out: Outputs, view: HttpMessage, original: string, source: number): HttpMessage {
   let row: number;
   if (view._raw === original && view._source === source && !view._clone) {
     const p = view._parts();
-    if (p === null) row = out.add(source, -1, '', 0, 0);
-    else {
-      // A new record separator can only start in the changed part or just before it.
-      const checkFrom = Math.max(0, p.keep - GOR_SEPARATOR.length + 1);
-      row =
-        original.length <= WHOLE_UP_TO
-          ? out.add(source, 0, original.slice(0, p.keep) + p.middle + original.slice(p.resumeAt), original.length, checkFrom)
-          : out.add(source, p.keep, p.middle, p.resumeAt, checkFrom);
-    }
+    // Only the changed part travels back: the host splices it into the bytes it already has.
+    // A new record separator can only start in the changed part or just before it.
+    row =
+      p === null
+        ? out.add(source, -1, '', 0, 0)
+        : out.add(source, p.keep, p.middle, p.resumeAt, Math.max(0, p.keep - GOR_SEPARATOR.length + 1));
   } else {
     row = out.add(source, 0, view._serialize(), original.length, 0);
   }
-  if (view._idChanged) out.idChanges.push({ output: row, id: view._id });
+  if (view._idChanged) out.idChanges.push({ output: row, id: view.id });
   return view;
 }
 
@@ -831,35 +840,39 @@ function correlated(id: string, map: Map<string, Remembered>, kind: 'request' | 
 
 export function run(input: BatchInput): BatchResult {
   const { kinds, payloads, offsets, timestamps } = input;
-  const idList = input.ids.split('\n');
-  const out = (current = new Outputs(input.start));
+  const correlate = hooks.response !== null || hooks.replayedResponse !== null;
+  // Fixed-width ids are sliced only when a script reads one (correlation reads them all).
+  const lazyIds = input.idWidth === ID_WIDTH && !correlate ? input.ids : null;
+  const idList = lazyIds === null ? input.ids.split('\n') : null;
+  const out = new Outputs(input.start);
+  current = out;
   logs = [];
   logsLeftOut = 0;
   const n = kinds.length;
-  const correlate = hooks.response !== null || hooks.replayedResponse !== null;
   for (let i = input.start; i < n; i++) {
     out.inHand = i;
     const kind = kinds.charCodeAt(i);
     const raw = payloads.slice(offsets[i], offsets[i + 1]);
-    const id = idList[i]!;
+    // Null only when nothing correlates: the response hooks and the correlation below read it (as id!).
+    const id = idList === null ? null : idList[i]!;
     let view: HttpMessage;
     let hook: HookName = 'request';
     let result: unknown;
     try {
       if (kind === 49) {
-        view = new Request('request', id, raw, i, undefined, timestamps, i);
+        view = new Request('request', id, raw, i, undefined, timestamps, i, lazyIds);
         result = hooks.request === null ? view : hooks.request(view);
       } else if (kind === 50) {
-        view = new Response('response', id, raw, i, undefined, timestamps, i);
+        view = new Response('response', id, raw, i, undefined, timestamps, i, lazyIds);
         hook = 'response';
-        result = hooks.response === null ? view : hooks.response(view, correlated(id, requestsById, 'request'));
+        result = hooks.response === null ? view : hooks.response(view, correlated(id!, requestsById, 'request'));
       } else {
-        view = new Response('replayed-response', id, raw, i, undefined, timestamps, i);
+        view = new Response('replayed-response', id, raw, i, undefined, timestamps, i, lazyIds);
         hook = 'replayedResponse';
         result =
           hooks.replayedResponse === null
             ? view
-            : hooks.replayedResponse(view, correlated(id, requestsById, 'request'), correlated(id, responsesById, 'response'));
+            : hooks.replayedResponse(view, correlated(id!, requestsById, 'request'), correlated(id!, responsesById, 'response'));
       }
       if (result === undefined) result = view;
       let first: HttpMessage | undefined;
@@ -879,12 +892,12 @@ export function run(input: BatchInput): BatchResult {
       if (correlate) {
         // Kept as sent on (what staging saw), with their own timestamps.
         if (kind === 49) {
-          if (first !== undefined) boundedSet(requestsById, id, { raw: first._serialize(), timestamp: timestamps[i]! });
+          if (first !== undefined) boundedSet(requestsById, id!, { raw: first._serialize(), timestamp: timestamps[i]! });
         } else if (kind === 50)
-          boundedSet(responsesById, id, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
+          boundedSet(responsesById, id!, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
         else {
-          requestsById.delete(id);
-          responsesById.delete(id);
+          requestsById.delete(id!);
+          responsesById.delete(id!);
         }
       }
     } catch (error) {

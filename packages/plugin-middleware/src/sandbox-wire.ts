@@ -16,6 +16,8 @@ export interface BatchInput {
   kinds: string;
   /** The message ids, joined with '\n'. */
   ids: string;
+  /** 24 when every id has 24 characters (id i is then at i * 25), else 0. */
+  idWidth: number;
   /** Nanoseconds, one per message. */
   timestamps: BigUint64Array;
   /** All payloads as one latin1 string (one char per byte); message i spans offsets[i]..offsets[i+1]. */
@@ -28,9 +30,9 @@ export interface BatchInput {
 /**
  * The output messages, one row per index across the columns. An output's payload is its source's bytes
  * 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt; keep is -1 when
- * the message is unchanged (the host reuses the input message). A small payload comes back whole (keep
- * 0, resumeAt its length: the host then copies nothing); of a large one only the changed middle crosses
- * back, so adding a header to a large request does not copy the request out.
+ * the message is unchanged (the host reuses the input message). Only the changed middle crosses back (the
+ * host splices it into the bytes it packed), so adding a header does not copy the request out; a payload
+ * rebuilt as a whole comes back whole (keep 0, resumeAt its length).
  */
 export interface OutputColumns {
   /** Index of the input message it came from. */

@@ -59,6 +59,8 @@ export interface BatchOutcome {
 /** A batch packed for the isolate, and the input messages (reused as they are when the script left them unchanged). */
 interface PackedBatch {
   input: Omit<BatchInput, 'start'>;
+  /** The payloads as packed into `input.payloads`, as bytes (spliced outputs are copied from them). */
+  payloads: Buffer;
   messages: readonly Message[];
 }
 
@@ -197,7 +199,11 @@ export class ScriptSandbox {
     // Outputs come in input order: a message with neither an output nor a failure was dropped by the script.
     let sources = 0;
     let last = -1;
-    for (const o of outcome.outputs) if (o.source !== last) (last = o.source), sources++;
+    for (const o of outcome.outputs) {
+      if (o.source === last) continue;
+      last = o.source;
+      sources++;
+    }
     outcome.dropped = batch.length - sources - outcome.failures.length;
     return outcome;
   }
@@ -278,23 +284,33 @@ export class ScriptSandbox {
   }
 
   private collect(result: BatchResult, batch: PackedBatch, outcome: BatchOutcome): void {
-    checkShape(result, batch.messages.length);
+    checkShape(result, batch.input.offsets);
     const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = result.outputs;
     const rows = source.length;
     const messages = batch.messages;
     // The ids go into .gor record headers: checked here too, whatever the isolate let through.
     let badIds: Map<number, string> | undefined;
     for (const change of result.idChanges) {
-      if (!ID_PATTERN.test(change.id)) (badIds ??= new Map()).set(source[change.output]!, change.id);
+      if (ID_PATTERN.test(change.id)) continue;
+      badIds ??= new Map();
+      badIds.set(source[change.output]!, change.id);
     }
-    // A payload that came back whole is a view into `middles`; a spliced one is built in `spliced`.
-    const middles = result.middles.length > 0 ? Buffer.from(result.middles, 'latin1') : undefined;
+    // Every changed payload is a view of one buffer per call: [spliced payloads | middles | the input payloads].
+    // A payload that came back whole is a view of its middle; a spliced one is assembled with copyWithin
+    // (no view object per part), from the input's copy and the middle.
+    const offsets = batch.input.offsets;
     let size = 0;
     for (let r = 0; r < rows; r++) {
-      if (keep[r]! < 0 || isWhole(keep[r]!, resumeAt[r]!, messages[source[r]!]!)) continue;
-      size += keep[r]! + (middleEnd[r]! - middleStart[r]!) + Math.max(0, messages[source[r]!]!.payload.length - resumeAt[r]!);
+      const from = source[r]!;
+      const length = offsets[from + 1]! - offsets[from]!;
+      if (keep[r]! < 0 || isWhole(keep[r]!, resumeAt[r]!, length)) continue;
+      size += keep[r]! + (middleEnd[r]! - middleStart[r]!) + Math.max(0, length - resumeAt[r]!);
     }
-    const spliced = size > 0 ? Buffer.allocUnsafeSlow(size) : undefined;
+    const middlesAt = size;
+    const inputAt = middlesAt + result.middles.length;
+    const work = inputAt > 0 ? Buffer.allocUnsafeSlow(inputAt + (size > 0 ? batch.payloads.length : 0)) : undefined;
+    if (result.middles.length > 0) work!.write(result.middles, middlesAt, 'latin1');
+    if (size > 0) work!.set(batch.payloads, inputAt);
     let at = 0;
     const firstOutput = outcome.outputs.length;
     // Per changed payload: its output and its row.
@@ -313,19 +329,26 @@ export class ScriptSandbox {
         outcome.outputs.push({ source: from, message: original });
         continue;
       }
+      const length = offsets[from + 1]! - offsets[from]!;
       let payload: Buffer;
-      if (isWhole(kept, resumeAt[r]!, original)) payload = middles!.subarray(middleStart[r]!, middleEnd[r]!);
+      if (isWhole(kept, resumeAt[r]!, length)) payload = work!.subarray(middlesAt + middleStart[r]!, middlesAt + middleEnd[r]!);
       else {
         const start = at;
+        const input = inputAt + offsets[from]!;
         const resume = resumeAt[r]!;
-        if (kept > 0) spliced!.set(original.payload.subarray(0, kept), at);
-        at += kept;
-        if (middleEnd[r]! > middleStart[r]!) at += middles!.copy(spliced!, at, middleStart[r]!, middleEnd[r]!);
-        if (resume < original.payload.length) {
-          spliced!.set(original.payload.subarray(resume), at);
-          at += original.payload.length - resume;
+        if (kept > 0) {
+          work!.copyWithin(at, input, input + kept);
+          at += kept;
         }
-        payload = spliced!.subarray(start, at);
+        if (middleEnd[r]! > middleStart[r]!) {
+          work!.copyWithin(at, middlesAt + middleStart[r]!, middlesAt + middleEnd[r]!);
+          at += middleEnd[r]! - middleStart[r]!;
+        }
+        if (resume < length) {
+          work!.copyWithin(at, input + resume, input + length);
+          at += length - resume;
+        }
+        payload = work!.subarray(start, at);
       }
       changedRows.push(outcome.outputs.length, r);
       const message: Message =
@@ -338,20 +361,12 @@ export class ScriptSandbox {
     // The separator holds the byte 0xf0: one memchr over the batch's changed bytes clears the usual
     // batch (ASCII heads); each payload is searched only when that byte is there.
     let withSeparator: Set<number> | undefined;
-    if (
-      (middles !== undefined && middles.indexOf(SEPARATOR_BYTE) >= 0) ||
-      (spliced !== undefined && spliced.indexOf(SEPARATOR_BYTE) >= 0)
-    ) {
+    if (work !== undefined && work.subarray(0, inputAt).indexOf(SEPARATOR_BYTE) >= 0) {
       for (let k = 0; k < changedRows.length; k += 2) {
-        const output = outcome.outputs[changedRows[k]!]!;
-        if (
-          Buffer.from(output.message.payload.buffer, output.message.payload.byteOffset, output.message.payload.length).indexOf(
-            GOR_SEPARATOR,
-            checkFrom[changedRows[k + 1]!]!,
-          ) >= 0
-        ) {
-          (withSeparator ??= new Set()).add(output.source);
-        }
+        const payload = outcome.outputs[changedRows[k]!]!.message.payload as Buffer;
+        if (payload.indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) < 0) continue;
+        withSeparator ??= new Set();
+        withSeparator.add(source[changedRows[k + 1]!]!);
       }
     }
     for (const change of result.idChanges) {
@@ -419,14 +434,15 @@ export class ScriptSandbox {
 }
 
 /** A payload that came back whole from the isolate (see OutputColumns). */
-function isWhole(keep: number, resumeAt: number, original: Message): boolean {
-  return keep === 0 && resumeAt >= original.payload.length;
+function isWhole(keep: number, resumeAt: number, length: number): boolean {
+  return keep === 0 && resumeAt >= length;
 }
 
 const HOOKS: readonly string[] = ['request', 'response', 'replayedResponse'];
 
 /** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
-function checkShape(result: BatchResult, count: number): void {
+function checkShape(result: BatchResult, offsets: Uint32Array): void {
+  const count = offsets.length - 1;
   const malformed = (): RepriseError =>
     new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', {
       plugin: 'middleware-script',
@@ -462,6 +478,7 @@ function checkShape(result: BatchResult, count: number): void {
           middleStart[r]! <= middleEnd[r]! &&
           middleEnd[r]! <= middles.length &&
           resumeAt[r]! >= kept &&
+          kept <= offsets[source[r]! + 1]! - offsets[source[r]!]! &&
           checkFrom[r]! >= 0));
     if (!ok) throw malformed();
   }
@@ -495,8 +512,10 @@ function packBatch(batch: readonly Message[]): PackedBatch {
   let ids = '';
   const timestamps = new BigUint64Array(n);
   let total = 0;
+  let idWidth = 24;
   for (let i = 0; i < n; i++) {
     const m = batch[i]!;
+    if (m.id.length !== 24) idWidth = 0;
     offsets[i] = total;
     total += m.payload.length;
     kinds += KIND_CODE[m.kind];
@@ -504,7 +523,23 @@ function packBatch(batch: readonly Message[]): PackedBatch {
     timestamps[i] = m.timestamp;
   }
   offsets[n] = total;
-  const all = Buffer.allocUnsafe(total);
+  const all = packingBuffer(total);
   for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[i]!);
-  return { input: { kinds, ids, timestamps, payloads: all.toString('latin1', 0, total), offsets }, messages: batch };
+  return {
+    input: { kinds, ids, timestamps, payloads: all.toString('latin1', 0, total), offsets, idWidth },
+    payloads: all,
+    messages: batch,
+  };
+}
+
+/** Batches up to this size are packed in one reused buffer (a call copies what it needs before the next). */
+const REUSED_PACKING_BYTES = 1 << 20;
+let reusedPacking: Buffer | undefined;
+
+function packingBuffer(total: number): Buffer {
+  if (total > REUSED_PACKING_BYTES) return Buffer.allocUnsafeSlow(total);
+  if (reusedPacking === undefined || reusedPacking.length < total) {
+    reusedPacking = Buffer.allocUnsafeSlow(Math.min(REUSED_PACKING_BYTES, Math.max(total, 2 * (reusedPacking?.length ?? 0), 65536)));
+  }
+  return reusedPacking.subarray(0, total);
 }

@@ -1,5 +1,5 @@
 // Test helpers: core's recording context, and message builders.
-import { type Message } from '@reprise/core';
+import type { Message } from '@reprise/core';
 import { createRecordingContext, type RecordingContext } from '@reprise/core/testing';
 
 export type { RecordingContext };

@@ -89,6 +89,7 @@ test('rewrite-url applies the first matching rule with capture groups, in GoRepl
     run({ rewriteUrl: ['/v1/(.*):/v2/$1'] }, 'GET /v1/user/1?x=2 HTTP/1.1\nHost: a\n\n'),
     'GET /v2/user/1?x=2 HTTP/1.1\nHost: a\n\n',
   );
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: GoReplay's rewrite syntax ${1}, not a JavaScript template
   assert.equal(run({ rewriteUrl: ['^/old/(\\w+):/new/${1}/x'] }, 'GET /old/abc HTTP/1.1\n\n'), 'GET /new/abc/x HTTP/1.1\n\n');
   assert.equal(run({ rewriteUrl: ['^/a:/b', '^/a:/c'] }, 'GET /a HTTP/1.1\n\n'), 'GET /b HTTP/1.1\n\n', 'only the first matching rule');
   assert.equal(run({ rewriteUrl: ['^/zzz:/b'] }, GET), GET);

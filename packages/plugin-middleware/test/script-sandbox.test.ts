@@ -297,6 +297,26 @@ test('reading only the path parses the request line only, not the headers or the
   );
 });
 
+test('each view reads its own id, whether the batch ids have the usual 24 digits or not', { timeout: 10000 }, (t) => {
+  // Ids of 24 characters are read from the batch's id string only when a script asks; others are split up front.
+  const sb = sandbox(`export function request(req) {
+    req.headers.set('X-Id', req.id);
+    if (req.path === '/same') req.id = req.id;
+    return req;
+  }`);
+  t.after(() => sb.dispose());
+  const usual = ['a'.repeat(24), 'b'.repeat(24), '0123456789abcdef01234567'];
+  const mixed = ['c'.repeat(24), 'd'.repeat(24), 'short', 'e'.repeat(30), 'f'.repeat(24)];
+  for (const ids of [usual, mixed]) {
+    const batch = ids.map((id, i) => request(`GET /${i === 1 ? 'same' : i} HTTP/1.1\nHost: a\n\n`, id));
+    const outcome = sb.runBatch(batch);
+    assert.deepEqual(
+      outcome.outputs.map((o) => [o.message.id, /X-Id: (\S+)/.exec(text(o.message))?.[1]]),
+      ids.map((id) => [id, id]),
+    );
+  }
+});
+
 test('binary bodies survive untouched and can be replaced through bytes', { timeout: 10000 }, (t) => {
   const sb = sandbox(`export function request(req) { const b = req.bytes; req.bytes = b.map((x) => 255 - x); return req; }`);
   t.after(() => sb.dispose());

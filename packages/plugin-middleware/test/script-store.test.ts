@@ -91,7 +91,10 @@ test('store is per script: two sandboxes do not share keys', { timeout: 10000 },
   const code = `export function request(req) { const seen = store.get('seen') ?? 0; store.set('seen', seen + 1); req.headers.set('x-seen', String(seen)); return req; }`;
   const a = sandbox(code);
   const b = sandbox(code);
-  t.after(() => (a.dispose(), b.dispose()));
+  t.after(() => {
+    a.dispose();
+    b.dispose();
+  });
   a.runBatch([request('GET / HTTP/1.1\n\n'), request('GET / HTTP/1.1\n\n')]);
   assert.match(text(b.runBatch([request('GET / HTTP/1.1\n\n')]).outputs[0]!.message), /x-seen: 0/);
 });

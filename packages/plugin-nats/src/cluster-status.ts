@@ -5,6 +5,7 @@
  */
 import { Kvm, type KV } from '@nats-io/kv';
 import { RepriseError } from '@reprise/core';
+import { withDeadline } from './deadline.js';
 import { connectService, readPartitions, type ServiceConnection } from './nats-service.js';
 import { readRunClock } from './run-clock.js';
 import { workConsumers } from './work-consumers.js';
@@ -61,12 +62,29 @@ export interface ClusterStatus {
   warnings: string[];
 }
 
-export async function clusterStatus(url: string, service: string): Promise<ClusterStatus> {
-  const conn = await connectService({ url, service, plugin: 'cluster status', clientName: 'reprise cluster status' });
+/** The whole status, connection included, comes within `timeoutMs` or fails (exit 4), naming the server. */
+export async function clusterStatus(url: string, service: string, timeoutMs: number): Promise<ClusterStatus> {
+  let conn: ServiceConnection | undefined;
+  let isTimedOut = false;
+  const work = (async () => {
+    const c = await connectService({ url, service, plugin: 'cluster status', clientName: 'reprise cluster status', timeoutMs });
+    conn = c;
+    if (isTimedOut) throw new Error('timed out');
+    return readStatus(c);
+  })();
   try {
-    return await readStatus(conn);
+    return await withDeadline(work, timeoutMs, () => {
+      isTimedOut = true;
+      return new RepriseError(
+        'RPR_STORAGE_UNAVAILABLE',
+        `NATS at ${url} did not answer within ${timeoutMs} ms (right after a restart JetStream may still be recovering: ask again, or raise --timeout)`,
+        { plugin: 'cluster status', option: 'timeout' },
+      );
+    });
   } finally {
-    await conn.close();
+    // after a timeout nothing more is asked: close at once instead of draining
+    if (isTimedOut) await conn?.nc.close();
+    else await conn?.close();
   }
 }
 

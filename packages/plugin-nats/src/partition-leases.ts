@@ -7,6 +7,7 @@
  * when more workers join. A dead worker's leases expire and the others claim them.
  */
 import type { KV } from '@nats-io/kv';
+import { withDeadline } from './deadline.js';
 
 export class PartitionLeases {
   /** Owned partition → revision of its lease entry. */
@@ -16,6 +17,8 @@ export class PartitionLeases {
     private readonly live: KV,
     private readonly worker: string,
     private readonly partitions: number,
+    /** Bound on listing the live workers: the listing has no timeout of its own. */
+    private readonly listTimeoutMs: number,
   ) {}
 
   get ownedPartitions(): number[] {
@@ -26,7 +29,14 @@ export class PartitionLeases {
   async liveWorkers(): Promise<number> {
     // a set, not a count: a heartbeat written while the keys are listed is delivered a second time
     const names = new Set<string>();
-    for await (const key of await this.live.keys('worker.>')) names.add(key);
+    const keys = await this.live.keys('worker.>');
+    const listing = (async () => {
+      for await (const key of keys) names.add(key);
+    })();
+    await withDeadline(listing, this.listTimeoutMs, () => {
+      keys.stop();
+      return new Error(`the live workers were not listed within ${this.listTimeoutMs} ms`);
+    });
     return names.size;
   }
 

@@ -11,8 +11,8 @@ test('live workers are counted once each, however often they heartbeat while the
   const nc = await connect({ servers: nats.url });
   t.after(() => nc.close());
   const live = await new Kvm(jetstream(nc)).create('live', { history: 1, ttl: 5000 });
-  const a = new PartitionLeases(live, 'a', 8);
-  const b = new PartitionLeases(live, 'b', 8);
+  const a = new PartitionLeases(live, 'a', 8, 5000);
+  const b = new PartitionLeases(live, 'b', 8, 5000);
   await a.heartbeat('{}');
   await b.heartbeat('{}');
   // the other worker beats as fast as it can while this one counts: a heartbeat written during the listing

@@ -177,8 +177,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
         const partitions = await sharedPartitions(c.state, DEFAULT_PARTITIONS);
         const consumers = workConsumers(names, partitions, options.sessionAffinity);
         const live = await new Kvm(c.js).create(names.liveBucket, { history: 1, ttl: leaseTtlMs });
-        // a listing during which keys expire ends only on its consumer's idle heartbeat (5 s in nats.js)
-        leases = new PartitionLeases(live, worker, partitions, Math.max(2 * leaseTtlMs, 10_000));
+        leases = new PartitionLeases(live, names.liveBucket, c.jsm, worker, partitions);
         // no other worker alive: the previous run (if any) is over and this worker starts a new one
         const isFirst = (await leases.liveWorkers()) === 0;
         // a worker of the other mode is refused before it creates its consumers

@@ -6,8 +6,8 @@
  * create (atomic: one winner), renews its own with a compare-and-set, and gives back the extra ones
  * when more workers join. A dead worker's leases expire and the others claim them.
  */
+import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { withDeadline } from './deadline.js';
 
 export class PartitionLeases {
   /** Owned partition → revision of its lease entry. */
@@ -15,29 +15,29 @@ export class PartitionLeases {
 
   constructor(
     private readonly live: KV,
+    /** The live bucket's name and a manager for its stream: the live workers are read from the stream. */
+    private readonly bucket: string,
+    private readonly jsm: JetStreamManager,
     private readonly worker: string,
     private readonly partitions: number,
-    /** Bound on listing the live workers: the listing has no timeout of its own. */
-    private readonly listTimeoutMs: number,
   ) {}
 
   get ownedPartitions(): number[] {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
-  /** Workers alive now (their heartbeats have not expired), this one included once it has announced itself. */
+  /**
+   * Workers alive now (their heartbeats have not expired), this one included once it has announced itself.
+   * Read from the bucket's stream (its subjects, then each one's last value), not by a key listing: the
+   * listing, an ordered consumer, could miss a worker whose heartbeat was rewritten while it ran, and
+   * waited without a bound when a key expired under it.
+   */
   async liveWorkers(): Promise<number> {
-    // a set, not a count: a heartbeat written while the keys are listed is delivered a second time
-    const names = new Set<string>();
-    const keys = await this.live.keys('worker.>');
-    const listing = (async () => {
-      for await (const key of keys) names.add(key);
-    })();
-    await withDeadline(listing, this.listTimeoutMs, () => {
-      keys.stop();
-      return new Error(`the live workers were not listed within ${this.listTimeoutMs} ms`);
-    });
-    return names.size;
+    const prefix = `$KV.${this.bucket}.`;
+    const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}worker.>` });
+    const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
+    const entries = await Promise.all(keys.map((key) => this.live.get(key)));
+    return entries.filter((entry) => entry?.operation === 'PUT').length;
   }
 
   /** Announces this worker (with what it wants others to see) and returns how many workers are alive. */
@@ -49,14 +49,18 @@ export class PartitionLeases {
   /** Renews owned leases (dropping the ones lost), then claims or picks out to reach a fair share. */
   async rebalance(liveWorkers: number): Promise<{ claimed: number[]; lost: number[]; surplus: number[] }> {
     const lost: number[] = [];
-    for (const [k, revision] of this.owned) {
-      try {
-        this.owned.set(k, await this.live.update(leaseKey(k), this.worker, revision));
-      } catch {
-        this.owned.delete(k);
-        lost.push(k);
-      }
-    }
+    // all at once: with NATS slow to answer, renewing one after another could outlast the leases themselves
+    await Promise.all(
+      [...this.owned].map(async ([k, revision]) => {
+        try {
+          this.owned.set(k, await this.live.update(leaseKey(k), this.worker, revision));
+        } catch {
+          this.owned.delete(k);
+          lost.push(k);
+        }
+      }),
+    );
+    lost.sort((a, b) => a - b);
     const target = Math.ceil(this.partitions / liveWorkers);
     const claimed: number[] = [];
     const start = firstChoice(this.worker, this.partitions);
@@ -66,8 +70,9 @@ export class PartitionLeases {
       try {
         this.owned.set(k, await this.live.create(leaseKey(k), this.worker));
         claimed.push(k);
-      } catch {
-        // owned by another worker
+      } catch (error) {
+        // owned by another worker; anything else (a timeout, JetStream unavailable) ends this round of claims
+        if (!(error instanceof JetStreamApiError)) break;
       }
     }
     const surplus = this.ownedPartitions.slice(target);

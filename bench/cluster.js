@@ -106,7 +106,7 @@ async function agentUnderLoad(natsUrl, nginx, rate, seconds) {
 }
 
 const NOTE =
-  'Two workers on this box share its 2 cores with nginx, nats-server and each other, so they do not beat one here; workers add capacity when they run on more hosts. The agent keeps up to 16,384 publishes (64 MB) awaiting their JetStream acks, matched on one reply inbox (before: one `js.publish` request per message, 56 µs of CPU each against 9 µs now; measured in the same minute, the earlier agent had 92,020 of 100,000 acked with 6.1 CPU s, and 29,422 under a load average of 10): what it cannot publish is dropped and counted, capture itself loses nothing.';
+  'Two workers on this box share its 2 cores with nginx, nats-server and each other, so they do not beat one here; workers add capacity when they run on more hosts. The agent keeps up to 65,536 publishes (64 MB) awaiting their JetStream acks, matched on one reply inbox (before: one `js.publish` request per message, 56 µs of CPU each against 9 µs now; measured in the same minute, the earlier agent had 92,020 of 100,000 acked with 6.1 CPU s, and 29,422 under a load average of 10): what it cannot publish is dropped and counted, capture itself loses nothing.';
 
 const scenario = {
   name: 'cluster',

@@ -60,9 +60,10 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         type: 'integer',
         minimum: 1,
         maximum: 1_000_000,
-        default: 16384,
-        description: 'Publishes awaiting their ack at once; when full, new messages are dropped or spilled (--output-nats-on-full)',
-        examples: [16384],
+        default: 65536,
+        description:
+          'Publishes awaiting their ack at once (with --output-nats-window-bytes, the bound on memory); when full, new messages are dropped or spilled (--output-nats-on-full)',
+        examples: [65536],
       },
       windowBytes: {
         type: 'string',

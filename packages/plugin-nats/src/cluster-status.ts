@@ -3,9 +3,11 @@
  * from JetStream (stream and consumer info) and the service's KV buckets (run clock, heartbeats,
  * leases, agent counters).
  */
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { RepriseError } from '@reprise/core';
 import { withDeadline } from './deadline.js';
+import { kvEntries } from './kv-entries.js';
 import { connectService, readPartitions, type ServiceConnection } from './nats-service.js';
 import { readRunClock } from './run-clock.js';
 import { workConsumers } from './work-consumers.js';
@@ -106,11 +108,12 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   const owners = new Map<number, string>();
   const alive = new Set<string>();
   if (live) {
-    for (const [key, value] of await entries(live, 'lease.>')) owners.set(Number(key.slice('lease.'.length)), value);
-    for (const [key] of await entries(live, 'worker.>')) alive.add(key.slice('worker.'.length));
+    for (const [key, value] of await entries(conn, live, names.liveBucket, 'lease.>'))
+      owners.set(Number(key.slice('lease.'.length)), value);
+    for (const [key] of await entries(conn, live, names.liveBucket, 'worker.>')) alive.add(key.slice('worker.'.length));
   }
   const workers: ClusterStatus['workers'] = [];
-  for (const [key, value] of await entries(conn.state, 'worker.>')) {
+  for (const [key, value] of await entries(conn, conn.state, names.stateBucket, 'worker.>')) {
     const w = JSON.parse(value);
     const name = key.slice('worker.'.length);
     workers.push({
@@ -126,7 +129,7 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
     });
   }
   const agents: ClusterStatus['agents'] = [];
-  for (const [key, value] of await entries(conn.state, 'agent.>')) {
+  for (const [key, value] of await entries(conn, conn.state, names.stateBucket, 'agent.>')) {
     const a = JSON.parse(value);
     agents.push({
       agent: key.slice('agent.'.length),
@@ -216,20 +219,12 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   };
 }
 
-async function entries(kv: KV, filter: string): Promise<Array<[string, string]>> {
-  const out: Array<[string, string]> = [];
-  // a set: a key written while the keys are listed is delivered a second time
-  const keys = new Set<string>();
-  try {
-    for await (const key of await kv.keys(filter)) keys.add(key);
-  } catch {
-    return out; // the bucket does not exist yet (no worker has run)
-  }
-  for (const key of keys) {
-    const entry = await kv.get(key);
-    if (entry && entry.operation === 'PUT') out.push([key, entry.string()]);
-  }
-  return out;
+/** The bucket's entries under `filter`; none when the bucket does not exist yet (no worker has run). */
+async function entries(conn: ServiceConnection, kv: KV, bucket: string, filter: string): Promise<Array<[string, string]>> {
+  return kvEntries(conn.jsm, kv, bucket, filter).catch((error) => {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return [];
+    throw error;
+  });
 }
 
 export function formatClusterStatus(s: ClusterStatus): string {

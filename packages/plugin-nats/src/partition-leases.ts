@@ -8,6 +8,7 @@
  */
 import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { kvEntries } from './kv-entries.js';
 
 export class PartitionLeases {
   /** Owned partition → revision of its lease entry. */
@@ -26,18 +27,9 @@ export class PartitionLeases {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
-  /**
-   * Workers alive now (their heartbeats have not expired), this one included once it has announced itself.
-   * Read from the bucket's stream (its subjects, then each one's last value), not by a key listing: the
-   * listing, an ordered consumer, could miss a worker whose heartbeat was rewritten while it ran, and
-   * waited without a bound when a key expired under it.
-   */
+  /** Workers alive now (their heartbeats have not expired), this one included once it has announced itself. */
   async liveWorkers(): Promise<number> {
-    const prefix = `$KV.${this.bucket}.`;
-    const info = await this.jsm.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}worker.>` });
-    const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
-    const entries = await Promise.all(keys.map((key) => this.live.get(key)));
-    return entries.filter((entry) => entry?.operation === 'PUT').length;
+    return (await kvEntries(this.jsm, this.live, this.bucket, 'worker.>')).length;
   }
 
   /** Announces this worker (with what it wants others to see) and returns how many workers are alive. */

@@ -9,7 +9,7 @@ import { Kvm } from '@nats-io/kv';
 import type { Message } from '@reprise/core';
 import { recordingServer, runCli, startCli, tempDir, waitFor, type RunningCli } from './support/cli.js';
 import { getRequests, summaryCounters, writeGor } from './support/gor.js';
-import { startNatsServer } from './support/nats-server.js';
+import { freePort, startNatsServer } from './support/nats-server.js';
 
 /** `sessions` keep-alive connections of `perSession` requests each, interleaved in time; path /s<k>/<i>. */
 function sessionTraffic(sessions: number, perSession: number): Message[] {
@@ -363,6 +363,10 @@ test('cluster status gives up after --timeout when JetStream does not answer, or
   const never = await runCli(['cluster', 'status', '--nats', muteUrl, '--service', 'shop', '--timeout', '1s'], { timeoutMs: 20_000 });
   assert.equal(never.code, 4, never.stderr);
   assert.match(never.stderr, new RegExp(`cluster status.*NATS at ${muteUrl}`));
+  const closedUrl = `nats://127.0.0.1:${await freePort()}`;
+  const refused = await runCli(['cluster', 'status', '--nats', closedUrl, '--service', 'shop'], { timeoutMs: 20_000 });
+  assert.equal(refused.code, 4, refused.stderr);
+  assert.match(refused.stderr, new RegExp(`cluster status: cannot connect to NATS at ${closedUrl}`));
   const bad = await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop', '--timeout', 'soon']);
   assert.equal(bad.code, 2, bad.stderr);
   assert.match(bad.stderr, /option timeout.*"soon" is not a duration/);

@@ -1,14 +1,15 @@
 /** `reprise cluster run|status` against a real nats-server: sharing, session affinity, a killed worker, the rate. */
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { Message } from '@reprise/core';
 import { recordingServer, runCli, startCli, tempDir, waitFor, type RunningCli } from './support/cli.js';
 import { getRequests, summaryCounters, writeGor } from './support/gor.js';
-import { startNatsServer } from './support/nats-server.js';
+import { freePort, startNatsServer } from './support/nats-server.js';
 
 /** `sessions` keep-alive connections of `perSession` requests each, interleaved in time; path /s<k>/<i>. */
 function sessionTraffic(sessions: number, perSession: number): Message[] {
@@ -64,7 +65,8 @@ function worker(
 }
 
 async function status(natsUrl: string, service: string) {
-  const r = await runCli(['cluster', 'status', '--nats', natsUrl, '--service', service, '--json']);
+  // a generous --timeout: on a loaded test machine JetStream may be slow to answer, not down
+  const r = await runCli(['cluster', 'status', '--nats', natsUrl, '--service', service, '--json', '--timeout', '30s']);
   assert.equal(r.code, 0, r.stderr);
   return JSON.parse(r.stdout);
 }
@@ -274,7 +276,9 @@ test("--at-most-once acknowledges before sending: a killed worker's requests are
   const dir = tempDir(t);
   await publish(nats.url, 'once', getRequests(5), dir);
   const first = worker(t, nats.url, target.url, 'once', 'first', ['--at-most-once', '--ack-wait', '1s', '--timeout', '30s']);
-  await waitFor(() => target.received.length === 5, 40_000, 'the five requests sent');
+  await waitFor(() => target.received.length === 5, 40_000, 'the five requests sent').catch((error: Error) => {
+    throw new Error(`${error.message} (${target.received.length} sent); the worker: ${first.stderr()}`);
+  });
   const s = await status(nats.url, 'once');
   assert.equal(s.backlog, 0);
   assert.equal(s.inFlight, 0, 'acknowledged before any response');
@@ -334,9 +338,63 @@ test('cluster status shows the backlog, what a dead worker left in flight, its l
     s.warnings.some((w: string) => /no worker is alive/.test(w)),
     JSON.stringify(s.warnings),
   );
-  const text = await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop']);
+  const text = await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop', '--timeout', '30s']);
   assert.equal(text.code, 0, text.stderr);
   assert.match(text.stdout, /backlog 4, in flight 2/);
   assert.match(text.stdout, /lonely \(gone\)/);
   assert.match(text.stdout, /warning: messages are waiting and no worker is alive/);
+});
+
+test('cluster status gives up after --timeout when JetStream does not answer, or the server never speaks, exit 4 naming the server', async (t) => {
+  // a server whose JetStream API takes the requests and never answers (as right after a restart)
+  const nats = await startNatsServer(t, { jetStream: false });
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  nc.subscribe('$JS.API.>');
+  await nc.flush();
+  const silent = await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop', '--timeout', '1500ms'], { timeoutMs: 20_000 });
+  assert.equal(silent.code, 4, silent.stderr);
+  assert.match(silent.stderr, new RegExp(`cluster status \\(option timeout\\): NATS at ${nats.url} did not answer within 1500 ms`));
+  // a port that accepts connections and never speaks NATS
+  const mute = createServer(() => undefined);
+  await new Promise<void>((resolve) => mute.listen(0, '127.0.0.1', resolve));
+  t.after(() => mute.close());
+  const muteUrl = `nats://127.0.0.1:${(mute.address() as AddressInfo).port}`;
+  const never = await runCli(['cluster', 'status', '--nats', muteUrl, '--service', 'shop', '--timeout', '1s'], { timeoutMs: 20_000 });
+  assert.equal(never.code, 4, never.stderr);
+  assert.match(never.stderr, new RegExp(`cluster status.*NATS at ${muteUrl}`));
+  const closedUrl = `nats://127.0.0.1:${await freePort()}`;
+  const refused = await runCli(['cluster', 'status', '--nats', closedUrl, '--service', 'shop'], { timeoutMs: 20_000 });
+  assert.equal(refused.code, 4, refused.stderr);
+  assert.match(refused.stderr, new RegExp(`cluster status: cannot connect to NATS at ${closedUrl}`));
+  const bad = await runCli(['cluster', 'status', '--nats', nats.url, '--service', 'shop', '--timeout', 'soon']);
+  assert.equal(bad.code, 2, bad.stderr);
+  assert.match(bad.stderr, /option timeout.*"soon" is not a duration/);
+});
+
+test('workers of a service all run with or all without --session-affinity: one of the other mode is refused (exit 2) before it takes work', async (t) => {
+  const nats = await startNatsServer(t);
+  const target = await recordingServer(t);
+  const dir = tempDir(t);
+  const traffic = sessionTraffic(2, 3);
+  await publish(nats.url, 'mixed', traffic, dir);
+  const sticky = worker(t, nats.url, target.url, 'mixed', 'sticky', ['--session-affinity']);
+  await waitFor(() => /worker sticky on REPRISE_mixed/.test(sticky.stderr()), 30_000, 'the first worker to start');
+  const loose = ['cluster', 'run', '--nats', nats.url, '--service', 'mixed', '--target', target.url, '--worker', 'loose'];
+  const refused = await runCli(loose, { timeoutMs: 30_000 });
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.match(
+    refused.stderr,
+    /input-nats-work \(option sessionAffinity\): the workers of service "mixed" run with --session-affinity and this one without/,
+  );
+  const nc = await connect({ servers: nats.url });
+  t.after(() => nc.close());
+  const consumers: string[] = [];
+  for await (const c of (await jetstreamManager(nc)).consumers.list('REPRISE_mixed')) consumers.push(c.name);
+  assert.ok(!consumers.includes('reprise-work'), `the refused worker created no consumer: ${consumers.join(' ')}`);
+  // once every worker has stopped, a run in the other mode may start
+  sticky.child.kill('SIGINT');
+  await sticky.done;
+  const next = await runCli([...loose, '--exit-when-drained'], { timeoutMs: 60_000 });
+  assert.equal(next.code, 0, next.stderr);
 });

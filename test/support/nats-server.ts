@@ -38,7 +38,7 @@ async function isListening(port: number): Promise<boolean> {
 
 export async function startNatsServer(
   t: { after(fn: () => Promise<void> | void): void },
-  options: { maxPayloadBytes?: number } = {},
+  options: { maxPayloadBytes?: number; jetStream?: boolean } = {},
 ): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'reprise-nats-'));
   const port = await freePort();
@@ -46,7 +46,8 @@ export async function startNatsServer(
   writeFileSync(config, `max_payload: ${options.maxPayloadBytes ?? 1048576}\n`);
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'store'), '-c', config], {
+    const jetStream = options.jetStream === false ? [] : ['-js', '-sd', join(dir, 'store')];
+    child = spawn(NATS_SERVER, ['-a', '127.0.0.1', '-p', String(port), ...jetStream, '-c', config], {
       stdio: 'ignore',
     });
     const startedAt = Date.now();

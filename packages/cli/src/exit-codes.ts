@@ -10,7 +10,7 @@ export const EXIT = {
   usage: 2,
   /** A plugin could not be loaded (manifest, core range, import, conflict). */
   plugin: 3,
-  /** The environment: a missing input file or S3 bucket, unreachable Kafka brokers, no permission to capture, an address in use. */
+  /** The environment: a missing input file or S3 bucket, unreachable Kafka brokers or NATS, no permission to capture, an address in use. */
   environment: 4,
   /** The run completed but its verdict failed: a --fail-on threshold, or reprise compare found a regression. */
   verdictFailed: 5,

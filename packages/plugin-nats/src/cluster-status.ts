@@ -3,8 +3,11 @@
  * from JetStream (stream and consumer info) and the service's KV buckets (run clock, heartbeats,
  * leases, agent counters).
  */
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { RepriseError } from '@reprise/core';
+import { withDeadline } from './deadline.js';
+import { kvEntries } from './kv-entries.js';
 import { connectService, readPartitions, type ServiceConnection } from './nats-service.js';
 import { readRunClock } from './run-clock.js';
 import { workConsumers } from './work-consumers.js';
@@ -61,12 +64,29 @@ export interface ClusterStatus {
   warnings: string[];
 }
 
-export async function clusterStatus(url: string, service: string): Promise<ClusterStatus> {
-  const conn = await connectService({ url, service, plugin: 'cluster status', clientName: 'reprise cluster status' });
+/** The whole status, connection included, comes within `timeoutMs` or fails (exit 4), naming the server. */
+export async function clusterStatus(url: string, service: string, timeoutMs: number): Promise<ClusterStatus> {
+  let conn: ServiceConnection | undefined;
+  let isTimedOut = false;
+  const work = (async () => {
+    const c = await connectService({ url, service, plugin: 'cluster status', clientName: 'reprise cluster status', timeoutMs });
+    conn = c;
+    if (isTimedOut) throw new Error('timed out');
+    return readStatus(c);
+  })();
   try {
-    return await readStatus(conn);
+    return await withDeadline(work, timeoutMs, () => {
+      isTimedOut = true;
+      return new RepriseError(
+        'RPR_STORAGE_UNAVAILABLE',
+        `NATS at ${url} did not answer within ${timeoutMs} ms (right after a restart JetStream may still be recovering: ask again, or raise --timeout)`,
+        { plugin: 'cluster status', option: 'timeout' },
+      );
+    });
   } finally {
-    await conn.close();
+    // after a timeout nothing more is asked: close at once instead of draining
+    if (isTimedOut) await conn?.nc.close();
+    else await conn?.close();
   }
 }
 
@@ -88,11 +108,12 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   const owners = new Map<number, string>();
   const alive = new Set<string>();
   if (live) {
-    for (const [key, value] of await entries(live, 'lease.>')) owners.set(Number(key.slice('lease.'.length)), value);
-    for (const [key] of await entries(live, 'worker.>')) alive.add(key.slice('worker.'.length));
+    for (const [key, value] of await entries(conn, live, names.liveBucket, 'lease.>'))
+      owners.set(Number(key.slice('lease.'.length)), value);
+    for (const [key] of await entries(conn, live, names.liveBucket, 'worker.>')) alive.add(key.slice('worker.'.length));
   }
   const workers: ClusterStatus['workers'] = [];
-  for (const [key, value] of await entries(conn.state, 'worker.>')) {
+  for (const [key, value] of await entries(conn, conn.state, names.stateBucket, 'worker.>')) {
     const w = JSON.parse(value);
     const name = key.slice('worker.'.length);
     workers.push({
@@ -108,7 +129,7 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
     });
   }
   const agents: ClusterStatus['agents'] = [];
-  for (const [key, value] of await entries(conn.state, 'agent.>')) {
+  for (const [key, value] of await entries(conn, conn.state, names.stateBucket, 'agent.>')) {
     const a = JSON.parse(value);
     agents.push({
       agent: key.slice('agent.'.length),
@@ -198,20 +219,12 @@ async function readStatus(conn: ServiceConnection): Promise<ClusterStatus> {
   };
 }
 
-async function entries(kv: KV, filter: string): Promise<Array<[string, string]>> {
-  const out: Array<[string, string]> = [];
-  // a set: a key written while the keys are listed is delivered a second time
-  const keys = new Set<string>();
-  try {
-    for await (const key of await kv.keys(filter)) keys.add(key);
-  } catch {
-    return out; // the bucket does not exist yet (no worker has run)
-  }
-  for (const key of keys) {
-    const entry = await kv.get(key);
-    if (entry && entry.operation === 'PUT') out.push([key, entry.string()]);
-  }
-  return out;
+/** The bucket's entries under `filter`; none when the bucket does not exist yet (no worker has run). */
+async function entries(conn: ServiceConnection, kv: KV, bucket: string, filter: string): Promise<Array<[string, string]>> {
+  return kvEntries(conn.jsm, kv, bucket, filter).catch((error) => {
+    if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return [];
+    throw error;
+  });
 }
 
 export function formatClusterStatus(s: ClusterStatus): string {

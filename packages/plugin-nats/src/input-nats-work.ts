@@ -7,11 +7,11 @@
 import { setMaxListeners } from 'node:events';
 import type { Consumer, JsMsg } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
-import { defineInput, parseDurationMs, type Message } from '@reprise/core';
+import { defineInput, parseDurationMs, RepriseError, type Message } from '@reprise/core';
 import { defaultAgentName } from './agent-name.js';
 import { connectService, ensureStreams, natsServers, sharedPartitions, type ServiceConnection } from './nats-service.js';
 import { PartitionLeases } from './partition-leases.js';
-import { dueAtMs, shareIntervalMs, SharePacer, sharedRunClock, sleepUntil, type RunClock } from './run-clock.js';
+import { dueAtMs, modeRefusal, readRunClock, shareIntervalMs, SharePacer, sharedRunClock, sleepUntil, type RunClock } from './run-clock.js';
 import { DEFAULT_PARTITIONS, serviceNames } from './service-names.js';
 import { storedMessage } from './stored-message.js';
 import { ensureWorkConsumers, workConsumers, type WorkConsumer } from './work-consumers.js';
@@ -66,7 +66,9 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
       sessionAffinity: {
         type: 'boolean',
         default: false,
-        description: 'Keep each TCP session on one worker, in order: workers lease partitions, one request in flight per partition',
+        description:
+          'Keep each TCP session on one worker, in order: workers lease partitions, one request in flight per partition. ' +
+          'All workers of a service run with it or all without (a worker of the other mode is refused)',
         examples: [true],
       },
       atMostOnce: {
@@ -174,12 +176,17 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
         await ensureStreams(c, STREAM_DEFAULTS);
         const partitions = await sharedPartitions(c.state, DEFAULT_PARTITIONS);
         const consumers = workConsumers(names, partitions, options.sessionAffinity);
-        await ensureWorkConsumers(c.jsm, names, consumers, ackWaitMs);
         const live = await new Kvm(c.js).create(names.liveBucket, { history: 1, ttl: leaseTtlMs });
-        leases = new PartitionLeases(live, worker, partitions);
+        leases = new PartitionLeases(live, names.liveBucket, c.jsm, worker, partitions);
         // no other worker alive: the previous run (if any) is over and this worker starts a new one
         const isFirst = (await leases.liveWorkers()) === 0;
+        // a worker of the other mode is refused before it creates its consumers
+        const running = isFirst ? undefined : await readRunClock(c.state);
+        if (running) refuseOtherMode(running, options);
+        await ensureWorkConsumers(c.jsm, names, consumers, ackWaitMs);
         const { clock, isOwn } = await sharedRunClock(c.state, await proposedClock(c, names.trafficStream, consumers, options), isFirst);
+        // workers that started a run together in different modes: the one whose clock was not kept stops
+        refuseOtherMode(clock, options);
         if (!isOwn && (clock.speedPercent !== options.speed || clock.ratePerSecond !== options.rate)) {
           ctx.logger.warn(
             `the service's run already has speed ${clock.speedPercent ?? 'none'}% and rate ${clock.ratePerSecond ?? 'none'}/s (set by the first worker): following it`,
@@ -371,7 +378,18 @@ async function proposedClock(
     const recorded = first?.header?.get(HEADER.timestamp);
     if (recorded && /^\d+$/.test(recorded)) firstTimestampNs = recorded;
   }
-  return { startMs: Date.now() + 500, firstTimestampNs, speedPercent: options.speed, ratePerSecond: options.rate };
+  return {
+    startMs: Date.now() + 500,
+    firstTimestampNs,
+    speedPercent: options.speed,
+    ratePerSecond: options.rate,
+    sessionAffinity: options.sessionAffinity,
+  };
+}
+
+function refuseOtherMode(clock: RunClock, options: InputNatsWorkOptions): void {
+  const refusal = modeRefusal(clock, options.sessionAffinity, options.service);
+  if (refusal) throw new RepriseError('RPR_CONFIG_INVALID', refusal, { plugin: COMPONENT, option: 'sessionAffinity' });
 }
 
 /** Waits until a request is due, telling the server it is being worked on so it is not redelivered meanwhile. */

@@ -36,6 +36,8 @@ export interface ConnectOptions {
   clientName: string;
   /** Keep retrying the first connection (agents) until it works or this signal aborts, instead of failing (commands). */
   retryUntil?: AbortSignal;
+  /** Time the connection and each JetStream request may take (default: nats.js's, 20 s and 5 s). */
+  timeoutMs?: number;
 }
 
 export async function connectService(options: ConnectOptions): Promise<ServiceConnection> {
@@ -44,11 +46,18 @@ export async function connectService(options: ConnectOptions): Promise<ServiceCo
   let nc: NatsConnection | undefined;
   while (!nc) {
     try {
-      nc = await connect({ servers, name: options.clientName, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+      nc = await connect({
+        servers,
+        name: options.clientName,
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 250,
+        ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+      });
     } catch (error) {
       // our own retry loop rather than waitOnFirstConnect, so a stopping agent is not kept alive by it
       if (!options.retryUntil || options.retryUntil.aborted) {
-        throw new RepriseError('RPR_PLUGIN_FAILED', `cannot connect to NATS at ${options.url}: ${(error as Error).message}`, {
+        throw new RepriseError('RPR_STORAGE_UNAVAILABLE', `cannot connect to NATS at ${options.url}: ${(error as Error).message}`, {
           plugin: options.plugin,
           cause: error,
         });
@@ -56,9 +65,18 @@ export async function connectService(options: ConnectOptions): Promise<ServiceCo
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
   }
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  const state = await new Kvm(js).create(names.stateBucket, { history: 1 });
+  const requestTimeout = options.timeoutMs ? { timeout: options.timeoutMs } : {};
+  const js = jetstream(nc, requestTimeout);
+  let jsm: JetStreamManager;
+  let state: KV;
+  try {
+    jsm = await jetstreamManager(nc, requestTimeout);
+    state = await new Kvm(js).create(names.stateBucket, { history: 1 });
+  } catch (error) {
+    // an open connection would keep the process alive after the error
+    await nc.close();
+    throw error;
+  }
   let bodies: Promise<ObjectStore> | undefined;
   return {
     nc,

@@ -7,16 +7,18 @@
 import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, sessionKeyOf, type Message } from '@reprise/core';
 import { defaultAgentName } from './agent-name.js';
 import { connectService, ensureStreams, natsServers, sharedPartitions, type ServiceConnection } from './nats-service.js';
+import { JetStreamPublisher } from './jetstream-publisher.js';
 import { PublishWindow } from './publish-window.js';
 import { partitionOf } from './service-names.js';
 import { SpillFile } from './spill-file.js';
 import { isOverMaxPayload, publishableBody } from './publish-body.js';
-import { dedupIdOf, metaHeaders } from './wire-format.js';
+import { metaHeaders } from './wire-format.js';
 
 export interface OutputNatsOptions {
   service: string;
   partitions: number;
   window: number;
+  windowBytes: string;
   onFull: 'drop' | 'spill' | 'wait';
   spill?: string;
   ackTimeout: string;
@@ -58,9 +60,18 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         type: 'integer',
         minimum: 1,
         maximum: 1_000_000,
-        default: 4096,
-        description: 'Publishes awaiting their ack at once; when full, new messages are dropped or spilled (--output-nats-on-full)',
-        examples: [4096],
+        default: 65536,
+        description:
+          'Publishes awaiting their ack at once (with --output-nats-window-bytes, the bound on memory); when full, new messages are dropped or spilled (--output-nats-on-full)',
+        examples: [65536],
+      },
+      windowBytes: {
+        type: 'string',
+        format: 'size',
+        default: '64mb',
+        description:
+          'Bytes of the publishes awaiting their ack at once: the memory an agent holds for NATS (a larger message still goes alone)',
+        examples: ['256mb'],
       },
       onFull: {
         type: 'string',
@@ -144,12 +155,13 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     const agent = options.agent ?? defaultAgentName();
     const counts = { published: 0, acked: 0, duplicates: 0, dropped: 0, spilled: 0, failed: 0 };
     let conn: ServiceConnection | undefined;
+    let publisher: JetStreamPublisher | undefined;
     let partitions = options.partitions;
     let lastFailureLogMs = 0;
     // While a large body uploads, later publishes wait until it is published, so the stream keeps the capture's order.
     let ordering: Promise<void> | undefined;
 
-    const window = new PublishWindow<Message>(options.window, {
+    const window = new PublishWindow<Message>(options.window, parseSizeBytes(options.windowBytes, 'windowBytes'), (m) => m.payload.length, {
       publish: async (message) => {
         const c = conn!;
         const subject = c.names.trafficSubject(partitionOf(sessionKeyOf(message.id), partitions));
@@ -169,12 +181,11 @@ export const outputNats = defineOutput<OutputNatsOptions>({
           if (previous) await previous;
           const { body, extra, isStored } = await publishableBody(c, message);
           if (isStored) ctx.stats.add('object-stored');
-          acked = c.js.publish(subject, body, { headers: metaHeaders(message, extra), msgID: dedupIdOf(message), timeout: ackTimeoutMs });
+          acked = publisher!.publish(subject, body, metaHeaders(message, extra));
         } finally {
           issued?.();
         }
-        const ack = await acked;
-        return { duplicate: ack.duplicate };
+        return acked;
       },
       overflow: (message, reason) => {
         if (spill) {
@@ -229,6 +240,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
       });
       if (closing.signal.aborted) return void (await c.close());
       conn = c;
+      publisher = new JetStreamPublisher(c.nc, ackTimeoutMs);
       await ensureStreams(c, {
         dedupWindowMs: parseDurationMs(options.dedupWindow, 'dedupWindow'),
         maxAgeMs: parseDurationMs(options.maxAge, 'maxAge'),
@@ -259,7 +271,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     return {
       async write(batch) {
         for (const message of batch) {
-          if (options.onFull === 'wait') await window.room();
+          if (options.onFull === 'wait') await window.room(message.payload.length);
           window.offer(message);
         }
       },
@@ -273,6 +285,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         await window.idle();
         await writeCounters();
         await spill?.close();
+        publisher?.close();
         await conn?.close();
       },
     };

@@ -6,7 +6,9 @@
  * create (atomic: one winner), renews its own with a compare-and-set, and gives back the extra ones
  * when more workers join. A dead worker's leases expire and the others claim them.
  */
+import { JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
+import { kvEntries } from './kv-entries.js';
 
 export class PartitionLeases {
   /** Owned partition → revision of its lease entry. */
@@ -14,6 +16,9 @@ export class PartitionLeases {
 
   constructor(
     private readonly live: KV,
+    /** The live bucket's name and a manager for its stream: the live workers are read from the stream. */
+    private readonly bucket: string,
+    private readonly jsm: JetStreamManager,
     private readonly worker: string,
     private readonly partitions: number,
   ) {}
@@ -24,10 +29,7 @@ export class PartitionLeases {
 
   /** Workers alive now (their heartbeats have not expired), this one included once it has announced itself. */
   async liveWorkers(): Promise<number> {
-    // a set, not a count: a heartbeat written while the keys are listed is delivered a second time
-    const names = new Set<string>();
-    for await (const key of await this.live.keys('worker.>')) names.add(key);
-    return names.size;
+    return (await kvEntries(this.jsm, this.live, this.bucket, 'worker.>')).length;
   }
 
   /** Announces this worker (with what it wants others to see) and returns how many workers are alive. */
@@ -39,14 +41,18 @@ export class PartitionLeases {
   /** Renews owned leases (dropping the ones lost), then claims or picks out to reach a fair share. */
   async rebalance(liveWorkers: number): Promise<{ claimed: number[]; lost: number[]; surplus: number[] }> {
     const lost: number[] = [];
-    for (const [k, revision] of this.owned) {
-      try {
-        this.owned.set(k, await this.live.update(leaseKey(k), this.worker, revision));
-      } catch {
-        this.owned.delete(k);
-        lost.push(k);
-      }
-    }
+    // all at once: with NATS slow to answer, renewing one after another could outlast the leases themselves
+    await Promise.all(
+      [...this.owned].map(async ([k, revision]) => {
+        try {
+          this.owned.set(k, await this.live.update(leaseKey(k), this.worker, revision));
+        } catch {
+          this.owned.delete(k);
+          lost.push(k);
+        }
+      }),
+    );
+    lost.sort((a, b) => a - b);
     const target = Math.ceil(this.partitions / liveWorkers);
     const claimed: number[] = [];
     const start = firstChoice(this.worker, this.partitions);
@@ -56,8 +62,9 @@ export class PartitionLeases {
       try {
         this.owned.set(k, await this.live.create(leaseKey(k), this.worker));
         claimed.push(k);
-      } catch {
-        // owned by another worker
+      } catch (error) {
+        // owned by another worker; anything else (a timeout, JetStream unavailable) ends this round of claims
+        if (!(error instanceof JetStreamApiError)) break;
       }
     }
     const surplus = this.ownedPartitions.slice(target);

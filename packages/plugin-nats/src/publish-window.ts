@@ -1,7 +1,7 @@
 /**
- * At most `window` publishes awaiting their acks; a message that finds the window full, or NATS not
- * connected, is handed to `overflow` at once. The caller never waits: a capture agent must not be held
- * up by a slow or absent NATS, and memory stays bounded by the window.
+ * At most `window` publishes, and `maxBytes` of them, awaiting their acks; a message that finds the
+ * window full, or NATS not connected, is handed to `overflow` at once. The caller never waits: a
+ * capture agent must not be held up by a slow or absent NATS, and memory stays bounded by the window.
  */
 export interface PublishWindowHooks<T> {
   publish(item: T): Promise<{ duplicate: boolean }>;
@@ -13,12 +13,15 @@ export interface PublishWindowHooks<T> {
 
 export class PublishWindow<T> {
   private inFlight = 0;
+  private inFlightBytes = 0;
   private idleWaiters: Array<() => void> = [];
   private roomWaiters: Array<() => void> = [];
   isConnected = false;
 
   constructor(
     private readonly window: number,
+    private readonly maxBytes: number,
+    private readonly sizeOf: (item: T) => number,
     private readonly hooks: PublishWindowHooks<T>,
   ) {}
 
@@ -31,11 +34,13 @@ export class PublishWindow<T> {
       this.hooks.overflow(item, 'disconnected');
       return;
     }
-    if (this.inFlight >= this.window) {
+    const size = this.sizeOf(item);
+    if (!this.hasRoomFor(size)) {
       this.hooks.overflow(item, 'full');
       return;
     }
     this.inFlight++;
+    this.inFlightBytes += size;
     let published: Promise<{ duplicate: boolean }>;
     try {
       published = this.hooks.publish(item);
@@ -52,15 +57,20 @@ export class PublishWindow<T> {
       )
       .finally(() => {
         this.inFlight--;
+        this.inFlightBytes -= size;
         this.roomWaiters.shift()?.();
         if (this.inFlight === 0) for (const wake of this.idleWaiters.splice(0)) wake();
       });
   }
 
-  /** Resolves when a publish can start without overflowing (for recorded inputs, which may wait). */
-  room(): Promise<void> {
-    if (this.inFlight < this.window) return Promise.resolve();
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+  /** Resolves when a publish of `size` bytes can start without overflowing (for recorded inputs, which may wait). */
+  async room(size: number): Promise<void> {
+    while (!this.hasRoomFor(size)) await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
+  }
+
+  /** One item larger than maxBytes still goes when nothing else is in flight. */
+  private hasRoomFor(size: number): boolean {
+    return this.inFlight === 0 || (this.inFlight < this.window && this.inFlightBytes + size <= this.maxBytes);
   }
 
   /** Resolves once every publish offered so far is acked or failed. */

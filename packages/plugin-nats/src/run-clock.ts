@@ -14,6 +14,8 @@ export interface RunClock {
   speedPercent?: number;
   /** Aggregate requests per second across the workers. */
   ratePerSecond?: number;
+  /** The run's mode: every worker takes its work with, or every one without, --session-affinity (absent in older clocks). */
+  sessionAffinity?: boolean;
 }
 
 export const RUN_KEY = 'run';
@@ -46,6 +48,19 @@ export async function sharedRunClock(state: KV, proposal: RunClock, isNewRun: bo
   }
   const clock = (await readRunClock(state)) ?? proposal;
   return { clock, isOwn: JSON.stringify(clock) === JSON.stringify(proposal) };
+}
+
+/**
+ * Why a worker of the other mode may not join the run: its consumers would be other durable consumers of
+ * the same stream, so every message would be replayed once by each mode.
+ */
+export function modeRefusal(clock: RunClock, sessionAffinity: boolean, service: string): string | undefined {
+  if (clock.sessionAffinity === undefined || clock.sessionAffinity === sessionAffinity) return undefined;
+  const mode = (isOn: boolean) => (isOn ? 'with' : 'without');
+  return (
+    `the workers of service "${service}" run ${mode(clock.sessionAffinity)} --session-affinity and this one ${mode(sessionAffinity)}: ` +
+    `start it ${mode(clock.sessionAffinity)} --session-affinity, or stop every worker to start a run in the other mode`
+  );
 }
 
 /** Time for workers starting together to write their proposals before they read the winner. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dueAtMs, shareIntervalMs, SharePacer } from '../src/run-clock.js';
+import { dueAtMs, modeRefusal, shareIntervalMs, SharePacer } from '../src/run-clock.js';
 
 const clock = { startMs: 10_000, firstTimestampNs: '1795574173000000000' };
 
@@ -44,4 +44,20 @@ test('the pacer keeps a steady interval, makes good a stall, and starts afresh a
   before = Date.now();
   for (let i = 0; i < 3; i++) await pacer.next(20, signal);
   assert.ok(Date.now() - before >= 35, 'no burst after idling');
+});
+
+test('a worker of the other mode is refused, naming the flag; a clock of either mode takes its own kind, an older clock anyone', () => {
+  const withAffinity = { ...clock, sessionAffinity: true };
+  const without = { ...clock, sessionAffinity: false };
+  assert.equal(modeRefusal(withAffinity, true, 'shop'), undefined);
+  assert.equal(modeRefusal(without, false, 'shop'), undefined);
+  assert.equal(modeRefusal(clock, true, 'shop'), undefined, 'a clock written before the mode was recorded');
+  assert.match(
+    modeRefusal(withAffinity, false, 'shop')!,
+    /^the workers of service "shop" run with --session-affinity and this one without: start it with/,
+  );
+  assert.match(
+    modeRefusal(without, true, 'shop')!,
+    /run without --session-affinity and this one with: start it without --session-affinity/,
+  );
 });

@@ -20,7 +20,9 @@ export default class ClusterRun extends Command {
       summary: 'Replay at N% of the recorded timing across all workers (e.g. 1000%); default: as fast as the target takes.',
     }),
     rate: Flags.integer({ summary: 'Aggregate requests per second across all workers (each live worker takes its share).', min: 1 }),
-    'session-affinity': Flags.boolean({ summary: 'Keep each TCP session on one worker, in order (partition leases).' }),
+    'session-affinity': Flags.boolean({
+      summary: 'Keep each TCP session on one worker, in order (partition leases). All workers of a service run with it or all without.',
+    }),
     'exit-when-drained': Flags.boolean({ summary: 'Exit 0 once the stream is consumed and nothing is in flight on any worker.' }),
     'at-most-once': Flags.boolean({
       summary: 'Acknowledge before sending: a crashed worker loses its requests instead of repeating them.',

@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import { parseDurationMs } from '@reprise/core';
 import { reportError } from '../../execute.js';
 
 export default class ClusterStatus extends Command {
@@ -13,16 +14,21 @@ export default class ClusterStatus extends Command {
     nats: Flags.string({ summary: 'NATS server URL(s), comma-separated.', required: true }),
     service: Flags.string({ summary: 'Service name, as given to --output-nats-service.', required: true }),
     json: Flags.boolean({ summary: 'One JSON object instead of text.' }),
+    timeout: Flags.string({
+      summary: 'Time NATS may take to answer the whole status (right after a restart JetStream can take a minute); then exit 4.',
+      default: '5s',
+    }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(ClusterStatus);
     try {
       const { clusterStatus, formatClusterStatus } = await import('@reprise/plugin-nats');
-      const status = await clusterStatus(flags.nats, flags.service);
+      const status = await clusterStatus(flags.nats, flags.service, parseDurationMs(flags.timeout, 'timeout'));
       process.stdout.write(flags.json ? JSON.stringify(status) + '\n' : formatClusterStatus(status));
     } catch (error) {
-      process.exitCode = reportError(error);
+      // exit now: nats.js keeps the socket of a connection attempt that timed out open, which would hold the process
+      process.exit(reportError(error));
     }
   }
 }

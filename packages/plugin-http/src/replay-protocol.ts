@@ -10,7 +10,7 @@
  * HTTP/2 pools are created on first use, so an HTTP/1.1-only replay never opens one.
  */
 import type { Agent, buildConnector, Dispatcher, Pool } from 'undici';
-import { RepriseError, type Message } from '@reprise/core';
+import { findHeadEnd, RepriseError, type Message } from '@reprise/core';
 import { loadUndici } from './undici-loader.js';
 
 export const REPLAY_PROTOCOLS = ['auto', 'http1', 'h2c', 'h2'] as const;
@@ -30,18 +30,21 @@ export function isGrpcRequest(headers: readonly string[]): boolean {
   return false;
 }
 
-/** Where a gRPC content type may be named: only the start of a payload is looked at (the head, not a large body). */
-const GRPC_LOOK_BYTES = 4096;
-const GRPC_SPELLINGS = ['grpc', 'GRPC', 'Grpc'].map((text) => Buffer.from(text, 'latin1'));
+const GRPC_SPELLINGS = ['rpc', 'RPC'].map((text) => Buffer.from(text, 'latin1'));
+const POST = Buffer.from('POST ', 'latin1');
 
 /**
  * A cheap test on a request's bytes, before any parsing: false when it surely carries no gRPC content
- * type (the usual case), true when it may (then the parsed headers decide).
+ * type (the usual case: gRPC calls are POSTs, and a POST must name grpc somewhere), true when it may
+ * (then the parsed headers decide).
  */
 export function mayBeGrpc(payload: Uint8Array): boolean {
   const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  const start = bytes.length > GRPC_LOOK_BYTES ? bytes.subarray(0, GRPC_LOOK_BYTES) : bytes;
-  for (const spelling of GRPC_SPELLINGS) if (start.indexOf(spelling) >= 0) return true;
+  if (bytes.compare(POST, 0, POST.length, 0, POST.length) !== 0) return false;
+  // the head only, not a large body
+  const headEnd = findHeadEnd(bytes);
+  const head = headEnd < 0 ? bytes : bytes.subarray(0, headEnd);
+  for (const spelling of GRPC_SPELLINGS) if (head.indexOf(spelling) >= 0) return true;
   return false;
 }
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message } from '@reprise/core';
 import { grpcStatusOf, trailerPairsOf } from '../src/response-trailers.js';
-import { isGrpcRequest, wireFor } from '../src/replay-protocol.js';
+import { isGrpcRequest, mayBeGrpc, wireFor } from '../src/replay-protocol.js';
 
 const raw = (...parts: string[]) => parts.map((p) => Buffer.from(p, 'latin1'));
 
@@ -50,4 +50,17 @@ test('auto sends h2c records and gRPC over HTTP/2, h2 records too to an https ta
   assert.equal(isGrpcRequest(['Host', 'x', 'Content-Type', 'application/grpc+proto']), true);
   assert.equal(isGrpcRequest(['content-type', 'application/json']), false);
   assert.equal(isGrpcRequest(['x-content-type', 'application/grpc']), false);
+});
+
+test('the cheap look before parsing never misses a gRPC call, and rules out GETs and POSTs that name no grpc', () => {
+  const request = (head: string, body = '') => Buffer.from(`${head}\r\n\r\n${body}`, 'latin1');
+  assert.equal(mayBeGrpc(request('POST /pkg.Svc/Get HTTP/1.1\r\nHost: a\r\ncontent-type: application/grpc')), true);
+  assert.equal(mayBeGrpc(request('POST /pkg.Svc/Get HTTP/1.1\r\nHost: a\r\nContent-Type: Application/GRPC+proto')), true);
+  assert.equal(mayBeGrpc(request('POST /pkg.Svc/Get HTTP/1.1\r\nHost: a\r\ncontent-type: application/Grpc-web')), true);
+  assert.equal(mayBeGrpc(request('GET /grpc HTTP/1.1\r\nHost: a')), false, 'gRPC calls are POSTs');
+  assert.equal(mayBeGrpc(request('POST /form HTTP/1.1\r\nHost: a\r\ncontent-type: text/plain', 'hello')), false);
+  const big = request('POST /upload HTTP/1.1\r\nHost: a\r\ncontent-type: text/plain', `${'x'.repeat(8000)}grpc`);
+  assert.equal(mayBeGrpc(big), false, 'only the head is looked at');
+  const longHead = request(`POST /pkg.Svc/Get HTTP/1.1\r\nX-Pad: ${'p'.repeat(8000)}\r\ncontent-type: application/grpc`);
+  assert.equal(mayBeGrpc(longHead), true, 'however long the head');
 });

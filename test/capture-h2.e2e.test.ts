@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GorDecoder, headerValue, parseHttpHead, type Message } from '@reprise/core';
 import { runWhileSending, tempDir } from './support/cli.js';
+import { raw, startEchoGrpcServer } from './support/grpc-echo.js';
 import { h2cTestServer } from './support/h2c-server.js';
 import { summaryCounters } from './support/gor.js';
 import { upgradeChunks } from '../packages/plugin-raw/test/h2-upgrade-fixture.js';
@@ -162,64 +163,10 @@ test('h2c: a capture started on a connection already open counts it and records 
   assert.equal(counters['non-http'] ?? 0, 0);
 });
 
-/** Messages go through unchanged: bytes in, bytes out. */
-const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
-
 test('@grpc/grpc-js: unary and server-streaming calls and a Trailers-Only error are recorded with their trailers', {
   timeout: 90_000,
 }, async (t) => {
-  const seen: Array<{ path: string; request: Buffer }> = [];
-  const server = new grpc.Server();
-  server.addService(
-    {
-      Echo: {
-        path: '/test.Echo/Echo',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: raw.serialize,
-        requestDeserialize: raw.deserialize,
-        responseSerialize: raw.serialize,
-        responseDeserialize: raw.deserialize,
-      },
-      Count: {
-        path: '/test.Echo/Count',
-        requestStream: false,
-        responseStream: true,
-        requestSerialize: raw.serialize,
-        requestDeserialize: raw.deserialize,
-        responseSerialize: raw.serialize,
-        responseDeserialize: raw.deserialize,
-      },
-      Fail: {
-        path: '/test.Echo/Fail',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: raw.serialize,
-        requestDeserialize: raw.deserialize,
-        responseSerialize: raw.serialize,
-        responseDeserialize: raw.deserialize,
-      },
-    },
-    {
-      Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        seen.push({ path: '/test.Echo/Echo', request: call.request });
-        callback(null, Buffer.concat([Buffer.from('echo:'), call.request]));
-      },
-      Count: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
-        seen.push({ path: '/test.Echo/Count', request: call.request });
-        for (let i = 0; i < 3; i++) call.write(Buffer.from(`n${i}`));
-        call.end();
-      },
-      Fail: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        seen.push({ path: '/test.Echo/Fail', request: call.request });
-        callback({ code: grpc.status.NOT_FOUND, details: 'no such thing' });
-      },
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
-  );
-  t.after(() => server.forceShutdown());
+  const { port, seen } = await startEchoGrpcServer(t);
   const file = join(tempDir(t), 'grpc.gor');
   const run = await runWhileSending(['--input-raw', `:${port}`, '--input-raw-track-response', '--output-file', file], async () => {
     const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

@@ -18,21 +18,12 @@ import { GorDecoder, findHeadEnd, splitGrpcMessages, type Message } from '@repri
 import { runCli, runWhileSending, tempDir } from './support/cli.js';
 import { compare, readReport, reportedDifferences } from './support/compare-run.js';
 import { writeGor } from './support/gor.js';
+import { listenGrpc, raw, rawMethod } from './support/grpc-echo.js';
 import { h2cTestServer } from './support/h2c-server.js';
 
 const T = { timeout: 120_000 };
 const USERS = 12;
 const DOWN_USER = 7;
-const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
-const method = (path: string, responseStream: boolean) => ({
-  path,
-  requestStream: false,
-  responseStream,
-  requestSerialize: raw.serialize,
-  requestDeserialize: raw.deserialize,
-  responseSerialize: raw.serialize,
-  responseDeserialize: raw.deserialize,
-});
 
 /** `{1: "user-<id>", 2: {1: name, 2: visits}, 3: ["a", "b"]}` */
 function userReply(id: number, name: string): Buffer {
@@ -75,7 +66,7 @@ function listReplies(page: number, candidate: boolean): Buffer[] {
 async function usersServer(t: TestContext, candidate: boolean): Promise<number> {
   const server = new grpc.Server();
   server.addService(
-    { Get: method('/users.Users/Get', false), List: method('/users.Users/List', true) },
+    { Get: rawMethod('/users.Users/Get', false), List: rawMethod('/users.Users/List', true) },
     {
       Get: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
         const reply = getReply(idOf(call.request), candidate);
@@ -88,11 +79,7 @@ async function usersServer(t: TestContext, candidate: boolean): Promise<number> 
       },
     },
   );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
-  );
-  t.after(() => server.forceShutdown());
-  return port;
+  return listenGrpc(t, server);
 }
 
 /**

@@ -1,7 +1,7 @@
 // Replay over HTTP/2 end to end: the built CLI reads .gor files (built with the codec, as capture writes
 // h2c records) and replays them to Node http2 servers (h2c and h2 over TLS) and to a @grpc/grpc-js
 // server; what each server saw is compared with what was recorded, stream by stream.
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createSecureServer, type IncomingHttpHeaders, type ServerHttp2Session } from 'node:http2';
@@ -12,11 +12,10 @@ import { dechunk, findHeadEnd, type Message } from '@reprise/core';
 import { recordingServer, runCli, tempDir } from './support/cli.js';
 import { compare } from './support/compare-run.js';
 import { readRecords, summaryCounters, writeGor } from './support/gor.js';
+import { startEchoGrpcServer } from './support/grpc-echo.js';
 import { selfSignedCertificate } from './support/tls-cert.js';
 
 const T = { timeout: 90_000 };
-/** Messages go through unchanged: bytes in, bytes out. */
-const raw = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
 
 let nextId = 0x500000;
 function record(payload: Buffer | string, protocol?: 'h2c' | 'h2', kind: Message['kind'] = 'request', id?: string): Message {
@@ -48,48 +47,6 @@ function grpcCall(port: number, path: string, message: string): Message {
   return record(Buffer.concat([Buffer.from(head, 'latin1'), body]), 'h2c');
 }
 
-interface GrpcCall {
-  path: string;
-  request: Buffer;
-}
-
-async function startGrpcServer(t: TestContext, echoPrefix = 'echo:'): Promise<{ port: number; seen: GrpcCall[] }> {
-  const seen: GrpcCall[] = [];
-  const method = (path: string, responseStream: boolean) => ({
-    path,
-    requestStream: false,
-    responseStream,
-    requestSerialize: raw.serialize,
-    requestDeserialize: raw.deserialize,
-    responseSerialize: raw.serialize,
-    responseDeserialize: raw.deserialize,
-  });
-  const server = new grpc.Server();
-  server.addService(
-    { Echo: method('/test.Echo/Echo', false), Count: method('/test.Echo/Count', true), Fail: method('/test.Echo/Fail', false) },
-    {
-      Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        seen.push({ path: '/test.Echo/Echo', request: call.request });
-        callback(null, Buffer.concat([Buffer.from(echoPrefix), call.request]));
-      },
-      Count: (call: grpc.ServerWritableStream<Buffer, Buffer>) => {
-        seen.push({ path: '/test.Echo/Count', request: call.request });
-        for (let i = 0; i < 3; i++) call.write(Buffer.from(`n${i}`));
-        call.end();
-      },
-      Fail: (call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
-        seen.push({ path: '/test.Echo/Fail', request: call.request });
-        callback({ code: grpc.status.NOT_FOUND, details: 'no such thing' });
-      },
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
-  );
-  t.after(() => server.forceShutdown());
-  return { port, seen };
-}
-
 /** The calls of the test: unary, server-streaming and a Trailers-Only error, `rounds` times, each with its own message. */
 function grpcCalls(port: number, rounds: number): Message[] {
   const calls: Message[] = [];
@@ -119,7 +76,7 @@ function bodyAndTrailers(payload: string): { head: string; body: string; trailer
 }
 
 test('gRPC calls recorded as h2c replay to a @grpc/grpc-js server; type 3 records keep grpc-status; statuses are counted', T, async (t) => {
-  const server = await startGrpcServer(t);
+  const server = await startEchoGrpcServer(t);
   const dir = tempDir(t);
   const input = join(dir, 'grpc.gor');
   const output = join(dir, 'replayed.gor');
@@ -266,7 +223,7 @@ test('--output-http-protocol h2 replays HTTP/1-recorded traffic over TLS (ALPN h
 });
 
 test('reprise compare against an h2c gRPC server: the same service passes, a changed answer is reported', T, async (t) => {
-  const recordedServer = await startGrpcServer(t);
+  const recordedServer = await startEchoGrpcServer(t);
   const dir = tempDir(t);
   // The recorded responses (type 2) are what the service answered: replay once and keep its answers.
   const calls = grpcCalls(recordedServer.port, 5).filter((m) => pathOf(m) !== '/test.Echo/Count');
@@ -297,7 +254,7 @@ test('reprise compare against an h2c gRPC server: the same service passes, a cha
     `http://127.0.0.1:${recordedServer.port}`,
   ]);
   assert.equal(same.code, 0, `the same service passes\n${same.stderr}`);
-  const changed = await startGrpcServer(t, 'ECHO:');
+  const changed = await startEchoGrpcServer(t, 'ECHO:');
   const differs = await compare(['--input-file', baselineFile, '--input-file-no-wait', '--candidate', `http://127.0.0.1:${changed.port}`]);
   assert.equal(differs.code, 5, `a changed echo fails the verdict\n${differs.stderr}`);
   assert.equal(changed.seen.length, calls.length, 'every call reached the candidate over h2c');

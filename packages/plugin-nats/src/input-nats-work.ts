@@ -12,7 +12,8 @@ import { defaultAgentName } from './agent-name.js';
 import { connectService, ensureStreams, natsServers, sharedPartitions, type ServiceConnection } from './nats-service.js';
 import { PartitionLeases } from './partition-leases.js';
 import { dueAtMs, modeRefusal, readRunClock, shareIntervalMs, SharePacer, sharedRunClock, sleepUntil, type RunClock } from './run-clock.js';
-import { DEFAULT_PARTITIONS, serviceNames } from './service-names.js';
+import { DEFAULT_STREAM_LIMITS } from './output-nats.js';
+import { DEFAULT_PARTITIONS, serviceNames, serviceOption } from './service-names.js';
 import { storedMessage } from './stored-message.js';
 import { ensureWorkConsumers, workConsumers, type WorkConsumer } from './work-consumers.js';
 import { registerLedger, WorkLedger } from './work-ledger.js';
@@ -37,8 +38,6 @@ const COMPONENT = 'input-nats-work';
 const PULL_BATCH = 64;
 /** Paced work is pulled a few at a time, so what waits for its time is not held away from the other workers. */
 const PACED_PULL_BATCH = 8;
-/** Defaults of the streams when a worker is the first of its service (the agents' defaults). */
-const STREAM_DEFAULTS = { dedupWindowMs: 120_000, maxAgeMs: 86_400_000, maxBytes: 1024 ** 3 };
 
 export const inputNatsWork = defineInput<InputNatsWorkOptions>({
   kind: 'input',
@@ -50,13 +49,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      service: {
-        type: 'string',
-        default: 'default',
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
-        description: 'Service name, as given to --output-nats-service',
-        examples: ['shop'],
-      },
+      service: serviceOption(),
       worker: {
         type: 'string',
         pattern: '^[A-Za-z0-9_.-]{1,100}$',
@@ -173,7 +166,7 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
       async *read(): AsyncIterable<Message[]> {
         const c = await connectService({ url, service: options.service, plugin: COMPONENT, clientName: `reprise worker ${worker}` });
         conn = c;
-        await ensureStreams(c, STREAM_DEFAULTS);
+        await ensureStreams(c, DEFAULT_STREAM_LIMITS);
         const partitions = await sharedPartitions(c.state, DEFAULT_PARTITIONS);
         const consumers = workConsumers(names, partitions, options.sessionAffinity);
         const live = await new Kvm(c.js).create(names.liveBucket, { history: 1, ttl: leaseTtlMs });

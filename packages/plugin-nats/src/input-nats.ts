@@ -5,7 +5,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { defineInput, RepriseError, type Message } from '@reprise/core';
 import { connectService, natsServers } from './nats-service.js';
-import { serviceNames } from './service-names.js';
+import { serviceNames, serviceOption } from './service-names.js';
 import { storedMessage } from './stored-message.js';
 
 export interface InputNatsOptions {
@@ -26,13 +26,7 @@ export const inputNats = defineInput<InputNatsOptions>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      service: {
-        type: 'string',
-        default: 'default',
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
-        description: 'Service name, as given to --output-nats-service',
-        examples: ['shop'],
-      },
+      service: serviceOption(),
       stream: {
         type: 'string',
         enum: ['traffic', 'results'],

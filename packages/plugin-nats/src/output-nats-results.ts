@@ -8,7 +8,8 @@ import { defaultAgentName } from './agent-name.js';
 import { JetStreamPublisher } from './jetstream-publisher.js';
 import { connectService, ensureStreams, natsServers, type ServiceConnection } from './nats-service.js';
 import { publishableBody } from './publish-body.js';
-import { serviceNames } from './service-names.js';
+import { DEFAULT_STREAM_LIMITS } from './output-nats.js';
+import { serviceNames, serviceOption } from './service-names.js';
 import { ledgerFor } from './work-ledger.js';
 import { HEADER, metaHeaders } from './wire-format.js';
 
@@ -21,7 +22,6 @@ const COMPONENT = 'output-nats-results';
 const RESULTS_WINDOW = 1024;
 /** A result not acknowledged by then is counted failed; its request is redelivered after the response timeout. */
 const ACK_TIMEOUT_MS = 10_000;
-const STREAM_DEFAULTS = { dedupWindowMs: 120_000, maxAgeMs: 86_400_000, maxBytes: 1024 ** 3 };
 
 export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
   kind: 'output',
@@ -33,13 +33,7 @@ export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      service: {
-        type: 'string',
-        default: 'default',
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
-        description: 'Service name, as given to --output-nats-service',
-        examples: ['shop'],
-      },
+      service: serviceOption(),
       worker: {
         type: 'string',
         pattern: '^[A-Za-z0-9_.-]{1,100}$',
@@ -59,7 +53,7 @@ export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
       plugin: COMPONENT,
       clientName: `reprise results ${worker}`,
     });
-    await ensureStreams(conn, STREAM_DEFAULTS);
+    await ensureStreams(conn, DEFAULT_STREAM_LIMITS);
     // plain publishes matched to their acks on one inbox (jetstream-publisher.ts: js.publish costs 6× the CPU)
     const publisher = new JetStreamPublisher(conn.nc, ACK_TIMEOUT_MS);
     const inFlight = new Set<Promise<void>>();

@@ -6,10 +6,17 @@
  */
 import { defineOutput, parseDurationMs, parseSizeBytes, RepriseError, sessionKeyOf, type Message } from '@reprise/core';
 import { defaultAgentName } from './agent-name.js';
-import { connectService, ensureStreams, natsServers, sharedPartitions, type ServiceConnection } from './nats-service.js';
+import {
+  connectService,
+  ensureStreams,
+  natsServers,
+  sharedPartitions,
+  type ServiceConnection,
+  type ServiceLimits,
+} from './nats-service.js';
 import { JetStreamPublisher } from './jetstream-publisher.js';
 import { PublishWindow } from './publish-window.js';
-import { partitionOf } from './service-names.js';
+import { partitionOf, serviceOption } from './service-names.js';
 import { SpillFile } from './spill-file.js';
 import { isOverMaxPayload, publishableBody } from './publish-body.js';
 import { metaHeaders } from './wire-format.js';
@@ -32,6 +39,47 @@ export interface OutputNatsOptions {
 
 const COMPONENT = 'output-nats';
 
+/** The limits of the streams an agent creates (workers that create them first use the defaults). */
+const streamLimitOptions = {
+  dedupWindow: {
+    type: 'string',
+    format: 'duration',
+    default: '2m',
+    description: 'Duplicate window of a stream this agent creates: a message re-published within it is stored once',
+    examples: ['2m'],
+  },
+  maxAge: {
+    type: 'string',
+    format: 'duration',
+    default: '24h',
+    description: 'Retention of a stream this agent creates: older messages are deleted',
+    examples: ['24h'],
+  },
+  maxBytes: {
+    type: 'string',
+    format: 'size',
+    default: '1gb',
+    description: 'Size limit of a stream this agent creates: the oldest messages are deleted beyond it',
+    examples: ['10gb'],
+  },
+} as const;
+
+/** The stream limits given by these options. */
+function streamLimitsOf(options: { dedupWindow: string; maxAge: string; maxBytes: string }): ServiceLimits {
+  return {
+    dedupWindowMs: parseDurationMs(options.dedupWindow, 'dedupWindow'),
+    maxAgeMs: parseDurationMs(options.maxAge, 'maxAge'),
+    maxBytes: parseSizeBytes(options.maxBytes, 'maxBytes'),
+  };
+}
+
+/** What a worker creating the streams before any agent uses: the agent's defaults. */
+export const DEFAULT_STREAM_LIMITS: ServiceLimits = streamLimitsOf({
+  dedupWindow: streamLimitOptions.dedupWindow.default,
+  maxAge: streamLimitOptions.maxAge.default,
+  maxBytes: streamLimitOptions.maxBytes.default,
+});
+
 export const outputNats = defineOutput<OutputNatsOptions>({
   kind: 'output',
   name: COMPONENT,
@@ -41,13 +89,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      service: {
-        type: 'string',
-        default: 'default',
-        pattern: '^[A-Za-z0-9_-]{1,64}$',
-        description: 'Service name: the stream is REPRISE_<service>, subjects reprise.<service>.t.<partition> (docs/CLUSTER.md)',
-        examples: ['shop'],
-      },
+      service: serviceOption('Service name: the stream is REPRISE_<service>, subjects reprise.<service>.t.<partition> (docs/CLUSTER.md)'),
       partitions: {
         type: 'integer',
         minimum: 1,
@@ -94,27 +136,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
         description: 'Time a publish may wait for its ack before it counts as failed',
         examples: ['2s'],
       },
-      dedupWindow: {
-        type: 'string',
-        format: 'duration',
-        default: '2m',
-        description: 'Duplicate window of a stream this agent creates: a message re-published within it is stored once',
-        examples: ['2m'],
-      },
-      maxAge: {
-        type: 'string',
-        format: 'duration',
-        default: '24h',
-        description: 'Retention of a stream this agent creates: older messages are deleted',
-        examples: ['24h'],
-      },
-      maxBytes: {
-        type: 'string',
-        format: 'size',
-        default: '1gb',
-        description: 'Size limit of a stream this agent creates: the oldest messages are deleted beyond it',
-        examples: ['10gb'],
-      },
+      ...streamLimitOptions,
       countersInterval: {
         type: 'string',
         format: 'duration',
@@ -241,11 +263,7 @@ export const outputNats = defineOutput<OutputNatsOptions>({
       if (closing.signal.aborted) return void (await c.close());
       conn = c;
       publisher = new JetStreamPublisher(c.nc, ackTimeoutMs);
-      await ensureStreams(c, {
-        dedupWindowMs: parseDurationMs(options.dedupWindow, 'dedupWindow'),
-        maxAgeMs: parseDurationMs(options.maxAge, 'maxAge'),
-        maxBytes: parseSizeBytes(options.maxBytes, 'maxBytes'),
-      });
+      await ensureStreams(c, streamLimitsOf(options));
       partitions = await sharedPartitions(c.state, options.partitions);
       window.isConnected = true;
       ctx.logger.info(`publishing to ${c.names.trafficStream} (${partitions} partitions) on ${url}`);

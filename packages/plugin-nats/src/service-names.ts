@@ -30,6 +30,11 @@ export const DEFAULT_PARTITIONS = 16;
 
 const SERVICE_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The `service` option of every NATS component. */
+export function serviceOption(description = 'Service name, as given to --output-nats-service') {
+  return { type: 'string', default: 'default', pattern: SERVICE_PATTERN.source, description, examples: ['shop'] } as const;
+}
+
 export function serviceNames(service: string, where: { plugin: string; option: string }): ServiceNames {
   if (!SERVICE_PATTERN.test(service)) {
     throw new RepriseError(

@@ -30,7 +30,7 @@ export function isGrpcRequest(headers: readonly string[]): boolean {
   return false;
 }
 
-const GRPC_SPELLINGS = ['rpc', 'RPC'].map((text) => Buffer.from(text, 'latin1'));
+const GRPC_SPELLINGS = ['grpc', 'GRPC', 'Grpc'].map((text) => Buffer.from(text, 'latin1'));
 const POST = Buffer.from('POST ', 'latin1');
 
 /**

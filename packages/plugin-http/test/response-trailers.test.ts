@@ -59,6 +59,7 @@ test('the cheap look before parsing never misses a gRPC call, and rules out GETs
   assert.equal(mayBeGrpc(request('POST /pkg.Svc/Get HTTP/1.1\r\nHost: a\r\ncontent-type: application/Grpc-web')), true);
   assert.equal(mayBeGrpc(request('GET /grpc HTTP/1.1\r\nHost: a')), false, 'gRPC calls are POSTs');
   assert.equal(mayBeGrpc(request('POST /form HTTP/1.1\r\nHost: a\r\ncontent-type: text/plain', 'hello')), false);
+  assert.equal(mayBeGrpc(request('POST /jsonrpc HTTP/1.1\r\nHost: a\r\ncontent-type: application/json')), false, 'JSON-RPC is not gRPC');
   const big = request('POST /upload HTTP/1.1\r\nHost: a\r\ncontent-type: text/plain', `${'x'.repeat(8000)}grpc`);
   assert.equal(mayBeGrpc(big), false, 'only the head is looked at');
   const longHead = request(`POST /pkg.Svc/Get HTTP/1.1\r\nX-Pad: ${'p'.repeat(8000)}\r\ncontent-type: application/grpc`);

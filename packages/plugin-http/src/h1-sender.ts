@@ -13,6 +13,7 @@
  */
 import type { PluginStats } from '@reprise/core';
 import { H1Connection, type H1ConnectionEnd, type H1ConnectionOwner, type H1Job } from './h1-connection.js';
+import { FifoQueue } from './fifo-queue.js';
 import type { H1Request } from './h1-request-head.js';
 import type { ReplayExchange } from './replay-exchange.js';
 
@@ -31,9 +32,8 @@ export interface H1SenderOptions {
 
 export class H1Sender implements H1ConnectionOwner {
   private readonly connections: H1Connection[] = [];
-  /** Requests not on a connection yet, FIFO from `queueHead`; those sent again go first. */
-  private queue: H1Job[] = [];
-  private queueHead = 0;
+  /** Requests not on a connection yet; those sent again (`again`) go first. */
+  private readonly queue = new FifoQueue<H1Job>();
   private again: H1Job[] = [];
   private isPumping = false;
   private isClosed = false;
@@ -48,15 +48,14 @@ export class H1Sender implements H1ConnectionOwner {
   /** Destroys every connection without reporting anything: the caller has counted what was in flight. */
   destroy(): void {
     this.isClosed = true;
-    this.queue = [];
-    this.queueHead = 0;
+    this.queue.clear();
     this.again = [];
     for (const connection of this.connections) connection.destroy(undefined);
     this.connections.length = 0;
   }
 
   onRoom(): void {
-    if (this.queueHead < this.queue.length || this.again.length > 0) this.pump();
+    if (this.queue.length > 0 || this.again.length > 0) this.pump();
   }
 
   onEnd(connection: H1Connection, end: H1ConnectionEnd): void {
@@ -95,7 +94,7 @@ export class H1Sender implements H1ConnectionOwner {
     this.isPumping = true;
     for (;;) {
       const fromAgain = this.again.length > 0;
-      const job = fromAgain ? this.again[0] : this.queue[this.queueHead];
+      const job = fromAgain ? this.again[0] : this.queue.peek();
       if (job === undefined) break;
       if (!job.exchange.isSettled) {
         const connection = this.connectionFor();
@@ -103,14 +102,7 @@ export class H1Sender implements H1ConnectionOwner {
         connection.send(job);
       }
       if (fromAgain) this.again.shift();
-      else this.queue[this.queueHead++] = undefined!;
-    }
-    if (this.queueHead === this.queue.length) {
-      this.queue = [];
-      this.queueHead = 0;
-    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.queueHead);
-      this.queueHead = 0;
+      else this.queue.shift();
     }
     this.isPumping = false;
   }

@@ -30,6 +30,7 @@ import {
   type ReplayProtocol,
   type Wire,
 } from './replay-protocol.js';
+import { FifoQueue } from './fifo-queue.js';
 import { responseBytes } from './response-bytes.js';
 import type { ReplayStats } from './replay-stats.js';
 import { loadUndici } from './undici-loader.js';
@@ -122,11 +123,10 @@ export class HttpReplayer implements ExchangeOwner {
   /** Per-session connections in least-recently-used order (the first is the oldest). */
   private readonly sessions = new Map<string, SessionDispatcher>();
   private inFlight = 0;
-  /** Of those in flight, handed to undici; the others wait in `waiting` (FIFO from `waitingHead`). */
+  /** Of those in flight, handed to the sender or undici; the others wait in `waiting`. */
   private dispatched = 0;
   private readonly dispatchWindow: number;
-  private waiting: ReplayExchange[] = [];
-  private waitingHead = 0;
+  private readonly waiting = new FifoQueue<ReplayExchange>();
   private isRefilling = false;
   private head: ReplayExchange | null = null;
   private tail: ReplayExchange | null = null;
@@ -183,8 +183,7 @@ export class HttpReplayer implements ExchangeOwner {
     this.isClosed = true;
     clearInterval(this.sweepTimer);
     this.h1?.sender.destroy();
-    this.waiting = [];
-    this.waitingHead = 0;
+    this.waiting.clear();
     while (this.head) {
       const exchange = this.head;
       this.settleFailed(exchange, 'aborted', undefined);
@@ -315,18 +314,10 @@ export class HttpReplayer implements ExchangeOwner {
   private refill(): void {
     if (this.isRefilling) return;
     this.isRefilling = true;
-    while (this.dispatched < this.dispatchWindow && this.waitingHead < this.waiting.length) {
-      const exchange = this.waiting[this.waitingHead]!;
-      this.waiting[this.waitingHead++] = undefined!;
+    while (this.dispatched < this.dispatchWindow && this.waiting.length > 0) {
+      const exchange = this.waiting.shift()!;
       // deadlines follow the waiting order, so one expires only after those dispatched before it; still, never send a counted one
       if (!exchange.isSettled) this.dispatch(exchange);
-    }
-    if (this.waitingHead === this.waiting.length) {
-      this.waiting = [];
-      this.waitingHead = 0;
-    } else if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
-      this.waiting = this.waiting.slice(this.waitingHead);
-      this.waitingHead = 0;
     }
     this.isRefilling = false;
   }
@@ -384,7 +375,7 @@ export class HttpReplayer implements ExchangeOwner {
     this.inFlight--;
     if (exchange.isDispatched) {
       this.dispatched--;
-      if (this.waitingHead < this.waiting.length) this.refill();
+      if (this.waiting.length > 0) this.refill();
     }
     if (this.inFlight <= this.options.maxInFlight && this.roomWaiters.length) this.wake(this.roomWaiters);
     if (this.inFlight === 0) {

@@ -92,6 +92,23 @@ async function resultWorkers(natsUrl: string, service: string): Promise<Map<stri
   }
 }
 
+/** Replaces the target's answer: each request is recorded on arrival, then answered after `delayMs`, or never (it stays in flight at its worker). */
+function answerAfter(target: Awaited<ReturnType<typeof recordingServer>>, delayMs: number | 'never'): void {
+  target.server.removeAllListeners('request');
+  target.server.on('request', (req, res) => {
+    target.received.push({
+      method: req.method!,
+      url: req.url!,
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      body: Buffer.alloc(0),
+      atMs: Date.now(),
+    });
+    req.resume();
+    if (delayMs !== 'never') req.on('end', () => setTimeout(() => res.end('ok'), delayMs));
+  });
+}
+
 test('with session affinity, three workers share the sessions: each session on one worker, its requests in order', async (t) => {
   const nats = await startNatsServer(t);
   const target = await recordingServer(t);
@@ -143,21 +160,7 @@ test('a worker killed with SIGKILL loses nothing: its requests are redelivered t
   const nats = await startNatsServer(t);
   // a slow target, so the killed worker has requests in flight
   const target = await recordingServer(t);
-  target.server.removeAllListeners('request');
-  target.server.on('request', (req, res) => {
-    req.resume();
-    req.on('end', () => {
-      target.received.push({
-        method: req.method!,
-        url: req.url!,
-        headers: req.headers,
-        rawHeaders: req.rawHeaders,
-        body: Buffer.alloc(0),
-        atMs: Date.now(),
-      });
-      setTimeout(() => res.end('ok'), 300);
-    });
-  });
+  answerAfter(target, 300);
   const dir = tempDir(t);
   const traffic = sessionTraffic(32, 4);
   await publish(nats.url, 'api', traffic, dir);
@@ -262,17 +265,7 @@ test("--at-most-once acknowledges before sending: a killed worker's requests are
   const nats = await startNatsServer(t);
   const target = await recordingServer(t);
   // the target never answers: the requests stay in flight at the worker
-  target.server.removeAllListeners('request');
-  target.server.on('request', (req) => {
-    target.received.push({
-      method: req.method!,
-      url: req.url!,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      body: Buffer.alloc(0),
-      atMs: Date.now(),
-    });
-  });
+  answerAfter(target, 'never');
   const dir = tempDir(t);
   await publish(nats.url, 'once', getRequests(5), dir);
   const first = worker(t, nats.url, target.url, 'once', 'first', ['--at-most-once', '--ack-wait', '1s', '--timeout', '30s']);
@@ -297,17 +290,7 @@ test("--at-most-once acknowledges before sending: a killed worker's requests are
 test('cluster status shows the backlog, what a dead worker left in flight, its lag, and warns that nobody is working', async (t) => {
   const nats = await startNatsServer(t);
   const target = await recordingServer(t);
-  target.server.removeAllListeners('request');
-  target.server.on('request', (req) => {
-    target.received.push({
-      method: req.method!,
-      url: req.url!,
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      body: Buffer.alloc(0),
-      atMs: Date.now(),
-    });
-  });
+  answerAfter(target, 'never');
   const dir = tempDir(t);
   await publish(nats.url, 'shop', getRequests(6), dir);
   const lonely = worker(t, nats.url, target.url, 'shop', 'lonely', [

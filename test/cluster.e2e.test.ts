@@ -167,12 +167,17 @@ test('a worker killed with SIGKILL loses nothing: its requests are redelivered t
   const flags = ['--session-affinity', '--lease-ttl', '1s', '--ack-wait', '2s', '--exit-when-drained'];
   const doomed = worker(t, nats.url, target.url, 'api', 'doomed', flags);
   const survivor = worker(t, nats.url, target.url, 'api', 'survivor', flags);
-  // each partition holds a request for 300 ms at the target: kill the doomed worker once it reports some in flight
-  await waitFor(() => /of 2: partitions/.test(doomed.stderr()), 30_000, 'both workers sharing the partitions');
-  for (let tries = 0; ; tries++) {
-    const doomedNow = (await status(nats.url, 'api')).workers.find((w: { worker: string }) => w.worker === 'doomed');
-    if (doomedNow?.inFlight > 0) break;
-    assert.ok(tries < 40, 'the doomed worker had requests in flight');
+  // each partition holds a request for 300 ms at the target
+  // kill the doomed worker once both are running and it has requests in flight (whichever partitions it holds)
+  const startedAt = Date.now();
+  for (;;) {
+    const workers: Array<{ worker: string; inFlight: number }> = (await status(nats.url, 'api')).workers;
+    const doomedNow = workers.find((w) => w.worker === 'doomed');
+    if (doomedNow !== undefined && doomedNow.inFlight > 0 && workers.some((w) => w.worker === 'survivor')) break;
+    assert.ok(
+      Date.now() - startedAt < 30_000,
+      `both workers running and the doomed one with requests in flight (${JSON.stringify(workers)}); doomed: ${doomed.stderr()}; survivor: ${survivor.stderr()}`,
+    );
     await new Promise((r) => setTimeout(r, 100));
   }
   doomed.child.kill('SIGKILL');

@@ -134,9 +134,18 @@ test('a filled buffer chunk is written at once, before the flush interval, as wh
   const big = batchOf(101, 5000); // more than a chunk: fills one, which is written
   assert.ok(encodeRecords(big).length > 256 * 1024);
   await output.write(big);
+  // the chunk's write may still be under way when the file is first seen non-empty: wait for it to settle
   const deadline = Date.now() + 5_000;
-  while ((await stat(path)).size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(messagesOf(await readFile(path)).length > 100, 'whole records on disk without a flush call');
+  let onDisk = decode(await readFile(path));
+  while ((onDisk.length === 0 || onDisk.some((d) => d.type !== 'record')) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+    onDisk = decode(await readFile(path));
+  }
+  assert.ok(onDisk.length > 100, `whole records on disk without a flush call (${onDisk.length})`);
+  assert.ok(
+    onDisk.every((d) => d.type === 'record'),
+    'every record is whole',
+  );
   await output.flush!();
   assert.deepEqual(await readFile(path), encodeRecords([...batchOf(1, 100), ...big]));
 });

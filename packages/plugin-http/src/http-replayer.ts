@@ -48,8 +48,8 @@ export interface HttpReplayerOptions {
   timeoutMs: number;
   redirects: number;
   skipVerify: boolean;
-  /** HTTP version of the replayed requests (replay-protocol.ts); default `auto`: as captured. */
-  protocol?: ReplayProtocol;
+  /** HTTP version of the replayed requests (replay-protocol.ts); `auto`: as captured. */
+  protocol: ReplayProtocol;
   /** Idle connections close after this long (GoReplay's worker timeout); undefined: undici's default. */
   idleTimeoutMs?: number;
   /** Body bytes of a tracked response kept (the rest is discarded); undefined: all. */
@@ -79,12 +79,11 @@ const DISPATCH_ROUNDS = 2;
  * HTTP/1.1; everything else (https, redirects, sessions, HTTP/2) goes through undici.
  */
 function usesH1Sender(options: HttpReplayerOptions): boolean {
-  const protocol = options.protocol ?? 'auto';
   return (
     options.origin.startsWith('http:') &&
     options.redirects === 0 &&
     options.sessionConnections === undefined &&
-    (protocol === 'auto' || protocol === 'http1')
+    (options.protocol === 'auto' || options.protocol === 'http1')
   );
 }
 
@@ -146,7 +145,7 @@ export class HttpReplayer implements ExchangeOwner {
     this.isTracking = options.onResponses !== undefined;
     this.responseBufferBytes = options.responseBufferBytes ?? Infinity;
     const { timeoutMs } = options;
-    this.protocol = options.protocol ?? 'auto';
+    this.protocol = options.protocol;
     this.isTlsTarget = options.origin.startsWith('https:');
     if (usesH1Sender(options)) this.h1 = createH1Sender(options);
     // Sessions keep their own connections (one request each at a time): they are dispatched at once.

@@ -24,6 +24,7 @@ function replayer(
     timeoutMs,
     redirects: 0,
     skipVerify: false,
+    protocol: 'auto',
     onResponses: (batch) => responses.push(...batch),
     onFailure: (request, reason) => failures.push([request.id, reason]),
     stats: ctx.stats,

@@ -1,6 +1,6 @@
 /** The `http` middleware: GoReplay's built-in filters and rewrites (`--http-*` flags). */
 import { defineMiddleware, type Message } from '@reprise/core';
-import { hasAnyRule, parseHttpRules, type HttpModifierOptions } from './modifier-rules.js';
+import { hasAnyRule, parseHttpRules } from './modifier-rules.js';
 import { applyHttpRules } from './http-modifier.js';
 import { BoundedIdSet } from './bounded-id-set.js';
 
@@ -14,7 +14,7 @@ const list = (description: string, example: string) => ({
   examples: [example],
 });
 
-export const http = defineMiddleware<HttpModifierOptions>({
+export const http = defineMiddleware({
   kind: 'middleware',
   name: 'http',
   enabledBy: 'options',

@@ -8,21 +8,10 @@
  *   --http-set-header "Name: value"      --http-set-param "name=value"
  */
 import { RepriseError } from '@reprise/core';
+import type { http } from './http-component.js';
 
-export interface HttpModifierOptions {
-  allowUrl?: string[];
-  disallowUrl?: string[];
-  allowHeader?: string[];
-  disallowHeader?: string[];
-  allowMethod?: string[];
-  basicAuthFilter?: string[];
-  headerLimiter?: string[];
-  paramLimiter?: string[];
-  rewriteUrl?: string[];
-  rewriteHeader?: string[];
-  setHeader?: string[];
-  setParam?: string[];
-}
+/** The `http` middleware's options, derived from its schema (http-component.ts). */
+export type HttpModifierOptions = Parameters<typeof http.create>[1];
 
 export interface HeaderPattern {
   name: string;

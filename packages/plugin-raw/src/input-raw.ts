@@ -19,26 +19,6 @@ import { readPcapFile } from './file-source.js';
 import { LiveSource } from './live-source.js';
 import { createTsharkInput } from './tshark-input.js';
 
-export interface InputRawOptions {
-  bpfFilter?: string;
-  snaplen: string;
-  bufferSize: string;
-  promisc: boolean;
-  trackResponse: boolean;
-  realipHeader?: string;
-  expire: string;
-  engine: 'tcpdump' | 'libpcap' | 'pcap_file' | 'tshark';
-  tlsKeylog?: string;
-  protocol: 'http' | 'binary';
-  allowIncomplete: boolean;
-  bufferTimeout?: string;
-  overrideSnaplen: boolean;
-  timestampType?: string;
-  monitor: boolean;
-  stats: boolean;
-  statsInterval: string;
-}
-
 const COMPONENT = 'input-raw';
 
 function isFile(path: string): boolean {
@@ -49,7 +29,7 @@ function isFile(path: string): boolean {
   }
 }
 
-export const inputRaw = defineInput<InputRawOptions>({
+export const inputRaw = defineInput({
   kind: 'input',
   name: COMPONENT,
   summary: 'Capture HTTP traffic from a network interface (libpcap) or read it from a .pcap/.pcapng file',
@@ -199,15 +179,15 @@ export const inputRaw = defineInput<InputRawOptions>({
   },
   async create(value, options, ctx): Promise<InputInstance> {
     if (!value) throw new RepriseError('RPR_CONFIG_INVALID', 'an address (:PORT) or a .pcap file is required', { plugin: COMPONENT });
-    const expireMs = parseDurationMs(options.expire ?? '2s', 'expire');
+    const expireMs = parseDurationMs(options.expire, 'expire');
     const stats = options.stats ? new CaptureStats(ctx.stats) : undefined;
     const statsCtx = stats ? { ...ctx, stats } : ctx;
     const tracking = {
-      trackResponse: options.trackResponse ?? false,
+      trackResponse: options.trackResponse,
       realipHeader: options.realipHeader ?? '',
       expireMs,
-      protocol: options.protocol ?? 'http',
-      allowIncomplete: options.allowIncomplete ?? false,
+      protocol: options.protocol,
+      allowIncomplete: options.allowIncomplete,
     };
     const trackerOptions = (port: number) => ({ ports: new Set(port > 0 ? [port] : []), ...tracking });
     const observed = (read: () => AsyncIterable<Message[]>) => (stats ? () => observe(read(), stats, options.statsInterval, ctx) : read);
@@ -246,7 +226,7 @@ export const inputRaw = defineInput<InputRawOptions>({
       // cap opens devices with fixed settings: what it cannot do is refused, not ignored.
       for (const [option, isSet] of [
         ['timestampType', timestampType !== ''],
-        ['monitor', options.monitor ?? false],
+        ['monitor', options.monitor],
       ] as const) {
         if (isSet)
           throw new RepriseError('RPR_CONFIG_INVALID', 'the libpcap engine (cap) cannot set this: use --input-raw-engine tcpdump', {
@@ -259,16 +239,16 @@ export const inputRaw = defineInput<InputRawOptions>({
       {
         ...address,
         engine,
-        promisc: options.promisc ?? false,
+        promisc: options.promisc,
         bpfFilter: options.bpfFilter ?? '',
-        snaplenBytes: snaplenOf(Math.max(256, parseSizeBytes(options.snaplen ?? '256kb', 'snaplen')), options.overrideSnaplen ?? false),
-        bufferSizeBytes: parseSizeBytes(options.bufferSize ?? '16mb', 'bufferSize'),
+        snaplenBytes: snaplenOf(Math.max(256, parseSizeBytes(options.snaplen, 'snaplen')), options.overrideSnaplen),
+        bufferSizeBytes: parseSizeBytes(options.bufferSize, 'bufferSize'),
         ...tracking,
         immediateMode: isImmediateMode(
           options.bufferTimeout === undefined ? undefined : parseDurationMs(options.bufferTimeout, 'bufferTimeout'),
         ),
         timestampType,
-        monitor: options.monitor ?? false,
+        monitor: options.monitor,
       },
       statsCtx,
     );
@@ -284,14 +264,17 @@ export const inputRaw = defineInput<InputRawOptions>({
   },
 });
 
+/** The options `create` receives, derived from the schema above. */
+export type InputRawOptions = Parameters<typeof inputRaw.create>[1];
+
 /** Passes the batches through while --input-raw-stats logs its line every interval. */
 async function* observe(
   batches: AsyncIterable<Message[]>,
   stats: CaptureStats,
-  interval: string | undefined,
+  interval: string,
   ctx: PluginContext,
 ): AsyncIterable<Message[]> {
-  const stop = stats.start(parseDurationMs(interval ?? '5s', 'statsInterval'), (line) => ctx.logger.info(line));
+  const stop = stats.start(parseDurationMs(interval, 'statsInterval'), (line) => ctx.logger.info(line));
   try {
     for await (const batch of batches) {
       stats.observe(batch);

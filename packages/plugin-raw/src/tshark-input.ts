@@ -3,19 +3,14 @@ import { existsSync } from 'node:fs';
 import { parseSizeBytes, RepriseError, type InputInstance, type PluginContext } from '@reprise/core';
 import { parseLiveAddress } from './capture-address.js';
 import type { TrackerOptions } from './http-tracker.js';
+import type { InputRawOptions } from './input-raw.js';
 import { TsharkSource } from './tshark-source.js';
 
 const COMPONENT = 'input-raw';
 
-export interface TsharkInputOptions {
-  engine?: string;
-  tlsKeylog?: string;
-  bpfFilter?: string;
-  snaplen?: string;
-  bufferSize?: string;
-  promisc?: boolean;
+export type TsharkInputOptions = Pick<InputRawOptions, 'engine' | 'tlsKeylog' | 'bpfFilter' | 'snaplen' | 'bufferSize' | 'promisc'> & {
   trackerOptions: TrackerOptions;
-}
+};
 
 export async function createTsharkInput(value: string, options: TsharkInputOptions, ctx: PluginContext): Promise<InputInstance> {
   if (options.engine !== 'tshark') {
@@ -65,9 +60,9 @@ export async function createTsharkInput(value: string, options: TsharkInputOptio
     {
       device: address.device ?? 'any',
       filter,
-      snaplenBytes: Math.max(256, parseSizeBytes(options.snaplen ?? '256kb', 'snaplen')),
-      bufferSizeBytes: parseSizeBytes(options.bufferSize ?? '16mb', 'bufferSize'),
-      promisc: options.promisc ?? false,
+      snaplenBytes: Math.max(256, parseSizeBytes(options.snaplen, 'snaplen')),
+      bufferSizeBytes: parseSizeBytes(options.bufferSize, 'bufferSize'),
+      promisc: options.promisc,
       keylogFile: options.tlsKeylog,
       tracker: { ...options.trackerOptions, ports: new Set([address.port]) },
     },

@@ -29,6 +29,8 @@ export function createTargetDriver(plan: ReplayPlan, options: DriverOptions, joi
       timeoutMs: options.timeoutMs,
       redirects: 0,
       skipVerify: false,
+      // Each request goes in the HTTP version it was captured in, as output-http does by default.
+      protocol: 'auto',
       onResponses: (batch) => {
         for (const response of batch) response.meta = { ...response.meta, role };
         ctx.emit(batch);

@@ -346,7 +346,7 @@ export class ElasticsearchOutput implements OutputInstance {
       if (this.templateState === 'failed') this.templateReady = this.ensureTemplate();
       return;
     }
-    if (reason !== undefined && reason.startsWith('HTTP 4') && !reason.startsWith('HTTP 429')) return;
+    if (reason?.startsWith('HTTP 4') && !reason.startsWith('HTTP 429')) return;
     if (!this.isUnavailable) this.ctx.logger.warn(`Elasticsearch unreachable: ${reason ?? 'unknown reason'}`);
     this.isUnavailable = true;
     this.lastUnavailableReason = reason ?? 'unknown reason';

@@ -19,27 +19,12 @@ import { ensureWorkConsumers, workConsumers, type WorkConsumer } from './work-co
 import { registerLedger, WorkLedger } from './work-ledger.js';
 import { HEADER } from './wire-format.js';
 
-export interface InputNatsWorkOptions {
-  service: string;
-  worker?: string;
-  sessionAffinity: boolean;
-  atMostOnce: boolean;
-  speed?: number;
-  rate?: number;
-  maxInFlight: number;
-  ackWait: string;
-  responseTimeout: string;
-  maxDeliver: number;
-  leaseTtl: string;
-  exitWhenDrained: boolean;
-}
-
 const COMPONENT = 'input-nats-work';
 const PULL_BATCH = 64;
 /** Paced work is pulled a few at a time, so what waits for its time is not held away from the other workers. */
 const PACED_PULL_BATCH = 8;
 
-export const inputNatsWork = defineInput<InputNatsWorkOptions>({
+export const inputNatsWork = defineInput({
   kind: 'input',
   name: COMPONENT,
   rate: 'none',
@@ -352,6 +337,8 @@ export const inputNatsWork = defineInput<InputNatsWorkOptions>({
     };
   },
 });
+
+export type InputNatsWorkOptions = Parameters<typeof inputNatsWork.create>[1];
 
 /** A proposal for the run's clock: start shortly, from the next message to deliver (or now, when there is none). */
 async function proposedClock(

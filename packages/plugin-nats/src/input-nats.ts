@@ -8,16 +8,10 @@ import { connectService, natsServers } from './nats-service.js';
 import { serviceNames, serviceOption } from './service-names.js';
 import { storedMessage } from './stored-message.js';
 
-export interface InputNatsOptions {
-  service: string;
-  stream: 'traffic' | 'results';
-  follow: boolean;
-}
-
 const COMPONENT = 'input-nats';
 const BATCH = 256;
 
-export const inputNats = defineInput<InputNatsOptions>({
+export const inputNats = defineInput({
   kind: 'input',
   name: COMPONENT,
   summary: 'Read a NATS JetStream service stream (captured traffic or replay results) in order',

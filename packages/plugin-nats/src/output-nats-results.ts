@@ -13,17 +13,12 @@ import { serviceNames, serviceOption } from './service-names.js';
 import { ledgerFor } from './work-ledger.js';
 import { HEADER, metaHeaders } from './wire-format.js';
 
-export interface OutputNatsResultsOptions {
-  service: string;
-  worker?: string;
-}
-
 const COMPONENT = 'output-nats-results';
 const RESULTS_WINDOW = 1024;
 /** A result not acknowledged by then is counted failed; its request is redelivered after the response timeout. */
 const ACK_TIMEOUT_MS = 10_000;
 
-export const outputNatsResults = defineOutput<OutputNatsResultsOptions>({
+export const outputNatsResults = defineOutput({
   kind: 'output',
   name: COMPONENT,
   rate: 'none',

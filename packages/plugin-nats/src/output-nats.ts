@@ -21,22 +21,6 @@ import { SpillFile } from './spill-file.js';
 import { isOverMaxPayload, publishableBody } from './publish-body.js';
 import { metaHeaders } from './wire-format.js';
 
-export interface OutputNatsOptions {
-  service: string;
-  partitions: number;
-  window: number;
-  windowBytes: string;
-  onFull: 'drop' | 'spill' | 'wait';
-  spill?: string;
-  ackTimeout: string;
-  dedupWindow: string;
-  maxAge: string;
-  maxBytes: string;
-  countersInterval: string;
-  connectWait: string;
-  agent?: string;
-}
-
 const COMPONENT = 'output-nats';
 
 /** The limits of the streams an agent creates (workers that create them first use the defaults). */
@@ -80,7 +64,7 @@ export const DEFAULT_STREAM_LIMITS: ServiceLimits = streamLimitsOf({
   maxBytes: streamLimitOptions.maxBytes.default,
 });
 
-export const outputNats = defineOutput<OutputNatsOptions>({
+export const outputNats = defineOutput({
   kind: 'output',
   name: COMPONENT,
   summary: 'Publish messages to a NATS JetStream service stream (capture agents)',

@@ -747,16 +747,14 @@ export function install(namespace: Record<string, unknown>): HookName[] {
   return (['request', 'response', 'replayedResponse'] as const).filter((k) => hooks[k] !== null);
 }
 
-/** The outputs of one call so far, as growing columns (see OutputColumns). */
+/** Numbers per row of OutputRows (sandbox-wire.ts): source, keep, middleStart, middleEnd, resumeAt, checkFrom. */
+const ROW_WIDTH = 6;
+
+/** The outputs of one call so far, as growing rows (see OutputRows). */
 class Outputs {
-  source: number[] = [];
-  keep: number[] = [];
-  middleStart: number[] = [];
-  middleEnd: number[] = [];
-  resumeAt: number[] = [];
-  checkFrom: number[] = [];
-  middles: string[] = [];
-  middlesLength = 0;
+  rows: number[] = [];
+  /** The changed parts, appended (V8 keeps the appends as a rope, flattened once when copied out). */
+  middles = '';
   idChanges: IdChange[] = [];
   failures: HookFailure[] = [];
   /** The message in hand. */
@@ -766,39 +764,25 @@ class Outputs {
     this.inHand = start;
   }
   get length(): number {
-    return this.source.length;
+    return this.rows.length / ROW_WIDTH;
   }
   add(source: number, keep: number, middle: string, resumeAt: number, checkFrom: number): number {
-    this.source.push(source);
-    this.keep.push(keep);
-    this.middleStart.push(this.middlesLength);
-    this.middleEnd.push(this.middlesLength + middle.length);
-    this.resumeAt.push(resumeAt);
-    this.checkFrom.push(checkFrom);
-    if (middle !== '') {
-      this.middles.push(middle);
-      this.middlesLength += middle.length;
-    }
-    return this.source.length - 1;
+    const at = this.middles.length;
+    this.rows.push(source, keep, at, at + middle.length, resumeAt, checkFrom);
+    if (middle !== '') this.middles += middle;
+    return this.rows.length / ROW_WIDTH - 1;
   }
   /** Withdraws the outputs of this source (the last ones), and their id changes. */
   withdraw(source: number): void {
-    let n = this.source.length;
-    while (n > 0 && this.source[n - 1] === source) n--;
-    for (const column of [this.source, this.keep, this.middleStart, this.middleEnd, this.resumeAt, this.checkFrom]) column.length = n;
+    let n = this.length;
+    while (n > 0 && this.rows[(n - 1) * ROW_WIDTH] === source) n--;
+    this.rows.length = n * ROW_WIDTH;
     while (this.idChanges.length > 0 && this.idChanges[this.idChanges.length - 1]!.output >= n) this.idChanges.length--;
   }
   result(): BatchResult {
     return {
-      outputs: {
-        source: Int32Array.from(this.source),
-        keep: Int32Array.from(this.keep),
-        middleStart: Int32Array.from(this.middleStart),
-        middleEnd: Int32Array.from(this.middleEnd),
-        resumeAt: Int32Array.from(this.resumeAt),
-        checkFrom: Int32Array.from(this.checkFrom),
-      },
-      middles: this.middles.join(''),
+      outputs: Int32Array.from(this.rows),
+      middles: this.middles,
       idChanges: this.idChanges,
       failures: this.failures,
       logs,

@@ -28,26 +28,20 @@ export interface BatchInput {
 }
 
 /**
- * The output messages, one row per index across the columns. An output's payload is its source's bytes
- * 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt; keep is -1 when
- * the message is unchanged (the host reuses the input message). Only the changed middle crosses back (the
- * host splices it into the bytes it packed), so adding a header does not copy the request out; a payload
- * rebuilt as a whole comes back whole (keep 0, resumeAt its length).
+ * The output messages, one row of `OUTPUT_ROW_WIDTH` (6) numbers each, in this order: source (index of
+ * the input message it came from), keep, middleStart, middleEnd, resumeAt, checkFrom (where a .gor record
+ * separator in the new payload would be the script's doing: the host refuses it). An output's payload is
+ * its source's bytes 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt;
+ * keep is -1 when the message is unchanged (the host reuses the input message). Only the changed middle
+ * crosses back (the host splices it into the bytes it packed), so adding a header does not copy the
+ * request out; a payload rebuilt as a whole comes back whole (keep 0, resumeAt its length). One typed
+ * array, not a column each: it copies out of the isolate in one piece.
  */
-export interface OutputColumns {
-  /** Index of the input message it came from. */
-  source: Int32Array;
-  keep: Int32Array;
-  middleStart: Int32Array;
-  middleEnd: Int32Array;
-  resumeAt: Int32Array;
-  /** Where a .gor record separator in the new payload would be the script's doing (the host refuses it). */
-  checkFrom: Int32Array;
-}
+export type OutputRows = Int32Array;
 
 /** An output whose id the script changed (checked again by the host: ids go into .gor record headers). */
 export interface IdChange {
-  /** Row in `OutputColumns`. */
+  /** Row in `OutputRows`. */
   output: number;
   id: string;
 }
@@ -65,7 +59,7 @@ export interface HookFailure {
 }
 
 export interface BatchResult {
-  outputs: OutputColumns;
+  outputs: OutputRows;
   /** The changed parts of the output payloads, joined (latin1). */
   middles: string;
   idChanges: IdChange[];

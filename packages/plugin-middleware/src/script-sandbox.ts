@@ -285,26 +285,28 @@ export class ScriptSandbox {
 
   private collect(result: BatchResult, batch: PackedBatch, outcome: BatchOutcome): void {
     checkShape(result, batch.input.offsets);
-    const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = result.outputs;
-    const rows = source.length;
+    const rows = result.outputs;
+    const rowCount = rows.length / ROW;
     const messages = batch.messages;
     // The ids go into .gor record headers: checked here too, whatever the isolate let through.
     let badIds: Map<number, string> | undefined;
     for (const change of result.idChanges) {
       if (ID_PATTERN.test(change.id)) continue;
       badIds ??= new Map();
-      badIds.set(source[change.output]!, change.id);
+      badIds.set(rows[change.output * ROW]!, change.id);
     }
     // Every changed payload is a view of one buffer per call: [spliced payloads | middles | the input payloads].
     // A payload that came back whole is a view of its middle; a spliced one is assembled with copyWithin
     // (no view object per part), from the input's copy and the middle.
     const offsets = batch.input.offsets;
     let size = 0;
-    for (let r = 0; r < rows; r++) {
-      const from = source[r]!;
+    for (let r = 0; r < rowCount; r++) {
+      const row = r * ROW;
+      const from = rows[row]!;
       const length = offsets[from + 1]! - offsets[from]!;
-      if (keep[r]! < 0 || isWhole(keep[r]!, resumeAt[r]!, length)) continue;
-      size += keep[r]! + (middleEnd[r]! - middleStart[r]!) + Math.max(0, length - resumeAt[r]!);
+      const kept = rows[row + KEEP]!;
+      if (kept < 0 || isWhole(kept, rows[row + RESUME_AT]!, length)) continue;
+      size += kept + (rows[row + MIDDLE_END]! - rows[row + MIDDLE_START]!) + Math.max(0, length - rows[row + RESUME_AT]!);
     }
     const middlesAt = size;
     const inputAt = middlesAt + result.middles.length;
@@ -317,32 +319,35 @@ export class ScriptSandbox {
     const changedRows: number[] = [];
     // Where each output went, needed only when some were refused (the rest keep their order).
     const outputAt: number[] | undefined = badIds ? [] : undefined;
-    for (let r = 0; r < rows; r++) {
-      const from = source[r]!;
+    for (let r = 0; r < rowCount; r++) {
+      const row = r * ROW;
+      const from = rows[row]!;
       if (outputAt) {
         outputAt.push(outcome.outputs.length);
         if (badIds!.has(from)) continue;
       }
       const original = messages[from]!;
-      const kept = keep[r]!;
+      const kept = rows[row + KEEP]!;
       if (kept < 0) {
         outcome.outputs.push({ source: from, message: original });
         continue;
       }
       const length = offsets[from + 1]! - offsets[from]!;
+      const middleStart = middlesAt + rows[row + MIDDLE_START]!;
+      const middleEnd = middlesAt + rows[row + MIDDLE_END]!;
+      const resume = rows[row + RESUME_AT]!;
       let payload: Buffer;
-      if (isWhole(kept, resumeAt[r]!, length)) payload = work!.subarray(middlesAt + middleStart[r]!, middlesAt + middleEnd[r]!);
+      if (isWhole(kept, resume, length)) payload = work!.subarray(middleStart, middleEnd);
       else {
         const start = at;
         const input = inputAt + offsets[from]!;
-        const resume = resumeAt[r]!;
         if (kept > 0) {
           work!.copyWithin(at, input, input + kept);
           at += kept;
         }
-        if (middleEnd[r]! > middleStart[r]!) {
-          work!.copyWithin(at, middlesAt + middleStart[r]!, middlesAt + middleEnd[r]!);
-          at += middleEnd[r]! - middleStart[r]!;
+        if (middleEnd > middleStart) {
+          work!.copyWithin(at, middleStart, middleEnd);
+          at += middleEnd - middleStart;
         }
         if (resume < length) {
           work!.copyWithin(at, input + resume, input + length);
@@ -364,13 +369,13 @@ export class ScriptSandbox {
     if (work !== undefined && work.subarray(0, inputAt).indexOf(SEPARATOR_BYTE) >= 0) {
       for (let k = 0; k < changedRows.length; k += 2) {
         const payload = outcome.outputs[changedRows[k]!]!.message.payload as Buffer;
-        if (payload.indexOf(GOR_SEPARATOR, checkFrom[changedRows[k + 1]!]!) < 0) continue;
+        if (payload.indexOf(GOR_SEPARATOR, rows[changedRows[k + 1]! * ROW + CHECK_FROM]!) < 0) continue;
         withSeparator ??= new Set();
-        withSeparator.add(source[changedRows[k + 1]!]!);
+        withSeparator.add(rows[changedRows[k + 1]! * ROW]!);
       }
     }
     for (const change of result.idChanges) {
-      if (badIds?.has(source[change.output]!)) continue;
+      if (badIds?.has(rows[change.output * ROW]!)) continue;
       const output = outcome.outputs[outputAt ? outputAt[change.output]! : firstOutput + change.output]!;
       output.message = { ...output.message, id: change.id };
     }
@@ -433,12 +438,20 @@ export class ScriptSandbox {
   }
 }
 
-/** A payload that came back whole from the isolate (see OutputColumns). */
+/** A payload that came back whole from the isolate (see OutputRows). */
 function isWhole(keep: number, resumeAt: number, length: number): boolean {
   return keep === 0 && resumeAt >= length;
 }
 
 const HOOKS: readonly string[] = ['request', 'response', 'replayedResponse'];
+
+/** The numbers of an output row (OutputRows in sandbox-wire.ts): source at 0, then these. */
+const ROW = 6;
+const KEEP = 1;
+const MIDDLE_START = 2;
+const MIDDLE_END = 3;
+const RESUME_AT = 4;
+const CHECK_FROM = 5;
 
 /** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
 function checkShape(result: BatchResult, offsets: Uint32Array): void {
@@ -464,22 +477,23 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
     !Array.isArray(result.logs)
   )
     throw malformed();
-  const { source, keep, middleStart, middleEnd, resumeAt, checkFrom } = outputs;
-  const rows = source instanceof Int32Array ? source.length : -1;
-  for (const column of [source, keep, middleStart, middleEnd, resumeAt, checkFrom])
-    if (!(column instanceof Int32Array) || column.length !== rows) throw malformed();
-  for (let r = 0; r < rows; r++) {
-    const kept = keep[r]!;
+  if (!(outputs instanceof Int32Array) || outputs.length % ROW !== 0) throw malformed();
+  const rows = outputs;
+  const rowCount = rows.length / ROW;
+  for (let r = 0; r < rowCount; r++) {
+    const row = r * ROW;
+    const source = rows[row]!;
+    const kept = rows[row + KEEP]!;
     const ok =
-      source[r]! >= 0 &&
-      source[r]! < count &&
+      source >= 0 &&
+      source < count &&
       (kept < 0 ||
-        (middleStart[r]! >= 0 &&
-          middleStart[r]! <= middleEnd[r]! &&
-          middleEnd[r]! <= middles.length &&
-          resumeAt[r]! >= kept &&
-          kept <= offsets[source[r]! + 1]! - offsets[source[r]!]! &&
-          checkFrom[r]! >= 0));
+        (rows[row + MIDDLE_START]! >= 0 &&
+          rows[row + MIDDLE_START]! <= rows[row + MIDDLE_END]! &&
+          rows[row + MIDDLE_END]! <= middles.length &&
+          rows[row + RESUME_AT]! >= kept &&
+          kept <= offsets[source + 1]! - offsets[source]! &&
+          rows[row + CHECK_FROM]! >= 0));
     if (!ok) throw malformed();
   }
   for (const change of idChanges) {
@@ -488,7 +502,7 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
       typeof change !== 'object' ||
       !Number.isInteger(change.output) ||
       change.output < 0 ||
-      change.output >= rows ||
+      change.output >= rowCount ||
       typeof change.id !== 'string'
     )
       throw malformed();

@@ -109,6 +109,34 @@ test('a script drops with null, keeps with undefined, and amplifies with an arra
   );
 });
 
+test('a hook that fails after passing on part of an array loses all of that message, and only it', { timeout: 10000 }, (t) => {
+  const sb = sandbox(`
+    export function request(req) {
+      req.headers.set('X-Seen', req.path);
+      const copy = req.clone();
+      copy.id = 'c'.repeat(24);
+      if (req.path === '/bad') return [req, copy, 'not a message'];
+      return [req, copy];
+    }`);
+  t.after(() => sb.dispose());
+  const batch = [request('GET /a HTTP/1.1\n\n'), request('GET /bad HTTP/1.1\n\n'), request('GET /c HTTP/1.1\n\n')];
+  const outcome = sb.runBatch(batch);
+  assert.deepEqual(
+    outcome.outputs.map((o) => [o.source, o.message.id, text(o.message)]),
+    [
+      [0, batch[0]!.id, 'GET /a HTTP/1.1\nX-Seen: /a\n\n'],
+      [0, 'c'.repeat(24), 'GET /a HTTP/1.1\nX-Seen: /a\n\n'],
+      [2, batch[2]!.id, 'GET /c HTTP/1.1\nX-Seen: /c\n\n'],
+      [2, 'c'.repeat(24), 'GET /c HTTP/1.1\nX-Seen: /c\n\n'],
+    ],
+  );
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind]),
+    [[1, 'error']],
+  );
+  assert.match(outcome.failures[0]!.message, /array holding something other than a message/);
+});
+
 test('module state maps tokens from original to replayed responses and rewrites later requests', { timeout: 10000 }, (t) => {
   const sb = sandbox(`
     const tokens = new Map();

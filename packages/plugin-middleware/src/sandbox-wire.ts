@@ -28,7 +28,7 @@ export interface BatchInput {
 }
 
 /**
- * The output messages, one row of `OUTPUT_ROW_WIDTH` (6) numbers each, in this order: source (index of
+ * The output messages, one row of six numbers each (ROW_WIDTH in the prelude and the host), in this order: source (index of
  * the input message it came from), keep, middleStart, middleEnd, resumeAt, checkFrom (where a .gor record
  * separator in the new payload would be the script's doing: the host refuses it). An output's payload is
  * its source's bytes 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt;

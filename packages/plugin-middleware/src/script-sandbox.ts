@@ -286,14 +286,14 @@ export class ScriptSandbox {
   private collect(result: BatchResult, batch: PackedBatch, outcome: BatchOutcome): void {
     checkShape(result, batch.input.offsets);
     const rows = result.outputs;
-    const rowCount = rows.length / ROW;
+    const rowCount = rows.length / ROW_WIDTH;
     const messages = batch.messages;
     // The ids go into .gor record headers: checked here too, whatever the isolate let through.
     let badIds: Map<number, string> | undefined;
     for (const change of result.idChanges) {
       if (ID_PATTERN.test(change.id)) continue;
       badIds ??= new Map();
-      badIds.set(rows[change.output * ROW]!, change.id);
+      badIds.set(rows[change.output * ROW_WIDTH]!, change.id);
     }
     // Every changed payload is a view of one buffer per call: [spliced payloads | middles | the input payloads].
     // A payload that came back whole is a view of its middle; a spliced one is assembled with copyWithin
@@ -301,7 +301,7 @@ export class ScriptSandbox {
     const offsets = batch.input.offsets;
     let size = 0;
     for (let r = 0; r < rowCount; r++) {
-      const row = r * ROW;
+      const row = r * ROW_WIDTH;
       const from = rows[row]!;
       const length = offsets[from + 1]! - offsets[from]!;
       const kept = rows[row + KEEP]!;
@@ -320,7 +320,7 @@ export class ScriptSandbox {
     // Where each output went, needed only when some were refused (the rest keep their order).
     const outputAt: number[] | undefined = badIds ? [] : undefined;
     for (let r = 0; r < rowCount; r++) {
-      const row = r * ROW;
+      const row = r * ROW_WIDTH;
       const from = rows[row]!;
       if (outputAt) {
         outputAt.push(outcome.outputs.length);
@@ -369,13 +369,13 @@ export class ScriptSandbox {
     if (work !== undefined && work.subarray(0, inputAt).indexOf(SEPARATOR_BYTE) >= 0) {
       for (let k = 0; k < changedRows.length; k += 2) {
         const payload = outcome.outputs[changedRows[k]!]!.message.payload as Buffer;
-        if (payload.indexOf(GOR_SEPARATOR, rows[changedRows[k + 1]! * ROW + CHECK_FROM]!) < 0) continue;
+        if (payload.indexOf(GOR_SEPARATOR, rows[changedRows[k + 1]! * ROW_WIDTH + CHECK_FROM]!) < 0) continue;
         withSeparator ??= new Set();
-        withSeparator.add(rows[changedRows[k + 1]! * ROW]!);
+        withSeparator.add(rows[changedRows[k + 1]! * ROW_WIDTH]!);
       }
     }
     for (const change of result.idChanges) {
-      if (badIds?.has(rows[change.output * ROW]!)) continue;
+      if (badIds?.has(rows[change.output * ROW_WIDTH]!)) continue;
       const output = outcome.outputs[outputAt ? outputAt[change.output]! : firstOutput + change.output]!;
       output.message = { ...output.message, id: change.id };
     }
@@ -445,8 +445,8 @@ function isWhole(keep: number, resumeAt: number, length: number): boolean {
 
 const HOOKS: readonly string[] = ['request', 'response', 'replayedResponse'];
 
-/** The numbers of an output row (OutputRows in sandbox-wire.ts): source at 0, then these. */
-const ROW = 6;
+/** The numbers of an output row (OutputRows in sandbox-wire.ts; the prelude has the same width): source at 0, then these. */
+const ROW_WIDTH = 6;
 const KEEP = 1;
 const MIDDLE_START = 2;
 const MIDDLE_END = 3;
@@ -477,11 +477,11 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
     !Array.isArray(result.logs)
   )
     throw malformed();
-  if (!(outputs instanceof Int32Array) || outputs.length % ROW !== 0) throw malformed();
+  if (!(outputs instanceof Int32Array) || outputs.length % ROW_WIDTH !== 0) throw malformed();
   const rows = outputs;
-  const rowCount = rows.length / ROW;
+  const rowCount = rows.length / ROW_WIDTH;
   for (let r = 0; r < rowCount; r++) {
-    const row = r * ROW;
+    const row = r * ROW_WIDTH;
     const source = rows[row]!;
     const kept = rows[row + KEEP]!;
     const ok =

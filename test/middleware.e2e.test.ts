@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { encodeRecords, type Message } from '@reprise/core';
 import { recordingServer, repoRoot, runCli, tempDir } from './support/cli.js';
@@ -527,4 +528,42 @@ test('the script API reference is named by reprise --help (with its installed pa
   assert.match(topic.output, /script-api\.d\.ts/);
   const command = await reprise(['middleware', 'test', '--help']);
   assert.ok(command.output.replace(/\s+/g, ' ').includes(`Script API reference: ${scriptsMd}`), command.output);
+});
+
+test('a script runs on a thread of its own with a second core and on the main thread with one: the same output, in order', {
+  timeout: 120000,
+}, async (t) => {
+  const dir = tempDir(t);
+  const script = join(dir, 'count.js');
+  writeFileSync(
+    script,
+    `let n = 0;
+export function request(req) { n++; if (n % 7 === 0) return null; req.headers.set('X-Seq', String(n)); return req; }`,
+  );
+  const file = join(dir, 'in.gor');
+  // Several batches of 256, so that more than one is in flight.
+  const requests = Array.from({ length: 1500 }, (_, i) => record('request', `GET /item/${i} HTTP/1.1\nHost: prod\n\n`));
+  writeFileSync(file, encodeRecords(requests));
+  const run = async (name: string, wrapper?: string[]) => {
+    const out = join(dir, `${name}.gor`);
+    const result = await runCli(
+      ['--input-file', file, '--input-file-no-wait', '--middleware-script', script, '--output-file', out, '--verbose'],
+      {
+        timeoutMs: 60000,
+        wrapper,
+      },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    return { output: result.stdout + result.stderr, lines: readRecords(out).map((m) => m.payload.split('\r\n').slice(0, 3).join('|')) };
+  };
+  const twoCores = await run('default');
+  const oneCore = await run('one-core', ['taskset', '-c', '0']);
+  const expected = requests
+    .map((_, i) => i + 1)
+    .filter((n) => n % 7 !== 0)
+    .map((n) => `GET /item/${n - 1} HTTP/1.1|Host: prod|X-Seq: ${n}`);
+  assert.deepEqual(twoCores.lines, expected);
+  assert.deepEqual(oneCore.lines, expected);
+  assert.match(oneCore.output, /one core available, the script runs on reprise's main thread/);
+  if (availableParallelism() >= 2) assert.doesNotMatch(twoCores.output, /one core available/);
 });

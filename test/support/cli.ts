@@ -26,9 +26,18 @@ export interface RunningCli {
   done: Promise<CliResult>;
 }
 
-export function startCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): RunningCli {
+export interface CliOptions {
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** A command that runs the CLI, e.g. ['taskset', '-c', '0'] to give it one core. */
+  wrapper?: string[];
+}
+
+export function startCli(args: string[], options: CliOptions = {}): RunningCli {
   // Run as users run it: the executable file, so its shebang line's Node flags apply.
-  const child = spawn(cliBin, args, {
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), cliBin, ...args];
+  const child = spawn(command!, commandArgs, {
     cwd: options.cwd ?? repoRoot,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +56,7 @@ export function startCli(args: string[], options: { timeoutMs?: number; env?: No
   return { child, stdout: () => stdout, stderr: () => stderr, done };
 }
 
-export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+export function runCli(args: string[], options: CliOptions = {}): Promise<CliResult> {
   return startCli(args, options).done;
 }
 

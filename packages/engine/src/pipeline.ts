@@ -95,6 +95,19 @@ interface BusItem {
   isAdmitted?: boolean;
 }
 
+/** A batch in the middleware chain, not yet delivered. */
+interface InFlight {
+  item: BusItem;
+  result: Message[] | Promise<Message[]>;
+}
+
+/** Batches the chain may hold at once while a middleware answers asynchronously (see consumeBus). */
+const MAX_IN_FLIGHT = 3;
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
 export class Pipeline {
   readonly inputs: Stage<InputInstance>[];
   readonly middleware: Stage<MiddlewareInstance>[];
@@ -314,37 +327,99 @@ export class Pipeline {
     if (batch.length > 0) this.bus.push({ batch, fromStage, source });
   }
 
-  /** The single consumer of the bus: middleware runs one batch at a time, in order. */
+  /**
+   * The single consumer of the bus: each stage processes batches in bus order. A batch whose chain
+   * completes synchronously is delivered at once; a middleware that answers with a promise (a script
+   * running on its own thread) gets the next batches before it has answered, up to MAX_IN_FLIGHT, so
+   * both threads stay busy. Batches reach the outputs in bus order either way.
+   */
   private async consumeBus(): Promise<void> {
-    for (let item = await this.bus.take(); item; item = await this.bus.take()) {
-      let batch: Message[] = item.batch;
-      const gate = this.sessionGate;
-      if (gate && item.fromStage === 0 && !item.source && !item.isAdmitted) {
-        const admitted = gate.admit(batch, Date.now());
-        if (admitted.length !== batch.length) {
-          this.sessionStats.add('in', batch.length - admitted.length);
-          this.refSessionTimer();
-        }
-        batch = admitted;
+    const inFlight: InFlight[] = [];
+    for (;;) {
+      // The bus counts as idle only once nothing is in flight.
+      if (this.bus.size === 0) while (inFlight.length > 0) await this.deliverInFlight(inFlight.shift()!);
+      const item = await this.bus.take();
+      if (!item) break;
+      const result = this.runChain(item);
+      if (inFlight.length === 0 && !isPromise(result)) this.deliver(item, result);
+      else {
+        inFlight.push({ item, result });
+        if (inFlight.length >= MAX_IN_FLIGHT) await this.deliverInFlight(inFlight.shift()!);
       }
-      for (let i = item.fromStage; i < this.middleware.length && batch.length > 0; i++) {
-        const stage = this.middleware[i]!;
-        stage.stats.add('in', batch.length);
-        try {
-          batch = await stage.instance!.process(batch);
-        } catch (error) {
-          this.fail(error, stage.use.definition.name, 'transform');
-          batch = [];
-        }
-        stage.stats.add('out', batch.length);
+    }
+  }
+
+  /** Passes a batch through the middleware chain: synchronously as long as every stage answers synchronously. */
+  private runChain(item: BusItem): Message[] | Promise<Message[]> {
+    let batch: Message[] = item.batch;
+    const gate = this.sessionGate;
+    if (gate && item.fromStage === 0 && !item.source && !item.isAdmitted) {
+      const admitted = gate.admit(batch, Date.now());
+      if (admitted.length !== batch.length) {
+        this.sessionStats.add('in', batch.length - admitted.length);
+        this.refSessionTimer();
       }
-      if (batch.length > 0) this.fanOut(batch, item.source);
-      // A replayed response has been through the whole chain: its session's next request may go.
-      if (gate && item.source) {
-        const now = Date.now();
-        for (const message of item.batch) {
-          if (message.kind === 'replayed-response') this.releaseSessions(gate.settle(message.id, now));
-        }
+      batch = admitted;
+    }
+    for (let i = item.fromStage; i < this.middleware.length && batch.length > 0; i++) {
+      const result = this.processIn(i, batch);
+      if (isPromise(result)) return this.finishChain(i, result);
+      batch = result;
+    }
+    return batch;
+  }
+
+  /** The rest of a chain after stage `at` answered with a promise. */
+  private async finishChain(at: number, pending: Promise<Message[]>): Promise<Message[]> {
+    let batch = await this.settleStage(at, pending);
+    for (let i = at + 1; i < this.middleware.length && batch.length > 0; i++) {
+      const result = this.processIn(i, batch);
+      batch = isPromise(result) ? await this.settleStage(i, result) : result;
+    }
+    return batch;
+  }
+
+  /** Stage i's answer to a batch; a failure is reported and loses the batch, an answer given now is counted. */
+  private processIn(i: number, batch: Message[]): Message[] | Promise<Message[]> {
+    const stage = this.middleware[i]!;
+    stage.stats.add('in', batch.length);
+    let result: Message[] | Promise<Message[]>;
+    try {
+      result = stage.instance!.process(batch);
+    } catch (error) {
+      this.fail(error, stage.use.definition.name, 'transform');
+      result = [];
+    }
+    if (!isPromise(result)) stage.stats.add('out', result.length);
+    return result;
+  }
+
+  private async settleStage(i: number, pending: Promise<Message[]>): Promise<Message[]> {
+    const stage = this.middleware[i]!;
+    let batch: Message[];
+    try {
+      batch = await pending;
+    } catch (error) {
+      this.fail(error, stage.use.definition.name, 'transform');
+      batch = [];
+    }
+    stage.stats.add('out', batch.length);
+    return batch;
+  }
+
+  private async deliverInFlight({ item, result }: InFlight): Promise<void> {
+    this.deliver(item, isPromise(result) ? await result : result);
+  }
+
+  /** Hands a batch that went through the chain to the outputs. */
+  private deliver(item: BusItem, batch: Message[]): void {
+    if (batch.length > 0) this.fanOut(batch, item.source);
+    // A replayed response has been through the whole chain: its session's next request may go.
+    const gate = this.sessionGate;
+    if (gate && item.source) {
+      const now = Date.now();
+      for (const message of item.batch) {
+        if (message.kind === 'replayed-response') this.releaseSessions(gate.settle(message.id, now));
       }
     }
   }

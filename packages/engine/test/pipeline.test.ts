@@ -347,3 +347,80 @@ test('the session hold is bounded: a live input drops (and counts) what the gate
   assert.equal(recorded.inputs[0]!.stats.get('dropped'), 0);
   assert.equal(recorded.outputs[0]!.stats.get('in'), 60, 'the recorded input waited; everything went out');
 });
+
+test('a middleware that answers later gets the next batches meanwhile, at most three at a time, and outputs keep bus order', async () => {
+  const input = batches(12, 5);
+  const collected = collectingOutput('output-a');
+  let inFlight = 0;
+  let mostInFlight = 0;
+  const seenOrder: string[] = [];
+  const slow = defineMiddleware({
+    kind: 'middleware',
+    name: 'middleware-slow',
+    summary: 'answers each batch after a delay that varies, so answers come back out of order',
+    options: { type: 'object', properties: {} },
+    create() {
+      let k = 0;
+      return {
+        process: async (batch: Message[]) => {
+          seenOrder.push(batch[0]!.id);
+          inFlight++;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          // Later batches answer sooner: 30, 20, 10, 30, ... ms.
+          await new Promise((resolve) => setTimeout(resolve, 30 - 10 * (k++ % 3)));
+          inFlight--;
+          return batch.map((m) => ({ ...m, id: `${m.id.slice(0, 23)}f` }));
+        },
+      };
+    },
+  });
+  const result = await new Pipeline({
+    inputs: [use(arrayInput(input))],
+    middleware: [use(slow), use(mapMiddleware((m) => [m]))],
+    outputs: [use(collected.definition)],
+  }).run();
+  assert.equal(result.reason, 'inputs-ended');
+  assert.deepEqual(
+    seenOrder,
+    input.map((b) => b[0]!.id),
+    'each stage sees the batches in bus order',
+  );
+  assert.deepEqual(
+    collected.received.map((m) => m.id),
+    input.flat().map((m) => `${m.id.slice(0, 23)}f`),
+    'and the outputs get them in that order, whatever order the answers came in',
+  );
+  assert.ok(mostInFlight > 1, `batches overlapped (${mostInFlight} at most)`);
+  assert.ok(mostInFlight <= 3, `at most three batches in flight, saw ${mostInFlight}`);
+});
+
+test('a middleware that rejects a batch stops the run, as one that throws does, naming the plugin', async () => {
+  const input = batches(4, 3);
+  const collected = collectingOutput('output-a');
+  const flaky = defineMiddleware({
+    kind: 'middleware',
+    name: 'middleware-flaky',
+    summary: 'rejects its second batch',
+    options: { type: 'object', properties: {} },
+    create() {
+      let k = 0;
+      return {
+        process: async (batch: Message[]) => {
+          if (k++ === 1) throw new Error('second batch refused');
+          return batch;
+        },
+      };
+    },
+  });
+  const result = await new Pipeline({
+    inputs: [use(arrayInput(input))],
+    middleware: [use(flaky)],
+    outputs: [use(collected.definition)],
+  }).run();
+  assert.equal(result.reason, 'error');
+  assert.match(result.error!.message, /middleware-flaky.*during transform.*second batch refused/);
+  assert.ok(
+    collected.received.every((m) => !input[1]!.some((lost) => lost.id === m.id)),
+    'nothing of the rejected batch reached the output',
+  );
+});

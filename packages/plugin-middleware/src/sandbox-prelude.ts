@@ -9,14 +9,16 @@
  * the body. Every field a script sets is checked where it is set (InvalidFieldError, which drops the
  * message); the host checks the ids again, since they end up in .gor record headers.
  */
-import type { BatchInput, BatchResult, HookFailure, HookName, IdChange, StoreCall } from './sandbox-wire.js';
+import type { BatchDetails, BatchInput, BatchResult, DetailsCall, HookFailure, HookName, IdChange, StoreCall } from './sandbox-wire.js';
 
 const MAX_LOG_LINES = 100;
-/** The usual id: 24 hex digits (see BatchInput.idWidth). */
-const ID_WIDTH = 24;
 const CORRELATION_CAPACITY = 10000;
-let logs: string[] = [];
-let logsLeftOut = 0;
+/** The console lines of the call in hand (each call's outputs keep their own). */
+interface CallLog {
+  lines: string[];
+  leftOut: number;
+}
+let log: CallLog = { lines: [], leftOut: 0 };
 
 function show(value: unknown): string {
   if (typeof value === 'string') return value;
@@ -31,13 +33,13 @@ function show(value: unknown): string {
 
 function logger(level: string) {
   return (...args: unknown[]): void => {
-    if (logs.length >= MAX_LOG_LINES) {
-      logsLeftOut++;
+    if (log.lines.length >= MAX_LOG_LINES) {
+      log.leftOut++;
       return;
     }
     let line = '';
     for (let i = 0; i < args.length; i++) line += (i ? ' ' : '') + show(args[i]);
-    logs.push(`${level} ${line}`);
+    log.lines.push(`${level} ${line}`);
   };
 }
 const sandboxConsole = Object.freeze({
@@ -91,13 +93,17 @@ const LOWER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const PATTERN_CACHE_SIZE = 64;
 const headerPatterns = new Map<string, RegExp>();
 
-/** "\n<name>:" case-insensitively, for a lowercased token name (kept for the names scripts use); else null. */
+/**
+ * "\n<name>:" case-insensitively, or the blank line that ends the head, whichever comes first: one scan
+ * answers whether the head has the header and, when it has not, where the head ends. For a lowercased
+ * token name (kept for the names scripts use); else null.
+ */
 function headerPattern(lower: string): RegExp | null {
   let pattern = headerPatterns.get(lower);
   if (pattern === undefined) {
     if (!LOWER_TOKEN.test(lower)) return null;
     if (headerPatterns.size >= PATTERN_CACHE_SIZE) headerPatterns.clear();
-    pattern = new RegExp(`\\n${lower.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&')}:`, 'gi');
+    pattern = new RegExp(`\\n(?:${lower.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&')}:|\\r?\\n)`, 'gi');
     headerPatterns.set(lower, pattern);
   }
   return pattern;
@@ -105,6 +111,8 @@ function headerPattern(lower: string): RegExp | null {
 // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
 const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
 const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+/** The '\n' before the blank line that ends a head. */
+const BLANK_LINE = /\n\r?\n/g;
 const CHECKED_NAMES_SIZE = 64;
 /** Names a script set before, valid, with their lowercase form: a script sets the same few names. */
 const checkedNames = new Map<string, string>();
@@ -177,7 +185,10 @@ class Headers {
     this._owner = owner;
   }
   get _offsets(): number[] {
-    if (this._offs === null) this._offs = headerOffsets(this._owner._raw, this._owner._lineEnd, this._owner._headStop);
+    if (this._offs === null) {
+      this._owner._locateHead();
+      this._offs = headerOffsets(this._owner._raw, this._owner._lineEnd, this._owner._headStop);
+    }
     return this._offs;
   }
   get _list(): string[] {
@@ -200,13 +211,17 @@ class Headers {
       // The common lookups (has, set of a new header) need no split: one case-insensitive search of the head.
       const pattern = headerPattern(lower);
       if (pattern !== null) {
-        const stop = owner._headStop;
         pattern.lastIndex = owner._lineEnd - 1;
         // test() and lastIndex, not exec(): no match array per lookup.
-        if (!pattern.test(raw) || pattern.lastIndex > stop) return null;
+        if (!pattern.test(raw)) return null;
         let v = pattern.lastIndex;
+        if (raw.charCodeAt(v - 1) === 10) {
+          // The blank line came first: no such header, and now the head's end is known.
+          owner._headEndsAt(raw.charCodeAt(v - 2) === 13 ? v - 3 : v - 2);
+          return null;
+        }
         let e = raw.indexOf('\n', v);
-        if (e < 0 || e > stop) e = stop;
+        if (e < 0) e = raw.length;
         while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
         while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
         return raw.slice(v, e);
@@ -343,13 +358,12 @@ interface Parts {
 
 class HttpMessage {
   _kind: MessageKind;
-  /** The id, or null until read from `_ids` (the batch's ids, fixed width, at `_tsIndex`). */
+  /** The id, or null until asked for (then read from the batch's details, at `_source`). */
   _id: string | null;
-  _ids: string | null;
-  /** The timestamp, or where to read it (a BigInt is made only when a script asks). */
+  /** The timestamp, or undefined until asked for (likewise). */
   _ts: bigint | undefined;
-  _tsArray: BigUint64Array | null;
-  _tsIndex: number;
+  /** The batch this view came in, when it is an input message (the id and timestamp come from there). */
+  _batch: CallBatch | null;
   _raw: string;
   /** Index of the input message this view is, -1 for one that is not (a correlated request). */
   _source: number;
@@ -369,30 +383,19 @@ class HttpMessage {
   _headEnd = -1;
   _body: string | null = null;
 
-  constructor(
-    kind: MessageKind,
-    id: string | null,
-    raw: string,
-    source: number,
-    ts: bigint | undefined,
-    tsArray: BigUint64Array | null,
-    tsIndex: number,
-    ids: string | null = null,
-  ) {
+  constructor(kind: MessageKind, id: string | null, raw: string, source: number, ts: bigint | undefined, batch: CallBatch | null = null) {
     this._kind = kind;
+    this._batch = batch;
     this._id = id;
-    this._ids = ids;
     this._raw = raw;
     this._source = source;
     this._ts = ts;
-    this._tsArray = tsArray;
-    this._tsIndex = tsIndex;
   }
   get kind(): MessageKind {
     return this._kind;
   }
   get id(): string {
-    if (this._id === null) this._id = this._ids!.slice(this._tsIndex * (ID_WIDTH + 1), this._tsIndex * (ID_WIDTH + 1) + ID_WIDTH);
+    if (this._id === null) this._id = detailsOf(this._batch!).ids[this._source]!;
     return this._id;
   }
   set id(valueIn: unknown) {
@@ -405,7 +408,7 @@ class HttpMessage {
     }
   }
   get timestamp(): bigint {
-    if (this._ts === undefined) this._ts = this._tsArray![this._tsIndex]!;
+    if (this._ts === undefined) this._ts = detailsOf(this._batch!).timestamps[this._source]!;
     return this._ts;
   }
   _findLineEnd(): void {
@@ -435,25 +438,27 @@ class HttpMessage {
     this._dirty = true;
     this._lineChanged = true;
   }
-  /** Finds where the head ends; the headers need only where the start line ends, not its parts. */
+  /** Finds where the head ends (the first blank line after the start line, CRLF or LF). */
   _locateHead(): void {
     if (this._headStop >= 0) return;
     this._findLineEnd();
+    BLANK_LINE.lastIndex = this._lineEnd - 1;
+    if (BLANK_LINE.test(this._raw))
+      this._headEndsAt(BLANK_LINE.lastIndex - (this._raw.charCodeAt(BLANK_LINE.lastIndex - 2) === 13 ? 3 : 2));
+    else this._headStop = this._headLinesEnd = this._headEnd = this._raw.length;
+  }
+  /** The head ends at the '\n' at `at` (the last header line's, or the start line's), followed by a blank line. */
+  _headEndsAt(at: number): void {
+    if (this._headStop >= 0) return;
     const raw = this._raw;
-    let headEnd = raw.indexOf('\r\n\r\n', this._lineEnd - 2);
-    let bodyStart: number;
-    if (headEnd >= 0) bodyStart = headEnd + 4;
-    else {
-      headEnd = raw.indexOf('\n\n', this._lineEnd - 1);
-      bodyStart = headEnd >= 0 ? headEnd + 2 : raw.length;
-    }
-    this._headStop = headEnd >= 0 ? headEnd : raw.length;
-    this._headLinesEnd = headEnd >= 0 ? (raw.charCodeAt(headEnd) === 13 ? headEnd + 2 : headEnd + 1) : raw.length;
-    this._headEnd = bodyStart;
+    this._headStop = raw.charCodeAt(at - 1) === 13 ? at - 1 : at;
+    this._headLinesEnd = at + 1;
+    this._headEnd = at + (raw.charCodeAt(at + 1) === 13 ? 3 : 2);
   }
   get headers(): Headers {
     if (this._headers === null) {
-      this._locateHead();
+      // The head's end is found when first needed: a lookup of a header the head lacks finds it on the way.
+      this._findLineEnd();
       this._headers = new Headers(this);
     }
     return this._headers;
@@ -506,6 +511,7 @@ class HttpMessage {
       let added = '';
       const list = h._pairs === null ? h._added : h._pairs;
       for (let i = h._pairs === null ? 0 : h._originalCount; i < list.length; i += 2) added += `${list[i]}: ${list[i + 1]}\r\n`;
+      this._locateHead();
       const at = this._headLinesEnd;
       if (at === raw.length) {
         // A head without its blank line (truncated capture): finish it.
@@ -640,7 +646,7 @@ class Request extends HttpMessage {
     return this._parseLine()[2];
   }
   clone(): Request {
-    const copy = new Request(this._kind, this.id, this._serialize(), this._source, this.timestamp, null, 0);
+    const copy = new Request(this._kind, this.id, this._serialize(), this._source, this.timestamp);
     copy._clone = true;
     return copy;
   }
@@ -669,7 +675,7 @@ class Response extends HttpMessage {
     if (v !== line[2]) this._changeLine(2, v);
   }
   clone(): Response {
-    const copy = new Response(this._kind, this.id, this._serialize(), this._source, this.timestamp, null, 0);
+    const copy = new Response(this._kind, this.id, this._serialize(), this._source, this.timestamp);
     copy._clone = true;
     return copy;
   }
@@ -701,6 +707,31 @@ function remember(key: string, json: string | undefined): void {
   if (mirror.size >= MIRROR_CAPACITY && !mirror.has(key)) mirror.clear();
   mirror.set(key, json);
 }
+// The ids and timestamps of the batch in hand stay on the host until a script (or correlation) reads
+// one: most scripts never do, and the batch crosses the boundary without them.
+let fetchDetails: DetailsCall | null = null;
+export function bindDetails(call: DetailsCall): void {
+  fetchDetails = call;
+}
+/** A call's batch: its number, and its ids and timestamps once sent or fetched (a view kept by a script reads its own). */
+interface CallBatch {
+  call: number;
+  sent: BatchDetails | null;
+  details: { ids: string[]; timestamps: BigUint64Array } | null;
+}
+function detailsOf(batch: CallBatch): { ids: string[]; timestamps: BigUint64Array } {
+  if (batch.details === null) {
+    const given = batch.sent ?? fetchDetails!(batch.call);
+    if (given === null) {
+      throw new RangeError(
+        'the id and timestamp of a message from an earlier batch are gone: read them in the hook that received it (and keep them in a variable)',
+      );
+    }
+    batch.details = { ids: given.ids.split('\n'), timestamps: given.timestamps };
+  }
+  return batch.details;
+}
+
 export function bindStore(call: StoreCall): void {
   function lookup(key: string): string | undefined {
     if (mirror.has(key)) return mirror.get(key);
@@ -759,9 +790,13 @@ class Outputs {
   failures: HookFailure[] = [];
   /** The message in hand. */
   inHand: number;
+  log: CallLog;
+  /** Messages the hooks dropped (returned null or an empty array). */
+  dropped = 0;
 
-  constructor(start: number) {
+  constructor(start: number, log: CallLog) {
     this.inHand = start;
+    this.log = log;
   }
   get length(): number {
     return this.rows.length / ROW_WIDTH;
@@ -785,14 +820,17 @@ class Outputs {
       middles: this.middles,
       idChanges: this.idChanges,
       failures: this.failures,
-      logs,
-      logsLeftOut,
+      logs: this.log.lines,
+      logsLeftOut: this.log.leftOut,
+      dropped: this.dropped,
       inHand: this.inHand,
     };
   }
 }
 
-let current: Outputs | null = null;
+/** The outputs of calls that did not finish (a timeout ended them), by call number; the host asks for them once. */
+const unfinished = new Map<number, Outputs>();
+const UNFINISHED_CAPACITY = 8;
 
 /** Adds a view the hook returned; a clone or a message from elsewhere is sent whole. */
 function emit(out: Outputs, view: HttpMessage, original: string, source: number): HttpMessage {
@@ -818,20 +856,25 @@ function correlated(id: string, map: Map<string, Remembered>, kind: 'request' | 
   const kept = map.get(id);
   if (kept === undefined) return null;
   return kind === 'request'
-    ? new Request('request', id, kept.raw, -1, kept.timestamp, null, 0)
-    : new Response('response', id, kept.raw, -1, kept.timestamp, null, 0);
+    ? new Request('request', id, kept.raw, -1, kept.timestamp)
+    : new Response('response', id, kept.raw, -1, kept.timestamp);
 }
 
 export function run(input: BatchInput): BatchResult {
-  const { kinds, payloads, offsets, timestamps } = input;
+  const { kinds, payloads, offsets } = input;
   const correlate = hooks.response !== null || hooks.replayedResponse !== null;
-  // Fixed-width ids are sliced only when a script reads one (correlation reads them all).
-  const lazyIds = input.idWidth === ID_WIDTH && !correlate ? input.ids : null;
-  const idList = lazyIds === null ? input.ids.split('\n') : null;
-  const out = new Outputs(input.start);
-  current = out;
-  logs = [];
-  logsLeftOut = 0;
+  const batch: CallBatch = {
+    call: input.call,
+    sent: input.ids !== undefined && input.timestamps !== undefined ? { ids: input.ids, timestamps: input.timestamps } : null,
+    details: null,
+  };
+  // Correlation reads every id and timestamp; otherwise they are fetched when a script reads one.
+  const idList = correlate ? detailsOf(batch).ids : null;
+  const timestamps = correlate ? detailsOf(batch).timestamps : null;
+  log = { lines: [], leftOut: 0 };
+  const out = new Outputs(input.start, log);
+  if (unfinished.size >= UNFINISHED_CAPACITY) unfinished.clear();
+  unfinished.set(input.call, out);
   const n = kinds.length;
   for (let i = input.start; i < n; i++) {
     out.inHand = i;
@@ -844,14 +887,14 @@ export function run(input: BatchInput): BatchResult {
     let result: unknown;
     try {
       if (kind === 49) {
-        view = new Request('request', id, raw, i, undefined, timestamps, i, lazyIds);
+        view = new Request('request', id, raw, i, undefined, batch);
         result = hooks.request === null ? view : hooks.request(view);
       } else if (kind === 50) {
-        view = new Response('response', id, raw, i, undefined, timestamps, i, lazyIds);
+        view = new Response('response', id, raw, i, undefined, batch);
         hook = 'response';
         result = hooks.response === null ? view : hooks.response(view, correlated(id!, requestsById, 'request'));
       } else {
-        view = new Response('replayed-response', id, raw, i, undefined, timestamps, i, lazyIds);
+        view = new Response('replayed-response', id, raw, i, undefined, batch);
         hook = 'replayedResponse';
         result =
           hooks.replayedResponse === null
@@ -860,9 +903,9 @@ export function run(input: BatchInput): BatchResult {
       }
       if (result === undefined) result = view;
       let first: HttpMessage | undefined;
-      if (result === null) {
-        /* dropped */
-      } else if (Array.isArray(result)) {
+      if (result === null) out.dropped++;
+      else if (Array.isArray(result)) {
+        if (result.length === 0) out.dropped++;
         for (const item of result) {
           if (!(item instanceof HttpMessage))
             throw new TypeError(`${hook}() returned an array holding something other than a message (use msg.clone())`);
@@ -876,9 +919,9 @@ export function run(input: BatchInput): BatchResult {
       if (correlate) {
         // Kept as sent on (what staging saw), with their own timestamps.
         if (kind === 49) {
-          if (first !== undefined) boundedSet(requestsById, id!, { raw: first._serialize(), timestamp: timestamps[i]! });
+          if (first !== undefined) boundedSet(requestsById, id!, { raw: first._serialize(), timestamp: timestamps![i]! });
         } else if (kind === 50)
-          boundedSet(responsesById, id!, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps[i]! });
+          boundedSet(responsesById, id!, { raw: first === undefined ? raw : first._serialize(), timestamp: timestamps![i]! });
         else {
           requestsById.delete(id!);
           responsesById.delete(id!);
@@ -897,14 +940,17 @@ export function run(input: BatchInput): BatchResult {
     }
   }
   out.inHand = n;
+  unfinished.delete(input.call);
   return out.result();
 }
 
-export function partial(): BatchResult | null {
-  if (current === null) return null;
+export function partial(call: number): BatchResult | null {
+  const out = unfinished.get(call);
+  if (out === undefined) return null;
+  unfinished.delete(call);
   // The message in hand produced nothing usable.
-  current.withdraw(current.inHand);
-  return current.result();
+  out.withdraw(out.inHand);
+  return out.result();
 }
 
 // The runner relies on these built-ins: a script may not replace them (which would corrupt what the

@@ -14,17 +14,16 @@ export type HookName = 'request' | 'response' | 'replayedResponse';
 export interface BatchInput {
   /** One `KindCode` character per message. */
   kinds: string;
-  /** The message ids, joined with '\n'. */
-  ids: string;
-  /** 24 when every id has 24 characters (id i is then at i * 25), else 0. */
-  idWidth: number;
-  /** Nanoseconds, one per message. */
-  timestamps: BigUint64Array;
   /** All payloads as one latin1 string (one char per byte); message i spans offsets[i]..offsets[i+1]. */
   payloads: string;
   offsets: Uint32Array;
   /** The first message to process (a batch is resumed after a timeout). */
   start: number;
+  /** The call's number, by which `partial` finds what it produced if it timed out. */
+  call: number;
+  /** Sent with a batch that runs on the isolate's own thread; otherwise the prelude asks for them (DetailsCall). */
+  ids?: string;
+  timestamps?: BigUint64Array;
 }
 
 /**
@@ -67,9 +66,25 @@ export interface BatchResult {
   /** console lines, each starting with its level. */
   logs: string[];
   logsLeftOut: number;
+  /** Messages the hooks dropped (returned null or an empty array). */
+  dropped: number;
   /** The message in hand when the call ended (the batch's length once it is done). */
   inHand: number;
 }
+
+/** The ids and timestamps of the batch in hand, which the prelude asks the host for when it needs them (DetailsCall). */
+export interface BatchDetails {
+  /** The message ids, joined with '\n'. */
+  ids: string;
+  /** Nanoseconds, one per message. */
+  timestamps: BigUint64Array;
+}
+
+/**
+ * Called synchronously by the prelude with a call's number, when its batch came without them: at most once
+ * per call, during it or (a view a script kept) soon after; null once the host no longer has that batch.
+ */
+export type DetailsCall = (call: number) => BatchDetails | null;
 
 /**
  * The script's `store` calls the host synchronously: get returns the JSON text (undefined when absent),
@@ -82,7 +97,8 @@ export interface SandboxApi {
   /** Takes the script module's namespace; returns the hooks it exports. */
   install(namespace: Record<string, unknown>): HookName[];
   run(input: BatchInput): BatchResult;
-  /** After a timeout: what the interrupted batch had produced, without the message in hand. */
-  partial(): BatchResult | null;
+  /** After a timeout: what that call had produced, without the message in hand (null if it finished or is unknown). */
+  partial(call: number): BatchResult | null;
   bindStore(call: StoreCall): void;
+  bindDetails(call: DetailsCall): void;
 }

@@ -3,6 +3,7 @@
  * It fails closed: a message the script failed on is dropped unless --middleware-script-on-error pass.
  */
 import { defineMiddleware, parseDurationMs, RepriseError, type Message, type PluginContext } from '@reprise/core';
+import { availableParallelism } from 'node:os';
 import { ScriptSandbox, type BatchOutcome } from './script-sandbox.js';
 import { LogLimiter } from './log-limiter.js';
 
@@ -69,12 +70,31 @@ export const middlewareScript = defineMiddleware({
           'it will run only on replayed responses read from the input',
       );
     }
+    let toldOnThread = false;
+    const finish = (batch: Message[], outcome: BatchOutcome): Message[] => {
+      report(outcome, ctx, scriptLog, errorLog, sandbox);
+      if (outcome.failures.length === 0) return outcome.outputs.map((o) => o.message);
+      return applyPolicy(batch, outcome, onError, ctx);
+    };
+    // With a second core, the isolate runs on its own thread while reprise reads and writes the next
+    // batches (see runBatchOffThread); with one, that would only add the cost of handing batches over.
+    if (availableParallelism() < 2) {
+      ctx.logger.debug(`${sandbox.file}: one core available, the script runs on reprise's main thread`);
+      return { process: (batch: Message[]) => finish(batch, sandbox.runBatch(batch)), close: async () => sandbox.dispose() };
+    }
     return {
-      process(batch: Message[]): Message[] {
-        const outcome = sandbox.runBatch(batch);
-        report(outcome, ctx, scriptLog, errorLog, sandbox);
-        if (outcome.failures.length === 0) return outcome.outputs.map((o) => o.message);
-        return applyPolicy(batch, outcome, onError, ctx);
+      process(batch: Message[]): Message[] | Promise<Message[]> {
+        // Back on this thread for good (the script uses store), and nothing left in flight: no promise needed.
+        if (sandbox.isOnThreadAndIdle) return finish(batch, sandbox.runBatch(batch));
+        return sandbox.runBatchOffThread(batch).then((outcome) => {
+          if (!sandbox.runsOffThread && !toldOnThread) {
+            toldOnThread = true;
+            ctx.logger.debug(
+              `${sandbox.file} uses store: its batches now run on reprise's main thread (from the isolate's own, each store call would wait for it)`,
+            );
+          }
+          return finish(batch, outcome);
+        });
       },
       async close() {
         sandbox.dispose();

@@ -1,6 +1,7 @@
 /**
  * One middleware script in its own isolate (isolated-vm): compiles the ES module, runs its hooks over
- * whole batches in one synchronous call, and contains failures. A throw affects only the message in hand
+ * whole batches in one call each (on isolated-vm's thread in a run, see runBatchOffThread; synchronous
+ * in `middleware test` and for scripts that use `store`), and contains failures. A throw affects only the message in hand
  * (caught inside the isolate); a timeout or an exhausted heap ends the call, so the batch is resumed
  * after the message in hand, in a rebuilt isolate. A rebuild resets module state; the script's `store`
  * lives here on the host and is kept.
@@ -10,7 +11,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ivm from 'isolated-vm';
 import { GOR_SEPARATOR, RepriseError, type Message } from '@reprise/core';
-import type { BatchInput, BatchResult, HookName, KindCode, SandboxApi, StoreCall } from './sandbox-wire.js';
+import type { BatchDetails, BatchInput, BatchResult, DetailsCall, HookName, KindCode, SandboxApi, StoreCall } from './sandbox-wire.js';
 import { ScriptStore, type ScriptStoreLimits } from './script-store.js';
 
 export interface ScriptSandboxOptions {
@@ -58,12 +59,21 @@ export interface BatchOutcome {
 
 /** A batch packed for the isolate, and the input messages (reused as they are when the script left them unchanged). */
 interface PackedBatch {
-  input: Omit<BatchInput, 'start'>;
-  /** The payloads as packed into `input.payloads`, as bytes (spliced outputs are copied from them). */
+  kinds: string;
+  offsets: Uint32Array;
+  /** The payloads, one after the other (a call gets them as a latin1 string; spliced outputs are copied from them). */
   payloads: Buffer;
+  /**
+   * When the batch has a buffer of its own: that buffer, whose first `room` bytes are kept free before the
+   * payloads for the first outputs collected (new payloads are spliced there, next to what they are cut from).
+   */
+  own: { buffer: Buffer; room: number } | undefined;
+  details: BatchDetails | undefined;
   messages: readonly Message[];
 }
 
+/** Calls whose batches the prelude may still ask about: those in flight (up to three) and a few before. */
+const REMEMBERED_CALLS = 8;
 const KIND_CODE: Record<Message['kind'], KindCode> = { request: '1', response: '2', 'replayed-response': '3' };
 const TIMEOUT_TEXT = 'Script execution timed out';
 const ID_PATTERN = /^[0-9a-f]{24}$/;
@@ -106,6 +116,23 @@ export class ScriptSandbox {
   private partialRef!: ApiReference<'partial'>;
   private isDisposed = false;
   private readonly store: ScriptStore;
+  /**
+   * The batches of the calls in progress and of the last few done, by call number (the prelude asks for
+   * their ids and timestamps by it, also for a view a script kept from an earlier call).
+   */
+  private readonly inCall = new Map<number, PackedBatch>();
+  /** Whether batches for the isolate's thread carry their ids and timestamps: once a script read one, or correlation needs them. */
+  private sendDetails = false;
+  /** Numbers each call into the isolate (what a timed-out call produced is asked for by its number). */
+  private nextCall = 1;
+  /** Calls running on isolated-vm's thread, each settled (never rejected) when done. */
+  private readonly offThread = new Set<Promise<void>>();
+  /** Off-thread calls stop once the script calls the host from there (each such call waits for the host thread). */
+  private mayRunOffThread = true;
+  /** The last batch given to runBatchOffThread, resolved once it is finished: batches finish in order. */
+  private lastOffThread: Promise<void> = Promise.resolve();
+  /** Batches given to runBatchOffThread and not finished. */
+  private unfinished = 0;
 
   constructor(private readonly options: ScriptSandboxOptions) {
     this.file = resolve(options.file);
@@ -121,6 +148,7 @@ export class ScriptSandbox {
       });
     }
     this.hooks = this.build();
+    this.sendDetails = this.hooks.includes('response') || this.hooks.includes('replayedResponse');
   }
 
   /** Builds (or rebuilds) the isolate: prelude, then the script's module; returns the hooks it exports. */
@@ -140,6 +168,8 @@ export class ScriptSandbox {
       this.partialRef = api.getSync('partial', { reference: true }) as ApiReference<'partial'>;
       const bindStore = api.getSync('bindStore', { reference: true }) as ivm.Reference<(call: ivm.Callback<StoreCall>) => void>;
       bindStore.applySync(undefined, [new ivm.Callback(this.storeCall)]);
+      const bindDetails = api.getSync('bindDetails', { reference: true }) as ivm.Reference<(call: ivm.Callback<DetailsCall>) => void>;
+      bindDetails.applySync(undefined, [new ivm.Callback(this.detailsCall)]);
       const module = isolate.compileModuleSync(this.code, { filename: this.fileUrl });
       module.instantiateSync(context, (specifier) => {
         throw new Error(`imports are not available in a middleware script (import "${specifier}")`);
@@ -165,8 +195,12 @@ export class ScriptSandbox {
     }
   }
 
-  /** The isolate's `store` calls land here, synchronously (no thread hop): op, key, and for set the JSON. Reads are mirrored in the isolate. */
+  /**
+   * The isolate's `store` calls land here, synchronously: op, key, and for set the JSON. Reads are mirrored
+   * in the isolate. From the isolate's own thread a call waits for this one, so batches then stop going there.
+   */
   private readonly storeCall: StoreCall = (op, key, json) => {
+    if (this.offThread.size > 0) this.mayRunOffThread = false;
     switch (op) {
       case 'get':
         return this.store.get(key);
@@ -179,6 +213,30 @@ export class ScriptSandbox {
     }
   };
 
+  /** The prelude asks for the ids and timestamps of the batch in hand only when it needs them. */
+  private readonly detailsCall: DetailsCall = (call) => {
+    // From the isolate's thread, a call back waits for this one: the next batches bring them along.
+    if (this.offThread.size > 0) this.sendDetails = true;
+    const batch = this.inCall.get(call);
+    return batch === undefined ? null : batchDetails(batch.messages);
+  };
+
+  /** Keeps a call's batch for the prelude's questions about it, with the last few calls'. */
+  private remember(call: number, batch: PackedBatch): void {
+    this.inCall.set(call, batch);
+    if (this.inCall.size > REMEMBERED_CALLS) this.inCall.delete(this.inCall.keys().next().value as number);
+  }
+
+  /** False once batches run on this thread (see runBatchOffThread). */
+  get runsOffThread(): boolean {
+    return this.mayRunOffThread;
+  }
+
+  /** True once batches run on this thread and none given to runBatchOffThread is unfinished: runBatch may be called. */
+  get isOnThreadAndIdle(): boolean {
+    return !this.mayRunOffThread && this.unfinished === 0;
+  }
+
   /** Keys in the script's store (kept across rebuilds). */
   get storeSize(): number {
     return this.store.size;
@@ -189,28 +247,117 @@ export class ScriptSandbox {
     this.build();
   }
 
-  /** Runs the script's hooks over a batch. Never throws for a script failure: those are reported. */
+  /** Runs the script's hooks over a batch, on this thread. Never throws for a script failure: those are reported. */
   runBatch(batch: readonly Message[]): BatchOutcome {
-    if (this.isDisposed) throw new RepriseError('RPR_INTERNAL', 'the script sandbox is closed', { plugin: 'middleware-script' });
-    const outcome: BatchOutcome = { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
+    this.checkOpen();
+    const outcome = emptyOutcome();
     if (batch.length === 0) return outcome;
-    const packed = packBatch(batch);
+    const packed = packBatch(batch, false, false);
     this.runRange(packed, 0, batch.length, outcome);
-    // Outputs come in input order: a message with neither an output nor a failure was dropped by the script.
-    let sources = 0;
-    let last = -1;
-    for (const o of outcome.outputs) {
-      if (o.source === last) continue;
-      last = o.source;
-      sources++;
-    }
-    outcome.dropped = batch.length - sources - outcome.failures.length;
     return outcome;
   }
 
-  private call(batch: PackedBatch, start: number, end: number): BatchResult {
-    const input: BatchInput = { ...batch.input, kinds: batch.input.kinds.slice(0, end), start };
-    return this.runRef.applySync(undefined, [input], {
+  /**
+   * Runs the script's hooks over a batch on isolated-vm's own thread, so that this thread can go on
+   * (the engine hands over the next batches meanwhile); the same outcome as runBatch, and batches
+   * finish in the order given. A script that uses `store` calls this thread from there, and waits for
+   * it each time: after its first such call, batches run on this thread (runBatch). A failed call is
+   * recovered on this thread, once the calls after it are done: a batch that timed out is finished
+   * after the batches queued behind it ran.
+   */
+  async runBatchOffThread(batch: readonly Message[]): Promise<BatchOutcome> {
+    this.checkOpen();
+    const previous = this.lastOffThread;
+    let finished!: () => void;
+    this.lastOffThread = new Promise<void>((resolve) => {
+      finished = resolve;
+    });
+    this.unfinished++;
+    try {
+      if (!this.mayRunOffThread || batch.length === 0) {
+        await previous;
+        await this.offThreadDone();
+        return this.runBatch(batch);
+      }
+      // Its own packing buffer: the next batches are packed before this one comes back.
+      const packed = packBatch(batch, true, this.sendDetails);
+      const call = this.nextCall++;
+      const isolate = this.isolate;
+      this.remember(call, packed);
+      const applied = this.runRef.apply(undefined, [inputOf(packed, 0, batch.length, call)], {
+        arguments: { copy: true },
+        result: { copy: true },
+        timeout: this.options.timeLimitMs,
+      }) as Promise<BatchResult>;
+      const settled = applied.then(
+        () => {},
+        () => {},
+      );
+      this.offThread.add(settled);
+      void settled.then(() => this.offThread.delete(settled));
+      let result: BatchResult | undefined;
+      let failure: unknown;
+      try {
+        result = await applied;
+      } catch (error) {
+        failure = error;
+      }
+      await previous;
+      const outcome = emptyOutcome();
+      // Closed meanwhile (reprise is stopping): the batch is not delivered.
+      if (this.isDisposed) return outcome;
+      if (result !== undefined) this.collect(result, packed, outcome);
+      else {
+        // Nothing may run in the isolate while this thread calls it synchronously.
+        await this.offThreadDone();
+        this.recover(packed, call, isolate, failure, outcome);
+      }
+      return outcome;
+    } finally {
+      this.unfinished--;
+      finished();
+    }
+  }
+
+  private async offThreadDone(): Promise<void> {
+    while (this.offThread.size > 0) await Promise.all([...this.offThread]);
+  }
+
+  /** After an off-thread call failed: what runRange would have done, given the isolate it ran in. */
+  private recover(batch: PackedBatch, call: number, isolate: ivm.Isolate, failure: unknown, outcome: BatchOutcome): void {
+    const count = batch.messages.length;
+    if (isolate.isDisposed) {
+      // Out of memory, in this batch (the first to find out rebuilds) or in one before it (the batches
+      // behind that one never ran): run this batch in the fresh isolate, one by one if it was the one.
+      if (this.isolate !== isolate) this.runRange(batch, 0, count, outcome);
+      else {
+        this.rebuild();
+        outcome.rebuilds++;
+        for (let i = 0; i < count; i++) this.runOne(batch, i, outcome);
+      }
+      return;
+    }
+    const text = (failure as Error)?.message ?? String(failure);
+    if (!text.includes(TIMEOUT_TEXT)) throw sandboxFailure(failure, this.file);
+    const inHand = this.collectPartial(call, batch, 0, outcome);
+    this.runOne(batch, inHand, outcome);
+    this.runRange(batch, inHand + 1, count, outcome);
+  }
+
+  /** What a timed-out call produced before the message in hand, which it returns. */
+  private collectPartial(call: number, batch: PackedBatch, from: number, outcome: BatchOutcome): number {
+    const partial = this.partialRef.applySync(undefined, [call], { result: { copy: true }, timeout: 1000 }) as BatchResult | null;
+    if (partial) this.collect(partial, batch, outcome);
+    return partial ? partial.inHand : from;
+  }
+
+  private checkOpen(): void {
+    if (this.isDisposed) throw new RepriseError('RPR_INTERNAL', 'the script sandbox is closed', { plugin: 'middleware-script' });
+  }
+
+  private call(batch: PackedBatch, start: number, end: number, call: number): BatchResult {
+    this.remember(call, batch);
+    return this.runRef.applySync(undefined, [inputOf(batch, start, end, call)], {
       arguments: { copy: true },
       result: { copy: true },
       timeout: this.options.timeLimitMs,
@@ -220,8 +367,9 @@ export class ScriptSandbox {
   private runRange(batch: PackedBatch, start: number, end: number, outcome: BatchOutcome): void {
     let from = start;
     while (from < end) {
+      const call = this.nextCall++;
       try {
-        const result = this.call(batch, from, end);
+        const result = this.call(batch, from, end, call);
         this.collect(result, batch, outcome);
         return;
       } catch (error) {
@@ -229,9 +377,7 @@ export class ScriptSandbox {
         if (text.includes(TIMEOUT_TEXT) && !this.isolate.isDisposed) {
           // The isolate survives a timeout: keep what the batch produced before the message in hand,
           // then give that message a call of its own (the batch may simply have been long).
-          const partial = this.partialRef.applySync(undefined, [], { result: { copy: true }, timeout: 1000 }) as BatchResult | null;
-          const inHand = partial ? partial.inHand : from;
-          if (partial) this.collect(partial, batch, outcome);
+          const inHand = this.collectPartial(call, batch, from, outcome);
           this.runOne(batch, inHand, outcome);
           from = inHand + 1;
           continue;
@@ -244,12 +390,7 @@ export class ScriptSandbox {
           for (let i = from; i < end; i++) this.runOne(batch, i, outcome);
           return;
         }
-        throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, {
-          plugin: 'middleware-script',
-          phase: 'transform',
-          file: this.file,
-          cause: error,
-        });
+        throw sandboxFailure(error, this.file);
       }
     }
   }
@@ -257,19 +398,13 @@ export class ScriptSandbox {
   private runOne(batch: PackedBatch, index: number, outcome: BatchOutcome): void {
     let result: BatchResult;
     try {
-      result = this.call(batch, index, index + 1);
+      result = this.call(batch, index, index + 1, this.nextCall++);
     } catch (error) {
       const text = (error as Error).message ?? String(error);
       if (this.isolate.isDisposed)
         this.fail(outcome, index, batch, 'memory', `exhausted its memory limit of ${this.options.memoryLimitMb} MB`);
       else if (text.includes(TIMEOUT_TEXT)) this.fail(outcome, index, batch, 'timeout', `timed out after ${this.options.timeLimitMs} ms`);
-      else
-        throw new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${text}`, {
-          plugin: 'middleware-script',
-          phase: 'transform',
-          file: this.file,
-          cause: error,
-        });
+      else throw sandboxFailure(error, this.file);
       // Whatever the script was doing is suspect (a loop half-way through, a heap at its limit): start afresh.
       this.rebuild();
       outcome.rebuilds++;
@@ -279,12 +414,12 @@ export class ScriptSandbox {
   }
 
   private fail(outcome: BatchOutcome, index: number, batch: PackedBatch, kind: ScriptFailureKind, message: string): void {
-    const hook = hookOf(batch.input.kinds[index]!);
+    const hook = hookOf(batch.kinds[index]!);
     outcome.failures.push({ index, hook, kind, message: `${hook}() ${message}`, location: this.file });
   }
 
   private collect(result: BatchResult, batch: PackedBatch, outcome: BatchOutcome): void {
-    checkShape(result, batch.input.offsets);
+    checkShape(result, batch.offsets);
     const rows = result.outputs;
     const rowCount = rows.length / ROW_WIDTH;
     const messages = batch.messages;
@@ -298,7 +433,7 @@ export class ScriptSandbox {
     // Every changed payload is a view of one buffer per call: [spliced payloads | middles | the input payloads].
     // A payload that came back whole is a view of its middle; a spliced one is assembled with copyWithin
     // (no view object per part), from the input's copy and the middle.
-    const offsets = batch.input.offsets;
+    const offsets = batch.offsets;
     let size = 0;
     for (let r = 0; r < rowCount; r++) {
       const row = r * ROW_WIDTH;
@@ -309,10 +444,19 @@ export class ScriptSandbox {
       size += kept + (rows[row + MIDDLE_END]! - rows[row + MIDDLE_START]!) + Math.max(0, length - rows[row + RESUME_AT]!);
     }
     const middlesAt = size;
-    const inputAt = middlesAt + result.middles.length;
-    const work = inputAt > 0 ? Buffer.allocUnsafeSlow(inputAt + (size > 0 ? batch.payloads.length : 0)) : undefined;
+    const changedEnd = middlesAt + result.middles.length;
+    let work: Buffer | undefined;
+    let inputAt = changedEnd;
+    if (batch.own !== undefined && changedEnd > 0 && changedEnd <= batch.own.room) {
+      // The batch's own buffer has room before its payloads: no second buffer, no copy of the payloads.
+      work = batch.own.buffer;
+      inputAt = batch.own.room;
+      batch.own = undefined; // once: a recovered batch is collected again
+    } else if (changedEnd > 0) {
+      work = Buffer.allocUnsafeSlow(changedEnd + (size > 0 ? batch.payloads.length : 0));
+      if (size > 0) work.set(batch.payloads, inputAt);
+    }
     if (result.middles.length > 0) work!.write(result.middles, middlesAt, 'latin1');
-    if (size > 0) work!.set(batch.payloads, inputAt);
     let at = 0;
     const firstOutput = outcome.outputs.length;
     // Per changed payload: its output and its row.
@@ -366,7 +510,7 @@ export class ScriptSandbox {
     // The separator holds the byte 0xf0: one memchr over the batch's changed bytes clears the usual
     // batch (ASCII heads); each payload is searched only when that byte is there.
     let withSeparator: Set<number> | undefined;
-    if (work !== undefined && work.subarray(0, inputAt).indexOf(SEPARATOR_BYTE) >= 0) {
+    if (work !== undefined && work.subarray(0, changedEnd).indexOf(SEPARATOR_BYTE) >= 0) {
       for (let k = 0; k < changedRows.length; k += 2) {
         const payload = outcome.outputs[changedRows[k]!]!.message.payload as Buffer;
         if (payload.indexOf(GOR_SEPARATOR, rows[changedRows[k + 1]! * ROW_WIDTH + CHECK_FROM]!) < 0) continue;
@@ -384,7 +528,7 @@ export class ScriptSandbox {
       outcome.outputs.length = firstOutput;
       outcome.outputs.push(...kept);
       for (const index of withSeparator) {
-        const hook = hookOf(batch.input.kinds[index]!);
+        const hook = hookOf(batch.kinds[index]!);
         outcome.failures.push({
           index,
           hook,
@@ -395,7 +539,7 @@ export class ScriptSandbox {
       }
     }
     for (const [index, id] of badIds ?? []) {
-      const hook = hookOf(batch.input.kinds[index]!);
+      const hook = hookOf(batch.kinds[index]!);
       const shown = JSON.stringify(id.length > 60 ? `${id.slice(0, 60)}…` : id);
       outcome.failures.push({
         index,
@@ -418,6 +562,7 @@ export class ScriptSandbox {
     if (result.failures.length > 0 || badIds || withSeparator) outcome.failures.sort((a, b) => a.index - b.index);
     for (const line of result.logs) outcome.logs.push(line);
     outcome.logsLeftOut += result.logsLeftOut;
+    outcome.dropped += result.dropped;
   }
 
   /** `file:line:column` of the first stack frame in the script, else the file. */
@@ -436,6 +581,31 @@ export class ScriptSandbox {
     this.context?.release();
     if (!this.isolate.isDisposed) this.isolate.dispose();
   }
+}
+
+function emptyOutcome(): BatchOutcome {
+  return { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
+}
+
+/** A failure of the sandbox itself, not of the script. */
+function sandboxFailure(error: unknown, file: string): RepriseError {
+  return new RepriseError('RPR_SCRIPT_FAILED', `the sandbox failed: ${(error as Error)?.message ?? String(error)}`, {
+    plugin: 'middleware-script',
+    phase: 'transform',
+    file,
+    cause: error,
+  });
+}
+
+/** The ids and timestamps of a batch, for the prelude (sent with an off-thread batch, else fetched when read). */
+function batchDetails(messages: readonly Message[]): BatchDetails {
+  const timestamps = new BigUint64Array(messages.length);
+  let ids = '';
+  for (let i = 0; i < messages.length; i++) {
+    ids += i === 0 ? messages[i]!.id : `\n${messages[i]!.id}`;
+    timestamps[i] = messages[i]!.timestamp;
+  }
+  return { ids, timestamps };
 }
 
 /** A payload that came back whole from the isolate (see OutputRows). */
@@ -474,7 +644,10 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
     typeof middles !== 'string' ||
     !Array.isArray(idChanges) ||
     !Array.isArray(failures) ||
-    !Array.isArray(result.logs)
+    !Array.isArray(result.logs) ||
+    !Number.isInteger(result.dropped) ||
+    result.dropped < 0 ||
+    result.dropped > count
   )
     throw malformed();
   if (!(outputs instanceof Int32Array) || outputs.length % ROW_WIDTH !== 0) throw malformed();
@@ -518,33 +691,68 @@ function hookOf(kindCode: string): HookName {
   return kindCode === '1' ? 'request' : kindCode === '2' ? 'response' : 'replayedResponse';
 }
 
-/** Packs a batch for one call: the payloads as one latin1 string (one char per byte) and offsets. */
-function packBatch(batch: readonly Message[]): PackedBatch {
+/**
+ * Packs a batch for one call: the payloads as one latin1 string (one char per byte) and offsets. A batch
+ * for the isolate's own thread gets its own buffer (the next is packed before it comes back), and its
+ * ids and timestamps when asked (the prelude would otherwise call back for them, and from that thread a
+ * call back waits for this one).
+ */
+function packBatch(batch: readonly Message[], offThread: boolean, withDetails: boolean): PackedBatch {
   const n = batch.length;
   const offsets = new Uint32Array(n + 1);
-  let kinds = '';
-  let ids = '';
-  const timestamps = new BigUint64Array(n);
   let total = 0;
-  let idWidth = 24;
+  let onlyRequests = true;
   for (let i = 0; i < n; i++) {
     const m = batch[i]!;
-    if (m.id.length !== 24) idWidth = 0;
     offsets[i] = total;
     total += m.payload.length;
-    kinds += KIND_CODE[m.kind];
-    ids += i === 0 ? m.id : `\n${m.id}`;
-    timestamps[i] = m.timestamp;
+    if (m.kind !== 'request') onlyRequests = false;
   }
   offsets[n] = total;
-  const all = packingBuffer(total);
+  let kinds = '';
+  if (onlyRequests) kinds = requestKinds(n);
+  else for (let i = 0; i < n; i++) kinds += KIND_CODE[batch[i]!.kind];
+  // A batch of its own keeps room for its outputs: the usual edit adds a header or two per message.
+  const room = offThread ? total + OUTPUT_ROOM_PER_MESSAGE * n : 0;
+  const buffer = offThread ? Buffer.allocUnsafeSlow(room + total) : packingBuffer(total);
+  const all = offThread ? buffer.subarray(room) : buffer;
   for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[i]!);
   return {
-    input: { kinds, ids, timestamps, payloads: all.toString('latin1', 0, total), offsets, idWidth },
+    kinds,
+    offsets,
     payloads: all,
+    own: offThread ? { buffer, room } : undefined,
+    details: withDetails ? batchDetails(batch) : undefined,
     messages: batch,
   };
 }
+
+/**
+ * What one call gets. The latin1 string of the payloads is made for the call and dropped after it (the
+ * call copies it): kept with the batch while the isolate works, it would outlive young-generation
+ * collections and be promoted, for nothing.
+ */
+function inputOf(batch: PackedBatch, start: number, end: number, call: number): BatchInput {
+  return {
+    kinds: batch.kinds.slice(0, end),
+    payloads: batch.payloads.toString('latin1'),
+    offsets: batch.offsets,
+    start,
+    call,
+    ...batch.details,
+  };
+}
+
+let requestKindsCache = '';
+
+/** The kinds of a batch of n requests (the usual batch), built once. */
+function requestKinds(n: number): string {
+  if (requestKindsCache.length < n) requestKindsCache = KIND_CODE.request.repeat(Math.max(n, 256));
+  return requestKindsCache.length === n ? requestKindsCache : requestKindsCache.slice(0, n);
+}
+
+/** Room per message for the outputs of a batch of its own: new payloads and the changed parts (see collect). */
+const OUTPUT_ROOM_PER_MESSAGE = 96;
 
 /** Batches up to this size are packed in one reused buffer (a call copies what it needs before the next). */
 const REUSED_PACKING_BYTES = 1 << 20;

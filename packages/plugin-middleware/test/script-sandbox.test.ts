@@ -371,8 +371,8 @@ test('the component applies the error policy: pass keeps the message, drop loses
     try {
       const input = batch();
       if (onError === 'stop') {
-        assert.throws(
-          () => instance.process(input),
+        await assert.rejects(
+          async () => instance.process(input),
           (e: unknown) => e instanceof RepriseError && e.code === 'RPR_SCRIPT_FAILED' && e.messageId === input[1]!.id,
         );
         continue;

@@ -115,6 +115,8 @@ export class Pipeline {
   private readonly settings: PipelineSettings;
   private readonly abort = new AbortController();
   private readonly bus = new Bus<BusItem>(BUS_LIMITS);
+  /** Settles once the last batch whose chain went asynchronous is through it (undefined when none is pending). */
+  private chainTail: Promise<void> | undefined;
   private nextSplit = 0;
   private stopReason: StopReason | undefined;
   private failure: RepriseError | undefined;
@@ -361,22 +363,40 @@ export class Pipeline {
       }
       batch = admitted;
     }
+    // Past its first stage, a batch goes on only once the batch before it has been through the whole chain,
+    // so every stage sees the batches in bus order.
+    const previous = this.chainTail;
     for (let i = item.fromStage; i < this.middleware.length && batch.length > 0; i++) {
+      if (previous !== undefined && i > item.fromStage) return this.track(this.finishChain(i, batch, previous));
       const result = this.processIn(i, batch);
-      if (isPromise(result)) return this.finishChain(i, result);
+      if (isPromise(result)) return this.track(this.finishChain(i + 1, result, previous));
       batch = result;
     }
     return batch;
   }
 
-  /** The rest of a chain after stage `at` answered with a promise. */
-  private async finishChain(at: number, pending: Promise<Message[]>): Promise<Message[]> {
-    let batch = await this.settleStage(at, pending);
-    for (let i = at + 1; i < this.middleware.length && batch.length > 0; i++) {
+  /** The rest of a chain from stage `from` on, once stage from - 1 has answered and the batch before is through. */
+  private async finishChain(from: number, answer: Message[] | Promise<Message[]>, previous: Promise<void> | undefined): Promise<Message[]> {
+    let batch = isPromise(answer) ? await this.settleStage(from - 1, answer) : answer;
+    if (previous !== undefined) await previous;
+    for (let i = from; i < this.middleware.length && batch.length > 0; i++) {
       const result = this.processIn(i, batch);
       batch = isPromise(result) ? await this.settleStage(i, result) : result;
     }
     return batch;
+  }
+
+  /** Remembers the last chain that went asynchronous: the next batch waits for it past its first stage. */
+  private track(chain: Promise<Message[]>): Promise<Message[]> {
+    const tail = chain.then(
+      () => {},
+      () => {},
+    );
+    this.chainTail = tail;
+    void tail.then(() => {
+      if (this.chainTail === tail) this.chainTail = undefined;
+    });
+    return chain;
   }
 
   /** Stage i's answer to a batch; a failure is reported and loses the batch, an answer given now is counted. */

@@ -374,16 +374,30 @@ test('a middleware that answers later gets the next batches meanwhile, at most t
       };
     },
   });
+  const secondStage: string[] = [];
   const result = await new Pipeline({
     inputs: [use(arrayInput(input))],
-    middleware: [use(slow), use(mapMiddleware((m) => [m]))],
+    middleware: [
+      use(slow),
+      use(
+        mapMiddleware((m) => {
+          secondStage.push(m.id);
+          return [m];
+        }),
+      ),
+    ],
     outputs: [use(collected.definition)],
   }).run();
   assert.equal(result.reason, 'inputs-ended');
   assert.deepEqual(
     seenOrder,
     input.map((b) => b[0]!.id),
-    'each stage sees the batches in bus order',
+    'the first stage sees the batches in bus order',
+  );
+  assert.deepEqual(
+    secondStage,
+    input.flat().map((m) => `${m.id.slice(0, 23)}f`),
+    'and so does the next, although the answers came back out of order',
   );
   assert.deepEqual(
     collected.received.map((m) => m.id),

@@ -310,7 +310,8 @@ export class ScriptSandbox {
       else {
         // Nothing may run in the isolate while this thread calls it synchronously.
         await this.offThreadDone();
-        this.recover(packed, call, isolate, failure, outcome);
+        const count = batch.length;
+        this.runRange(packed, this.afterFailedCall(failure, isolate, call, packed, 0, count, outcome), count, outcome);
       }
       return outcome;
     } finally {
@@ -321,27 +322,6 @@ export class ScriptSandbox {
 
   private async offThreadDone(): Promise<void> {
     while (this.offThread.size > 0) await Promise.all([...this.offThread]);
-  }
-
-  /** After an off-thread call failed: what runRange would have done, given the isolate it ran in. */
-  private recover(batch: PackedBatch, call: number, isolate: ivm.Isolate, failure: unknown, outcome: BatchOutcome): void {
-    const count = batch.messages.length;
-    if (isolate.isDisposed) {
-      // Out of memory, in this batch (the first to find out rebuilds) or in one before it (the batches
-      // behind that one never ran): run this batch in the fresh isolate, one by one if it was the one.
-      if (this.isolate !== isolate) this.runRange(batch, 0, count, outcome);
-      else {
-        this.rebuild();
-        outcome.rebuilds++;
-        for (let i = 0; i < count; i++) this.runOne(batch, i, outcome);
-      }
-      return;
-    }
-    const text = (failure as Error)?.message ?? String(failure);
-    if (!text.includes(TIMEOUT_TEXT)) throw sandboxFailure(failure, this.file);
-    const inHand = this.collectPartial(call, batch, 0, outcome);
-    this.runOne(batch, inHand, outcome);
-    this.runRange(batch, inHand + 1, count, outcome);
   }
 
   /** What a timed-out call produced before the message in hand, which it returns. */
@@ -368,31 +348,47 @@ export class ScriptSandbox {
     let from = start;
     while (from < end) {
       const call = this.nextCall++;
+      const isolate = this.isolate;
       try {
         const result = this.call(batch, from, end, call);
         this.collect(result, batch, outcome);
         return;
       } catch (error) {
-        const text = (error as Error).message ?? String(error);
-        if (text.includes(TIMEOUT_TEXT) && !this.isolate.isDisposed) {
-          // The isolate survives a timeout: keep what the batch produced before the message in hand,
-          // then give that message a call of its own (the batch may simply have been long).
-          const inHand = this.collectPartial(call, batch, from, outcome);
-          this.runOne(batch, inHand, outcome);
-          from = inHand + 1;
-          continue;
-        }
-        if (this.isolate.isDisposed) {
-          // Out of memory: the isolate and what the batch produced are gone. Replay the rest one by one
-          // in a fresh isolate, so only the message that exhausts the heap again is lost.
-          this.rebuild();
-          outcome.rebuilds++;
-          for (let i = from; i < end; i++) this.runOne(batch, i, outcome);
-          return;
-        }
-        throw sandboxFailure(error, this.file);
+        from = this.afterFailedCall(error, isolate, call, batch, from, end, outcome);
       }
     }
+  }
+
+  /**
+   * After a call over messages from..end failed, in `isolate`: keeps what can be kept and returns where
+   * to go on (end when nothing is left). Shared by the calls on this thread and the off-thread ones.
+   */
+  private afterFailedCall(
+    error: unknown,
+    isolate: ivm.Isolate,
+    call: number,
+    batch: PackedBatch,
+    from: number,
+    end: number,
+    outcome: BatchOutcome,
+  ): number {
+    if (isolate.isDisposed) {
+      // An isolate rebuilt since (an off-thread batch before this one ran out of memory): this batch never ran there.
+      if (this.isolate !== isolate) return from;
+      // Out of memory: the isolate and what the batch produced are gone. Replay the rest one by one
+      // in a fresh isolate, so only the message that exhausts the heap again is lost.
+      this.rebuild();
+      outcome.rebuilds++;
+      for (let i = from; i < end; i++) this.runOne(batch, i, outcome);
+      return end;
+    }
+    const text = (error as Error)?.message ?? String(error);
+    if (!text.includes(TIMEOUT_TEXT)) throw sandboxFailure(error, this.file);
+    // The isolate survives a timeout: keep what the batch produced before the message in hand,
+    // then give that message a call of its own (the batch may simply have been long).
+    const inHand = this.collectPartial(call, batch, from, outcome);
+    this.runOne(batch, inHand, outcome);
+    return inHand + 1;
   }
 
   private runOne(batch: PackedBatch, index: number, outcome: BatchOutcome): void {

@@ -177,6 +177,36 @@ test(
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /fail-on.*unknown metric "latency"/);
     });
+
+    await t.test('latency thresholds: the slowed endpoint trips p99_delta; the run as a whole is slower at p99, not at p50', async () => {
+      const out = join(dir, 'latency.json');
+      const scoped = 'p99_delta{endpoint="GET /search"}>10%';
+      const perEndpoint = await runCli(['report', run, '--report-json', out, '--fail-on', scoped]);
+      assert.equal(perEndpoint.code, 5, perEndpoint.stderr);
+      assert.deepEqual(readReport(out).failedThresholds, [scoped]);
+      assert.match(perEndpoint.stderr, /FAIL GET \/search[^\n]*\n\s+threshold p99_delta\{endpoint="GET \/search"\}>10%/);
+
+      // A fifth of the candidate's requests (GET /search) take 40 ms more: that is the run's tail,
+      // while its median stays among the unchanged endpoints' few milliseconds.
+      const global = await runCli([
+        'report',
+        run,
+        '--report-json',
+        out,
+        '--fail-on',
+        'p50_delta>50%',
+        '--fail-on',
+        'p50_delta>20ms',
+        '--fail-on',
+        'p99_delta>0%',
+        '--fail-on',
+        'p99_delta>0ms',
+      ]);
+      assert.equal(global.code, 5, global.stderr);
+      const globalReport = readReport(out);
+      assert.deepEqual(globalReport.failedThresholds, ['p99_delta>0%', 'p99_delta>0ms'], JSON.stringify(globalReport.totals));
+      assert.match(global.stderr, /FAIL threshold p99_delta>0%/);
+    });
   },
 );
 

@@ -207,6 +207,16 @@ test(
       assert.deepEqual(globalReport.failedThresholds, ['p99_delta>0%', 'p99_delta>0ms'], JSON.stringify(globalReport.totals));
       assert.match(global.stderr, /FAIL threshold p99_delta>0%/);
     });
+
+    await t.test('an endpoint --fail-on that matches no endpoint is a warning, even with --quiet, and does not pass silently', async () => {
+      const out = join(dir, 'typo.json');
+      const typo = 'diff_rate{endpoint="GET /user/:id"}>1%';
+      const result = await runCli(['report', run, '--quiet', '--report-json', out, '--fail-on', typo]);
+      assert.equal(result.code, 0, result.stderr);
+      const warning = `--fail-on ${typo} matched no endpoint: none of the run's 5 endpoints is "GET /user/:id", so it cannot fail`;
+      assert.deepEqual(readReport(out).warnings, [warning]);
+      assert.ok(result.stderr.includes(`  WARN ${warning}\n`), result.stderr);
+    });
   },
 );
 

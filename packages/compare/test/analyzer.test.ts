@@ -363,11 +363,52 @@ test('a latency regression needs a significant shift and both minimum effect siz
   const large = run(11, 3); // +26%, +3 ms
   assert.ok(large.pValue < 1e-6);
   assert.equal(large.regression, true);
-  assert.equal(timed(1000, (i) => 11 + jitter(i), (i) => 11 + jitter(i)).result().endpoints[0]!.latency.regression, false);
-  const lenient = timed(1000, (i) => 11 + jitter(i), (i) => 11.45 + jitter(i)).result({
+  assert.equal(
+    timed(
+      1000,
+      (i) => 11 + jitter(i),
+      (i) => 11 + jitter(i),
+    ).result().endpoints[0]!.latency.regression,
+    false,
+  );
+  const lenient = timed(
+    1000,
+    (i) => 11 + jitter(i),
+    (i) => 11.45 + jitter(i),
+  ).result({
     latency: { minRelativeDelta: 0.03, minAbsoluteDeltaMs: 0.4 },
   });
   assert.equal(lenient.endpoints[0]!.latency.regression, true, 'the minimums are settings');
+});
+
+test('an endpoint expression naming no endpoint of the run is a warning in the report, not a silent pass', () => {
+  const analyzer = counted(100, 50, 0); // GET /x differs in half its requests
+  const typo = 'diff_rate{endpoint="GET /X"}>1%';
+  const report = analyzer.result({ failOn: [typo, 'p99_delta>50%'] });
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  assert.equal(report.verdict, 'pass', 'the expression still decides nothing');
+  // Broke: the misspelt endpoint passed without a word.
+  assert.deepEqual(report.warnings, [
+    `--fail-on ${typo} matched no endpoint: none of the run's 1 endpoints is "GET /X", so it cannot fail`,
+  ]);
+  assert.deepEqual(analyzer.result({ failOn: ['diff_rate{endpoint="GET /x"}>1%', 'diff_rate>1%'] }).warnings, []);
+  assert.deepEqual(analyzer.result().warnings, []);
+});
+
+test('an endpoint named by a pattern with the method * can be selected by --fail-on', () => {
+  const analyzer = new Analyzer({ endpoints: ['* /static/*'] });
+  for (let i = 0; i < 10; i++) {
+    analyzer.add(exchange(i % 2 ? 'GET' : 'HEAD', `/static/${i}.css`, [{ body: 'a' }], [{ body: i < 3 ? 'b' : 'a' }]));
+  }
+  const scoped = 'diff_rate{endpoint="* /static/*"}>20%';
+  const report = analyzer.result({ failOn: [scoped] });
+  assert.deepEqual(
+    report.endpoints.map((e) => `${e.endpoint} ${e.diffRate}`),
+    ['* /static/* 0.3'],
+  );
+  assert.deepEqual(report.failedThresholds, [scoped]);
+  assert.deepEqual(report.warnings, []);
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
 });
 
 test('memory is per endpoint and field: examples stay capped however many exchanges differ', () => {

@@ -1,18 +1,21 @@
 /**
  * The HTML report opened in headless Chromium (Debian's `chromium`, installed by scripts/setup.sh):
- * a screenshot is taken and checked, and the DOM after the page's script ran holds the endpoint
- * table, one latency chart per endpoint and the side-by-side diffs.
+ * a screenshot is taken and its pixels checked for the report's colours (test/support/png.ts decodes
+ * it), and the DOM after the page's script ran holds the endpoint table, one latency chart per
+ * endpoint and the side-by-side diffs.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { BASELINE_COLOR, CANDIDATE_COLOR } from '../packages/compare/src/render/latency-chart.js';
 import { tempDir } from './support/cli.js';
 import { recordedTraffic, startService } from './support/compare-services.js';
 import { compare } from './support/compare-run.js';
 import { writeGor } from './support/gor.js';
+import { countColor, decodePng } from './support/png.js';
 
 /** Runs headless Chromium with no network, profile or background services; resolves with stdout. */
 function chromium(dir: string, extra: string[], url: string): Promise<string> {
@@ -66,12 +69,20 @@ test('the HTML report renders in headless Chromium: tables, a latency chart per 
 
   const png = join(dir, 'report.png');
   await chromium(dir, [`--screenshot=${png}`], url);
-  const image = readFileSync(png);
-  assert.deepEqual([...image.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
-  assert.equal(image.readUInt32BE(16), 1200, 'width');
-  assert.equal(image.readUInt32BE(20), 1600, 'height');
-  // A blank or unstyled page of this size compresses to a few kilobytes; tables, text and charts do not.
-  assert.ok(statSync(png).size > 40_000, `screenshot of ${statSync(png).size} bytes has content`);
+  const image = decodePng(readFileSync(png));
+  assert.equal(image.width, 1200, 'width');
+  assert.equal(image.height, 1600, 'height');
+  // What was drawn, by colour (exact pixels). The badges' colours come from the page's own style.
+  const pixels = (hex: string) => countColor(image, hex);
+  const style = readFileSync(html, 'utf8');
+  const [failColor, passColor] = ['fail', 'pass'].map((c) => new RegExp(`\\.${c} \\{ background: (#[0-9a-f]{6}); \\}`).exec(style)![1]!);
+  // The FAIL badge in the title, one per failing endpoint in the table, and the failing sections' left border.
+  assert.ok(pixels(failColor!) > 3000, `${pixels(failColor!)} pixels of the fail colour ${failColor}`);
+  assert.ok(pixels(passColor!) > 100, `${pixels(passColor!)} pixels of the pass colour ${passColor}: the ok badge of POST /events`);
+  // The first endpoint's latency chart: a 10 × 10 legend square per side, and the candidate's series
+  // (drawn last, so on top of the baseline's where they meet).
+  assert.ok(pixels(BASELINE_COLOR) >= 100, `${pixels(BASELINE_COLOR)} pixels of the baseline colour ${BASELINE_COLOR}`);
+  assert.ok(pixels(CANDIDATE_COLOR) > 200, `${pixels(CANDIDATE_COLOR)} pixels of the candidate colour ${CANDIDATE_COLOR}`);
 
   const dom = await chromium(dir, ['--dump-dom'], url);
   assert.match(dom, /<html[^>]*class="js"/, "the page's script ran");

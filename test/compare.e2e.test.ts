@@ -4,7 +4,7 @@
  * must report exactly the injected differences, at their rates, and nothing else.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseNoiseProfile, type CompareReport } from '@reprise/compare';
@@ -177,6 +177,46 @@ test(
       assert.equal(bad.code, 2);
       assert.match(bad.stderr, /fail-on.*unknown metric "latency"/);
     });
+
+    await t.test('latency thresholds: the slowed endpoint trips p99_delta; the run as a whole is slower at p99, not at p50', async () => {
+      const out = join(dir, 'latency.json');
+      const scoped = 'p99_delta{endpoint="GET /search"}>10%';
+      const perEndpoint = await runCli(['report', run, '--report-json', out, '--fail-on', scoped]);
+      assert.equal(perEndpoint.code, 5, perEndpoint.stderr);
+      assert.deepEqual(readReport(out).failedThresholds, [scoped]);
+      assert.match(perEndpoint.stderr, /FAIL GET \/search[^\n]*\n\s+threshold p99_delta\{endpoint="GET \/search"\}>10%/);
+
+      // A fifth of the candidate's requests (GET /search) take 40 ms more: that is the run's tail,
+      // while its median stays among the unchanged endpoints' few milliseconds.
+      const global = await runCli([
+        'report',
+        run,
+        '--report-json',
+        out,
+        '--fail-on',
+        'p50_delta>50%',
+        '--fail-on',
+        'p50_delta>20ms',
+        '--fail-on',
+        'p99_delta>0%',
+        '--fail-on',
+        'p99_delta>0ms',
+      ]);
+      assert.equal(global.code, 5, global.stderr);
+      const globalReport = readReport(out);
+      assert.deepEqual(globalReport.failedThresholds, ['p99_delta>0%', 'p99_delta>0ms'], JSON.stringify(globalReport.totals));
+      assert.match(global.stderr, /FAIL threshold p99_delta>0%/);
+    });
+
+    await t.test('an endpoint --fail-on that matches no endpoint is a warning, even with --quiet, and does not pass silently', async () => {
+      const out = join(dir, 'typo.json');
+      const typo = 'diff_rate{endpoint="GET /user/:id"}>1%';
+      const result = await runCli(['report', run, '--quiet', '--report-json', out, '--fail-on', typo]);
+      assert.equal(result.code, 0, result.stderr);
+      const warning = `--fail-on ${typo} matched no endpoint: none of the run's 5 endpoints is "GET /user/:id", so it cannot fail`;
+      assert.deepEqual(readReport(out).warnings, [warning]);
+      assert.ok(result.stderr.includes(`  WARN ${warning}\n`), result.stderr);
+    });
   },
 );
 
@@ -290,6 +330,104 @@ test('without --fail-on, a candidate that is down fails the verdict through its 
   const junit = readJunit(files.junit);
   assert.equal(junit.failures, ENDPOINTS.length);
   assert.match(readFileSync(files.markdown, 'utf8'), /^## reprise compare: ❌ fail/);
+});
+
+test(
+  'a middleware script runs before the comparison: endpoints are named and joined from the requests it rewrote, dropped ones are not counted',
+  T,
+  async (t) => {
+    const dir = tempDir(t);
+    const baseline = await startService(t, 'baseline');
+    const candidate = await startService(t, 'candidate');
+    // Recorded under an old prefix the services do not know (they answer 404 to it).
+    const legacy = recordedTraffic(20, false).map((m) => ({
+      ...m,
+      payload: Buffer.from(
+        Buffer.from(m.payload)
+          .toString('latin1')
+          .replace(/^(\S+) \//, '$1 /legacy/'),
+        'latin1',
+      ),
+    }));
+    const traffic = join(dir, 'legacy.gor');
+    writeGor(traffic, legacy);
+    const script = join(dir, 'rewrite.js');
+    writeFileSync(
+      script,
+      `export function request(req) {\n  if (req.method === 'POST') return null;\n  req.path = req.path.replace(/^\\/legacy/, '');\n  return req;\n}\n`,
+    );
+    const files = reportFiles(dir, 'rewritten');
+    const run = join(dir, 'rewritten.rpr');
+
+    const result = await compare([
+      '--input-file',
+      traffic,
+      '--input-file-no-wait',
+      '--middleware-script',
+      script,
+      '--baseline',
+      baseline.url,
+      '--candidate',
+      candidate.url,
+      '--report-json',
+      files.json,
+      '--save-run',
+      run,
+    ]);
+
+    assert.equal(result.code, 5, result.stderr);
+    const report = readReport(files.json);
+    const safe = ENDPOINTS.filter((e) => e !== 'POST /events');
+    assert.deepEqual(report.endpoints.map((e) => e.endpoint).sort(), safe, 'named after the rewritten paths');
+    assert.equal(report.requests, 4 * 20, 'the dropped POSTs are not exchanges');
+    for (const e of report.endpoints) {
+      assert.equal(e.requests, 20, e.endpoint);
+      assert.equal(e.compared, 20, `${e.endpoint}: every request joined with its responses`);
+      assert.equal(e.errorRate, 0, e.endpoint);
+      assert.equal(
+        e.statusMismatchRate,
+        e.endpoint === 'GET /orders/:id' ? 0.1 : 0,
+        `${e.endpoint}: the services answered the rewritten paths`,
+      );
+    }
+    assert.deepEqual(reportedDifferences(report), injectedDifferences);
+    assert.equal(baseline.requests(), 4 * 20 * 2);
+    assert.equal(candidate.requests(), 4 * 20 * 2);
+
+    const offline = join(dir, 'offline.json');
+    const again = await runCli(['report', run, '--report-json', offline]);
+    assert.equal(again.code, 5, again.stderr);
+    assert.deepEqual(readReport(offline), report, 'the run file holds the rewritten requests');
+  },
+);
+
+test('--allow-side-effects sends every method twice to each side: POST noise is learnt, not borrowed', T, async (t) => {
+  const dir = tempDir(t);
+  const baseline = await startService(t, 'baseline');
+  const candidate = await startService(t, 'candidate');
+  const traffic = join(dir, 'traffic.gor');
+  writeGor(traffic, recordedTraffic(10, false));
+  const files = reportFiles(dir, 'side-effects');
+
+  const result = await compare([
+    '--input-file',
+    traffic,
+    '--input-file-no-wait',
+    '--allow-side-effects',
+    '--baseline',
+    baseline.url,
+    '--candidate',
+    candidate.url,
+    '--report-json',
+    files.json,
+  ]);
+
+  assert.equal(result.code, 5, result.stderr);
+  assert.equal(baseline.requests(), 5 * 10 * 2, 'the POSTs too went to the baseline twice');
+  assert.equal(candidate.requests(), 5 * 10 * 2);
+  const events = readReport(files.json).endpoints.find((e) => e.endpoint === 'POST /events')!;
+  assert.equal(events.noiseSamples, 10);
+  assert.deepEqual(events.differences, []);
 });
 
 test('usage: --candidate is required, bad flags exit 2, a missing run file exits 4, --help documents exit code 5', T, async () => {

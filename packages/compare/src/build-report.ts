@@ -93,6 +93,10 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       return e !== undefined && thresholdFails(t, endpointMetrics(e));
     })
     .map((t) => t.text);
+  // An endpoint expression that names no endpoint can never fail: a typo would pass silently.
+  const warnings = thresholds
+    .filter((t) => t.endpoint !== undefined && !endpoints.some((e) => e.endpoint === t.endpoint))
+    .map((t) => unmatchedWarning(t.text, t.endpoint!, endpoints.length));
   const failed =
     thresholds.length > 0
       ? failedThresholds.length > 0
@@ -103,6 +107,7 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
     verdict: failed ? 'fail' : 'pass',
     requests: analyzer.requests,
     failedThresholds,
+    warnings,
     totals,
     endpoints,
     settings: {
@@ -116,6 +121,10 @@ export function buildReport(analyzer: Analyzer, options: ResultOptions): Compare
       ...(options.noiseLabel !== undefined || options.noise ? { noiseProfile: options.noiseLabel ?? '(given)' } : {}),
     },
   };
+}
+
+function unmatchedWarning(threshold: string, endpoint: string, endpoints: number): string {
+  return `--fail-on ${threshold} matched no endpoint: none of the run's ${endpoints} endpoints is "${endpoint}", so it cannot fail`;
 }
 
 /** The grpc-status breakdown, on endpoints that answered gRPC; codes in numeric order. */

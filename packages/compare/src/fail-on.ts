@@ -1,5 +1,6 @@
 /**
- * `--fail-on` expressions: `METRIC[{endpoint="METHOD /template"}] OP VALUE`, a failure condition.
+ * `--fail-on` expressions: `METRIC[{endpoint="METHOD /template"}] OP VALUE`, a failure condition
+ * (METHOD may be `*`, as in the name an `--endpoint "* /path"` pattern gives).
  * Rates (`diff_rate`, `status_mismatch_rate`, `error_rate`) take `N%` or a fraction (`0.005`).
  * Latency deltas (`p50_delta`, `p99_delta`) take `N%` (relative to the baseline) or milliseconds
  * (`5`, `5ms`). Operators: `>`, `>=`, `<`, `<=`.
@@ -52,7 +53,8 @@ export function parseFailOn(text: string): FailOnThreshold {
   const isRate = (RATE_METRICS as readonly string[]).includes(metric!);
   const isDelta = (DELTA_METRICS as readonly string[]).includes(metric!);
   if (!isRate && !isDelta) throw invalid(text, `unknown metric "${metric}"; one of ${[...RATE_METRICS, ...DELTA_METRICS].join(', ')}`);
-  if (endpoint !== undefined && !/^[A-Z]+ \//.test(endpoint)) throw invalid(text, `endpoint "${endpoint}" must be "METHOD /path"`);
+  // `*` is the method of the endpoints named by `--endpoint "* /static/*"`.
+  if (endpoint !== undefined && !/^([A-Z]+|\*) \//.test(endpoint)) throw invalid(text, `endpoint "${endpoint}" must be "METHOD /path"`);
   let value = Number(number);
   let unit: FailOnThreshold['unit'] = 'fraction';
   if (suffix === '%') value /= 100;

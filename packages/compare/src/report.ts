@@ -110,6 +110,8 @@ export interface CompareReport {
   requests: number;
   /** The --fail-on expressions that failed (empty without --fail-on). */
   failedThresholds: string[];
+  /** What may make the verdict wrong, e.g. an endpoint --fail-on expression that matched no endpoint. */
+  warnings: string[];
   /** Global metrics, as evaluated by --fail-on expressions without an endpoint. */
   totals: {
     diffRate: number;
@@ -155,12 +157,13 @@ const example = {
 export const compareReportSchema = {
   $id: 'https://reprise.dev/schemas/compare-report-1.json',
   type: 'object',
-  required: ['version', 'verdict', 'requests', 'failedThresholds', 'totals', 'endpoints', 'settings'],
+  required: ['version', 'verdict', 'requests', 'failedThresholds', 'warnings', 'totals', 'endpoints', 'settings'],
   properties: {
     version: { const: REPORT_VERSION },
     verdict: { enum: ['pass', 'fail'] },
     requests: { type: 'integer', minimum: 0 },
     failedThresholds: { type: 'array', items: { type: 'string' } },
+    warnings: { type: 'array', items: { type: 'string' } },
     totals: {
       type: 'object',
       required: ['diffRate', 'statusMismatchRate', 'errorRate', 'p50Delta', 'p99Delta', 'p50DeltaMs', 'p99DeltaMs'],

@@ -306,6 +306,111 @@ test('--fail-on replaces the default verdict; endpoint-scoped expressions read t
   assert.equal(analyzer.result({ failOn: ['status_mismatch_rate>0'] }).verdict, 'pass');
 });
 
+/** n exchanges of GET /x, identical but for the latencies (milliseconds) of each side's one response. */
+function timed(n: number, baselineMs: (i: number) => number, candidateMs: (i: number) => number): Analyzer {
+  const analyzer = new Analyzer();
+  for (let i = 0; i < n; i++) {
+    analyzer.add(exchange('GET', '/x', [{ body: 'a', latencyMs: baselineMs(i) }], [{ body: 'a', latencyMs: candidateMs(i) }]));
+  }
+  return analyzer;
+}
+
+test('p50_delta and p99_delta read their own percentile, globally and per endpoint: a slower tail trips only p99', () => {
+  // 5.0–14.9 ms on both sides; on the candidate, one request in 50 takes 100 ms more.
+  const base = (i: number) => 5 + (i % 100) / 10;
+  const analyzer = timed(1000, base, (i) => base(i) + (i % 50 === 7 ? 100 : 0));
+  const expressions = ['p50_delta', 'p99_delta'].flatMap((metric) =>
+    ['', '{endpoint="GET /x"}'].flatMap((scope) => [`${metric}${scope}>10%`, `${metric}${scope}>20ms`]),
+  );
+  const report = analyzer.result({ failOn: expressions });
+  const l = report.endpoints[0]!.latency;
+  assert.ok(l.p99Delta > 5 && l.p50Delta < 0.05, `p50 ${l.p50Delta}, p99 ${l.p99Delta}`);
+  assert.equal(report.totals.p99Delta, l.p99Delta, 'one endpoint: the totals are its deltas');
+  assert.equal(report.totals.p50DeltaMs, l.p50DeltaMs);
+  assert.equal(report.verdict, 'fail');
+  // Broke when a p50 metric was read as the p99 one (or the other way round) in the totals or an endpoint's metrics.
+  assert.deepEqual(report.failedThresholds, [
+    'p99_delta>10%',
+    'p99_delta>20ms',
+    'p99_delta{endpoint="GET /x"}>10%',
+    'p99_delta{endpoint="GET /x"}>20ms',
+  ]);
+});
+
+test('a latency regression needs a significant shift and both minimum effect sizes (10% and 1 ms on the p50)', () => {
+  const jitter = (i: number) => (i % 20) * 0.05; // 0–0.95 ms, the same on both sides
+  const run = (baseMs: number, shiftMs: number) =>
+    timed(
+      1000,
+      (i) => baseMs + jitter(i),
+      (i) => baseMs + shiftMs + jitter(i),
+    ).result().endpoints[0]!.latency;
+
+  const tiny = run(11, 0.45); // +4%, +0.45 ms
+  assert.ok(tiny.pValue < 1e-6, `a consistent shift is significant: p = ${tiny.pValue}`);
+  assert.equal(tiny.regression, false, 'too small on both counts');
+
+  const relativeOnly = run(2, 0.6); // about +26%, but +0.6 ms
+  assert.ok(relativeOnly.pValue < 1e-6 && relativeOnly.p50Delta > 0.2, `p = ${relativeOnly.pValue}, ${relativeOnly.p50Delta}`);
+  // Broke when the absolute minimum (1 ms) was not checked.
+  assert.equal(relativeOnly.regression, false, 'below 1 ms');
+
+  const absoluteOnly = run(50, 2); // +2 ms, but +4%
+  assert.ok(absoluteOnly.pValue < 1e-6 && absoluteOnly.p50DeltaMs > 1.5, `p = ${absoluteOnly.pValue}, ${absoluteOnly.p50DeltaMs}`);
+  // Broke when the relative minimum (10%) was not checked.
+  assert.equal(absoluteOnly.regression, false, 'below 10%');
+
+  const large = run(11, 3); // +26%, +3 ms
+  assert.ok(large.pValue < 1e-6);
+  assert.equal(large.regression, true);
+  assert.equal(
+    timed(
+      1000,
+      (i) => 11 + jitter(i),
+      (i) => 11 + jitter(i),
+    ).result().endpoints[0]!.latency.regression,
+    false,
+  );
+  const lenient = timed(
+    1000,
+    (i) => 11 + jitter(i),
+    (i) => 11.45 + jitter(i),
+  ).result({
+    latency: { minRelativeDelta: 0.03, minAbsoluteDeltaMs: 0.4 },
+  });
+  assert.equal(lenient.endpoints[0]!.latency.regression, true, 'the minimums are settings');
+});
+
+test('an endpoint expression naming no endpoint of the run is a warning in the report, not a silent pass', () => {
+  const analyzer = counted(100, 50, 0); // GET /x differs in half its requests
+  const typo = 'diff_rate{endpoint="GET /X"}>1%';
+  const report = analyzer.result({ failOn: [typo, 'p99_delta>50%'] });
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+  assert.equal(report.verdict, 'pass', 'the expression still decides nothing');
+  // Broke: the misspelt endpoint passed without a word.
+  assert.deepEqual(report.warnings, [
+    `--fail-on ${typo} matched no endpoint: none of the run's 1 endpoints is "GET /X", so it cannot fail`,
+  ]);
+  assert.deepEqual(analyzer.result({ failOn: ['diff_rate{endpoint="GET /x"}>1%', 'diff_rate>1%'] }).warnings, []);
+  assert.deepEqual(analyzer.result().warnings, []);
+});
+
+test('an endpoint named by a pattern with the method * can be selected by --fail-on', () => {
+  const analyzer = new Analyzer({ endpoints: ['* /static/*'] });
+  for (let i = 0; i < 10; i++) {
+    analyzer.add(exchange(i % 2 ? 'GET' : 'HEAD', `/static/${i}.css`, [{ body: 'a' }], [{ body: i < 3 ? 'b' : 'a' }]));
+  }
+  const scoped = 'diff_rate{endpoint="* /static/*"}>20%';
+  const report = analyzer.result({ failOn: [scoped] });
+  assert.deepEqual(
+    report.endpoints.map((e) => `${e.endpoint} ${e.diffRate}`),
+    ['* /static/* 0.3'],
+  );
+  assert.deepEqual(report.failedThresholds, [scoped]);
+  assert.deepEqual(report.warnings, []);
+  assert.ok(validateReport(report), JSON.stringify(validateReport.errors));
+});
+
 test('memory is per endpoint and field: examples stay capped however many exchanges differ', () => {
   const analyzer = counted(5000, 5000, 0);
   const state = [...analyzer.endpoints.values()][0]!;

@@ -36,6 +36,8 @@ test('expressions parse into metric, scope, operator and value', () => {
     value: 0.1,
     unit: 'fraction',
   });
+  // The method of an endpoint named by `--endpoint "* /static/*"`.
+  assert.equal(parseFailOn('diff_rate{endpoint="* /static/*"}>1%').endpoint, '* /static/*');
   assert.equal(parseFailOn('p50_delta>25ms').unit, 'ms');
   assert.equal(parseFailOn('p50_delta>25').value, 25);
   assert.equal(parseFailOn('status_mismatch_rate<.5%').value, 0.005);
@@ -49,6 +51,8 @@ test('a bad expression is RPR_CONFIG_INVALID naming the flag and saying what is 
     ['diff_rate>5', /fraction between 0 and 1 \(did you mean 5%\?\)/],
     ['error_rate>5ms', /is a rate/],
     ['diff_rate{endpoint="users"}>1%', /must be "METHOD \/path"/],
+    ['diff_rate{endpoint="get /users"}>1%', /must be "METHOD \/path"/],
+    ['diff_rate{endpoint="** /users"}>1%', /must be "METHOD \/path"/],
     ['diff_rate=>1%', /expected METRIC/],
     ['diff_rate>1%%', /expected METRIC/],
   ];

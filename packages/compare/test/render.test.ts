@@ -5,6 +5,7 @@ import { Analyzer } from '../src/analyzer.js';
 import type { CompareReport } from '../src/report.js';
 import { renderHtml, renderJunit, renderMarkdown, renderTerminal, sideBySide } from '../src/render/index.js';
 import { ms, percent, signedPercent } from '../src/render/format.js';
+import { escapeHtml } from '../src/render/html-escape.js';
 import { exchange } from './helpers.js';
 
 /** A real analysis: `GET /users/:id` changes `email` in 1 of 4 requests (values with markup), `GET /a|b` is clean. */
@@ -45,6 +46,23 @@ test('the terminal summary names the verdict, each failing endpoint and why', ()
   assert.match(text, /FAIL GET \/users\/:id .*\n\s+body\.email changed in 25\.0% of requests \(noise 0%\)/);
   assert.match(text, /ok {3}GET \/a\|b<c>/);
 });
+
+test('a --fail-on expression that matched no endpoint is a warning in the terminal summary, the Markdown and the HTML', () => {
+  const report = sampleReport(['diff_rate{endpoint="GET /user/:id"}>1%']);
+  assert.equal(report.verdict, 'pass');
+  const warning = '--fail-on diff_rate{endpoint="GET /user/:id"}>1% matched no endpoint';
+  assert.match(
+    renderTerminal(report),
+    new RegExp(`\\n {2}WARN ${escapeRegExp(warning)}: none of the run's 2 endpoints is "GET /user/:id", so it cannot fail\\n$`),
+  );
+  assert.ok(renderMarkdown(report).includes(`\n⚠️ ${warning.replace(/_/g, '\\_')}`), renderMarkdown(report));
+  assert.ok(renderHtml(report).includes(`<p class="warning"><b>Warning:</b> ${escapeHtml(warning)}`));
+  assert.doesNotMatch(renderTerminal(sampleReport()), /WARN/);
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 test('Markdown: one row per endpoint, the differences with an example, table cells escaped', () => {
   const text = renderMarkdown(sampleReport());

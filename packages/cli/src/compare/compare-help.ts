@@ -17,7 +17,8 @@ const THRESHOLDS = `THRESHOLDS (--fail-on, repeatable; when given they alone dec
   METRIC[{endpoint="METHOD /template"}] OP VALUE, OP one of > >= < <=
   diff_rate, status_mismatch_rate, error_rate   N% or a fraction:  --fail-on "diff_rate>0.5%"
   p50_delta, p99_delta                          N% (relative) or N / Nms (absolute):  --fail-on "p99_delta>10%"
-  per endpoint:  --fail-on 'diff_rate{endpoint="GET /users/:id"}>1%'`;
+  per endpoint:  --fail-on 'diff_rate{endpoint="GET /users/:id"}>1%'   (METHOD may be *, as --endpoint names it)
+  an endpoint expression that matches no endpoint of the run cannot fail: the report warns about it`;
 
 export const COMPARE_USAGE = `reprise compare: replay traffic to a baseline and a candidate, cancel the noise, and report exactly
 what changed (status, headers, body fields, latency), per endpoint.

@@ -65,6 +65,6 @@ export function deliverReport(report: CompareReport, analyzer: Analyzer, flags: 
   write('report-junit', flags.reportJunit, () => renderJunit(report));
   write('report-markdown', flags.reportMarkdown, () => renderMarkdown(report));
   write('save-noise', flags.saveNoise, () => JSON.stringify(analyzer.noiseProfile(), null, 2) + '\n');
-  if (!isQuiet || report.verdict === 'fail') process.stderr.write(renderTerminal(report));
+  if (!isQuiet || report.verdict === 'fail' || report.warnings.length > 0) process.stderr.write(renderTerminal(report));
   return report.verdict === 'fail' ? EXIT.verdictFailed : EXIT.ok;
 }

@@ -29,7 +29,10 @@ export class LatencyTrack {
   }
 
   summary(): LatencySummary {
-    const ms = (percentile: number) => (this.count === 0 ? 0 : this.histogram.getValueAtPercentile(percentile) / 1000);
+    const max = this.count === 0 ? 0 : this.histogram.maxValue;
+    // HDR answers with the top of a percentile's bucket, which can lie above every recorded value:
+    // clamped, so no percentile reads higher than the max (the exact largest value recorded).
+    const ms = (percentile: number) => (this.count === 0 ? 0 : Math.min(this.histogram.getValueAtPercentile(percentile), max) / 1000);
     return {
       count: this.count,
       errors: this.errors,
@@ -38,7 +41,7 @@ export class LatencyTrack {
       p95: ms(95),
       p99: ms(99),
       p999: ms(99.9),
-      max: this.count === 0 ? 0 : this.histogram.maxValue / 1000,
+      max: max / 1000,
     };
   }
 }

@@ -38,6 +38,7 @@ table.diff td { font: 12px/1.35 ui-monospace, Menlo, Consolas, monospace; white-
 table.diff th { cursor: default; }
 td.removed, td.changed-left { background: #fed7d7; } td.added, td.changed-right { background: #c6f6d5; }
 .muted { color: #718096; }
+.warning { background: #fefcbf; border: 1px solid #d69e2e; border-radius: 4px; padding: 6px 10px; }
 .filter { margin: 8px 0; display: none; } .js .filter { display: inline-block; }
 `;
 
@@ -94,6 +95,7 @@ ${card('p50 delta', `${signedPercent(t.p50Delta)} (${t.p50DeltaMs >= 0 ? '+' : '
 ${card('p99 delta', `${signedPercent(t.p99Delta)} (${t.p99DeltaMs >= 0 ? '+' : ''}${ms(t.p99DeltaMs)})`)}
 </div>
 ${global.length ? `<p><b>Failed thresholds:</b> ${global.map((g) => `<code>${h(g)}</code>`).join(', ')}</p>` : ''}
+${report.warnings.map((w) => `<p class="warning"><b>Warning:</b> ${h(w)}</p>`).join('\n')}
 </header>
 <h2>Endpoints</h2>
 <label class="filter"><input type="checkbox" id="only-failing"> only failing endpoints</label>

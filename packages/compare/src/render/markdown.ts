@@ -27,6 +27,8 @@ export function renderMarkdown(report: CompareReport): string {
   );
   const global = globalThresholds(report);
   if (global.length) out.push('', `Failed thresholds: ${global.map((g) => code(g)).join(', ')}`);
+  // Escaped, so a `*` method or an `_` in a metric name is not read as emphasis.
+  for (const warning of report.warnings) out.push('', `⚠️ ${warning.replace(/[\\`*_[\]<|]/g, '\\$&')}`);
   out.push(
     '',
     '| | endpoint | requests | differences | p50 baseline → candidate | p99 baseline → candidate |',

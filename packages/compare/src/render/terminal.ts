@@ -23,5 +23,6 @@ export function renderTerminal(report: CompareReport): string {
     if (grpc) lines.push(`         ${grpc}`);
   }
   for (const threshold of globalThresholds(report)) lines.push(`  FAIL threshold ${threshold}`);
+  for (const warning of report.warnings) lines.push(`  WARN ${warning}`);
   return lines.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot, runCli, tempDir } from './support/cli.js';
 
@@ -99,7 +99,11 @@ test('"plugins init" of every kind builds, tests and validates outside the repos
 test('a hand-written plugin copied out of the repository validates, and its tests then resolve core', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
   const plugin = join(dir, 'reprise-plugin-jsonl');
-  cpSync(join(repoRoot, 'examples/reprise-plugin-jsonl'), plugin, { recursive: true });
+  // As published: without the node_modules a validate run inside the repository leaves there.
+  cpSync(join(repoRoot, 'examples/reprise-plugin-jsonl'), plugin, {
+    recursive: true,
+    filter: (source) => basename(source) !== 'node_modules',
+  });
   assert.ok(!existsSync(join(plugin, 'node_modules')));
 
   const validate = await runCli(['plugins', 'validate', plugin], { env: { REPRISE_DATA_DIR: join(dir, 'data') } });

@@ -66,9 +66,10 @@ function userPluginRoots(dataDir: string): Array<{ root: string; source: 'instal
 /**
  * A plugin imports `@reprise/core` as a peer: the host provides it, by linking this CLI's core into
  * the node_modules that the plugin resolves from (the data directory's for installed plugins, the
- * plugin's own folder for linked ones), since npm does not install optional peers.
+ * plugin's own folder for linked ones and for `plugins validate` and `plugins manifest`), since npm
+ * does not install optional peers.
  */
-function provideCorePeer(folder: string): void {
+export function provideCorePeer(folder: string): void {
   const target = join(folder, 'node_modules', '@reprise', 'core');
   try {
     // The plugin must run against the host's core (one RepriseError class, one contract).

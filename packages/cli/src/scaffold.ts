@@ -2,16 +2,20 @@
  * `reprise plugins init DIR --kind …`: a TypeScript plugin package that builds and tests outside this
  * repository. It depends on this CLI's own @reprise/core by a file: reference (core is provided to
  * plugins by the host at run time, so it is also a peer), and tests with the @reprise/core/testing kit.
+ * It also depends on this CLI by a file: reference, so that its build can write reprise.manifest.json
+ * with `reprise plugins manifest` (and `npx reprise` in its folder is this reprise).
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CORE_API_VERSION, RepriseError } from '@reprise/core';
 
 export type ScaffoldKind = 'input' | 'output' | 'middleware' | 'script';
 
 const require = createRequire(import.meta.url);
 const packageRoot = (name: string) => dirname(require.resolve(`${name}/package.json`));
+const cliRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The component name for a plugin folder: `input-<name>`, `output-<name>`, or the name for middleware. */
 export function componentNameFor(kind: ScaffoldKind, dir: string): string {
@@ -59,20 +63,23 @@ function packageJson(kind: ScaffoldKind, component: string, folder: string): obj
     license: 'MIT',
     engines: { node: '>=20.18.1' },
     ...(isScript ? {} : { main: './dist/src/index.js', exports: { '.': './dist/src/index.js', './package.json': './package.json' } }),
-    files: isScript ? ['script.js', 'reprise.manifest.json'] : ['dist/src', 'reprise.manifest.json'],
+    // A script-only plugin has no code to describe: reprise needs no reprise.manifest.json for it.
+    files: isScript ? ['script.js'] : ['dist/src', 'reprise.manifest.json'],
     reprise: {
       coreVersion: `^${CORE_API_VERSION}`,
       ...(isScript ? {} : { entry: './dist/src/index.js' }),
       components: [isScript ? { kind: 'middleware', name: component, script: './script.js' } : { kind, name: component }],
     },
     oclif: {},
+    // The build writes reprise.manifest.json (listed in "files"), so a packed plugin ships it.
     scripts: isScript
       ? { test: 'node --no-node-snapshot --test test/' }
-      : { build: 'tsc', test: 'tsc && node --test dist/test/', prepack: 'tsc' },
+      : { build: 'tsc && reprise plugins manifest .', test: 'npm run build && node --test dist/test/', prepack: 'npm run build' },
     peerDependencies: { '@reprise/core': `^${CORE_API_VERSION}` },
     peerDependenciesMeta: { '@reprise/core': { optional: true } },
     devDependencies: {
       '@reprise/core': `file:${packageRoot('@reprise/core')}`,
+      '@reprise/cli': `file:${cliRoot}`,
       ...(isScript
         ? { '@reprise/plugin-middleware': `file:${packageRoot('@reprise/plugin-middleware')}` }
         : { typescript: '~5.9.3', '@types/node': '^20.19.0' }),
@@ -313,14 +320,14 @@ A reprise ${kind} plugin providing \`${component}\`, made by \`reprise plugins i
 
 \`\`\`sh
 npm install
-npm test                          # ${kind === 'script' ? 'the script in the real sandbox' : 'builds, then runs the unit tests on @reprise/core/testing'}
-reprise plugins validate .        # what reprise checks when it loads the plugin
-reprise plugins link .            # use it from this folder
+npm test                          # ${kind === 'script' ? 'the script in the real sandbox' : 'builds (dist/ and reprise.manifest.json), then runs the unit tests on @reprise/core/testing'}
+npx reprise plugins validate .    # what reprise checks when it loads the plugin
+npx reprise plugins link .        # use it from this folder
 ${run}
 \`\`\`
 
-Publish with \`npm publish\` (run \`reprise plugins manifest .\` first to ship its reprise.manifest.json;
-otherwise reprise writes it when the plugin is installed). Users install it with
+\`npx reprise\` here is the reprise that made this folder (a devDependency by a \`file:\` reference, like
+\`@reprise/core\`). Publish with \`npm publish\`${kind === 'script' ? '' : ' (its prepack script runs the build, which writes reprise.manifest.json)'}; users install it with
 \`reprise plugins install ${folder}\`. See reprise's docs/PLUGINS.md for the contract.
 `;
 }

@@ -2,12 +2,14 @@
  * `reprise plugins validate DIR`: everything reprise checks when it loads a plugin, on a working folder,
  * without installing it: the package.json manifest, its core range, the entry and what it exports, each
  * component's options schema (compiled, defaults valid), and that reprise.manifest.json matches the code.
+ * Like `plugins link`, it links this reprise's @reprise/core into the folder's node_modules if needed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { COMPONENT_MANIFEST_FILE, RepriseError, validateOptions, type AnyComponentDefinition } from '@reprise/core';
+import { COMPONENT_MANIFEST_FILE, RepriseError, validateOptions, type AnyComponentDefinition, type ComponentManifest } from '@reprise/core';
 import { buildComponentManifest } from './component-manifest.js';
+import { provideCorePeer } from './discover.js';
 
 export interface PluginValidation {
   name: string;
@@ -28,6 +30,8 @@ export async function validatePlugin(dir: string): Promise<PluginValidation> {
   const json = JSON.parse(readFileSync(packagePath, 'utf8'));
   result.name = json.name ?? root;
   result.version = json.version ?? '';
+  // As `plugins link` would: the entry imports the peer @reprise/core, which a hand-made folder need not have installed.
+  provideCorePeer(root);
   let built: Awaited<ReturnType<typeof buildComponentManifest>>;
   try {
     built = await buildComponentManifest(root);
@@ -87,10 +91,12 @@ function checkDefinition(definition: AnyComponentDefinition, plugin: string, res
   }
 }
 
-function checkComponentManifestFile(root: string, expected: object, plugin: string, result: PluginValidation): void {
+function checkComponentManifestFile(root: string, expected: ComponentManifest, plugin: string, result: PluginValidation): void {
   const path = join(root, COMPONENT_MANIFEST_FILE);
   const fix = `run "reprise plugins manifest ${root}" (e.g. in your prepack script)`;
   if (!existsSync(path)) {
+    // Only code is described: a package of scripts alone is loaded without the file.
+    if (expected.components.length === 0) return;
     result.warnings.push(
       `no ${COMPONENT_MANIFEST_FILE}: reprise writes it when the plugin is installed or linked; ship it to spare that step: ${fix}`,
     );

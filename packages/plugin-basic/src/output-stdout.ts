@@ -1,4 +1,4 @@
-import { defineOutput, payloadTypeOf, type Message } from '@reprise/core';
+import { defineOutput, findHeadEnd, payloadTypeOf, type Message } from '@reprise/core';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -9,8 +9,7 @@ export function formatReadable(message: Message): string {
   try {
     text = decoder.decode(message.payload);
   } catch {
-    const head = Buffer.from(message.payload).indexOf('\r\n\r\n');
-    const end = head < 0 ? 0 : head + 4;
+    const end = Math.max(findHeadEnd(message.payload), 0);
     text = Buffer.from(message.payload.subarray(0, end)).toString('latin1') + `<${message.payload.length - end} bytes of binary body>`;
   }
   return `${header}\n${text}${text.endsWith('\n') ? '' : '\n'}\n`;

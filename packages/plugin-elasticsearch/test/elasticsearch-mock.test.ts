@@ -33,7 +33,11 @@ function setup(t: { after(fn: () => unknown): void }, options = {}) {
   const mock = new Mock();
   const ctx = recordingContext();
   const settings = settingsFor({ flushInterval: '50ms', retryBackoff: '5ms', joinWindow: '200ms', ...options }, ctx.component);
-  const output = new ElasticsearchOutput('http://localhost:9200/gor', settings, ctx, { Connection: mock.getConnection(), env: {} });
+  // The mock's connection keeps BaseConnection's close(), which throws "should be implemented"; the real one closes its pool.
+  const Connection = class extends mock.getConnection() {
+    override async close(): Promise<void> {}
+  };
+  const output = new ElasticsearchOutput('http://localhost:9200/gor', settings, ctx, { Connection, env: {} });
   t.after(() => output.close());
   return { mock, ctx, output };
 }

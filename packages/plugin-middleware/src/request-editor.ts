@@ -4,6 +4,9 @@
  * indexed only when a rule asks for a header, and the bytes are rebuilt only when something changed;
  * adding a header copies the original bytes around the new line instead of rebuilding the head.
  */
+import { findHeadEnd } from '@reprise/core';
+
+const CR = 13;
 const LF = 10;
 
 export class RequestEditor {
@@ -111,12 +114,9 @@ export class RequestEditor {
     const bytes = Buffer.isBuffer(this.payload)
       ? this.payload
       : Buffer.from(this.payload.buffer, this.payload.byteOffset, this.payload.length);
-    let end = bytes.indexOf('\r\n\r\n');
-    if (end >= 0) this.headLinesEnd = end + 2;
-    else {
-      end = bytes.indexOf('\n\n');
-      this.headLinesEnd = end >= 0 ? end + 1 : bytes.length;
-    }
+    // The head ends where replay and the sandbox end it: at its first blank line, "\n" or "\r\n".
+    const end = findHeadEnd(bytes);
+    this.headLinesEnd = end < 0 ? bytes.length : bytes[end - 2] === CR ? end - 2 : end - 1;
     this.head = bytes.toString('latin1', 0, this.headLinesEnd);
     return this.head;
   }

@@ -111,6 +111,18 @@ test('set-header replaces the first value in place or appends the header', { tim
   );
 });
 
+test('the head ends at its first blank line, whatever line ends it uses: an edit never lands in the body', { timeout: 5000 }, () => {
+  const edit = (raw: string) =>
+    Buffer.from(applyHttpRules(parseHttpRules({ setHeader: ['X-Env: staging'] }), Buffer.from(raw, 'latin1')).payload!).toString('latin1');
+  // A bare-LF head whose body holds a CRLF blank line.
+  assert.equal(
+    edit('POST /a HTTP/1.1\nContent-Length: 6\n\na\r\n\r\nb'),
+    'POST /a HTTP/1.1\nContent-Length: 6\nX-Env: staging\r\n\na\r\n\r\nb',
+  );
+  // Bare-LF header lines ended by a CRLF blank line.
+  assert.equal(edit('POST /a HTTP/1.1\nHost: x\n\r\nbody'), 'POST /a HTTP/1.1\nHost: x\nX-Env: staging\r\n\r\nbody');
+});
+
 test('set-param replaces a query parameter or adds it', { timeout: 5000 }, () => {
   assert.equal(run({ setParam: ['id=9'] }, GET), GET.replace('id=7', 'id=9'));
   assert.equal(run({ setParam: ['api_key=k'] }, 'GET /x HTTP/1.1\n\n'), 'GET /x?api_key=k HTTP/1.1\n\n');

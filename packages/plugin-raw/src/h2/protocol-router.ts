@@ -5,6 +5,7 @@
  * that request); bytes that look like h2 frames but come without a preface are a connection joined
  * mid-stream, whose HPACK state is unknown: counted once (`h2-unknown-state`), nothing emitted.
  */
+import { findHeadEnd } from '@reprise/core';
 import type { Counters } from '../capture-counters.js';
 import { looksLikeFrames, startsWithPreface } from './h2-frames.js';
 import type { H2Recorder, UpgradeRequest } from './h2-recorder.js';
@@ -192,7 +193,7 @@ export class ProtocolRouter {
 export function asksForH2c(payload: Uint8Array): boolean {
   const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   if (bytes.indexOf('h2c') < 0) return false;
-  const headEnd = bytes.indexOf('\r\n\r\n');
+  const headEnd = findHeadEnd(payload);
   const head = bytes.toString('latin1', 0, headEnd < 0 ? bytes.length : headEnd);
   return /\r\nupgrade:[ \t]*h2c[ \t]*(\r\n|$)/i.test(head);
 }

@@ -123,6 +123,52 @@ test('--input-file s3://bucket/glob merges the matching objects of several prefi
   assert.equal(readRecords(join(dir, 'old.gor')).length, 5);
 });
 
+test('--input-file s3://bucket/prefix without a wildcard reads every key starting with it, as GoReplay does', {
+  timeout: 90_000,
+}, async (t) => {
+  // GoReplay lists a plain key as a prefix (`s3://logs/2016-05`); this used to exit 4 "no file matches".
+  const s3 = await startS3(t, ['logs']);
+  const dir = tempDir(t);
+  const all = getRequests(12, { path: (i) => `/p/${i}` });
+  await s3.put('logs', '2016-05-01.gor', encodeRecords(all.filter((_, i) => i % 3 === 0)));
+  await s3.put('logs', '2016-05-02.gor.gz', gzipSync(encodeRecords(all.filter((_, i) => i % 3 === 1))));
+  await s3.put('logs', '2016-05/late.gor', encodeRecords(all.filter((_, i) => i % 3 === 2)));
+  await s3.put('logs', '2016-04-30.gor', encodeRecords(getRequests(2, { path: () => '/april' })));
+  await s3.put('logs', '2016-06-01.gor', encodeRecords(getRequests(2, { path: () => '/june' })));
+
+  const prefix = await runCli(['--input-file', 's3://logs/2016-05', '--input-file-no-wait', '--output-file', join(dir, 'may.gor')], {
+    env: s3.env,
+  });
+  assert.equal(prefix.code, 0, prefix.stderr);
+  assert.deepEqual(
+    readRecords(join(dir, 'may.gor')).map((r) => r.payload.split(' ')[1]),
+    all.map((_, i) => `/p/${i}`),
+  );
+
+  // A key that names an object reads that object only, though other keys start with it.
+  const exact = await runCli(['--input-file', 's3://logs/2016-05-01.gor', '--input-file-no-wait', '--output-file', join(dir, 'one.gor')], {
+    env: s3.env,
+  });
+  assert.equal(exact.code, 0, exact.stderr);
+  assert.deepEqual(
+    readRecords(join(dir, 'one.gor')).map((r) => r.payload.split(' ')[1]),
+    ['/p/0', '/p/3', '/p/6', '/p/9'],
+  );
+
+  // Records that tie on timestamps come in key order, as those of local files come in path order.
+  const tie = getRequests(1, { path: () => '/tie' })[0]!;
+  await s3.put('logs', 'tie/b.gor', encodeRecords([{ ...tie, id: 'b'.repeat(24) }]));
+  await s3.put('logs', 'tie/a.gor', encodeRecords([{ ...tie, id: 'a'.repeat(24) }]));
+  const tied = await runCli(['--input-file', 's3://logs/tie/', '--input-file-no-wait', '--output-file', join(dir, 'tie.gor')], {
+    env: s3.env,
+  });
+  assert.equal(tied.code, 0, tied.stderr);
+  assert.deepEqual(
+    readRecords(join(dir, 'tie.gor')).map((r) => r.id),
+    ['a'.repeat(24), 'b'.repeat(24)],
+  );
+});
+
 test('a missing bucket or key is an error naming the component and the URL, exit code 4', { timeout: 90_000 }, async (t) => {
   const s3 = await startS3(t, ['recordings']);
   const dir = tempDir(t);

@@ -33,6 +33,16 @@ test('docs/GOREPLAY.md has exactly one row per gor 1.3.2 flag', () => {
   for (const [flag, status] of rows) assert.match(status, /^(supported( \([^)]+\))?|refused)$/, `--${flag}: ${status}`);
 });
 
+test('README.md names every gor 1.3.2 flag', () => {
+  // The audit found --output-http-queue-len and --output-file-buffer in no README table.
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const named = new Set([...readme.matchAll(/--([a-z0-9]+(?:-[a-z0-9]+)*)/g)].map((m) => m[1]!));
+  assert.deepEqual(
+    gorFlags.filter((flag) => !named.has(flag)),
+    [],
+  );
+});
+
 test('every gor flag is a reprise flag or refused, as the doc says', T, async () => {
   const help = await helpFlags();
   const rows = documentedRows();

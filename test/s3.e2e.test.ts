@@ -1,4 +1,4 @@
-// End to end through the built CLI against a real S3-compatible server (s3rver on 127.0.0.1), reached
+// End to end through the built CLI against a real S3-compatible server (s3rver on 127.0.0.1, as localhost), reached
 // the SDK's standard way: AWS_ENDPOINT_URL_S3, AWS_REGION and credentials in the environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -167,6 +167,21 @@ test('--input-file s3://bucket/prefix without a wildcard reads every key startin
     readRecords(join(dir, 'tie.gor')).map((r) => r.id),
     ['a'.repeat(24), 'b'.repeat(24)],
   );
+});
+
+test('AWS_ENDPOINT_URL, when AWS_ENDPOINT_URL_S3 is not set, points at the S3-compatible server, path-style too', {
+  timeout: 90_000,
+}, async (t) => {
+  const s3 = await startS3(t, ['recordings']);
+  const dir = tempDir(t);
+  const messages = getRequests(5);
+  await s3.put('recordings', 'r.gor', encodeRecords(messages));
+  const env = { ...s3.env, AWS_ENDPOINT_URL_S3: undefined, AWS_ENDPOINT_URL: s3.env.AWS_ENDPOINT_URL_S3 };
+  const result = await runCli(['--input-file', 's3://recordings/r.gor', '--input-file-no-wait', '--output-file', join(dir, 'r.gor')], {
+    env,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(readFileSync(join(dir, 'r.gor')).equals(encodeRecords(messages)));
 });
 
 test('a missing bucket or key is an error naming the component and the URL, exit code 4', { timeout: 90_000 }, async (t) => {

@@ -1,4 +1,10 @@
-/** A real S3-compatible server (s3rver) on 127.0.0.1, port 0, with its data in a temporary folder. */
+/**
+ * A real S3-compatible server (s3rver) on 127.0.0.1, port 0, with its data in a temporary folder.
+ * The CLI reaches it as `localhost`, as a MinIO user would: for an IP address the SDK picks path-style
+ * addressing by itself, for a host name it would ask for `bucket.localhost` unless reprise forces path
+ * style. s3rver is told not to serve such virtual-hosted requests either, so they fail even where
+ * `*.localhost` resolves.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,20 +27,21 @@ export async function startS3(t: { after(fn: () => Promise<void> | void): void }
   const server = new S3rver({
     port: 0,
     address: '127.0.0.1',
+    vhostBuckets: false,
     silent: true,
     directory,
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const { port } = (await server.run()) as { port: number };
   const env = {
-    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+    AWS_ENDPOINT_URL_S3: `http://localhost:${port}`,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'S3RVER',
     AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const client = new S3Client({
-    endpoint: env.AWS_ENDPOINT_URL_S3,
+    endpoint: `http://127.0.0.1:${port}`,
     region: env.AWS_REGION,
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },

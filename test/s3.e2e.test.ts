@@ -38,6 +38,20 @@ test('--output-file s3://… uploads the recording (multipart) and --input-file 
   );
   assert.equal(upload.code, 0, upload.stderr);
   assert.deepEqual(await s3.keys('recordings'), ['runs/today/requests.gor']);
+  // Proof of a multipart upload: s3rver's ETags carry no `-N` part count, so look at the requests it got:
+  // create, the parts (sent concurrently, so in any order), complete; no single PutObject.
+  const writes = s3.requests
+    .filter((r) => /^(PUT|POST) \/recordings\/runs\/today\/requests\.gor(\?|$)/.test(r))
+    .map((r) => {
+      const [method, path] = r.split(' ') as [string, string];
+      const query = new URL(path, 'http://s3').searchParams;
+      return `${method} ${query.has('uploads') ? 'create' : query.has('partNumber') ? `part ${query.get('partNumber')}` : query.has('uploadId') ? 'complete' : 'object'}`;
+    });
+  const partCount = Math.ceil(expected.length / (5 * 1024 * 1024));
+  assert.deepEqual(
+    [writes[0], ...writes.slice(1, -1).sort(), writes.at(-1)],
+    ['POST create', ...Array.from({ length: partCount }, (_, i) => `PUT part ${i + 1}`).sort(), 'POST complete'],
+  );
   assert.ok((await s3.get('recordings', 'runs/today/requests.gor')).equals(expected), 'the object holds exactly the records');
   assert.ok(!existsSync(join(repoRoot, 's3:')), 'no local folder named s3: is created (the bug this replaces)');
 

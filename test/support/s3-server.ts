@@ -7,6 +7,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import type { IncomingMessage, Server } from 'node:http';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // @ts-expect-error s3rver ships no types
@@ -16,6 +17,8 @@ export interface TestS3 {
   /** What the CLI needs to reach it the SDK's standard way (endpoint, region, s3rver's fixed keys). */
   env: Record<string, string>;
   client: S3Client;
+  /** Every request the server received, as `METHOD /path?query`, in order. */
+  requests: string[];
   put(bucket: string, key: string, body: Uint8Array): Promise<void>;
   get(bucket: string, key: string): Promise<Buffer>;
   keys(bucket: string): Promise<string[]>;
@@ -33,6 +36,8 @@ export async function startS3(t: { after(fn: () => Promise<void> | void): void }
     configureBuckets: buckets.map((name) => ({ name })),
   });
   const { port } = (await server.run()) as { port: number };
+  const requests: string[] = [];
+  (server.httpServer as Server).on('request', (request: IncomingMessage) => requests.push(`${request.method} ${request.url}`));
   const env = {
     AWS_ENDPOINT_URL_S3: `http://localhost:${port}`,
     AWS_REGION: 'us-east-1',
@@ -54,6 +59,7 @@ export async function startS3(t: { after(fn: () => Promise<void> | void): void }
   return {
     env,
     client,
+    requests,
     async put(bucket, key, body) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },

@@ -87,6 +87,23 @@ test('relayed over several connections, every record arrives intact (requests an
   assert.deepEqual(sortedRecords(out), sortedRecords(requestsFixture));
 });
 
+test("what gor 1.3.2's --output-tcp sent (recorded bytes) arrives at reprise --input-tcp byte-identical", T, async (t) => {
+  // CI has no gor: the fixtures are the bytes a real gor wrote on its connection (see fixtures/goreplay/README.md).
+  const dir = tempDir(t);
+  const out = join(dir, 'from-gor.gor');
+  const aggregator = await startAggregator(t, ['--output-file', out]);
+  const sent = ['gor-output-tcp-requests.bin', 'gor-output-tcp-with-responses.bin'].map((f) => readFileSync(join(goreplayFixtures, f)));
+  // Two senders at once, as two gor agents; one writes in small pieces, so records cross reads.
+  const [whole, pieces] = await Promise.all([connectTo(aggregator.port), connectTo(aggregator.port)]);
+  whole.end(sent[0]);
+  for (let at = 0; at < sent[1]!.length; at += 97) pieces.write(sent[1]!.subarray(at, at + 97));
+  pieces.end();
+  const result = await stopAfterClosed(aggregator.cli, 2);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(sortedRecords(out), [...rawRecords(requestsFixture), ...rawRecords(responsesFixture)].sort());
+  assert.equal(summaryCounters(result.stderr, 'input-tcp').in, 17);
+});
+
 test('TLS relay: a self-signed aggregator with skip-verify, and verified against a trusted CA', T, async (t) => {
   const dir = tempDir(t);
   const { cert, key } = selfSignedCertificate(dir);

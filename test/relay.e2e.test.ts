@@ -1,7 +1,8 @@
 /**
  * TCP relays and binary replay, end to end with the built CLI on loopback: a reprise sender
  * (--output-tcp) feeding a reprise aggregator (--input-tcp), plain and TLS, with the aggregator
- * dead for a while; sticky sessions; --output-binary against a line protocol server.
+ * dead for a while (plain) or killed and restarted (TLS); bytes a real gor sent; sticky sessions;
+ * --output-binary against a line protocol server.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -216,6 +217,48 @@ test('a dead aggregator is counted, not fatal: memory stays bounded, and sending
     requestRecords(10_000, 5).map((m) => m.id),
     'messages sent after the reconnection arrive',
   );
+});
+
+test('over TLS, an aggregator that is killed and restarted gets the records sent after it comes back', T, async (t) => {
+  const dir = tempDir(t);
+  const { cert, key } = selfSignedCertificate(dir);
+  const tlsArgs = ['--input-tcp-secure', '--input-tcp-certificate', cert, '--input-tcp-certificate-key', key];
+  const first = await startAggregator(t, [...tlsArgs, '--output-null']);
+  const forwarder = await startAggregator(t, [
+    '--output-tcp',
+    `127.0.0.1:${first.port}`,
+    '--output-tcp-secure',
+    '--output-tcp-skip-verify',
+    '--output-tcp-workers',
+    '1',
+  ]);
+  const feed = await connectTo(forwarder.port);
+  t.after(() => feed.destroy());
+  feed.write(encodeRecords(requestRecords(0, 5)));
+  await waitFor(() => /connection from 127\.0\.0\.1/.test(first.cli.stderr()), 20_000, 'the TLS connection');
+  first.cli.child.kill('SIGKILL');
+  await first.cli.done;
+  await waitFor(() => /connection lost/.test(forwarder.cli.stderr()), 20_000, 'the forwarder to see the aggregator die');
+  feed.write(encodeRecords(requestRecords(100, 5)));
+  await waitFor(() => /cannot connect/.test(forwarder.cli.stderr()), 20_000, 'a failed reconnection');
+
+  const out = join(dir, 'after-restart.gor');
+  const second = await startAggregator(t, [...tlsArgs, '--output-file', out], first.port);
+  await waitFor(() => /connected after \d+ failed attempts?/.test(forwarder.cli.stderr()), 20_000, 'the forwarder to reconnect');
+  feed.end(encodeRecords(requestRecords(200, 5)));
+  await waitFor(() => /127\.0\.0\.1:\d+ closed/.test(forwarder.cli.stderr()), 20_000, 'the feed to be read');
+  forwarder.cli.child.kill('SIGINT');
+  const forwarded = await forwarder.cli.done;
+  assert.equal(forwarded.code, 0, forwarded.stderr);
+  const result = await stopAfterClosed(second.cli, 1);
+  assert.match(result.stderr, /\(TLS\)/);
+  // What waited while the aggregator was down, then what was sent after it came back, on a new TLS connection.
+  assert.deepEqual(
+    readRecords(out).map((r) => r.id),
+    [...requestRecords(100, 5), ...requestRecords(200, 5)].map((m) => m.id),
+  );
+  const counters = summaryCounters(forwarded.stderr, 'output-tcp');
+  assert.ok(counters['connect-failed']! >= 1 && counters.reconnects! >= 1, JSON.stringify(counters));
 });
 
 test('sticky sessions: each session travels on one connection, in order', T, async (t) => {

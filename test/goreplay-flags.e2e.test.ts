@@ -84,6 +84,18 @@ test('a refused flag stops the CLI with exit code 2, the reason and what to use 
   }
 });
 
+test("--output-file-queue-limit 0 (GoReplay's no rotation by count) runs and writes exactly the path given", T, async (t) => {
+  // Refused whatever its value until GoReplay's 0 was found to mean what reprise does by default.
+  const dir = tempDir(t);
+  const out = join(dir, 'requests.gor');
+  const result = await runCli(['--input-dummy', '3', '--output-file', out, '--output-file-queue-limit', '0']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(existsSync(out) && !existsSync(join(dir, 'requests_0.gor')));
+  const other = await runCli(['--input-dummy', '3', '--output-file', out, '--output-file-queue-limit', '256']);
+  assert.equal(other.code, 2, other.stderr);
+  assert.match(other.stderr, /--output-file-queue-limit is a GoReplay flag reprise does not take: .*every N records/);
+});
+
 test('--cpuprofile and --memprofile write V8 profiles of the run', T, async (t) => {
   const dir = tempDir(t);
   const cpu = join(dir, 'run.cpuprofile');

@@ -3,12 +3,13 @@
 // started mid-connection). Every exchange must come out paired, under its connection's id.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connectionIdOf } from '@reprise/core';
 import { recordingServer, runCli, runWhileSending, tempDir, waitFor } from './support/cli.js';
 import { readRecords } from './support/gor.js';
+import { tcpdumpWhile } from './support/tcpdump.js';
 
 const LOW_PORTS = { from: 1025, to: 2000 };
 
@@ -60,25 +61,6 @@ const REQUESTS = [
 ];
 /** The server answers with the length of the body it read (de-chunked). */
 const RESPONSE_BODIES = ['ok:0', 'ok:13', 'ok:11', 'ok:0'];
-
-/** Records loopback traffic to `serverPort` with tcpdump while `traffic` runs. */
-async function tcpdumpWhile(file: string, serverPort: number, traffic: () => Promise<void>): Promise<void> {
-  const tcpdump = spawn('tcpdump', ['-i', 'lo', '--immediate-mode', '-U', '-n', '-w', file, `tcp port ${serverPort}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  tcpdump.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const closed = new Promise<void>((resolve) => tcpdump.on('close', () => resolve()));
-  try {
-    await waitFor(() => /listening on/.test(stderr) || tcpdump.exitCode !== null, 10_000, 'tcpdump to listen');
-    assert.equal(tcpdump.exitCode, null, stderr);
-    await traffic();
-    await new Promise((r) => setTimeout(r, 200));
-  } finally {
-    tcpdump.kill('SIGINT');
-    await closed;
-  }
-}
 
 async function recordCase(t: TestContext, clientIsLow: boolean): Promise<{ file: string; clientPort: number; serverPort: number }> {
   const dir = tempDir(t);

@@ -1,11 +1,13 @@
-// GoReplay's remaining --input-raw-* flags through the CLI, live on lo.
+// GoReplay's remaining --input-raw-* flags through the CLI, live on lo or from a pcap tcpdump wrote on lo.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { recordingServer, runCli, runWhileSending, tempDir } from './support/cli.js';
 import { readRecords, summaryCounters } from './support/gor.js';
+import { tcpdumpWhile } from './support/tcpdump.js';
 
 function post(port: number, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -148,4 +150,45 @@ test('--input-raw-stats logs capture stats lines while capturing', { timeout: 60
     lines.some((l) => /messages=[1-6] \(.*latency avg=\d+\.\d+ms/.test(l)),
     lines.join('\n'),
   );
+});
+
+test('--input-raw-allow-incomplete keeps a request its client cut short; without it the request is only counted', {
+  timeout: 60_000,
+}, async (t) => {
+  // Until now only the framer's unit tests covered the flag: this reads a real tcpdump file through the CLI.
+  const dir = tempDir(t);
+  const server = createServer((socket) =>
+    socket
+      .on('error', () => {})
+      .resume()
+      .on('end', () => socket.end()),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const port = (server.address() as AddressInfo).port;
+  // 10 of the 100 body bytes Content-Length promises, then the client closes.
+  const cut = 'POST /cut HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n0123456789';
+  const pcap = join(dir, 'cut.pcap');
+  await tcpdumpWhile(pcap, port, async () => {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.resume().end(cut);
+    await new Promise((resolve) => socket.once('close', resolve));
+  });
+
+  const read = async (extra: string[]) => {
+    const file = join(dir, `out-${extra.length}.gor`);
+    const run = await runCli(['--input-raw', pcap, ...extra, '--output-file', file], { timeoutMs: 30_000 });
+    assert.equal(run.code, 0, run.stderr);
+    return { records: readRecords(file), counters: summaryCounters(run.stderr, 'input-raw') };
+  };
+  const dropped = await read([]);
+  assert.equal(dropped.records.length, 0);
+  assert.equal(dropped.counters.incomplete, 1, JSON.stringify(dropped.counters));
+  const kept = await read(['--input-raw-allow-incomplete']);
+  assert.deepEqual(
+    kept.records.map((r) => [r.type, r.payload]),
+    [['1', cut]],
+  );
+  assert.equal(kept.counters.incomplete, 1, 'still counted as incomplete');
 });

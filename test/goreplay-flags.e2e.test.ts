@@ -33,6 +33,16 @@ test('docs/GOREPLAY.md has exactly one row per gor 1.3.2 flag', () => {
   for (const [flag, status] of rows) assert.match(status, /^(supported( \([^)]+\))?|refused)$/, `--${flag}: ${status}`);
 });
 
+test('README.md names every gor 1.3.2 flag', () => {
+  // The audit found --output-http-queue-len and --output-file-buffer in no README table.
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const named = new Set([...readme.matchAll(/--([a-z0-9]+(?:-[a-z0-9]+)*)/g)].map((m) => m[1]!));
+  assert.deepEqual(
+    gorFlags.filter((flag) => !named.has(flag)),
+    [],
+  );
+});
+
 test('every gor flag is a reprise flag or refused, as the doc says', T, async () => {
   const help = await helpFlags();
   const rows = documentedRows();
@@ -72,6 +82,18 @@ test('a refused flag stops the CLI with exit code 2, the reason and what to use 
     assert.equal(result.code, 2, result.stderr);
     assert.ok(result.stderr.includes(`--${flag} ${value}`) && result.stderr.includes(refusal.instead), result.stderr);
   }
+});
+
+test("--output-file-queue-limit 0 (GoReplay's no rotation by count) runs and writes exactly the path given", T, async (t) => {
+  // Refused whatever its value until GoReplay's 0 was found to mean what reprise does by default.
+  const dir = tempDir(t);
+  const out = join(dir, 'requests.gor');
+  const result = await runCli(['--input-dummy', '3', '--output-file', out, '--output-file-queue-limit', '0']);
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(existsSync(out) && !existsSync(join(dir, 'requests_0.gor')));
+  const other = await runCli(['--input-dummy', '3', '--output-file', out, '--output-file-queue-limit', '256']);
+  assert.equal(other.code, 2, other.stderr);
+  assert.match(other.stderr, /--output-file-queue-limit is a GoReplay flag reprise does not take: .*every N records/);
 });
 
 test('--cpuprofile and --memprofile write V8 profiles of the run', T, async (t) => {

@@ -1,7 +1,8 @@
 /**
  * TCP relays and binary replay, end to end with the built CLI on loopback: a reprise sender
  * (--output-tcp) feeding a reprise aggregator (--input-tcp), plain and TLS, with the aggregator
- * dead for a while; sticky sessions; --output-binary against a line protocol server.
+ * dead for a while (plain) or killed and restarted (TLS); bytes a real gor sent; sticky sessions;
+ * --output-binary against a line protocol server.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -85,6 +86,23 @@ test('relayed over several connections, every record arrives intact (requests an
   assert.equal(sender.code, 0, sender.stderr);
   await stopAfterClosed(aggregator.cli, 4);
   assert.deepEqual(sortedRecords(out), sortedRecords(requestsFixture));
+});
+
+test("what gor 1.3.2's --output-tcp sent (recorded bytes) arrives at reprise --input-tcp byte-identical", T, async (t) => {
+  // CI has no gor: the fixtures are the bytes a real gor wrote on its connection (see fixtures/goreplay/README.md).
+  const dir = tempDir(t);
+  const out = join(dir, 'from-gor.gor');
+  const aggregator = await startAggregator(t, ['--output-file', out]);
+  const sent = ['gor-output-tcp-requests.bin', 'gor-output-tcp-with-responses.bin'].map((f) => readFileSync(join(goreplayFixtures, f)));
+  // Two senders at once, as two gor agents; one writes in small pieces, so records cross reads.
+  const [whole, pieces] = await Promise.all([connectTo(aggregator.port), connectTo(aggregator.port)]);
+  whole.end(sent[0]);
+  for (let at = 0; at < sent[1]!.length; at += 97) pieces.write(sent[1]!.subarray(at, at + 97));
+  pieces.end();
+  const result = await stopAfterClosed(aggregator.cli, 2);
+  assert.equal(result.code, 0, result.stderr);
+  assert.deepEqual(sortedRecords(out), [...rawRecords(requestsFixture), ...rawRecords(responsesFixture)].sort());
+  assert.equal(summaryCounters(result.stderr, 'input-tcp').in, 17);
 });
 
 test('TLS relay: a self-signed aggregator with skip-verify, and verified against a trusted CA', T, async (t) => {
@@ -199,6 +217,48 @@ test('a dead aggregator is counted, not fatal: memory stays bounded, and sending
     requestRecords(10_000, 5).map((m) => m.id),
     'messages sent after the reconnection arrive',
   );
+});
+
+test('over TLS, an aggregator that is killed and restarted gets the records sent after it comes back', T, async (t) => {
+  const dir = tempDir(t);
+  const { cert, key } = selfSignedCertificate(dir);
+  const tlsArgs = ['--input-tcp-secure', '--input-tcp-certificate', cert, '--input-tcp-certificate-key', key];
+  const first = await startAggregator(t, [...tlsArgs, '--output-null']);
+  const forwarder = await startAggregator(t, [
+    '--output-tcp',
+    `127.0.0.1:${first.port}`,
+    '--output-tcp-secure',
+    '--output-tcp-skip-verify',
+    '--output-tcp-workers',
+    '1',
+  ]);
+  const feed = await connectTo(forwarder.port);
+  t.after(() => feed.destroy());
+  feed.write(encodeRecords(requestRecords(0, 5)));
+  await waitFor(() => /connection from 127\.0\.0\.1/.test(first.cli.stderr()), 20_000, 'the TLS connection');
+  first.cli.child.kill('SIGKILL');
+  await first.cli.done;
+  await waitFor(() => /connection lost/.test(forwarder.cli.stderr()), 20_000, 'the forwarder to see the aggregator die');
+  feed.write(encodeRecords(requestRecords(100, 5)));
+  await waitFor(() => /cannot connect/.test(forwarder.cli.stderr()), 20_000, 'a failed reconnection');
+
+  const out = join(dir, 'after-restart.gor');
+  const second = await startAggregator(t, [...tlsArgs, '--output-file', out], first.port);
+  await waitFor(() => /connected after \d+ failed attempts?/.test(forwarder.cli.stderr()), 20_000, 'the forwarder to reconnect');
+  feed.end(encodeRecords(requestRecords(200, 5)));
+  await waitFor(() => /127\.0\.0\.1:\d+ closed/.test(forwarder.cli.stderr()), 20_000, 'the feed to be read');
+  forwarder.cli.child.kill('SIGINT');
+  const forwarded = await forwarder.cli.done;
+  assert.equal(forwarded.code, 0, forwarded.stderr);
+  const result = await stopAfterClosed(second.cli, 1);
+  assert.match(result.stderr, /\(TLS\)/);
+  // What waited while the aggregator was down, then what was sent after it came back, on a new TLS connection.
+  assert.deepEqual(
+    readRecords(out).map((r) => r.id),
+    [...requestRecords(100, 5), ...requestRecords(200, 5)].map((m) => m.id),
+  );
+  const counters = summaryCounters(forwarded.stderr, 'output-tcp');
+  assert.ok(counters['connect-failed']! >= 1 && counters.reconnects! >= 1, JSON.stringify(counters));
 });
 
 test('sticky sessions: each session travels on one connection, in order', T, async (t) => {

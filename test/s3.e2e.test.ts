@@ -1,4 +1,4 @@
-// End to end through the built CLI against a real S3-compatible server (s3rver on 127.0.0.1), reached
+// End to end through the built CLI against a real S3-compatible server (s3rver on 127.0.0.1, as localhost), reached
 // the SDK's standard way: AWS_ENDPOINT_URL_S3, AWS_REGION and credentials in the environment.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,6 +38,20 @@ test('--output-file s3://… uploads the recording (multipart) and --input-file 
   );
   assert.equal(upload.code, 0, upload.stderr);
   assert.deepEqual(await s3.keys('recordings'), ['runs/today/requests.gor']);
+  // Proof of a multipart upload: s3rver's ETags carry no `-N` part count, so look at the requests it got:
+  // create, the parts (sent concurrently, so in any order), complete; no single PutObject.
+  const writes = s3.requests
+    .filter((r) => /^(PUT|POST) \/recordings\/runs\/today\/requests\.gor(\?|$)/.test(r))
+    .map((r) => {
+      const [method, path] = r.split(' ') as [string, string];
+      const query = new URL(path, 'http://s3').searchParams;
+      return `${method} ${query.has('uploads') ? 'create' : query.has('partNumber') ? `part ${query.get('partNumber')}` : query.has('uploadId') ? 'complete' : 'object'}`;
+    });
+  const partCount = Math.ceil(expected.length / (5 * 1024 * 1024));
+  assert.deepEqual(
+    [writes[0], ...writes.slice(1, -1).sort(), writes.at(-1)],
+    ['POST create', ...Array.from({ length: partCount }, (_, i) => `PUT part ${i + 1}`).sort(), 'POST complete'],
+  );
   assert.ok((await s3.get('recordings', 'runs/today/requests.gor')).equals(expected), 'the object holds exactly the records');
   assert.ok(!existsSync(join(repoRoot, 's3:')), 'no local folder named s3: is created (the bug this replaces)');
 
@@ -121,6 +135,67 @@ test('--input-file s3://bucket/glob merges the matching objects of several prefi
   });
   assert.equal(nested.code, 0, nested.stderr);
   assert.equal(readRecords(join(dir, 'old.gor')).length, 5);
+});
+
+test('--input-file s3://bucket/prefix without a wildcard reads every key starting with it, as GoReplay does', {
+  timeout: 90_000,
+}, async (t) => {
+  // GoReplay lists a plain key as a prefix (`s3://logs/2016-05`); this used to exit 4 "no file matches".
+  const s3 = await startS3(t, ['logs']);
+  const dir = tempDir(t);
+  const all = getRequests(12, { path: (i) => `/p/${i}` });
+  await s3.put('logs', '2016-05-01.gor', encodeRecords(all.filter((_, i) => i % 3 === 0)));
+  await s3.put('logs', '2016-05-02.gor.gz', gzipSync(encodeRecords(all.filter((_, i) => i % 3 === 1))));
+  await s3.put('logs', '2016-05/late.gor', encodeRecords(all.filter((_, i) => i % 3 === 2)));
+  await s3.put('logs', '2016-04-30.gor', encodeRecords(getRequests(2, { path: () => '/april' })));
+  await s3.put('logs', '2016-06-01.gor', encodeRecords(getRequests(2, { path: () => '/june' })));
+
+  const prefix = await runCli(['--input-file', 's3://logs/2016-05', '--input-file-no-wait', '--output-file', join(dir, 'may.gor')], {
+    env: s3.env,
+  });
+  assert.equal(prefix.code, 0, prefix.stderr);
+  assert.deepEqual(
+    readRecords(join(dir, 'may.gor')).map((r) => r.payload.split(' ')[1]),
+    all.map((_, i) => `/p/${i}`),
+  );
+
+  // A key that names an object reads that object only, though other keys start with it.
+  const exact = await runCli(['--input-file', 's3://logs/2016-05-01.gor', '--input-file-no-wait', '--output-file', join(dir, 'one.gor')], {
+    env: s3.env,
+  });
+  assert.equal(exact.code, 0, exact.stderr);
+  assert.deepEqual(
+    readRecords(join(dir, 'one.gor')).map((r) => r.payload.split(' ')[1]),
+    ['/p/0', '/p/3', '/p/6', '/p/9'],
+  );
+
+  // Records that tie on timestamps come in key order, as those of local files come in path order.
+  const tie = getRequests(1, { path: () => '/tie' })[0]!;
+  await s3.put('logs', 'tie/b.gor', encodeRecords([{ ...tie, id: 'b'.repeat(24) }]));
+  await s3.put('logs', 'tie/a.gor', encodeRecords([{ ...tie, id: 'a'.repeat(24) }]));
+  const tied = await runCli(['--input-file', 's3://logs/tie/', '--input-file-no-wait', '--output-file', join(dir, 'tie.gor')], {
+    env: s3.env,
+  });
+  assert.equal(tied.code, 0, tied.stderr);
+  assert.deepEqual(
+    readRecords(join(dir, 'tie.gor')).map((r) => r.id),
+    ['a'.repeat(24), 'b'.repeat(24)],
+  );
+});
+
+test('AWS_ENDPOINT_URL, when AWS_ENDPOINT_URL_S3 is not set, points at the S3-compatible server, path-style too', {
+  timeout: 90_000,
+}, async (t) => {
+  const s3 = await startS3(t, ['recordings']);
+  const dir = tempDir(t);
+  const messages = getRequests(5);
+  await s3.put('recordings', 'r.gor', encodeRecords(messages));
+  const env = { ...s3.env, AWS_ENDPOINT_URL_S3: undefined, AWS_ENDPOINT_URL: s3.env.AWS_ENDPOINT_URL_S3 };
+  const result = await runCli(['--input-file', 's3://recordings/r.gor', '--input-file-no-wait', '--output-file', join(dir, 'r.gor')], {
+    env,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  assert.ok(readFileSync(join(dir, 'r.gor')).equals(encodeRecords(messages)));
 });
 
 test('a missing bucket or key is an error naming the component and the URL, exit code 4', { timeout: 90_000 }, async (t) => {

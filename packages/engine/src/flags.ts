@@ -35,6 +35,11 @@ export function parseFlags(argv: readonly string[], catalog: ComponentCatalog): 
       name = name.slice(3);
       target = negated;
     }
+    const harmless = target ? undefined : REFUSED_GOREPLAY_FLAGS[name]?.harmlessValues;
+    if (harmless?.includes(match[2] ?? argv[i + 1] ?? '')) {
+      if (match[2] === undefined) i++; // e.g. --output-file-queue-limit 0: nothing to do
+      continue;
+    }
     if (!target) throw unknownFlag(name, catalog);
     const takeValue = (): string => {
       if (match[2] !== undefined) return match[2];

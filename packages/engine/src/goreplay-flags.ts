@@ -6,6 +6,8 @@
 export interface RefusedFlag {
   reason: string;
   instead: string;
+  /** Values that ask for what reprise does anyway: taken and ignored, so those command lines run unchanged. */
+  harmlessValues?: readonly string[];
 }
 
 export const REFUSED_GOREPLAY_FLAGS: Readonly<Record<string, RefusedFlag>> = {
@@ -29,7 +31,10 @@ export const REFUSED_GOREPLAY_FLAGS: Readonly<Record<string, RefusedFlag>> = {
   },
   'output-file-queue-limit': {
     reason: 'GoReplay starts a new numbered file (requests_0.gor, requests_1.gor…) every N records; reprise writes exactly the path given',
-    instead: 'rotate by size with --output-file-size-limit, or by time with a pattern like requests-%Y-%m-%d-%H.gor',
+    instead:
+      'rotate by size with --output-file-size-limit, or by time with a pattern like requests-%Y-%m-%d-%H.gor ' +
+      "(0, GoReplay's no rotation by count, is taken: it is what reprise does)",
+    harmlessValues: ['0'],
   },
 };
 

@@ -54,8 +54,8 @@ export function renderFlagsHelp(catalog: ComponentCatalog<ComponentDescription>)
   }
   out.push('', 'GOREPLAY FLAGS REPRISE REFUSES (each says why and what to use instead; see docs/GOREPLAY.md)');
   out.push(
-    `  ${Object.keys(REFUSED_GOREPLAY_FLAGS)
-      .map((f) => '--' + f)
+    `  ${Object.entries(REFUSED_GOREPLAY_FLAGS)
+      .map(([f, refusal]) => `--${f}${refusal.harmlessValues ? ` (${refusal.harmlessValues.join(', ')} is taken)` : ''}`)
       .join(', ')}`,
   );
   return out.join('\n');

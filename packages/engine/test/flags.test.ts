@@ -103,6 +103,26 @@ test('a GoReplay flag reprise refuses says why and what to use instead, with its
   );
 });
 
+test('--output-file-queue-limit 0, GoReplay for "no rotation by count", is taken; other values are refused with the reason', () => {
+  const c = catalog();
+  // Was refused whatever its value, though 0 asks for what reprise does anyway.
+  for (const args of [['--output-file-queue-limit', '0'], ['--output-file-queue-limit=0'], ['-output-file-queue-limit', '0']]) {
+    const config = parseFlags(['--input-file', 'a', ...args, '--output-stdout'], c);
+    assert.deepEqual(
+      config.outputs.map((o) => o.use),
+      ['output-stdout'],
+    );
+  }
+  for (const args of [['--output-file-queue-limit', '256'], ['--output-file-queue-limit=1'], ['--output-file-queue-limit']]) {
+    assert.throws(
+      () => parseFlags(['--input-file', 'a', ...args], c),
+      (e: RepriseError) =>
+        e.code === 'RPR_CONFIG_REFUSED_FLAG' &&
+        /every N records.*Instead: rotate by size.*\(0, GoReplay's no rotation by count, is taken/.test(e.message),
+    );
+  }
+});
+
 test("GoReplay's --verbose level is taken: above 0 is on, 0 is off, and the next flag is not swallowed", () => {
   const c = catalog();
   assert.equal(parseFlags(['--verbose', '2', '--output-stdout'], c).settings!.verbose, true);

@@ -71,7 +71,7 @@ export const inputFile = defineInput({
   value: {
     placeholder: 'path',
     description:
-      'A .gor file or a glob (*, ?, [a-z], **), local or s3://bucket/key (globs too); several files are merged in timestamp order, ' +
+      'A .gor file or a glob (*, ?, [a-z], **), local or s3://bucket/key (globs too; a key naming no object is a prefix); several files are merged in timestamp order, ' +
       '.gz files are read compressed. ' +
       'Suffix |200% to replay twice as fast (|50% at half speed), |N for at most N messages per second',
     example: 'requests-*.gor|200%',

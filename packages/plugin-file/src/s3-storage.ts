@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { RepriseError, type ErrorCode } from '@reprise/core';
-import { globMatcher } from './glob-pattern.js';
+import { globMatcher, hasGlobMagic } from './glob-pattern.js';
 import { listingPrefix, parseS3Url, s3Url, type S3Location } from './s3-url.js';
 import type { FileStorage, WritableFile } from './storage.js';
 
@@ -26,23 +26,33 @@ export class S3Storage implements FileStorage {
     this.client = new S3Client({ forcePathStyle: Boolean(endpoint) });
   }
 
+  /**
+   * A glob matches whole keys. A key without wildcards names that object if it exists, else every key
+   * starting with it, as GoReplay reads `s3://logs/2016-05` (its input_file.go lists the prefix).
+   */
   async expand(pattern: string): Promise<string[]> {
     const { bucket, key } = this.locate(pattern);
-    const keys: string[] = [];
+    const listed = await this.list(bucket, listingPrefix(key), pattern);
     const matches = globMatcher(key);
+    const keys = hasGlobMagic(key) ? listed.filter((k) => matches(k)) : listed.includes(key) ? [key] : listed;
+    // Sorted as the local input sorts the files a glob names.
+    return keys.sort().map((k) => s3Url(bucket, k));
+  }
+
+  /** Every key starting with `prefix`. */
+  private async list(bucket: string, prefix: string, pattern: string): Promise<string[]> {
+    const keys: string[] = [];
     let token: string | undefined;
     try {
       do {
-        const page = await this.client.send(
-          new ListObjectsV2Command({ Bucket: bucket, Prefix: listingPrefix(key), ContinuationToken: token }),
-        );
-        for (const object of page.Contents ?? []) if (object.Key !== undefined && matches(object.Key)) keys.push(object.Key);
+        const page = await this.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
     } catch (error) {
       throw this.failure(error, pattern, 'create', 'RPR_INPUT_NOT_FOUND', 'cannot list the bucket');
     }
-    return keys.sort().map((k) => s3Url(bucket, k));
+    return keys;
   }
 
   openRead(url: string): Readable {

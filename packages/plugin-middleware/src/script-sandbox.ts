@@ -38,15 +38,11 @@ export interface ScriptFailure {
   location: string;
 }
 
-export interface ScriptOutput {
-  /** Index of the input message it came from. */
-  source: number;
-  message: Message;
-}
-
 export interface BatchOutcome {
   /** In input order; a dropped message has none, an amplified one several. */
-  outputs: ScriptOutput[];
+  outputs: Message[];
+  /** For each output, the index of the input message it came from (two arrays: no object per output). */
+  sources: number[];
   failures: ScriptFailure[];
   /** console lines, each starting with its level. */
   logs: string[];
@@ -120,7 +116,7 @@ export class ScriptSandbox {
    * The batches of the calls in progress and of the last few done, by call number (the prelude asks for
    * their ids and timestamps by it, also for a view a script kept from an earlier call).
    */
-  private readonly inCall = new Map<number, PackedBatch>();
+  private readonly inCall = new Map<number, readonly Message[]>();
   /** Whether batches for the isolate's thread carry their ids and timestamps: once a script read one, or correlation needs them. */
   private sendDetails = false;
   /** Numbers each call into the isolate (what a timed-out call produced is asked for by its number). */
@@ -218,12 +214,13 @@ export class ScriptSandbox {
     // From the isolate's thread, a call back waits for this one: the next batches bring them along.
     if (this.offThread.size > 0) this.sendDetails = true;
     const batch = this.inCall.get(call);
-    return batch === undefined ? null : batchDetails(batch.messages);
+    return batch === undefined ? null : batchDetails(batch);
   };
 
   /** Keeps a call's batch for the prelude's questions about it, with the last few calls'. */
   private remember(call: number, batch: PackedBatch): void {
-    this.inCall.set(call, batch);
+    // Only the messages: the packed copy and its buffer are the call's alone.
+    this.inCall.set(call, batch.messages);
     if (this.inCall.size > REMEMBERED_CALLS) this.inCall.delete(this.inCall.keys().next().value as number);
   }
 
@@ -434,7 +431,7 @@ export class ScriptSandbox {
     for (let r = 0; r < rowCount; r++) {
       const row = r * ROW_WIDTH;
       const from = rows[row]!;
-      const length = offsets[from + 1]! - offsets[from]!;
+      const length = offsets[2 * from + 1]! - offsets[2 * from]!;
       const kept = rows[row + KEEP]!;
       if (kept < 0 || isWhole(kept, rows[row + RESUME_AT]!, length)) continue;
       size += kept + (rows[row + MIDDLE_END]! - rows[row + MIDDLE_START]!) + Math.max(0, length - rows[row + RESUME_AT]!);
@@ -468,11 +465,12 @@ export class ScriptSandbox {
       }
       const original = messages[from]!;
       const kept = rows[row + KEEP]!;
+      outcome.sources.push(from);
       if (kept < 0) {
-        outcome.outputs.push({ source: from, message: original });
+        outcome.outputs.push(original);
         continue;
       }
-      const length = offsets[from + 1]! - offsets[from]!;
+      const length = offsets[2 * from + 1]! - offsets[2 * from]!;
       const middleStart = middlesAt + rows[row + MIDDLE_START]!;
       const middleEnd = middlesAt + rows[row + MIDDLE_END]!;
       const resume = rows[row + RESUME_AT]!;
@@ -480,7 +478,7 @@ export class ScriptSandbox {
       if (isWhole(kept, resume, length)) payload = work!.subarray(middleStart, middleEnd);
       else {
         const start = at;
-        const input = inputAt + offsets[from]!;
+        const input = inputAt + offsets[2 * from]!;
         if (kept > 0) {
           work!.copyWithin(at, input, input + kept);
           at += kept;
@@ -500,7 +498,7 @@ export class ScriptSandbox {
         original.meta === undefined && original.protocol === undefined
           ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload }
           : { ...original, payload };
-      outcome.outputs.push({ source: from, message });
+      outcome.outputs.push(message);
     }
     // A payload holding the record separator would forge records in a .gor output: refused here too.
     // The separator holds the byte 0xf0: one memchr over the batch's changed bytes clears the usual
@@ -508,7 +506,7 @@ export class ScriptSandbox {
     let withSeparator: Set<number> | undefined;
     if (work !== undefined && work.subarray(0, changedEnd).indexOf(SEPARATOR_BYTE) >= 0) {
       for (let k = 0; k < changedRows.length; k += 2) {
-        const payload = outcome.outputs[changedRows[k]!]!.message.payload as Buffer;
+        const payload = outcome.outputs[changedRows[k]!]!.payload as Buffer;
         if (payload.indexOf(GOR_SEPARATOR, rows[changedRows[k + 1]! * ROW_WIDTH + CHECK_FROM]!) < 0) continue;
         withSeparator ??= new Set();
         withSeparator.add(rows[changedRows[k + 1]! * ROW_WIDTH]!);
@@ -516,13 +514,18 @@ export class ScriptSandbox {
     }
     for (const change of result.idChanges) {
       if (badIds?.has(rows[change.output * ROW_WIDTH]!)) continue;
-      const output = outcome.outputs[outputAt ? outputAt[change.output]! : firstOutput + change.output]!;
-      output.message = { ...output.message, id: change.id };
+      const at = outputAt ? outputAt[change.output]! : firstOutput + change.output;
+      outcome.outputs[at] = { ...outcome.outputs[at]!, id: change.id };
     }
     if (withSeparator) {
-      const kept = outcome.outputs.slice(firstOutput).filter((output) => !withSeparator!.has(output.source));
-      outcome.outputs.length = firstOutput;
-      outcome.outputs.push(...kept);
+      let to = firstOutput;
+      for (let k = firstOutput; k < outcome.outputs.length; k++) {
+        if (withSeparator.has(outcome.sources[k]!)) continue;
+        outcome.outputs[to] = outcome.outputs[k]!;
+        outcome.sources[to++] = outcome.sources[k]!;
+      }
+      outcome.outputs.length = to;
+      outcome.sources.length = to;
       for (const index of withSeparator) {
         const hook = hookOf(batch.kinds[index]!);
         outcome.failures.push({
@@ -580,7 +583,7 @@ export class ScriptSandbox {
 }
 
 function emptyOutcome(): BatchOutcome {
-  return { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
+  return { outputs: [], sources: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
 }
 
 /** A failure of the sandbox itself, not of the script. */
@@ -621,7 +624,7 @@ const CHECK_FROM = 5;
 
 /** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
 function checkShape(result: BatchResult, offsets: Uint32Array): void {
-  const count = offsets.length - 1;
+  const count = offsets.length / 2;
   const malformed = (): RepriseError =>
     new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', {
       plugin: 'middleware-script',
@@ -661,7 +664,7 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
           rows[row + MIDDLE_START]! <= rows[row + MIDDLE_END]! &&
           rows[row + MIDDLE_END]! <= middles.length &&
           rows[row + RESUME_AT]! >= kept &&
-          kept <= offsets[source + 1]! - offsets[source]! &&
+          kept <= offsets[2 * source + 1]! - offsets[2 * source]! &&
           rows[row + CHECK_FROM]! >= 0));
     if (!ok) throw malformed();
   }
@@ -695,24 +698,45 @@ function hookOf(kindCode: string): HookName {
  */
 function packBatch(batch: readonly Message[], offThread: boolean, withDetails: boolean): PackedBatch {
   const n = batch.length;
-  const offsets = new Uint32Array(n + 1);
+  const offsets = new Uint32Array(2 * n);
   let total = 0;
   let onlyRequests = true;
+  // Records read from one chunk sit one after the other in it: one copy of that stretch, gaps and all,
+  // instead of a copy per payload. Only when the gaps (record headers) are small, and never from Node's
+  // small-buffer pool, where the bytes between payloads would be anybody's.
+  const chunk = n > 0 ? batch[0]!.payload : undefined;
+  const base = chunk?.byteOffset ?? 0;
+  let inOrder = chunk !== undefined && chunk.buffer.byteLength >= MIN_CHUNK_BYTES;
+  let end = base;
   for (let i = 0; i < n; i++) {
     const m = batch[i]!;
-    offsets[i] = total;
-    total += m.payload.length;
+    const p = m.payload;
+    if (inOrder && (p.buffer !== chunk!.buffer || p.byteOffset < end)) inOrder = false;
+    end = p.byteOffset + p.length;
+    offsets[2 * i] = p.byteOffset - base;
+    offsets[2 * i + 1] = end - base;
+    total += p.length;
     if (m.kind !== 'request') onlyRequests = false;
   }
-  offsets[n] = total;
+  const stretch = inOrder && end - base <= total + MAX_GAP_PER_MESSAGE * n ? end - base : -1;
+  if (stretch < 0) {
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      offsets[2 * i] = at;
+      at += batch[i]!.payload.length;
+      offsets[2 * i + 1] = at;
+    }
+  }
+  const size = stretch < 0 ? total : stretch;
   let kinds = '';
   if (onlyRequests) kinds = requestKinds(n);
   else for (let i = 0; i < n; i++) kinds += KIND_CODE[batch[i]!.kind];
   // A batch of its own keeps room for its outputs: the usual edit adds a header or two per message.
   const room = offThread ? total + OUTPUT_ROOM_PER_MESSAGE * n : 0;
-  const buffer = offThread ? Buffer.allocUnsafeSlow(room + total) : packingBuffer(total);
+  const buffer = offThread ? Buffer.allocUnsafeSlow(room + size) : packingBuffer(size);
   const all = offThread ? buffer.subarray(room) : buffer;
-  for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[i]!);
+  if (stretch >= 0) all.set(new Uint8Array(chunk!.buffer, base, stretch));
+  else for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[2 * i]!);
   return {
     kinds,
     offsets,
@@ -722,6 +746,11 @@ function packBatch(batch: readonly Message[], offThread: boolean, withDetails: b
     messages: batch,
   };
 }
+
+/** Packed as one stretch of their chunk only when the record headers between payloads are this short... */
+const MAX_GAP_PER_MESSAGE = 128;
+/** ...and the chunk is bigger than Node's pool of small buffers (8 KiB), as read chunks are (256 KiB). */
+const MIN_CHUNK_BYTES = 64 * 1024;
 
 /**
  * What one call gets. The latin1 string of the payloads is made for the call and dropped after it (the

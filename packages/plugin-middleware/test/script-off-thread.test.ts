@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Message } from '@reprise/core';
+import { encodeRecords, GorDecoder, type GorRecord, type Message } from '@reprise/core';
 import { ScriptSandbox, type BatchOutcome } from '../src/script-sandbox.js';
 import { request, response, text } from './context.js';
 
@@ -25,7 +25,7 @@ function allAtOnce(sb: ScriptSandbox, batches: Message[][]): Promise<BatchOutcom
   return Promise.all(batches.map((b) => sb.runBatchOffThread(b)));
 }
 
-const paths = (outcome: BatchOutcome) => outcome.outputs.map((o) => text(o.message).split('\n')[0]!.split(' ')[1]);
+const paths = (outcome: BatchOutcome) => outcome.outputs.map((o) => text(o).split('\n')[0]!.split(' ')[1]);
 
 test('batches in flight together come back in order, and module state sees the messages in order', { timeout: 20000 }, async (t) => {
   const sb = sandbox(`let seen = 0;
@@ -39,7 +39,7 @@ export function request(req) { req.headers.set('seen', String(++seen)); if (req.
   for (const [b, outcome] of outcomes.entries()) {
     const expected = batches[b]!.map((_, i) => ({ i, seen: ++seen })).filter(({ i }) => i % 10 !== 9);
     assert.deepEqual(
-      outcome.outputs.map((o) => [o.source, /seen: (\d+)/.exec(text(o.message))![1]]),
+      outcome.outputs.map((o, k) => [outcome.sources[k], /seen: (\d+)/.exec(text(o))![1]]),
       expected.map(({ i, seen }) => [i, String(seen)]),
       `batch ${b}`,
     );
@@ -69,7 +69,7 @@ test('an endless loop in one of several batches in flight: its message times out
     [[1, 'timeout']],
   );
   assert.deepEqual(paths(third!), ['/e']);
-  assert.match(text(second!.outputs[1]!.message), /ok: 1/);
+  assert.match(text(second!.outputs[1]!), /ok: 1/);
   // And the sandbox goes on.
   assert.deepEqual(paths(await sb.runBatchOffThread([request('GET /f HTTP/1.1\n\n')])), ['/f']);
 });
@@ -109,12 +109,12 @@ test('a script that uses store moves to this thread after its first call, and it
   const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: 4 }, (_, i) => request(`GET /${b}/${i} HTTP/1.1\n\n`)));
   const outcomes = await allAtOnce(sb, batches);
   assert.deepEqual(
-    outcomes.flatMap((o) => o.outputs.map((out) => /n: (\d+)/.exec(text(out.message))![1])),
+    outcomes.flatMap((o) => o.outputs.map((out) => /n: (\d+)/.exec(text(out))![1])),
     Array.from({ length: 20 }, (_, i) => String(i + 1)),
   );
   assert.equal(sb.runsOffThread, false, 'a store call from the isolate thread waits for this one: batches now run here');
   assert.deepEqual(
-    (await sb.runBatchOffThread([request('GET /z HTTP/1.1\n\n')])).outputs.map((o) => /n: (\d+)/.exec(text(o.message))![1]),
+    (await sb.runBatchOffThread([request('GET /z HTTP/1.1\n\n')])).outputs.map((o) => /n: (\d+)/.exec(text(o))![1]),
     ['21'],
   );
 });
@@ -128,7 +128,7 @@ test('ids and timestamps read off-thread are each message’s own, in every batc
   const outcomes = await allAtOnce(sb, batches);
   for (const [b, outcome] of outcomes.entries()) {
     assert.deepEqual(
-      outcome.outputs.map((o) => [/x-id: (\w+)/.exec(text(o.message))![1], /x-ts: (\d+)/.exec(text(o.message))![1]]),
+      outcome.outputs.map((o) => [/x-id: (\w+)/.exec(text(o))![1], /x-ts: (\d+)/.exec(text(o))![1]]),
       batches[b]!.map((m) => [m.id, String(m.timestamp)]),
     );
   }
@@ -142,7 +142,7 @@ test('response hooks correlate by id across batches in flight', { timeout: 20000
   const batches = [requests.slice(0, 3), [...requests.slice(3), response('response', requests[0]!.id, 'HTTP/1.1 200 OK\n\n')]];
   batches.push(requests.slice(1).map((r) => response('response', r.id, 'HTTP/1.1 200 OK\n\n')));
   const outcomes = await allAtOnce(sb, batches);
-  const tagged = outcomes.flatMap((o) => o.outputs.map((out) => /x-path: (\S+)/.exec(text(out.message))?.[1]).filter(Boolean));
+  const tagged = outcomes.flatMap((o) => o.outputs.map((out) => /x-path: (\S+)/.exec(text(out))?.[1]).filter(Boolean));
   assert.deepEqual(tagged, ['/r0', '/r1', '/r2', '/r3', '/r4', '/r5']);
 });
 
@@ -175,7 +175,7 @@ export function request(req) { if (last) { req.headers.set('x-prev', last.id); r
   const expected = all.slice(1).map((_, k) => [all[k]!.id, String(all[k]!.timestamp)]);
   const read = (outcomes: BatchOutcome[]) =>
     outcomes
-      .flatMap((o) => o.outputs.map((out) => text(out.message)))
+      .flatMap((o) => o.outputs.map((out) => text(out)))
       .slice(1)
       .map((m) => [/x-prev: (\w+)/.exec(m)![1], /x-prev-ts: (\d+)/.exec(m)![1]]);
   assert.deepEqual(read(await allAtOnce(offThread, batches)), expected);
@@ -193,4 +193,42 @@ export function request(req) { first ??= req; if (req.path === '/late') req.head
   assert.deepEqual(outcome.outputs, []);
   assert.equal(outcome.failures.length, 1);
   assert.match(outcome.failures[0]!.message, /RangeError: the id and timestamp of a message from an earlier batch are gone/);
+});
+
+test('records decoded from one chunk (payloads side by side, headers between) come out as from separate buffers', {
+  timeout: 20000,
+}, async (t) => {
+  // Edits that keep a prefix, splice in the middle, rebuild the body, drop and amplify: every way an
+  // output is cut from its input.
+  const sb = sandbox(`export function request(req) {
+  if (req.path.endsWith('/drop')) return null;
+  req.headers.set('x-n', req.path.slice(1));
+  if (req.path.endsWith('/body')) req.body = 'new body ' + req.path;
+  if (req.path.endsWith('/two')) { const c = req.clone(); c.headers.delete('host'); return [req, c]; }
+  return req;
+}`);
+  t.after(() => sb.dispose());
+  const suffixes = ['', '/drop', '/body', '/two', '/keep'];
+  const originals = Array.from({ length: 40 }, (_, i) =>
+    request(`${i % 3 === 0 ? 'POST' : 'GET'} /${i}${suffixes[i % 5]} HTTP/1.1\nHost: a\nContent-Length: 2000\n\n${'b'.repeat(2000)}`),
+  );
+  const decoded = new GorDecoder().push(encodeRecords(originals)).map((d) => (d as GorRecord).message);
+  assert.equal(decoded[1]!.payload.buffer, decoded[0]!.payload.buffer, 'the decoded payloads share one chunk');
+  assert.ok(decoded[0]!.payload.buffer.byteLength >= 64 * 1024, 'a chunk as big as a read chunk');
+  // Separate buffers, and one batch whose payloads are out of their chunk's order.
+  const separate = originals.map((m) => ({ ...m, payload: Buffer.from(m.payload) }));
+  const reversed = [...decoded].reverse();
+  const [fromChunk, fromSeparate, fromReversed, fromSeparateReversed] = await allAtOnce(sb, [
+    decoded,
+    separate,
+    reversed,
+    [...separate].reverse(),
+  ]);
+  const texts = (o: BatchOutcome) => o.outputs.map((m) => text(m));
+  assert.deepEqual(texts(fromChunk!), texts(fromSeparate!));
+  assert.deepEqual(texts(fromReversed!), texts(fromSeparateReversed!));
+  assert.equal(fromChunk!.outputs.length, 40 - 8 + 8);
+  assert.match(texts(fromChunk!)[1]!, /^GET \/2\/body HTTP\/1.1\nHost: a\nContent-Length: 16\nx-n: 2\/body\n\nnew body \/2\/body$/);
+  // On this thread too (runBatch packs into its reused buffer).
+  assert.deepEqual(texts(sb.runBatch(decoded)), texts(fromSeparate!));
 });

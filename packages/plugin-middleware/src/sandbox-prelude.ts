@@ -879,7 +879,7 @@ export function run(input: BatchInput): BatchResult {
   for (let i = input.start; i < n; i++) {
     out.inHand = i;
     const kind = kinds.charCodeAt(i);
-    const raw = payloads.slice(offsets[2 * i], offsets[2 * i + 1]);
+    const raw = payloads.slice(offsets[i], offsets[i + 1]);
     // Null only when nothing correlates: the response hooks and the correlation below read it (as id!).
     const id = idList === null ? null : idList[i]!;
     let view: HttpMessage;

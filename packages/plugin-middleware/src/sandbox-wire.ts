@@ -14,9 +14,8 @@ export type HookName = 'request' | 'response' | 'replayedResponse';
 export interface BatchInput {
   /** One `KindCode` character per message. */
   kinds: string;
-  /** The payloads as one latin1 string (one char per byte), perhaps with bytes between them. */
+  /** All payloads as one latin1 string (one char per byte); message i spans offsets[i]..offsets[i+1]. */
   payloads: string;
-  /** Message i spans offsets[2i]..offsets[2i + 1] of `payloads`. */
   offsets: Uint32Array;
   /** The first message to process (a batch is resumed after a timeout). */
   start: number;

@@ -431,7 +431,7 @@ export class ScriptSandbox {
     for (let r = 0; r < rowCount; r++) {
       const row = r * ROW_WIDTH;
       const from = rows[row]!;
-      const length = offsets[2 * from + 1]! - offsets[2 * from]!;
+      const length = offsets[from + 1]! - offsets[from]!;
       const kept = rows[row + KEEP]!;
       if (kept < 0 || isWhole(kept, rows[row + RESUME_AT]!, length)) continue;
       size += kept + (rows[row + MIDDLE_END]! - rows[row + MIDDLE_START]!) + Math.max(0, length - rows[row + RESUME_AT]!);
@@ -470,7 +470,7 @@ export class ScriptSandbox {
         outcome.outputs.push(original);
         continue;
       }
-      const length = offsets[2 * from + 1]! - offsets[2 * from]!;
+      const length = offsets[from + 1]! - offsets[from]!;
       const middleStart = middlesAt + rows[row + MIDDLE_START]!;
       const middleEnd = middlesAt + rows[row + MIDDLE_END]!;
       const resume = rows[row + RESUME_AT]!;
@@ -478,7 +478,7 @@ export class ScriptSandbox {
       if (isWhole(kept, resume, length)) payload = work!.subarray(middleStart, middleEnd);
       else {
         const start = at;
-        const input = inputAt + offsets[2 * from]!;
+        const input = inputAt + offsets[from]!;
         if (kept > 0) {
           work!.copyWithin(at, input, input + kept);
           at += kept;
@@ -624,7 +624,7 @@ const CHECK_FROM = 5;
 
 /** What comes back from the isolate is checked before use: a script must not be able to crash the host. */
 function checkShape(result: BatchResult, offsets: Uint32Array): void {
-  const count = offsets.length / 2;
+  const count = offsets.length - 1;
   const malformed = (): RepriseError =>
     new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox returned a malformed result (the script interfered with its runtime)', {
       plugin: 'middleware-script',
@@ -664,7 +664,7 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
           rows[row + MIDDLE_START]! <= rows[row + MIDDLE_END]! &&
           rows[row + MIDDLE_END]! <= middles.length &&
           rows[row + RESUME_AT]! >= kept &&
-          kept <= offsets[2 * source + 1]! - offsets[2 * source]! &&
+          kept <= offsets[source + 1]! - offsets[source]! &&
           rows[row + CHECK_FROM]! >= 0));
     if (!ok) throw malformed();
   }
@@ -698,45 +698,24 @@ function hookOf(kindCode: string): HookName {
  */
 function packBatch(batch: readonly Message[], offThread: boolean, withDetails: boolean): PackedBatch {
   const n = batch.length;
-  const offsets = new Uint32Array(2 * n);
+  const offsets = new Uint32Array(n + 1);
   let total = 0;
   let onlyRequests = true;
-  // Records read from one chunk sit one after the other in it: one copy of that stretch, gaps and all,
-  // instead of a copy per payload. Only when the gaps (record headers) are small, and never from Node's
-  // small-buffer pool, where the bytes between payloads would be anybody's.
-  const chunk = n > 0 ? batch[0]!.payload : undefined;
-  const base = chunk?.byteOffset ?? 0;
-  let inOrder = chunk !== undefined && chunk.buffer.byteLength >= MIN_CHUNK_BYTES;
-  let end = base;
   for (let i = 0; i < n; i++) {
     const m = batch[i]!;
-    const p = m.payload;
-    if (inOrder && (p.buffer !== chunk!.buffer || p.byteOffset < end)) inOrder = false;
-    end = p.byteOffset + p.length;
-    offsets[2 * i] = p.byteOffset - base;
-    offsets[2 * i + 1] = end - base;
-    total += p.length;
+    offsets[i] = total;
+    total += m.payload.length;
     if (m.kind !== 'request') onlyRequests = false;
   }
-  const stretch = inOrder && end - base <= total + MAX_GAP_PER_MESSAGE * n ? end - base : -1;
-  if (stretch < 0) {
-    let at = 0;
-    for (let i = 0; i < n; i++) {
-      offsets[2 * i] = at;
-      at += batch[i]!.payload.length;
-      offsets[2 * i + 1] = at;
-    }
-  }
-  const size = stretch < 0 ? total : stretch;
+  offsets[n] = total;
   let kinds = '';
   if (onlyRequests) kinds = requestKinds(n);
   else for (let i = 0; i < n; i++) kinds += KIND_CODE[batch[i]!.kind];
   // A batch of its own keeps room for its outputs: the usual edit adds a header or two per message.
   const room = offThread ? total + OUTPUT_ROOM_PER_MESSAGE * n : 0;
-  const buffer = offThread ? Buffer.allocUnsafeSlow(room + size) : packingBuffer(size);
+  const buffer = offThread ? Buffer.allocUnsafeSlow(room + total) : packingBuffer(total);
   const all = offThread ? buffer.subarray(room) : buffer;
-  if (stretch >= 0) all.set(new Uint8Array(chunk!.buffer, base, stretch));
-  else for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[2 * i]!);
+  for (let i = 0; i < n; i++) all.set(batch[i]!.payload, offsets[i]!);
   return {
     kinds,
     offsets,
@@ -746,11 +725,6 @@ function packBatch(batch: readonly Message[], offThread: boolean, withDetails: b
     messages: batch,
   };
 }
-
-/** Packed as one stretch of their chunk only when the record headers between payloads are this short... */
-const MAX_GAP_PER_MESSAGE = 128;
-/** ...and the chunk is bigger than Node's pool of small buffers (8 KiB), as read chunks are (256 KiB). */
-const MIN_CHUNK_BYTES = 64 * 1024;
 
 /**
  * What one call gets. The latin1 string of the payloads is made for the call and dropped after it (the

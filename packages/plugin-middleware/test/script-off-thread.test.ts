@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeRecords, GorDecoder, type GorRecord, type Message } from '@reprise/core';
+import type { Message } from '@reprise/core';
 import { ScriptSandbox, type BatchOutcome } from '../src/script-sandbox.js';
 import { request, response, text } from './context.js';
 
@@ -193,42 +193,4 @@ export function request(req) { first ??= req; if (req.path === '/late') req.head
   assert.deepEqual(outcome.outputs, []);
   assert.equal(outcome.failures.length, 1);
   assert.match(outcome.failures[0]!.message, /RangeError: the id and timestamp of a message from an earlier batch are gone/);
-});
-
-test('records decoded from one chunk (payloads side by side, headers between) come out as from separate buffers', {
-  timeout: 20000,
-}, async (t) => {
-  // Edits that keep a prefix, splice in the middle, rebuild the body, drop and amplify: every way an
-  // output is cut from its input.
-  const sb = sandbox(`export function request(req) {
-  if (req.path.endsWith('/drop')) return null;
-  req.headers.set('x-n', req.path.slice(1));
-  if (req.path.endsWith('/body')) req.body = 'new body ' + req.path;
-  if (req.path.endsWith('/two')) { const c = req.clone(); c.headers.delete('host'); return [req, c]; }
-  return req;
-}`);
-  t.after(() => sb.dispose());
-  const suffixes = ['', '/drop', '/body', '/two', '/keep'];
-  const originals = Array.from({ length: 40 }, (_, i) =>
-    request(`${i % 3 === 0 ? 'POST' : 'GET'} /${i}${suffixes[i % 5]} HTTP/1.1\nHost: a\nContent-Length: 2000\n\n${'b'.repeat(2000)}`),
-  );
-  const decoded = new GorDecoder().push(encodeRecords(originals)).map((d) => (d as GorRecord).message);
-  assert.equal(decoded[1]!.payload.buffer, decoded[0]!.payload.buffer, 'the decoded payloads share one chunk');
-  assert.ok(decoded[0]!.payload.buffer.byteLength >= 64 * 1024, 'a chunk as big as a read chunk');
-  // Separate buffers, and one batch whose payloads are out of their chunk's order.
-  const separate = originals.map((m) => ({ ...m, payload: Buffer.from(m.payload) }));
-  const reversed = [...decoded].reverse();
-  const [fromChunk, fromSeparate, fromReversed, fromSeparateReversed] = await allAtOnce(sb, [
-    decoded,
-    separate,
-    reversed,
-    [...separate].reverse(),
-  ]);
-  const texts = (o: BatchOutcome) => o.outputs.map((m) => text(m));
-  assert.deepEqual(texts(fromChunk!), texts(fromSeparate!));
-  assert.deepEqual(texts(fromReversed!), texts(fromSeparateReversed!));
-  assert.equal(fromChunk!.outputs.length, 40 - 8 + 8);
-  assert.match(texts(fromChunk!)[1]!, /^GET \/2\/body HTTP\/1.1\nHost: a\nContent-Length: 16\nx-n: 2\/body\n\nnew body \/2\/body$/);
-  // On this thread too (runBatch packs into its reused buffer).
-  assert.deepEqual(texts(sb.runBatch(decoded)), texts(fromSeparate!));
 });

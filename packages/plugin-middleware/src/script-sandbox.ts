@@ -452,8 +452,6 @@ export class ScriptSandbox {
     if (result.middles.length > 0) work!.write(result.middles, middlesAt, 'latin1');
     let at = 0;
     const firstOutput = outcome.outputs.length;
-    // Per changed payload: its output and its row.
-    const changedRows: number[] = [];
     // Where each output went, needed only when some were refused (the rest keep their order).
     const outputAt: number[] | undefined = badIds ? [] : undefined;
     for (let r = 0; r < rowCount; r++) {
@@ -493,7 +491,6 @@ export class ScriptSandbox {
         }
         payload = work!.subarray(start, at);
       }
-      changedRows.push(outcome.outputs.length, r);
       const message: Message =
         original.meta === undefined && original.protocol === undefined
           ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload }
@@ -505,11 +502,13 @@ export class ScriptSandbox {
     // batch (ASCII heads); each payload is searched only when that byte is there.
     let withSeparator: Set<number> | undefined;
     if (work !== undefined && work.subarray(0, changedEnd).indexOf(SEPARATOR_BYTE) >= 0) {
-      for (let k = 0; k < changedRows.length; k += 2) {
-        const payload = outcome.outputs[changedRows[k]!]!.payload as Buffer;
-        if (payload.indexOf(GOR_SEPARATOR, rows[changedRows[k + 1]! * ROW_WIDTH + CHECK_FROM]!) < 0) continue;
+      for (let r = 0; r < rowCount; r++) {
+        const row = r * ROW_WIDTH;
+        if (rows[row + KEEP]! < 0 || badIds?.has(rows[row]!)) continue;
+        const payload = outcome.outputs[outputAt ? outputAt[r]! : firstOutput + r]!.payload as Buffer;
+        if (payload.indexOf(GOR_SEPARATOR, rows[row + CHECK_FROM]!) < 0) continue;
         withSeparator ??= new Set();
-        withSeparator.add(rows[changedRows[k + 1]! * ROW_WIDTH]!);
+        withSeparator.add(rows[row]!);
       }
     }
     for (const change of result.idChanges) {

@@ -469,3 +469,19 @@ test('a script file that does not exist is an input error naming the file', { ti
     (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && e.message.includes(missing),
   );
 });
+
+test('outputs sent whole never share their bytes, even when equal (a header added the same way to many is sent back once)', () => {
+  const sb = sandbox(`export function request(req) {
+  if (req.path === '/twice') return [req.clone(), req.clone()];
+  req.headers.set('X-Env', 'staging');
+  return req;
+}`);
+  const outcome = sb.runBatch([request('GET /twice HTTP/1.1\n\n'), request('GET /a HTTP/1.1\n\n'), request('GET /bb HTTP/1.1\n\n')]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => text(o)),
+    ['GET /twice HTTP/1.1\n\n', 'GET /twice HTTP/1.1\n\n', 'GET /a HTTP/1.1\nX-Env: staging\n\n', 'GET /bb HTTP/1.1\nX-Env: staging\n\n'],
+  );
+  const [first, second] = outcome.outputs;
+  assert.notEqual(first!.payload.byteOffset, second!.payload.byteOffset, 'each whole payload has bytes of its own');
+  sb.dispose();
+});

@@ -156,7 +156,7 @@ class TestRun {
     const firstResult = this.report.results.length;
     const outcome = this.sandbox.runBatch(batch);
     const byIndex = batch.map((): Message[] => []);
-    for (const o of outcome.outputs) byIndex[o.source]!.push(o.message);
+    for (const [k, message] of outcome.outputs.entries()) byIndex[outcome.sources[k]!]!.push(message);
     const errors = new Map(outcome.failures.map((f) => [f.index, `${f.location}: ${f.message}`]));
     batch.forEach((input, i) => {
       const outputs = byIndex[i]!;

@@ -786,6 +786,12 @@ class Outputs {
   rows: number[] = [];
   /** The changed parts, appended (V8 keeps the appends as a rope, flattened once when copied out). */
   middles = '';
+  /**
+   * The last part appended, and where: the usual script adds the same header to every message, sent once.
+   * Only parts spliced after a kept prefix share (a payload sent whole is a view of its part on the host).
+   */
+  private lastMiddle = '';
+  private lastMiddleAt = 0;
   idChanges: IdChange[] = [];
   failures: HookFailure[] = [];
   /** The message in hand. */
@@ -802,9 +808,14 @@ class Outputs {
     return this.rows.length / ROW_WIDTH;
   }
   add(source: number, keep: number, middle: string, resumeAt: number, checkFrom: number): number {
-    const at = this.middles.length;
+    let at = this.middles.length;
+    if (keep > 0 && middle !== '' && middle === this.lastMiddle) at = this.lastMiddleAt;
+    else if (middle !== '') {
+      this.middles += middle;
+      this.lastMiddle = middle;
+      this.lastMiddleAt = at;
+    }
     this.rows.push(source, keep, at, at + middle.length, resumeAt, checkFrom);
-    if (middle !== '') this.middles += middle;
     return this.rows.length / ROW_WIDTH - 1;
   }
   /** Withdraws the outputs of this source (the last ones), and their id changes. */

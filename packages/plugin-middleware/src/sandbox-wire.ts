@@ -31,7 +31,8 @@ export interface BatchInput {
  * the input message it came from), keep, middleStart, middleEnd, resumeAt, checkFrom (where a .gor record
  * separator in the new payload would be the script's doing: the host refuses it). An output's payload is
  * its source's bytes 0..keep, then middles[middleStart..middleEnd], then the source's bytes from resumeAt;
- * keep is -1 when the message is unchanged (the host reuses the input message). Only the changed middle
+ * keep is -1 when the message is unchanged (the host reuses the input message); outputs spliced after a kept
+ * prefix (keep > 0) may share a middle's range. Only the changed middle
  * crosses back (the host splices it into the bytes it packed), so adding a header does not copy the
  * request out; a payload rebuilt as a whole comes back whole (keep 0, resumeAt its length). One typed
  * array, not a column each: it copies out of the isolate in one piece.

@@ -73,7 +73,7 @@ export const middlewareScript = defineMiddleware({
     let toldOnThread = false;
     const finish = (batch: Message[], outcome: BatchOutcome): Message[] => {
       report(outcome, ctx, scriptLog, errorLog, sandbox);
-      if (outcome.failures.length === 0) return outcome.outputs.map((o) => o.message);
+      if (outcome.failures.length === 0) return outcome.outputs;
       return applyPolicy(batch, outcome, onError, ctx);
     };
     // With a second core, the isolate runs on its own thread while reprise reads and writes the next
@@ -146,13 +146,13 @@ function applyPolicy(batch: readonly Message[], outcome: BatchOutcome, onError: 
   const passed = onError === 'pass' ? outcome.failures.filter((f) => f.kind !== 'invalid') : [];
   const dropped = outcome.failures.length - passed.length;
   if (dropped > 0) ctx.stats.add('dropped-by-script-error', dropped);
-  if (passed.length === 0) return outcome.outputs.map((o) => o.message);
+  if (passed.length === 0) return outcome.outputs;
   const out: Message[] = [];
   let k = 0;
   for (const f of passed) {
-    while (k < outcome.outputs.length && outcome.outputs[k]!.source < f.index) out.push(outcome.outputs[k++]!.message);
+    while (k < outcome.outputs.length && outcome.sources[k]! < f.index) out.push(outcome.outputs[k++]!);
     out.push(batch[f.index]!);
   }
-  while (k < outcome.outputs.length) out.push(outcome.outputs[k++]!.message);
+  while (k < outcome.outputs.length) out.push(outcome.outputs[k++]!);
   return out;
 }

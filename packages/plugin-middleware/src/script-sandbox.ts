@@ -38,15 +38,11 @@ export interface ScriptFailure {
   location: string;
 }
 
-export interface ScriptOutput {
-  /** Index of the input message it came from. */
-  source: number;
-  message: Message;
-}
-
 export interface BatchOutcome {
   /** In input order; a dropped message has none, an amplified one several. */
-  outputs: ScriptOutput[];
+  outputs: Message[];
+  /** For each output, the index of the input message it came from (two arrays: no object per output). */
+  sources: number[];
   failures: ScriptFailure[];
   /** console lines, each starting with its level. */
   logs: string[];
@@ -120,7 +116,7 @@ export class ScriptSandbox {
    * The batches of the calls in progress and of the last few done, by call number (the prelude asks for
    * their ids and timestamps by it, also for a view a script kept from an earlier call).
    */
-  private readonly inCall = new Map<number, PackedBatch>();
+  private readonly inCall = new Map<number, readonly Message[]>();
   /** Whether batches for the isolate's thread carry their ids and timestamps: once a script read one, or correlation needs them. */
   private sendDetails = false;
   /** Numbers each call into the isolate (what a timed-out call produced is asked for by its number). */
@@ -218,12 +214,13 @@ export class ScriptSandbox {
     // From the isolate's thread, a call back waits for this one: the next batches bring them along.
     if (this.offThread.size > 0) this.sendDetails = true;
     const batch = this.inCall.get(call);
-    return batch === undefined ? null : batchDetails(batch.messages);
+    return batch === undefined ? null : batchDetails(batch);
   };
 
   /** Keeps a call's batch for the prelude's questions about it, with the last few calls'. */
   private remember(call: number, batch: PackedBatch): void {
-    this.inCall.set(call, batch);
+    // Only the messages: the packed copy and its buffer are the call's alone.
+    this.inCall.set(call, batch.messages);
     if (this.inCall.size > REMEMBERED_CALLS) this.inCall.delete(this.inCall.keys().next().value as number);
   }
 
@@ -455,8 +452,6 @@ export class ScriptSandbox {
     if (result.middles.length > 0) work!.write(result.middles, middlesAt, 'latin1');
     let at = 0;
     const firstOutput = outcome.outputs.length;
-    // Per changed payload: its output and its row.
-    const changedRows: number[] = [];
     // Where each output went, needed only when some were refused (the rest keep their order).
     const outputAt: number[] | undefined = badIds ? [] : undefined;
     for (let r = 0; r < rowCount; r++) {
@@ -468,8 +463,9 @@ export class ScriptSandbox {
       }
       const original = messages[from]!;
       const kept = rows[row + KEEP]!;
+      outcome.sources.push(from);
       if (kept < 0) {
-        outcome.outputs.push({ source: from, message: original });
+        outcome.outputs.push(original);
         continue;
       }
       const length = offsets[from + 1]! - offsets[from]!;
@@ -495,34 +491,40 @@ export class ScriptSandbox {
         }
         payload = work!.subarray(start, at);
       }
-      changedRows.push(outcome.outputs.length, r);
       const message: Message =
         original.meta === undefined && original.protocol === undefined
           ? { kind: original.kind, id: original.id, timestamp: original.timestamp, latency: original.latency, payload }
           : { ...original, payload };
-      outcome.outputs.push({ source: from, message });
+      outcome.outputs.push(message);
     }
     // A payload holding the record separator would forge records in a .gor output: refused here too.
     // The separator holds the byte 0xf0: one memchr over the batch's changed bytes clears the usual
     // batch (ASCII heads); each payload is searched only when that byte is there.
     let withSeparator: Set<number> | undefined;
     if (work !== undefined && work.subarray(0, changedEnd).indexOf(SEPARATOR_BYTE) >= 0) {
-      for (let k = 0; k < changedRows.length; k += 2) {
-        const payload = outcome.outputs[changedRows[k]!]!.message.payload as Buffer;
-        if (payload.indexOf(GOR_SEPARATOR, rows[changedRows[k + 1]! * ROW_WIDTH + CHECK_FROM]!) < 0) continue;
+      for (let r = 0; r < rowCount; r++) {
+        const row = r * ROW_WIDTH;
+        if (rows[row + KEEP]! < 0 || badIds?.has(rows[row]!)) continue;
+        const payload = outcome.outputs[outputAt ? outputAt[r]! : firstOutput + r]!.payload as Buffer;
+        if (payload.indexOf(GOR_SEPARATOR, rows[row + CHECK_FROM]!) < 0) continue;
         withSeparator ??= new Set();
-        withSeparator.add(rows[changedRows[k + 1]! * ROW_WIDTH]!);
+        withSeparator.add(rows[row]!);
       }
     }
     for (const change of result.idChanges) {
       if (badIds?.has(rows[change.output * ROW_WIDTH]!)) continue;
-      const output = outcome.outputs[outputAt ? outputAt[change.output]! : firstOutput + change.output]!;
-      output.message = { ...output.message, id: change.id };
+      const at = outputAt ? outputAt[change.output]! : firstOutput + change.output;
+      outcome.outputs[at] = { ...outcome.outputs[at]!, id: change.id };
     }
     if (withSeparator) {
-      const kept = outcome.outputs.slice(firstOutput).filter((output) => !withSeparator!.has(output.source));
-      outcome.outputs.length = firstOutput;
-      outcome.outputs.push(...kept);
+      let to = firstOutput;
+      for (let k = firstOutput; k < outcome.outputs.length; k++) {
+        if (withSeparator.has(outcome.sources[k]!)) continue;
+        outcome.outputs[to] = outcome.outputs[k]!;
+        outcome.sources[to++] = outcome.sources[k]!;
+      }
+      outcome.outputs.length = to;
+      outcome.sources.length = to;
       for (const index of withSeparator) {
         const hook = hookOf(batch.kinds[index]!);
         outcome.failures.push({
@@ -580,7 +582,7 @@ export class ScriptSandbox {
 }
 
 function emptyOutcome(): BatchOutcome {
-  return { outputs: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
+  return { outputs: [], sources: [], failures: [], logs: [], logsLeftOut: 0, rebuilds: 0, dropped: 0 };
 }
 
 /** A failure of the sandbox itself, not of the script. */

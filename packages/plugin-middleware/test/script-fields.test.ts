@@ -68,10 +68,7 @@ test('each invalid field fails its own message with a message naming the field; 
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["statusText", "OK\\r\\nX: 1"]'),
   ];
   const outcome = sb.runBatch(batch);
-  assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
-    [3, 7, 9, 12, 16],
-  );
+  assert.deepEqual(outcome.sources, [3, 7, 9, 12, 16]);
   assert.deepEqual(
     outcome.failures.map((f) => f.kind),
     Array(13).fill('invalid'),
@@ -88,10 +85,10 @@ test('each invalid field fails its own message with a message naming the field; 
   assert.match(outcome.failures[0]!.location, /:6:\d+$/, 'the error points at the line that set the field');
   assert.equal(outcome.dropped, 0, 'a failed message is not counted as dropped by the script');
   assert.deepEqual(
-    outcome.outputs.map((o) => text(o.message).split('\n')[0]),
+    outcome.outputs.map((o) => text(o).split('\n')[0]),
     ['POST /id HTTP/1.1', 'POST /header-value HTTP/1.1', 'PURGE /method HTTP/1.1', 'POST /fine?x=1 HTTP/1.1', 'HTTP/1.1 599 OK'],
   );
-  assert.equal(outcome.outputs[0]!.message.id, '0123456789abcdef01234567');
+  assert.equal(outcome.outputs[0]!.id, '0123456789abcdef01234567');
 });
 
 test('an id set behind the setter (on the view internals) is refused by the host', { timeout: 10000 }, (t) => {
@@ -148,10 +145,7 @@ test('a body holding the .gor record separator is refused, by the setter and aga
   });
   t.after(() => sb.dispose());
   const outcome = sb.runBatch(['/setter', '/bytes', '/internals', '/emoji'].map((p) => request(`POST ${p} HTTP/1.1\nHost: x\n\n`)));
-  assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
-    [3],
-  );
+  assert.deepEqual(outcome.sources, [3]);
   assert.deepEqual(
     outcome.failures.map((f) => [f.index, f.kind]),
     [

@@ -25,7 +25,7 @@ function allAtOnce(sb: ScriptSandbox, batches: Message[][]): Promise<BatchOutcom
   return Promise.all(batches.map((b) => sb.runBatchOffThread(b)));
 }
 
-const paths = (outcome: BatchOutcome) => outcome.outputs.map((o) => text(o.message).split('\n')[0]!.split(' ')[1]);
+const paths = (outcome: BatchOutcome) => outcome.outputs.map((o) => text(o).split('\n')[0]!.split(' ')[1]);
 
 test('batches in flight together come back in order, and module state sees the messages in order', { timeout: 20000 }, async (t) => {
   const sb = sandbox(`let seen = 0;
@@ -39,7 +39,7 @@ export function request(req) { req.headers.set('seen', String(++seen)); if (req.
   for (const [b, outcome] of outcomes.entries()) {
     const expected = batches[b]!.map((_, i) => ({ i, seen: ++seen })).filter(({ i }) => i % 10 !== 9);
     assert.deepEqual(
-      outcome.outputs.map((o) => [o.source, /seen: (\d+)/.exec(text(o.message))![1]]),
+      outcome.outputs.map((o, k) => [outcome.sources[k], /seen: (\d+)/.exec(text(o))![1]]),
       expected.map(({ i, seen }) => [i, String(seen)]),
       `batch ${b}`,
     );
@@ -69,7 +69,7 @@ test('an endless loop in one of several batches in flight: its message times out
     [[1, 'timeout']],
   );
   assert.deepEqual(paths(third!), ['/e']);
-  assert.match(text(second!.outputs[1]!.message), /ok: 1/);
+  assert.match(text(second!.outputs[1]!), /ok: 1/);
   // And the sandbox goes on.
   assert.deepEqual(paths(await sb.runBatchOffThread([request('GET /f HTTP/1.1\n\n')])), ['/f']);
 });
@@ -109,12 +109,12 @@ test('a script that uses store moves to this thread after its first call, and it
   const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: 4 }, (_, i) => request(`GET /${b}/${i} HTTP/1.1\n\n`)));
   const outcomes = await allAtOnce(sb, batches);
   assert.deepEqual(
-    outcomes.flatMap((o) => o.outputs.map((out) => /n: (\d+)/.exec(text(out.message))![1])),
+    outcomes.flatMap((o) => o.outputs.map((out) => /n: (\d+)/.exec(text(out))![1])),
     Array.from({ length: 20 }, (_, i) => String(i + 1)),
   );
   assert.equal(sb.runsOffThread, false, 'a store call from the isolate thread waits for this one: batches now run here');
   assert.deepEqual(
-    (await sb.runBatchOffThread([request('GET /z HTTP/1.1\n\n')])).outputs.map((o) => /n: (\d+)/.exec(text(o.message))![1]),
+    (await sb.runBatchOffThread([request('GET /z HTTP/1.1\n\n')])).outputs.map((o) => /n: (\d+)/.exec(text(o))![1]),
     ['21'],
   );
 });
@@ -128,7 +128,7 @@ test('ids and timestamps read off-thread are each message’s own, in every batc
   const outcomes = await allAtOnce(sb, batches);
   for (const [b, outcome] of outcomes.entries()) {
     assert.deepEqual(
-      outcome.outputs.map((o) => [/x-id: (\w+)/.exec(text(o.message))![1], /x-ts: (\d+)/.exec(text(o.message))![1]]),
+      outcome.outputs.map((o) => [/x-id: (\w+)/.exec(text(o))![1], /x-ts: (\d+)/.exec(text(o))![1]]),
       batches[b]!.map((m) => [m.id, String(m.timestamp)]),
     );
   }
@@ -142,7 +142,7 @@ test('response hooks correlate by id across batches in flight', { timeout: 20000
   const batches = [requests.slice(0, 3), [...requests.slice(3), response('response', requests[0]!.id, 'HTTP/1.1 200 OK\n\n')]];
   batches.push(requests.slice(1).map((r) => response('response', r.id, 'HTTP/1.1 200 OK\n\n')));
   const outcomes = await allAtOnce(sb, batches);
-  const tagged = outcomes.flatMap((o) => o.outputs.map((out) => /x-path: (\S+)/.exec(text(out.message))?.[1]).filter(Boolean));
+  const tagged = outcomes.flatMap((o) => o.outputs.map((out) => /x-path: (\S+)/.exec(text(out))?.[1]).filter(Boolean));
   assert.deepEqual(tagged, ['/r0', '/r1', '/r2', '/r3', '/r4', '/r5']);
 });
 
@@ -175,7 +175,7 @@ export function request(req) { if (last) { req.headers.set('x-prev', last.id); r
   const expected = all.slice(1).map((_, k) => [all[k]!.id, String(all[k]!.timestamp)]);
   const read = (outcomes: BatchOutcome[]) =>
     outcomes
-      .flatMap((o) => o.outputs.map((out) => text(out.message)))
+      .flatMap((o) => o.outputs.map((out) => text(out)))
       .slice(1)
       .map((m) => [/x-prev: (\w+)/.exec(m)![1], /x-prev-ts: (\d+)/.exec(m)![1]]);
   assert.deepEqual(read(await allAtOnce(offThread, batches)), expected);

@@ -23,7 +23,7 @@ function sandbox(code: string, limits: { memoryLimitMb?: number; timeLimitMs?: n
 }
 
 function outputs(sb: ScriptSandbox, batch: Message[]): string[] {
-  return sb.runBatch(batch).outputs.map((o) => text(o.message));
+  return sb.runBatch(batch).outputs.map((o) => text(o));
 }
 
 test('a script rewrites the url, a header and the body, and Content-Length follows the body', { timeout: 10000 }, (t) => {
@@ -51,7 +51,7 @@ test('an unchanged message comes back as the very same object, so nothing is cop
   t.after(() => sb.dispose());
   const input = request('GET / HTTP/1.1\nHost: x\n\n');
   const outcome = sb.runBatch([input]);
-  assert.equal(outcome.outputs[0]!.message, input);
+  assert.equal(outcome.outputs[0]!, input);
 });
 
 test('small and large payloads (returned whole or spliced around the change) interleave in one batch', { timeout: 10000 }, (t) => {
@@ -71,7 +71,7 @@ test('small and large payloads (returned whole or spliced around the change) int
   ];
   const outcome = sb.runBatch(batch);
   assert.deepEqual(
-    outcome.outputs.map((o) => [o.source, text(o.message)]),
+    outcome.outputs.map((o, k) => [outcome.sources[k], text(o)]),
     [
       [0, `POST /large HTTP/1.1\nHost: a\nContent-Length: ${Buffer.byteLength(large)}\nX-Env: staging\n\n${large}`],
       [1, 'GET /small HTTP/1.1\nHost: b\nX-Env: staging\n\n'],
@@ -100,7 +100,7 @@ test('a script drops with null, keeps with undefined, and amplifies with an arra
   const c = request('GET /twice HTTP/1.1\n\n');
   const outcome = sb.runBatch([a, b, c]);
   assert.deepEqual(
-    outcome.outputs.map((o) => [o.source, o.message.id, text(o.message)]),
+    outcome.outputs.map((o, k) => [outcome.sources[k], o.id, text(o)]),
     [
       [1, b.id, 'GET /keep HTTP/1.1\nkept: 1\n\n'],
       [2, c.id, 'GET /twice HTTP/1.1\n\n'],
@@ -122,7 +122,7 @@ test('a hook that fails after passing on part of an array loses all of that mess
   const batch = [request('GET /a HTTP/1.1\n\n'), request('GET /bad HTTP/1.1\n\n'), request('GET /c HTTP/1.1\n\n')];
   const outcome = sb.runBatch(batch);
   assert.deepEqual(
-    outcome.outputs.map((o) => [o.source, o.message.id, text(o.message)]),
+    outcome.outputs.map((o, k) => [outcome.sources[k], o.id, text(o)]),
     [
       [0, batch[0]!.id, 'GET /a HTTP/1.1\nX-Seen: /a\n\n'],
       [0, 'c'.repeat(24), 'GET /a HTTP/1.1\nX-Seen: /a\n\n'],
@@ -193,10 +193,7 @@ test('a throw affects only the message in hand and is located at the script line
 }`);
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /a HTTP/1.1\n\n'), request('GET /bad HTTP/1.1\n\n'), request('GET /c HTTP/1.1\n\n')]);
-  assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
-    [0, 2],
-  );
+  assert.deepEqual(outcome.sources, [0, 2]);
   assert.equal(outcome.failures.length, 1);
   const f = outcome.failures[0]!;
   assert.equal(f.index, 1);
@@ -220,7 +217,7 @@ export function request(req) { seen++; if (req.path === '/loop') for (;;) {} req
     request('GET /c HTTP/1.1\n\n'),
   ]);
   assert.deepEqual(
-    outcome.outputs.map((o) => [o.source, text(o.message)]),
+    outcome.outputs.map((o, k) => [outcome.sources[k], text(o)]),
     [
       [0, 'GET /a HTTP/1.1\nseen: 1\n\n'],
       // The rebuilt isolate starts with fresh module state.
@@ -248,10 +245,7 @@ export function request(req) { if (req.path === '/hog') for (;;) hoard.push('x'.
   );
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /a HTTP/1.1\n\n'), request('GET /hog HTTP/1.1\n\n'), request('GET /b HTTP/1.1\n\n')]);
-  assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
-    [0, 2],
-  );
+  assert.deepEqual(outcome.sources, [0, 2]);
   assert.deepEqual(
     outcome.failures.map((f) => [f.index, f.kind]),
     [[1, 'memory']],
@@ -320,7 +314,7 @@ test('reading only the path parses the request line only, not the headers or the
   const outcome = sb.runBatch([api, request('GET /other HTTP/1.1\n\n')]);
   assert.deepEqual(outcome.failures, []);
   assert.deepEqual(
-    outcome.outputs.map((o) => o.message),
+    outcome.outputs.map((o) => o),
     [api],
   );
 });
@@ -339,7 +333,7 @@ test('each view reads its own id, whether the batch ids have the usual 24 digits
     const batch = ids.map((id, i) => request(`GET /${i === 1 ? 'same' : i} HTTP/1.1\nHost: a\n\n`, id));
     const outcome = sb.runBatch(batch);
     assert.deepEqual(
-      outcome.outputs.map((o) => [o.message.id, /X-Id: (\S+)/.exec(text(o.message))?.[1]]),
+      outcome.outputs.map((o) => [o.id, /X-Id: (\S+)/.exec(text(o))?.[1]]),
       ids.map((id) => [id, id]),
     );
   }
@@ -353,7 +347,7 @@ test('binary bodies survive untouched and can be replaced through bytes', { time
     ...request('POST /bin HTTP/1.1\nContent-Length: 7\n\n'),
     payload: Buffer.concat([Buffer.from('POST /bin HTTP/1.1\r\nContent-Length: 7\r\n\r\n'), body]),
   };
-  const out = sb.runBatch([input]).outputs[0]!.message.payload;
+  const out = sb.runBatch([input]).outputs[0]!.payload;
   assert.deepEqual(
     [...out.subarray(out.length - 7)],
     [...body].map((x) => 255 - x),
@@ -439,7 +433,7 @@ test('a batch that is slow as a whole is not blamed on one message: the message 
   const outcome = sb.runBatch(batch);
   assert.deepEqual(outcome.failures, []);
   assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
+    outcome.sources,
     batch.map((_, i) => i),
   );
 });
@@ -457,10 +451,7 @@ test('a script cannot replace the built-ins the runtime relies on', { timeout: 1
     [[0, 'error']],
   );
   assert.match(outcome.failures[0]!.message, /TypeError/);
-  assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
-    [1],
-  );
+  assert.deepEqual(outcome.sources, [1]);
 });
 
 test('an async hook is reported as such, since hooks must answer synchronously', { timeout: 10000 }, (t) => {
@@ -477,4 +468,20 @@ test('a script file that does not exist is an input error naming the file', { ti
     () => new ScriptSandbox({ file: missing, memoryLimitMb: 32, timeLimitMs: 100 }),
     (e: unknown) => e instanceof RepriseError && e.code === 'RPR_INPUT_NOT_FOUND' && e.message.includes(missing),
   );
+});
+
+test('outputs sent whole never share their bytes, even when equal (a header added the same way to many is sent back once)', () => {
+  const sb = sandbox(`export function request(req) {
+  if (req.path === '/twice') return [req.clone(), req.clone()];
+  req.headers.set('X-Env', 'staging');
+  return req;
+}`);
+  const outcome = sb.runBatch([request('GET /twice HTTP/1.1\n\n'), request('GET /a HTTP/1.1\n\n'), request('GET /bb HTTP/1.1\n\n')]);
+  assert.deepEqual(
+    outcome.outputs.map((o) => text(o)),
+    ['GET /twice HTTP/1.1\n\n', 'GET /twice HTTP/1.1\n\n', 'GET /a HTTP/1.1\nX-Env: staging\n\n', 'GET /bb HTTP/1.1\nX-Env: staging\n\n'],
+  );
+  const [first, second] = outcome.outputs;
+  assert.notEqual(first!.payload.byteOffset, second!.payload.byteOffset, 'each whole payload has bytes of its own');
+  sb.dispose();
 });

@@ -44,7 +44,7 @@ test('store keeps JSON values by key: get, set, has, delete; a missing key reads
       request('DELETE /a HTTP/1.1\n\n'),
     ])
     .outputs.map((o) =>
-      text(o.message)
+      text(o)
         .split('\n')
         .filter((l) => l.startsWith('x-')),
     );
@@ -77,14 +77,14 @@ test('store survives a timeout that rebuilds the isolate; module state does not'
   t.after(() => sb.dispose());
   const login = request('POST /login HTTP/1.1\n\n');
   const first = sb.runBatch([login, response('response', login.id, 'HTTP/1.1 200 OK\n\n{"token":"abc"}'), request('GET /me HTTP/1.1\n\n')]);
-  assert.match(text(first.outputs[2]!.message), /x-store: abc\nx-module: abc/);
+  assert.match(text(first.outputs[2]!), /x-store: abc\nx-module: abc/);
   const second = sb.runBatch([request('GET /slow HTTP/1.1\n\n'), request('GET /me HTTP/1.1\n\n')]);
   assert.equal(second.rebuilds, 1);
   assert.deepEqual(
     second.failures.map((f) => f.kind),
     ['timeout'],
   );
-  assert.match(text(second.outputs[0]!.message), /x-store: abc\nx-module: none/);
+  assert.match(text(second.outputs[0]!), /x-store: abc\nx-module: none/);
 });
 
 test('store is per script: two sandboxes do not share keys', { timeout: 10000 }, (t) => {
@@ -96,7 +96,7 @@ test('store is per script: two sandboxes do not share keys', { timeout: 10000 },
     b.dispose();
   });
   a.runBatch([request('GET / HTTP/1.1\n\n'), request('GET / HTTP/1.1\n\n')]);
-  assert.match(text(b.runBatch([request('GET / HTTP/1.1\n\n')]).outputs[0]!.message), /x-seen: 0/);
+  assert.match(text(b.runBatch([request('GET / HTTP/1.1\n\n')]).outputs[0]!), /x-seen: 0/);
 });
 
 test('store bounds: a write past the key or size limit throws for that call only, with a clear message', { timeout: 10000 }, (t) => {
@@ -116,10 +116,7 @@ test('store bounds: a write past the key or size limit throws for that call only
     request('GET /a/200 HTTP/1.1\n\n'),
     request('GET /a/20 HTTP/1.1\n\n'),
   ]);
-  assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
-    [0, 1, 4],
-  );
+  assert.deepEqual(outcome.sources, [0, 1, 4]);
   assert.deepEqual(
     outcome.failures.map((f) => [f.index, f.kind]),
     [
@@ -175,7 +172,7 @@ test('reads are served from a bounded mirror in the isolate and stay right after
       request('DELETE /abc HTTP/1.1\n\n'),
       request('GET /abc HTTP/1.1\n\n'),
     ])
-    .outputs.map((o) => /x-value: (.*)/.exec(text(o.message))?.[1]);
+    .outputs.map((o) => /x-value: (.*)/.exec(text(o))?.[1]);
   assert.deepEqual(values, ['undefined', '3', '3', '3', 'undefined', 'undefined']);
 });
 
@@ -204,10 +201,7 @@ test('the default bounds are the documented 10,000 keys and 1,000,000 characters
   const sb = new ScriptSandbox({ file, memoryLimitMb: 64, timeLimitMs: 5000 });
   t.after(() => sb.dispose());
   const outcome = sb.runBatch([request('GET /fill HTTP/1.1\n\n'), request('GET /one-more HTTP/1.1\n\n'), request('GET /big HTTP/1.1\n\n')]);
-  assert.deepEqual(
-    outcome.outputs.map((o) => o.source),
-    [0],
-  );
+  assert.deepEqual(outcome.sources, [0]);
   assert.match(outcome.failures[0]!.message, /the store is full \(10000 keys\)/);
   assert.match(outcome.failures[1]!.message, /more than its 1000000/);
 });

@@ -255,6 +255,7 @@ test('without --baseline the recorded responses are the baseline and the candida
   assert.equal(result.code, 5, result.stderr);
   const report = readReport(files.json);
   assert.equal(report.settings.run.mode, 'recorded-baseline');
+  assert.equal(report.settings.run.sentTwice, 'GET, HEAD, OPTIONS');
   assertExactlyInjected(report);
   assert.equal(candidate.requests(), 4 * PER_ENDPOINT * 2 + PER_ENDPOINT);
   assert.deepEqual(
@@ -425,7 +426,9 @@ test('--allow-side-effects sends every method twice to each side: POST noise is 
   assert.equal(result.code, 5, result.stderr);
   assert.equal(baseline.requests(), 5 * 10 * 2, 'the POSTs too went to the baseline twice');
   assert.equal(candidate.requests(), 5 * 10 * 2);
-  const events = readReport(files.json).endpoints.find((e) => e.endpoint === 'POST /events')!;
+  const report = readReport(files.json);
+  assert.equal(report.settings.run.sentTwice, 'every method (--allow-side-effects)', 'the report says POSTs were repeated');
+  const events = report.endpoints.find((e) => e.endpoint === 'POST /events')!;
   assert.equal(events.noiseSamples, 10);
   assert.deepEqual(events.differences, []);
 });

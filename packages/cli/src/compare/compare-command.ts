@@ -84,6 +84,8 @@ export async function runCompare(argv: string[]): Promise<number> {
           mode: flags.baseline === undefined ? 'recorded-baseline' : 'live-baseline',
           baseline: flags.baseline ?? 'recorded responses',
           candidate: flags.candidate,
+          // Which requests went twice (for noise), so a report says whether POSTs were repeated.
+          sentTwice: flags.allowSideEffects ? 'every method (--allow-side-effects)' : 'GET, HEAD, OPTIONS',
         };
     const analyzerOptions = analyzerOptionsOf(flags);
     const analyzer = new Analyzer({ ...analyzerOptions, comparators: await loadComparators() });

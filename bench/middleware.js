@@ -24,7 +24,7 @@ import { cliBin, runCliTimed } from './lib/cli.js';
 const root = resolve(import.meta.dirname, '..');
 const echoProgram = join(root, 'packages/plugin-middleware/test/fixtures/echo-middleware.js');
 const HEADER_SCRIPT = `export function request(req) {\n  req.headers.set('X-Env', 'staging');\n  return req;\n}\n`;
-// The same, also reading and writing the script's host-side store once per message (two sync calls out of the isolate).
+// The same, also reading and writing the script's store once per message (in the isolate; each batch's changes go back to the host's copy).
 const STORE_SCRIPT = `export function request(req) {\n  store.set('n', (store.get('n') ?? 0) + 1);\n  req.headers.set('X-Env', 'staging');\n  return req;\n}\n`;
 
 /** Runs the CLI; resolves to seconds from spawn to exit and the summary it printed. */

@@ -1,15 +1,17 @@
 /**
  * The module that runs inside each script's isolate before the script: the lazy message views and the
  * batch runner. The host reads this module's compiled file (dist/sandbox-prelude.js) and compiles it as
- * an ES module in the isolate, so it must import nothing at run time (types only) and use nothing of
- * Node: no host objects reach it. What crosses the boundary is typed in sandbox-wire.ts.
+ * an ES module in the isolate, so at run time it imports only script-store.js (which imports nothing;
+ * the host links it) and uses nothing of Node: no host objects reach it. What crosses the boundary is
+ * typed in sandbox-wire.ts.
  *
  * The views parse nothing until asked: reading `path` parses the request line only, looking up or
  * adding a header finds the head's end and searches it, listing headers splits the head, `body` decodes
  * the body. Every field a script sets is checked where it is set (InvalidFieldError, which drops the
  * message); the host checks the ids again, since they end up in .gor record headers.
  */
-import type { BatchDetails, BatchInput, BatchResult, DetailsCall, HookFailure, HookName, IdChange, StoreCall } from './sandbox-wire.js';
+import type { BatchDetails, BatchInput, BatchResult, DetailsCall, HookFailure, HookName, IdChange } from './sandbox-wire.js';
+import { ScriptStore, type ScriptStoreLimits } from './script-store.js';
 
 const MAX_LOG_LINES = 100;
 const CORRELATION_CAPACITY = 10000;
@@ -693,19 +695,20 @@ function boundedSet(map: Map<string, Remembered>, key: string, value: Remembered
   if (map.size > CORRELATION_CAPACITY) map.delete(map.keys().next().value as string);
 }
 
-// The script's store lives on the host (it outlives this isolate); values cross as JSON text.
-// Only this isolate writes this script's store, so what it read or wrote stays true: reads are
-// mirrored here (misses too) and cost no call after the first. The mirror is bounded; it starts
-// empty in a rebuilt isolate.
-const MIRROR_CAPACITY = 20000;
-const mirror = new Map<string, string | undefined>();
+// The script's store lives here, filled by the host when the isolate is built: a script reads and
+// writes it without leaving the isolate. The host keeps a copy, which outlives this isolate: each
+// call's result carries the net changes it made (key -> JSON, or null for a delete).
+let scriptStore: ScriptStore | null = null;
+let storeChanges = new Map<string, string | null>();
 function storeKey(key: unknown, op: string): string {
   if (typeof key !== 'string') throw new TypeError(`store.${op}(): a key is a string, not ${typeof key}`);
   return key;
 }
-function remember(key: string, json: string | undefined): void {
-  if (mirror.size >= MIRROR_CAPACITY && !mirror.has(key)) mirror.clear();
-  mirror.set(key, json);
+function takeStoreChanges(): [string, string | null][] {
+  if (storeChanges.size === 0) return [];
+  const changes = [...storeChanges];
+  storeChanges = new Map();
+  return changes;
 }
 // The ids and timestamps of the batch in hand stay on the host until a script (or correlation) reads
 // one: most scripts never do, and the batch crosses the boundary without them.
@@ -732,39 +735,39 @@ function detailsOf(batch: CallBatch): { ids: string[]; timestamps: BigUint64Arra
   return batch.details;
 }
 
-export function bindStore(call: StoreCall): void {
-  function lookup(key: string): string | undefined {
-    if (mirror.has(key)) return mirror.get(key);
-    const json = call('get', key) as string | undefined;
-    remember(key, json);
-    return json;
-  }
+export function bindStore(entries: [string, string][], limits: ScriptStoreLimits): void {
+  const held = new ScriptStore(limits, entries);
+  scriptStore = held;
   const store = Object.freeze({
     get(key: unknown): unknown {
-      const json = lookup(storeKey(key, 'get'));
+      const json = held.get(storeKey(key, 'get'));
       return json === undefined ? undefined : JSON.parse(json);
     },
     has(key: unknown): boolean {
-      return lookup(storeKey(key, 'has')) !== undefined;
+      return held.has(storeKey(key, 'has'));
     },
     set(key: unknown, value: unknown): void {
       const k = storeKey(key, 'set');
       const json = JSON.stringify(value) as string | undefined;
       if (json === undefined) throw new TypeError(`store.set("${k}"): the value must be JSON (not undefined, a function or a symbol)`);
-      mirror.delete(k); // so a call cut short by a timeout leaves no stale copy
-      const refused = call('set', k, json);
-      if (refused !== undefined) throw new RangeError(String(refused));
-      remember(k, json);
+      const refused = held.set(k, json);
+      if (refused !== undefined) throw new RangeError(refused);
+      storeChanges.set(k, json);
     },
     delete(key: unknown): boolean {
       const k = storeKey(key, 'delete');
-      mirror.delete(k);
-      const removed = call('delete', k) === true;
-      remember(k, undefined);
+      const removed = held.delete(k);
+      if (removed) storeChanges.set(k, null);
       return removed;
     },
   });
   Object.defineProperty(globalThis, 'store', { value: store, writable: false, configurable: false });
+}
+
+/** The whole store, for the host after a timeout (what this isolate holds is then the truth). */
+export function dumpStore(): [string, string][] {
+  storeChanges = new Map();
+  return scriptStore === null ? [] : scriptStore.all();
 }
 
 type Hook = (...views: Array<HttpMessage | null>) => unknown;
@@ -835,6 +838,7 @@ class Outputs {
       logsLeftOut: this.log.leftOut,
       dropped: this.dropped,
       inHand: this.inHand,
+      storeChanges: takeStoreChanges(),
     };
   }
 }
@@ -996,7 +1000,7 @@ for (const c of [
 }
 Object.freeze(Object.getPrototypeOf([][Symbol.iterator]()));
 Object.freeze(Object.getPrototypeOf(''[Symbol.iterator]()));
-for (const c of [Headers, HttpMessage, Request, Response, Query, InvalidFieldError, Outputs]) {
+for (const c of [Headers, HttpMessage, Request, Response, Query, InvalidFieldError, Outputs, ScriptStore]) {
   Object.freeze(c);
   Object.freeze(c.prototype);
 }

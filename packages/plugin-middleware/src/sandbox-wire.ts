@@ -1,10 +1,12 @@
 /**
  * What crosses the isolate boundary, shared by the host (script-sandbox.ts) and the prelude that runs in
- * the isolate (sandbox-prelude.ts). Types only: the prelude imports nothing at run time.
+ * the isolate (sandbox-prelude.ts). Types only.
  *
  * One call per batch: the host packs the messages into a `BatchInput`, the prelude runs the hooks over
  * them and returns a `BatchResult` (both copied across, never shared).
  */
+
+import type { ScriptStoreLimits } from './script-store.js';
 
 /** A message's kind on the wire: request, response, replayed response. */
 export type KindCode = '1' | '2' | '3';
@@ -71,6 +73,8 @@ export interface BatchResult {
   dropped: number;
   /** The message in hand when the call ended (the batch's length once it is done). */
   inHand: number;
+  /** What the call changed in the script's store, net: key and JSON, or null for a delete. */
+  storeChanges: [string, string | null][];
 }
 
 /** The ids and timestamps of the batch in hand, which the prelude asks the host for when it needs them (DetailsCall). */
@@ -87,12 +91,6 @@ export interface BatchDetails {
  */
 export type DetailsCall = (call: number) => BatchDetails | null;
 
-/**
- * The script's `store` calls the host synchronously: get returns the JSON text (undefined when absent),
- * set returns undefined or why it was refused, delete whether the key existed.
- */
-export type StoreCall = (op: 'get' | 'set' | 'delete', key: string, json?: string) => string | boolean | undefined;
-
 /** The prelude module's exports, which the host calls. */
 export interface SandboxApi {
   /** Takes the script module's namespace; returns the hooks it exports. */
@@ -100,6 +98,9 @@ export interface SandboxApi {
   run(input: BatchInput): BatchResult;
   /** After a timeout: what that call had produced, without the message in hand (null if it finished or is unknown). */
   partial(call: number): BatchResult | null;
-  bindStore(call: StoreCall): void;
+  /** Fills the isolate's store with the host's copy (a new isolate, or one rebuilt), and makes the `store` global. */
+  bindStore(entries: [string, string][], limits: ScriptStoreLimits): void;
+  /** Everything the isolate's store holds (the host takes it after a timeout). */
+  dumpStore(): [string, string][];
   bindDetails(call: DetailsCall): void;
 }

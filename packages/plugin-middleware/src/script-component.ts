@@ -70,7 +70,6 @@ export const middlewareScript = defineMiddleware({
           'it will run only on replayed responses read from the input',
       );
     }
-    let toldOnThread = false;
     const finish = (batch: Message[], outcome: BatchOutcome): Message[] => {
       report(outcome, ctx, scriptLog, errorLog, sandbox);
       if (outcome.failures.length === 0) return outcome.outputs;
@@ -83,19 +82,7 @@ export const middlewareScript = defineMiddleware({
       return { process: (batch: Message[]) => finish(batch, sandbox.runBatch(batch)), close: async () => sandbox.dispose() };
     }
     return {
-      process(batch: Message[]): Message[] | Promise<Message[]> {
-        // Back on this thread for good (the script uses store), and nothing left in flight: no promise needed.
-        if (sandbox.isOnThreadAndIdle) return finish(batch, sandbox.runBatch(batch));
-        return sandbox.runBatchOffThread(batch).then((outcome) => {
-          if (!sandbox.runsOffThread && !toldOnThread) {
-            toldOnThread = true;
-            ctx.logger.debug(
-              `${sandbox.file} uses store: its batches now run on reprise's main thread (from the isolate's own, each store call would wait for it)`,
-            );
-          }
-          return finish(batch, outcome);
-        });
-      },
+      process: (batch: Message[]) => sandbox.runBatchOffThread(batch).then((outcome) => finish(batch, outcome)),
       async close() {
         sandbox.dispose();
       },

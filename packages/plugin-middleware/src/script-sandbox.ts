@@ -1,18 +1,19 @@
 /**
  * One middleware script in its own isolate (isolated-vm): compiles the ES module, runs its hooks over
  * whole batches in one call each (on isolated-vm's thread in a run, see runBatchOffThread; synchronous
- * in `middleware test` and for scripts that use `store`), and contains failures. A throw affects only the message in hand
- * (caught inside the isolate); a timeout or an exhausted heap ends the call, so the batch is resumed
- * after the message in hand, in a rebuilt isolate. A rebuild resets module state; the script's `store`
- * lives here on the host and is kept.
+ * in `middleware test`), and contains failures. A throw affects only the message in hand (caught inside
+ * the isolate); a timeout or an exhausted heap ends the call, so the batch is resumed after the message
+ * in hand, in a rebuilt isolate. A rebuild resets module state, not the script's `store`: the isolate
+ * holds the store the script uses, and the host a copy that each call's changes keep up to date, from
+ * which a rebuilt isolate is filled.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ivm from 'isolated-vm';
 import { GOR_SEPARATOR, RepriseError, type Message } from '@reprise/core';
-import type { BatchDetails, BatchInput, BatchResult, DetailsCall, HookName, KindCode, SandboxApi, StoreCall } from './sandbox-wire.js';
-import { ScriptStore, type ScriptStoreLimits } from './script-store.js';
+import type { BatchDetails, BatchInput, BatchResult, DetailsCall, HookName, KindCode, SandboxApi } from './sandbox-wire.js';
+import { DEFAULT_STORE_LIMITS, ScriptStore, type ScriptStoreLimits } from './script-store.js';
 
 export interface ScriptSandboxOptions {
   /** Path of the script (an ES module). */
@@ -76,19 +77,25 @@ const ID_PATTERN = /^[0-9a-f]{24}$/;
 /** A byte of every .gor record separator (0xf0, the first of its UTF-8 monkeys). */
 const SEPARATOR_BYTE = GOR_SEPARATOR[1]!;
 /**
- * The prelude is compiled by tsc like the rest of the package, and its built file is what the isolate
- * runs (the package's dist is one folder up from both src and dist, so this holds for either).
+ * The prelude and the store it imports are compiled by tsc like the rest of the package, and their built
+ * files are what the isolate runs (the package's dist is one folder up from both src and dist, so this
+ * holds for either).
  */
 const PRELUDE_FILE = fileURLToPath(new URL('../dist/sandbox-prelude.js', import.meta.url));
-let preludeSource: string | undefined;
+const STORE_FILE = fileURLToPath(new URL('../dist/script-store.js', import.meta.url));
+/** The one module the prelude imports. */
+const STORE_SPECIFIER = './script-store.js';
+const builtSources = new Map<string, string>();
 
-function readPrelude(): string {
+function readBuilt(file: string): string {
+  let source = builtSources.get(file);
+  if (source !== undefined) return source;
   try {
-    preludeSource ??= readFileSync(PRELUDE_FILE, 'utf8');
+    source = readFileSync(file, 'utf8');
   } catch (error) {
     throw new RepriseError(
       'RPR_INTERNAL',
-      `cannot read the script sandbox's prelude ${PRELUDE_FILE} (is the package built?): ${(error as Error).message}`,
+      `cannot read the script sandbox's module ${file} (is the package built?): ${(error as Error).message}`,
       {
         plugin: 'middleware-script',
         phase: 'create',
@@ -96,7 +103,8 @@ function readPrelude(): string {
       },
     );
   }
-  return preludeSource;
+  builtSources.set(file, source);
+  return source;
 }
 
 type ApiReference<K extends keyof SandboxApi> = ivm.Reference<SandboxApi[K]>;
@@ -110,8 +118,16 @@ export class ScriptSandbox {
   private context!: ivm.Context;
   private runRef!: ApiReference<'run'>;
   private partialRef!: ApiReference<'partial'>;
+  private dumpStoreRef!: ApiReference<'dumpStore'>;
   private isDisposed = false;
+  /** The host's copy of the script's store (see collect and takeStoreFromIsolate). */
   private readonly store: ScriptStore;
+  private readonly storeLimits: ScriptStoreLimits;
+  /**
+   * Calls up to this number ran before the host last took the whole store from the isolate: their
+   * changes are in the copy already (and applying them late could undo newer ones).
+   */
+  private storeTakenThrough = 0;
   /**
    * The batches of the calls in progress and of the last few done, by call number (the prelude asks for
    * their ids and timestamps by it, also for a view a script kept from an earlier call).
@@ -123,17 +139,14 @@ export class ScriptSandbox {
   private nextCall = 1;
   /** Calls running on isolated-vm's thread, each settled (never rejected) when done. */
   private readonly offThread = new Set<Promise<void>>();
-  /** Off-thread calls stop once the script calls the host from there (each such call waits for the host thread). */
-  private mayRunOffThread = true;
   /** The last batch given to runBatchOffThread, resolved once it is finished: batches finish in order. */
   private lastOffThread: Promise<void> = Promise.resolve();
-  /** Batches given to runBatchOffThread and not finished. */
-  private unfinished = 0;
 
   constructor(private readonly options: ScriptSandboxOptions) {
     this.file = resolve(options.file);
     this.fileUrl = pathToFileURL(this.file).href;
-    this.store = new ScriptStore(options.storeLimits);
+    this.storeLimits = options.storeLimits ?? DEFAULT_STORE_LIMITS;
+    this.store = new ScriptStore(this.storeLimits);
     try {
       this.code = readFileSync(this.file, 'utf8');
     } catch (error) {
@@ -149,21 +162,28 @@ export class ScriptSandbox {
 
   /** Builds (or rebuilds) the isolate: prelude, then the script's module; returns the hooks it exports. */
   private build(): HookName[] {
-    const preludeCode = readPrelude();
+    const preludeCode = readBuilt(PRELUDE_FILE);
+    const storeCode = readBuilt(STORE_FILE);
     const isolate = new ivm.Isolate({ memoryLimit: Math.max(8, this.options.memoryLimitMb) });
     try {
       const context = isolate.createContextSync();
+      const storeModule = isolate.compileModuleSync(storeCode, { filename: 'reprise:script-store' });
+      storeModule.instantiateSync(context, (specifier) => {
+        throw new Error(`the script store imports nothing (import "${specifier}")`);
+      });
       const prelude = isolate.compileModuleSync(preludeCode, { filename: 'reprise:sandbox-prelude' });
       prelude.instantiateSync(context, (specifier) => {
-        throw new Error(`the sandbox prelude imports nothing at run time (import "${specifier}")`);
+        if (specifier === STORE_SPECIFIER) return storeModule;
+        throw new Error(`the sandbox prelude imports only ${STORE_SPECIFIER} at run time (import "${specifier}")`);
       });
       prelude.evaluateSync();
       const api = prelude.namespace;
       const install = api.getSync('install', { reference: true }) as ApiReference<'install'>;
       this.runRef = api.getSync('run', { reference: true }) as ApiReference<'run'>;
       this.partialRef = api.getSync('partial', { reference: true }) as ApiReference<'partial'>;
-      const bindStore = api.getSync('bindStore', { reference: true }) as ivm.Reference<(call: ivm.Callback<StoreCall>) => void>;
-      bindStore.applySync(undefined, [new ivm.Callback(this.storeCall)]);
+      this.dumpStoreRef = api.getSync('dumpStore', { reference: true }) as ApiReference<'dumpStore'>;
+      const bindStore = api.getSync('bindStore', { reference: true }) as ApiReference<'bindStore'>;
+      bindStore.applySync(undefined, [this.store.all(), { ...this.storeLimits }], { arguments: { copy: true } });
       const bindDetails = api.getSync('bindDetails', { reference: true }) as ivm.Reference<(call: ivm.Callback<DetailsCall>) => void>;
       bindDetails.applySync(undefined, [new ivm.Callback(this.detailsCall)]);
       const module = isolate.compileModuleSync(this.code, { filename: this.fileUrl });
@@ -191,24 +211,6 @@ export class ScriptSandbox {
     }
   }
 
-  /**
-   * The isolate's `store` calls land here, synchronously: op, key, and for set the JSON. Reads are mirrored
-   * in the isolate. From the isolate's own thread a call waits for this one, so batches then stop going there.
-   */
-  private readonly storeCall: StoreCall = (op, key, json) => {
-    if (this.offThread.size > 0) this.mayRunOffThread = false;
-    switch (op) {
-      case 'get':
-        return this.store.get(key);
-      case 'set':
-        return this.store.set(key, String(json));
-      case 'delete':
-        return this.store.delete(key);
-      default:
-        return undefined;
-    }
-  };
-
   /** The prelude asks for the ids and timestamps of the batch in hand only when it needs them. */
   private readonly detailsCall: DetailsCall = (call) => {
     // From the isolate's thread, a call back waits for this one: the next batches bring them along.
@@ -224,24 +226,34 @@ export class ScriptSandbox {
     if (this.inCall.size > REMEMBERED_CALLS) this.inCall.delete(this.inCall.keys().next().value as number);
   }
 
-  /** False once batches run on this thread (see runBatchOffThread). */
-  get runsOffThread(): boolean {
-    return this.mayRunOffThread;
-  }
-
-  /** True once batches run on this thread and none given to runBatchOffThread is unfinished: runBatch may be called. */
-  get isOnThreadAndIdle(): boolean {
-    return !this.mayRunOffThread && this.unfinished === 0;
-  }
-
   /** Keys in the script's store (kept across rebuilds). */
   get storeSize(): number {
     return this.store.size;
   }
 
   private rebuild(): void {
-    if (!this.isolate.isDisposed) this.isolate.dispose();
+    if (!this.isolate.isDisposed) {
+      // After a timeout: what the isolate's store holds is the truth (an exhausted heap leaves only the copy).
+      this.takeStoreFromIsolate();
+      this.isolate.dispose();
+    }
     this.build();
+  }
+
+  /**
+   * Replaces the host's copy of the store with the isolate's, once every call issued has run there.
+   * After a timeout, calls behind the one that timed out may have run before it was finished: their
+   * changes, applied in the order collected, could differ from the order they were made in.
+   */
+  private takeStoreFromIsolate(): void {
+    let entries: unknown;
+    try {
+      entries = this.dumpStoreRef.applySync(undefined, [], { result: { copy: true }, timeout: 1000 });
+    } catch {
+      return; // out of time or memory itself: the copy stays as the changes left it
+    }
+    if (!Array.isArray(entries) || !entries.every(isStoreEntry) || !this.store.replace(entries)) throw storeInterference(this.file);
+    this.storeTakenThrough = this.nextCall - 1;
   }
 
   /** Runs the script's hooks over a batch, on this thread. Never throws for a script failure: those are reported. */
@@ -257,10 +269,8 @@ export class ScriptSandbox {
   /**
    * Runs the script's hooks over a batch on isolated-vm's own thread, so that this thread can go on
    * (the engine hands over the next batches meanwhile); the same outcome as runBatch, and batches
-   * finish in the order given. A script that uses `store` calls this thread from there, and waits for
-   * it each time: after its first such call, batches run on this thread (runBatch). A failed call is
-   * recovered on this thread, once the calls after it are done: a batch that timed out is finished
-   * after the batches queued behind it ran.
+   * finish in the order given. A failed call is recovered on this thread, once the calls after it are
+   * done: a batch that timed out is finished after the batches queued behind it ran.
    */
   async runBatchOffThread(batch: readonly Message[]): Promise<BatchOutcome> {
     this.checkOpen();
@@ -269,12 +279,10 @@ export class ScriptSandbox {
     this.lastOffThread = new Promise<void>((resolve) => {
       finished = resolve;
     });
-    this.unfinished++;
     try {
-      if (!this.mayRunOffThread || batch.length === 0) {
+      if (batch.length === 0) {
         await previous;
-        await this.offThreadDone();
-        return this.runBatch(batch);
+        return emptyOutcome();
       }
       // Its own packing buffer: the next batches are packed before this one comes back.
       const packed = packBatch(batch, true, this.sendDetails);
@@ -303,7 +311,7 @@ export class ScriptSandbox {
       const outcome = emptyOutcome();
       // Closed meanwhile (reprise is stopping): the batch is not delivered.
       if (this.isDisposed) return outcome;
-      if (result !== undefined) this.collect(result, packed, outcome);
+      if (result !== undefined) this.collect(result, call, packed, outcome);
       else {
         // Nothing may run in the isolate while this thread calls it synchronously.
         await this.offThreadDone();
@@ -312,7 +320,6 @@ export class ScriptSandbox {
       }
       return outcome;
     } finally {
-      this.unfinished--;
       finished();
     }
   }
@@ -324,7 +331,7 @@ export class ScriptSandbox {
   /** What a timed-out call produced before the message in hand, which it returns. */
   private collectPartial(call: number, batch: PackedBatch, from: number, outcome: BatchOutcome): number {
     const partial = this.partialRef.applySync(undefined, [call], { result: { copy: true }, timeout: 1000 }) as BatchResult | null;
-    if (partial) this.collect(partial, batch, outcome);
+    if (partial) this.collect(partial, call, batch, outcome);
     return partial ? partial.inHand : from;
   }
 
@@ -348,7 +355,7 @@ export class ScriptSandbox {
       const isolate = this.isolate;
       try {
         const result = this.call(batch, from, end, call);
-        this.collect(result, batch, outcome);
+        this.collect(result, call, batch, outcome);
         return;
       } catch (error) {
         from = this.afterFailedCall(error, isolate, call, batch, from, end, outcome);
@@ -385,13 +392,15 @@ export class ScriptSandbox {
     // then give that message a call of its own (the batch may simply have been long).
     const inHand = this.collectPartial(call, batch, from, outcome);
     this.runOne(batch, inHand, outcome);
+    this.takeStoreFromIsolate();
     return inHand + 1;
   }
 
   private runOne(batch: PackedBatch, index: number, outcome: BatchOutcome): void {
     let result: BatchResult;
+    const call = this.nextCall++;
     try {
-      result = this.call(batch, index, index + 1, this.nextCall++);
+      result = this.call(batch, index, index + 1, call);
     } catch (error) {
       const text = (error as Error).message ?? String(error);
       if (this.isolate.isDisposed)
@@ -403,7 +412,7 @@ export class ScriptSandbox {
       outcome.rebuilds++;
       return;
     }
-    this.collect(result, batch, outcome);
+    this.collect(result, call, batch, outcome);
   }
 
   private fail(outcome: BatchOutcome, index: number, batch: PackedBatch, kind: ScriptFailureKind, message: string): void {
@@ -411,8 +420,9 @@ export class ScriptSandbox {
     outcome.failures.push({ index, hook, kind, message: `${hook}() ${message}`, location: this.file });
   }
 
-  private collect(result: BatchResult, batch: PackedBatch, outcome: BatchOutcome): void {
+  private collect(result: BatchResult, call: number, batch: PackedBatch, outcome: BatchOutcome): void {
     checkShape(result, batch.offsets);
+    if (call > this.storeTakenThrough && !this.store.apply(result.storeChanges)) throw storeInterference(this.file);
     const rows = result.outputs;
     const rowCount = rows.length / ROW_WIDTH;
     const messages = batch.messages;
@@ -595,6 +605,19 @@ function sandboxFailure(error: unknown, file: string): RepriseError {
   });
 }
 
+/** The isolate sent a store out of bounds or malformed: only a script that tampered with the runtime can. */
+function storeInterference(file: string): RepriseError {
+  return new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox sent back a store out of its bounds (the script interfered with its runtime)', {
+    plugin: 'middleware-script',
+    phase: 'transform',
+    file,
+  });
+}
+
+function isStoreEntry(entry: unknown): entry is [string, string] {
+  return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && typeof entry[1] === 'string';
+}
+
 /** The ids and timestamps of a batch, for the prelude (sent with an off-thread batch, else fetched when read). */
 function batchDetails(messages: readonly Message[]): BatchDetails {
   const timestamps = new BigUint64Array(messages.length);
@@ -635,8 +658,12 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
       phase: 'transform',
     });
   }
-  const { outputs, middles, idChanges, failures } = result;
+  const { outputs, middles, idChanges, failures, storeChanges } = result;
   if (
+    !Array.isArray(storeChanges) ||
+    !storeChanges.every(
+      (c) => Array.isArray(c) && c.length === 2 && typeof c[0] === 'string' && (typeof c[1] === 'string' || c[1] === null),
+    ) ||
     outputs === null ||
     typeof outputs !== 'object' ||
     typeof middles !== 'string' ||

@@ -1,7 +1,9 @@
 /**
- * A script's `store`: a key-value map kept on the host, so it outlives the isolate (rebuilt after a
- * timeout or an exhausted heap). Values arrive already serialized as JSON by the isolate; the store
- * only keeps the text and bounds how much there is.
+ * A script's `store`: keys and JSON texts, bounded. The same class serves both sides: in the isolate it
+ * is the store a script reads and writes (no call leaves the isolate, so the script keeps its own
+ * thread); on the host it is the copy that outlives the isolate (rebuilt after a timeout or an exhausted
+ * heap), kept up to date with the changes each call sends back and used to fill the rebuilt isolate.
+ * It imports nothing, so the isolate can load it as a module.
  */
 export interface ScriptStoreLimits {
   maxKeys: number;
@@ -15,7 +17,12 @@ export class ScriptStore {
   private readonly entries = new Map<string, string>();
   private chars = 0;
 
-  constructor(private readonly limits: ScriptStoreLimits = DEFAULT_STORE_LIMITS) {}
+  constructor(
+    private readonly limits: ScriptStoreLimits = DEFAULT_STORE_LIMITS,
+    entries: Iterable<readonly [string, string]> = [],
+  ) {
+    for (const [key, json] of entries) this.put(key, json);
+  }
 
   get size(): number {
     return this.entries.size;
@@ -50,6 +57,38 @@ export class ScriptStore {
     this.entries.delete(key);
     this.chars -= key.length + previous.length;
     return true;
+  }
+
+  /** Every key and its JSON, to copy the store to the other side. */
+  all(): [string, string][] {
+    return [...this.entries];
+  }
+
+  /**
+   * Applies the net changes of a call (a JSON text, or null for a delete), which the isolate made within
+   * the bounds one at a time; returns false if the result is out of bounds all the same (the script
+   * interfered with the store's runtime: the host's copy is not trusted then).
+   */
+  apply(changes: readonly (readonly [string, string | null])[]): boolean {
+    for (const [key, json] of changes) {
+      if (json === null) this.delete(key);
+      else this.put(key, json);
+    }
+    return this.entries.size <= this.limits.maxKeys && this.chars <= this.limits.maxChars;
+  }
+
+  /** Replaces everything with what the isolate holds (after a timeout); false if that is out of bounds. */
+  replace(entries: readonly (readonly [string, string])[]): boolean {
+    this.entries.clear();
+    this.chars = 0;
+    return this.apply(entries);
+  }
+
+  /** Writes without checking the bounds (checked by the caller, once for a whole set of changes). */
+  private put(key: string, json: string): void {
+    const previous = this.entries.get(key);
+    this.chars += key.length + json.length - (previous === undefined ? 0 : key.length + previous.length);
+    this.entries.set(key, json);
   }
 }
 

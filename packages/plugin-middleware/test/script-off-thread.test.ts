@@ -1,6 +1,6 @@
 // The script sandbox with its isolate on isolated-vm's own thread (runBatchOffThread), several batches
-// in flight at once as the engine gives them: the same outcomes as on this thread, in order, and the
-// same recovery from timeouts and exhausted heaps.
+// in flight at once as the engine gives them: the same outcomes as on this thread, in order, the same
+// recovery from timeouts and exhausted heaps, and a store that stays right through both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,6 @@ export function request(req) { req.headers.set('seen', String(++seen)); if (req.
     assert.equal(outcome.dropped, 5, `batch ${b} counts its drops`);
     assert.deepEqual(outcome.failures, []);
   }
-  assert.equal(sb.runsOffThread, true);
 });
 
 test('an endless loop in one of several batches in flight: its message times out, the rest of every batch is delivered', {
@@ -101,22 +100,78 @@ export function request(req) { if (req.path === '/hog') for (;;) hoard.push('x'.
   assert.deepEqual(third!.failures, []);
 });
 
-test('a script that uses store moves to this thread after its first call, and its store stays right', { timeout: 20000 }, async (t) => {
-  const sb = sandbox(
-    `export function request(req) { const n = (store.get('n') ?? 0) + 1; store.set('n', n); req.headers.set('n', String(n)); return req; }`,
-  );
+const COUNTER = `export function request(req) {
+  if (req.path === '/slow') for (;;) {}
+  if (req.path === '/oom') globalThis.hog = new Array(5e6).fill(1.5);
+  const n = (store.get('n') ?? 0) + 1;
+  store.set('n', n);
+  req.headers.set('n', String(n));
+  return req;
+}`;
+const counted = (outcome: BatchOutcome) => outcome.outputs.map((o) => /n: (\d+)/.exec(text(o))![1]);
+const requests = (...paths: string[]) => paths.map((p) => request(`GET ${p} HTTP/1.1\n\n`));
+
+test('a script that uses store runs off-thread like any other, and its store stays right across batches in flight', {
+  timeout: 20000,
+}, async (t) => {
+  const sb = sandbox(COUNTER);
   t.after(() => sb.dispose());
-  const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: 4 }, (_, i) => request(`GET /${b}/${i} HTTP/1.1\n\n`)));
+  const batches = Array.from({ length: 5 }, (_, b) => requests(...Array.from({ length: 4 }, (_, i) => `/${b}/${i}`)));
   const outcomes = await allAtOnce(sb, batches);
   assert.deepEqual(
-    outcomes.flatMap((o) => o.outputs.map((out) => /n: (\d+)/.exec(text(out))![1])),
+    outcomes.flatMap(counted),
     Array.from({ length: 20 }, (_, i) => String(i + 1)),
   );
-  assert.equal(sb.runsOffThread, false, 'a store call from the isolate thread waits for this one: batches now run here');
+  assert.deepEqual(counted(await sb.runBatchOffThread(requests('/z'))), ['21']);
+  assert.equal(sb.storeSize, 1);
+});
+
+test('store through a timeout among batches in flight: the rebuilt isolate gets every change made before it, in the order made', {
+  timeout: 20000,
+}, async (t) => {
+  const sb = sandbox(COUNTER, { timeLimitMs: 50, memoryLimitMb: 16 });
+  t.after(() => sb.dispose());
+  // The isolate runs /0/a (1, 2), /1/a (3), times out on /slow, runs the third batch (4, 5); then the
+  // second batch is finished on this thread: /slow fails again (the isolate is rebuilt) and /1/b gets 6.
+  const [first, second, third] = await allAtOnce(sb, [
+    requests('/0/a', '/0/b'),
+    requests('/1/a', '/slow', '/1/b'),
+    requests('/2/a', '/2/b'),
+  ]);
+  assert.deepEqual(counted(first!), ['1', '2']);
+  assert.deepEqual(counted(second!), ['3', '6']);
   assert.deepEqual(
-    (await sb.runBatchOffThread([request('GET /z HTTP/1.1\n\n')])).outputs.map((o) => /n: (\d+)/.exec(text(o))![1]),
-    ['21'],
+    second!.failures.map((f) => f.kind),
+    ['timeout'],
   );
+  assert.equal(second!.rebuilds, 1);
+  assert.deepEqual(counted(third!), ['4', '5']);
+  // The third batch's changes came back after the rebuild: applied then, they would set the host's copy
+  // back to 5, and an isolate rebuilt from it (here after an exhausted heap) would count from there.
+  const rebuilt = await sb.runBatchOffThread(requests('/oom', '/after'));
+  assert.deepEqual(
+    rebuilt.failures.map((f) => f.kind),
+    ['memory'],
+  );
+  assert.deepEqual(counted(rebuilt), ['7']);
+  assert.deepEqual(counted(sb.runBatch(requests('/after'))), ['8']);
+});
+
+test('store through an exhausted heap: the call that ran out is as if it never ran, its messages run again once', {
+  timeout: 30000,
+}, async (t) => {
+  const sb = sandbox(COUNTER, { memoryLimitMb: 16 });
+  t.after(() => sb.dispose());
+  const before = await sb.runBatchOffThread(requests('/a'));
+  assert.deepEqual(counted(before), ['1']);
+  const failing = await sb.runBatchOffThread(requests('/b', '/oom', '/c'));
+  assert.deepEqual(
+    failing.failures.map((f) => f.kind),
+    ['memory'],
+  );
+  // /b's change in the lost isolate is gone with it; /b and /c run again in the rebuilt one.
+  assert.deepEqual(counted(failing), ['2', '3']);
+  assert.deepEqual(counted(await sb.runBatchOffThread(requests('/d'))), ['4']);
 });
 
 test('ids and timestamps read off-thread are each message’s own, in every batch in flight', { timeout: 20000 }, async (t) => {
@@ -132,7 +187,6 @@ test('ids and timestamps read off-thread are each message’s own, in every batc
       batches[b]!.map((m) => [m.id, String(m.timestamp)]),
     );
   }
-  assert.equal(sb.runsOffThread, true, 'reading ids does not bring the batches back to this thread');
 });
 
 test('response hooks correlate by id across batches in flight', { timeout: 20000 }, async (t) => {

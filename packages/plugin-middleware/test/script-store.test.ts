@@ -187,6 +187,28 @@ test('the host store counts keys and characters, replacing a value frees the old
   assert.equal(store.set('cd', '"123456"'), undefined, 'deleting freed the key and its characters');
 });
 
+test("the host's copy: filled from entries, applies a call's net changes, and says when the result is out of bounds", () => {
+  const copy = new ScriptStore({ maxKeys: 2, maxChars: 20 }, [['a', '1']]);
+  assert.deepEqual(copy.all(), [['a', '1']]);
+  assert.equal(
+    copy.apply([
+      ['b', '"bb"'],
+      ['a', null],
+      ['c', '3'],
+    ]),
+    true,
+    'a delete in the same call makes room for the third key',
+  );
+  assert.deepEqual(copy.all(), [
+    ['b', '"bb"'],
+    ['c', '3'],
+  ]);
+  assert.equal(copy.apply([['d', '4']]), false, 'three keys: the isolate would have refused this');
+  assert.equal(copy.replace([['z', '"' + 'z'.repeat(30) + '"']]), false, 'more characters than the bound');
+  assert.equal(copy.replace([['z', '0']]), true);
+  assert.equal(copy.size, 1);
+});
+
 test('the default bounds are the documented 10,000 keys and 1,000,000 characters', { timeout: 20000 }, (t) => {
   const file = join(dir, `store-${++n}.js`);
   writeFileSync(

@@ -126,6 +126,35 @@ test('a script that uses store runs off-thread like any other, and its store sta
   assert.equal(sb.storeSize, 1);
 });
 
+test('a batch of a script that uses store leaves this thread free while it runs, after its first store call as before it', {
+  timeout: 20000,
+}, async (t) => {
+  const sb = sandbox(
+    `export function request(req) { const until = Date.now() + 150; while (Date.now() < until) {} store.set('n', (store.get('n') ?? 0) + 1); return req; }`,
+    { timeLimitMs: 2000 },
+  );
+  t.after(() => sb.dispose());
+  /** How many turns this thread's event loop takes while the batch runs (none when it runs here). */
+  const turnsDuring = async (batch: Message[]): Promise<number> => {
+    let turns = 0;
+    let running = true;
+    const spin = (): void => {
+      turns++;
+      if (running) setImmediate(spin);
+    };
+    setImmediate(spin);
+    await sb.runBatchOffThread(batch);
+    running = false;
+    return turns;
+  };
+  assert.ok((await turnsDuring(requests('/first'))) > 10);
+  assert.ok(
+    (await turnsDuring(requests('/second'))) > 10,
+    'the store call of the first batch did not bring the script back to this thread',
+  );
+  assert.equal(sb.storeSize, 1);
+});
+
 test('store through a timeout among batches in flight: the rebuilt isolate gets every change made before it, in the order made', {
   timeout: 20000,
 }, async (t) => {

@@ -252,7 +252,8 @@ export class ScriptSandbox {
     } catch {
       return; // out of time or memory itself: the copy stays as the changes left it
     }
-    if (!Array.isArray(entries) || !entries.every(isStoreEntry) || !this.store.replace(entries)) throw storeInterference(this.file);
+    if (!Array.isArray(entries) || !entries.every((e) => isStoreEntry(e)) || !this.store.replace(entries as [string, string][]))
+      throw storeInterference(this.file);
     this.storeTakenThrough = this.nextCall - 1;
   }
 
@@ -607,15 +608,25 @@ function sandboxFailure(error: unknown, file: string): RepriseError {
 
 /** The isolate sent a store out of bounds or malformed: only a script that tampered with the runtime can. */
 function storeInterference(file: string): RepriseError {
-  return new RepriseError('RPR_SCRIPT_FAILED', 'the sandbox sent back a store out of its bounds (the script interfered with its runtime)', {
-    plugin: 'middleware-script',
-    phase: 'transform',
-    file,
-  });
+  return new RepriseError(
+    'RPR_SCRIPT_FAILED',
+    'the sandbox sent back a store malformed or out of its bounds (the script interfered with its runtime)',
+    {
+      plugin: 'middleware-script',
+      phase: 'transform',
+      file,
+    },
+  );
 }
 
-function isStoreEntry(entry: unknown): entry is [string, string] {
-  return Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && typeof entry[1] === 'string';
+/** A store key and its JSON; a change may have null instead, for a delete. */
+function isStoreEntry(entry: unknown, isChange = false): boolean {
+  return (
+    Array.isArray(entry) &&
+    entry.length === 2 &&
+    typeof entry[0] === 'string' &&
+    (typeof entry[1] === 'string' || (isChange && entry[1] === null))
+  );
 }
 
 /** The ids and timestamps of a batch, for the prelude (sent with an off-thread batch, else fetched when read). */
@@ -661,9 +672,7 @@ function checkShape(result: BatchResult, offsets: Uint32Array): void {
   const { outputs, middles, idChanges, failures, storeChanges } = result;
   if (
     !Array.isArray(storeChanges) ||
-    !storeChanges.every(
-      (c) => Array.isArray(c) && c.length === 2 && typeof c[0] === 'string' && (typeof c[1] === 'string' || c[1] === null),
-    ) ||
+    !storeChanges.every((c) => isStoreEntry(c, true)) ||
     outputs === null ||
     typeof outputs !== 'object' ||
     typeof middles !== 'string' ||

@@ -92,23 +92,29 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const ID = /^[0-9a-f]{24}$/;
 /** A lowercased name the head can be searched for as "\n<name>:" without splitting it into headers: a token. */
 const LOWER_TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-const PATTERN_CACHE_SIZE = 64;
-const headerPatterns = new Map<string, RegExp>();
 
 /**
- * "\n<name>:" case-insensitively, or the blank line that ends the head, whichever comes first: one scan
- * answers whether the head has the header and, when it has not, where the head ends. For a lowercased
- * token name (kept for the names scripts use); else null.
+ * The first line of raw's head after the '\n' at or after `from` that is either the header `lower` (a
+ * lowercased token, its name matched ignoring ASCII case) or the blank line that ends the head: the index
+ * of the '\n' before that line; -1 when neither comes. One scan answers whether the head has the header
+ * and, when it has not, where the head ends.
  */
-function headerPattern(lower: string): RegExp | null {
-  let pattern = headerPatterns.get(lower);
-  if (pattern === undefined) {
-    if (!LOWER_TOKEN.test(lower)) return null;
-    if (headerPatterns.size >= PATTERN_CACHE_SIZE) headerPatterns.clear();
-    pattern = new RegExp(`\\n(?:${lower.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&')}:|\\r?\\n)`, 'gi');
-    headerPatterns.set(lower, pattern);
+function scanHead(raw: string, from: number, lower: string): number {
+  const n = lower.length;
+  for (let at = raw.indexOf('\n', from); at >= 0; at = raw.indexOf('\n', at + 1)) {
+    const first = raw.charCodeAt(at + 1);
+    if (first === 10 || (first === 13 && raw.charCodeAt(at + 2) === 10)) return at;
+    if (raw.charCodeAt(at + 1 + n) !== 58) continue;
+    let k = 0;
+    while (k < n && sameFolded(raw.charCodeAt(at + 1 + k), lower.charCodeAt(k))) k++;
+    if (k === n) return at;
   }
-  return pattern;
+  return -1;
+}
+
+/** Whether c is l, a lowercase ASCII token character, ignoring ASCII case (as a regular expression's i flag). */
+function sameFolded(c: number, l: number): boolean {
+  return c === l || (l >= 97 && l <= 122 && c === l - 32);
 }
 // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
 const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
@@ -118,9 +124,14 @@ const BLANK_LINE = /\n\r?\n/g;
 const CHECKED_NAMES_SIZE = 64;
 /** Names a script set before, valid, with their lowercase form: a script sets the same few names. */
 const checkedNames = new Map<string, string>();
+/** The name and the plain value checked last: the usual script sets the same header on every message. */
+let lastChecked: { name: string; lower: string } | null = null;
+/** '' is plain: the start value needs no check. */
+let lastPlainValue = '';
 
 /** The lowercase form of a header name a script sets, after checking it is a token. */
 function checkedName(name: string): string {
+  if (lastChecked !== null && name === lastChecked.name) return lastChecked.lower;
   let lower = checkedNames.get(name);
   if (lower === undefined) {
     if (!TOKEN.test(name))
@@ -129,13 +140,18 @@ function checkedName(name: string): string {
     lower = name.toLowerCase();
     checkedNames.set(name, lower);
   }
+  lastChecked = { name, lower };
   return lower;
 }
 
 /** A header value a script sets, as bytes, after checking it has no line break. */
 function checkedValue(name: string, valueIn: unknown): string {
   const text = String(valueIn);
-  if (PLAIN_VALUE.test(text)) return text;
+  if (text === lastPlainValue) return text;
+  if (PLAIN_VALUE.test(text)) {
+    lastPlainValue = text;
+    return text;
+  }
   const value = textToBytes(text);
   if (/[\r\n\0]/.test(value)) throw new InvalidFieldError(`value of header ${name}`, value, 'a header value cannot contain CR, LF or NUL');
   return value;
@@ -165,6 +181,25 @@ function headerOffsets(raw: string, lineEnd: number, stop: number): number[] {
 }
 
 const NO_PAIRS: string[] = Object.freeze([]) as unknown as string[];
+
+/** The last header line rendered alone, and its name and value: the usual script adds the same one to every message. */
+let lastAdded = { name: '', value: '', line: '' };
+
+/**
+ * The header lines of list[from..] ([name, value, ...]), rendered for the head. One line is rendered once
+ * for as long as it repeats: the same string each time, so the host gets it once per call (see Outputs.add).
+ */
+function addedLines(list: string[], from: number): string {
+  if (list.length - from === 2) {
+    const name = list[from]!;
+    const value = list[from + 1]!;
+    if (name !== lastAdded.name || value !== lastAdded.value) lastAdded = { name, value, line: `${name}: ${value}\r\n` };
+    return lastAdded.line;
+  }
+  let added = '';
+  for (let i = from; i < list.length; i += 2) added += `${list[i]}: ${list[i + 1]}\r\n`;
+  return added;
+}
 
 /**
  * Header names compared case-insensitively. Until a script needs the whole list, headers stay in the raw
@@ -205,29 +240,26 @@ class Headers {
     }
     return this._pairs;
   }
-  /** The raw value of the first header of the head with this lowercased name, or null. */
-  _rawValue(lower: string): string | null {
+  /** The raw value of the first header of the head with this lowercased name, or null. isToken: lower is a lowercased token. */
+  _rawValue(lower: string, isToken: boolean): string | null {
     const owner = this._owner;
     const raw = owner._raw;
-    if (this._offs === null) {
+    if (this._offs === null && isToken) {
       // The common lookups (has, set of a new header) need no split: one case-insensitive search of the head.
-      const pattern = headerPattern(lower);
-      if (pattern !== null) {
-        pattern.lastIndex = owner._lineEnd - 1;
-        // test() and lastIndex, not exec(): no match array per lookup.
-        if (!pattern.test(raw)) return null;
-        let v = pattern.lastIndex;
-        if (raw.charCodeAt(v - 1) === 10) {
-          // The blank line came first: no such header, and now the head's end is known.
-          owner._headEndsAt(raw.charCodeAt(v - 2) === 13 ? v - 3 : v - 2);
-          return null;
-        }
-        let e = raw.indexOf('\n', v);
-        if (e < 0) e = raw.length;
-        while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
-        while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
-        return raw.slice(v, e);
+      const at = scanHead(raw, owner._lineEnd - 1, lower);
+      if (at < 0) return null;
+      const first = raw.charCodeAt(at + 1);
+      if (first === 10 || first === 13) {
+        // The blank line came first: no such header, and now the head's end is known.
+        owner._headEndsAt(at);
+        return null;
       }
+      let v = at + 2 + lower.length;
+      let e = raw.indexOf('\n', v);
+      if (e < 0) e = raw.length;
+      while (v < e && (raw.charCodeAt(v) === 32 || raw.charCodeAt(v) === 9)) v++;
+      while (e > v && (raw.charCodeAt(e - 1) === 13 || raw.charCodeAt(e - 1) === 32 || raw.charCodeAt(e - 1) === 9)) e--;
+      return raw.slice(v, e);
     }
     const offs = this._offsets;
     const len = lower.length;
@@ -270,7 +302,7 @@ class Headers {
   get(name: unknown): string | null {
     const lower = String(name).toLowerCase();
     if (this._pairs === null) {
-      const value = this._rawValue(lower);
+      const value = this._rawValue(lower, LOWER_TOKEN.test(lower));
       if (value !== null) return bytesToText(value);
       const i = this._findAdded(lower);
       return i < 0 ? null : bytesToText(this._added[i + 1]!);
@@ -286,14 +318,15 @@ class Headers {
   }
   has(name: unknown): boolean {
     const lower = String(name).toLowerCase();
-    if (this._pairs === null) return this._rawValue(lower) !== null || this._findAdded(lower) >= 0;
+    if (this._pairs === null) return this._rawValue(lower, LOWER_TOKEN.test(lower)) !== null || this._findAdded(lower) >= 0;
     return this._find(lower, 0) >= 0;
   }
   set(nameIn: unknown, valueIn: unknown): void {
     const name = String(nameIn);
     const lower = checkedName(name);
     const value = checkedValue(name, valueIn);
-    if (this._pairs === null && this._rawValue(lower) === null && this._findAdded(lower) < 0) {
+    // checkedName let only a token through.
+    if (this._pairs === null && this._rawValue(lower, true) === null && this._findAdded(lower) < 0) {
       // The common case, a new header: no need to build the list.
       this._add(name, value);
       this._owner._dirty = true;
@@ -510,9 +543,7 @@ class HttpMessage {
     if (h === null) return { keep: 0, middle: `${this._startLine()}\r\n`, resumeAt: this._lineEnd };
     if (!h._isEdited && this._body === null && !this._lineChanged) {
       // Only headers were added: they go in before the blank line.
-      let added = '';
-      const list = h._pairs === null ? h._added : h._pairs;
-      for (let i = h._pairs === null ? 0 : h._originalCount; i < list.length; i += 2) added += `${list[i]}: ${list[i + 1]}\r\n`;
+      const added = h._pairs === null ? addedLines(h._added, 0) : addedLines(h._pairs, h._originalCount);
       this._locateHead();
       const at = this._headLinesEnd;
       if (at === raw.length) {

@@ -91,6 +91,47 @@ test('each invalid field fails its own message with a message naming the field; 
   assert.equal(outcome.outputs[0]!.id, '0123456789abcdef01234567');
 });
 
+test('a header name or value unlike the last one set is checked again', { timeout: 10000 }, (t) => {
+  const sb = new ScriptSandbox({
+    file: script(`export function request(req) {
+      const [name, value] = JSON.parse(req.body);
+      req.headers.set(name, value);
+      return req;
+    }`),
+    memoryLimitMb: 32,
+    timeLimitMs: 200,
+  });
+  t.after(() => sb.dispose());
+  const set = (name: string, value: string) => request(`POST / HTTP/1.1\nHost: a\n\n${JSON.stringify([name, value])}`);
+  const outcome = sb.runBatch([
+    set('', '1'),
+    set('X-A', '1'),
+    set('', '1'),
+    set('X-A', '1'),
+    set('X-A', 'a\r\nInjected: 1'),
+    set('X-A', '1'),
+    set('X A', '1'),
+    set('x-a', ''),
+    set('X-A', ''),
+  ]);
+  assert.deepEqual(outcome.sources, [1, 3, 5, 7, 8]);
+  assert.deepEqual(
+    outcome.failures.map((f) => [f.index, f.kind]),
+    [
+      [0, 'invalid'],
+      [2, 'invalid'],
+      [4, 'invalid'],
+      [6, 'invalid'],
+    ],
+  );
+  assert.match(outcome.failures[0]!.message, /invalid header name "": a header name is a token/);
+  assert.match(outcome.failures[1]!.message, /invalid header name "": a header name is a token/);
+  assert.deepEqual(
+    outcome.outputs.map((o) => /^x-a:.*$/im.exec(text(o))?.[0]),
+    ['X-A: 1', 'X-A: 1', 'X-A: 1', 'x-a: ', 'X-A: '],
+  );
+});
+
 test('an id set behind the setter (on the view internals) is refused by the host', { timeout: 10000 }, (t) => {
   const sb = new ScriptSandbox({
     file: script(`export function request(req) { req._id = ${JSON.stringify(FORGED_ID)}; req._idChanged = true; return req; }`),

@@ -423,6 +423,34 @@ test('setting headers keeps existing ones in place and completes a head that lac
   assert.deepEqual(outputs(added, [truncated]), ['GET /t HTTP/1.1\nAccept: */*\nX-New: 1\n\n']);
 });
 
+test('a header is found by its whole name in any ASCII case, in the head only, and nothing else matches it', { timeout: 10000 }, (t) => {
+  const sb = sandbox(`export function request(req) {
+    req.headers.set('X-Seen', JSON.stringify([req.headers.has('x-env'), req.headers.get('X-ENV'), req.headers.get('x_env.2')]));
+    req.headers.set('X-Env', 'new');
+    req.headers.set('X_Env.2', 'n2');
+    return req;
+  }`);
+  t.after(() => sb.dispose());
+  const raw = (bytes: string): Message => ({ ...request('GET / HTTP/1.1\n\n'), payload: Buffer.from(bytes, 'latin1') });
+  const out = outputs(sb, [
+    // A longer name that starts with it, and a name that differs from it by a control character.
+    raw('GET / HTTP/1.1\r\nX-Env-Extra: 1\r\nX\rEnv: 2\r\nHost: a\r\n\r\n'),
+    raw('GET / HTTP/1.1\r\nx-eNV:  v1 \r\nX_ENV.2: u\r\n\r\n'),
+    // After the blank line it is body.
+    raw('POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 13\r\n\r\nX-Env: inbody'),
+    raw('GET / HTTP/1.1\nHost: a\nX-Env: lf\n\n'),
+    // A line starting with CR that is not the blank line.
+    raw('GET / HTTP/1.1\r\n\rX-Env: odd\r\nHost: a\r\n\r\n'),
+  ]);
+  assert.deepEqual(out, [
+    'GET / HTTP/1.1\nX-Env-Extra: 1\nX\rEnv: 2\nHost: a\nX-Seen: [false,null,null]\nX-Env: new\nX_Env.2: n2\n\n',
+    'GET / HTTP/1.1\nx-eNV: new\nX_ENV.2: n2\nX-Seen: [true,"v1","u"]\n\n',
+    'POST / HTTP/1.1\nHost: a\nContent-Length: 13\nX-Seen: [false,null,null]\nX-Env: new\nX_Env.2: n2\n\nX-Env: inbody',
+    'GET / HTTP/1.1\nHost: a\nX-Env: new\nX-Seen: [true,"lf",null]\nX_Env.2: n2\n\n',
+    'GET / HTTP/1.1\n\rX-Env: odd\nHost: a\nX-Seen: [false,null,null]\nX-Env: new\nX_Env.2: n2\n\n',
+  ]);
+});
+
 test('a batch that is slow as a whole is not blamed on one message: the message in hand gets its own call', { timeout: 30000 }, (t) => {
   // Each message takes 20 ms; 15 of them exceed the 150 ms limit of one call, yet none exceeds it alone.
   const sb = sandbox(`export function request(req) { const end = Date.now() + 20; while (Date.now() < end) {} return req; }`, {

@@ -28,7 +28,7 @@ declare namespace reprise {
     delete(key: string): boolean;
   }
 
-  /** Header names are case-insensitive; order is kept. Setting a name that is not a token, or a value with CR, LF or NUL, throws an InvalidFieldError. */
+  /** Header names are case-insensitive; order is kept. Setting a name that is not a token, or a value with a control character other than tab (CR, LF, NUL, ...), throws an InvalidFieldError. */
   interface Headers extends Iterable<[string, string]> {
     /** The first value, or null. */
     get(name: string): string | null;
@@ -89,7 +89,7 @@ declare namespace reprise {
     /** An integer from 100 to 999. */
     get status(): number;
     set status(value: number | string);
-    /** No CR, LF or NUL. */
+    /** No control characters other than tab. */
     statusText: string;
     clone(): Response;
   }

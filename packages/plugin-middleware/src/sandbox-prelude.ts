@@ -82,7 +82,8 @@ function arrayToByteString(value: unknown): string {
 /** A field a script set to a value that would corrupt the message: the message is dropped and counted. */
 class InvalidFieldError extends TypeError {
   constructor(field: string, value: unknown, rule: string) {
-    const text = JSON.stringify(String(value));
+    // JSON escapes every control character but DEL.
+    const text = JSON.stringify(String(value)).replace(/\x7f/g, '\\u007f');
     super(`invalid ${field} ${text.length > 60 ? `${text.slice(0, 59)}…"` : text}: ${rule}`);
     // Error.prototype is frozen: an own property, not an assignment.
     Object.defineProperty(this, 'name', { value: 'InvalidFieldError' });
@@ -119,6 +120,9 @@ function sameFolded(c: number, l: number): boolean {
 // \n🐵🙈🙉\n as a byte string (one char per UTF-8 byte), the way payloads travel here.
 const GOR_SEPARATOR = '\n\xf0\x9f\x90\xb5\xf0\x9f\x99\x88\xf0\x9f\x99\x89\n';
 const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
+/** What a header value or status text may not hold (RFC 9110 field-value: tab, visible ASCII, obs-text; undici refuses the rest). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose
+const CONTROL_CHARACTER = /[\0-\x08\n-\x1f\x7f]/;
 /** The '\n' before the blank line that ends a head. */
 const BLANK_LINE = /\n\r?\n/g;
 const CHECKED_NAMES_SIZE = 64;
@@ -144,7 +148,7 @@ function checkedName(name: string): string {
   return lower;
 }
 
-/** A header value a script sets, as bytes, after checking it has no line break. */
+/** A header value a script sets, as bytes, after checking it has no line break or other control character. */
 function checkedValue(name: string, valueIn: unknown): string {
   const text = String(valueIn);
   if (text === lastPlainValue) return text;
@@ -153,7 +157,12 @@ function checkedValue(name: string, valueIn: unknown): string {
     return text;
   }
   const value = textToBytes(text);
-  if (/[\r\n\0]/.test(value)) throw new InvalidFieldError(`value of header ${name}`, value, 'a header value cannot contain CR, LF or NUL');
+  if (CONTROL_CHARACTER.test(value))
+    throw new InvalidFieldError(
+      `value of header ${name}`,
+      value,
+      'a header value cannot contain control characters other than tab (such as CR, LF or NUL)',
+    );
   return value;
 }
 
@@ -704,7 +713,12 @@ class Response extends HttpMessage {
   set statusText(valueIn: unknown) {
     const line = this._parseLine();
     const v = String(valueIn);
-    if (/[\r\n\0]/.test(v)) throw new InvalidFieldError('res.statusText', v, 'a status text cannot contain CR, LF or NUL');
+    if (CONTROL_CHARACTER.test(v))
+      throw new InvalidFieldError(
+        'res.statusText',
+        v,
+        'a status text cannot contain control characters other than tab (such as CR, LF or NUL)',
+      );
     if (v !== line[2]) this._changeLine(2, v);
   }
   clone(): Response {

@@ -27,7 +27,7 @@ export interface ScriptSandboxOptions {
   storeLimits?: ScriptStoreLimits;
 }
 
-/** `invalid`: the script set a field to a value that would corrupt the message (a bad id, a header with a line break). */
+/** `invalid`: the script set a field to a value that would corrupt the message (a bad id, a header value with a line break). */
 export type ScriptFailureKind = 'error' | 'timeout' | 'memory' | 'invalid';
 
 export interface ScriptFailure {

@@ -56,6 +56,8 @@ test('each invalid field fails its own message with a message naming the field; 
     set('header-name', 'Bad Name'),
     set('header-value', 'a\r\nInjected: 1'),
     set('header-value', 'fine value'),
+    set('header-value', 'a\x01b'),
+    set('header-value', 'tab\tand caf\u00e9 \u2603'),
     set('method', 'GET /x HTTP/1.1\r\n'),
     set('method', 'PURGE'),
     set('url', '/a b'),
@@ -66,29 +68,44 @@ test('each invalid field fails its own message with a message naming the field; 
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["status", 201.5]'),
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["status", 599]'),
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["statusText", "OK\\r\\nX: 1"]'),
+    response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["statusText", "OK\\u007f"]'),
   ];
   const outcome = sb.runBatch(batch);
-  assert.deepEqual(outcome.sources, [3, 7, 9, 12, 16]);
+  assert.deepEqual(outcome.sources, [3, 7, 9, 11, 14, 18]);
   assert.deepEqual(
     outcome.failures.map((f) => f.kind),
-    Array(13).fill('invalid'),
+    Array(15).fill('invalid'),
   );
   const messages = outcome.failures.map((f) => f.message);
   assert.match(messages[0]!, /^request\(\) threw InvalidFieldError: invalid req\.id "ab\\n1 c+.*: an id is 24 lowercase hex digits$/);
   assert.match(messages[1]!, /invalid req\.id "not-hex": an id is 24 lowercase hex digits/);
   assert.match(messages[3]!, /invalid header name "X-Bad\\r\\nInjected": a header name is a token/);
-  assert.match(messages[5]!, /invalid value of header X-Ok "a\\r\\nInjected: 1": a header value cannot contain CR, LF or NUL/);
-  assert.match(messages[6]!, /invalid req\.method/);
-  assert.match(messages[7]!, /invalid req\.url "\/a b"/);
-  assert.match(messages[9]!, /invalid res\.status "99": a status is an integer from 100 to 999/);
-  assert.match(messages[12]!, /invalid res\.statusText/);
+  assert.match(
+    messages[5]!,
+    /invalid value of header X-Ok "a\\r\\nInjected: 1": a header value cannot contain control characters other than tab/,
+  );
+  assert.match(messages[6]!, /invalid value of header X-Ok "a\\u0001b": a header value cannot contain control characters other than tab/);
+  assert.match(messages[7]!, /invalid req\.method/);
+  assert.match(messages[8]!, /invalid req\.url "\/a b"/);
+  assert.match(messages[10]!, /invalid res\.status "99": a status is an integer from 100 to 999/);
+  assert.match(messages[13]!, /invalid res\.statusText "OK\\r\\nX: 1": a status text cannot contain control characters other than tab/);
+  assert.match(messages[14]!, /invalid res\.statusText "OK\\u007f"/);
   assert.match(outcome.failures[0]!.location, /:6:\d+$/, 'the error points at the line that set the field');
   assert.equal(outcome.dropped, 0, 'a failed message is not counted as dropped by the script');
   assert.deepEqual(
     outcome.outputs.map((o) => text(o).split('\n')[0]),
-    ['POST /id HTTP/1.1', 'POST /header-value HTTP/1.1', 'PURGE /method HTTP/1.1', 'POST /fine?x=1 HTTP/1.1', 'HTTP/1.1 599 OK'],
+    [
+      'POST /id HTTP/1.1',
+      'POST /header-value HTTP/1.1',
+      'POST /header-value HTTP/1.1',
+      'PURGE /method HTTP/1.1',
+      'POST /fine?x=1 HTTP/1.1',
+      'HTTP/1.1 599 OK',
+    ],
   );
   assert.equal(outcome.outputs[0]!.id, '0123456789abcdef01234567');
+  // Tab and non-ASCII text (as UTF-8 bytes, obs-text on the wire) are valid in a header value.
+  assert.match(Buffer.from(outcome.outputs[2]!.payload).toString('utf8'), /\nX-Ok: tab\tand café ☃\r?\n/);
 });
 
 test('a header name or value unlike the last one set is checked again', { timeout: 10000 }, (t) => {

@@ -74,7 +74,7 @@ declare namespace reprise {
     readonly kind: 'request';
     /** A token, e.g. `GET`. */
     method: string;
-    /** The request target (path and query); not empty, no spaces or control characters. */
+    /** The request target (path and query), as bytes (one char per byte); not empty, no spaces, control characters or characters above U+00FF (`query.set` encodes for you). */
     url: string;
     /** The path without the query; setting it keeps the query. */
     path: string;
@@ -89,7 +89,7 @@ declare namespace reprise {
     /** An integer from 100 to 999. */
     get status(): number;
     set status(value: number | string);
-    /** No control characters other than tab. */
+    /** As bytes (one char per byte): no control characters other than tab, no characters above U+00FF. */
     statusText: string;
     clone(): Response;
   }

@@ -123,6 +123,11 @@ const PLAIN_VALUE = /^[\t\x20-\x7e]*$/;
 /** What a header value or status text may not hold (RFC 9110 field-value: tab, visible ASCII, obs-text; undici refuses the rest). */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose
 const CONTROL_CHARACTER = /[\0-\x08\n-\x1f\x7f]/;
+/**
+ * The start line's parts are byte strings (one char per byte, as their getters return them): a char above
+ * U+00FF has no byte, and written as latin1 it would keep only its low byte (U+010A would become a line feed).
+ */
+const ABOVE_BYTE = /[^\0-\xff]/;
 /** The '\n' before the blank line that ends a head. */
 const BLANK_LINE = /\n\r?\n/g;
 const CHECKED_NAMES_SIZE = 64;
@@ -667,8 +672,12 @@ class Request extends HttpMessage {
     const line = this._parseLine();
     const v = String(valueIn);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is this check's purpose
-    if (v === '' || /[\x00-\x20\x7f]/.test(v))
-      throw new InvalidFieldError('req.url', v, 'a url is not empty and has no spaces or control characters');
+    if (v === '' || /[\x00-\x20\x7f]/.test(v) || ABOVE_BYTE.test(v))
+      throw new InvalidFieldError(
+        'req.url',
+        v,
+        'a url is not empty and has no spaces, control characters or characters above U+00FF (percent-encode text: encodeURI)',
+      );
     if (v !== line[1]) this._changeLine(1, v);
   }
   get path(): string {
@@ -713,11 +722,11 @@ class Response extends HttpMessage {
   set statusText(valueIn: unknown) {
     const line = this._parseLine();
     const v = String(valueIn);
-    if (CONTROL_CHARACTER.test(v))
+    if (CONTROL_CHARACTER.test(v) || ABOVE_BYTE.test(v))
       throw new InvalidFieldError(
         'res.statusText',
         v,
-        'a status text cannot contain control characters other than tab (such as CR, LF or NUL)',
+        'a status text cannot contain control characters other than tab (such as CR, LF or NUL) or characters above U+00FF',
       );
     if (v !== line[2]) this._changeLine(2, v);
   }

@@ -69,12 +69,15 @@ test('each invalid field fails its own message with a message naming the field; 
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["status", 599]'),
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["statusText", "OK\\r\\nX: 1"]'),
     response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["statusText", "OK\\u007f"]'),
+    // Above U+00FF: written as latin1, U+010A would keep only its low byte, a line feed.
+    set('url', '/a\u010aX-Injected:\u0120yes'),
+    response('response', 'a'.repeat(24), 'HTTP/1.1 200 OK\n\n["statusText", "OK\\u010aX-Evil: 1"]'),
   ];
   const outcome = sb.runBatch(batch);
   assert.deepEqual(outcome.sources, [3, 7, 9, 11, 14, 18]);
   assert.deepEqual(
     outcome.failures.map((f) => f.kind),
-    Array(15).fill('invalid'),
+    Array(17).fill('invalid'),
   );
   const messages = outcome.failures.map((f) => f.message);
   assert.match(messages[0]!, /^request\(\) threw InvalidFieldError: invalid req\.id "ab\\n1 c+.*: an id is 24 lowercase hex digits$/);
@@ -90,6 +93,8 @@ test('each invalid field fails its own message with a message naming the field; 
   assert.match(messages[10]!, /invalid res\.status "99": a status is an integer from 100 to 999/);
   assert.match(messages[13]!, /invalid res\.statusText "OK\\r\\nX: 1": a status text cannot contain control characters other than tab/);
   assert.match(messages[14]!, /invalid res\.statusText "OK\\u007f"/);
+  assert.match(messages[15]!, /invalid req\.url "\/a\u010aX-Injected:\u0120yes": .*characters above U\+00FF/);
+  assert.match(messages[16]!, /invalid res\.statusText "OK\u010aX-Evil: 1": .*characters above U\+00FF/);
   assert.match(outcome.failures[0]!.location, /:6:\d+$/, 'the error points at the line that set the field');
   assert.equal(outcome.dropped, 0, 'a failed message is not counted as dropped by the script');
   assert.deepEqual(

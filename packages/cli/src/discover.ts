@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { RepriseError, readManifest, type AnyComponentDefinition, type ComponentDescription, type PluginManifest } from '@reprise/core';
 import { ComponentCatalog } from '@reprise/engine';
-import { comparatorsFromExports, type Comparator } from '@reprise/compare';
+import type { Comparator } from '@reprise/compare';
 
 export interface PluginPackage {
   name: string;
@@ -210,6 +210,8 @@ export async function importComparators(
 ): Promise<{ comparators: Comparator[]; problems: RepriseError[] }> {
   const comparators: Comparator[] = [];
   const problems: RepriseError[] = [];
+  // Imported here, not at the top: only compare and report need the comparison stage.
+  const { comparatorsFromExports } = await import('@reprise/compare');
   for (const pkg of packages) {
     const names = pkg.manifest.components.filter((c) => c.kind === 'comparator').map((c) => c.name);
     if (names.length === 0) continue;

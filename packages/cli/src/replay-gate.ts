@@ -3,7 +3,9 @@
  * requests an output sent failed (timeouts, resets, 5xx…). Each output is judged on its own, so a
  * dead target is not hidden by a healthy one or by an output that never fails (a file).
  */
-import { parseFailOn, thresholdFails, type FailOnThreshold } from '@reprise/compare';
+// The subpath, not the package: its index loads the whole comparison stage (histograms, protobuf), which
+// every run would then pay for at start-up.
+import { parseFailOn, thresholdFails, type FailOnThreshold } from '@reprise/compare/fail-on';
 import { RepriseError } from '@reprise/core';
 import type { InstanceStats } from '@reprise/engine';
 

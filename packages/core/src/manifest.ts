@@ -2,13 +2,16 @@
  * A plugin package's manifest: the `"reprise"` key of its package.json, read and validated
  * before any of its code is imported.
  */
-import semver from 'semver';
+import { createRequire } from 'node:module';
 import { RepriseError } from './errors.js';
 import { describeAjvError, lazyValidator } from './options.js';
 import type { AnyComponentDefinition, ComponentDescription, ComponentKind } from './plugin.js';
 
 /** The version of the plugin API this core implements; plugins declare a semver range of it. */
 export const CORE_API_VERSION = '0.1.0';
+
+// semver is loaded on first use: processes that import core without reading manifests skip it.
+const requireLazily = createRequire(import.meta.url);
 
 /** Pipeline components, plus `comparator`: a response comparator for `reprise compare` (@reprise/compare). */
 export type ManifestComponentKind = ComponentKind | 'comparator';
@@ -76,6 +79,7 @@ export function readManifest(packageJson: { name?: string; reprise?: unknown }):
       plugin: name,
     });
   }
+  const semver = requireLazily('semver') as typeof import('semver');
   if (!semver.validRange(manifest.coreVersion) || !semver.satisfies(CORE_API_VERSION, manifest.coreVersion)) {
     throw new RepriseError(
       'RPR_PLUGIN_CORE_RANGE',

@@ -2,7 +2,8 @@
  * Validation of component options and pipeline configs with ajv: defaults filled, unknown keys
  * refused, the result frozen; errors name the component and the option.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { parseDurationMs, parseSizeBytes } from './duration.js';
 import { RepriseError } from './errors.js';
 import type { AnyComponentDefinition, ComponentDefinition, ComponentKind } from './plugin.js';
@@ -18,8 +19,13 @@ function isParsable(parse: (text: string) => unknown) {
   };
 }
 
+// ajv is loaded on first use, not with core: a capture process or worker imports core for its message
+// helpers and never validates, and loading ajv's modules cost it about 30 ms of start-up.
+const requireLazily = createRequire(import.meta.url);
+
 /** An ajv knowing reprise's formats and schema annotations. */
 export function createAjv(): Ajv {
+  const { Ajv } = requireLazily('ajv') as typeof import('ajv');
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
   ajv.addFormat('duration', { type: 'string', validate: isParsable((t) => parseDurationMs(t)) });
   ajv.addFormat('size', { type: 'string', validate: isParsable((t) => parseSizeBytes(t)) });

@@ -16,6 +16,7 @@ import { PacketProcessor } from './packet-processor.js';
 import type { PcapPacket } from './pcap-reader.js';
 
 const BATCH_MESSAGES = 512;
+/** A batch leaves at most this long after its first message or packet (a timer only while there is one). */
 const FLUSH_INTERVAL_MS = 10;
 /** Batches sent but not yet taken by the parent; beyond this the parent is not keeping up. */
 const MAX_IN_FLIGHT_BATCHES = 512;
@@ -141,8 +142,17 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
     inFlight++;
     transport.send({ type: 'batch', bytes, counters: snapshot(counters) }, [bytes.buffer as ArrayBuffer], sent);
   };
+  // Not a timer every 10 ms: an idle capture would wake 100 times a second for nothing.
+  let flushTimer: NodeJS.Timeout | undefined;
+  const flushSoon = () => {
+    flushTimer ??= setTimeout(() => {
+      flushTimer = undefined;
+      flush();
+    }, FLUSH_INTERVAL_MS);
+  };
   const afterPacket = () => {
     if (processor.pendingCount >= BATCH_MESSAGES) flush();
+    else flushSoon();
   };
 
   const devices = planDevices(config);
@@ -159,7 +169,10 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
               processor.packet(p.linkType, p.data, p.originalLength, p.seconds, p.nanoseconds);
               afterPacket();
             },
-            (n) => (counters['kernel-dropped'] += n),
+            (n) => {
+              counters['kernel-dropped'] += n;
+              flushSoon();
+            },
           ),
         );
       } else {
@@ -183,18 +196,21 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
   const tempDirs = captures.map((c) => c.tempDir).filter((dir): dir is string => dir !== undefined);
   transport.send({ type: 'ready', devices, pids, tempDirs });
 
-  const flushTimer = setInterval(flush, FLUSH_INTERVAL_MS);
   // tcpdump hands packets over up to a block timeout late: expire against the time packets could
   // have been captured by, not the wall clock, or a message whose next packet is in flight would expire.
   const deliveryDelayMs = config.engine === 'tcpdump' && !config.immediateMode ? TCPDUMP_BLOCK_TIMEOUT_MS : 0;
-  const sweepTimer = setInterval(() => processor.sweep(Date.now() - deliveryDelayMs), 250);
+  const sweepTimer = setInterval(() => {
+    processor.sweep(Date.now() - deliveryDelayMs);
+    // What the sweep completed or expired goes out with the next flush.
+    if (processor.pendingCount > 0) flushSoon();
+  }, 250);
   let isStopped = false;
   transport.onMessage(async (m) => {
     if (m.type !== 'stop' || isStopped) return;
     isStopped = true;
     for (const c of captures) c.stop();
     await Promise.all(captures.map((c) => c.done));
-    clearInterval(flushTimer);
+    clearTimeout(flushTimer);
     clearInterval(sweepTimer);
     processor.finish();
     const bytes = encodeBatch(processor.take());

@@ -2,6 +2,8 @@
  * Reads what a child process writes, through a named pipe polled every few milliseconds. A normal
  * pipe wakes the event loop for every write; tcpdump -U writes once per packet, so under load that
  * is one wake-up and one JavaScript call per packet. Polling reads whatever gathered in one go.
+ * Polls that find nothing back off: each costs a timer wake-up and a thrown EAGAIN, and tcpdump
+ * hands packets over in blocks, so most polls are empty, even under load.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
@@ -16,6 +18,7 @@ export class FifoReader {
   /** The writing end, given to the child as its stdout; closed here once the child has it. */
   writeFd: number;
   private timer: NodeJS.Timeout | undefined;
+  private bytesRead = 0;
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
   private isClosed = false;
 
@@ -40,10 +43,20 @@ export class FifoReader {
     this.writeFd = -1;
   }
 
-  /** Polls every `intervalMs`; each chunk is a fresh Buffer the receiver may keep. */
-  start(onChunk: (chunk: Buffer) => void, intervalMs: number): void {
+  /**
+   * Polls every `intervalMs` while data comes, and less often, up to every `idleIntervalMs`, while none
+   * does; each chunk is a fresh Buffer the receiver may keep. Polling stops at the end of the data.
+   */
+  start(onChunk: (chunk: Buffer) => void, intervalMs: number, idleIntervalMs: number): void {
     this.onChunk = onChunk;
-    this.timer = setInterval(() => this.drain(), intervalMs);
+    let delay = intervalMs;
+    const poll = () => {
+      const before = this.bytesRead;
+      if (!this.drain()) return;
+      delay = nextPollDelay(delay, this.bytesRead > before, intervalMs, idleIntervalMs);
+      this.timer = setTimeout(poll, delay);
+    };
+    this.timer = setTimeout(poll, delay);
   }
 
   private onChunk: (chunk: Buffer) => void = () => {};
@@ -60,6 +73,7 @@ export class FifoReader {
         throw error;
       }
       if (n === 0) return false;
+      this.bytesRead += n;
       // Copied out to its own size: what the receiver keeps must not pin the scratch buffer.
       this.onChunk(Buffer.from(this.scratch.subarray(0, n)));
       if (n < SCRATCH_BYTES) return true;
@@ -69,9 +83,14 @@ export class FifoReader {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
-    clearInterval(this.timer);
+    clearTimeout(this.timer);
     this.releaseWriter();
     closeSync(this.readFd);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** The wait before the next poll: the shortest after one that read something, doubling after each that did not. */
+export function nextPollDelay(previousMs: number, gotData: boolean, intervalMs: number, idleIntervalMs: number): number {
+  return gotData ? intervalMs : Math.min(idleIntervalMs, previousMs * 2);
 }

@@ -11,6 +11,8 @@ import { CaptureOpenError } from './live-capture-error.js';
 import { TCPDUMP_BLOCK_TIMEOUT_MS } from './capture-settings.js';
 /** How often the named pipe tcpdump writes into is read (a few ms of packets per read under load). */
 const READ_INTERVAL_MS = 5;
+/** The longest wait between polls while tcpdump sends nothing (blocks come at most a block timeout late anyway). */
+const IDLE_READ_INTERVAL_MS = 100;
 /** How often tcpdump is asked for its counts (SIGUSR1), so that kernel drops show up in --stats. */
 const STATS_INTERVAL_MS = 1000;
 
@@ -67,7 +69,9 @@ export class TcpdumpCapture {
       fifo?.releaseWriter();
     }
     this.tempDir = fifo?.dir;
-    if (fifo) fifo.start((chunk) => reader.push(chunk), READ_INTERVAL_MS);
+    // In immediate mode packets are wanted as they come: no backing off.
+    const idleReadIntervalMs = options.immediateMode ? READ_INTERVAL_MS : IDLE_READ_INTERVAL_MS;
+    if (fifo) fifo.start((chunk) => reader.push(chunk), READ_INTERVAL_MS, idleReadIntervalMs);
     else this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
     // Only once tcpdump is listening: before it installs its handler, SIGUSR1 would end it.
     let isListening = false;

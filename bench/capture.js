@@ -6,7 +6,8 @@
 //   node bench/run.js capture          writes it into docs/BENCHMARKS.md
 //
 // Environment: BENCH_CAPTURE_RATES (default "10000,20000,30000"), BENCH_CAPTURE_SECONDS (default 5),
-// BENCH_CAPTURE_ENGINES (default "libpcap,tcpdump": reprise's engines to measure).
+// BENCH_CAPTURE_ENGINES (default "libpcap,tcpdump": reprise's engines to measure), BENCH_GOR (a GoReplay
+// binary, e.g. one built by ../shared/tools/build-goreplay.sh: adds GoReplay's own --input-raw as two rows).
 // Needs root (or CAP_NET_RAW) and the built CLI (npm run build).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -25,6 +26,12 @@ const GOR_SEPARATOR = Buffer.from('\n🐵🙈🙉\n');
 const rates = (process.env.BENCH_CAPTURE_RATES ?? '10000,20000,30000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_CAPTURE_SECONDS ?? 5);
 const engines = (process.env.BENCH_CAPTURE_ENGINES ?? 'libpcap,tcpdump').split(',');
+const gorBinary = process.env.BENCH_GOR;
+const LABELS = {
+  'tcpdump-baseline': 'tcpdump (libpcap ceiling)',
+  goreplay: 'GoReplay 1.3, defaults',
+  'goreplay-append': 'GoReplay 1.3, --output-file-append',
+};
 
 /** Request records (type 1) in every .gor file of `dir`. */
 function countGorRequests(dir) {
@@ -53,11 +60,11 @@ async function countPcapRequests(file, port) {
   return processor.counters.requests;
 }
 
-function waitForStderr(child, pattern, timeoutMs = 15_000) {
+function waitForStderr(child, pattern, timeoutMs = 15_000, stream = child.stderr) {
   return new Promise((resolvePromise, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${text}`)), timeoutMs);
-    child.stderr.on('data', (d) => {
+    stream.on('data', (d) => {
       text += d.toString();
       if (pattern.test(text)) {
         clearTimeout(timer);
@@ -86,6 +93,15 @@ async function measure(kind, nginx, rate) {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       await waitForStderr(child, /listening on/);
+    } else if (kind.startsWith('goreplay')) {
+      const append = kind === 'goreplay-append' ? ['--output-file-append'] : [];
+      child = spawn(gorBinary, ['--input-raw', `:${nginx.port}`, '--output-file', join(dir, 'requests.gor'), ...append], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // GoReplay prints each interface it opens on stdout, loopback among them, then starts capturing.
+      await waitForStderr(child, /Interface: lo /, 15_000, child.stdout);
+      child.stdout.resume();
+      await new Promise((r) => setTimeout(r, 500));
     } else {
       const extraArgs = (process.env.BENCH_CAPTURE_ARGS ?? '').split(' ').filter(Boolean);
       child = spawn(
@@ -148,8 +164,8 @@ async function run() {
   const rows = [];
   try {
     for (const rate of rates) {
-      for (const kind of [...engines, 'tcpdump-baseline']) {
-        const label = kind === 'tcpdump-baseline' ? 'tcpdump (libpcap ceiling)' : `reprise --input-raw-engine ${kind}`;
+      for (const kind of [...engines, ...(gorBinary ? ['goreplay', 'goreplay-append'] : []), 'tcpdump-baseline']) {
+        const label = LABELS[kind] ?? `reprise --input-raw-engine ${kind}`;
         const r = await measure(kind, nginx, rate);
         rows.push({ label, ...r });
         process.stderr.write(`capture ${label} @${rate}/s: sent ${r.sent}, completed ${r.completed}, captured ${r.captured}\n`);
@@ -167,6 +183,13 @@ async function run() {
     'tree (reprise, its capture thread or process, tcpdump). CPU is split: start-up (process start until it reports',
     '"capturing on", before any load), the load (its start until 2 s after its end, when everything is written) per',
     '10,000 captured requests, and the whole run (start to exit, start-up and shutdown included) per 10,000.',
+    ...(gorBinary
+      ? [
+          'GoReplay runs its own `--input-raw` to `--output-file`, with default settings (it then starts a new file every',
+          '256 records) and with `--output-file-append` (one file); its start-up ends 0.5 s after it lists the loopback',
+          'interface.',
+        ]
+      : []),
     '',
     '| capture | rate (req/s) | sent | completed | captured | captured / completed | start-up CPU s | load CPU s per 10k | whole-run CPU s per 10k | peak memory | memory 1 s / middle / end (MB) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -177,10 +200,9 @@ async function run() {
         `${(r.peakRssBytes / 2 ** 20).toFixed(0)} MB | ${r.memoryTrend.join(' / ')} |`,
     ),
     '',
-    ...rows.map(
-      (r) =>
-        `- ${r.label} @ ${r.rate}/s: ${r.summary ?? (r.kernelDropped !== undefined ? `kernel dropped ${r.kernelDropped} packets` : '')}`,
-    ),
+    ...rows
+      .filter((r) => r.summary !== undefined || r.kernelDropped !== undefined)
+      .map((r) => `- ${r.label} @ ${r.rate}/s: ${r.summary ?? `kernel dropped ${r.kernelDropped} packets`}`),
     ...machineLines(),
   ];
   return lines.join('\n');

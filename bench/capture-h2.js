@@ -16,6 +16,7 @@ import { cliCommand } from './lib/cli.js';
 import { runH2FixedRate, startH2Server } from './lib/h2-load.js';
 import { machineLines } from './lib/machine.js';
 import { watchProcessTree } from './lib/process-usage.js';
+import { waitForOutput } from './lib/wait-for-output.js';
 
 const root = resolve(import.meta.dirname, '..');
 const GOR_SEPARATOR = Buffer.from('\n🐵🙈🙉\n');
@@ -35,20 +36,6 @@ function countRequests(file) {
   return n;
 }
 
-function waitForStderr(child, pattern, timeoutMs = 20_000) {
-  return new Promise((resolvePromise, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${text}`)), timeoutMs);
-    child.stderr.on('data', (d) => {
-      text += d.toString();
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolvePromise(text);
-      }
-    });
-  });
-}
-
 async function measure({ tls, rate, dir }) {
   const keylog = join(dir, 'keys.log');
   writeFileSync(keylog, '', { mode: 0o600 });
@@ -60,7 +47,7 @@ async function measure({ tls, rate, dir }) {
     cwd: root,
   });
   try {
-    await waitForStderr(child, /capturing on/);
+    await waitForOutput(child, /capturing on/, { timeoutMs: 20_000 });
     const usage = watchProcessTree(child.pid);
     const startupCpuSeconds = usage.cpuSeconds();
     const load = await runH2FixedRate({ port: server.port, tls, rate, durationS: seconds, drainMs: 15_000 });

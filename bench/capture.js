@@ -19,6 +19,7 @@ import { runFixedRate } from './lib/load-generator.js';
 import { watchProcessTree } from './lib/process-usage.js';
 import { machineLines } from './lib/machine.js';
 import { cliCommand } from './lib/cli.js';
+import { waitForOutput } from './lib/wait-for-output.js';
 
 const root = resolve(import.meta.dirname, '..');
 const GOR_SEPARATOR = Buffer.from('\n🐵🙈🙉\n');
@@ -60,21 +61,6 @@ async function countPcapRequests(file, port) {
   return processor.counters.requests;
 }
 
-function waitForStderr(child, pattern, timeoutMs = 15_000, stream = child.stderr) {
-  return new Promise((resolvePromise, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}: ${text}`)), timeoutMs);
-    stream.on('data', (d) => {
-      text += d.toString();
-      if (pattern.test(text)) {
-        clearTimeout(timer);
-        resolvePromise(text);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code} before ${pattern}: ${text}`)));
-  });
-}
-
 async function stopAndWait(child) {
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGINT');
@@ -92,14 +78,14 @@ async function measure(kind, nginx, rate) {
       child = spawn('tcpdump', ['-i', 'lo', '-n', '-B', '32768', '-s', '262144', '-w', file, `tcp dst port ${nginx.port}`], {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
-      await waitForStderr(child, /listening on/);
+      await waitForOutput(child, /listening on/);
     } else if (kind.startsWith('goreplay')) {
       const append = kind === 'goreplay-append' ? ['--output-file-append'] : [];
       child = spawn(gorBinary, ['--input-raw', `:${nginx.port}`, '--output-file', join(dir, 'requests.gor'), ...append], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       // GoReplay prints each interface it opens on stdout, loopback among them, then starts capturing.
-      await waitForStderr(child, /Interface: lo /, 15_000, child.stdout);
+      await waitForOutput(child, /Interface: lo /, { stream: child.stdout });
       child.stdout.resume();
       await new Promise((r) => setTimeout(r, 500));
     } else {
@@ -119,7 +105,7 @@ async function measure(kind, nginx, rate) {
           cwd: root,
         },
       );
-      await waitForStderr(child, /capturing on/);
+      await waitForOutput(child, /capturing on/);
     }
     const usage = watchProcessTree(child.pid);
     const startupCpuSeconds = usage.cpuSeconds();

@@ -85,12 +85,17 @@ export class SharePacer {
 
   async next(intervalMs: number | undefined, signal: AbortSignal): Promise<void> {
     if (intervalMs === undefined) return;
-    if (this.nextAtMs === 0) this.nextAtMs = Date.now(); // no credit at the start
+    await sleepUntil(this.slotAt(intervalMs, Date.now()), signal);
+  }
+
+  /** When the next request may go, seen at `nowMs`; the schedule moves on by one interval. */
+  slotAt(intervalMs: number, nowMs: number): number {
+    if (this.nextAtMs === 0) this.nextAtMs = nowMs; // no credit at the start
     // Behind schedule by less than CATCH_UP_MS, requests go at once until the rate is made good; a worker
     // that had nothing to send calls reset() instead of banking the time for a burst.
-    const atMs = Math.max(this.nextAtMs, Date.now() - Math.max(intervalMs, CATCH_UP_MS));
+    const atMs = Math.max(this.nextAtMs, nowMs - Math.max(intervalMs, CATCH_UP_MS));
     this.nextAtMs = atMs + intervalMs;
-    await sleepUntil(atMs, signal);
+    return atMs;
   }
 
   /** Nothing was there to send: the schedule starts again from now. */

@@ -20,30 +20,31 @@ test('each live worker takes its share of the rate', () => {
   assert.equal(shareIntervalMs(clock, 4), undefined);
 });
 
-test('the pacer keeps a steady interval, makes good a stall, and starts afresh after a reset', async () => {
+test('the pacer keeps a steady interval, makes good a stall up to its limit, and starts afresh after a reset', () => {
+  const pacer = new SharePacer();
+  const slots = (count: number, nowMs: number) => Array.from({ length: count }, () => pacer.slotAt(20, nowMs));
+  assert.deepEqual(slots(3, 1_000), [1_000, 1_020, 1_040], 'one interval apart from the first call');
+  // called at 1_500 (a 440 ms stall after the slot at 1_040): the 23 slots it owes (1_060…1_500) are due now
+  const afterStall = slots(25, 1_500);
+  assert.ok(
+    afterStall.slice(0, 23).every((atMs) => atMs <= 1_500),
+    'the stall is made good at once',
+  );
+  assert.deepEqual(afterStall.slice(22), [1_500, 1_520, 1_540], 'then the interval holds again');
+  // a stall longer than the catch-up limit is made good only for its last 5 s
+  assert.equal(pacer.slotAt(20, 100_000), 95_000);
+  // after a reset (nothing was there to send) there is nothing to make good
+  pacer.reset();
+  assert.deepEqual(slots(3, 200_000), [200_000, 200_020, 200_040], 'no burst after idling');
+});
+
+test('the pacer waits on real timers: 10 intervals of 20 ms take at least 195 ms', async () => {
   const pacer = new SharePacer();
   const signal = new AbortController().signal;
-  const times: number[] = [];
-  for (let i = 0; i < 11; i++) {
-    await pacer.next(20, signal);
-    times.push(Date.now());
-  }
-  // 10 intervals of 20 ms from the first: timers only fire late, never early
-  assert.ok(times.at(-1)! - times[0]! >= 195, `span ${times.at(-1)! - times[0]!} ms`);
-  // a 400 ms stall: the 20 requests it owes go at once, the next one waits
-  await new Promise((r) => setTimeout(r, 400));
-  let before = Date.now();
-  for (let i = 0; i < 19; i++) await pacer.next(20, signal);
-  assert.ok(Date.now() - before < 100, 'the stall is made good at once');
-  before = Date.now();
-  for (let i = 0; i < 3; i++) await pacer.next(20, signal);
-  assert.ok(Date.now() - before >= 20, 'then the interval holds again');
-  // after a reset (nothing was there to send) there is nothing to make good
-  await new Promise((r) => setTimeout(r, 200));
-  pacer.reset();
-  before = Date.now();
-  for (let i = 0; i < 3; i++) await pacer.next(20, signal);
-  assert.ok(Date.now() - before >= 35, 'no burst after idling');
+  const firstMs = Date.now();
+  for (let i = 0; i < 11; i++) await pacer.next(20, signal);
+  // timers fire late, never early; the slack covers libuv's cached loop time
+  assert.ok(Date.now() - firstMs >= 195, `span ${Date.now() - firstMs} ms`);
 });
 
 test('a worker of the other mode is refused, naming the flag; a clock of either mode takes its own kind, an older clock anyone', () => {

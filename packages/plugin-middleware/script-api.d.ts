@@ -30,7 +30,7 @@ declare namespace reprise {
 
   /** Header names are case-insensitive; order is kept. Setting a name that is not a token, or a value with a control character other than tab (CR, LF, NUL, ...), throws an InvalidFieldError. */
   interface Headers extends Iterable<[string, string]> {
-    /** The first value, or null. */
+    /** The first value, or null. Values read as UTF-8 text; one whose bytes are not UTF-8 reads one char per byte (Latin-1), and set back goes out as UTF-8. */
     get(name: string): string | null;
     getAll(name: string): string[];
     has(name: string): boolean;

@@ -513,3 +513,23 @@ test('outputs sent whole never share their bytes, even when equal (a header adde
   assert.notEqual(first!.payload.byteOffset, second!.payload.byteOffset, 'each whole payload has bytes of its own');
   sb.dispose();
 });
+
+test('header values read as UTF-8 text; bytes that are not UTF-8 read one char per byte and go back out as UTF-8', {
+  timeout: 10000,
+}, (t) => {
+  const sb = sandbox(`export function request(req) {
+    const utf8 = req.headers.get('x-utf8'), latin1 = req.headers.get('x-latin1');
+    console.log(JSON.stringify([utf8, latin1]));
+    req.headers.set('x-utf8', utf8);
+    req.headers.set('x-latin1', latin1);
+    return req;
+  }`);
+  t.after(() => sb.dispose());
+  const head = (utf8: Buffer, latin1: Buffer) =>
+    Buffer.concat([Buffer.from('GET / HTTP/1.1\r\nX-Utf8: '), utf8, Buffer.from('\r\nX-Latin1: '), latin1, Buffer.from('\r\n\r\n')]);
+  const input = { ...request('GET / HTTP/1.1\n\n'), payload: head(Buffer.from('café', 'utf8'), Buffer.from('café', 'latin1')) };
+  const outcome = sb.runBatch([input]);
+  assert.deepEqual(outcome.logs, [`info ${JSON.stringify(['café', 'café'])}`]);
+  // What SCRIPTS.md says: the UTF-8 value is unchanged, the latin1 one is now UTF-8.
+  assert.deepEqual(Buffer.from(outcome.outputs[0]!.payload), head(Buffer.from('café', 'utf8'), Buffer.from('café', 'utf8')));
+});

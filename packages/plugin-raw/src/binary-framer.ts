@@ -48,6 +48,7 @@ export class BinaryFramer {
       endNanoseconds: this.endNanoseconds,
       method: '',
       status: 0,
+      asksForH2c: false,
     });
   }
 

@@ -18,6 +18,8 @@ export interface FramedMessage {
   method: string;
   /** Response status code, or 0 for requests. */
   status: number;
+  /** A request whose head carries `Upgrade: h2c` (the connection may switch to HTTP/2). */
+  asksForH2c: boolean;
 }
 
 export interface FramerEvents {
@@ -60,6 +62,7 @@ export class HttpFramer {
   private startNanoseconds = 0;
   private method = '';
   private status = 0;
+  private asksForH2c = false;
   /** Set after a gap until a message frames cleanly: a false start then means "keep looking", not "not HTTP". */
   private isResyncing = false;
 
@@ -240,6 +243,7 @@ export class HttpFramer {
     let contentLength = -1;
     let isChunked = false;
     let isBadLength = false;
+    this.asksForH2c = false;
     if (this.role === 'request') {
       const m = /^([A-Z_-]+) \S+ HTTP\/1\.[01]$/.exec(startLine);
       if (!m) {
@@ -257,7 +261,7 @@ export class HttpFramer {
       this.method = '';
       this.status = Number(m[1]);
     }
-    // Only the two framing headers matter here; scan lines without building a header list.
+    // Only the two framing headers (and a request's Upgrade) matter here; scan lines without building a header list.
     let from = lineEnd + 1;
     while (from < text.length) {
       let to = text.indexOf('\n', from);
@@ -265,7 +269,7 @@ export class HttpFramer {
       const colon = text.indexOf(':', from);
       if (colon > from && colon < to) {
         const nameLength = colon - from;
-        if (nameLength === 14 || nameLength === 17) {
+        if (nameLength === 14 || nameLength === 17 || nameLength === 7) {
           const name = text.slice(from, colon).toLowerCase();
           const value = text.slice(colon + 1, to).trim();
           if (name === 'content-length') {
@@ -273,6 +277,8 @@ export class HttpFramer {
             else isBadLength = true;
           } else if (name === 'transfer-encoding' && /(^|,)\s*chunked\s*$/i.test(value)) {
             isChunked = true;
+          } else if (name === 'upgrade' && this.role === 'request' && value.toLowerCase() === 'h2c') {
+            this.asksForH2c = true;
           }
         }
       }
@@ -410,6 +416,7 @@ export class HttpFramer {
       endNanoseconds: nanoseconds,
       method: this.method,
       status: this.status,
+      asksForH2c: this.asksForH2c,
     });
     this.parts = [];
     this.size = 0;

@@ -348,7 +348,7 @@ export class HttpTracker {
       c.slots.push({ id, method: '', endSeconds: m.endSeconds, endNanoseconds: m.endNanoseconds });
     }
     this.counters.requests++;
-    c.router?.requestFramed({ id, endSeconds: m.endSeconds, endNanoseconds: m.endNanoseconds }, m.payload);
+    c.router?.requestFramed({ id, endSeconds: m.endSeconds, endNanoseconds: m.endNanoseconds }, m.asksForH2c);
     const payload = this.realipPrefix && this.isHttp ? this.withRealip(m.payload, formatAddress(c.clientAddress)) : m.payload;
     this.emit({ kind: 'request', id, timestamp: toNanoseconds(m.startSeconds, m.startNanoseconds), latency: 0n, payload });
   }

@@ -161,3 +161,27 @@ test('an invalid Content-Length makes the stream non-HTTP instead of guessing', 
   assert.deepEqual(messages, []);
   assert.equal(notHttp(), 1);
 });
+
+test("a request asks for h2c only by its head's Upgrade header, however the bytes are split", { timeout: 10_000 }, () => {
+  const cases: [string, boolean][] = [
+    ['GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n\r\n', true],
+    ['GET / HTTP/1.1\nupgrade:H2C \n\n', true],
+    ['GET / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n', false],
+    ['GET / HTTP/1.1\r\nReferer: h2c\r\n\r\n', false],
+    // The head ends at its first blank line: a body that quotes the header asks nothing.
+    ['POST / HTTP/1.1\nContent-Length: 16\n\nUpgrade: h2c\r\n\r\n', false],
+  ];
+  for (const [request, asks] of cases) {
+    eachSplit(request, (parts) => {
+      const seen: boolean[] = [];
+      const framer = new HttpFramer('request', {
+        message: (m) => seen.push(m.asksForH2c),
+        lost: () => assert.fail('lost'),
+        notHttp: () => assert.fail('not HTTP'),
+      });
+      // Behind a plain request on the same connection: what one head asked is not carried to the next.
+      for (const p of ['GET /first HTTP/1.1\r\nUpgrade: h2c\r\n\r\n', ...parts]) framer.push(Buffer.from(p, 'latin1'), 0, 0);
+      assert.deepEqual(seen, [true, asks], JSON.stringify(request));
+    });
+  }
+});

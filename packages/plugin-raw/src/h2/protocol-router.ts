@@ -5,7 +5,6 @@
  * that request); bytes that look like h2 frames but come without a preface are a connection joined
  * mid-stream, whose HPACK state is unknown: counted once (`h2-unknown-state`), nothing emitted.
  */
-import { findHeadEnd } from '@reprise/core';
 import type { Counters } from '../capture-counters.js';
 import { looksLikeFrames, startsWithPreface } from './h2-frames.js';
 import type { H2Recorder, UpgradeRequest } from './h2-recorder.js';
@@ -66,8 +65,8 @@ export class ProtocolRouter {
   }
 
   /** An HTTP/1 request was framed: one asking for `Upgrade: h2c` may switch the connection. */
-  requestFramed(request: UpgradeRequest, payload: Uint8Array): void {
-    if (this.mode === 'http1' && asksForH2c(payload)) this.upgrade = request;
+  requestFramed(request: UpgradeRequest, asksForH2c: boolean): void {
+    if (this.mode === 'http1' && asksForH2c) this.upgrade = request;
   }
 
   /**
@@ -187,13 +186,4 @@ export class ProtocolRouter {
     this.mode = 'h2-unknown-state';
     this.counters['h2-unknown-state']++;
   }
-}
-
-/** Whether an HTTP/1.1 request head carries `Upgrade: h2c` (a cheap byte search first: most do not). */
-export function asksForH2c(payload: Uint8Array): boolean {
-  const bytes = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  if (bytes.indexOf('h2c') < 0) return false;
-  const headEnd = findHeadEnd(payload);
-  const head = bytes.toString('latin1', 0, headEnd < 0 ? bytes.length : headEnd);
-  return /\r\nupgrade:[ \t]*h2c[ \t]*(\r\n|$)/i.test(head);
 }

@@ -47,7 +47,11 @@ type ChunkState = 'size' | 'ext' | 'size-lf' | 'data' | 'data-cr' | 'data-lf' | 
 const CR = 13;
 const LF = 10;
 const MAX_HEAD_BYTES = 64 * 1024;
+const COLON = 58;
 const HTTP_PREFIX = [72, 84, 84, 80, 47]; // "HTTP/"
+/** A head's first line; lastIndex is then where the headers start. */
+const REQUEST_LINE = /([A-Z_-]+) \S+ HTTP\/1\.[01]\r?\n/y;
+const STATUS_LINE = /HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?\r?\n/y;
 
 export class HttpFramer {
   private state: State = 'start';
@@ -108,6 +112,15 @@ export class HttpFramer {
           let m = this.headMatch;
           // m: 0 nothing, 1 after LF, 2 after LF CR; an LF in state 1 or 2 ends the head.
           for (; i < length; i++) {
+            // The blank line is two to three bytes, all CR or LF: from state 0, when the second of two bytes
+            // is neither, no match ends at either and the state is 0 after them (every other byte read).
+            if (m === 0 && i + 1 < length) {
+              const next = bytes[i + 1]!;
+              if (next !== LF && next !== CR) {
+                i++;
+                continue;
+              }
+            }
             const b = bytes[i]!;
             if (b === LF) {
               if (m !== 0) {
@@ -238,14 +251,14 @@ export class HttpFramer {
     const head = this.concat();
     this.parts = [head];
     const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
-    const lineEnd = text.indexOf('\n');
-    const startLine = text.slice(0, lineEnd).replace(/\r$/, '');
     let contentLength = -1;
     let isChunked = false;
     let isBadLength = false;
     this.asksForH2c = false;
+    const startLine = this.role === 'request' ? REQUEST_LINE : STATUS_LINE;
+    startLine.lastIndex = 0;
+    const m = startLine.exec(text);
     if (this.role === 'request') {
-      const m = /^([A-Z_-]+) \S+ HTTP\/1\.[01]$/.exec(startLine);
       if (!m) {
         this.becomeNotHttp();
         return false;
@@ -253,7 +266,6 @@ export class HttpFramer {
       this.method = m[1]!;
       this.status = 0;
     } else {
-      const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(startLine);
       if (!m) {
         this.becomeNotHttp();
         return false;
@@ -261,25 +273,32 @@ export class HttpFramer {
       this.method = '';
       this.status = Number(m[1]);
     }
-    // Only the two framing headers (and a request's Upgrade) matter here; scan lines without building a header list.
-    let from = lineEnd + 1;
+    // Only the two framing headers (and a request's Upgrade) matter here; scan lines without building a header
+    // list. Those names are 7, 14 and 17 characters, and a line's first colon ends its name: the first of those
+    // offsets holding a colon is where such a name would end (a colon there in any other line gives a name with a
+    // colon or line break in it, which matches none).
+    let from = startLine.lastIndex;
     while (from < text.length) {
       let to = text.indexOf('\n', from);
       if (to < 0) to = text.length;
-      const colon = text.indexOf(':', from);
-      if (colon > from && colon < to) {
-        const nameLength = colon - from;
-        if (nameLength === 14 || nameLength === 17 || nameLength === 7) {
-          const name = text.slice(from, colon).toLowerCase();
-          const value = text.slice(colon + 1, to).trim();
-          if (name === 'content-length') {
-            if (/^\d+$/.test(value)) contentLength = Number(value);
-            else isBadLength = true;
-          } else if (name === 'transfer-encoding' && /(^|,)\s*chunked\s*$/i.test(value)) {
-            isChunked = true;
-          } else if (name === 'upgrade' && this.role === 'request' && value.toLowerCase() === 'h2c') {
-            this.asksForH2c = true;
-          }
+      const colon =
+        text.charCodeAt(from + 7) === COLON
+          ? from + 7
+          : text.charCodeAt(from + 14) === COLON
+            ? from + 14
+            : text.charCodeAt(from + 17) === COLON
+              ? from + 17
+              : -1;
+      if (colon >= 0 && colon < to) {
+        const name = text.slice(from, colon).toLowerCase();
+        const value = text.slice(colon + 1, to).trim();
+        if (name === 'content-length') {
+          if (/^\d+$/.test(value)) contentLength = Number(value);
+          else isBadLength = true;
+        } else if (name === 'transfer-encoding' && /(^|,)\s*chunked\s*$/i.test(value)) {
+          isChunked = true;
+        } else if (name === 'upgrade' && this.role === 'request' && value.toLowerCase() === 'h2c') {
+          this.asksForH2c = true;
         }
       }
       from = to + 1;

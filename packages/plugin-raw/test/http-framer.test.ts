@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { HttpFramer, type FramerRole } from '../src/http-framer.js';
 
 function makeFramer(role: FramerRole, methods: string[] = []) {
@@ -184,4 +185,49 @@ test("a request asks for h2c only by its head's Upgrade header, however the byte
       assert.deepEqual(seen, [true, asks], JSON.stringify(request));
     });
   }
+});
+
+test('a head ends at its first blank line, whatever the line endings, stray CRs and cuts (property)', { timeout: 60_000 }, () => {
+  const eol = fc.constantFrom('\r\n', '\n');
+  const header = fc.tuple(fc.constantFrom('Host', 'X-A', 'Accept', 'Via'), fc.stringMatching(/^[a-z][a-z \t\r,;=]{0,20}$/), eol);
+  const cuts = fc.array(fc.nat(), { maxLength: 5 });
+  fc.assert(
+    fc.property(eol, fc.array(header, { maxLength: 8 }), eol, cuts, (first, headers, blank, at) => {
+      const request = `GET /a HTTP/1.1${first}${headers.map(([name, value, end]) => `${name}: ${value}${end}`).join('')}${blank}`;
+      const next = 'GET /b HTTP/1.1\r\n\r\n';
+      const text = request + next;
+      const bounds = [0, ...at.map((n) => n % (text.length + 1)).sort((a, b) => a - b), text.length];
+      const { messages, push } = makeFramer('request');
+      for (let k = 1; k < bounds.length; k++) push(text.slice(bounds[k - 1], bounds[k]));
+      assert.deepEqual(messages, [request, next]);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('framing headers and Upgrade are found by name, whatever colons the other lines hold (property)', { timeout: 60_000 }, () => {
+  const name = fc.constantFrom('Upgrade', 'Host', 'Referer', 'X-Note', 'Content-Type', 'Accept-Language', 'X-Forwarded-Proto', 'Via');
+  // Printable ASCII, colons included: a colon at any offset of any line.
+  const header = fc.tuple(name, fc.oneof(fc.stringMatching(/^[ -~]{0,24}$/), fc.constant('h2c'), fc.constant(' H2C ')));
+  fc.assert(
+    fc.property(fc.array(header, { maxLength: 8 }), fc.nat({ max: 8 }), fc.string({ maxLength: 12 }), (headers, at, body) => {
+      const lines = headers.map(([n, v]) => `${n}:${v}`);
+      lines.splice(Math.min(at, lines.length), 0, `Content-Length: ${body.length}`);
+      const request = `POST /a HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
+      const next = 'GET /b HTTP/1.1\r\n\r\n';
+      const framed: { text: string; asksForH2c: boolean }[] = [];
+      const framer = new HttpFramer('request', {
+        message: (m) => framed.push({ text: Buffer.from(m.payload).toString('latin1'), asksForH2c: m.asksForH2c }),
+        lost: () => assert.fail('lost'),
+        notHttp: () => assert.fail('not HTTP'),
+      });
+      framer.push(Buffer.from(request + next, 'latin1'), 0, 0);
+      const asks = headers.some(([n, v]) => n === 'Upgrade' && v.trim().toLowerCase() === 'h2c');
+      assert.deepEqual(framed, [
+        { text: request, asksForH2c: asks },
+        { text: next, asksForH2c: false },
+      ]);
+    }),
+    { numRuns: 3000 },
+  );
 });

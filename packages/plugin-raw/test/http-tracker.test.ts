@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { connectionKey } from '../src/http-tracker.js';
+import type { TcpSegment } from '../src/packet-decoder.js';
 import { makeTracker, text, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from './tracker-segments.js';
 
 const GET = (path: string) => `GET ${path} HTTP/1.1\r\nHost: x\r\n\r\n`;
@@ -194,4 +197,34 @@ test('a capture that joins a keep-alive connection mid-message waits for the nex
   assert.equal(messages[0]!.id, messages[1]!.id);
   assert.equal(counters['non-http'], 0);
   assert.equal(counters.unpaired, 0);
+});
+
+test('a connection key is the same both ways and differs between connections, IPv4 and IPv6 (property)', () => {
+  const segment = (src: number | string, srcPort: number, dst: number | string, dstPort: number) =>
+    ({ src, srcPort, dst, dstPort, seq: 0, ack: 0, flags: 0, payload: new Uint8Array(0), missingBytes: 0 }) as TcpSegment;
+  const ipv4 = fc.nat({ max: 0xffffffff });
+  const ipv6 = fc.stringMatching(/^[0-9a-f]{32}$/);
+  const port = fc.nat({ max: 0xffff });
+  const endpoints = fc.oneof(fc.tuple(ipv4, port, ipv4, port), fc.tuple(ipv6, port, ipv6, port));
+  // A second connection that differs from the first in one field (the likely near miss), or not at all.
+  const change = fc.tuple(fc.nat({ max: 4 }), fc.nat({ max: 0xffffffff }));
+  fc.assert(
+    fc.property(endpoints, change, (first, [field, value]) => {
+      const [a, ap, b, bp] = first;
+      const key = connectionKey(segment(a, ap, b, bp));
+      assert.equal(connectionKey(segment(b, bp, a, ap)), key, 'both directions');
+      const other = [...first] as typeof first;
+      if (field < 4) {
+        const old = other[field]!;
+        other[field] = typeof old === 'string' ? value.toString(16).padStart(32, '0') : field % 2 === 1 ? value & 0xffff : value;
+      }
+      const [c, cp, d, dp] = other;
+      const isSame = (a === c && ap === cp && b === d && bp === dp) || (a === d && ap === dp && b === c && bp === cp);
+      assert.equal(connectionKey(segment(c, cp, d, dp)) === key, isSame);
+    }),
+    { numRuns: 5000 },
+  );
+  // Neighbours that a decimal key would tell apart, and the halves of an address with its port.
+  assert.notEqual(connectionKey(segment(0x0a000001, 80, 0x0a000002, 1)), connectionKey(segment(0x0a000001, 8, 0x0a000002, 1)));
+  assert.notEqual(connectionKey(segment(0x00010002, 3, 1, 1)), connectionKey(segment(0x00010003, 2, 1, 1)));
 });

@@ -19,6 +19,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeGetRecording } from './replay-http.js';
 import { machineLines } from './lib/machine.js';
+import { median } from './lib/median.js';
 import { cliBin, runCliTimed } from './lib/cli.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -142,7 +143,6 @@ const scenario = {
           runs.get(kind).push(r);
         }
       }
-      const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
       const perCpu = (r) => (r.cpuSeconds ? count / r.cpuSeconds : NaN);
       const rate = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
       const rows = [];

@@ -49,6 +49,17 @@ const LF = 10;
 const MAX_HEAD_BYTES = 64 * 1024;
 const COLON = 58;
 const HTTP_PREFIX = [72, 84, 84, 80, 47]; // "HTTP/"
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
+/** The usual methods, returned as these strings instead of a new one per request. */
+const COMMON_METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH'];
+
+/** The method of a request line the pattern checked (a token, then a space). */
+function methodOf(text: string): string {
+  const space = text.indexOf(' ');
+  for (const method of COMMON_METHODS) if (method.length === space && text.startsWith(method)) return method;
+  return text.slice(0, space);
+}
+
 /** A head's first line; lastIndex is then where the headers start. */
 const REQUEST_LINE = /([A-Z_-]+) \S+ HTTP\/1\.[01]\r?\n/y;
 const STATUS_LINE = /HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?\r?\n/y;
@@ -250,28 +261,25 @@ export class HttpFramer {
   private beginBody(): boolean {
     const head = this.concat();
     this.parts = [head];
-    const text = Buffer.from(head.buffer, head.byteOffset, head.byteLength).toString('latin1');
+    const text = latin1Slice.call(head, 0, head.length);
     let contentLength = -1;
     let isChunked = false;
     let isBadLength = false;
     this.asksForH2c = false;
+    // test(), not exec(): no match array per message; the sticky pattern leaves lastIndex at the headers.
     const startLine = this.role === 'request' ? REQUEST_LINE : STATUS_LINE;
     startLine.lastIndex = 0;
-    const m = startLine.exec(text);
+    if (!startLine.test(text)) {
+      this.becomeNotHttp();
+      return false;
+    }
     if (this.role === 'request') {
-      if (!m) {
-        this.becomeNotHttp();
-        return false;
-      }
-      this.method = m[1]!;
+      this.method = methodOf(text);
       this.status = 0;
     } else {
-      if (!m) {
-        this.becomeNotHttp();
-        return false;
-      }
+      // "HTTP/1.x NNN": the pattern checked the three digits.
       this.method = '';
-      this.status = Number(m[1]);
+      this.status = (text.charCodeAt(9) - 48) * 100 + (text.charCodeAt(10) - 48) * 10 + (text.charCodeAt(11) - 48);
     }
     // Only the two framing headers (and a request's Upgrade) matter here; scan lines without building a header
     // list. Those names are 7, 14 and 17 characters, and a line's first colon ends its name: the first of those

@@ -55,37 +55,35 @@ export class PacketDecoder {
 
   /** Decodes a frame; on 'tcp' the result is in `this.segment`. */
   decode(linkType: number, frame: Uint8Array, nowMs: number): DecodeResult {
-    const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     let at: number;
     let etherType: number;
     switch (linkType) {
       case LINKTYPE.ETHERNET: {
         if (frame.length < 14) return 'malformed';
-        etherType = view.getUint16(12, false);
+        etherType = u16(frame, 12);
         at = 14;
         while (etherType === ETHERTYPE_VLAN || etherType === ETHERTYPE_QINQ || etherType === ETHERTYPE_VLAN_OLD) {
           if (frame.length < at + 4) return 'malformed';
-          etherType = view.getUint16(at + 2, false);
+          etherType = u16(frame, at + 2);
           at += 4;
         }
         break;
       }
       case LINKTYPE.LINUX_SLL:
         if (frame.length < 16) return 'malformed';
-        etherType = view.getUint16(14, false);
+        etherType = u16(frame, 14);
         at = 16;
         break;
       case LINKTYPE.LINUX_SLL2:
         if (frame.length < 20) return 'malformed';
-        etherType = view.getUint16(0, false);
+        etherType = u16(frame, 0);
         at = 20;
         break;
       case LINKTYPE.NULL:
       case LINKTYPE.LOOP: {
         if (frame.length < 4) return 'malformed';
         // NULL stores the address family in the capturing host's byte order, LOOP in network order.
-        const family =
-          linkType === LINKTYPE.LOOP ? view.getUint32(0, false) : frame[0] !== 0 ? view.getUint32(0, true) : view.getUint32(0, false);
+        const family = linkType === LINKTYPE.LOOP ? u32(frame, 0) : frame[0] !== 0 ? u32le(frame, 0) : u32(frame, 0);
         etherType = family === 2 ? ETHERTYPE_IPV4 : family === 24 || family === 28 || family === 30 ? ETHERTYPE_IPV6 : 0;
         at = 4;
         break;
@@ -102,41 +100,41 @@ export class PacketDecoder {
       default:
         return 'unsupported-link';
     }
-    if (etherType === ETHERTYPE_IPV4) return this.decodeIpv4(frame, view, at, nowMs);
-    if (etherType === ETHERTYPE_IPV6) return this.decodeIpv6(frame, view, at, nowMs);
+    if (etherType === ETHERTYPE_IPV4) return this.decodeIpv4(frame, at, nowMs);
+    if (etherType === ETHERTYPE_IPV6) return this.decodeIpv6(frame, at, nowMs);
     return 'not-tcp';
   }
 
-  private decodeIpv4(frame: Uint8Array, view: DataView, at: number, nowMs: number): DecodeResult {
+  private decodeIpv4(frame: Uint8Array, at: number, nowMs: number): DecodeResult {
     if (frame.length < at + 20) return 'malformed';
     const versionIhl = frame[at]!;
     if (versionIhl >> 4 !== 4) return 'malformed';
     const headerLength = (versionIhl & 0x0f) * 4;
-    const totalLength = view.getUint16(at + 2, false);
+    const totalLength = u16(frame, at + 2);
     if (headerLength < 20 || totalLength < headerLength) return 'malformed';
     // Ethernet pads short frames: the IP total length, not the frame, says where the datagram ends.
     // A frame cut by the snaplen is shorter than that: keep what there is.
     const declaredEnd = at + totalLength;
     const end = Math.min(frame.length, declaredEnd);
     if (frame[at + 9] !== 6) return 'not-tcp';
-    const src = view.getUint32(at + 12, false);
-    const dst = view.getUint32(at + 16, false);
-    const fragmentField = view.getUint16(at + 6, false);
+    const src = u32(frame, at + 12);
+    const dst = u32(frame, at + 16);
+    const fragmentField = u16(frame, at + 6);
     const moreFragments = (fragmentField & 0x2000) !== 0;
     const fragmentOffset = (fragmentField & 0x1fff) * 8;
     if (moreFragments || fragmentOffset > 0) {
-      const key = `4:${src}:${dst}:${view.getUint16(at + 4, false)}`;
+      const key = `4:${src}:${dst}:${u16(frame, at + 4)}`;
       const whole = this.defragmenter.add(key, fragmentOffset, !moreFragments, frame.subarray(at + headerLength, end), nowMs);
       if (!whole) return 'fragment';
-      return this.decodeTcp(whole, new DataView(whole.buffer, whole.byteOffset, whole.byteLength), 0, whole.length, src, dst);
+      return this.decodeTcp(whole, 0, whole.length, src, dst);
     }
-    return this.decodeTcp(frame, view, at + headerLength, end, src, dst, declaredEnd - end);
+    return this.decodeTcp(frame, at + headerLength, end, src, dst, declaredEnd - end);
   }
 
-  private decodeIpv6(frame: Uint8Array, view: DataView, at: number, nowMs: number): DecodeResult {
+  private decodeIpv6(frame: Uint8Array, at: number, nowMs: number): DecodeResult {
     if (frame.length < at + 40) return 'malformed';
     if (frame[at]! >> 4 !== 6) return 'malformed';
-    const payloadLength = view.getUint16(at + 4, false);
+    const payloadLength = u16(frame, at + 4);
     let next = frame[at + 6]!;
     const src = hex(frame, at + 8);
     const dst = hex(frame, at + 24);
@@ -155,8 +153,8 @@ export class PacketDecoder {
       }
       if (next === 44) {
         if (o + 8 > end) return 'malformed';
-        const field = view.getUint16(o + 2, false);
-        fragment = { offset: field & 0xfff8, isLast: (field & 1) === 0, id: view.getUint32(o + 4, false) };
+        const field = u16(frame, o + 2);
+        fragment = { offset: field & 0xfff8, isLast: (field & 1) === 0, id: u32(frame, o + 4) };
         next = frame[o]!;
         o += 8;
         continue;
@@ -167,14 +165,13 @@ export class PacketDecoder {
       const key = `6:${src}:${dst}:${fragment.id}`;
       const whole = this.defragmenter.add(key, fragment.offset, fragment.isLast, frame.subarray(o, end), nowMs);
       if (!whole) return 'fragment';
-      return this.decodeTcp(whole, new DataView(whole.buffer, whole.byteOffset, whole.byteLength), 0, whole.length, src, dst);
+      return this.decodeTcp(whole, 0, whole.length, src, dst);
     }
-    return this.decodeTcp(frame, view, o, end, src, dst, declaredEnd - end);
+    return this.decodeTcp(frame, o, end, src, dst, declaredEnd - end);
   }
 
   private decodeTcp(
     bytes: Uint8Array,
-    view: DataView,
     at: number,
     end: number,
     src: number | string,
@@ -187,15 +184,28 @@ export class PacketDecoder {
     const s = this.segment;
     s.src = src;
     s.dst = dst;
-    s.srcPort = view.getUint16(at, false);
-    s.dstPort = view.getUint16(at + 2, false);
-    s.seq = view.getUint32(at + 4, false);
-    s.ack = view.getUint32(at + 8, false);
+    s.srcPort = u16(bytes, at);
+    s.dstPort = u16(bytes, at + 2);
+    s.seq = u32(bytes, at + 4);
+    s.ack = u32(bytes, at + 8);
     s.flags = bytes[at + 13]!;
     s.payload = bytes.subarray(at + dataOffset, end);
     s.missingBytes = Math.max(missingBytes, 0);
     return 'tcp';
   }
+}
+
+// Network-order reads from the bytes themselves: a DataView per frame was the decoder's one allocation besides the payload view.
+function u16(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! << 8) | bytes[at + 1]!;
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+}
+
+function u32le(bytes: Uint8Array, at: number): number {
+  return ((bytes[at + 3]! << 24) | (bytes[at + 2]! << 16) | (bytes[at + 1]! << 8) | bytes[at]!) >>> 0;
 }
 
 function hex(bytes: Uint8Array, at: number): string {

@@ -231,3 +231,18 @@ test('framing headers and Upgrade are found by name, whatever colons the other l
     { numRuns: 3000 },
   );
 });
+
+test('a request carries its method, common or not, and a response its status code', () => {
+  const methods: string[] = [];
+  const requests = new HttpFramer('request', { message: (m) => methods.push(m.method), lost: assert.fail, notHttp: assert.fail });
+  for (const method of ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'PURGE', 'M-SEARCH', 'GETX', 'PROPFIND']) {
+    requests.push(Buffer.from(`${method} /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n`), 0, 0);
+  }
+  assert.deepEqual(methods, ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH', 'PURGE', 'M-SEARCH', 'GETX', 'PROPFIND']);
+  const statuses: number[] = [];
+  const responses = new HttpFramer('response', { message: (m) => statuses.push(m.status), lost: assert.fail, notHttp: assert.fail });
+  for (const line of ['HTTP/1.1 200 OK', 'HTTP/1.0 404 Not Found', 'HTTP/1.1 599', 'HTTP/1.1 302 ']) {
+    responses.push(Buffer.from(`${line}\r\nContent-Length: 0\r\n\r\n`), 0, 0);
+  }
+  assert.deepEqual(statuses, [200, 404, 599, 302]);
+});

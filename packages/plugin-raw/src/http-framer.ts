@@ -67,6 +67,10 @@ const STATUS_LINE = /HTTP\/1\.[01] (\d{3})(?: [^\r\n]*)?\r?\n/y;
 export class HttpFramer {
   private state: State = 'start';
   private parts: Uint8Array[] = [];
+  /** The segment the last part is a view of, and where in it that view ends: the next bytes of it widen the view. */
+  private lastBytes: Uint8Array | undefined;
+  private lastFrom = 0;
+  private lastTo = 0;
   private size = 0;
   /** How many bytes of "\r\n\r\n" (or "\n\n") the head scan has matched. */
   private headMatch = 0;
@@ -219,20 +223,39 @@ export class HttpFramer {
   }
 
   private reset(): void {
-    this.parts = [];
-    this.size = 0;
+    this.clearParts();
     this.state = 'start';
   }
 
+  private clearParts(): void {
+    this.parts = [];
+    this.size = 0;
+    this.lastBytes = undefined;
+  }
+
+  /**
+   * Keeps bytes from..to of a segment. Bytes that follow the last part in the same segment (a head, then its
+   * body) widen that part's view, so a message that came in one segment needs no copy to join its parts.
+   */
   private keep(bytes: Uint8Array, from: number, to: number): void {
     if (to <= from) return;
-    this.parts.push(from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to));
+    const count = this.parts.length;
+    if (bytes === this.lastBytes && from === this.lastTo && count > 0) {
+      this.parts[count - 1] = this.lastFrom === 0 && to === bytes.length ? bytes : bytes.subarray(this.lastFrom, to);
+    } else {
+      const part = from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+      // A one-element literal: the first push into an empty array would allocate room for 16.
+      if (count === 0) this.parts = [part];
+      else this.parts.push(part);
+      this.lastBytes = bytes;
+      this.lastFrom = from;
+    }
+    this.lastTo = to;
     this.size += to - from;
   }
 
   private becomeNotHttp(): void {
-    this.parts = [];
-    this.size = 0;
+    this.clearParts();
     if (this.isResyncing) {
       // Body bytes after a gap merely looked like a start line: keep waiting for a real one.
       this.state = 'resync';
@@ -259,8 +282,12 @@ export class HttpFramer {
 
   /** Parses the head just completed and picks the body framing. False when it is not HTTP. */
   private beginBody(): boolean {
+    const isOnePart = this.parts.length === 1;
     const head = this.concat();
-    this.parts = [head];
+    if (!isOnePart) {
+      this.parts = [head];
+      this.lastBytes = undefined; // the joined head is no view of a segment
+    }
     const text = latin1Slice.call(head, 0, head.length);
     let contentLength = -1;
     let isChunked = false;
@@ -445,8 +472,7 @@ export class HttpFramer {
       status: this.status,
       asksForH2c: this.asksForH2c,
     });
-    this.parts = [];
-    this.size = 0;
+    this.clearParts();
     this.state = 'start';
     this.isResyncing = false;
   }

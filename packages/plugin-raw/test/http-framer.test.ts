@@ -246,3 +246,19 @@ test('a request carries its method, common or not, and a response its status cod
   }
   assert.deepEqual(statuses, [200, 404, 599, 302]);
 });
+
+test('a message that came in one segment is a view of it, head and body alike (no copy to join them)', () => {
+  const payloads: Uint8Array[] = [];
+  const framer = new HttpFramer('response', { message: (m) => payloads.push(m.payload), lost: assert.fail, notHttp: assert.fail });
+  const first = 'HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\npong';
+  const second = 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\npong\r\n0\r\n\r\n';
+  const segment = Buffer.from(first + second);
+  framer.push(segment, 0, 0);
+  assert.deepEqual(
+    payloads.map((p) => [Buffer.from(p).toString(), p.buffer === segment.buffer, p.byteOffset - segment.byteOffset]),
+    [
+      [first, true, 0],
+      [second, true, first.length],
+    ],
+  );
+});

@@ -8,6 +8,7 @@ import {
   GOR_SEPARATOR,
   encodeRecord,
   encodeRecords,
+  writeRecordInto,
   corruptionError,
   type GorDecoded,
   type GorRecord,
@@ -213,24 +214,25 @@ test('the decoder keeps at most one incomplete record between chunks', { timeout
   assert.equal(decoder.end().length, 0);
 });
 
+// The format cannot hold a payload that, between the header's newline and the separator,
+// contains the separator (GoReplay has the same limit), so such payloads are not generated.
+const isRepresentable = (b: Buffer) => Buffer.concat([Buffer.from('\n'), b, GOR_SEPARATOR]).indexOf(GOR_SEPARATOR) === b.length + 1;
+const arbitraryMessage = fc.record(
+  {
+    kind: fc.constantFrom('request' as const, 'response' as const, 'replayed-response' as const),
+    id: fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString('hex')),
+    timestamp: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+    latency: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
+    payload: fc
+      .uint8Array({ maxLength: 300 })
+      .map((b) => Buffer.from(b))
+      .filter(isRepresentable),
+    protocol: fc.constantFrom('h2c' as const, 'h2' as const),
+  },
+  { requiredKeys: ['kind', 'id', 'timestamp', 'latency', 'payload'] },
+);
+
 test('any messages survive encoding and decoding in arbitrary chunks', { timeout: 60_000 }, () => {
-  // The format cannot hold a payload that, between the header's newline and the separator,
-  // contains the separator (GoReplay has the same limit), so such payloads are not generated.
-  const isRepresentable = (b: Buffer) => Buffer.concat([Buffer.from('\n'), b, GOR_SEPARATOR]).indexOf(GOR_SEPARATOR) === b.length + 1;
-  const arbitraryMessage = fc.record(
-    {
-      kind: fc.constantFrom('request' as const, 'response' as const, 'replayed-response' as const),
-      id: fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString('hex')),
-      timestamp: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
-      latency: fc.bigInt({ min: 0n, max: (1n << 63n) - 1n }),
-      payload: fc
-        .uint8Array({ maxLength: 300 })
-        .map((b) => Buffer.from(b))
-        .filter(isRepresentable),
-      protocol: fc.constantFrom('h2c' as const, 'h2' as const),
-    },
-    { requiredKeys: ['kind', 'id', 'timestamp', 'latency', 'payload'] },
-  );
   fc.assert(
     fc.property(fc.array(arbitraryMessage, { maxLength: 20 }), fc.integer({ min: 1, max: 64 }), (messages, chunk) => {
       const bytes = encodeRecords(messages);
@@ -244,4 +246,28 @@ test('any messages survive encoding and decoding in arbitrary chunks', { timeout
     }),
     { numRuns: 300 },
   );
+});
+
+test('writeRecordInto writes what encodeRecord makes, at any offset, and nothing when a byte is missing', { timeout: 60_000 }, () => {
+  fc.assert(
+    fc.property(arbitraryMessage, fc.nat({ max: 16 }), (message, offset) => {
+      const expected = Buffer.from(encodeRecord(message));
+      const target = Buffer.alloc(offset + expected.length, 0xaa);
+      assert.equal(writeRecordInto(target, offset, message), target.length);
+      assert.deepEqual(target.subarray(offset), expected);
+      const short = Buffer.alloc(offset + expected.length - 1, 0xaa);
+      assert.equal(writeRecordInto(short, offset, message), -1);
+      assert.ok(
+        short.every((b) => b === 0xaa),
+        'nothing written',
+      );
+    }),
+    { numRuns: 500 },
+  );
+  // A producer that left latency out gets 0, as formatRecordHeader writes it.
+  const sloppy = { ...request(1), latency: undefined } as unknown as Message;
+  const target = Buffer.alloc(200);
+  const end = writeRecordInto(target, 0, sloppy);
+  assert.deepEqual(target.subarray(0, end), Buffer.from(encodeRecord(sloppy)));
+  assert.match(target.toString('latin1', 0, 60), /^1 0{23}1 \d+ 0\n/);
 });

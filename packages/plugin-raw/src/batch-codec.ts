@@ -6,6 +6,7 @@
  * little-endian.
  */
 import type { Message, MessageKind, WireProtocol } from '@reprise/core';
+import { latin1Text } from './latin1-text.js';
 
 const KINDS: MessageKind[] = ['request', 'response', 'replayed-response'];
 /** Index 0: HTTP/1.x (no protocol). */
@@ -40,7 +41,7 @@ export function decodeBatch(bytes: Uint8Array): Message[] {
   for (let n = 0; n < count; n++) {
     const kind = KINDS[bytes[o]! & 0x0f] ?? 'request';
     const protocol = PROTOCOLS[bytes[o]! >> 4];
-    const id = String.fromCharCode.apply(null, bytes.subarray(o + 1, o + 25) as unknown as number[]);
+    const id = latin1Text(bytes, o + 1, o + 25);
     const timestamp = view.getBigUint64(o + 25, true);
     const latency = view.getBigUint64(o + 33, true);
     const length = view.getUint32(o + 41, true);

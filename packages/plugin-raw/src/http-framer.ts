@@ -5,6 +5,8 @@
  * Anything that does not start like HTTP makes the stream non-HTTP, and it is skipped.
  */
 
+import { latin1Text } from './latin1-text.js';
+
 export type FramerRole = 'request' | 'response';
 
 export interface FramedMessage {
@@ -49,7 +51,6 @@ const LF = 10;
 const MAX_HEAD_BYTES = 64 * 1024;
 const COLON = 58;
 const HTTP_PREFIX = [72, 84, 84, 80, 47]; // "HTTP/"
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice(this: Uint8Array, start: number, end: number): string }).latin1Slice;
 /** The usual methods, returned as these strings instead of a new one per request. */
 const COMMON_METHODS = ['GET', 'POST', 'PUT', 'HEAD', 'DELETE', 'OPTIONS', 'PATCH'];
 
@@ -288,7 +289,7 @@ export class HttpFramer {
       this.parts = [head];
       this.lastBytes = undefined; // the joined head is no view of a segment
     }
-    const text = latin1Slice.call(head, 0, head.length);
+    const text = latin1Text(head, 0, head.length);
     let contentLength = -1;
     let isChunked = false;
     let isBadLength = false;

@@ -10,7 +10,7 @@
 // binary, e.g. one built by ../shared/tools/build-goreplay.sh: adds GoReplay's own --input-raw as two rows).
 // Needs root (or CAP_NET_RAW) and the built CLI (npm run build).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,9 +20,9 @@ import { watchProcessTree } from './lib/process-usage.js';
 import { machineLines } from './lib/machine.js';
 import { cliCommand } from './lib/cli.js';
 import { waitForOutput } from './lib/wait-for-output.js';
+import { countGorRequests } from './lib/gor-records.js';
 
 const root = resolve(import.meta.dirname, '..');
-const GOR_SEPARATOR = Buffer.from('\n🐵🙈🙉\n');
 
 const rates = (process.env.BENCH_CAPTURE_RATES ?? '10000,20000,30000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_CAPTURE_SECONDS ?? 5);
@@ -33,23 +33,6 @@ const LABELS = {
   goreplay: 'GoReplay 1.3, defaults',
   'goreplay-append': 'GoReplay 1.3, --output-file-append',
 };
-
-/** Request records (type 1) in every .gor file of `dir`. */
-function countGorRequests(dir) {
-  let n = 0;
-  for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.gor')) continue;
-    const bytes = readFileSync(join(dir, name));
-    let at = 0;
-    while (at < bytes.length) {
-      if (bytes[at] === 0x31 && bytes[at + 1] === 0x20) n++;
-      const next = bytes.indexOf(GOR_SEPARATOR, at);
-      if (next < 0) break;
-      at = next + GOR_SEPARATOR.length;
-    }
-  }
-  return n;
-}
 
 /** Requests in a pcap file, found by reprise's own decoder (so both captures are counted alike). */
 async function countPcapRequests(file, port) {

@@ -16,7 +16,9 @@ const HEADER_BYTES = 1 + 24 + 8 + 8 + 4;
 export function encodeBatch(messages: readonly Message[]): Uint8Array {
   let size = 4;
   for (const m of messages) size += HEADER_BYTES + m.payload.length;
-  const out = new Uint8Array(size);
+  // Every byte is written below: no zero fill (it was a fifth of this function's time). Not pooled, so its whole
+  // ArrayBuffer can be transferred to the main thread.
+  const out = Buffer.allocUnsafeSlow(size);
   const view = new DataView(out.buffer);
   view.setUint32(0, messages.length, true);
   let o = 4;

@@ -66,11 +66,17 @@ export class FifoReader {
     if (this.isClosed) return false;
     for (;;) {
       let n: number;
+      // An empty pipe throws EAGAIN, and most polls find it empty: without a stack to capture, such a throw
+      // costs a third as much (about 2 µs instead of 6). This thread's own limit, restored at once.
+      const stackTraceLimit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
       try {
         n = readSync(this.readFd, this.scratch, 0, SCRATCH_BYTES, null);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return true;
         throw error;
+      } finally {
+        Error.stackTraceLimit = stackTraceLimit;
       }
       if (n === 0) return false;
       this.bytesRead += n;

@@ -3,8 +3,8 @@
 // generator (25,000 req/s for 12 s), then reprise reads that pcap into a .gor file, in alternating rounds
 // beside tcpdump reading the same file (libpcap's own read and write: the floor) and, when BENCH_GOR names a
 // GoReplay binary, GoReplay's own pcap_file engine. GoReplay 1.3.2 does not exit at the end of the file: it is
-// stopped once its output and its CPU time have been still for 2 s (its output flushes every second), and its
-// seconds run to its output's last change.
+// stopped once its output has not grown for 2 s (it flushes every second); its seconds run to the output's last
+// growth, its CPU to the stop (an idle Go process adds next to nothing).
 //
 //   node bench/capture-file.js         prints the markdown section
 //   node bench/run.js capture-file     writes it into docs/BENCHMARKS.md

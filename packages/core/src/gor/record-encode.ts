@@ -10,7 +10,7 @@ export function formatRecordHeader(message: Message): string {
 
 /** Bytes a message takes as a record: header line, payload, separator. */
 export function recordByteLength(message: Message): number {
-  return formatRecordHeader(message).length + message.payload.length + GOR_SEPARATOR_LENGTH;
+  return headerLength(message, String(message.timestamp), String(message.latency ?? 0n)) + message.payload.length + GOR_SEPARATOR_LENGTH;
 }
 
 /** One message as a GoReplay record. */
@@ -23,23 +23,11 @@ export function encodeRecord(message: Message): Uint8Array {
  * so a writer makes one write per batch rather than one per message.
  */
 export function encodeRecords(messages: readonly Message[], start = 0, end = messages.length): Buffer {
-  const headers = new Array<string>(end - start);
   let total = 0;
-  for (let i = start; i < end; i++) {
-    const header = formatRecordHeader(messages[i]!);
-    headers[i - start] = header;
-    total += header.length + messages[i]!.payload.length + GOR_SEPARATOR_LENGTH;
-  }
+  for (let i = start; i < end; i++) total += recordByteLength(messages[i]!);
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
-  for (let i = start; i < end; i++) {
-    pos += out.write(headers[i - start]!, pos, 'latin1');
-    const payload = messages[i]!.payload;
-    out.set(payload, pos);
-    pos += payload.length;
-    out.set(GOR_SEPARATOR, pos);
-    pos += GOR_SEPARATOR_LENGTH;
-  }
+  for (let i = start; i < end; i++) pos = writeRecordInto(out, pos, messages[i]!);
   return out;
 }
 
@@ -49,13 +37,12 @@ export function encodeRecords(messages: readonly Message[], start = 0, end = mes
  */
 export function writeRecordInto(target: Buffer, offset: number, message: Message): number {
   // The header written piece by piece: as one string (a rope of six pieces, flattened again to be written) it
-  // was most of what a capture allocated per message. The same bytes as formatRecordHeader.
+  // was most of what a capture allocated per message. The same bytes as formatRecordHeader, the string form.
   const id = message.id;
   const timestamp = String(message.timestamp);
   const latency = String(message.latency ?? 0n);
   const protocol = message.protocol;
-  const headerLength = id.length + timestamp.length + latency.length + (protocol === undefined ? 0 : protocol.length + 1) + 5;
-  const end = offset + headerLength + message.payload.length + GOR_SEPARATOR_LENGTH;
+  const end = offset + headerLength(message, timestamp, latency) + message.payload.length + GOR_SEPARATOR_LENGTH;
   if (end > target.length) return -1;
   let pos = offset;
   target[pos++] = payloadTypeOf(message.kind).charCodeAt(0);
@@ -74,6 +61,12 @@ export function writeRecordInto(target: Buffer, offset: number, message: Message
   pos += message.payload.length;
   target.set(GOR_SEPARATOR, pos);
   return end;
+}
+
+/** The header line's bytes: type, id, timestamp, latency (and protocol), a space between each, a newline. */
+function headerLength(message: Message, timestamp: string, latency: string): number {
+  const protocol = message.protocol;
+  return message.id.length + timestamp.length + latency.length + (protocol === undefined ? 0 : protocol.length + 1) + 5;
 }
 
 const SPACE = 0x20;

@@ -20,6 +20,7 @@ import { watchProcessTree } from './lib/process-usage.js';
 import { machineLines } from './lib/machine.js';
 import { cliCommand } from './lib/cli.js';
 import { waitForOutput } from './lib/wait-for-output.js';
+import { stopAndWait } from './lib/stop-process.js';
 import { countGorRequests } from './lib/gor-records.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -42,14 +43,6 @@ async function countPcapRequests(file, port) {
   reader.push(readFileSync(file));
   processor.finish();
   return processor.counters.requests;
-}
-
-async function stopAndWait(child) {
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function measure(kind, nginx, rate) {

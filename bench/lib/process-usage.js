@@ -19,7 +19,7 @@ function stat(pid) {
   }
 }
 
-function descendants(rootPid) {
+export function descendants(rootPid) {
   const children = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

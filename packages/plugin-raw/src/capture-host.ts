@@ -18,6 +18,8 @@ import type { PcapPacket } from './pcap-reader.js';
 const BATCH_MESSAGES = 512;
 /** A batch leaves at most this long after its first message or packet (a timer only while there is one). */
 const FLUSH_INTERVAL_MS = 10;
+/** How often held connections and fragments are checked for expiry (while there are any). */
+const SWEEP_INTERVAL_MS = 250;
 /** Batches sent but not yet taken by the parent; beyond this the parent is not keeping up. */
 const MAX_IN_FLIGHT_BATCHES = 512;
 
@@ -150,9 +152,25 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
       flush();
     }, FLUSH_INTERVAL_MS);
   };
+  // tcpdump hands packets over up to a block timeout late: expire against the time packets could
+  // have been captured by, not the wall clock, or a message whose next packet is in flight would expire.
+  const deliveryDelayMs = config.engine === 'tcpdump' && !config.immediateMode ? TCPDUMP_BLOCK_TIMEOUT_MS : 0;
+  // Only while connections or fragments are held: an idle capture is not woken four times a second for nothing.
+  let sweepTimer: NodeJS.Timeout | undefined;
+  const sweep = () => {
+    sweepTimer = undefined;
+    processor.sweep(Date.now() - deliveryDelayMs);
+    // What the sweep completed or expired goes out with the next flush.
+    if (processor.pendingCount > 0) flushSoon();
+    if (processor.holdsState) sweepSoon();
+  };
+  const sweepSoon = () => {
+    sweepTimer ??= setTimeout(sweep, SWEEP_INTERVAL_MS);
+  };
   const afterPacket = () => {
     if (processor.pendingCount >= BATCH_MESSAGES) flush();
     else flushSoon();
+    sweepSoon();
   };
 
   const devices = planDevices(config);
@@ -185,6 +203,7 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
       }
     }
   } catch (error) {
+    clearTimeout(sweepTimer);
     for (const c of captures) c.stop();
     await Promise.all(captures.map((c) => c.done));
     const e = error instanceof CaptureOpenError ? error : new CaptureOpenError(String((error as Error)?.message ?? error), 'other');
@@ -196,14 +215,6 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
   const tempDirs = captures.map((c) => c.tempDir).filter((dir): dir is string => dir !== undefined);
   transport.send({ type: 'ready', devices, pids, tempDirs });
 
-  // tcpdump hands packets over up to a block timeout late: expire against the time packets could
-  // have been captured by, not the wall clock, or a message whose next packet is in flight would expire.
-  const deliveryDelayMs = config.engine === 'tcpdump' && !config.immediateMode ? TCPDUMP_BLOCK_TIMEOUT_MS : 0;
-  const sweepTimer = setInterval(() => {
-    processor.sweep(Date.now() - deliveryDelayMs);
-    // What the sweep completed or expired goes out with the next flush.
-    if (processor.pendingCount > 0) flushSoon();
-  }, 250);
   let isStopped = false;
   transport.onMessage(async (m) => {
     if (m.type !== 'stop' || isStopped) return;
@@ -211,7 +222,7 @@ export async function runCapture(config: LiveCaptureConfig, transport: CaptureTr
     for (const c of captures) c.stop();
     await Promise.all(captures.map((c) => c.done));
     clearTimeout(flushTimer);
-    clearInterval(sweepTimer);
+    clearTimeout(sweepTimer);
     processor.finish();
     const bytes = encodeBatch(processor.take());
     transport.send({ type: 'batch', bytes, counters: snapshot(counters) }, [bytes.buffer as ArrayBuffer]);

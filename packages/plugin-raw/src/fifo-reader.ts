@@ -1,12 +1,13 @@
 /**
- * Reads what a child process writes, through a named pipe polled every few milliseconds. A normal
- * pipe wakes the event loop for every write; tcpdump -U writes once per packet, so under load that
- * is one wake-up and one JavaScript call per packet. Polling reads whatever gathered in one go.
- * Polls that find nothing back off: each costs a timer wake-up and a thrown EAGAIN, and tcpdump
- * hands packets over in blocks, so most polls are empty, even under load.
+ * Reads what a child process writes, through a named pipe. While data comes, the pipe is polled every
+ * few milliseconds: tcpdump -U writes once per packet, so reacting to every write would be one wake-up
+ * and one JavaScript call per packet under load, where a poll reads whatever gathered in one go. Once a
+ * poll finds the pipe empty, the reader waits for the next write instead (the event loop watches the
+ * pipe): an idle capture does not wake at all, and the first packets after a lull are read at once.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,26 +45,68 @@ export class FifoReader {
   }
 
   /**
-   * Polls every `intervalMs` while data comes, and less often, up to every `idleIntervalMs`, while none
-   * does; each chunk is a fresh Buffer the receiver may keep. Polling stops at the end of the data.
+   * Polls every `intervalMs` while data comes, and waits for the next write once a poll finds none; each
+   * chunk is a fresh Buffer the receiver may keep. Reading stops at the end of the data.
    */
-  start(onChunk: (chunk: Buffer) => void, intervalMs: number, idleIntervalMs: number): void {
+  start(onChunk: (chunk: Buffer) => void, intervalMs: number): void {
     this.onChunk = onChunk;
-    let delay = intervalMs;
-    const poll = () => {
-      const before = this.bytesRead;
-      if (!this.drain()) return;
-      delay = nextPollDelay(delay, this.bytesRead > before, intervalMs, idleIntervalMs);
-      this.timer = setTimeout(poll, delay);
-    };
-    this.timer = setTimeout(poll, delay);
+    this.intervalMs = intervalMs;
+    this.waitForData();
   }
 
   private onChunk: (chunk: Buffer) => void = () => {};
+  private intervalMs = 0;
+  /**
+   * Watches the pipe between polls; made on the first wait, it then owns the descriptor (closing it
+   * closes the pipe). It reads into the scratch buffer and stops after each read.
+   */
+  private watcher: Socket | undefined;
+  /** The watcher saw the end of the data (and closes the descriptor itself). */
+  private isEnded = false;
+
+  private readonly poll = (): void => {
+    this.timer = undefined;
+    const before = this.bytesRead;
+    if (!this.drain()) return;
+    if (this.bytesRead > before) this.timer = setTimeout(this.poll, this.intervalMs);
+    else this.waitForData();
+  };
+
+  private waitForData(): void {
+    if (this.isClosed || this.isEnded) return;
+    if (this.watcher !== undefined) {
+      this.watcher.resume();
+      return;
+    }
+    // `onread` (as net.connect documents it, which passes its options to this constructor): each read goes
+    // to the callback, straight from the scratch buffer, and a false return stops reading at once.
+    const options = {
+      fd: this.readFd,
+      readable: true,
+      writable: false,
+      onread: { buffer: this.scratch, callback: (n: number) => this.onWatchedData(n) },
+    };
+    this.watcher = new Socket(options);
+    // Before the socket closes the descriptor on its own (at the end of the data): no read may use it after.
+    this.watcher.on('end', () => {
+      this.isEnded = true;
+    });
+    this.watcher.on('error', (error) => {
+      throw error;
+    });
+  }
+
+  /** A write arrived while waiting: hand it on, and poll again while more comes. */
+  private onWatchedData(n: number): false {
+    this.bytesRead += n;
+    this.onChunk(Buffer.from(this.scratch.subarray(0, n)));
+    if (!this.isClosed) this.timer = setTimeout(this.poll, this.intervalMs);
+    return false; // stop watching until the polls find the pipe empty again
+  }
 
   /** Reads everything available now. Returns false once the writer has closed and all is read. */
   drain(): boolean {
-    if (this.isClosed) return false;
+    if (this.isClosed || this.isEnded) return false;
     for (;;) {
       let n: number;
       // An empty pipe throws EAGAIN, and most polls find it empty: without a stack to capture, such a throw
@@ -91,12 +134,8 @@ export class FifoReader {
     this.isClosed = true;
     clearTimeout(this.timer);
     this.releaseWriter();
-    closeSync(this.readFd);
+    if (this.watcher !== undefined) this.watcher.destroy();
+    else closeSync(this.readFd);
     rmSync(this.dir, { recursive: true, force: true });
   }
-}
-
-/** The wait before the next poll: the shortest after one that read something, doubling after each that did not. */
-export function nextPollDelay(previousMs: number, gotData: boolean, intervalMs: number, idleIntervalMs: number): number {
-  return gotData ? intervalMs : Math.min(idleIntervalMs, previousMs * 2);
 }

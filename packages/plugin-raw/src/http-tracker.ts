@@ -334,6 +334,11 @@ export class HttpTracker {
     }
   }
 
+  /** Whether any connection is tracked (or held undecided). */
+  get holdsConnections(): boolean {
+    return this.connections.size > 0 || this.undecided.size > 0;
+  }
+
   /** End of input: close every connection so complete messages come out and the rest is counted. */
   finishAll(): void {
     for (const [key, waiting] of this.undecided) this.decideByPort(key, waiting);

@@ -37,6 +37,11 @@ export class PacketProcessor {
     this.decoder.defragmenter.sweep(nowMs);
   }
 
+  /** Whether a sweep has anything to look at: connections held, or fragments of unfinished datagrams. */
+  get holdsState(): boolean {
+    return this.tracker.holdsConnections || this.decoder.defragmenter.size > 0;
+  }
+
   finish(): void {
     this.tracker.finishAll();
   }

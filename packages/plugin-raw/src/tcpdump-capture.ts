@@ -1,20 +1,21 @@
 /**
  * The `tcpdump` engine: libpcap driven by tcpdump, its packets read as a pcap stream from its
- * stdout (a named pipe polled every few ms, so one JavaScript call handles many packets). It keeps
- * kernel timestamps, takes any snaplen (cap is fixed at 65535 bytes, which cuts full-size segments
- * on loopback), and reports the kernel's drop count every second and when it stops.
+ * stdout (a named pipe polled every few ms while packets come, so one JavaScript call handles many,
+ * and watched while none do). It keeps kernel timestamps, takes any snaplen (cap is fixed at 65535
+ * bytes, which cuts full-size segments on loopback), and reports the kernel's drop count every second
+ * while packets come, every 10 s while none do, and when it stops.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { FifoReader } from './fifo-reader.js';
 import { PcapReader, type PcapPacket } from './pcap-reader.js';
 import { CaptureOpenError } from './live-capture-error.js';
 import { TCPDUMP_BLOCK_TIMEOUT_MS } from './capture-settings.js';
-/** How often the named pipe tcpdump writes into is read (a few ms of packets per read under load). */
+/** How often the named pipe tcpdump writes into is read while packets come (a few ms of packets per read under load). */
 const READ_INTERVAL_MS = 5;
-/** The longest wait between polls while tcpdump sends nothing (blocks come at most a block timeout late anyway). */
-const IDLE_READ_INTERVAL_MS = 100;
-/** How often tcpdump is asked for its counts (SIGUSR1), so that kernel drops show up in --stats. */
+/** How often tcpdump is asked for its counts (SIGUSR1) while packets come, so that kernel drops show up in --stats. */
 const STATS_INTERVAL_MS = 1000;
+/** ... and while none come: an idle capture is not woken every second for counts that cannot have changed much. */
+const IDLE_STATS_INTERVAL_MS = 10_000;
 
 export interface TcpdumpOptions {
   device: string;
@@ -39,7 +40,10 @@ export class TcpdumpCapture {
   private readonly child: ChildProcess;
   private stderr = '';
   private isStopped = false;
-  private readonly statsTimer: NodeJS.Timeout;
+  private statsTimer: NodeJS.Timeout | undefined;
+  /** Whether the stats timer runs at the shorter interval (packets came since the last ask). */
+  private isStatsFast = false;
+  private sawPacketsSinceAsk = false;
   private kernelDroppedReported = 0;
   private readonly blockTimeoutMs: number;
   readonly ready: Promise<void>;
@@ -69,15 +73,22 @@ export class TcpdumpCapture {
       fifo?.releaseWriter();
     }
     this.tempDir = fifo?.dir;
-    // In immediate mode packets are wanted as they come: no backing off.
-    const idleReadIntervalMs = options.immediateMode ? READ_INTERVAL_MS : IDLE_READ_INTERVAL_MS;
-    if (fifo) fifo.start((chunk) => reader.push(chunk), READ_INTERVAL_MS, idleReadIntervalMs);
-    else this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    const onChunk = (chunk: Buffer): void => {
+      reader.push(chunk);
+      this.sawPacketsSinceAsk = true;
+      if (!this.isStatsFast) this.scheduleStats(STATS_INTERVAL_MS);
+    };
+    if (fifo) fifo.start(onChunk, READ_INTERVAL_MS);
+    else this.child.stdout!.on('data', onChunk);
     // Only once tcpdump is listening: before it installs its handler, SIGUSR1 would end it.
     let isListening = false;
-    this.statsTimer = setInterval(() => {
+    this.askForStats = () => {
+      this.statsTimer = undefined;
       if (isListening && this.child.exitCode === null && !this.isStopped) this.child.kill('SIGUSR1');
-    }, STATS_INTERVAL_MS);
+      this.scheduleStats(this.sawPacketsSinceAsk ? STATS_INTERVAL_MS : IDLE_STATS_INTERVAL_MS);
+      this.sawPacketsSinceAsk = false;
+    };
+    this.scheduleStats(STATS_INTERVAL_MS);
     const reportDrops = () => {
       // Each report is cumulative: pass on what is new since the last one.
       const all = [...this.stderr.matchAll(/(\d+) packets? dropped by kernel/g)];
@@ -114,7 +125,7 @@ export class TcpdumpCapture {
       });
       this.child.on('error', (error) => {
         // tcpdump could not be started: nothing will ever close the pipe or stop the timers.
-        clearInterval(this.statsTimer);
+        clearTimeout(this.statsTimer);
         fifo?.close();
         const e = new CaptureOpenError(
           (error as NodeJS.ErrnoException).code === 'ENOENT'
@@ -126,7 +137,8 @@ export class TcpdumpCapture {
       });
       // 'close' (not 'exit'): stdout and stderr have been read to the end by then.
       this.child.on('close', (code) => {
-        clearInterval(this.statsTimer);
+        clearTimeout(this.statsTimer);
+        this.statsTimer = undefined;
         // tcpdump has exited: what is left in the pipe is its last packets.
         try {
           while (fifo?.drain());
@@ -140,6 +152,16 @@ export class TcpdumpCapture {
         options.onExit(error);
       });
     });
+  }
+
+  private askForStats: () => void = () => {};
+
+  /** (Re)arms the ask for counts `delayMs` from now; the shorter interval replaces a longer wait. */
+  private scheduleStats(delayMs: number): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    clearTimeout(this.statsTimer);
+    this.isStatsFast = delayMs === STATS_INTERVAL_MS;
+    this.statsTimer = setTimeout(this.askForStats, delayMs);
   }
 
   /**

@@ -1,30 +1,71 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeSync } from 'node:fs';
+import { openSync, closeSync, writeSync, fstatSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FifoReader, nextPollDelay } from '../src/fifo-reader.js';
+import { FifoReader } from '../src/fifo-reader.js';
 
-test('polls back off while nothing comes, doubling up to the idle interval, and return to the shortest on data', () => {
-  const delays = [5];
-  for (let i = 0; i < 5; i++) delays.push(nextPollDelay(delays.at(-1)!, false, 5, 40));
-  assert.deepEqual(delays, [5, 10, 20, 40, 40, 40]);
-  assert.equal(nextPollDelay(40, true, 5, 40), 5);
-  // No backing off when both intervals are the same (immediate mode).
-  assert.equal(nextPollDelay(5, false, 5, 5), 5);
-});
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
 
 test('a real named pipe: what is written before and after an idle spell arrives whole and in order', async () => {
   const reader = new FifoReader();
   const chunks: Buffer[] = [];
   try {
-    reader.start((chunk) => chunks.push(chunk), 5, 40);
+    reader.start((chunk) => chunks.push(chunk), 5);
     writeSync(reader.writeFd, 'first ');
-    await sleep(300); // long enough for the polls to back off to the idle interval
+    await sleep(300); // long enough for the polls to find the pipe empty and wait
     writeSync(reader.writeFd, 'second');
-    const deadline = Date.now() + 2000;
-    while (Buffer.concat(chunks).length < 12 && Date.now() < deadline) await sleep(5);
-    assert.equal(Buffer.concat(chunks).toString(), 'first second');
+    for (let i = 0; i < 200; i++) writeSync(reader.writeFd, ` ${i}`);
+    const expected = `first second${Array.from({ length: 200 }, (_, i) => ` ${i}`).join('')}`;
+    await waitFor(() => Buffer.concat(chunks).length >= expected.length, 'every write');
+    assert.equal(Buffer.concat(chunks).toString(), expected);
   } finally {
     reader.close();
+  }
+});
+
+test('while nothing is written, the reader keeps no timer: it waits on the pipe and wakes for the next write', async () => {
+  const reader = new FifoReader();
+  const chunks: Buffer[] = [];
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  try {
+    const before = timers();
+    reader.start((chunk) => chunks.push(chunk), 5);
+    assert.equal(timers(), before, 'started waiting, not polling');
+    writeSync(reader.writeFd, 'burst');
+    await waitFor(() => chunks.length > 0, 'the burst');
+    // Then one poll, which finds the pipe empty and goes back to waiting.
+    await waitFor(() => timers() === before, 'the reader to stop polling');
+    await sleep(50);
+    assert.equal(timers(), before, 'no poll is scheduled while the pipe stays empty');
+    writeSync(reader.writeFd, ' again');
+    await waitFor(() => Buffer.concat(chunks).toString() === 'burst again', 'the next write');
+  } finally {
+    reader.close();
+  }
+});
+
+test('the end of the data while waiting: drain reports it, and close leaves other descriptors alone', async () => {
+  const reader = new FifoReader();
+  const chunks: Buffer[] = [];
+  reader.start((chunk) => chunks.push(chunk), 5);
+  writeSync(reader.writeFd, 'last words');
+  await waitFor(() => chunks.length > 0, 'the last write');
+  reader.releaseWriter(); // the only writer goes: the end of the data
+  await sleep(50);
+  assert.equal(reader.drain(), false);
+  assert.equal(Buffer.concat(chunks).toString(), 'last words');
+  // A descriptor opened now may reuse the pipe's number: closing the reader must not close it.
+  const other = openSync(import.meta.filename, 'r');
+  try {
+    reader.close();
+    assert.ok(fstatSync(other).isFile());
+  } finally {
+    closeSync(other);
   }
 });

@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest, Agent } from 'node:http';
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +105,40 @@ for (const engine of ['libpcap', 'tcpdump'] as const) {
     );
     const leftovers = pipeFolders().filter((name) => !pipeFoldersBefore.includes(name));
     assert.deepEqual(leftovers, [], 'the named pipe of the tcpdump engine is removed');
+  });
+}
+
+for (const engine of ['libpcap', 'tcpdump'] as const) {
+  // Expiry runs on a timer only while connections are held: this one is held, and nothing more arrives.
+  test(`a request left unfinished on a quiet connection comes out once it expires (${engine} engine)`, { timeout: 30_000 }, async () => {
+    const { server, port } = await startServer();
+    const ctx = makeContext();
+    const instance = await inputRaw.create(`:${port}`, { ...defaults, engine, expire: '1s', allowIncomplete: true }, ctx);
+    const socket = connect(port, '127.0.0.1');
+    try {
+      // Whether it came out while the capture ran (by expiry), not when it stopped (which ends every connection).
+      let isExpired = false;
+      const reading = collect(
+        instance.read(),
+        (all) => {
+          isExpired ||= all.length > 0 && !ctx.controller.signal.aborted;
+          return all.length > 0;
+        },
+        () => ctx.controller.abort(),
+        15_000,
+      );
+      await once(socket, 'connect');
+      socket.write('GET /half HTTP/1.1\r\nHost: quiet\r\n'); // no blank line: the head never ends
+      const messages = await reading;
+      assert.ok(isExpired, 'the request came out while the capture ran');
+      assert.equal(text(messages[0]!), 'GET /half HTTP/1.1\r\nHost: quiet\r\n');
+      assert.equal(ctx.counters.get('incomplete'), 1);
+    } finally {
+      socket.destroy();
+      ctx.controller.abort();
+      await instance.close?.();
+      await closeServer(server);
+    }
   });
 }
 

@@ -13,6 +13,15 @@ import { join } from 'node:path';
 
 const SCRATCH_BYTES = 1024 * 1024;
 
+/**
+ * Options for a worker thread that uses a FifoReader. Node closes, when a worker exits, every descriptor
+ * the worker opened with fs.open and did not close with fs.close. The watcher closes the pipe's
+ * descriptor itself (at the end of the data, or when destroyed), so that number would be closed a
+ * second time, whatever holds it by then: another worker's event loop, which then aborted the process.
+ * The reader closes its descriptors on every path (close()).
+ */
+export const FIFO_READER_WORKER_OPTIONS = { trackUnmanagedFds: false } as const;
+
 export class FifoReader {
   readonly dir: string;
   private readonly readFd: number;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { RepriseError, type Message, type PluginContext } from '@reprise/core';
 import { decodeBatch } from './batch-codec.js';
+import { FIFO_READER_WORKER_OPTIONS } from './fifo-reader.js';
 import { LOSS_COUNTERS, type CounterName } from './capture-counters.js';
 import type { FromCapture, LiveCaptureConfig, ToCapture } from './capture-protocol.js';
 
@@ -153,7 +154,7 @@ export class LiveSource {
   private startWorker(onMessage: (m: FromCapture) => void, onExit: (how: string | number | null) => void): CaptureRunner {
     const { path } = entry('capture-worker');
     const resourceLimits = { maxYoungGenerationSizeMb: CAPTURE_YOUNG_GENERATION_MB };
-    const worker = new Worker(path, { workerData: this.config, stderr: false, resourceLimits });
+    const worker = new Worker(path, { workerData: this.config, stderr: false, resourceLimits, ...FIFO_READER_WORKER_OPTIONS });
     let hasExited = false;
     const exited = new Promise<void>((resolve) =>
       worker.on('exit', (code) => {

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSync, closeSync, writeSync, fstatSync } from 'node:fs';
+import { once } from 'node:events';
+import { openSync, closeSync, writeSync, fstatSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FifoReader } from '../src/fifo-reader.js';
 
@@ -67,5 +70,38 @@ test('the end of the data while waiting: drain reports it, and close leaves othe
     assert.ok(fstatSync(other).isFile());
   } finally {
     closeSync(other);
+  }
+});
+
+test('a worker that used a reader leaves other descriptors open when it exits (its options, after the watcher closed the pipe)', async () => {
+  const built = pathToFileURL(fileURLToPath(new URL('../dist/fifo-reader.js', import.meta.url))).href;
+  const { FIFO_READER_WORKER_OPTIONS } = (await import(built)) as typeof import('../src/fifo-reader.js');
+  const source = `
+    import { parentPort } from 'node:worker_threads';
+    import { readdirSync } from 'node:fs';
+    const { FifoReader } = await import(${JSON.stringify(built)});
+    const open = () => new Set(readdirSync('/proc/self/fd'));
+    const before = open();
+    const reader = new FifoReader();
+    reader.releaseWriter();
+    const [fd] = [...open()].filter((n) => !before.has(n));
+    reader.start(() => {}, 5); // no writer: the watcher sees the end of the data at once and closes the pipe
+    while (open().has(fd)) await new Promise((r) => setTimeout(r, 5));
+    parentPort.postMessage(Number(fd));
+    parentPort.once('message', () => reader.close());
+  `;
+  const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(source)}`), FIFO_READER_WORKER_OPTIONS);
+  const exited = once(worker, 'exit');
+  const [closedFd] = (await once(worker, 'message')) as [number];
+  // Take that descriptor number here: open files until one gets it (lower free numbers come first).
+  const held: number[] = [];
+  try {
+    while (held.length === 0 || held.at(-1)! < closedFd) held.push(openSync(import.meta.filename, 'r'));
+    assert.equal(held.at(-1), closedFd, 'this thread holds the number the pipe had');
+    worker.postMessage('close');
+    await exited;
+    assert.equal(fstatSync(closedFd).ino, statSync(import.meta.filename).ino, 'still open, still this file');
+  } finally {
+    for (const fd of held) closeSync(fd);
   }
 });

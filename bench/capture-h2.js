@@ -17,6 +17,7 @@ import { runH2FixedRate, startH2Server } from './lib/h2-load.js';
 import { machineLines } from './lib/machine.js';
 import { watchProcessTree } from './lib/process-usage.js';
 import { waitForOutput } from './lib/wait-for-output.js';
+import { stopAndWait } from './lib/stop-process.js';
 
 const root = resolve(import.meta.dirname, '..');
 const GOR_SEPARATOR = Buffer.from('\n🐵🙈🙉\n');
@@ -57,9 +58,7 @@ async function measure({ tls, rate, dir }) {
     const loadCpuSeconds = usage.cpuSeconds() - startupCpuSeconds;
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d.toString()));
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGINT');
-    await exited;
+    await stopAndWait(child);
     const { peakRssBytes } = usage.stop();
     const summary = /input-raw [^\n]*: (in=[^\n]*)/.exec(stderr)?.[1] ?? '';
     return { tls, rate, ...load, captured: countRequests(out), loadCpuSeconds, peakRssBytes, summary };

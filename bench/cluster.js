@@ -19,6 +19,7 @@ import { cliCommand, runCliTimed } from './lib/cli.js';
 import { runFixedRate } from './lib/load-generator.js';
 import { machineLines } from './lib/machine.js';
 import { ensureTools, freePort, startNginx, toolPath } from './lib/nginx.js';
+import { stopAndWait } from './lib/stop-process.js';
 import { writeGetRecording } from './replay-http.js';
 
 function canConnect(port) {
@@ -92,9 +93,7 @@ async function agentUnderLoad(natsUrl, nginx, rate, seconds) {
   for (let i = 0; i < 200 && !/capturing on/.test(stderr); i++) await new Promise((r) => setTimeout(r, 100));
   const load = await runFixedRate({ port: nginx.port, rate, durationS: seconds });
   await new Promise((r) => setTimeout(r, 2000));
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGINT');
-  await exited;
+  await stopAndWait(child);
   const counters = (label) => {
     const line = stderr
       .split('\n')

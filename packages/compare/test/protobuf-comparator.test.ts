@@ -5,7 +5,8 @@ import { Ajv } from 'ajv';
 import { Analyzer } from '../src/analyzer.js';
 import type { Comparator } from '../src/comparator.js';
 import { grpcComparator, protobufComparator } from '../src/comparators/index.js';
-import { decodeProtobuf, protoFieldsJson } from '../src/comparators/protobuf-fields.js';
+import { compareProtoFields } from '../src/comparators/protobuf-diff.js';
+import { decodeProtobuf, interpret, type LengthDelimited, protoFieldsJson } from '../src/comparators/protobuf-fields.js';
 import { DEFAULT_IGNORED_FIELDS, fieldMatcher } from '../src/ignore-list.js';
 import { compareReportSchema } from '../src/report.js';
 import { renderHtml, renderMarkdown, renderTerminal } from '../src/render/index.js';
@@ -53,8 +54,8 @@ test('hand-built wire bytes decode into field numbers: varint, fixed32/64, strin
     9: '',
     10: '0105',
   });
-  assert.equal(fields.get(7)![0]!.wire, 'message');
-  assert.equal(fields.get(6)![0]!.wire, 'bytes');
+  assert.equal(interpret(fields.get(7)![0]!).wire, 'message');
+  assert.equal(interpret(fields.get(6)![0]!).wire, 'bytes');
 });
 
 test('bytes that are not a protobuf message are refused', () => {
@@ -82,6 +83,33 @@ test('differences are named body.<field number>, nested body.2.1, repeated folde
     'body.1 type "u1" → 5',
     'body.2 missing {"1":"ada","2":1} → undefined',
   ]);
+});
+
+test('only values whose bytes differ are read: equal nested messages and repeated values stay unread', () => {
+  const order = (price: number, note: string) => {
+    const w = new BinaryWriter();
+    w.tag(1, WireType.LengthDelimited).fork().tag(1, WireType.Varint).int32(7).tag(2, WireType.LengthDelimited).string('ada').join();
+    for (const sku of ['a', 'b']) w.tag(2, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(sku).join();
+    w.tag(3, WireType.LengthDelimited).fork();
+    w.tag(1, WireType.Bit64).double(price).tag(2, WireType.LengthDelimited).fork().tag(1, WireType.LengthDelimited).string(note).join();
+    w.join();
+    return decodeProtobuf(w.finish());
+  };
+  const a = order(9.5, 'same');
+  const b = order(10.5, 'same');
+  const found: string[] = [];
+  compareProtoFields(a, b, '', (field, kind) => found.push(`${field} ${kind}`));
+  assert.deepEqual(found, ['3.1 changed']);
+  const unread = (value: unknown) => (value as LengthDelimited).read === undefined;
+  for (const side of [a, b]) {
+    assert.ok(unread(side.get(1)![0]), 'the equal user message is not read');
+    assert.ok(side.get(2)!.every(unread), 'the equal repeated messages are not read');
+    assert.ok(!unread(side.get(3)![0]), 'the message holding the change is read');
+    const inner = interpret(side.get(3)![0]!);
+    assert.ok(inner.wire === 'message' && unread(inner.fields.get(2)![0]), 'inside it, the equal nested message is not read');
+  }
+  // Read on demand, they are what an eager decode gives.
+  assert.deepEqual(protoFieldsJson(a)[1], { 1: 7, 2: 'ada' });
 });
 
 test('a stream is compared message by message with the same paths; a different count is body[]', () => {

@@ -2,10 +2,11 @@
  * Two schema-less protobuf messages compared field by field, with paths in field numbers: `2`,
  * nested `2.1`, a repeated field (more than one value on either side) folded as `3[]`. As for
  * JSON, repeated scalars are compared as multisets and repeated messages element by element; a
- * field read differently (varint vs string, message vs bytes) is of kind `type`.
+ * field read differently (varint vs string, message vs bytes) is of kind `type`. Length-delimited
+ * values with the same bytes are equal: only those that differ are read.
  */
 import type { EmitDifference } from '../comparator.js';
-import { type ProtoFields, type ProtoValue, protoValueJson } from './protobuf-fields.js';
+import { interpret, isSameWireBytes, type ProtoField, type ProtoFields, protoValueJson } from './protobuf-fields.js';
 
 export function compareProtoFields(a: ProtoFields, b: ProtoFields, path: string, emit: EmitDifference): void {
   for (const [field, va] of a) {
@@ -22,13 +23,17 @@ export function compareProtoFields(a: ProtoFields, b: ProtoFields, path: string,
   }
 }
 
-function compareValues(a: ProtoValue, b: ProtoValue, path: string, emit: EmitDifference): void {
+function compareValues(fieldA: ProtoField, fieldB: ProtoField, path: string, emit: EmitDifference): void {
+  if (isSameWireBytes(fieldA, fieldB)) return;
+  const a = interpret(fieldA);
+  const b = interpret(fieldB);
   if (a.wire !== b.wire) return emit(path, 'type', protoValueJson(a), protoValueJson(b));
   if (a.wire === 'message') return compareProtoFields(a.fields, (b as typeof a).fields, path, emit);
   if (!sameScalar(a, b)) emit(path, 'changed', protoValueJson(a), protoValueJson(b));
 }
 
-function compareRepeated(a: ProtoValue[], b: ProtoValue[], path: string, emit: EmitDifference): void {
+function compareRepeated(a: ProtoField[], b: ProtoField[], path: string, emit: EmitDifference): void {
+  if (a.length === b.length && a.every((value, i) => isSameWireBytes(value, b[i]!))) return;
   if (!a.some(isMessage) && !b.some(isMessage)) {
     if (!sameMultiset(a, b)) emit(path, a.length > b.length ? 'missing' : a.length < b.length ? 'extra' : 'changed', json(a), json(b));
     return;
@@ -39,26 +44,29 @@ function compareRepeated(a: ProtoValue[], b: ProtoValue[], path: string, emit: E
   else if (b.length > common) emit(path, 'extra', undefined, protoValueJson(b[common]!));
 }
 
-function isMessage(value: ProtoValue): boolean {
-  return value.wire === 'message';
+function isMessage(value: ProtoField): boolean {
+  return interpret(value).wire === 'message';
 }
 
-function sameScalar(a: ProtoValue, b: ProtoValue): boolean {
-  if (a.wire === 'message' || b.wire === 'message') return false;
+function sameScalar(fieldA: ProtoField, fieldB: ProtoField): boolean {
+  if (isSameWireBytes(fieldA, fieldB)) return true;
+  const a = interpret(fieldA);
+  const b = interpret(fieldB);
+  if (a.wire !== b.wire || a.wire === 'message' || b.wire === 'message') return false;
   if (a.value instanceof Uint8Array) return b.value instanceof Uint8Array && Buffer.compare(a.value, b.value) === 0;
   return a.value === b.value;
 }
 
-function scalarKey(value: ProtoValue): string {
+function scalarKey(value: ProtoField): string {
   const json = protoValueJson(value);
-  return `${value.wire}:${typeof json === 'string' ? json : JSON.stringify(json)}`;
+  return `${interpret(value).wire}:${typeof json === 'string' ? json : JSON.stringify(json)}`;
 }
 
-function sameMultiset(a: ProtoValue[], b: ProtoValue[]): boolean {
+function sameMultiset(a: ProtoField[], b: ProtoField[]): boolean {
   if (a.length !== b.length) return false;
   // Most repeated fields are equal in order: only what follows the common prefix needs counting.
   let start = 0;
-  while (start < a.length && a[start]!.wire === b[start]!.wire && sameScalar(a[start]!, b[start]!)) start++;
+  while (start < a.length && sameScalar(a[start]!, b[start]!)) start++;
   if (start === a.length) return true;
   const counts = new Map<string, number>();
   for (let i = start; i < a.length; i++) {
@@ -74,6 +82,6 @@ function sameMultiset(a: ProtoValue[], b: ProtoValue[]): boolean {
   return true;
 }
 
-function json(values: ProtoValue[]): unknown {
+function json(values: ProtoField[]): unknown {
   return values.length === 1 ? protoValueJson(values[0]!) : values.map(protoValueJson);
 }

@@ -7,6 +7,11 @@
  * nested message almost always holds a byte below 0x20 (the tags of fields 1-3, short lengths).
  * Packed repeated scalars cannot be told from bytes without a schema; groups (proto2, deprecated)
  * are kept as bytes.
+ *
+ * Only the top level is read when a message is decoded: a length-delimited value keeps its bytes and
+ * is interpreted when a comparison needs it (`interpret`). Its interpretation follows from its bytes
+ * alone, so values with the same bytes are equal without being read, as identical JSON is compared
+ * byte-wise: most of a response is the same on both sides.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 
@@ -19,8 +24,21 @@ export type ProtoValue =
   | { wire: 'bytes'; value: Uint8Array }
   | { wire: 'group'; value: Uint8Array };
 
+/** A length-delimited value as read: its bytes, interpreted as a message, a string or bytes when needed. */
+export interface LengthDelimited {
+  wire: 'length-delimited';
+  bytes: Uint8Array;
+  /** How deep the message holding it is nested (interpreting it as a message goes one level deeper). */
+  depth: number;
+  /** The interpretation, once made. */
+  read: ProtoValue | undefined;
+}
+
+/** A value as a decoded message holds it. */
+export type ProtoField = ProtoValue | LengthDelimited;
+
 /** Field number → values in wire order; more than one value is a repeated field. */
-export type ProtoFields = Map<number, ProtoValue[]>;
+export type ProtoFields = Map<number, ProtoField[]>;
 
 /** Nested messages deeper than this are kept as bytes (protobuf's own default recursion limit). */
 const MAX_DEPTH = 100;
@@ -28,7 +46,10 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Decodes one message; throws when the bytes are not a protobuf message. */
 export function decodeProtobuf(bytes: Uint8Array, depth = 0): ProtoFields {
-  const reader = new BinaryReader(bytes);
+  // Over a plain Uint8Array the reader's values are plain views too: a Buffer's subarray goes through
+  // Node's species constructor, which cost as much as the reading itself.
+  const plain = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const reader = new BinaryReader(plain);
   const fields: ProtoFields = new Map();
   while (reader.pos < reader.len) {
     const [field, wireType] = reader.tag();
@@ -40,7 +61,7 @@ export function decodeProtobuf(bytes: Uint8Array, depth = 0): ProtoFields {
   return fields;
 }
 
-function readValue(reader: BinaryReader, field: number, wireType: WireType, depth: number): ProtoValue {
+function readValue(reader: BinaryReader, field: number, wireType: WireType, depth: number): ProtoField {
   switch (wireType) {
     case WireType.Varint:
       return { wire: 'varint', value: BigInt(reader.int64()) };
@@ -49,12 +70,25 @@ function readValue(reader: BinaryReader, field: number, wireType: WireType, dept
     case WireType.Bit64:
       return { wire: 'fixed64', value: BigInt(reader.fixed64()) };
     case WireType.LengthDelimited:
-      return lengthDelimited(reader.bytes(), depth);
+      return { wire: 'length-delimited', bytes: reader.bytes(), depth, read: undefined };
     case WireType.StartGroup:
       return { wire: 'group', value: reader.skip(wireType, field) };
     default:
       throw new Error(`field ${field} has wire type ${wireType}, which cannot start a value`);
   }
+}
+
+/** What a value is: a length-delimited one is interpreted (once) from its bytes. */
+export function interpret(value: ProtoField): ProtoValue {
+  if (value.wire !== 'length-delimited') return value;
+  value.read ??= lengthDelimited(value.bytes, value.depth);
+  return value.read;
+}
+
+/** Whether two values are the same bytes on the wire, hence equal however they are read (both length-delimited). */
+export function isSameWireBytes(a: ProtoField, b: ProtoField): boolean {
+  if (a.wire !== 'length-delimited' || b.wire !== 'length-delimited' || a.bytes.length !== b.bytes.length) return false;
+  return Buffer.compare(a.bytes, b.bytes) === 0;
 }
 
 function lengthDelimited(bytes: Uint8Array, depth: number): ProtoValue {
@@ -92,7 +126,8 @@ function printableText(bytes: Uint8Array): string | undefined {
 }
 
 /** A JSON-able view of a value, for report examples: `{"1": …, "3": [ … ]}`, 64-bit numbers as strings. */
-export function protoValueJson(value: ProtoValue): unknown {
+export function protoValueJson(field: ProtoField): unknown {
+  const value = interpret(field);
   switch (value.wire) {
     case 'varint':
     case 'fixed64':

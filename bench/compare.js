@@ -152,28 +152,35 @@ function heapMiB() {
   return process.memoryUsage().heapUsed / 2 ** 20;
 }
 
+/** Exchanges per step: the floor and the analyzer take turns, a step each. */
+const STEP = 5000;
+
+/** Runs `each` over exchanges [from, to) of the cycled pool; adds its wall and CPU seconds (this process) to `into`. */
+function timeSpan(pool, each, from, to, into) {
+  const started = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  for (let n = from; n < to; n++) each(pool[n % POOL]);
+  into.seconds += Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
+  into.cpuSeconds += (used.user + used.system) / 1e6;
+}
+
 /**
- * Runs `each` over EXCHANGES exchanges of the pool: wall seconds, CPU seconds of this process (the
- * machine's cores are shared, so wall time also measures the neighbours) and heap at the checkpoints.
+ * The floor and the analyzer over the same EXCHANGES exchanges, in alternating steps (which goes first
+ * alternates too): this host's speed drifts by a third over tens of seconds, and a drift then reaches
+ * both sides of the ratio. The heap (after a full GC) is read at the checkpoints.
  */
-function timed(pool, each) {
-  const heap = [];
-  let seconds = 0;
-  let cpuSeconds = 0;
-  let started = process.hrtime.bigint();
-  let cpu = process.cpuUsage();
-  for (let n = 1; n <= EXCHANGES; n++) {
-    each(pool[n % POOL]);
-    if (CHECKPOINTS.includes(n)) {
-      seconds += Number(process.hrtime.bigint() - started) / 1e9;
-      const used = process.cpuUsage(cpu);
-      cpuSeconds += (used.user + used.system) / 1e6;
-      heap.push(heapMiB());
-      started = process.hrtime.bigint();
-      cpu = process.cpuUsage();
-    }
+function timedSideBySide(pool, floor, analyze) {
+  const parseOnly = { seconds: 0, cpuSeconds: 0 };
+  const compare = { seconds: 0, cpuSeconds: 0, heap: [] };
+  for (let from = 0; from < EXCHANGES; from += STEP) {
+    const to = Math.min(from + STEP, EXCHANGES);
+    const turns = [() => timeSpan(pool, floor, from, to, parseOnly), () => timeSpan(pool, analyze, from, to, compare)];
+    if ((from / STEP) % 2 === 1) turns.reverse();
+    for (const turn of turns) turn();
+    if (CHECKPOINTS.includes(to)) compare.heap.push(heapMiB());
   }
-  return { seconds, cpuSeconds, heap };
+  return { parseOnly, compare };
 }
 
 /** Every body noisy, then the common case: only one endpoint in four noisy, the others answering the same bytes. */
@@ -222,12 +229,15 @@ function measure({ isGrpc, parseOne }) {
     // With noise first: its learnt profile is what the run without noise pairs is judged with.
     for (const withNoise of [true, false]) {
       const exchanges = withNoise ? pool : pool.map((e) => ({ ...e, baseline: [e.baseline[0]] }));
-      const parseOnly = timed(exchanges, (e) => {
-        for (const m of e.baseline) parseOne(m);
-        parseOne(e.candidate[0]);
-      });
       const analyzer = new Analyzer();
-      const compare = timed(exchanges, (e) => analyzer.add(e));
+      const { parseOnly, compare } = timedSideBySide(
+        exchanges,
+        (e) => {
+          for (const m of e.baseline) parseOne(m);
+          parseOne(e.candidate[0]);
+        },
+        (e) => analyzer.add(e),
+      );
       const report = analyzer.result({ noise: profile });
       if (withNoise) profile = analyzer.noiseProfile();
       const responses = withNoise ? 'baseline ×2 + candidate (noise learnt)' : 'baseline + candidate, noise from the saved profile';
@@ -248,7 +258,7 @@ export async function run() {
   const grpc = measure({ isGrpc: true, parseOne: (m) => walkProtobuf(grpcMessage(m)) });
   const { rows, reported, verdicts, bodyBytes } = json;
   return [
-    `${EXCHANGES.toLocaleString('en-US')} exchanges fed to \`Analyzer.add\` in one process (no network): ${POOL.toLocaleString('en-US')} distinct exchanges over 4 endpoints, cycled, each response with a ~${Math.round(bodyBytes)}-byte JSON body and volatile headers (a clock, a request id), and a changed price on 1% of each endpoint's candidate responses. Two kinds of traffic: every body holding real noise (a random id, a clock, a shuffled array), and the common case where 3 of the 4 endpoints answer the same bytes twice (the fourth noisy). Bar (issue 11): ≥ 50,000 exchanges/s and memory flat in the number of exchanges. Beside it, in the same run, a bare \`JSON.parse\` of the same bodies: the floor of a comparison that parses every body. Rates are per wall-clock second and, in brackets, per CPU second of the process (user + system, all its threads): the 2 cores are shared, so the CPU rate is the one to read when the load average is high. Heap after a full GC at ${CHECKPOINTS.map((n) => n.toLocaleString('en-US')).join(' / ')} exchanges.`,
+    `${EXCHANGES.toLocaleString('en-US')} exchanges fed to \`Analyzer.add\` in one process (no network): ${POOL.toLocaleString('en-US')} distinct exchanges over 4 endpoints, cycled, each response with a ~${Math.round(bodyBytes)}-byte JSON body and volatile headers (a clock, a request id), and a changed price on 1% of each endpoint's candidate responses. Two kinds of traffic: every body holding real noise (a random id, a clock, a shuffled array), and the common case where 3 of the 4 endpoints answer the same bytes twice (the fourth noisy). Bar (issue 11): ≥ 50,000 exchanges/s and memory flat in the number of exchanges. Beside it, in the same run, a bare \`JSON.parse\` of the same bodies: the floor of a comparison that parses every body. Rates are per wall-clock second and, in brackets, per CPU second of the process (user + system, all its threads): the 2 cores are shared, so the CPU rate is the one to read when the load average is high. The floor and the analyzer take turns in steps of ${STEP.toLocaleString('en-US')} exchanges, so a drift in the machine's speed during the run reaches both. Heap after a full GC at ${CHECKPOINTS.map((n) => n.toLocaleString('en-US')).join(' / ')} exchanges.`,
     '',
     '| traffic | responses per exchange | bare JSON.parse, exchanges/s (per CPU s) | Analyzer.add, exchanges/s (per CPU s) | analyzer ÷ floor (CPU rates) | heap at checkpoints |',
     '| --- | --- | ---: | ---: | ---: | --- |',

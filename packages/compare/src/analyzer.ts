@@ -3,14 +3,14 @@
  * report. State is per endpoint and field, never per exchange, so memory stays flat; the same
  * exchanges in the same order always give the same report (the run file replays them).
  */
-import type { Message } from '@reprise/core';
+import { latin1Text, type Message } from '@reprise/core';
 import type { Comparator } from './comparator.js';
 import { BUILT_IN_COMPARATORS, textComparator } from './comparators/index.js';
 import { EndpointNamer } from './endpoint-template.js';
 import { EndpointState } from './endpoint-state.js';
 import type { Exchange } from './exchange.js';
 import { DEFAULT_IGNORED_FIELDS, fieldMatcher } from './ignore-list.js';
-import { LatencyTrack } from './latency/latency-track.js';
+import { LatencyTrack, latencyMicros } from './latency/latency-track.js';
 import type { AnalyzerOptions, ResultOptions } from './options.js';
 import { buildReport } from './build-report.js';
 import type { CompareReport } from './report.js';
@@ -102,8 +102,9 @@ export class Analyzer {
   }
 
   private recordLatency(state: EndpointState, side: 'baseline' | 'candidate', message: Message): void {
-    state.latency[side].record(message.latency);
-    this.overall[side].record(message.latency);
+    const micros = latencyMicros(message.latency);
+    state.latency[side].recordMicros(micros);
+    this.overall[side].recordMicros(micros);
   }
 
   /** The first comparator that matches and can parse the reference body; text when none can. */
@@ -146,9 +147,8 @@ function compared(messages: readonly Message[]): ComparedResponse[] {
 function requestLine(payload: Uint8Array): [string, string] {
   let end = payload.indexOf(0x0a);
   if (end < 0) end = payload.length;
-  const bytes = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  // latin1Slice is what toString('latin1') calls after its argument checks, which cost as much here.
-  const line = (bytes as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, end).trim();
+  // Buffer's own latin1 decoder without toString's argument checks, which cost as much here.
+  const line = latin1Text(payload, 0, end).trim();
   const sp1 = line.indexOf(' ');
   if (sp1 < 0) return [line.toUpperCase() || 'UNKNOWN', '/'];
   const sp2 = line.indexOf(' ', sp1 + 1);

@@ -3,7 +3,7 @@
  * type and the body with its transfer and content codings removed.
  */
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib';
-import { dechunk, findHeadEnd, type Message } from '@reprise/core';
+import { dechunk, findHeadEnd, latin1Text, type Message } from '@reprise/core';
 
 export interface ResponseView {
   status: string;
@@ -43,8 +43,8 @@ export function viewResponse(message: Message): ResponseView {
       grpcStatus: undefined,
       grpcMessage: undefined,
     };
-  // latin1Slice is what toString('latin1') calls after its argument checks, which cost as much here.
-  const head = (payload as Buffer & { latin1Slice(start: number, end: number): string }).latin1Slice(0, headEnd);
+  // Buffer's own latin1 decoder without toString's argument checks, which cost as much here.
+  const head = latin1Text(payload, 0, headEnd);
   const lineEnd = head.indexOf('\n');
   const statusLine = head.slice(0, lineEnd);
   const sp = statusLine.indexOf(' ');
@@ -83,19 +83,34 @@ function headerLines(text: string, from: number): Map<string, string> {
     if (lineEnd < 0) lineEnd = text.length;
     const colon = text.indexOf(':', start);
     if (colon <= start || colon > lineEnd) continue;
-    const key = text.slice(start, colon).trim().toLowerCase();
-    const value = text.slice(colon + 1, lineEnd).trim();
+    // Bounds first, then one slice each: trim() after slice() made a second string per line.
+    let keyStart = start;
+    let keyEnd = colon;
+    while (keyStart < keyEnd && isBlank(text.charCodeAt(keyStart))) keyStart++;
+    while (keyEnd > keyStart && isBlank(text.charCodeAt(keyEnd - 1))) keyEnd--;
+    let valueStart = colon + 1;
+    let valueEnd = lineEnd;
+    while (valueStart < valueEnd && isBlank(text.charCodeAt(valueStart))) valueStart++;
+    while (valueEnd > valueStart && isBlank(text.charCodeAt(valueEnd - 1))) valueEnd--;
+    // toLowerCase returns the same string when nothing changes (the usual case for HTTP/2 and gRPC).
+    const key = text.slice(keyStart, keyEnd).toLowerCase();
+    const value = text.slice(valueStart, valueEnd);
     const previous = headers.get(key);
     headers.set(key, previous === undefined ? value : `${previous}${key === 'set-cookie' ? '\n' : ', '}${value}`);
   }
   return headers;
 }
 
+/** Space and tab (HTTP's blanks around a name or value), CR and LF (a line's end). */
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d || code === 0x0a;
+}
+
 function trailerLines(raw: Buffer, offset: number): Map<string, string> {
-  const section = raw.subarray(offset);
+  // The section starts with its first field line and ends with an empty line (or the capture's end).
+  const section = latin1Text(raw, offset, raw.length);
   const end = section.indexOf('\r\n\r\n');
-  // The section starts with its first field line; a bare CRLF (no trailers) yields none.
-  return headerLines(section.toString('latin1', 0, end < 0 ? section.length : end), 0);
+  return headerLines(end < 0 ? section : section.slice(0, end), 0);
 }
 
 function mediaType(contentType: string): string {

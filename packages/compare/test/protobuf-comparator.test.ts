@@ -6,7 +6,7 @@ import { Analyzer } from '../src/analyzer.js';
 import type { Comparator } from '../src/comparator.js';
 import { grpcComparator, protobufComparator } from '../src/comparators/index.js';
 import { compareProtoFields } from '../src/comparators/protobuf-diff.js';
-import { decodeProtobuf, interpret, type LengthDelimited, protoFieldsJson } from '../src/comparators/protobuf-fields.js';
+import { decodeProtobuf, interpret, type ProtoField, protoFieldsJson } from '../src/comparators/protobuf-fields.js';
 import { DEFAULT_IGNORED_FIELDS, fieldMatcher } from '../src/ignore-list.js';
 import { compareReportSchema } from '../src/report.js';
 import { renderHtml, renderMarkdown, renderTerminal } from '../src/render/index.js';
@@ -62,6 +62,19 @@ test('bytes that are not a protobuf message are refused', () => {
   assert.throws(() => decodeProtobuf(Buffer.from('{"json": true}')));
   assert.throws(() => decodeProtobuf(new Uint8Array([0x0a, 0x05, 0x61]))); // a length past the end
   assert.throws(() => decodeProtobuf(new Uint8Array([0x00]))); // field number 0
+  assert.throws(() => decodeProtobuf(new Uint8Array([0x09, 1, 2, 3])), /ends past/); // a fixed64 cut short
+  assert.throws(() => decodeProtobuf(new Uint8Array([0x08, ...Array(10).fill(0x80), 0x01])), /longer than 10 bytes/);
+  assert.throws(() => decodeProtobuf(new Uint8Array([0xf8, 0xff, 0xff, 0xff, 0xff, 0x01]))); // a tag past 32 bits
+  assert.throws(() => decodeProtobuf(new Uint8Array([0x0c]))); // an end-group tag that starts nothing
+  assert.throws(() => decodeProtobuf(new Uint8Array([0x0f]))); // wire type 7
+});
+
+test('a group (proto2) is kept as its bytes, up to and with its end tag; fields around it are read', () => {
+  const w = new BinaryWriter();
+  w.tag(1, WireType.Varint).int32(3);
+  w.tag(2, WireType.StartGroup).tag(1, WireType.Varint).int32(5).tag(2, WireType.EndGroup);
+  w.tag(3, WireType.LengthDelimited).string('after');
+  assert.deepEqual(protoFieldsJson(decodeProtobuf(w.finish())), { 1: 3, 2: '0x080514', 3: 'after' });
 });
 
 test('differences are named body.<field number>, nested body.2.1, repeated folded body.3[], with kinds', () => {
@@ -100,7 +113,7 @@ test('only values whose bytes differ are read: equal nested messages and repeate
   const found: string[] = [];
   compareProtoFields(a, b, '', (field, kind) => found.push(`${field} ${kind}`));
   assert.deepEqual(found, ['3.1 changed']);
-  const unread = (value: unknown) => (value as LengthDelimited).read === undefined;
+  const unread = (value: unknown) => (value as ProtoField).read === undefined;
   for (const side of [a, b]) {
     assert.ok(unread(side.get(1)![0]), 'the equal user message is not read');
     assert.ok(side.get(2)!.every(unread), 'the equal repeated messages are not read');

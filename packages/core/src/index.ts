@@ -9,6 +9,7 @@ export * from './duration.js';
 export * from './rate.js';
 export * from './redact.js';
 export * from './http-head.js';
+export * from './latin1-text.js';
 export * from './dechunk.js';
 export * from './grpc-messages.js';
 export * from './session-key.js';

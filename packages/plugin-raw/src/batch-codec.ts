@@ -5,8 +5,7 @@
  * (24 ASCII bytes), timestamp (u64), latency (u64), payload length (u32), payload. Numbers are
  * little-endian.
  */
-import type { Message, MessageKind, WireProtocol } from '@reprise/core';
-import { latin1Text } from './latin1-text.js';
+import { latin1Text, type Message, type MessageKind, type WireProtocol } from '@reprise/core';
 
 const KINDS: MessageKind[] = ['request', 'response', 'replayed-response'];
 /** Index 0: HTTP/1.x (no protocol). */

@@ -5,7 +5,7 @@
  * Anything that does not start like HTTP makes the stream non-HTTP, and it is skipped.
  */
 
-import { latin1Text } from './latin1-text.js';
+import { latin1Text } from '@reprise/core';
 
 export type FramerRole = 'request' | 'response';
 

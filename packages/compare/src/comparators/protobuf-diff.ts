@@ -5,12 +5,16 @@
  * field read differently (varint vs string, message vs bytes) is of kind `type`. Length-delimited
  * values with the same bytes are equal: only those that differ are read.
  */
+import { WireType } from '@bufbuild/protobuf/wire';
+import { latin1Text } from '@reprise/core';
 import type { EmitDifference } from '../comparator.js';
-import { interpret, isSameWireBytes, type ProtoField, type ProtoFields, protoValueJson } from './protobuf-fields.js';
+import { interpret, isSameWireBytes, type ProtoField, type ProtoFields, type ProtoValue, protoValueJson } from './protobuf-fields.js';
 
 export function compareProtoFields(a: ProtoFields, b: ProtoFields, path: string, emit: EmitDifference): void {
   for (const [field, va] of a) {
     const vb = b.get(field);
+    // Most fields are the same bytes on both sides: skipped before their path is even built.
+    if (vb !== undefined && isSameWireList(va, vb)) continue;
     const repeated = va.length > 1 || (vb !== undefined && vb.length > 1);
     const fieldPath = `${path === '' ? '' : `${path}.`}${field}${repeated ? '[]' : ''}`;
     if (vb === undefined) emit(fieldPath, 'missing', json(va), undefined);
@@ -23,17 +27,22 @@ export function compareProtoFields(a: ProtoFields, b: ProtoFields, path: string,
   }
 }
 
+function isSameWireList(a: ProtoField[], b: ProtoField[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!isSameWireBytes(a[i]!, b[i]!)) return false;
+  return true;
+}
+
 function compareValues(fieldA: ProtoField, fieldB: ProtoField, path: string, emit: EmitDifference): void {
   if (isSameWireBytes(fieldA, fieldB)) return;
   const a = interpret(fieldA);
   const b = interpret(fieldB);
-  if (a.wire !== b.wire) return emit(path, 'type', protoValueJson(a), protoValueJson(b));
+  if (a.wire !== b.wire) return emit(path, 'type', protoValueJson(fieldA), protoValueJson(fieldB));
   if (a.wire === 'message') return compareProtoFields(a.fields, (b as typeof a).fields, path, emit);
-  if (!sameScalar(a, b)) emit(path, 'changed', protoValueJson(a), protoValueJson(b));
+  if (!sameValue(a, b)) emit(path, 'changed', protoValueJson(fieldA), protoValueJson(fieldB));
 }
 
 function compareRepeated(a: ProtoField[], b: ProtoField[], path: string, emit: EmitDifference): void {
-  if (a.length === b.length && a.every((value, i) => isSameWireBytes(value, b[i]!))) return;
   if (!a.some(isMessage) && !b.some(isMessage)) {
     if (!sameMultiset(a, b)) emit(path, a.length > b.length ? 'missing' : a.length < b.length ? 'extra' : 'changed', json(a), json(b));
     return;
@@ -49,15 +58,19 @@ function isMessage(value: ProtoField): boolean {
 }
 
 function sameScalar(fieldA: ProtoField, fieldB: ProtoField): boolean {
-  if (isSameWireBytes(fieldA, fieldB)) return true;
-  const a = interpret(fieldA);
-  const b = interpret(fieldB);
+  return isSameWireBytes(fieldA, fieldB) || sameValue(interpret(fieldA), interpret(fieldB));
+}
+
+/** Two interpreted values, equal when of one kind (not messages) and one value. */
+function sameValue(a: ProtoValue, b: ProtoValue): boolean {
   if (a.wire !== b.wire || a.wire === 'message' || b.wire === 'message') return false;
   if (a.value instanceof Uint8Array) return b.value instanceof Uint8Array && Buffer.compare(a.value, b.value) === 0;
   return a.value === b.value;
 }
 
 function scalarKey(value: ProtoField): string {
+  // A length-delimited value is read from its bytes alone, and different bytes read differently: its bytes are its key.
+  if (value.wire === WireType.LengthDelimited) return `bytes:${latin1Text(value.source, value.start, value.end)}`;
   const json = protoValueJson(value);
   return `${interpret(value).wire}:${typeof json === 'string' ? json : JSON.stringify(json)}`;
 }

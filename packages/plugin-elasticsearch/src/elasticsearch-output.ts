@@ -11,12 +11,14 @@ import type { ElasticsearchSettings } from './options.js';
 import { REQUEST_FAILED_ERROR_TYPE, retryingTransportClass } from './retrying-transport.js';
 import { indexTemplateFor, type IndexTemplate } from './template.js';
 
-/** Things tests (and embedders) may replace; the defaults are the real ones. */
+/**
+ * What an embedder may supply instead of the defaults: the client's connection class (a proxying one,
+ * or @elastic/elasticsearch-mock's, the client's own way to be tested without a cluster) and the
+ * environment the credentials are read from (process.env by default).
+ */
 export interface OutputDependencies {
-  /** The client's connection class, e.g. @elastic/elasticsearch-mock's. */
   Connection?: typeof BaseConnection;
   env?: Readonly<Record<string, string | undefined>>;
-  nowMs?: () => number;
 }
 
 // The index of a document rides on it under a symbol: JSON.stringify skips symbol keys, so it is
@@ -46,7 +48,6 @@ export class ElasticsearchOutput implements OutputInstance {
   private readonly namer: IndexNamer;
   private readonly documentOptions: DocumentOptions;
   private readonly template: IndexTemplate;
-  private readonly nowMs: () => number;
   private readonly closing = new AbortController();
   private readonly timer: NodeJS.Timeout;
   private readonly scratch: Exchange[] = [];
@@ -77,7 +78,6 @@ export class ElasticsearchOutput implements OutputInstance {
     if (settings.indexPattern !== undefined) validateIndexPattern(settings.indexPattern, component);
     this.indexPattern = settings.indexPattern ?? address.index;
     this.node = address.node;
-    this.nowMs = deps.nowMs ?? Date.now;
     const { credentials, source } = resolveCredentials({
       credentialsFile: settings.credentialsFile,
       env: deps.env ?? process.env,
@@ -145,7 +145,7 @@ export class ElasticsearchOutput implements OutputInstance {
   write(batch: readonly Message[]): void | Promise<void> {
     const out = this.scratch;
     out.length = 0;
-    const now = this.nowMs();
+    const now = Date.now();
     const isReplayedOnly = this.accepts === 'replayed-only';
     for (let i = 0; i < batch.length; i++) {
       const message = batch[i]!;
@@ -280,7 +280,7 @@ export class ElasticsearchOutput implements OutputInstance {
   private tick(): void {
     const out = this.scratch;
     out.length = 0;
-    this.join.expire(this.nowMs(), out);
+    this.join.expire(Date.now(), out);
     if (out.length > 0) this.enqueue(out, this.currentSession(), true);
     out.length = 0;
     if (this.session !== undefined) this.reportIndexed(this.session);

@@ -4,11 +4,18 @@
  * code is imported only when a pipeline uses one of its components (or for --help). A broken plugin
  * is reported and skipped: it never stops the others or `reprise --help`.
  */
-import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync, symlinkSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { RepriseError, readManifest, type AnyComponentDefinition, type ComponentDescription, type PluginManifest } from '@reprise/core';
+import {
+  makeDirectoriesSync,
+  RepriseError,
+  readManifest,
+  type AnyComponentDefinition,
+  type ComponentDescription,
+  type PluginManifest,
+} from '@reprise/core';
 import { ComponentCatalog } from '@reprise/engine';
 import type { Comparator } from '@reprise/compare';
 
@@ -79,7 +86,7 @@ export function provideCorePeer(folder: string): void {
     if ((error as NodeJS.ErrnoException).code === 'EINVAL') return; // a real folder: someone installed core themselves; leave it
   }
   try {
-    mkdirSync(dirname(target), { recursive: true });
+    makeDirectoriesSync(dirname(target));
     if (existsSync(target) || isDanglingLink(target)) unlinkSync(target);
     symlinkSync(coreRoot, target, 'dir');
   } catch {

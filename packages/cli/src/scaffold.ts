@@ -5,11 +5,11 @@
  * It also depends on this CLI by a file: reference, so that its build can write reprise.manifest.json
  * with `reprise plugins manifest` (and `npx reprise` in its folder is this reprise).
  */
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CORE_API_VERSION, RepriseError } from '@reprise/core';
+import { CORE_API_VERSION, makeDirectoriesSync, RepriseError } from '@reprise/core';
 
 export type ScaffoldKind = 'input' | 'output' | 'middleware' | 'script';
 
@@ -45,7 +45,7 @@ export function scaffoldPlugin(dir: string, kind: ScaffoldKind): { root: string;
   files['README.md'] = readme(kind, component, basename(root));
   files['.gitignore'] = 'node_modules/\ndist/\n*.tgz\n';
   for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
+    makeDirectoriesSync(dirname(join(root, path)));
     writeFileSync(join(root, path), text);
   }
   return { root, component, files: Object.keys(files).sort() };

@@ -10,6 +10,7 @@ export * from './rate.js';
 export * from './redact.js';
 export * from './http-head.js';
 export * from './latin1-text.js';
+export * from './make-directories.js';
 export * from './dechunk.js';
 export * from './grpc-messages.js';
 export * from './session-key.js';

@@ -1,7 +1,8 @@
 /** The local file system as a FileStorage. */
 import { createReadStream } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirectoriesSync } from '@reprise/core';
 import { expandGlob } from './glob-expand.js';
 import type { FileStorage, WritableFile } from './storage.js';
 
@@ -11,7 +12,7 @@ export const localStorage: FileStorage = {
   expand: expandGlob,
   openRead: (path) => createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }),
   async openWrite(path, isAppend) {
-    await mkdir(dirname(path), { recursive: true });
+    makeDirectoriesSync(dirname(path));
     const handle = await open(path, isAppend ? 'a' : 'w');
     const initialSizeBytes = isAppend ? (await handle.stat()).size : 0;
     return new LocalFile(handle, initialSizeBytes);

@@ -251,6 +251,14 @@ test('missing directories in the path are created', { timeout: 10_000 }, async (
   assert.equal(messagesOf(await readFile(path)).length, 1);
 });
 
+test('a directory that cannot be made is an error from create that names the file and the directory', { timeout: 10_000 }, async () => {
+  // Under /proc no directory can be made; Node's recursive mkdir spun there forever.
+  await assert.rejects(create('/proc/reprise-no-such-dir/sub/requests.gor'), (error: Error) => {
+    assert.match(error.message, /cannot open \/proc\/reprise-no-such-dir\/sub\/requests\.gor: ENOENT.*mkdir '\/proc\/reprise-no-such-dir'/);
+    return true;
+  });
+});
+
 test('max-size-limit stops recording before the records, across rotated files, would pass it; the rest is counted', {
   timeout: 10_000,
 }, async (t) => {

@@ -2,8 +2,8 @@
  * Two schema-less protobuf messages compared field by field, with paths in field numbers: `2`,
  * nested `2.1`, a repeated field (more than one value on either side) folded as `3[]`. As for
  * JSON, repeated scalars are compared as multisets and repeated messages element by element; a
- * field read differently (varint vs string, message vs bytes) is of kind `type`. Length-delimited
- * values with the same bytes are equal: only those that differ are read.
+ * field read differently (varint vs string, message vs bytes) is of kind `type`. Values with the
+ * same bytes are equal: only those that differ are read.
  */
 import { WireType } from '@bufbuild/protobuf/wire';
 import { latin1Text } from '@reprise/core';

@@ -10,7 +10,7 @@ import { EndpointNamer } from './endpoint-template.js';
 import { EndpointState } from './endpoint-state.js';
 import type { Exchange } from './exchange.js';
 import { DEFAULT_IGNORED_FIELDS, fieldMatcher } from './ignore-list.js';
-import { LatencyTrack, latencyMicros } from './latency/latency-track.js';
+import { LatencyTrack } from './latency/latency-track.js';
 import type { AnalyzerOptions, ResultOptions } from './options.js';
 import { buildReport } from './build-report.js';
 import type { CompareReport } from './report.js';
@@ -102,9 +102,8 @@ export class Analyzer {
   }
 
   private recordLatency(state: EndpointState, side: 'baseline' | 'candidate', message: Message): void {
-    const micros = latencyMicros(message.latency);
-    state.latency[side].recordMicros(micros);
-    this.overall[side].recordMicros(micros);
+    state.latency[side].record(message.latency);
+    this.overall[side].record(message.latency);
   }
 
   /** The first comparator that matches and can parse the reference body; text when none can. */

@@ -19,11 +19,7 @@ export class LatencyTrack {
 
   /** A response's latency in nanoseconds; 0 (unknown) is recorded as 0, a negative one (clock skew) as 0. */
   record(latencyNs: bigint): void {
-    this.recordMicros(latencyMicros(latencyNs));
-  }
-
-  /** The same, already in whole microseconds (`latencyMicros`): converted once for several tracks. */
-  recordMicros(micros: number): void {
+    const micros = latencyNs > 0n ? Math.floor(Number(latencyNs) / 1000) : 0;
     this.histogram.recordValue(micros);
     this.reservoir.add(micros / 1000);
   }
@@ -48,9 +44,4 @@ export class LatencyTrack {
       max: max / 1000,
     };
   }
-}
-
-/** Nanoseconds as whole microseconds; 0 (unknown) and negative (clock skew) latencies as 0. */
-export function latencyMicros(latencyNs: bigint): number {
-  return latencyNs > 0n ? Math.floor(Number(latencyNs) / 1000) : 0;
 }
